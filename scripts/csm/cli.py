@@ -1,0 +1,337 @@
+"""The command layer every tool shares: options, the load -> check -> score -> summarise -> render flow,
+stderr lines for bad input, exit statuses and atomic output.
+
+A tool describes itself with a `Tool` (its analysis functions and its views) and
+its script calls `run(tool, argv)`. Exit statuses (INTERFACE.md): 0 every record
+scored; 1 nothing could be scored (unreadable input, no customers, bad config);
+2 wrong command line (argparse); 3 some records were rejected, output still written.
+
+Streaming: with `--format jsonl` or `--format csv` each record is scored and written
+as it is read, in input order, so memory does not grow with the portfolio when the
+input is JSON Lines or CSV. The other formats sort the book, so they hold it.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import sys
+import tempfile
+
+from . import __version__
+from .accounts import customer_id_of
+from .errors import ConfigError, InputError, RecordRejected
+from .loading import Unreadable, open_portfolio
+from .methodology import load_methodology, render_methodology
+from .values import printable, shown
+
+STREAMING_FORMATS = ("jsonl", "csv")
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SOME_REJECTED = 0, 1, 2, 3
+
+
+class Tool:
+    """What a command-line tool plugs into the shared flow.
+
+    - `prepare(methodology, args)` -> model: compile the methodology once;
+    - `assess(raw, model, from_text)` -> result dict, or raise RecordRejected;
+    - `summary(model)` -> an object with `add(result)` and `result(rejected_count)`;
+    - `sort_key(result)`: order of accounts in sorted formats;
+    - `views`: a module or object with `text(report, model)`, `markdown(report, model)`,
+      `csv_header(model)` and `csv_row(result, model)`; optional `html(report, model)`;
+    - `add_arguments(parser)` and `finish(report, model, args, portfolio)`: optional hooks
+      for options of the tool's own and additions to the report (e.g. a backtest).
+    """
+
+    def __init__(self, prog, report, description, example, prepare, assess, summary, sort_key, views,
+                 formats=("text", "json", "markdown", "csv", "jsonl"), default_format="text",
+                 add_arguments=None, finish=None, epilog_extra=""):
+        self.prog = prog
+        self.report = report
+        self.description = description
+        self.example = example
+        self.prepare = prepare
+        self.assess = assess
+        self.summary = summary
+        self.sort_key = sort_key
+        self.views = views
+        self.formats = formats
+        self.default_format = default_format
+        self.add_arguments = add_arguments
+        self.finish = finish
+        self.epilog_extra = epilog_extra
+
+
+def as_of_date(text):
+    """argparse type for --as-of: a YYYY-MM-DD date."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD, got {text!r}") from None
+
+
+def build_parser(tool):
+    epilog = (
+        "examples:\n"
+        f"  {tool.example}\n"
+        f"  python3 scripts/{tool.prog} portfolio.csv --format json --output scores.json\n"
+        f"  python3 scripts/{tool.prog} --print-config > my-methodology.json\n\n"
+        "input: a JSON object {\"customers\": [...]}, a JSON array, JSON Lines (.jsonl)\n"
+        "or CSV with dotted headers (usage.login_frequency); '-' reads standard input.\n\n"
+        "exit status: 0 every record scored; 1 nothing could be scored (unreadable\n"
+        "input, no customers, bad --config); 2 wrong command line; 3 some records\n"
+        "were rejected (listed on stderr and under \"rejected\"; the rest is scored).\n"
+        + tool.epilog_extra
+    )
+    parser = argparse.ArgumentParser(
+        prog=tool.prog, description=tool.description, epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("input", nargs="?", metavar="INPUT",
+                        help="portfolio file (JSON, JSON Lines or CSV), or - for standard input")
+    parser.add_argument("--format", choices=tool.formats, default=tool.default_format,
+                        help=f"output format (default: {tool.default_format}); jsonl and csv stream "
+                             "one account per record in input order")
+    parser.add_argument("--output", metavar="FILE",
+                        help="write the report to FILE (whole or not at all) instead of standard output")
+    parser.add_argument("--as-of", type=as_of_date, metavar="YYYY-MM-DD",
+                        help="the date 'today' means for renewals and the report (default: today)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="JSON methodology file merged over the defaults (see --print-config)")
+    parser.add_argument("--print-config", action="store_true",
+                        help="print the effective methodology as JSON and exit")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    if tool.add_arguments is not None:
+        tool.add_arguments(parser)
+    return parser
+
+
+def error(message):
+    """Write one `error: ...` line per line of message to stderr."""
+    for line in str(message).splitlines() or [""]:
+        sys.stderr.write(f"error: {line}\n")
+
+
+def record_where(label, customer_id):
+    return f"{label} ({printable(customer_id)})" if customer_id else label
+
+
+class Sink:
+    """Where the report goes: standard output, or a temporary file renamed over --output at the end."""
+
+    def __init__(self, path):
+        self.path = path
+        self.handle = None
+        self.temp = None
+        if path is None:
+            self.handle = sys.stdout.buffer
+            return
+        folder = os.path.dirname(os.path.abspath(path))
+        if os.path.isdir(path):
+            raise InputError(f"--output {path} is a folder")
+        fd, self.temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+        self.handle = os.fdopen(fd, "wb")
+
+    def write(self, text):
+        self.handle.write(text.encode("utf-8"))
+
+    def commit(self):
+        if self.temp is None:
+            self.handle.flush()
+            return
+        self.handle.close()
+        os.replace(self.temp, self.path)
+        self.temp = None
+
+    def abort(self):
+        if self.temp is not None:
+            self.handle.close()
+            try:
+                os.unlink(self.temp)
+            except OSError:
+                pass
+            self.temp = None
+
+
+def run(tool, argv=None):
+    """Parse argv, run the tool, return the exit status. Never raises for bad input."""
+    parser = build_parser(tool)
+    args = parser.parse_args(argv)
+    if hasattr(sys.stderr, "reconfigure"):
+        sys.stderr.reconfigure(errors="backslashreplace")
+    try:
+        methodology = load_methodology(args.config)
+    except ConfigError as exc:
+        error(exc)
+        return EXIT_FAILED
+    if args.print_config:
+        return _emit_config(methodology, args)
+    if args.input is None:
+        parser.error("INPUT is required (a portfolio file, or - for standard input)")
+    args.as_of = args.as_of or datetime.date.today()
+    sink = None
+    try:
+        model = tool.prepare(methodology, args)
+        portfolio = open_portfolio(args.input)
+        sink = Sink(args.output)
+        status = _score_and_write(tool, model, portfolio, args, sink)
+    except (InputError, ConfigError) as exc:
+        if sink is not None:
+            sink.abort()
+        error(exc)
+        return EXIT_FAILED
+    except OSError as exc:
+        if sink is not None:
+            sink.abort()
+        if isinstance(exc, BrokenPipeError):
+            return _quiet_broken_pipe()
+        error(f"cannot write {args.output or 'the report'}: {exc.strerror or exc}")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        if sink is not None:
+            sink.abort()
+        return 130
+    return status
+
+
+def _quiet_broken_pipe():
+    """The reader went away (`| head`): end quietly, and keep Python from complaining at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+    return EXIT_OK
+
+
+def _emit_config(methodology, args):
+    sink = None
+    try:
+        sink = Sink(args.output)
+        sink.write(render_methodology(methodology))
+        sink.commit()
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except (OSError, InputError) as exc:
+        if sink is not None:
+            sink.abort()
+        error(f"cannot write {args.output}: {getattr(exc, 'strerror', None) or exc}")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _score_and_write(tool, model, portfolio, args, sink):
+    streaming = args.format in STREAMING_FORMATS
+    summary = tool.summary(model)
+    results = []
+    rejected = []
+    first_seen = {}
+    from_text = portfolio.from_text
+    assess = tool.assess
+    if streaming:
+        write_result = _stream_writer(tool, model, args.format, sink, args.as_of.isoformat())
+    for index, label, raw in portfolio.records():
+        customer_id = customer_id_of(raw)
+        if isinstance(raw, Unreadable):
+            problems = [raw.reason]
+        elif not isinstance(raw, dict):
+            problems = [f"record must be an object of customer fields, got {shown(raw)}"]
+        else:
+            problems = []
+            try:
+                result = assess(raw, model, from_text)
+            except RecordRejected as exc:
+                problems = exc.errors
+            if customer_id is not None:
+                first = first_seen.get(customer_id)
+                if first is None:
+                    first_seen[customer_id] = label
+                else:
+                    problems = [f"duplicate customer_id {shown(customer_id)}: the first is at {first}; "
+                                "only the first is scored"] + problems
+            if not problems:
+                summary.add(result)
+                if streaming:
+                    write_result(result)
+                else:
+                    results.append(result)
+                continue
+        where = record_where(label, customer_id)
+        for problem in problems:
+            error(f"{where}: {problem}")
+        entry = {"index": index, "location": label, "customer_id": customer_id, "errors": problems}
+        rejected.append(entry)
+        if streaming:
+            write_result(None, entry)
+    if summary.count == 0:
+        error(f"no record in {portfolio.name} could be scored ({len(rejected)} rejected)")
+        sink.abort()
+        return EXIT_FAILED
+    report = {
+        "report": tool.report,
+        "version": __version__,
+        "as_of": args.as_of.isoformat(),
+        "methodology": model.methodology.get("name", "default"),
+        "summary": summary.result(len(rejected)),
+    }
+    if streaming:
+        if args.format == "jsonl":
+            sink.write(json.dumps(report, allow_nan=False) + "\n")
+    else:
+        results.sort(key=tool.sort_key)
+        report["customers"] = results
+        report["rejected"] = rejected
+        if tool.finish is not None:
+            tool.finish(report, model, args, portfolio)
+        sink.write(render(tool, model, report, args.format))
+    sink.commit()
+    return EXIT_SOME_REJECTED if rejected else EXIT_OK
+
+
+def _stream_writer(tool, model, output_format, sink, as_of):
+    if output_format == "jsonl":
+        def write_result(result, rejected_entry=None):
+            if result is None:
+                sink.write(json.dumps({"rejected": rejected_entry}, allow_nan=False) + "\n")
+            else:
+                sink.write(json.dumps(result, allow_nan=False) + "\n")
+        return write_result
+    from .render import csv_line
+    header = tool.views.csv_header(model)
+    sink.write(csv_line(header + ["status", "errors", "as_of"]))
+    blank = [None] * len(header)
+
+    def write_csv(result, rejected_entry=None):
+        if result is None:
+            row = list(blank)
+            row[0] = rejected_entry["customer_id"]
+            sink.write(csv_line(row + ["rejected", " | ".join(rejected_entry["errors"]), as_of]))
+        else:
+            sink.write(csv_line(tool.views.csv_row(result, model) + ["scored", None, as_of]))
+    return write_csv
+
+
+def render(tool, model, report, output_format):
+    """Return the whole report in one of the sorted formats (json, text, markdown, html)."""
+    if output_format == "json":
+        return json_document(report)
+    if output_format == "markdown":
+        return tool.views.markdown(report, model)
+    if output_format == "html":
+        return tool.views.html(report, model)
+    return tool.views.text(report, model)
+
+
+def json_document(report):
+    """Return the report as JSON: fixed key order, one customer per line, no NaN.
+
+    The layout keeps `grep` and line diffs useful on a large book and lets the C
+    encoder do the work (an indented dump would run pure Python).
+    """
+    parts = []
+    for key, value in report.items():
+        if key in ("customers", "rejected") and isinstance(value, list) and value:
+            items = ",\n".join(json.dumps(item, allow_nan=False) for item in value)
+            parts.append(f'"{key}": [\n{items}\n]')
+        else:
+            parts.append(f'"{key}": {json.dumps(value, allow_nan=False)}')
+    return "{\n" + ",\n".join(parts) + "\n}\n"

@@ -1,0 +1,28 @@
+"""Small numeric helpers every analysis uses: clamping, shares, money rounding."""
+
+
+def clamp(score):
+    """Return score limited to 0-100.
+
+    >>> clamp(112.5), clamp(-3)
+    (100, 0)
+    """
+    return 100 if score > 100 else 0 if score < 0 else score
+
+
+def share(part, whole):
+    """Return part as a percentage of whole, 1 decimal (0.0 when whole is 0).
+
+    >>> share(1, 3)
+    33.3
+    """
+    return round(part / whole * 100, 1) if whole else 0.0
+
+
+def money_round(amount):
+    """Return a currency amount rounded to whole units.
+
+    >>> money_round(1234.5), money_round(64000.0)
+    (1234, 64000)
+    """
+    return int(round(amount))

@@ -1,0 +1,633 @@
+"""The health score: usage, engagement, support and relationship, 0-100, higher is healthier.
+
+The model is data (`DEFAULTS`, the `health` section of the methodology): each
+dimension has a weight and metrics; each metric is read from
+`<dimension>.<metric>` in the customer record and scored one of three ways:
+
+- ``ratio``: clamp(value / target x 100), target per segment (0 when the target is 0);
+- ``inverse``: clamp((1 - value / max) x 100), max per segment (0 when max is 0);
+- ``mapping``: a label looked up in `values` (renewal sentiment).
+
+A dimension is the weighted sum of its metric scores, rounded to 1 decimal; the
+overall score is the weighted sum of the rounded dimension scores, rounded to 1
+decimal (METHODOLOGY.md section 1). A missing metric is left out and its weight
+spread over the metrics present, within its dimension and across dimensions.
+
+`prepare(methodology)` compiles the model once; `assess(raw, model, from_text)`
+scores one record and returns plain data, or raises RecordRejected.
+"""
+
+from . import values
+from .accounts import SEGMENTS, read_account
+from .errors import RecordRejected
+from .figures import clamp, money_round, share
+from .methodology_checks import check_number, check_weights
+
+CLASSES = ("green", "yellow", "red")
+TRENDS = ("improving", "stable", "declining", "no_data")
+PRIORITIES = ("critical", "high", "medium", "low")
+SCORINGS = ("ratio", "inverse", "mapping")
+RECOMMEND_WHEN = ("score_below", "value_below", "value_above", "value_above_share_of_max", "value_is")
+
+
+def _segments(enterprise, mid_market, smb):
+    return {"enterprise": enterprise, "mid-market": mid_market, "smb": smb}
+
+
+# Every figure below is METHODOLOGY.md section 1 (the published framework's defaults):
+# dimension weights, sub-metric weights, segment benchmarks, cut-offs, the trend
+# threshold and the attention-priority matrix. Recommendation thresholds are the
+# ones the published framework fires on; the action wording is ours.
+DEFAULTS = {
+    "dimensions": {
+        "usage": {
+            "label": "Usage",
+            "weight": 0.30,
+            "metrics": {
+                "login_frequency": {
+                    "label": "Login frequency", "weight": 0.35, "scoring": "ratio", "unit": "%",
+                    "target": _segments(90, 80, 70), "valid": {"min": 0, "max": 100},
+                    "recommend": {"when": "score_below", "at": 60, "action":
+                                  "Re-engage users: run a login campaign and check that the product is wired into daily workflows."},
+                },
+                "feature_adoption": {
+                    "label": "Feature adoption", "weight": 0.40, "scoring": "ratio", "unit": "%",
+                    "target": _segments(80, 70, 60), "valid": {"min": 0, "max": 100},
+                    "recommend": {"when": "score_below", "at": 50, "action":
+                                  "Drive feature adoption: book a guided enablement session on the unused features that fit their goals."},
+                },
+                "dau_mau_ratio": {
+                    "label": "DAU/MAU ratio", "weight": 0.25, "scoring": "ratio", "unit": "",
+                    "target": _segments(0.50, 0.40, 0.30), "valid": {"min": 0, "max": 1},
+                    "recommend": {"when": "score_below", "at": 50, "action":
+                                  "Build daily habits: add in-app prompts, digests or integrations that bring users back each day."},
+                },
+            },
+        },
+        "engagement": {
+            "label": "Engagement",
+            "weight": 0.25,
+            "metrics": {
+                "support_ticket_volume": {
+                    "label": "Support ticket volume", "weight": 0.20, "scoring": "inverse", "unit": "",
+                    "max": _segments(5, 8, 10), "valid": {"min": 0, "max": None},
+                },
+                "meeting_attendance": {
+                    "label": "Meeting attendance", "weight": 0.30, "scoring": "ratio", "unit": "%",
+                    "target": _segments(95, 85, 75), "valid": {"min": 0, "max": 100},
+                    "recommend": {"when": "score_below", "at": 60, "action":
+                                  "Fix meeting cadence: confirm the right attendees and an agenda tied to their goals."},
+                },
+                "nps_score": {
+                    "label": "NPS", "weight": 0.25, "scoring": "ratio", "unit": "",
+                    "target": _segments(9, 8, 7), "valid": {"min": 0, "max": 10},
+                    "recommend": {"when": "value_below", "at": 7, "action":
+                                  "Close the loop on NPS: call the detractors this week and log what would change their score."},
+                },
+                "csat_score": {
+                    "label": "CSAT", "weight": 0.25, "scoring": "ratio", "unit": "",
+                    "target": _segments(4.5, 4.0, 3.8), "valid": {"min": 0, "max": 5},
+                    "recommend": {"when": "value_below", "at": 3.5, "action":
+                                  "Review recent support interactions with the support lead and fix the causes of low CSAT."},
+                },
+            },
+        },
+        "support": {
+            "label": "Support",
+            "weight": 0.20,
+            "metrics": {
+                "open_tickets": {
+                    "label": "Open tickets", "weight": 0.35, "scoring": "inverse", "unit": "",
+                    "max": _segments(10, 15, 20), "valid": {"min": 0, "max": None},
+                    "recommend": {"when": "value_above_share_of_max", "at": 0.5, "action":
+                                  "Work down the ticket backlog with support: agree owners and dates for every open ticket."},
+                },
+                "escalation_rate": {
+                    "label": "Escalation rate", "weight": 0.35, "scoring": "inverse", "unit": "",
+                    "max": _segments(0.25, 0.30, 0.40), "valid": {"min": 0, "max": 1},
+                    "recommend": {"when": "value_above_share_of_max", "at": 0.5, "action":
+                                  "Find the root cause of escalations and review them with the customer's admin."},
+                },
+                "avg_resolution_hours": {
+                    "label": "Average resolution time", "weight": 0.30, "scoring": "inverse", "unit": " h",
+                    "max": _segments(72, 96, 120), "valid": {"min": 0, "max": None},
+                    "recommend": {"when": "value_above_share_of_max", "at": 0.5, "action":
+                                  "Speed up resolution: raise the account's support priority and track time to resolve."},
+                },
+            },
+        },
+        "relationship": {
+            "label": "Relationship",
+            "weight": 0.25,
+            "metrics": {
+                "executive_sponsor_engagement": {
+                    "label": "Executive sponsor engagement", "weight": 0.35, "scoring": "ratio", "unit": "%",
+                    "target": _segments(90, 75, 60), "valid": {"min": 0, "max": 100},
+                    "recommend": {"when": "score_below", "at": 50, "action":
+                                  "Re-engage the executive sponsor: book an executive business review this quarter."},
+                },
+                "multi_threading_depth": {
+                    "label": "Multi-threading depth", "weight": 0.30, "scoring": "ratio", "unit": " contacts",
+                    "target": _segments(5, 3, 2), "valid": {"min": 0, "max": None},
+                    "recommend": {"when": "value_below", "at": 2, "action":
+                                  "Multi-thread the account: build relationships with at least two more stakeholders."},
+                },
+                "renewal_sentiment": {
+                    "label": "Renewal sentiment", "weight": 0.35, "scoring": "mapping", "unit": "",
+                    "values": {"positive": 100, "neutral": 60, "negative": 20, "unknown": 50},
+                    "recommend": {"when": "value_is", "at": "negative", "action":
+                                  "Address negative renewal sentiment now: meet the decision maker and agree a recovery plan."},
+                },
+            },
+        },
+    },
+    # Segment-aware cut-offs: score >= green -> green; >= yellow -> yellow; else red.
+    "classification": {
+        "enterprise": {"green": 75, "yellow": 50},
+        "mid-market": {"green": 70, "yellow": 45},
+        "smb": {"green": 65, "yellow": 40},
+    },
+    # What each class calls for (the second seeded model's expand / nurture / save).
+    "class_actions": {
+        "green": "Expand: look for advocacy and expansion; keep the success plan current.",
+        "yellow": "Nurture: agree a recovery plan for the weak dimensions and check in every two weeks.",
+        "red": "Save: open a save plan this week with the account team and an executive sponsor.",
+    },
+    # current - previous > 5 improving, < -5 declining, otherwise stable.
+    "trend_threshold": 5,
+    # Classification x overall trend ("act on trends, not snapshots").
+    "attention_priority": {
+        "green": {"improving": "low", "stable": "low", "declining": "high", "no_data": "low"},
+        "yellow": {"improving": "medium", "stable": "medium", "declining": "critical", "no_data": "medium"},
+        "red": {"improving": "high", "stable": "critical", "declining": "critical", "no_data": "critical"},
+    },
+    # A record with less than this share (%) of the model's weight present is rejected.
+    "min_data_completeness": 50,
+    # "Why": the sub-metrics that cost most points, at most this many, each at least this many points.
+    "why": {"max_reasons": 3, "min_points": 1.0},
+}
+
+OPEN_PATHS = ("dimensions", "dimensions.*.metrics", "dimensions.*.metrics.*")
+
+METRIC_KEYS = ("label", "weight", "scoring", "unit", "target", "max", "values", "valid", "recommend")
+DIMENSION_KEYS = ("label", "weight", "metrics")
+
+
+def check(section, methodology):
+    """Return the problems of a health section: weights, per-segment figures, cut-offs, matrix."""
+    problems = []
+    dimensions = section["dimensions"]
+    if not dimensions:
+        return ["health.dimensions: at least one dimension is needed"]
+    dimension_weights = {}
+    for name, dimension in dimensions.items():
+        where = f"health.dimensions.{name}"
+        if not isinstance(dimension, dict):
+            problems.append(f"{where} must be an object")
+            continue
+        problems += [f"unknown key {where}.{key} (known here: {', '.join(DIMENSION_KEYS)})"
+                     for key in dimension if key not in DIMENSION_KEYS]
+        problems += check_number(dimension.get("weight"), f"{where}.weight", 0, 1)
+        dimension_weights[name] = dimension.get("weight") if isinstance(dimension.get("weight"), (int, float)) else 0
+        metrics = dimension.get("metrics")
+        if not isinstance(metrics, dict) or not metrics:
+            problems.append(f"{where}.metrics must be an object with at least one metric")
+            continue
+        metric_weights = {}
+        for metric_name, metric in metrics.items():
+            problems += _check_metric(metric, f"{where}.metrics.{metric_name}")
+            if isinstance(metric, dict) and isinstance(metric.get("weight"), (int, float)):
+                metric_weights[metric_name] = metric["weight"]
+        if len(metric_weights) == len(metrics):
+            problems += check_weights(metric_weights, f"{where}.metrics")
+    if not problems:
+        problems += check_weights(dimension_weights, "health.dimensions")
+    for segment in SEGMENTS:
+        cut = section["classification"].get(segment)
+        where = f"health.classification.{segment}"
+        if not isinstance(cut, dict) or set(cut) != {"green", "yellow"}:
+            problems.append(f"{where} must be an object with green and yellow")
+            continue
+        problems += check_number(cut["green"], f"{where}.green", 0, 100)
+        problems += check_number(cut["yellow"], f"{where}.yellow", 0, 100)
+        if not problems and cut["yellow"] > cut["green"]:
+            problems.append(f"{where}: thresholds out of order (yellow {cut['yellow']:g} is above green {cut['green']:g})")
+    for segment in section["classification"]:
+        if segment not in SEGMENTS:
+            problems.append(f"unknown key health.classification.{segment} (known here: {', '.join(SEGMENTS)})")
+    problems += check_number(section["trend_threshold"], "health.trend_threshold", 0, 100)
+    problems += check_number(section["min_data_completeness"], "health.min_data_completeness", 0, 100)
+    problems += check_number(section["why"]["max_reasons"], "health.why.max_reasons", 0, 20)
+    problems += check_number(section["why"]["min_points"], "health.why.min_points", 0, 100)
+    for klass in CLASSES:
+        row = section["attention_priority"][klass]
+        for trend in TRENDS:
+            if row.get(trend) not in PRIORITIES:
+                problems.append(f"health.attention_priority.{klass}.{trend} must be one of {', '.join(PRIORITIES)}")
+    return problems
+
+
+def _check_metric(metric, where):
+    if not isinstance(metric, dict):
+        return [f"{where} must be an object"]
+    problems = [f"unknown key {where}.{key} (known here: {', '.join(METRIC_KEYS)})"
+                for key in metric if key not in METRIC_KEYS]
+    problems += check_number(metric.get("weight"), f"{where}.weight", 0, 1)
+    scoring = metric.get("scoring")
+    if scoring not in SCORINGS:
+        return problems + [f"{where}.scoring must be one of {', '.join(SCORINGS)}"]
+    if not isinstance(metric.get("label", ""), str) or not isinstance(metric.get("unit", ""), str):
+        problems.append(f"{where}: label and unit must be text")
+    if scoring == "mapping":
+        mapping = metric.get("values")
+        if not isinstance(mapping, dict) or not mapping:
+            problems.append(f"{where}.values must map each label to a score from 0 to 100")
+        else:
+            for label, score in mapping.items():
+                problems += check_number(score, f"{where}.values.{label}", 0, 100)
+    else:
+        figure = "target" if scoring == "ratio" else "max"
+        per_segment = metric.get(figure)
+        if not isinstance(per_segment, dict) or set(per_segment) != set(SEGMENTS):
+            problems.append(f"{where}.{figure} must give a number for each of {', '.join(SEGMENTS)}")
+        else:
+            for segment in SEGMENTS:
+                problems += check_number(per_segment[segment], f"{where}.{figure}.{segment}", 0)
+        valid = metric.get("valid")
+        if not isinstance(valid, dict) or set(valid) != {"min", "max"}:
+            problems.append(f"{where}.valid must be an object with min and max (max null for no upper bound)")
+        else:
+            problems += check_number(valid["min"], f"{where}.valid.min")
+            if valid["max"] is not None:
+                problems += check_number(valid["max"], f"{where}.valid.max")
+    rule = metric.get("recommend")
+    if rule is not None:
+        if not isinstance(rule, dict) or rule.get("when") not in RECOMMEND_WHEN or "at" not in rule \
+                or not isinstance(rule.get("action"), str):
+            problems.append(f"{where}.recommend must be an object with when ({', '.join(RECOMMEND_WHEN)}), at and action")
+        elif rule["when"] == "value_is":
+            if not isinstance(rule["at"], str):
+                problems.append(f"{where}.recommend.at must be a label when 'when' is value_is")
+        else:
+            problems += check_number(rule["at"], f"{where}.recommend.at")
+    return problems
+
+
+class Metric:
+    """One metric of the model, compiled for one segment."""
+
+    __slots__ = ("name", "path", "label", "unit", "scoring", "figure", "weight", "low", "high",
+                 "table", "scores", "accepted", "rule_when", "rule_at", "rule_action")
+
+    def __init__(self, dimension, name, spec, segment):
+        self.name = name
+        self.path = f"{dimension}.{name}"
+        self.label = spec.get("label", name.replace("_", " ").capitalize())
+        self.unit = spec.get("unit", "")
+        self.scoring = spec["scoring"]
+        self.weight = spec["weight"]
+        self.figure = None
+        self.low = self.high = None
+        self.table = self.scores = self.accepted = None
+        if self.scoring == "mapping":
+            self.scores = spec["values"]
+            self.accepted = list(self.scores)
+            self.table = {values.key_of(label): label for label in self.scores}
+        else:
+            self.figure = spec["target" if self.scoring == "ratio" else "max"][segment]
+            self.low = spec["valid"]["min"]
+            self.high = spec["valid"]["max"]
+        rule = spec.get("recommend") or {}
+        self.rule_when = rule.get("when")
+        self.rule_at = rule.get("at")
+        self.rule_action = rule.get("action")
+
+    def score(self, value):
+        """Return the 0-100 score of a checked value.
+
+        >>> Metric("usage", "login_frequency", DEFAULTS["dimensions"]["usage"]["metrics"]["login_frequency"],
+        ...        "mid-market").score(72)
+        90.0
+        """
+        if self.scoring == "ratio":
+            return ratio_score(value, self.figure)
+        if self.scoring == "inverse":
+            return inverse_score(value, self.figure)
+        return float(self.scores[value])
+
+    def recommends(self, value, score):
+        """Return True when this metric's recommendation rule fires."""
+        when = self.rule_when
+        if when is None:
+            return False
+        if when == "score_below":
+            return score < self.rule_at
+        if when == "value_below":
+            return value < self.rule_at
+        if when == "value_above":
+            return value > self.rule_at
+        if when == "value_above_share_of_max":
+            return value > self.rule_at * self.figure
+        return value == self.rule_at
+
+    def describe(self, value):
+        """Return the value in words with its benchmark, e.g. 'Login frequency 72% (target 80%)'."""
+        if self.scoring == "mapping":
+            return f"{self.label} {value}"
+        word = "target" if self.scoring == "ratio" else "max"
+        return f"{self.label} {_figure(value)}{self.unit} ({word} {_figure(self.figure)}{self.unit})"
+
+
+def _figure(number):
+    return f"{number:,.2f}".rstrip("0").rstrip(".") if isinstance(number, float) else f"{number:,}"
+
+
+def ratio_score(value, target):
+    """Return value as a share of target on a 0-100 scale, capped at 100 (0 when target is 0).
+
+    >>> ratio_score(45, 90)
+    50.0
+    """
+    if not target:
+        return 0.0
+    return float(clamp(value / target * 100))
+
+
+def inverse_score(value, maximum):
+    """Return how far value stays below maximum on a 0-100 scale (0 when maximum is 0).
+
+    >>> inverse_score(3, 15)
+    80.0
+    """
+    if not maximum:
+        return 0.0
+    return float(clamp((1 - value / maximum) * 100))
+
+
+class Dimension:
+    __slots__ = ("name", "label", "weight", "metrics")
+
+    def __init__(self, name, spec, segment):
+        self.name = name
+        self.label = spec.get("label", name.replace("_", " ").capitalize())
+        self.weight = spec["weight"]
+        self.metrics = [Metric(name, metric_name, metric, segment) for metric_name, metric in spec["metrics"].items()]
+
+
+class HealthModel:
+    """The health section of a methodology, compiled once for fast scoring of many records."""
+
+    def __init__(self, methodology):
+        section = methodology["health"]
+        self.methodology = methodology
+        self.section = section
+        self.segments = methodology["segments"]
+        self.by_segment = {segment: [Dimension(name, spec, segment) for name, spec in section["dimensions"].items()]
+                           for segment in SEGMENTS}
+        self.cutoffs = {segment: (cut["green"], cut["yellow"]) for segment, cut in section["classification"].items()}
+        self.trend_threshold = section["trend_threshold"]
+        self.matrix = section["attention_priority"]
+        self.class_actions = section["class_actions"]
+        self.min_completeness = section["min_data_completeness"]
+        self.why_count = int(section["why"]["max_reasons"])
+        self.why_points = section["why"]["min_points"]
+        self.dimension_names = list(section["dimensions"])
+        self.dimension_labels = {name: spec.get("label", name) for name, spec in section["dimensions"].items()}
+
+
+def prepare(methodology):
+    """Compile the methodology's health section; see HealthModel."""
+    return HealthModel(methodology)
+
+
+def classify(score, segment, cutoffs):
+    """Return green, yellow or red for a score under the segment's cut-offs.
+
+    >>> classify(74.9, "enterprise", {"enterprise": (75, 50)})
+    'yellow'
+    """
+    green, yellow = cutoffs[segment]
+    if score >= green:
+        return "green"
+    if score >= yellow:
+        return "yellow"
+    return "red"
+
+
+def trend(current, previous, threshold):
+    """Return improving, declining, stable, or no_data when either score is unknown.
+
+    >>> trend(61.6, 72.0, 5)
+    'declining'
+    """
+    if current is None or previous is None:
+        return "no_data"
+    change = current - previous
+    if change > threshold:
+        return "improving"
+    if change < -threshold:
+        return "declining"
+    return "stable"
+
+
+def assess(raw, model, from_text=False):
+    """Score one customer record; return its result dict or raise RecordRejected with every problem.
+
+    The result keeps the published field names (overall_score, classification,
+    dimensions, trends, recommendations) and adds attention_priority, why,
+    data_completeness, missing_metrics and notes.
+    """
+    problems = []
+    account = read_account(raw, model.segments, problems, from_text)
+    segment = account.segment if account is not None else "mid-market"
+    dimensions = model.by_segment[segment]
+    dimension_scores = {}
+    present_weight = 0.0
+    missing = []
+    losses = []
+    actions = []
+    overall_sum = 0.0
+    overall_weight = 0.0
+    for dimension in dimensions:
+        section = values.section(raw, dimension.name, problems)
+        if section is None:
+            dimension_scores[dimension.name] = None
+            missing.extend(metric.path for metric in dimension.metrics)
+            continue
+        weighted = 0.0
+        weight_present = 0.0
+        scored = []
+        for metric in dimension.metrics:
+            value = section.get(metric.name)
+            if value is None:
+                missing.append(metric.path)
+                continue
+            if metric.scoring == "mapping":
+                value = values.enum(value, metric.path, problems, metric.table, metric.accepted)
+            else:
+                value = values.number(value, metric.path, problems, metric.low, metric.high, from_text)
+            if value is None:
+                continue
+            score = metric.score(value)
+            weighted += score * metric.weight
+            weight_present += metric.weight
+            scored.append((metric, value, score))
+        if not weight_present:
+            dimension_scores[dimension.name] = None
+            continue
+        complete = len(scored) == len(dimension.metrics)
+        dimension_score = round(weighted if complete else weighted / weight_present, 1)
+        dimension_scores[dimension.name] = dimension_score
+        present_weight += weight_present * dimension.weight
+        overall_sum += dimension_score * dimension.weight
+        overall_weight += dimension.weight
+        for metric, value, score in scored:
+            if score < 100:
+                losses.append(((100 - score) * metric.weight / weight_present * dimension.weight, metric, value))
+            if metric.rule_when is not None and metric.recommends(value, score):
+                actions.append(metric.rule_action)
+    previous = values.section(raw, "previous_period", problems) or {}
+    previous_scores = {}
+    for name in model.dimension_names + ["overall"]:
+        value = previous.get(f"{name}_score")
+        if value is not None:
+            previous_scores[name] = values.number(value, f"previous_period.{name}_score", problems, 0, 100, from_text)
+    if problems:
+        raise RecordRejected(problems)
+    completeness = round(present_weight * 100, 1)
+    if completeness < model.min_completeness or not overall_weight:
+        raise RecordRejected([
+            f"insufficient data: {completeness:g}% of the health model's weight has data "
+            f"(at least {model.min_completeness:g}% is needed); missing {', '.join(missing)}"
+        ])
+    all_dimensions = all(score is not None for score in dimension_scores.values())
+    overall = round(overall_sum if all_dimensions else overall_sum / overall_weight, 1)
+    cutoffs = model.cutoffs
+    threshold = model.trend_threshold
+    classification = classify(overall, segment, cutoffs)
+    dimension_out = {}
+    trends = {}
+    for dimension in dimensions:
+        score = dimension_scores[dimension.name]
+        dimension_out[dimension.name] = {
+            "score": score,
+            "weight": dimension.weight,
+            "classification": None if score is None else classify(score, segment, cutoffs),
+        }
+        trends[dimension.name] = trend(score, previous_scores.get(dimension.name), threshold)
+    previous_overall = previous_scores.get("overall")
+    if previous_overall is None and all(previous_scores.get(name) is not None for name in model.dimension_names):
+        previous_overall = round(sum(previous_scores[d.name] * d.weight for d in dimensions), 1)
+    trends["overall"] = trend(overall, previous_overall, threshold)
+    losses.sort(key=lambda loss: -loss[0])
+    why = [
+        {"metric": metric.path, "points_lost": round(points, 1), "detail": metric.describe(value)}
+        for points, metric, value in losses[: model.why_count] if points >= model.why_points
+    ]
+    return {
+        "customer_id": account.customer_id,
+        "name": account.name,
+        "segment": segment,
+        "arr": account.arr,
+        "overall_score": overall,
+        "classification": classification,
+        "attention_priority": model.matrix[classification][trends["overall"]],
+        "dimensions": dimension_out,
+        "trends": trends,
+        "previous_overall_score": previous_overall,
+        "recommendations": [model.class_actions[classification]] + actions,
+        "why": why,
+        "data_completeness": completeness,
+        "missing_metrics": missing,
+        "notes": account.notes,
+    }
+
+
+PRIORITY_RANK = {priority: rank for rank, priority in enumerate(PRIORITIES)}
+
+
+def urgency_key(result):
+    """Sort key: most urgent attention priority first, then larger ARR, then customer_id."""
+    return (PRIORITY_RANK[result["attention_priority"]], -result["arr"], result["customer_id"])
+
+
+class Summary:
+    """The portfolio summary, built one scored account at a time (so it also works when streaming)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.count = 0
+        self.total_arr = 0
+        self.score_sum = 0.0
+        self.weighted_sum = 0.0
+        self.classes = {klass: [0, 0] for klass in CLASSES}
+        self.segments = {segment: {"count": 0, "arr": 0, "score_sum": 0.0, **{k: 0 for k in CLASSES}}
+                         for segment in SEGMENTS}
+        self.priorities = {priority: 0 for priority in PRIORITIES}
+        self.declining = []
+        self.improving = 0
+        self.incomplete = 0
+
+    def add(self, result):
+        arr = result["arr"]
+        score = result["overall_score"]
+        klass = result["classification"]
+        self.count += 1
+        self.total_arr += arr
+        self.score_sum += score
+        self.weighted_sum += score * arr
+        self.classes[klass][0] += 1
+        self.classes[klass][1] += arr
+        segment = self.segments[result["segment"]]
+        segment["count"] += 1
+        segment["arr"] += arr
+        segment["score_sum"] += score
+        segment[klass] += 1
+        self.priorities[result["attention_priority"]] += 1
+        direction = result["trends"]["overall"]
+        if direction == "declining":
+            self.declining.append(result["customer_id"])
+        elif direction == "improving":
+            self.improving += 1
+        if result["missing_metrics"]:
+            self.incomplete += 1
+
+    def result(self, rejected_count):
+        count = self.count
+        total_arr = self.total_arr
+        classes = {
+            klass: {
+                "count": n,
+                "share_of_accounts": share(n, count),
+                "arr": money_round(arr),
+                "share_of_arr": share(arr, total_arr),
+            }
+            for klass, (n, arr) in self.classes.items()
+        }
+        segments = {}
+        for name, segment in self.segments.items():
+            segments[name] = {
+                "count": segment["count"],
+                "arr": money_round(segment["arr"]),
+                "average_score": round(segment["score_sum"] / segment["count"], 1) if segment["count"] else None,
+                "green_count": segment["green"],
+                "yellow_count": segment["yellow"],
+                "red_count": segment["red"],
+            }
+        return {
+            "total_customers": count,
+            "rejected_count": rejected_count,
+            "total_arr": money_round(total_arr),
+            "average_score": round(self.score_sum / count, 1) if count else None,
+            "arr_weighted_average_score": round(self.weighted_sum / total_arr, 1) if total_arr else None,
+            "green_count": self.classes["green"][0],
+            "yellow_count": self.classes["yellow"][0],
+            "red_count": self.classes["red"][0],
+            "classes": classes,
+            "segments": segments,
+            "attention_priority": dict(self.priorities),
+            "declining_count": len(self.declining),
+            "declining_customers": sorted(self.declining),
+            "improving_count": self.improving,
+            "incomplete_data_count": self.incomplete,
+        }

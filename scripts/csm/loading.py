@@ -1,0 +1,286 @@
+"""Reading a portfolio: JSON object, JSON array, JSON Lines or CSV, from a file or stdin.
+
+`open_portfolio(path)` detects the shape without a flag and returns a `Portfolio`
+whose `records()` yields `(index, label, raw)` one customer at a time, in input
+order. JSON Lines and CSV are read as they are iterated, so a tool that writes a
+streaming format never holds the whole book; a JSON document is parsed whole
+(the format needs it) and each record is released once it has been handed out.
+
+`raw` is the customer as a dict, or an `Unreadable` when that one record could
+not be parsed (a broken JSON line), so the caller rejects it and goes on.
+"""
+
+import codecs
+import csv
+import io
+import json
+import os
+import sys
+
+from .errors import InputError
+
+JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
+CSV_SUFFIXES = (".csv",)
+SNIFF_BYTES = 65536
+
+
+class Unreadable:
+    """A record that could not be parsed; `reason` says why."""
+
+    def __init__(self, reason):
+        self.reason = reason
+
+
+class Portfolio:
+    """A portfolio opened for reading.
+
+    `shape` is "json", "jsonl" or "csv"; `from_text` is True when values arrive as
+    text (CSV) and must be parsed; `document` is the top-level JSON object when
+    there is one (other tools read optional top-level sections from it).
+    """
+
+    def __init__(self, name, shape, from_text, records, document=None):
+        self.name = name
+        self.shape = shape
+        self.from_text = from_text
+        self._records = records
+        self.document = document or {}
+
+    def records(self):
+        return self._records
+
+
+def open_portfolio(path, stdin=None):
+    """Open `path` ("-" for standard input) and return a Portfolio; raise InputError if unreadable."""
+    if path == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        name = "standard input"
+        head = _peek(stream)
+        suffix = ""
+    else:
+        name = path
+        if os.path.isdir(path):
+            raise InputError(f"{path} is a folder, not a portfolio file")
+        try:
+            stream = open(path, "rb")
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        try:
+            head = stream.read(SNIFF_BYTES)
+            stream.seek(0)
+        except OSError as exc:
+            stream.close()
+            raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        suffix = os.path.splitext(path)[1].lower()
+    shape = _shape(suffix, head, name)
+    if shape == "csv":
+        return Portfolio(name, "csv", True, _csv_records(stream, name))
+    if shape == "jsonl":
+        return Portfolio(name, "jsonl", False, _json_lines_records(stream, name))
+    return _json_document(stream, name)
+
+
+def _peek(stream):
+    peek = getattr(stream, "peek", None)
+    if peek is None:  # a plain stream: wrap it so its head can be looked at and still read
+        stream = io.BufferedReader(stream)
+        peek = stream.peek
+    try:
+        return peek(SNIFF_BYTES)[:SNIFF_BYTES]
+    except (OSError, ValueError):
+        return b""
+
+
+def _shape(suffix, head, name):
+    """Decide json / jsonl / csv from the file suffix, else from its first bytes."""
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in JSON_LINES_SUFFIXES:
+        return "jsonl"
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if not text:
+        return "json"  # empty: the JSON reader says so clearly
+    if text[0] == "[":
+        return "json"
+    if text[0] == "{":
+        first_line, newline, rest = text.partition("\n")
+        if newline and rest.strip():
+            try:
+                if isinstance(json.loads(first_line), dict):
+                    return "jsonl"
+            except ValueError:
+                pass
+        return "json"
+    if suffix == ".json":
+        return "json"
+    first_line = text.partition("\n")[0]
+    if "," in first_line or "customer_id" in first_line:
+        return "csv"
+    raise InputError(
+        f"{name} is neither JSON (an object with a customers list, or an array), "
+        "JSON Lines nor CSV with a header row"
+    )
+
+
+def _decode_all(stream, name):
+    try:
+        data = stream.read()
+    except OSError as exc:
+        raise InputError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    try:
+        return codecs.decode(data, "utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{name} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save or export it as UTF-8"
+        ) from None
+
+
+def _json_document(stream, name):
+    text = _decode_all(stream, name)
+    if not text.strip():
+        raise InputError(f"{name} is empty")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data" and text.lstrip().startswith("{"):
+            return Portfolio(name, "jsonl", False, _json_lines_from_text(text, name))
+        raise InputError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise InputError(f"{name} is nested too deeply to be a portfolio") from None
+    except ValueError as exc:  # e.g. an integer with thousands of digits
+        raise InputError(f"{name} is not usable JSON: {exc}") from None
+    del text
+    top = None
+    if isinstance(document, list):
+        records = document
+    elif isinstance(document, dict):
+        top = document
+        if "customers" in document:
+            records = document["customers"]
+            if not isinstance(records, list):
+                raise InputError(f"{name}: customers must be a list of customer objects")
+        elif "customer_id" in document:
+            records = [document]
+            top = None
+        else:
+            raise InputError(
+                f'{name} has no customers list (expected {{"customers": [...]}}, '
+                "a JSON array of customers, JSON Lines or CSV)"
+            )
+    else:
+        raise InputError(f"{name} holds a single JSON value, not a portfolio of customers")
+    if not records:
+        raise InputError(f"{name} has no customers")
+    label = "customers" if top is not None else ""
+    return Portfolio(name, "json", False, _release_as_read(records, label), document=top)
+
+
+def _release_as_read(records, label):
+    """Yield the records of a parsed document, dropping each from the list once handed out."""
+    for index in range(len(records)):
+        raw = records[index]
+        records[index] = None
+        yield index, f"{label}[{index}]", raw
+
+
+def _json_lines_records(stream, name):
+    reader = io.TextIOWrapper(stream, encoding="utf-8-sig", newline=None)
+    yield from _json_lines(reader, name)
+
+
+def _json_lines_from_text(text, name):
+    yield from _json_lines(io.StringIO(text), name)
+
+
+def _json_lines(lines, name):
+    index = 0
+    line_number = 0
+    try:
+        for line in lines:
+            line_number += 1
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raw = Unreadable(f"not valid JSON: {exc.msg} at column {exc.colno}")
+            except RecursionError:
+                raw = Unreadable("nested too deeply")
+            except ValueError as exc:
+                raw = Unreadable(f"not usable JSON: {exc}")
+            yield index, f"line {line_number}", raw
+            index += 1
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{name} is not UTF-8 text (near line {line_number + 1}, offset {exc.start}); "
+            "save or export it as UTF-8"
+        ) from None
+    if index == 0:
+        raise InputError(f"{name} has no customers")
+
+
+def _set_csv_field_limit():
+    limit = sys.maxsize
+    while True:
+        try:
+            csv.field_size_limit(limit)
+            return
+        except OverflowError:
+            limit //= 10
+
+
+def _csv_records(stream, name):
+    _set_csv_field_limit()
+    reader_text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    index = 0
+    try:
+        reader = csv.reader(reader_text)
+        header = next(reader, None)
+        if header is None or not any(cell.strip() for cell in header):
+            raise InputError(f"{name} is empty")
+        paths = [tuple(part.strip() for part in cell.strip().split(".")) for cell in header]
+        if ("customer_id",) not in paths:
+            shown_header = ",".join(header)[:80]
+            raise InputError(
+                f"{name}: the CSV header row has no customer_id column "
+                f"(first row read: {json.dumps(shown_header)}); the first row must name the columns"
+            )
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            yield index, f"row {index + 2}", _unflatten(paths, row)
+            index += 1
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{name} is not UTF-8 text (offset {exc.start}); save or export it as UTF-8"
+        ) from None
+    except csv.Error as exc:
+        raise InputError(f"{name}: unreadable CSV near row {index + 2}: {exc}") from None
+    if index == 0:
+        raise InputError(f"{name} has no customers")
+
+
+def _unflatten(paths, row):
+    """Turn one CSV row with dotted headers into nested dicts; empty cells are left out.
+
+    >>> _unflatten([("customer_id",), ("usage", "login_frequency")], ["A-1", "72"])
+    {'customer_id': 'A-1', 'usage': {'login_frequency': '72'}}
+    """
+    record = {}
+    for path, cell in zip(paths, row):
+        if not path[0] or not cell.strip():
+            continue
+        target = record
+        for part in path[:-1]:
+            child = target.get(part)
+            if not isinstance(child, dict):
+                child = target[part] = {}
+            target = child
+        target[path[-1]] = cell
+    return record

@@ -1,0 +1,143 @@
+"""The methodology as data: the default figures of every analysis, and `--config` files over them.
+
+`default_methodology()` is the one table of named figures (it is what
+`--print-config` prints and what `assets/methodology/default.json` holds). Each
+analysis module owns its section: `DEFAULTS` (the figures, with where each comes
+from), `OPEN_PATHS` (the places a config may add or drop entries, such as a new
+health dimension) and `check(section, methodology)` (semantic checks: weights that
+sum to 1, thresholds in order ...). A config file deep-merges over the defaults:
+a key it names replaces that figure, an object merges key by key, and `null`
+drops an entry where the section allows it.
+"""
+
+import copy
+import fnmatch
+import json
+
+from . import accounts, health
+from .errors import ConfigError
+from .methodology_checks import check_number, check_weights  # noqa: F401 (re-exported)
+
+# Section name -> the module that owns it. Later analyses add themselves here.
+SECTIONS = {
+    "segments": accounts,
+    "health": health,
+}
+
+def default_methodology():
+    """Return a fresh copy of the complete default methodology."""
+    table = {"name": "default"}
+    for name, module in SECTIONS.items():
+        table[name] = copy.deepcopy(module.DEFAULTS)
+    return table
+
+
+def load_methodology(path=None):
+    """Return the effective methodology: the defaults, with the JSON file at `path` merged over them.
+
+    Raises ConfigError naming every problem (one per line) when the file is
+    unreadable, not a JSON object, names an unknown key, or is inconsistent.
+    """
+    table = default_methodology()
+    if path is None:
+        return table
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            override = json.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config {path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config {path} is a folder, not a JSON file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config {path} is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"config {path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"config {path} cannot be read: {exc}") from None
+    if not isinstance(override, dict):
+        raise ConfigError(f"config {path} must hold a JSON object like the one --print-config prints")
+    problems = []
+    merged = merge(table, override, "", _open_paths(), problems)
+    if not problems:
+        for name, module in SECTIONS.items():
+            problems.extend(module.check(merged[name], merged))
+    if problems:
+        raise ConfigError("\n".join(f"config {path}: {problem}" for problem in problems))
+    return merged
+
+
+def _open_paths():
+    paths = []
+    for name, module in SECTIONS.items():
+        paths.extend(f"{name}.{pattern}" for pattern in getattr(module, "OPEN_PATHS", ()))
+    return paths
+
+
+def _is_open(path, open_paths):
+    return any(fnmatch.fnmatchcase(path, pattern) for pattern in open_paths)
+
+
+def _same_kind(default, value):
+    if default is None:
+        return True
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float)) and value == value and abs(value) != float("inf")
+    return isinstance(value, type(default))
+
+
+def _kind_name(default):
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, (int, float)):
+        return "a number"
+    if isinstance(default, str):
+        return "text"
+    if isinstance(default, list):
+        return "a list"
+    return "an object"
+
+
+def merge(base, override, path, open_paths, problems):
+    """Return `base` with `override` merged over it; append a message per bad key to `problems`.
+
+    >>> merge({"a": {"b": 1, "c": 2}}, {"a": {"b": 5}}, "", [], [])
+    {'a': {'b': 5, 'c': 2}}
+    """
+    result = dict(base)
+    open_here = _is_open(path, open_paths) if path else False
+    for key, value in override.items():
+        where = f"{path}.{key}" if path else key
+        if key not in base:
+            if open_here:
+                if value is not None:
+                    result[key] = value
+            elif key == "name" and not path and isinstance(value, str):
+                result[key] = value
+            else:
+                known = ", ".join(sorted(base)) or "none"
+                problems.append(f"unknown key {where} (known here: {known})")
+            continue
+        if value is None:
+            if open_here:
+                del result[key]
+            elif base[key] is not None:
+                problems.append(f"{where} cannot be removed (only entries of an open list can be set to null)")
+            continue
+        default = base[key]
+        if isinstance(default, dict):
+            if not isinstance(value, dict):
+                problems.append(f"{where} must be an object")
+                continue
+            result[key] = merge(default, value, where, open_paths, problems)
+        elif not _same_kind(default, value):
+            problems.append(f"{where} must be {_kind_name(default)}, got {json.dumps(value)[:40]}")
+        else:
+            result[key] = value
+    return result
+
+
+def render_methodology(table):
+    """Return the methodology as the JSON text --print-config prints."""
+    return json.dumps(table, indent=2) + "\n"

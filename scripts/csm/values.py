@@ -1,0 +1,223 @@
+"""Checks for single input values: numbers, enums, booleans, dates, text, lists.
+
+Each check takes the raw value, the dotted field name and a `problems` list; it
+returns the clean value, or None after appending one message to `problems`.
+Values read from CSV arrive as text (`from_text=True`) and are parsed first;
+values from JSON must already have the right type.
+
+>>> problems = []
+>>> number(72, "usage.login_frequency", problems, 0, 100)
+72
+>>> number("high", "usage.login_frequency", problems, 0, 100)
+>>> problems
+['usage.login_frequency must be a number from 0 to 100, got "high"']
+"""
+
+import datetime
+import json
+import math
+import sys
+
+MISSING = object()
+LARGEST = sys.float_info.max
+
+TRUE_WORDS = frozenset(("true", "yes", "y", "1", "t"))
+FALSE_WORDS = frozenset(("false", "no", "n", "0", "f"))
+
+
+def shown(value, limit=60):
+    """Return a value as it appears in a message: JSON-quoted, control characters escaped, cut short.
+
+    >>> shown("high")
+    '"high"'
+    >>> shown(float("nan"))
+    'NaN'
+    """
+    if isinstance(value, (dict, list)):
+        kind = "an object" if isinstance(value, dict) else "a list"
+        return kind
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):  # pragma: no cover - json handles every loaded value
+        text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
+
+
+def printable(text, limit=80):
+    """Return text safe for one line on a terminal: control characters escaped, cut short.
+
+    >>> printable("ACME\\n=cmd")
+    'ACME\\\\n=cmd'
+    """
+    if text.isprintable() and len(text) <= limit:
+        return text
+    escaped = json.dumps(text)[1:-1]
+    return escaped if len(escaped) <= limit else escaped[: limit - 3] + "..."
+
+
+def key_of(label):
+    """Return the comparison key of an enum label: lower case, letters and digits only.
+
+    >>> key_of("Mid-Market"), key_of("mid_market"), key_of("midmarket")
+    ('midmarket', 'midmarket', 'midmarket')
+    """
+    return "".join(ch for ch in label.lower() if ch.isalnum())
+
+
+def range_words(low, high):
+    """Describe an accepted numeric range.
+
+    >>> range_words(0, 100), range_words(0, None)
+    ('from 0 to 100', 'of 0 or more')
+    """
+    if high is None:
+        return f"of {low:g} or more"
+    return f"from {low:g} to {high:g}"
+
+
+def parse_number_text(text):
+    """Parse a number written in a CSV cell ("64,000", "$64000", " 72 "); None if it is not one."""
+    cleaned = text.strip().replace(",", "")
+    if cleaned.startswith("$"):
+        cleaned = cleaned[1:]
+    try:
+        return int(cleaned)
+    except ValueError:
+        pass
+    try:
+        return float(cleaned)
+    except ValueError:
+        return None
+
+
+def number(value, field, problems, low=0, high=None, from_text=False):
+    """Return value as a finite number within [low, high] (high None: no upper bound).
+
+    Booleans, NaN, Infinity and numbers too large for a float are refused.
+
+    >>> number(0.31, "usage.dau_mau_ratio", [], 0, 1)
+    0.31
+    """
+    kind = type(value)
+    if (kind is int or kind is float) and low <= value <= (LARGEST if high is None else high):
+        return value
+    expected = f"{field} must be a number {range_words(low, high)}"
+    if from_text and kind is str:
+        parsed = parse_number_text(value)
+        if parsed is not None and not isinstance(parsed, bool):
+            if math.isfinite(parsed) and low <= parsed <= (LARGEST if high is None else high):
+                return parsed
+            problems.append(f"{expected}, got {shown(value)}")
+            return None
+    if kind is float and not math.isfinite(value):
+        problems.append(f"{expected}, got {shown(value)}")
+    elif kind is int and abs(value) > LARGEST:
+        problems.append(f"{expected}, got a number too large to use")
+    else:
+        problems.append(f"{expected}, got {shown(value)}")
+    return None
+
+
+def boolean(value, field, problems, from_text=False):
+    """Return value as a bool; CSV text true/false/yes/no/1/0 is accepted.
+
+    >>> boolean("Yes", "relationship_signals.champion_left", [], from_text=True)
+    True
+    """
+    if value is True or value is False:
+        return value
+    if from_text and isinstance(value, str):
+        word = value.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    problems.append(f"{field} must be true or false, got {shown(value)}")
+    return None
+
+
+def enum(value, field, problems, table, accepted):
+    """Return the canonical label for value, looked up in `table` (key_of(alias) -> label).
+
+    `accepted` is the list of canonical labels named in the error message.
+
+    >>> enum("Month_to_Month", "commercial_factors.contract_type", [],
+    ...      {"monthtomonth": "month-to-month"}, ["month-to-month"])
+    'month-to-month'
+    """
+    if isinstance(value, str):
+        label = table.get(key_of(value))
+        if label is not None:
+            return label
+    problems.append(f"{field} must be one of {', '.join(accepted)}, got {shown(value)}")
+    return None
+
+
+def iso_date(value, field, problems):
+    """Return value (YYYY-MM-DD text) as a date.
+
+    >>> iso_date("2027-03-31", "contract_end_date", [])
+    datetime.date(2027, 3, 31)
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                return datetime.date.fromisoformat(text)
+        except ValueError:
+            pass
+    problems.append(f"{field} must be a date written YYYY-MM-DD, got {shown(value)}")
+    return None
+
+
+def text(value, field, problems, limit=500):
+    """Return value as non-empty text of at most `limit` characters.
+
+    >>> text("Northwind Logistics", "name", [])
+    'Northwind Logistics'
+    """
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped and len(stripped) <= limit:
+            return stripped
+        if not stripped:
+            problems.append(f"{field} must not be empty")
+            return None
+        problems.append(f"{field} must be at most {limit} characters, got {len(stripped)}")
+        return None
+    problems.append(f"{field} must be text, got {shown(value)}")
+    return None
+
+
+def text_list(value, field, problems, from_text=False):
+    """Return value as a list of non-empty strings; CSV text is split on ';'.
+
+    >>> text_list("finance; sales", "departments.potential", [], from_text=True)
+    ['finance', 'sales']
+    """
+    if from_text and isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    if isinstance(value, list):
+        items = []
+        for position, item in enumerate(value):
+            if isinstance(item, str) and item.strip():
+                items.append(item.strip())
+            else:
+                problems.append(f"{field}[{position}] must be non-empty text, got {shown(item)}")
+                return None
+        return items
+    problems.append(f"{field} must be a list of names, got {shown(value)}")
+    return None
+
+
+def section(record, name, problems):
+    """Return record[name] as a dict; {} when absent; None (and a problem) when not an object."""
+    value = record.get(name)
+    if value is None:
+        return {}
+    if type(value) is dict:
+        return value
+    problems.append(f"{name} must be an object, got {shown(value)}")
+    return None

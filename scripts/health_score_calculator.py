@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Customer health scores: usage, engagement, support and relationship, 0-100, Green / Yellow / Red.
+
+Run `python3 scripts/health_score_calculator.py --help`. The work is done by the
+`csm` package beside this file; this script only wires the health analysis into
+the shared command line.
+"""
+
+import sys
+
+from csm import health, health_views
+from csm.cli import Tool, run
+
+TOOL = Tool(
+    prog="health_score_calculator.py",
+    report="customer_health",
+    description=(
+        "Score each account's health 0-100 over usage, engagement, support and relationship, "
+        "class it Green / Yellow / Red with segment-aware cut-offs, show trends against the "
+        "previous period, why the score is what it is, and what to do."
+    ),
+    example="python3 scripts/health_score_calculator.py assets/sample_customer_data.json",
+    prepare=lambda methodology, args: health.prepare(methodology),
+    assess=health.assess,
+    summary=health.Summary,
+    sort_key=health.urgency_key,
+    views=health_views,
+)
+
+
+def main(argv=None):
+    return run(TOOL, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
