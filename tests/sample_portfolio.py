@@ -31,7 +31,8 @@ FIELDS = {
     "support": ("open_tickets", "escalation_rate", "avg_resolution_hours"),
     "relationship": ("executive_sponsor_engagement", "multi_threading_depth", "renewal_sentiment"),
     "business_outcomes": ("roi_achieved_pct", "goals_met_pct", "kpi_improvement_pct"),
-    "previous_period": ("usage_score", "engagement_score", "support_score", "relationship_score"),
+    "previous_period": ("usage_score", "engagement_score", "support_score", "relationship_score",
+                        "business_outcomes_score"),
     "usage_decline": ("login_trend", "feature_adoption_change", "dau_mau_change"),
     "engagement_drop": ("meeting_cancellations", "response_time_days", "nps_change"),
     "support_issues": ("open_escalations", "unresolved_critical", "satisfaction_trend"),
@@ -72,15 +73,15 @@ def acc(cid, name, seg, arr, end, usage, eng, sup, rel, prev, decl, drop, issues
 
 T3 = ["starter","professional","enterprise","enterprise_plus"]
 # Healthy enterprise, expansion-ready (seat, tier, modules, departments)
-acc("ACC-1001","Aurora Health Systems","enterprise",420000,"2027-09-30",(92,84,0.56),(3,96,9,4.7),(2,0.05,20),(92,6,"positive"),(88,86,90,84),
+acc("ACC-1001","Aurora Health Systems","enterprise",420000,"2027-09-30",(92,84,0.56),(3,96,9,4.7),(2,0.05,20),(92,6,"positive"),(88,86,90,84,92),
     (4,3,0.02),(0,1,1),(0,0,"improving"),(False,False,0),("multi-year",False,False),
     (500,482,"enterprise",T3),{"core_platform":(True,94),"analytics_module":(True,81),"security_module":(False,0),"custom_workflows":(False,0)},
     (["clinical_ops","finance"],["research","it","Finance"]),bo=(120,90,35))
-acc("ACC-1002","Borealis Freight","enterprise",310000,"2027-01-15",(70,62,0.38),(6,80,7,3.9),(9,0.22,60),(55,3,"neutral"),(80,78,75,70),
+acc("ACC-1002","Borealis Freight","enterprise",310000,"2027-01-15",(70,62,0.38),(6,80,7,3.9),(9,0.22,60),(55,3,"neutral"),(80,78,75,70,70),
     (-15,-8,-0.06),(2,4,-3),(2,1,"declining"),(False,True,2),("annual",True,False),
     (300,241,"professional",T3),{"core_platform":(True,80),"analytics_module":(True,24),"integrations_module":(False,0)},
     (["logistics"],["finance","sales"]),bo=(70,60,10))
-acc("ACC-1003","Cobalt Financial Group","enterprise",560000,"2026-12-10",(40,35,0.2),(9,50,4,2.9),(14,0.4,110),(30,1,"negative"),(60,55,50,45),
+acc("ACC-1003","Cobalt Financial Group","enterprise",560000,"2026-12-10",(40,35,0.2),(9,50,4,2.9),(14,0.4,110),(30,1,"negative"),(60,55,50,45,35),
     (-28,-18,-0.12),(4,8,-5),(3,2,"critical"),(True,True,4),("annual",True,True),
     (800,410,"enterprise",T3),{"core_platform":(True,50),"analytics_module":(True,12),"audit_module":(False,0)},
     (["treasury","risk"],["compliance"]),bo=(30,25,0))
@@ -101,10 +102,10 @@ acc("ACC-2002","Granite Retail Co","mid-market",88000,"2026-12-05",(50,40,0.22),
     (-22,-12,-0.11),(3,7,-4),(2,2,"declining"),(True,False,3),("month-to-month",True,True),
     (90,60,"starter",["starter","professional","enterprise"]),{"core_platform":(True,60),"api_access":(False,0)},
     (["stores"],["ecommerce"]))
-acc("ACC-2003","Harbor Legal LLP","mid-market",45000,"2027-08-31",(82,74,0.42),(2,88,9,4.4),(2,0.05,24),(80,4,"positive"),(60,62,64,60),
+acc("ACC-2003","Harbor Legal LLP","mid-market",45000,"2027-08-31",(82,74,0.42),(2,88,9,4.4),(2,0.05,24),(80,4,"positive"),(60,62,64,60,70),
     (10,6,0.05),(0,1,1),(0,0,"improving"),(False,False,0),("annual",False,False),
     (40,39,"professional",["starter","professional","enterprise"]),{"core_platform":(True,90),"collaboration_module":(False,0),"data_export":(False,0)},
-    (["litigation"],["corporate","Litigation"]))
+    (["litigation"],["corporate","Litigation"]),bo=(110,80,15))
 acc("ACC-2004","Ionic Robotics","mid-market",72000,"2027-02-14",(65,58,0.33),(5,75,7,3.8),(6,0.18,50),(58,2,"unknown"),(74,70,72,66),
     (-8,-6,-0.03),(2,5,-2),(1,1,"stable"),(False,False,2),("quarterly",False,True),
     (70,52,"professional",["professional","starter","enterprise"]),{"core_platform":(True,75),"automation_module":(False,0)},
@@ -135,15 +136,15 @@ acc("ACC-3004","Orchid Florists","smb",18000,"2027-01-10",(68,60,0.28),(3,72,7,4
     (-18,-9,-0.07),(2,5,-3),(1,1,"declining"),(False,True,2),("quarterly",True,False),
     (20,19,"starter",["starter","professional"]),{"core_platform":(True,80),"api_access":(False,0)},
     (["shop"],["events"]))
-acc("ACC-3005","Pixel Forge Studio","smb",22000,"2027-10-31",(80,66,0.36),(1,85,9,4.5),(0,0.0,10),(70,3,"positive"),(64,60,66,58),
+acc("ACC-3005","Pixel Forge Studio","smb",22000,"2027-10-31",(80,66,0.36),(1,85,9,4.5),(0,0.0,10),(70,3,"positive"),(64,60,66,58,75),
     (12,8,0.06),(0,1,2),(0,0,"improving"),(False,False,0),("annual",False,False),
     (25,24,"starter",["starter","professional","enterprise"]),{"core_platform":(True,90),"advanced_reporting":(False,0),"custom_workflows":(False,0)},
-    (["design"],["marketing"]))
+    (["design"],["marketing"]),bo=(100,100,25))
 acc("ACC-3006","Quill Accounting","smb",4800,"2027-02-28",(45,30,0.15),(6,55,5,3.4),(8,0.25,80),(30,1,"unknown"),(44,46,50,40),
     (-6,-3,-0.02),(1,4,-1),(1,0,"declining"),(False,False,0),("annual",True,False),
     (5,3,"starter",["starter","professional"]),{"core_platform":(True,40)},
     ([],["payroll"]))
-acc("ACC-1006","Redwood Manufacturing","enterprise",380000,"2027-05-15",(60,52,0.32),(5,78,7,3.9),(7,0.2,70),(50,3,"neutral"),(68,70,66,64),
+acc("ACC-1006","Redwood Manufacturing","enterprise",380000,"2027-05-15",(60,52,0.32),(5,78,7,3.9),(7,0.2,70),(50,3,"neutral"),(68,70,66,64,80),
     (-9,-4,-0.03),(1,3,-1),(1,0,"stable"),(False,False,2),("annual",False,True),
     (600,410,"professional",T3),{"core_platform":(True,70),"analytics_module":(True,45),"integrations_module":(True,28)},
     (["plant_a","plant_b"],["procurement"]),bo=(85,70,20))
