@@ -14,7 +14,7 @@ import copy
 import fnmatch
 import json
 
-from . import accounts, health
+from . import accounts, expansion, health
 from .errors import ConfigError
 from .methodology_checks import check_number, check_weights  # noqa: F401 (re-exported)
 
@@ -22,6 +22,7 @@ from .methodology_checks import check_number, check_weights  # noqa: F401 (re-ex
 SECTIONS = {
     "segments": accounts,
     "health": health,
+    "expansion": expansion,
 }
 
 def default_methodology():
@@ -74,7 +75,20 @@ def _open_paths():
 
 
 def _is_open(path, open_paths):
-    return any(fnmatch.fnmatchcase(path, pattern) for pattern in open_paths)
+    """True when `path` matches an open pattern, `*` standing for exactly one dotted part.
+
+    >>> _is_open("health.dimensions.usage.metrics", ["health.dimensions.*.metrics"])
+    True
+    >>> _is_open("health.dimensions.usage.metrics.login.valid", ["health.dimensions.*.metrics.*"])
+    False
+    """
+    parts = path.split(".")
+    for pattern in open_paths:
+        pattern_parts = pattern.split(".")
+        if len(pattern_parts) == len(parts) and all(
+                fnmatch.fnmatchcase(part, want) for part, want in zip(parts, pattern_parts)):
+            return True
+    return False
 
 
 def _same_kind(default, value):
