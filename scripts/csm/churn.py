@@ -1,0 +1,887 @@
+"""The churn risk score: five warning signals, 0-100, higher is riskier.
+
+The model is data (`DEFAULTS`, the `churn` section of the methodology): each
+signal has a weight and metrics read from `<signal>.<metric>` in the customer
+record. A metric scores 0-100 one of five ways:
+
+- ``decline``: clamp(points_per_unit x (baseline - value)), a fall below the baseline;
+- ``rise``: clamp(points_per_unit x (value - baseline)), a rise above it;
+- ``count``: clamp(points_per_unit x value), or `many.points` from `many.at_least` on;
+- ``flag``: `points` when true, 0 when false;
+- ``mapping``: a label looked up in `values`.
+
+A signal combines its metrics one of two ways: ``weighted`` (the sum of metric
+score x metric weight: usage decline, engagement drop, support issues) or
+``points`` (the points of its metrics added up and capped at 100: relationship
+signals, commercial factors). Signal scores are rounded to 1 decimal; the raw
+score is the weighted sum of the rounded signal scores, rounded to 1 decimal;
+the risk score is clamp(round(raw x renewal urgency multiplier, 1)), and its tier
+has no gaps (METHODOLOGY.md section 2).
+
+A missing metric is never a zero. A weighted signal is scored on the metrics
+present, their weights spread to sum to 1; a points signal adds the points of
+the metrics present; a signal with no data is left out and its weight spread
+over the others. `data_completeness` is the share of the model's weight that had
+data (a points signal's weight is shared equally by its metrics); a record below
+`min_data_completeness` is rejected as insufficient data.
+
+`prepare(methodology, as_of)` compiles the model once; `assess(raw, model,
+from_text)` scores one record and returns plain data, or raises RecordRejected.
+"""
+
+import operator
+
+from . import values
+from .accounts import SEGMENTS, read_account
+from .errors import RecordRejected
+from .figures import clamp, money_round, share
+from .methodology_checks import check_number, check_weights
+
+TIERS = ("critical", "high", "medium", "low")
+SEVERITIES = ("critical", "high", "medium", "low")
+COMBINES = ("weighted", "points")
+SCORINGS = ("decline", "rise", "count", "flag", "mapping")
+NUMERIC_SCORINGS = ("decline", "rise", "count")
+WARN_WHEN = {  # rule word -> (comparison, how the message words the threshold)
+    "at_most": (operator.le, "at or below"),
+    "below": (operator.lt, "below"),
+    "at_least": (operator.ge, "at or above"),
+    "above": (operator.gt, "above"),
+    "is": (operator.eq, None),
+}
+
+# METHODOLOGY.md section 2 fix: a contract end date before the as-of date is a lapsed
+# renewal with its own warning; it is as urgent as a renewal can be.
+LAPSED_SEVERITY = "critical"
+
+# CRM spellings of the enum labels (compared by values.key_of: case, spaces, hyphens
+# and underscores do not matter; each label is also accepted as itself).
+ENUM_ALIASES = {
+    "contract_type": {
+        "annual": "annual", "annually": "annual", "yearly": "annual", "year": "annual",
+        "oneyear": "annual", "1year": "annual", "12month": "annual", "12months": "annual",
+        "multiyear": "multi-year", "multiyr": "multi-year", "multiannual": "multi-year",
+        "twoyear": "multi-year", "threeyear": "multi-year", "2year": "multi-year", "3year": "multi-year",
+        "24months": "multi-year", "36months": "multi-year",
+        "quarterly": "quarterly", "quarter": "quarterly", "3month": "quarterly", "3months": "quarterly",
+        "monthtomonth": "month-to-month", "monthly": "month-to-month", "mtm": "month-to-month",
+        "m2m": "month-to-month", "month": "month-to-month", "rolling": "month-to-month",
+    },
+    "satisfaction_trend": {
+        "improving": "improving", "improved": "improving", "increasing": "improving", "up": "improving",
+        "stable": "stable", "steady": "stable", "flat": "stable", "unchanged": "stable",
+        "declining": "declining", "declined": "declining", "decreasing": "declining",
+        "worsening": "declining", "down": "declining",
+        "critical": "critical",
+    },
+}
+
+
+def _rule(when, at, severity):
+    return {"when": when, "at": at, "severity": severity}
+
+
+# Scores, weights, points, multipliers, tiers and warning thresholds are METHODOLOGY.md
+# section 2 (the published framework's defaults). The accepted ranges of the trend
+# fields (`valid`), the renewal windows of the summary, the "why" figures and the
+# playbook wording are ours, each explained where it is set.
+DEFAULTS = {
+    "signals": {
+        "usage_decline": {
+            "label": "Usage decline",
+            "weight": 0.30,
+            "combine": "weighted",
+            "metrics": {
+                # 0.40 clamp(3 x max(0, -login_trend)); a % change: it cannot fall below -100%,
+                # and a rise above 1000% is taken for a data error.
+                "login_trend": {
+                    "label": "Login trend", "weight": 0.40, "scoring": "decline", "unit": "%",
+                    "points_per_unit": 3, "baseline": 0, "valid": {"min": -100, "max": 1000},
+                    "warnings": [_rule("at_most", -20, "critical"), _rule("at_most", -10, "high"),
+                                 _rule("below", -5, "medium")],
+                },
+                # 0.35 clamp(4 x max(0, -feature_adoption_change)); percentage points of a 0-100 share.
+                "feature_adoption_change": {
+                    "label": "Feature adoption change", "weight": 0.35, "scoring": "decline",
+                    "unit": " points", "points_per_unit": 4, "baseline": 0, "valid": {"min": -100, "max": 100},
+                    "warnings": [_rule("at_most", -15, "high"), _rule("below", -5, "medium")],
+                },
+                # 0.25 clamp(500 x max(0, -dau_mau_change)); the change of a 0-1 ratio.
+                "dau_mau_change": {
+                    "label": "DAU/MAU change", "weight": 0.25, "scoring": "decline", "unit": "",
+                    "points_per_unit": 500, "baseline": 0, "valid": {"min": -1, "max": 1},
+                    "warnings": [_rule("at_most", -0.10, "high")],
+                },
+            },
+        },
+        "engagement_drop": {
+            "label": "Engagement drop",
+            "weight": 0.25,
+            "combine": "weighted",
+            "metrics": {
+                # 0.30 clamp(25 x meeting_cancellations); a count.
+                "meeting_cancellations": {
+                    "label": "Meeting cancellations", "weight": 0.30, "scoring": "rise", "unit": "",
+                    "points_per_unit": 25, "baseline": 0, "valid": {"min": 0, "max": None},
+                    "warnings": [_rule("at_least", 3, "critical"), _rule("at_least", 2, "high")],
+                },
+                # 0.35 clamp(15 x (response_time_days - 1)); days, 0 or more.
+                "response_time_days": {
+                    "label": "Response time", "weight": 0.35, "scoring": "rise", "unit": " days",
+                    "points_per_unit": 15, "baseline": 1, "valid": {"min": 0, "max": None},
+                    "warnings": [_rule("at_least", 7, "critical"), _rule("at_least", 4, "high")],
+                },
+                # 0.35 clamp(20 x max(0, -nps_change)); NPS is 0-10, so a change is -10 to 10.
+                "nps_change": {
+                    "label": "NPS change", "weight": 0.35, "scoring": "decline", "unit": " points",
+                    "points_per_unit": 20, "baseline": 0, "valid": {"min": -10, "max": 10},
+                    "warnings": [_rule("at_most", -4, "critical"), _rule("at_most", -2, "high")],
+                },
+            },
+        },
+        "support_issues": {
+            "label": "Support issues",
+            "weight": 0.20,
+            "combine": "weighted",
+            "metrics": {
+                # 0.35 clamp(35 x open_escalations); a count.
+                "open_escalations": {
+                    "label": "Open escalations", "weight": 0.35, "scoring": "rise", "unit": "",
+                    "points_per_unit": 35, "baseline": 0, "valid": {"min": 0, "max": None},
+                    "warnings": [_rule("at_least", 2, "high"), _rule("at_least", 1, "medium")],
+                },
+                # 0.35 clamp(50 x unresolved_critical); a count.
+                "unresolved_critical": {
+                    "label": "Unresolved critical tickets", "weight": 0.35, "scoring": "rise", "unit": "",
+                    "points_per_unit": 50, "baseline": 0, "valid": {"min": 0, "max": None},
+                    "warnings": [_rule("at_least", 2, "critical"), _rule("at_least", 1, "high")],
+                },
+                # 0.30 x the satisfaction trend's score.
+                "satisfaction_trend": {
+                    "label": "Satisfaction trend", "weight": 0.30, "scoring": "mapping", "unit": "",
+                    "values": {"improving": 10, "stable": 30, "declining": 70, "critical": 95},
+                    "warnings": [_rule("is", "critical", "critical"), _rule("is", "declining", "high")],
+                },
+            },
+        },
+        "relationship_signals": {
+            "label": "Relationship signals",
+            "weight": 0.15,
+            "combine": "points",
+            "metrics": {
+                # +45 when the champion has left.
+                "champion_left": {
+                    "label": "Champion left", "scoring": "flag", "points": 45,
+                    "warnings": [_rule("is", True, "critical")],
+                },
+                # +30 when the executive sponsor changed.
+                "sponsor_change": {
+                    "label": "Executive sponsor changed", "scoring": "flag", "points": 30,
+                    "warnings": [_rule("is", True, "high")],
+                },
+                # +12 per mention, 1-2 mentions; +35 from 3 mentions on.
+                "competitor_mentions": {
+                    "label": "Competitor mentions", "scoring": "count", "unit": "",
+                    "points_per_unit": 12, "many": {"at_least": 3, "points": 35},
+                    "valid": {"min": 0, "max": None},
+                    "warnings": [_rule("at_least", 3, "critical"), _rule("at_least", 1, "medium")],
+                },
+            },
+        },
+        "commercial_factors": {
+            "label": "Commercial factors",
+            "weight": 0.10,
+            "combine": "points",
+            "metrics": {
+                # +30 month-to-month, +15 quarterly; annual and multi-year add nothing.
+                "contract_type": {
+                    "label": "Contract type", "scoring": "mapping", "unit": "",
+                    "values": {"annual": 0, "multi-year": 0, "quarterly": 15, "month-to-month": 30},
+                    "warnings": [_rule("is", "month-to-month", "medium")],
+                },
+                # +35 when the customer complains about price.
+                "pricing_complaints": {
+                    "label": "Pricing complaints", "scoring": "flag", "points": 35,
+                    "warnings": [_rule("is", True, "high")],
+                },
+                # +40 when budget cuts were mentioned.
+                "budget_cuts_mentioned": {
+                    "label": "Budget cuts mentioned", "scoring": "flag", "points": 40,
+                    "warnings": [_rule("is", True, "high")],
+                },
+            },
+        },
+    },
+    # Renewal urgency multiplier by days from the as-of date to contract_end_date:
+    # <= 30 days 1.5, <= 60 1.35, <= 90 1.2, <= 180 1.1, later 1.0, no date 1.0.
+    # A lapsed renewal (end date before the as-of date) takes the highest, 1.5
+    # (the published tool's <= 30 band, where negative days fell).
+    "renewal_urgency": {
+        "bands": [
+            {"within_days": 30, "multiplier": 1.5},
+            {"within_days": 60, "multiplier": 1.35},
+            {"within_days": 90, "multiplier": 1.2},
+            {"within_days": 180, "multiplier": 1.1},
+        ],
+        "later": 1.0,
+        "no_date": 1.0,
+        "lapsed": 1.5,
+    },
+    # Tiers, no gaps: critical >= 80, high >= 60, medium >= 40, low below.
+    "tiers": {
+        "critical": {"min_score": 80, "label": "Critical Risk"},
+        "high": {"min_score": 60, "label": "High Risk"},
+        "medium": {"min_score": 40, "label": "Medium Risk"},
+        "low": {"min_score": 0, "label": "Low Risk"},
+    },
+    # Each tier's intervention playbook (the published framework: critical starts with an
+    # executive escalation within 48 hours; low is standard monitoring). Wording ours.
+    "playbooks": {
+        "critical": [
+            "Escalate to an executive on our side within 48 hours and book a call with the customer's decision maker.",
+            "Open a save plan within 72 hours: the problems behind each warning, an owner and a date for each fix.",
+            "Review the account with the CSM, account executive and support lead every week until it leaves critical.",
+        ],
+        "high": [
+            "Call the main contact within a week to confirm what is behind the warning signals.",
+            "Agree a recovery plan with the customer within two weeks, with success criteria and dates.",
+            "Check in every two weeks; bring in the account executive when the renewal is within 90 days.",
+        ],
+        "medium": [
+            "Raise the warning signals at the next check-in, within 30 days, and agree one fix with the customer.",
+            "Offer a targeted enablement session this quarter on the features they stopped using.",
+        ],
+        "low": [
+            "Standard monitoring: keep the regular cadence and review the risk score monthly.",
+            "Look for advocacy and expansion at the next quarterly business review.",
+        ],
+    },
+    # The summary's "renewals due in the next N days" windows (INTERFACE.md: 30, 60, 90);
+    # a renewal within the largest is "due".
+    "renewal_windows_days": [30, 60, 90],
+    # A record with less than this share (%) of the model's weight present is rejected
+    # (INTERFACE.md: most of its weight missing).
+    "min_data_completeness": 50,
+    # "Why": the signals that add most points to the raw score, at most this many, each at least this many points.
+    "why": {"max_reasons": 3, "min_points": 1.0},
+}
+
+OPEN_PATHS = ("signals", "signals.*.metrics", "signals.*.metrics.*", "signals.*.metrics.*.values")
+
+SIGNAL_KEYS = ("label", "weight", "combine", "metrics")
+METRIC_KEYS = ("label", "weight", "scoring", "unit", "valid", "points_per_unit", "baseline", "many", "points",
+               "values", "warnings")
+
+
+def check(section, methodology):
+    """Return the problems of a churn section: weights, scoring figures, bands, tiers, playbooks."""
+    problems = _check_signals(section["signals"])
+    problems += _check_urgency(section["renewal_urgency"])
+    problems += _check_tiers(section["tiers"])
+    playbooks = section["playbooks"]
+    for tier in TIERS:
+        actions = playbooks.get(tier)
+        if not isinstance(actions, list) or not actions or \
+                not all(isinstance(action, str) and action.strip() for action in actions):
+            problems.append(f"churn.playbooks.{tier} must be a list of at least one action (text)")
+    windows = section["renewal_windows_days"]
+    if not windows or not all(type(days) is int and days > 0 for days in windows):
+        problems.append("churn.renewal_windows_days must be a list of whole numbers of days above 0")
+    elif sorted(set(windows)) != windows:
+        problems.append("churn.renewal_windows_days must be in increasing order, each once")
+    problems += check_number(section["min_data_completeness"], "churn.min_data_completeness", 0, 100)
+    problems += check_number(section["why"]["max_reasons"], "churn.why.max_reasons", 0, 20)
+    problems += check_number(section["why"]["min_points"], "churn.why.min_points", 0, 100)
+    return problems
+
+
+def _check_signals(signals):
+    if not signals:
+        return ["churn.signals: at least one signal is needed"]
+    problems = []
+    signal_weights = {}
+    for name, signal in signals.items():
+        where = f"churn.signals.{name}"
+        if not isinstance(signal, dict):
+            problems.append(f"{where} must be an object")
+            continue
+        problems += [f"unknown key {where}.{key} (known here: {', '.join(SIGNAL_KEYS)})"
+                     for key in signal if key not in SIGNAL_KEYS]
+        weight_problems = check_number(signal.get("weight"), f"{where}.weight", 0, 1)
+        problems += weight_problems
+        if not weight_problems:
+            signal_weights[name] = signal["weight"]
+        if not isinstance(signal.get("label", ""), str):
+            problems.append(f"{where}.label must be text")
+        combine = signal.get("combine")
+        if combine not in COMBINES:
+            problems.append(f"{where}.combine must be one of {', '.join(COMBINES)}")
+            continue
+        metrics = signal.get("metrics")
+        if not isinstance(metrics, dict) or not metrics:
+            problems.append(f"{where}.metrics must be an object with at least one metric")
+            continue
+        metric_weights = {}
+        for metric_name, metric in metrics.items():
+            problems += _check_metric(metric, f"{where}.metrics.{metric_name}", combine)
+            if combine == "weighted" and isinstance(metric, dict) and \
+                    not check_number(metric.get("weight"), "", 0, 1):
+                metric_weights[metric_name] = metric["weight"]
+        if combine == "weighted" and len(metric_weights) == len(metrics):
+            problems += check_weights(metric_weights, f"{where}.metrics")
+    if len(signal_weights) == len(signals):
+        problems += check_weights(signal_weights, "churn.signals")
+    return problems
+
+
+def _check_metric(metric, where, combine):
+    if not isinstance(metric, dict):
+        return [f"{where} must be an object"]
+    problems = [f"unknown key {where}.{key} (known here: {', '.join(METRIC_KEYS)})"
+                for key in metric if key not in METRIC_KEYS]
+    if combine == "weighted":
+        problems += check_number(metric.get("weight"), f"{where}.weight", 0, 1)
+    elif "weight" in metric:
+        problems.append(f"{where}.weight has no use in a points signal (its metrics add points)")
+    if not isinstance(metric.get("label", ""), str) or not isinstance(metric.get("unit", ""), str):
+        problems.append(f"{where}: label and unit must be text")
+    scoring = metric.get("scoring")
+    if scoring not in SCORINGS:
+        return problems + [f"{where}.scoring must be one of {', '.join(SCORINGS)}"]
+    if scoring in NUMERIC_SCORINGS:
+        problems += check_number(metric.get("points_per_unit"), f"{where}.points_per_unit", 0)
+        if scoring != "count":
+            problems += check_number(metric.get("baseline"), f"{where}.baseline")
+        many = metric.get("many")
+        if scoring == "count" and many is not None:
+            if not isinstance(many, dict) or set(many) != {"at_least", "points"}:
+                problems.append(f"{where}.many must be an object with at_least and points")
+            else:
+                problems += check_number(many["at_least"], f"{where}.many.at_least", 0)
+                problems += check_number(many["points"], f"{where}.many.points", 0, 100)
+        valid = metric.get("valid")
+        if not isinstance(valid, dict) or set(valid) != {"min", "max"}:
+            problems.append(f"{where}.valid must be an object with min and max (max null for no upper bound)")
+        else:
+            problems += check_number(valid["min"], f"{where}.valid.min")
+            if valid["max"] is not None:
+                problems += check_number(valid["max"], f"{where}.valid.max")
+                if not problems and valid["max"] < valid["min"]:
+                    problems.append(f"{where}.valid: max is below min")
+    elif scoring == "flag":
+        problems += check_number(metric.get("points"), f"{where}.points", 0, 100)
+    else:
+        mapping = metric.get("values")
+        if not isinstance(mapping, dict) or not mapping:
+            problems.append(f"{where}.values must map each label to a score from 0 to 100")
+        else:
+            for label, score in mapping.items():
+                if not values.key_of(label):
+                    problems.append(f"{where}.values: a label needs at least one letter or digit")
+                problems += check_number(score, f"{where}.values.{label}", 0, 100)
+    rules = metric.get("warnings", [])
+    if not isinstance(rules, list):
+        return problems + [f"{where}.warnings must be a list of rules"]
+    for position, rule in enumerate(rules):
+        problems += _check_rule(rule, f"{where}.warnings[{position}]", scoring, metric.get("values"))
+    return problems
+
+
+def _check_rule(rule, where, scoring, mapping):
+    if not isinstance(rule, dict) or set(rule) != {"when", "at", "severity"}:
+        return [f"{where} must be an object with when, at and severity"]
+    problems = []
+    if rule["severity"] not in SEVERITIES:
+        problems.append(f"{where}.severity must be one of {', '.join(SEVERITIES)}")
+    when = rule["when"]
+    at = rule["at"]
+    if scoring == "flag":
+        if when != "is" or not isinstance(at, bool):
+            problems.append(f"{where}: a flag's rule is when \"is\" with at true or false")
+    elif scoring == "mapping":
+        labels = {values.key_of(label) for label in mapping} if isinstance(mapping, dict) else set()
+        if when != "is" or not isinstance(at, str) or values.key_of(at) not in labels:
+            problems.append(f"{where}: a mapping's rule is when \"is\" with at one of its labels")
+    elif when not in WARN_WHEN or when == "is":
+        problems.append(f"{where}.when must be one of at_most, below, at_least, above")
+    else:
+        problems += check_number(at, f"{where}.at")
+    return problems
+
+
+def _check_urgency(urgency):
+    problems = []
+    bands = urgency["bands"]
+    previous = None
+    for position, band in enumerate(bands):
+        where = f"churn.renewal_urgency.bands[{position}]"
+        if not isinstance(band, dict) or set(band) != {"within_days", "multiplier"}:
+            problems.append(f"{where} must be an object with within_days and multiplier")
+            continue
+        band_problems = check_number(band["within_days"], f"{where}.within_days", 0)
+        band_problems += check_number(band["multiplier"], f"{where}.multiplier", 0, 10)
+        problems += band_problems
+        if not band_problems:
+            if previous is not None and band["within_days"] <= previous:
+                problems.append(f"churn.renewal_urgency.bands: within_days must increase from band to band "
+                                f"({band['within_days']:g} follows {previous:g})")
+            previous = band["within_days"]
+    for key in ("later", "no_date", "lapsed"):
+        problems += check_number(urgency[key], f"churn.renewal_urgency.{key}", 0, 10)
+    return problems
+
+
+def _check_tiers(tiers):
+    problems = []
+    for tier in TIERS:
+        problems += check_number(tiers[tier]["min_score"], f"churn.tiers.{tier}.min_score", 0, 100)
+        if not tiers[tier]["label"].strip():
+            problems.append(f"churn.tiers.{tier}.label must not be empty")
+    if problems:
+        return problems
+    for upper, lower in zip(TIERS, TIERS[1:]):
+        if tiers[lower]["min_score"] >= tiers[upper]["min_score"]:
+            problems.append(f"churn.tiers: thresholds out of order ({lower} min_score {tiers[lower]['min_score']:g} "
+                            f"is not below {upper} min_score {tiers[upper]['min_score']:g})")
+    if tiers["low"]["min_score"] != 0:
+        problems.append("churn.tiers.low.min_score must be 0 (every score below medium is low)")
+    return problems
+
+
+def _figure(number):
+    """Return a number as it reads in a sentence.
+
+    >>> _figure(-12), _figure(-0.05), _figure(1234.5)
+    ('-12', '-0.05', '1,234.5')
+    """
+    if isinstance(number, float):
+        text = f"{number:,.3f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+    return f"{number:,}"
+
+
+class Metric:
+    """One metric of the model, compiled: how to read it, score it and warn on it."""
+
+    __slots__ = ("name", "path", "label", "unit", "scoring", "weight", "share", "low", "high", "rate", "baseline",
+                 "many_at", "many_points", "points", "scores", "table", "accepted", "warnings")
+
+    def __init__(self, signal, name, spec, share_of_model):
+        self.name = name
+        self.path = f"{signal}.{name}"
+        self.label = spec.get("label", name.replace("_", " ").capitalize())
+        self.unit = spec.get("unit", "")
+        self.scoring = spec["scoring"]
+        self.weight = spec.get("weight")
+        self.share = share_of_model
+        self.low = self.high = self.rate = self.baseline = self.many_at = self.many_points = self.points = None
+        self.scores = self.table = self.accepted = None
+        if self.scoring in NUMERIC_SCORINGS:
+            self.low = spec["valid"]["min"]
+            self.high = spec["valid"]["max"]
+            self.rate = spec["points_per_unit"]
+            self.baseline = spec.get("baseline", 0)
+            many = spec.get("many")
+            if self.scoring == "count" and many is not None:
+                self.many_at = many["at_least"]
+                self.many_points = many["points"]
+        elif self.scoring == "flag":
+            self.points = spec["points"]
+        else:
+            self.scores = spec["values"]
+            self.accepted = list(self.scores)
+            self.table = {values.key_of(label): label for label in self.scores}
+            for alias, label in ENUM_ALIASES.get(name, {}).items():
+                if label in self.scores:
+                    self.table.setdefault(alias, label)
+        self.warnings = []
+        for rule in spec.get("warnings", ()):
+            test, words = WARN_WHEN[rule["when"]]
+            at = rule["at"]
+            if self.scoring == "mapping":
+                at = self.table[values.key_of(at)]
+            phrase = "" if words is None else f", {words} {_figure(at)}{self.unit}"
+            self.warnings.append((test, at, rule["severity"], phrase))
+
+    def score(self, value):
+        """Return the 0-100 score (or points) of a checked value.
+
+        >>> spec = DEFAULTS["signals"]["usage_decline"]["metrics"]["login_trend"]
+        >>> Metric("usage_decline", "login_trend", spec, 0.12).score(-12)
+        36.0
+        """
+        scoring = self.scoring
+        if scoring == "decline":
+            return float(clamp(self.rate * (self.baseline - value)))
+        if scoring == "rise":
+            return float(clamp(self.rate * (value - self.baseline)))
+        if scoring == "count":
+            if self.many_at is not None and value >= self.many_at:
+                return float(clamp(self.many_points))
+            return float(clamp(self.rate * value))
+        if scoring == "flag":
+            return float(self.points) if value else 0.0
+        return float(self.scores[value])
+
+    def describe(self, value):
+        """Return the value in words, e.g. 'Login trend -12%' or 'Champion left'."""
+        if self.scoring == "flag":
+            return self.label if value else f"{self.label}: no"
+        if self.scoring == "mapping":
+            return f"{self.label} {value}"
+        return f"{self.label} {_figure(value)}{self.unit}"
+
+
+class Signal:
+    """One signal of the model, compiled: its weight, how it combines, its metrics."""
+
+    __slots__ = ("name", "label", "weight", "points", "metrics")
+
+    def __init__(self, name, spec):
+        self.name = name
+        self.label = spec.get("label", name.replace("_", " ").capitalize())
+        self.weight = spec["weight"]
+        self.points = spec["combine"] == "points"
+        metrics = spec["metrics"]
+        self.metrics = [
+            Metric(name, metric_name, metric,
+                   self.weight / len(metrics) if self.points else self.weight * metric["weight"])
+            for metric_name, metric in metrics.items()
+        ]
+
+
+class ChurnModel:
+    """The churn section of a methodology and the as-of date, compiled once for fast scoring of many records."""
+
+    def __init__(self, methodology, as_of):
+        section = methodology["churn"]
+        self.methodology = methodology
+        self.as_of = as_of
+        self.section = section
+        self.segments = methodology["segments"]
+        self.signals = [Signal(name, spec) for name, spec in section["signals"].items()]
+        self.signal_names = [signal.name for signal in self.signals]
+        self.signal_labels = {signal.name: signal.label for signal in self.signals}
+        urgency = section["renewal_urgency"]
+        self.bands = [(band["within_days"], band["multiplier"]) for band in urgency["bands"]]
+        self.later_multiplier = urgency["later"]
+        self.no_date_multiplier = urgency["no_date"]
+        self.lapsed_multiplier = urgency["lapsed"]
+        tiers = section["tiers"]
+        self.tier_cuts = [(tier, tiers[tier]["min_score"]) for tier in TIERS[:-1]]
+        self.tier_labels = {tier: tiers[tier]["label"] for tier in TIERS}
+        self.playbooks = {tier: list(section["playbooks"][tier]) for tier in TIERS}
+        self.windows = list(section["renewal_windows_days"])
+        self.due_within = self.windows[-1]
+        self.min_completeness = section["min_data_completeness"]
+        self.why_count = int(section["why"]["max_reasons"])
+        self.why_points = section["why"]["min_points"]
+
+
+def prepare(methodology, as_of):
+    """Compile the methodology's churn section for one as-of date; see ChurnModel."""
+    return ChurnModel(methodology, as_of)
+
+
+def classify(score, tier_cuts):
+    """Return the risk tier of a score: the first tier whose minimum it reaches, else low.
+
+    >>> cuts = [("critical", 80), ("high", 60), ("medium", 40)]
+    >>> classify(79.5, cuts), classify(59.9, cuts), classify(80.0, cuts), classify(12.0, cuts)
+    ('high', 'medium', 'critical', 'low')
+    """
+    for tier, minimum in tier_cuts:
+        if score >= minimum:
+            return tier
+    return "low"
+
+
+def renewal_urgency(days, model):
+    """Return (multiplier, renewal_status) for the days to renewal (None: no end date).
+
+    >>> model = prepare({"churn": DEFAULTS, "segments": {}}, None)
+    >>> renewal_urgency(20, model), renewal_urgency(-3, model), renewal_urgency(None, model)
+    ((1.5, 'due'), (1.5, 'lapsed'), (1.0, 'unknown'))
+    """
+    if days is None:
+        return model.no_date_multiplier, "unknown"
+    if days < 0:
+        return model.lapsed_multiplier, "lapsed"
+    status = "due" if days <= model.due_within else "scheduled"
+    for within, multiplier in model.bands:
+        if days <= within:
+            return multiplier, status
+    return model.later_multiplier, status
+
+
+def _day_words(count):
+    return f"{count:,} day" if count == 1 else f"{count:,} days"
+
+
+def renewal_words(days, end_date):
+    """Return the renewal in words.
+
+    >>> renewal_words(-5, "2026-11-17"), renewal_words(20, "2026-12-12"), renewal_words(None, None)
+    ('renewal lapsed 5 days ago on 2026-11-17', 'renews in 20 days on 2026-12-12', 'renewal date unknown')
+    """
+    if days is None:
+        return "renewal date unknown"
+    if days < 0:
+        return f"renewal lapsed {_day_words(-days)} ago on {end_date}"
+    if days == 0:
+        return f"renews today ({end_date})"
+    return f"renews in {_day_words(days)} on {end_date}"
+
+
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+
+
+def _severity_rank(warning):
+    return SEVERITY_RANK[warning["severity"]]
+
+
+def assess(raw, model, from_text=False):
+    """Score one customer record; return its result dict or raise RecordRejected with every problem.
+
+    The result keeps the published field names (risk_score, risk_tier, signal_scores,
+    warning_signals, recommended_actions ...) and adds raw_score, risk_label,
+    renewal_status, why, data_completeness, missing_fields and notes.
+    """
+    problems = []
+    account = read_account(raw, model.segments, problems, from_text)
+    number = values.number
+    signal_scores = {}
+    raw_sum = 0.0
+    present_weight = 0.0
+    completeness_share = 0.0
+    all_signals = True
+    missing = []
+    warnings = []
+    contributions = []
+    for signal in model.signals:
+        section = values.section(raw, signal.name, problems)
+        if section is None:
+            signal_scores[signal.name] = {"score": None, "weight": signal.weight}
+            all_signals = False
+            continue
+        total = 0.0
+        weight_present = 0.0
+        scored = []
+        for metric in signal.metrics:
+            value = section.get(metric.name)
+            if value is None:
+                missing.append(metric.path)
+                continue
+            scoring = metric.scoring
+            if scoring == "flag":
+                value = values.boolean(value, metric.path, problems, from_text)
+            elif scoring == "mapping":
+                value = values.enum(value, metric.path, problems, metric.table, metric.accepted)
+            else:
+                value = number(value, metric.path, problems, metric.low, metric.high, from_text)
+            if value is None:
+                continue
+            score = metric.score(value)
+            if signal.points:
+                total += score
+            else:
+                total += score * metric.weight
+                weight_present += metric.weight
+            completeness_share += metric.share
+            scored.append((metric, value, score))
+            for test, at, severity, phrase in metric.warnings:
+                if test(value, at):
+                    warnings.append({"severity": severity, "signal": signal.name, "field": metric.path,
+                                     "message": metric.describe(value) + phrase})
+                    break
+        if not scored:
+            signal_scores[signal.name] = {"score": None, "weight": signal.weight}
+            all_signals = False
+            continue
+        if signal.points:
+            signal_score = round(float(clamp(total)), 1)
+        else:
+            signal_score = round(total if len(scored) == len(signal.metrics) else total / weight_present, 1)
+        signal_scores[signal.name] = {"score": signal_score, "weight": signal.weight}
+        raw_sum += signal_score * signal.weight
+        present_weight += signal.weight
+        contributions.append((signal, signal_score, scored))
+    end_value = raw.get("contract_end_date")
+    end_date = None
+    if end_value is not None:
+        end_date = values.iso_date(end_value, "contract_end_date", problems)
+    if problems:
+        raise RecordRejected(problems)
+    completeness = round(completeness_share * 100, 1)
+    if completeness < model.min_completeness or not present_weight:
+        raise RecordRejected([
+            f"insufficient data: {completeness:g}% of the churn model's weight has data "
+            f"(at least {model.min_completeness:g}% is needed); missing {', '.join(missing)}"
+        ])
+    raw_score = round(raw_sum if all_signals else raw_sum / present_weight, 1)
+    notes = account.notes
+    if end_value is None:
+        days = None
+        end_text = None
+        missing.append("contract_end_date")
+        notes = notes + ["renewal date unknown (no contract_end_date): no urgency multiplier applied"]
+    else:
+        days = (end_date - model.as_of).days
+        end_text = end_date.isoformat()
+    multiplier, status = renewal_urgency(days, model)
+    risk_score = float(clamp(round(raw_score * multiplier, 1)))
+    tier = classify(risk_score, model.tier_cuts)
+    if status == "lapsed":
+        warnings.insert(0, {"severity": LAPSED_SEVERITY, "signal": "renewal", "field": "contract_end_date",
+                            "message": renewal_words(days, end_text)})
+    warnings.sort(key=_severity_rank)
+    return {
+        "customer_id": account.customer_id,
+        "name": account.name,
+        "segment": account.segment,
+        "arr": account.arr,
+        "risk_score": risk_score,
+        "raw_score": raw_score,
+        "risk_tier": tier,
+        "risk_label": model.tier_labels[tier],
+        "urgency_multiplier": multiplier,
+        "days_to_renewal": days,
+        "contract_end_date": end_text,
+        "renewal_status": status,
+        "signal_scores": signal_scores,
+        "warning_signals": warnings,
+        "recommended_actions": model.playbooks[tier],
+        "why": _why(contributions, present_weight, all_signals, model),
+        "data_completeness": completeness,
+        "missing_fields": missing,
+        "notes": notes,
+    }
+
+
+def _why(contributions, present_weight, all_signals, model):
+    """Return the signals that add most points to the raw score, each with the metrics that drove it."""
+    scale = 1.0 if all_signals else 1.0 / present_weight
+    ranked = sorted(((score * signal.weight * scale, signal, score, scored)
+                     for signal, score, scored in contributions), key=lambda item: -item[0])
+    reasons = []
+    for points, signal, score, scored in ranked[: model.why_count]:
+        if points < model.why_points or points <= 0:
+            break
+        drivers = [(metric_score if signal.points else metric_score * metric.weight, metric, value)
+                   for metric, value, metric_score in scored if metric_score > 0]
+        drivers.sort(key=lambda driver: -driver[0])
+        detail = f"{signal.label} {score:.1f}"
+        if drivers:
+            detail += " (" + ", ".join(metric.describe(value) for _, metric, value in drivers) + ")"
+        reasons.append({"signal": signal.name, "points": round(points, 1), "detail": detail})
+    return reasons
+
+
+def risk_key(result):
+    """Sort key: highest risk score first, then larger ARR, then customer_id."""
+    return (-result["risk_score"], -result["arr"], result["customer_id"])
+
+
+class Summary:
+    """The portfolio summary, built one scored account at a time (so it also works when streaming)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.count = 0
+        self.total_arr = 0
+        self.score_sum = 0.0
+        self.weighted_sum = 0.0
+        self.tiers = {tier: [0, 0] for tier in TIERS}
+        self.segments = {segment: {"count": 0, "arr": 0, "score_sum": 0.0, "arr_at_risk": 0,
+                                   **{tier: 0 for tier in TIERS}} for segment in SEGMENTS}
+        self.windows = [(days, {"count": 0, "arr": 0, "tiers": {tier: 0 for tier in TIERS}})
+                        for days in model.windows]
+        self.lapsed = []
+        self.lapsed_arr = 0
+        self.unknown_renewal = 0
+        self.incomplete = 0
+        self.warning_counts = {severity: 0 for severity in SEVERITIES}
+
+    def add(self, result):
+        arr = result["arr"]
+        score = result["risk_score"]
+        tier = result["risk_tier"]
+        self.count += 1
+        self.total_arr += arr
+        self.score_sum += score
+        self.weighted_sum += score * arr
+        counts = self.tiers[tier]
+        counts[0] += 1
+        counts[1] += arr
+        segment = self.segments[result["segment"]]
+        segment["count"] += 1
+        segment["arr"] += arr
+        segment["score_sum"] += score
+        segment[tier] += 1
+        if tier == "critical" or tier == "high":
+            segment["arr_at_risk"] += arr
+        days = result["days_to_renewal"]
+        if days is None:
+            self.unknown_renewal += 1
+        elif days < 0:
+            self.lapsed.append(result["customer_id"])
+            self.lapsed_arr += arr
+        else:
+            for within, window in self.windows:
+                if days <= within:
+                    window["count"] += 1
+                    window["arr"] += arr
+                    window["tiers"][tier] += 1
+        for warning in result["warning_signals"]:
+            self.warning_counts[warning["severity"]] += 1
+        if result["missing_fields"]:
+            self.incomplete += 1
+
+    def result(self, rejected_count):
+        count = self.count
+        total_arr = self.total_arr
+        tiers = {
+            tier: {
+                "count": n,
+                "share_of_accounts": share(n, count),
+                "arr": money_round(arr),
+                "share_of_arr": share(arr, total_arr),
+            }
+            for tier, (n, arr) in self.tiers.items()
+        }
+        arr_at_risk = self.tiers["critical"][1] + self.tiers["high"][1]
+        segments = {}
+        for name, segment in self.segments.items():
+            segments[name] = {
+                "count": segment["count"],
+                "arr": money_round(segment["arr"]),
+                "average_risk_score": round(segment["score_sum"] / segment["count"], 1) if segment["count"] else None,
+                "arr_at_risk": money_round(segment["arr_at_risk"]),
+                **{f"{tier}_count": segment[tier] for tier in TIERS},
+            }
+        renewals = {
+            f"next_{within}_days": {"days": within, "count": window["count"], "arr": money_round(window["arr"]),
+                                    "tiers": dict(window["tiers"])}
+            for within, window in self.windows
+        }
+        return {
+            "total_customers": count,
+            "rejected_count": rejected_count,
+            "total_arr": money_round(total_arr),
+            "average_risk_score": round(self.score_sum / count, 1) if count else None,
+            "arr_weighted_average_risk_score": round(self.weighted_sum / total_arr, 1) if total_arr else None,
+            "critical_count": self.tiers["critical"][0],
+            "high_count": self.tiers["high"][0],
+            "medium_count": self.tiers["medium"][0],
+            "low_count": self.tiers["low"][0],
+            "tiers": tiers,
+            "total_arr_at_risk": money_round(arr_at_risk),
+            "arr_at_risk_share": share(arr_at_risk, total_arr),
+            "segments": segments,
+            "renewals_due": renewals,
+            "lapsed_renewals": {"count": len(self.lapsed), "arr": money_round(self.lapsed_arr),
+                                "customer_ids": sorted(self.lapsed)},
+            "unknown_renewal_count": self.unknown_renewal,
+            "warning_counts": dict(self.warning_counts),
+            "incomplete_data_count": self.incomplete,
+        }
