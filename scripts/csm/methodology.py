@@ -14,7 +14,7 @@ import copy
 import fnmatch
 import json
 
-from . import accounts, expansion, health
+from . import accounts, churn, expansion, health
 from .errors import ConfigError
 from .methodology_checks import check_number, check_weights  # noqa: F401 (re-exported)
 
@@ -22,6 +22,7 @@ from .methodology_checks import check_number, check_weights  # noqa: F401 (re-ex
 SECTIONS = {
     "segments": accounts,
     "health": health,
+    "churn": churn,
     "expansion": expansion,
 }
 
