@@ -1,0 +1,710 @@
+"""Expansion opportunities: seats, tier upgrades, module cross-sell and new departments.
+
+The model is data (`DEFAULTS`, the `expansion` section of the methodology,
+METHODOLOGY.md section 3). Four categories are read from the record:
+
+- seat expansion (`contract.licensed_seats`, `contract.active_seats`): seat
+  utilisation at or above the trigger -> revenue arr x the segment's growth rate;
+- tier upgrade (`contract.plan_tier`, `contract.available_tiers`): the next tier up
+  by price multiplier among the available tiers, whatever order they are listed in
+  -> revenue arr / current multiplier x target multiplier - arr;
+- module cross-sell (`product_usage`): every module not adopted whose fraction is
+  above 0 -> revenue arr x fraction; an adopted module under the enablement
+  threshold is an enablement need instead (surfaced apart, no revenue);
+- department expansion (`departments.current`, `departments.potential`): each
+  potential department not already current (compared without regard to case or
+  separators) -> revenue arr / max(1, current departments) x the department factor.
+
+priority = clamp(estimated_revenue / divisor) x effort multiplier, 1 decimal,
+from the published (whole-unit) revenue so it can be checked from the output.
+A category whose data is missing is not evaluated and its fields are listed in
+`missing_fields`; a record with no category to evaluate is rejected.
+
+Readiness: when the record also carries health metrics (or churn signals, when the
+churn analysis is installed), a red account (or a critical- or high-risk one) is
+"stabilise first"; the portfolio view ranks ready accounts ahead of it.
+
+`prepare(methodology, as_of)` compiles the model once; `assess(raw, model, from_text)`
+scores one record and returns plain data, or raises RecordRejected.
+"""
+
+from . import health, values
+from .accounts import SEGMENTS, read_account
+from .errors import RecordRejected
+from .figures import clamp, money_round, share
+from .methodology_checks import check_number
+
+try:  # the churn analysis is a sibling module; readiness uses it when it is there
+    from . import churn
+except ImportError:  # pragma: no cover - only while the churn analysis is not installed
+    churn = None
+
+CATEGORIES = ("seat_expansion", "tier_upgrade", "module_cross_sell", "department_expansion")
+EFFORTS = ("low", "medium", "high")
+CHURN_TIERS = ("critical", "high", "medium", "low")
+READY = "ready"
+STABILISE_FIRST = "stabilise first"
+
+# The sections of a record that carry churn signals (SCHEMA.md, "Churn").
+CHURN_SECTIONS = ("usage_decline", "engagement_drop", "support_issues", "relationship_signals",
+                  "commercial_factors")
+
+# Every figure below is METHODOLOGY.md section 3 (the published framework's defaults),
+# unless its comment says otherwise.
+DEFAULTS = {
+    # Tier price multipliers: starter 1.0, professional 1.8, enterprise 3.0,
+    # enterprise_plus 4.5. A company's own ladder: set the tiers it does not sell
+    # to null and add its own (name -> price multiplier relative to any base).
+    "tiers": {"starter": 1.0, "professional": 1.8, "enterprise": 3.0, "enterprise_plus": 4.5},
+    "seat_expansion": {
+        "label": "Seat expansion",
+        # Seat utilisation (active / licensed) at or above this proposes more seats.
+        "utilisation_trigger": 0.90,
+        # Revenue = arr x growth; additional seats = int(licensed x growth).
+        "growth": {"enterprise": 0.25, "mid-market": 0.20, "smb": 0.15},
+        "effort": "low",
+    },
+    "tier_upgrade": {
+        "label": "Tier upgrade",
+        "effort": "medium",
+    },
+    "module_cross_sell": {
+        "label": "Module cross-sell",
+        # Share of ARR a module not yet adopted is worth; 0 = never offered (core_platform).
+        "fractions": {
+            "core_platform": 0.0, "analytics_module": 0.15, "integrations_module": 0.12,
+            "api_access": 0.10, "advanced_reporting": 0.18, "security_module": 0.20,
+            "automation_module": 0.15, "collaboration_module": 0.10, "data_export": 0.08,
+            "custom_workflows": 0.22, "sso_module": 0.08, "audit_module": 0.10,
+        },
+        # Any module not in the list above.
+        "default_fraction": 0.10,
+        "effort": "low",
+    },
+    "enablement": {
+        # An adopted module used under this share (%) is an enablement need, not a sale.
+        "usage_below_pct": 30,
+    },
+    "department_expansion": {
+        "label": "Department expansion",
+        # Revenue = arr / max(1, current departments) x this factor.
+        "revenue_factor": 0.8,
+        "effort": "high",
+    },
+    "priority": {
+        # priority = clamp(revenue / revenue_divisor) x the effort's multiplier.
+        "revenue_divisor": 2000,
+        "effort_multipliers": {"low": 3, "medium": 2, "high": 1},
+    },
+    # Ours (issue 4): which health classes and churn-risk tiers mean an account must be
+    # stabilised before an expansion conversation.
+    "readiness": {
+        "stabilise_first_health_classes": ["red"],
+        "stabilise_first_churn_tiers": ["critical", "high"],
+    },
+    # Ours: how many accounts the text and markdown reports rank by potential.
+    "report": {"top_accounts": 10},
+}
+
+OPEN_PATHS = ("tiers", "module_cross_sell.fractions")
+
+MAX_MODULE_NAME = 200
+
+
+def check(section, methodology):
+    """Return the problems of an expansion section: the tier ladder, rates, fractions, efforts."""
+    problems = []
+    tiers = section["tiers"]
+    if not tiers:
+        problems.append("expansion.tiers: at least one tier is needed")
+    problems += _check_names(tiers, "expansion.tiers")
+    for name, multiplier in tiers.items():
+        where = f"expansion.tiers.{name}"
+        found = check_number(multiplier, where, 0)
+        if not found and multiplier == 0:
+            found = [f"{where} must be above 0, got 0"]
+        problems += found
+    seats = section["seat_expansion"]
+    problems += check_number(seats["utilisation_trigger"], "expansion.seat_expansion.utilisation_trigger", 0)
+    for segment in SEGMENTS:
+        problems += check_number(seats["growth"][segment], f"expansion.seat_expansion.growth.{segment}", 0)
+    modules = section["module_cross_sell"]
+    problems += _check_names(modules["fractions"], "expansion.module_cross_sell.fractions")
+    for name, fraction in modules["fractions"].items():
+        problems += check_number(fraction, f"expansion.module_cross_sell.fractions.{name}", 0)
+    problems += check_number(modules["default_fraction"], "expansion.module_cross_sell.default_fraction", 0)
+    problems += check_number(section["enablement"]["usage_below_pct"], "expansion.enablement.usage_below_pct",
+                             0, 100)
+    problems += check_number(section["department_expansion"]["revenue_factor"],
+                             "expansion.department_expansion.revenue_factor", 0)
+    divisor = section["priority"]["revenue_divisor"]
+    found = check_number(divisor, "expansion.priority.revenue_divisor", 0)
+    if not found and divisor == 0:
+        found = ["expansion.priority.revenue_divisor must be above 0, got 0"]
+    problems += found
+    for effort in EFFORTS:
+        problems += check_number(section["priority"]["effort_multipliers"][effort],
+                                 f"expansion.priority.effort_multipliers.{effort}", 0)
+    for category in CATEGORIES:
+        effort = section[category]["effort"]
+        if effort not in EFFORTS:
+            problems.append(f"expansion.{category}.effort must be one of {', '.join(EFFORTS)}, got {values.shown(effort)}")
+    readiness = section["readiness"]
+    for key, accepted in (("stabilise_first_health_classes", health.CLASSES),
+                          ("stabilise_first_churn_tiers", CHURN_TIERS)):
+        for position, label in enumerate(readiness[key]):
+            if label not in accepted:
+                problems.append(f"expansion.readiness.{key}[{position}] must be one of {', '.join(accepted)}, "
+                                f"got {values.shown(label)}")
+    top = section["report"]["top_accounts"]
+    found = check_number(top, "expansion.report.top_accounts", 1, 1000)
+    if not found and top != int(top):
+        found = [f"expansion.report.top_accounts must be a whole number, got {top:g}"]
+    return problems + found
+
+
+def _check_names(table, where):
+    """Return a problem per name that is empty or the same as another once case and separators are ignored."""
+    problems = []
+    seen = {}
+    for name in table:
+        key = values.key_of(name)
+        if not key:
+            problems.append(f"{where}: {values.shown(name)} is not a usable name (letters or digits needed)")
+        elif key in seen:
+            problems.append(f"{where}: {values.shown(name)} and {values.shown(seen[key])} are the same name "
+                            "(case and separators are ignored)")
+        else:
+            seen[key] = name
+    return problems
+
+
+class ExpansionModel:
+    """The expansion section of a methodology, compiled once for fast scoring of many records."""
+
+    def __init__(self, methodology, as_of):
+        section = methodology["expansion"]
+        self.methodology = methodology
+        self.as_of = as_of
+        self.section = section
+        self.segments = methodology["segments"]
+        tiers = section["tiers"]
+        # The ladder in price order (ties: the order the methodology lists them).
+        self.tier_names = [name for _, _, name in sorted((m, i, n) for i, (n, m) in enumerate(tiers.items()))]
+        self.tier_table = {values.key_of(name): name for name in self.tier_names}
+        self.tier_rank = {name: (tiers[name], index) for index, name in enumerate(self.tier_names)}
+        self.multipliers = dict(tiers)
+        seats = section["seat_expansion"]
+        self.utilisation_trigger = seats["utilisation_trigger"]
+        self.seat_growth = seats["growth"]
+        modules = section["module_cross_sell"]
+        self.fractions = {values.key_of(name): (name, fraction) for name, fraction in modules["fractions"].items()}
+        self.default_fraction = modules["default_fraction"]
+        self.enablement_below = section["enablement"]["usage_below_pct"]
+        self.department_factor = section["department_expansion"]["revenue_factor"]
+        self.revenue_divisor = section["priority"]["revenue_divisor"]
+        multipliers = section["priority"]["effort_multipliers"]
+        self.labels = {category: section[category]["label"] for category in CATEGORIES}
+        self.efforts = {category: section[category]["effort"] for category in CATEGORIES}
+        self.effort_multiplier = {category: multipliers[self.efforts[category]] for category in CATEGORIES}
+        self.category_rank = {category: rank for rank, category in enumerate(CATEGORIES)}
+        readiness = section["readiness"]
+        self.stabilise_health = frozenset(readiness["stabilise_first_health_classes"])
+        self.stabilise_churn = frozenset(readiness["stabilise_first_churn_tiers"])
+        self.top_accounts = int(section["report"]["top_accounts"])
+        self.health_model = health.prepare(methodology)
+        self.health_sections = tuple(self.health_model.dimension_names)
+        self.churn_model = None
+        if churn is not None and "churn" in methodology:
+            self.churn_model = churn.prepare(methodology, as_of)
+
+
+def prepare(methodology, as_of=None):
+    """Compile the methodology's expansion section; see ExpansionModel."""
+    return ExpansionModel(methodology, as_of)
+
+
+def priority_score(revenue, category, model):
+    """Return clamp(revenue / divisor) x the category's effort multiplier, 1 decimal.
+
+    >>> model = prepare(_default_methodology())
+    >>> priority_score(42667, "tier_upgrade", model)  # 21.3335 x 2 (medium effort)
+    42.7
+    """
+    return round(clamp(revenue / model.revenue_divisor) * model.effort_multiplier[category], 1)
+
+
+def next_tier(current, available, model):
+    """Return the tier of `available` with the smallest multiplier above `current`'s, or None.
+
+    The order of `available` does not matter.
+
+    >>> model = prepare(_default_methodology())
+    >>> next_tier("professional", ["enterprise_plus", "enterprise", "starter"], model)
+    'enterprise'
+    """
+    floor = model.multipliers[current]
+    rank = model.tier_rank
+    above = [name for name in available if rank[name][0] > floor]
+    return min(above, key=rank.__getitem__) if above else None
+
+
+def _default_methodology():
+    from .methodology import default_methodology
+    return default_methodology()
+
+
+def _count(value, field, problems, from_text):
+    """Return value as a whole count of 0 or more, or None after adding a problem."""
+    number = values.number(value, field, problems, 0, None, from_text)
+    if number is None:
+        return None
+    if number != int(number):
+        problems.append(f"{field} must be a whole number of 0 or more, got {values.shown(value)}")
+        return None
+    return int(number)
+
+
+def _read_contract(raw, model, problems, missing, from_text):
+    """Check the contract section; return (licensed, active, plan_tier, available_tiers), None where absent."""
+    contract = values.section(raw, "contract", problems)
+    if contract is None:
+        return None, None, None, None
+    licensed = contract.get("licensed_seats")
+    if licensed is None:
+        missing.append("contract.licensed_seats")
+    else:
+        licensed = _count(licensed, "contract.licensed_seats", problems, from_text)
+    active = contract.get("active_seats")
+    if active is None:
+        missing.append("contract.active_seats")
+    else:
+        active = _count(active, "contract.active_seats", problems, from_text)
+    plan_tier = contract.get("plan_tier")
+    if plan_tier is None:
+        missing.append("contract.plan_tier")
+    else:
+        plan_tier = values.enum(plan_tier, "contract.plan_tier", problems, model.tier_table, model.tier_names)
+    listed = contract.get("available_tiers")
+    available = None
+    if listed is None:
+        missing.append("contract.available_tiers")
+    else:
+        names = values.text_list(listed, "contract.available_tiers", problems, from_text)
+        if names is not None:
+            available = []
+            table = model.tier_table
+            for position, name in enumerate(names):
+                tier = table.get(values.key_of(name))
+                if tier is None:
+                    problems.append(f"contract.available_tiers[{position}] must be one of "
+                                    f"{', '.join(model.tier_names)}, got {values.shown(name)}")
+                elif tier not in available:
+                    available.append(tier)
+    return licensed, active, plan_tier, available
+
+
+def _read_modules(raw, model, problems, missing, from_text):
+    """Check product_usage; return [(name, fraction, adopted, usage_pct)] or None when absent."""
+    usage = values.section(raw, "product_usage", problems)
+    if usage is None:
+        return None
+    if not usage:
+        missing.append("product_usage")
+        return None
+    modules = []
+    seen = {}
+    fractions = model.fractions
+    for given, entry in usage.items():
+        label = values.printable(given, 60)
+        key = values.key_of(given)
+        if not key or len(given) > MAX_MODULE_NAME:
+            problems.append(f"product_usage: {values.shown(given)} is not a usable module name")
+            continue
+        if key in seen:
+            problems.append(f"product_usage lists one module twice: {values.shown(seen[key])} and "
+                            f"{values.shown(given)}")
+            continue
+        seen[key] = given
+        if type(entry) is not dict:
+            problems.append(f"product_usage.{label} must be an object with adopted (true or false) and "
+                            f"usage_pct (0-100), got {values.shown(entry)}")
+            continue
+        adopted = entry.get("adopted")
+        usage_pct = entry.get("usage_pct")
+        if adopted is not None:
+            adopted = values.boolean(adopted, f"product_usage.{label}.adopted", problems, from_text)
+        if usage_pct is not None:
+            usage_pct = values.number(usage_pct, f"product_usage.{label}.usage_pct", problems, 0, 100, from_text)
+        if entry.get("adopted") is None:
+            missing.append(f"product_usage.{label}.adopted")
+            continue
+        known = fractions.get(key)
+        name, fraction = known if known is not None else (given.strip(), None)
+        if adopted and entry.get("usage_pct") is None:
+            missing.append(f"product_usage.{label}.usage_pct")
+        modules.append((name, fraction, adopted, usage_pct))
+    return modules or None
+
+
+def _read_departments(raw, problems, missing, notes, from_text):
+    """Check departments; return (current, potential) as {key: name} in list order, None where absent."""
+    section = values.section(raw, "departments", problems)
+    if section is None:
+        return None, None
+    found = []
+    for part in ("current", "potential"):
+        listed = section.get(part)
+        if listed is None:
+            missing.append(f"departments.{part}")
+            found.append(None)
+            continue
+        names = values.text_list(listed, f"departments.{part}", problems, from_text)
+        if names is None:
+            found.append(None)
+            continue
+        distinct = {}
+        for position, name in enumerate(names):
+            key = values.key_of(name)
+            if not key:
+                problems.append(f"departments.{part}[{position}] must be a department name, got {values.shown(name)}")
+            elif key in distinct:
+                notes.append(f"departments.{part} names {values.shown(distinct[key])} more than once; "
+                             "counted once")
+            else:
+                distinct[key] = name
+        found.append(distinct)
+    return found[0], found[1]
+
+
+def assess(raw, model, from_text=False):
+    """Find one account's expansion opportunities; return its result dict or raise RecordRejected.
+
+    The result keeps the published names (opportunities with type, category,
+    estimated_revenue, effort, rationale, priority_score; adoption_summary;
+    total_estimated_revenue; opportunity_count) and adds enablement_needs,
+    readiness, categories_evaluated, missing_fields and notes.
+    """
+    problems = []
+    missing = []
+    account = read_account(raw, model.segments, problems, from_text)
+    notes = account.notes if account is not None else []
+    licensed, active, plan_tier, available = _read_contract(raw, model, problems, missing, from_text)
+    modules = _read_modules(raw, model, problems, missing, from_text)
+    current, potential = _read_departments(raw, problems, missing, notes, from_text)
+    if problems:
+        raise RecordRejected(problems)
+    seats_known = licensed is not None and active is not None
+    tiers_known = plan_tier is not None and available is not None
+    departments_known = current is not None and potential is not None
+    evaluated = [category for category, known in zip(
+        CATEGORIES, (seats_known, tiers_known, modules is not None, departments_known)) if known]
+    if not evaluated:
+        raise RecordRejected([
+            "insufficient data: no expansion category can be evaluated (contract seats or tiers, "
+            f"product_usage, departments); missing {', '.join(missing)}"])
+
+    arr = account.arr
+    segment = account.segment
+    opportunities = []
+    utilisation = None
+    if seats_known:
+        if licensed:
+            utilisation = active / licensed
+            if active > licensed:
+                notes.append(f"active_seats ({active:,}) is above licensed_seats ({licensed:,}): "
+                             "more seats in use than paid for")
+            if utilisation >= model.utilisation_trigger:
+                growth = model.seat_growth[segment]
+                revenue = money_round(arr * growth)
+                additional = int(licensed * growth)
+                opportunities.append({
+                    "type": model.labels["seat_expansion"],
+                    "category": "seat_expansion",
+                    "licensed_seats": licensed,
+                    "active_seats": active,
+                    "seat_utilisation": round(utilisation, 3),
+                    "additional_seats": additional,
+                    "estimated_revenue": revenue,
+                    "effort": model.efforts["seat_expansion"],
+                    "rationale": (
+                        f"{active:,} of {licensed:,} licensed seats are in use ({utilisation * 100:.1f}%, "
+                        f"at or above the {model.utilisation_trigger * 100:g}% trigger): propose about "
+                        f"{additional:,} more seats, the {growth * 100:g}% growth typical of {segment} accounts."),
+                    "priority_score": priority_score(revenue, "seat_expansion", model),
+                })
+        else:
+            notes.append("licensed_seats is 0: seat utilisation cannot be computed")
+    if tiers_known:
+        target = next_tier(plan_tier, available, model)
+        if target is not None:
+            current_multiplier = model.multipliers[plan_tier]
+            target_multiplier = model.multipliers[target]
+            revenue = money_round(arr / current_multiplier * target_multiplier - arr)
+            opportunities.append({
+                "type": model.labels["tier_upgrade"],
+                "category": "tier_upgrade",
+                "current_tier": plan_tier,
+                "target_tier": target,
+                "estimated_revenue": revenue,
+                "effort": model.efforts["tier_upgrade"],
+                "rationale": (
+                    f"On {plan_tier} today; {target} is the next tier up (price x{target_multiplier:g} "
+                    f"against x{current_multiplier:g}): about ${revenue:,} more a year."),
+                "priority_score": priority_score(revenue, "tier_upgrade", model),
+            })
+    enablement = []
+    total_modules = adopted_count = usage_count = 0
+    usage_sum = 0.0
+    if modules is not None:
+        default_fraction = model.default_fraction
+        below = model.enablement_below
+        for name, fraction, adopted, usage_pct in modules:
+            total_modules += 1
+            if adopted:
+                adopted_count += 1
+                if usage_pct is not None:
+                    usage_count += 1
+                    usage_sum += usage_pct
+                    if usage_pct < below:
+                        enablement.append({
+                            "module": name,
+                            "usage_pct": usage_pct,
+                            "action": (f"Adopted but used at {usage_pct:g}% (under {below:g}%): run an "
+                                       "enablement session with its users; value comes before any upsell."),
+                        })
+                continue
+            known = fraction is not None
+            if not known:
+                fraction = default_fraction
+            if fraction <= 0:
+                continue
+            revenue = money_round(arr * fraction)
+            worth = f"{fraction * 100:g}% of ARR" + ("" if known else ", the default for modules outside the catalogue")
+            opportunities.append({
+                "type": model.labels["module_cross_sell"],
+                "category": "module_cross_sell",
+                "module": name,
+                "estimated_revenue": revenue,
+                "effort": model.efforts["module_cross_sell"],
+                "rationale": f"{name} is not adopted yet; it is typically worth {worth}: about ${revenue:,} a year.",
+                "priority_score": priority_score(revenue, "module_cross_sell", model),
+            })
+        enablement.sort(key=lambda need: (need["usage_pct"], need["module"]))
+    departments_potential = None
+    if departments_known:
+        covered = len(current)
+        per_department = arr / max(1, covered)
+        factor = model.department_factor
+        revenue = money_round(per_department * factor)
+        new_departments = [name for key, name in potential.items() if key not in current]
+        departments_potential = len(new_departments)
+        for name in new_departments:
+            opportunities.append({
+                "type": model.labels["department_expansion"],
+                "category": "department_expansion",
+                "department": name,
+                "estimated_revenue": revenue,
+                "effort": model.efforts["department_expansion"],
+                "rationale": (
+                    f"{name} does not use the product yet; at {factor * 100:g}% of the ${money_round(per_department):,} "
+                    f"ARR per current department ({covered} today) it is worth about ${revenue:,} a year."),
+                "priority_score": priority_score(revenue, "department_expansion", model),
+            })
+    rank = model.category_rank
+    opportunities.sort(key=lambda o: (-o["priority_score"], rank[o["category"]], _subject(o)))
+    readiness = _readiness(raw, model, from_text)
+    status = readiness["status"]
+    total = 0
+    for opportunity in opportunities:
+        opportunity["readiness"] = status
+        total += opportunity["estimated_revenue"]
+    return {
+        "customer_id": account.customer_id,
+        "name": account.name,
+        "segment": segment,
+        "arr": arr,
+        "readiness": readiness,
+        "total_estimated_revenue": total,
+        "opportunity_count": len(opportunities),
+        "adoption_summary": {
+            "total_modules": total_modules if modules is not None else None,
+            "adopted_modules": adopted_count if modules is not None else None,
+            "adoption_rate": share(adopted_count, total_modules) if total_modules else None,
+            "avg_usage_pct": round(usage_sum / usage_count, 1) if usage_count else None,
+            "seat_utilisation": round(utilisation, 3) if utilisation is not None else None,
+            "current_tier": plan_tier,
+            "departments_covered": len(current) if current is not None else None,
+            "departments_potential": departments_potential,
+        },
+        "opportunities": opportunities,
+        "enablement_needs": enablement,
+        "categories_evaluated": evaluated,
+        "missing_fields": missing,
+        "notes": notes,
+    }
+
+
+def _subject(opportunity):
+    """Return what an opportunity is about: the target tier, module or department ('' for seats)."""
+    return opportunity.get("target_tier") or opportunity.get("module") or opportunity.get("department") or ""
+
+
+def _first_problem(exc):
+    errors = exc.errors
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{errors[0]}{more}" if errors else "unknown problem"
+
+
+def _readiness(raw, model, from_text):
+    """Return {status, reasons, health and churn figures} for one record.
+
+    Health (and churn risk, when the churn analysis is installed) is scored only
+    when the record carries their sections; a record they cannot score keeps its
+    expansion result and the reasons say why readiness is unknown on that side.
+    """
+    reasons = []
+    stabilise = False
+    health_score = health_class = risk_score = risk_tier = None
+    if any(raw.get(name) is not None for name in model.health_sections):
+        try:
+            scored = health.assess(raw, model.health_model, from_text)
+        except RecordRejected as exc:
+            reasons.append(f"health unknown: {_first_problem(exc)}")
+        else:
+            health_score = scored["overall_score"]
+            health_class = scored["classification"]
+            if health_class in model.stabilise_health:
+                stabilise = True
+                reasons.append(f"health {health_class} ({health_score:.1f}): stabilise the account "
+                               "before an expansion conversation")
+            else:
+                reasons.append(f"health {health_class} ({health_score:.1f})")
+    if model.churn_model is not None and any(raw.get(name) is not None for name in CHURN_SECTIONS):
+        try:
+            scored = churn.assess(raw, model.churn_model, from_text)
+        except RecordRejected as exc:
+            reasons.append(f"churn risk unknown: {_first_problem(exc)}")
+        else:
+            risk_score = scored["risk_score"]
+            risk_tier = scored["risk_tier"]
+            if risk_tier in model.stabilise_churn:
+                stabilise = True
+                reasons.append(f"churn risk {risk_tier} ({risk_score:.1f}): stabilise the account "
+                               "before an expansion conversation")
+            else:
+                reasons.append(f"churn risk {risk_tier} ({risk_score:.1f})")
+    if not reasons:
+        reasons.append("no health or churn data in the record: readiness rests on expansion data alone")
+    return {
+        "status": STABILISE_FIRST if stabilise else READY,
+        "reasons": reasons,
+        "health_score": health_score,
+        "health_classification": health_class,
+        "churn_risk_score": risk_score,
+        "churn_risk_tier": risk_tier,
+    }
+
+
+def portfolio_key(result):
+    """Sort key of the portfolio view: ready accounts first, then total potential, ARR, customer_id."""
+    return (result["readiness"]["status"] != READY, -result["total_estimated_revenue"], -result["arr"],
+            result["customer_id"])
+
+
+def potential_key(result):
+    """Sort key of the ranking by potential alone: total potential, then ARR, then customer_id."""
+    return (-result["total_estimated_revenue"], -result["arr"], result["customer_id"])
+
+
+class Summary:
+    """The portfolio summary, built one assessed account at a time (so it also works when streaming)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.count = 0
+        self.total_arr = 0
+        self.total_revenue = 0
+        self.total_opportunities = 0
+        self.with_opportunities = 0
+        self.categories = {category: [0, 0] for category in CATEGORIES}
+        self.segments = {segment: [0, 0, 0, 0] for segment in SEGMENTS}
+        self.enablement_needs = 0
+        self.needing_enablement = 0
+        self.incomplete = 0
+        self.ready = []
+        self.stabilise = []
+        self.ranking = []
+
+    def add(self, result):
+        revenue = result["total_estimated_revenue"]
+        opportunities = result["opportunities"]
+        self.count += 1
+        self.total_arr += result["arr"]
+        self.total_revenue += revenue
+        self.total_opportunities += len(opportunities)
+        categories = self.categories
+        for opportunity in opportunities:
+            tally = categories[opportunity["category"]]
+            tally[0] += 1
+            tally[1] += opportunity["estimated_revenue"]
+        segment = self.segments[result["segment"]]
+        segment[0] += 1
+        segment[1] += result["arr"]
+        segment[2] += len(opportunities)
+        segment[3] += revenue
+        needs = len(result["enablement_needs"])
+        self.enablement_needs += needs
+        self.needing_enablement += needs > 0
+        self.incomplete += bool(result["missing_fields"])
+        key = potential_key(result)
+        self.ranking.append((key, result["customer_id"]))
+        if opportunities:
+            self.with_opportunities += 1
+        readiness = result["readiness"]
+        if readiness["status"] == READY:
+            if opportunities:
+                self.ready.append((key, {"customer_id": result["customer_id"], "name": result["name"],
+                                         "total_estimated_revenue": revenue, "opportunity": opportunities[0]}))
+        else:
+            self.stabilise.append((key, {"customer_id": result["customer_id"], "name": result["name"],
+                                         "total_estimated_revenue": revenue, "reasons": readiness["reasons"]}))
+
+    def result(self, rejected_count):
+        labels = self.model.labels
+        by_category = {
+            category: {"type": labels[category], "count": count, "estimated_revenue": revenue}
+            for category, (count, revenue) in self.categories.items()
+        }
+        segments = {
+            name: {"count": count, "arr": money_round(arr), "opportunities": opportunities,
+                   "estimated_revenue": revenue}
+            for name, (count, arr, opportunities, revenue) in self.segments.items()
+        }
+        self.ready.sort(key=_first)
+        self.stabilise.sort(key=_first)
+        self.ranking.sort()
+        stabilise_count = len(self.stabilise)
+        return {
+            "total_customers": self.count,
+            "rejected_count": rejected_count,
+            "total_arr": money_round(self.total_arr),
+            "total_estimated_revenue": self.total_revenue,
+            "total_opportunities": self.total_opportunities,
+            "potential_share_of_arr": share(self.total_revenue, self.total_arr),
+            "accounts_with_opportunities": self.with_opportunities,
+            "by_category": by_category,
+            "segments": segments,
+            "enablement_needs_count": self.enablement_needs,
+            "accounts_needing_enablement": self.needing_enablement,
+            "ready_count": self.count - stabilise_count,
+            "stabilise_first_count": stabilise_count,
+            "incomplete_data_count": self.incomplete,
+            "ready_for_upgrade_conversation": [entry for _, entry in self.ready],
+            "stabilise_first": [entry for _, entry in self.stabilise],
+            "ranked_by_potential": [customer_id for _, customer_id in self.ranking],
+        }
+
+
+def _first(pair):
+    return pair[0]
