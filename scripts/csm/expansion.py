@@ -20,34 +20,26 @@ from the published (whole-unit) revenue so it can be checked from the output.
 A category whose data is missing is not evaluated and its fields are listed in
 `missing_fields`; a record with no category to evaluate is rejected.
 
-Readiness: when the record also carries health metrics (or churn signals, when the
-churn analysis is installed), a red account (or a critical- or high-risk one) is
-"stabilise first"; the portfolio view ranks ready accounts ahead of it.
+Readiness: when the record also carries health metrics or churn signals, they are
+scored with the health and churn analyses of the same methodology; a red account,
+or a critical- or high-risk one, is "stabilise first" and the portfolio view ranks
+ready accounts ahead of it (its own opportunities keep their priority order).
 
 `prepare(methodology, as_of)` compiles the model once; `assess(raw, model, from_text)`
 scores one record and returns plain data, or raises RecordRejected.
 """
 
-from . import health, values
+from . import churn, health, values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
 from .figures import clamp, money_round, share
 from .methodology_checks import check_number
-
-try:  # the churn analysis is a sibling module; readiness uses it when it is there
-    from . import churn
-except ImportError:  # pragma: no cover - only while the churn analysis is not installed
-    churn = None
 
 CATEGORIES = ("seat_expansion", "tier_upgrade", "module_cross_sell", "department_expansion")
 EFFORTS = ("low", "medium", "high")
 CHURN_TIERS = ("critical", "high", "medium", "low")
 READY = "ready"
 STABILISE_FIRST = "stabilise first"
-
-# The sections of a record that carry churn signals (SCHEMA.md, "Churn").
-CHURN_SECTIONS = ("usage_decline", "engagement_drop", "support_issues", "relationship_signals",
-                  "commercial_factors")
 
 # Every figure below is METHODOLOGY.md section 3 (the published framework's defaults),
 # unless its comment says otherwise.
@@ -212,11 +204,11 @@ class ExpansionModel:
         self.stabilise_health = frozenset(readiness["stabilise_first_health_classes"])
         self.stabilise_churn = frozenset(readiness["stabilise_first_churn_tiers"])
         self.top_accounts = int(section["report"]["top_accounts"])
+        # Readiness scores health and churn risk with their own sections of the same methodology.
         self.health_model = health.prepare(methodology)
         self.health_sections = tuple(self.health_model.dimension_names)
-        self.churn_model = None
-        if churn is not None and "churn" in methodology:
-            self.churn_model = churn.prepare(methodology, as_of)
+        self.churn_model = churn.prepare(methodology, as_of)
+        self.churn_sections = tuple(self.churn_model.signal_names)
 
 
 def prepare(methodology, as_of=None):
@@ -231,7 +223,7 @@ def priority_score(revenue, category, model):
     >>> priority_score(42667, "tier_upgrade", model)  # 21.3335 x 2 (medium effort)
     42.7
     """
-    return round(clamp(revenue / model.revenue_divisor) * model.effort_multiplier[category], 1)
+    return round(float(clamp(revenue / model.revenue_divisor)) * model.effort_multiplier[category], 1)
 
 
 def next_tier(current, available, model):
@@ -348,7 +340,10 @@ def _read_modules(raw, model, problems, missing, from_text):
 
 
 def _read_departments(raw, problems, missing, notes, from_text):
-    """Check departments; return (current, potential) as {key: name} in list order, None where absent."""
+    """Check departments; return (current, potential) as {key: name} in list order, None where absent.
+
+    When only one of the two lists is given, the other is taken as empty (a note says so).
+    """
     section = values.section(raw, "departments", problems)
     if section is None:
         return None, None
@@ -374,7 +369,16 @@ def _read_departments(raw, problems, missing, notes, from_text):
             else:
                 distinct[key] = name
         found.append(distinct)
-    return found[0], found[1]
+    current, potential = found
+    if (current is None) != (potential is None) and not problems:
+        # One list given, the other absent (a CSV cannot write an empty list): take it as empty, and say so.
+        if current is None:
+            current = {}
+            notes.append("departments.current missing: taken as no current department")
+        else:
+            potential = {}
+            notes.append("departments.potential missing: taken as no potential department")
+    return current, potential
 
 
 def assess(raw, model, from_text=False):
@@ -427,10 +431,7 @@ def assess(raw, model, from_text=False):
                     "additional_seats": additional,
                     "estimated_revenue": revenue,
                     "effort": model.efforts["seat_expansion"],
-                    "rationale": (
-                        f"{active:,} of {licensed:,} licensed seats are in use ({utilisation * 100:.1f}%, "
-                        f"at or above the {model.utilisation_trigger * 100:g}% trigger): propose about "
-                        f"{additional:,} more seats, the {growth * 100:g}% growth typical of {segment} accounts."),
+                    "rationale": _seat_rationale(active, licensed, utilisation, additional, growth, segment, model),
                     "priority_score": priority_score(revenue, "seat_expansion", model),
                 })
         else:
@@ -487,7 +488,7 @@ def assess(raw, model, from_text=False):
                 "module": name,
                 "estimated_revenue": revenue,
                 "effort": model.efforts["module_cross_sell"],
-                "rationale": f"{name} is not adopted yet; it is typically worth {worth}: about ${revenue:,} a year.",
+                "rationale": f"Module {name} is not adopted yet; it is typically worth {worth}: about ${revenue:,} a year.",
                 "priority_score": priority_score(revenue, "module_cross_sell", model),
             })
         enablement.sort(key=lambda need: (need["usage_pct"], need["module"]))
@@ -498,6 +499,10 @@ def assess(raw, model, from_text=False):
         factor = model.department_factor
         revenue = money_round(per_department * factor)
         new_departments = [name for key, name in potential.items() if key not in current]
+        if covered:
+            basis = f"the ${money_round(per_department):,} ARR per current department ({covered} today)"
+        else:
+            basis = f"the account's ${money_round(per_department):,} ARR (no current department on record)"
         departments_potential = len(new_departments)
         for name in new_departments:
             opportunities.append({
@@ -507,8 +512,8 @@ def assess(raw, model, from_text=False):
                 "estimated_revenue": revenue,
                 "effort": model.efforts["department_expansion"],
                 "rationale": (
-                    f"{name} does not use the product yet; at {factor * 100:g}% of the ${money_round(per_department):,} "
-                    f"ARR per current department ({covered} today) it is worth about ${revenue:,} a year."),
+                    f"The {name} department does not use the product yet; at {factor * 100:g}% of {basis} "
+                    f"it is worth about ${revenue:,} a year."),
                 "priority_score": priority_score(revenue, "department_expansion", model),
             })
     rank = model.category_rank
@@ -545,6 +550,16 @@ def assess(raw, model, from_text=False):
     }
 
 
+def _seat_rationale(active, licensed, utilisation, additional, growth, segment, model):
+    used = (f"{active:,} of {licensed:,} licensed seats are in use ({utilisation * 100:.1f}%, at or above the "
+            f"{model.utilisation_trigger * 100:g}% trigger)")
+    if additional:
+        seats = "1 more seat" if additional == 1 else f"{additional:,} more seats"
+        return f"{used}: propose about {seats}, the {growth * 100:g}% growth typical of {segment} accounts."
+    return (f"{used}: propose a seat top-up; {growth * 100:g}% growth, typical of {segment} accounts, "
+            "is less than one seat here.")
+
+
 def _subject(opportunity):
     """Return what an opportunity is about: the target tier, module or department ('' for seats)."""
     return opportunity.get("target_tier") or opportunity.get("module") or opportunity.get("department") or ""
@@ -576,11 +591,10 @@ def _readiness(raw, model, from_text):
             health_class = scored["classification"]
             if health_class in model.stabilise_health:
                 stabilise = True
-                reasons.append(f"health {health_class} ({health_score:.1f}): stabilise the account "
-                               "before an expansion conversation")
+                reasons.append(f"health {health_class} ({health_score:.1f}): stabilise first")
             else:
                 reasons.append(f"health {health_class} ({health_score:.1f})")
-    if model.churn_model is not None and any(raw.get(name) is not None for name in CHURN_SECTIONS):
+    if any(raw.get(name) is not None for name in model.churn_sections):
         try:
             scored = churn.assess(raw, model.churn_model, from_text)
         except RecordRejected as exc:
@@ -590,8 +604,7 @@ def _readiness(raw, model, from_text):
             risk_tier = scored["risk_tier"]
             if risk_tier in model.stabilise_churn:
                 stabilise = True
-                reasons.append(f"churn risk {risk_tier} ({risk_score:.1f}): stabilise the account "
-                               "before an expansion conversation")
+                reasons.append(f"churn risk {risk_tier} ({risk_score:.1f}): stabilise first")
             else:
                 reasons.append(f"churn risk {risk_tier} ({risk_score:.1f})")
     if not reasons:

@@ -6,18 +6,22 @@ from .render import WIDTH, md, md_table, money, pct, plural, rule, score, termin
 TITLE = "Expansion Opportunity Report"
 
 
-def headline(opportunity, escape):
+def headline(opportunity, escape, short=False):
     """Return an opportunity in a few words, its names passed through `escape` (terminal or md).
 
-    >>> headline({"type": "Tier upgrade", "category": "tier_upgrade", "current_tier": "professional",
-    ...           "target_tier": "enterprise"}, str)
-    'Tier upgrade: professional to enterprise'
+    >>> tier = {"type": "Tier upgrade", "category": "tier_upgrade", "current_tier": "professional",
+    ...         "target_tier": "enterprise"}
+    >>> headline(tier, str), headline(tier, str, short=True)
+    ('Tier upgrade: professional to enterprise', 'Tier upgrade to enterprise')
     """
     category = opportunity["category"]
     label = escape(opportunity["type"])
     if category == "seat_expansion":
-        return f"{label}: +{opportunity['additional_seats']:,} seats"
+        seats = opportunity["additional_seats"]
+        return f"{label}: " + (f"+{plural(seats, 'seat')}" if seats else "seat top-up")
     if category == "tier_upgrade":
+        if short:
+            return f"{label} to {escape(opportunity['target_tier'])}"
         return f"{label}: {escape(opportunity['current_tier'])} to {escape(opportunity['target_tier'])}"
     if category == "module_cross_sell":
         return f"{label}: {escape(opportunity['module'])}"
@@ -92,11 +96,11 @@ def text(report, model):
     lines += ["", f"Ready for an upgrade conversation now ({_top_words(len(ready), top)})"]
     if ready:
         lines += text_table(
-            ["Account", "Opportunity", "Revenue", "Priority"],
+            ["Account", "Opportunity", "Revenue"],
             [[f"{_plain(e['name'])} ({terminal(e['customer_id'], 30)})",
-              headline(e["opportunity"], _plain), money(e["opportunity"]["estimated_revenue"]),
-              score(e["opportunity"]["priority_score"])] for e in ready[:top]],
-            "llrr",
+              headline(e["opportunity"], _plain, short=True), money(e["opportunity"]["estimated_revenue"])]
+             for e in ready[:top]],
+            "llr",
         )
     else:
         lines.append("  none")
