@@ -54,6 +54,9 @@ WARN_WHEN = {  # rule word -> (comparison, how the message words the threshold)
 # renewal with its own warning; it is as urgent as a renewal can be.
 LAPSED_SEVERITY = "critical"
 
+# How many distinct values per metric keep their words in memory (Metric.describe).
+DESCRIBE_MEMO = 4096
+
 # CRM spellings of the enum labels (compared by values.key_of: case, spaces, hyphens
 # and underscores do not matter; each label is also accepted as itself).
 ENUM_ALIASES = {
@@ -460,11 +463,22 @@ def _figure(number):
     return f"{number:,}"
 
 
+def _with_unit(number, unit):
+    """Return a number with its unit, the unit singular for one.
+
+    >>> _with_unit(-1, " points"), _with_unit(8, " days"), _with_unit(-12, "%")
+    ('-1 point', '8 days', '-12%')
+    """
+    if abs(number) == 1 and unit.endswith("s") and unit.startswith(" "):
+        unit = unit[:-1]
+    return _figure(number) + unit
+
+
 class Metric:
     """One metric of the model, compiled: how to read it, score it and warn on it."""
 
     __slots__ = ("name", "path", "label", "unit", "scoring", "weight", "share", "low", "high", "rate", "baseline",
-                 "many_at", "many_points", "points", "scores", "table", "accepted", "warnings")
+                 "many_at", "many_points", "points", "scores", "table", "exact", "accepted", "warnings", "words")
 
     def __init__(self, signal, name, spec, share_of_model):
         self.name = name
@@ -475,7 +489,8 @@ class Metric:
         self.weight = spec.get("weight")
         self.share = share_of_model
         self.low = self.high = self.rate = self.baseline = self.many_at = self.many_points = self.points = None
-        self.scores = self.table = self.accepted = None
+        self.scores = self.table = self.exact = self.accepted = None
+        self.words = {}
         if self.scoring in NUMERIC_SCORINGS:
             self.low = spec["valid"]["min"]
             self.high = spec["valid"]["max"]
@@ -494,13 +509,18 @@ class Metric:
             for alias, label in ENUM_ALIASES.get(name, {}).items():
                 if label in self.scores:
                     self.table.setdefault(alias, label)
+            # The spellings seen most, looked up as they are before the case- and separator-free match.
+            self.exact = {}
+            for label in self.scores:
+                for spelling in (label, label.capitalize(), label.title(), label.upper(), label.replace("-", "_")):
+                    self.exact.setdefault(spelling, label)
         self.warnings = []
         for rule in spec.get("warnings", ()):
             test, words = WARN_WHEN[rule["when"]]
             at = rule["at"]
             if self.scoring == "mapping":
                 at = self.table[values.key_of(at)]
-            phrase = "" if words is None else f", {words} {_figure(at)}{self.unit}"
+            phrase = "" if words is None else f", {words} {_with_unit(at, self.unit)}"
             self.warnings.append((test, at, rule["severity"], phrase))
 
     def score(self, value):
@@ -524,12 +544,21 @@ class Metric:
         return float(self.scores[value])
 
     def describe(self, value):
-        """Return the value in words, e.g. 'Login trend -12%' or 'Champion left'."""
-        if self.scoring == "flag":
-            return self.label if value else f"{self.label}: no"
-        if self.scoring == "mapping":
-            return f"{self.label} {value}"
-        return f"{self.label} {_figure(value)}{self.unit}"
+        """Return the value in words, e.g. 'Login trend -12%' or 'Champion left'.
+
+        Values repeat across a book, so the words of the first few thousand are kept.
+        """
+        words = self.words.get(value)
+        if words is None:
+            if self.scoring == "flag":
+                words = self.label if value else f"{self.label}: no"
+            elif self.scoring == "mapping":
+                words = f"{self.label} {value}"
+            else:
+                words = f"{self.label} {_with_unit(value, self.unit)}"
+            if len(self.words) < DESCRIBE_MEMO:
+                self.words[value] = words
+        return words
 
 
 class Signal:
@@ -676,7 +705,8 @@ def assess(raw, model, from_text=False):
             if scoring == "flag":
                 value = values.boolean(value, metric.path, problems, from_text)
             elif scoring == "mapping":
-                value = values.enum(value, metric.path, problems, metric.table, metric.accepted)
+                label = metric.exact.get(value) if type(value) is str else None
+                value = label or values.enum(value, metric.path, problems, metric.table, metric.accepted)
             else:
                 value = number(value, metric.path, problems, metric.low, metric.high, from_text)
             if value is None:
@@ -691,7 +721,7 @@ def assess(raw, model, from_text=False):
             scored.append((metric, value, score))
             for test, at, severity, phrase in metric.warnings:
                 if test(value, at):
-                    warnings.append({"severity": severity, "signal": signal.name, "field": metric.path,
+                    warnings.append({"severity": severity, "signal": signal.name,
                                      "message": metric.describe(value) + phrase})
                     break
         if not scored:
@@ -716,7 +746,7 @@ def assess(raw, model, from_text=False):
     if completeness < model.min_completeness or not present_weight:
         raise RecordRejected([
             f"insufficient data: {completeness:g}% of the churn model's weight has data "
-            f"(at least {model.min_completeness:g}% is needed); missing {', '.join(missing)}"
+            f"(at least {model.min_completeness:g}% is needed); missing {_missing_words(missing, model)}"
         ])
     raw_score = round(raw_sum if all_signals else raw_sum / present_weight, 1)
     notes = account.notes
@@ -732,7 +762,7 @@ def assess(raw, model, from_text=False):
     risk_score = float(clamp(round(raw_score * multiplier, 1)))
     tier = classify(risk_score, model.tier_cuts)
     if status == "lapsed":
-        warnings.insert(0, {"severity": LAPSED_SEVERITY, "signal": "renewal", "field": "contract_end_date",
+        warnings.insert(0, {"severity": LAPSED_SEVERITY, "signal": "renewal",
                             "message": renewal_words(days, end_text)})
     warnings.sort(key=_severity_rank)
     return {
@@ -750,7 +780,7 @@ def assess(raw, model, from_text=False):
         "renewal_status": status,
         "signal_scores": signal_scores,
         "warning_signals": warnings,
-        "recommended_actions": model.playbooks[tier],
+        "recommended_actions": list(model.playbooks[tier]),
         "why": _why(contributions, present_weight, all_signals, model),
         "data_completeness": completeness,
         "missing_fields": missing,
@@ -758,21 +788,45 @@ def assess(raw, model, from_text=False):
     }
 
 
+def _missing_words(missing, model):
+    """Name the missing fields, a signal with none of its fields by its name alone."""
+    missing_set = set(missing)
+    fields = []
+    whole = []
+    for signal in model.signals:
+        paths = [metric.path for metric in signal.metrics if metric.path in missing_set]
+        if paths and len(paths) == len(signal.metrics):
+            whole.append(signal.name)
+        else:
+            fields.extend(paths)
+    if whole:
+        fields.append(f"every field of {', '.join(whole)}")
+    return ", ".join(fields)
+
+
+def _first(item):
+    return item[0]
+
+
 def _why(contributions, present_weight, all_signals, model):
-    """Return the signals that add most points to the raw score, each with the metrics that drove it."""
+    """Return the signals that add most points to the raw score, each with the metrics that drove it.
+
+    Points are the signal's share of the raw score (score x weight, the weight spread
+    when a signal is missing); the metrics are listed by what they added to the signal.
+    """
     scale = 1.0 if all_signals else 1.0 / present_weight
-    ranked = sorted(((score * signal.weight * scale, signal, score, scored)
-                     for signal, score, scored in contributions), key=lambda item: -item[0])
+    ranked = [(score * signal.weight * scale, signal, score, scored) for signal, score, scored in contributions]
+    ranked.sort(key=_first, reverse=True)
     reasons = []
     for points, signal, score, scored in ranked[: model.why_count]:
         if points < model.why_points or points <= 0:
             break
         drivers = [(metric_score if signal.points else metric_score * metric.weight, metric, value)
                    for metric, value, metric_score in scored if metric_score > 0]
-        drivers.sort(key=lambda driver: -driver[0])
+        drivers.sort(key=_first, reverse=True)
         detail = f"{signal.label} {score:.1f}"
         if drivers:
-            detail += " (" + ", ".join(metric.describe(value) for _, metric, value in drivers) + ")"
+            detail += " (" + ", ".join([metric.describe(value) for _, metric, value in drivers]) + ")"
         reasons.append({"signal": signal.name, "points": round(points, 1), "detail": detail})
     return reasons
 
@@ -798,6 +852,7 @@ class Summary:
                         for days in model.windows]
         self.lapsed = []
         self.lapsed_arr = 0
+        self.lapsed_tiers = {tier: 0 for tier in TIERS}
         self.unknown_renewal = 0
         self.incomplete = 0
         self.warning_counts = {severity: 0 for severity in SEVERITIES}
@@ -826,6 +881,7 @@ class Summary:
         elif days < 0:
             self.lapsed.append(result["customer_id"])
             self.lapsed_arr += arr
+            self.lapsed_tiers[tier] += 1
         else:
             for within, window in self.windows:
                 if days <= within:
@@ -880,7 +936,7 @@ class Summary:
             "segments": segments,
             "renewals_due": renewals,
             "lapsed_renewals": {"count": len(self.lapsed), "arr": money_round(self.lapsed_arr),
-                                "customer_ids": sorted(self.lapsed)},
+                                "tiers": dict(self.lapsed_tiers), "customer_ids": sorted(self.lapsed)},
             "unknown_renewal_count": self.unknown_renewal,
             "warning_counts": dict(self.warning_counts),
             "incomplete_data_count": self.incomplete,

@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""Churn risk: five warning signals and renewal urgency, 0-100, Critical / High / Medium / Low.
+
+Run `python3 scripts/churn_risk_analyzer.py --help`. The work is done by the
+`csm` package beside this file; this script only wires the churn analysis into
+the shared command line.
+"""
+
+import sys
+
+from csm import churn, churn_views
+from csm.cli import Tool, run
+
+TOOL = Tool(
+    prog="churn_risk_analyzer.py",
+    report="churn_risk",
+    description=(
+        "Score each account's churn risk 0-100 from usage decline, engagement drop, support issues, "
+        "relationship signals and commercial factors, weighted up as the renewal nears; tier it "
+        "Critical / High / Medium / Low, list its warning signals most severe first, say why, and "
+        "give the tier's intervention playbook."
+    ),
+    example="python3 scripts/churn_risk_analyzer.py assets/sample_customer_data.json --as-of 2026-11-22",
+    prepare=lambda methodology, args: churn.prepare(methodology, args.as_of),
+    assess=churn.assess,
+    summary=churn.Summary,
+    sort_key=churn.risk_key,
+    views=churn_views,
+)
+
+
+def main(argv=None):
+    return run(TOOL, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""How the churn risk report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
+
+from .churn import SEVERITIES, TIERS, renewal_words
+from .render import WIDTH, md, md_table, money, pct, plural, rule, score, terminal, text_table, title_line, wrap
+from .values import printable
+
+TITLE = "Churn Risk Report"
+
+
+def _headline(summary):
+    return (f"{plural(summary['total_customers'], 'account')}, {money(summary['total_arr'])} ARR; "
+            f"average risk {score(summary['average_risk_score'])}; ARR at risk (critical + high) "
+            f"{money(summary['total_arr_at_risk'])} ({pct(summary['arr_at_risk_share'])} of the book)")
+
+
+def _risk_words(result):
+    """The score and how it was reached, e.g. 'risk 39.6 = raw 26.4 x 1.5 (renewal urgency)'."""
+    multiplier = result["urgency_multiplier"]
+    words = f"risk {score(result['risk_score'])} {result['risk_tier']}"
+    if multiplier != 1:
+        words += f" (raw {score(result['raw_score'])} x {multiplier:g} renewal urgency)"
+    return words
+
+
+def _renewal(result):
+    return renewal_words(result["days_to_renewal"], result["contract_end_date"])
+
+
+def _signal_words(result, model):
+    parts = []
+    for name, signal in result["signal_scores"].items():
+        parts.append(f"{model.signal_labels.get(name, name)} {score(signal['score'])}")
+    return parts
+
+
+def _tier_rows(summary):
+    tiers = summary["tiers"]
+    return [[tier.capitalize(), tiers[tier]["count"], pct(tiers[tier]["share_of_accounts"]), money(tiers[tier]["arr"]),
+             pct(tiers[tier]["share_of_arr"])] for tier in TIERS]
+
+
+def _segment_rows(summary):
+    return [[name, s["count"], money(s["arr"]), score(s["average_risk_score"]), money(s["arr_at_risk"])]
+            + [s[f"{tier}_count"] for tier in TIERS] for name, s in summary["segments"].items()]
+
+
+def _renewal_rows(summary):
+    rows = [[f"Next {window['days']} days", window["count"], money(window["arr"])]
+            + [window["tiers"][tier] for tier in TIERS] for window in summary["renewals_due"].values()]
+    lapsed = summary["lapsed_renewals"]
+    rows.append(["Lapsed", lapsed["count"], money(lapsed["arr"])] + [lapsed["tiers"][tier] for tier in TIERS])
+    return rows
+
+
+SEGMENT_HEADER = ["Segment", "Accounts", "ARR", "Avg risk", "At risk", "Crit", "High", "Med", "Low"]
+RENEWAL_HEADER = ["Renewal", "Accounts", "ARR", "Crit", "High", "Med", "Low"]
+
+
+def text(report, model):
+    """Return the report for an 80-column terminal: summary first, then accounts, riskiest first."""
+    summary = report["summary"]
+    lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
+    lines += wrap(_headline(summary))
+    lines += [f"Methodology: {terminal(report['methodology'], 60)}", "", "Risk mix"]
+    lines += text_table(["Tier", "Accounts", "% accounts", "ARR", "% ARR"], _tier_rows(summary), "lrrrr")
+    lines += ["", "By segment"]
+    lines += text_table(SEGMENT_HEADER, _segment_rows(summary), "lrrrrrrrr")
+    lines += ["", "Renewals"]
+    lines += text_table(RENEWAL_HEADER, _renewal_rows(summary), "lrrrrrr")
+    lapsed_ids = summary["lapsed_renewals"]["customer_ids"]
+    if lapsed_ids:
+        shown_ids = ", ".join(printable(i, 30) for i in lapsed_ids[:10])
+        more = f" and {len(lapsed_ids) - 10} more" if len(lapsed_ids) > 10 else ""
+        lines += wrap(f"Lapsed: {shown_ids}{more}")
+    lines.append(f"Renewal date unknown: {plural(summary['unknown_renewal_count'], 'account')}")
+    counts = summary["warning_counts"]
+    lines += wrap("Warnings: " + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES)
+                  + f"; incomplete data: {summary['incomplete_data_count']}")
+    lines += ["", "Accounts, riskiest first", rule("-")]
+    for result in report["customers"]:
+        lines += _account_text(result, model)
+    lines += _rejected_text(report["rejected"])
+    return "\n".join(lines) + "\n"
+
+
+def _account_text(result, model):
+    name = terminal(result["name"], 40)
+    ident = terminal(result["customer_id"], 30)
+    lines = [f"{result['risk_tier'].upper():<9} {name} ({ident})"[:WIDTH]]
+    lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR; {_risk_words(result)}; "
+                  f"{_renewal(result)}; data {pct(result['data_completeness'])}", indent="  ")
+    lines += wrap(" | ".join(_signal_words(result, model)), indent="  ")
+    for warning in result["warning_signals"]:
+        lines += wrap(f"! {warning['severity'].upper():<9}{warning['message']}", indent="             ", first="  ")
+    for reason in result["why"]:
+        lines += wrap(f"Why: {reason['detail']} adds {reason['points']:.1f} points", indent="       ", first="  ")
+    for action in result["recommended_actions"]:
+        lines += wrap(f"Do:  {action}", indent="       ", first="  ")
+    if result["missing_fields"]:
+        lines += wrap("Missing: " + ", ".join(result["missing_fields"]), indent="       ", first="  ")
+    for note in result["notes"]:
+        lines += wrap(f"Note: {terminal(note)}", indent="       ", first="  ")
+    lines.append("")
+    return lines
+
+
+def _rejected_text(rejected):
+    if not rejected:
+        return []
+    lines = [f"Rejected records ({len(rejected)})", rule("-")]
+    for entry in rejected:
+        where = entry["location"] + (f" ({terminal(entry['customer_id'], 30)})" if entry["customer_id"] else "")
+        for problem in entry["errors"]:
+            lines += wrap(f"{where}: {terminal(problem)}", indent="    ", first="  ")
+    return lines
+
+
+def markdown(report, model):
+    """Return the report as GitHub markdown, ready for a QBR deck."""
+    summary = report["summary"]
+    lines = [f"# {TITLE}", "",
+             f"As of {report['as_of']} · methodology {md(report['methodology'])} · {md(_headline(summary))}", "",
+             "## Risk mix", ""]
+    lines += md_table(["Tier", "Accounts", "% accounts", "ARR", "% ARR"], _tier_rows(summary), "lrrrr")
+    lines += ["", "## By segment", ""]
+    lines += md_table(SEGMENT_HEADER, _segment_rows(summary), "lrrrrrrrr")
+    lines += ["", "## Renewals", ""]
+    lines += md_table(RENEWAL_HEADER, _renewal_rows(summary), "lrrrrrr")
+    lapsed_ids = summary["lapsed_renewals"]["customer_ids"]
+    counts = summary["warning_counts"]
+    lines += [""]
+    if lapsed_ids:
+        lines += ["**Lapsed:** " + ", ".join(md(i) for i in lapsed_ids), ""]
+    lines += [f"**Renewal date unknown:** {summary['unknown_renewal_count']} · **Warnings:** "
+              + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES)
+              + f" · **Incomplete data:** {summary['incomplete_data_count']}", ""]
+    lines += ["## Accounts, riskiest first", ""]
+    signal_names = model.signal_names
+    lines += md_table(
+        ["Tier", "Account", "Segment", "ARR", "Risk", "Raw", "Urgency", "Renewal"]
+        + [md(model.signal_labels[s]) for s in signal_names],
+        [[r["risk_tier"].upper(), f"{md(r['name'])} ({md(r['customer_id'])})", r["segment"], money(r["arr"]),
+          score(r["risk_score"]), score(r["raw_score"]), f"x{r['urgency_multiplier']:g}", md(_renewal(r))]
+         + [score(r["signal_scores"][s]["score"]) for s in signal_names]
+         for r in report["customers"]],
+        "lllrrrrl" + "r" * len(signal_names),
+    )
+    lines += ["", "## Why, and what to do", ""]
+    for r in report["customers"]:
+        lines.append(f"### {md(r['name'])} ({md(r['customer_id'])}): {md(r['risk_label'])}, "
+                     f"{score(r['risk_score'])}")
+        lines.append("")
+        for warning in r["warning_signals"]:
+            lines.append(f"- Warning ({warning['severity']}): {md(warning['message'])}")
+        for reason in r["why"]:
+            lines.append(f"- Why: {md(reason['detail'])} adds {reason['points']:.1f} points")
+        for action in r["recommended_actions"]:
+            lines.append(f"- Do: {md(action)}")
+        if r["missing_fields"]:
+            lines.append(f"- Missing data ({pct(r['data_completeness'])} complete): "
+                         + md(", ".join(r["missing_fields"])))
+        for note in r["notes"]:
+            lines.append(f"- Note: {md(note)}")
+        lines.append("")
+    if report["rejected"]:
+        lines += [f"## Rejected records ({len(report['rejected'])})", ""]
+        for entry in report["rejected"]:
+            where = md(entry["location"]) + (f" ({md(entry['customer_id'])})" if entry["customer_id"] else "")
+            for problem in entry["errors"]:
+                lines.append(f"- {where}: {md(problem)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def csv_header(model):
+    return (["customer_id", "name", "segment", "arr", "risk_score", "raw_score", "risk_tier", "risk_label",
+             "urgency_multiplier", "days_to_renewal", "contract_end_date", "renewal_status"]
+            + [f"{name}_score" for name in model.signal_names]
+            + ["warning_count", "warning_signals", "why", "recommended_actions", "data_completeness",
+               "missing_fields", "notes"])
+
+
+def csv_row(result, model):
+    signals = result["signal_scores"]
+    return ([result["customer_id"], result["name"], result["segment"], result["arr"], result["risk_score"],
+             result["raw_score"], result["risk_tier"], result["risk_label"], result["urgency_multiplier"],
+             result["days_to_renewal"], result["contract_end_date"], result["renewal_status"]]
+            + [signals[name]["score"] for name in model.signal_names]
+            + [len(result["warning_signals"]),
+               " | ".join(f"{w['severity']}: {w['message']}" for w in result["warning_signals"]),
+               "; ".join(f"{w['detail']} (+{w['points']:.1f})" for w in result["why"]),
+               " | ".join(result["recommended_actions"]),
+               result["data_completeness"],
+               "; ".join(result["missing_fields"]),
+               " | ".join(result["notes"])])
