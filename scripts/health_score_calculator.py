@@ -8,7 +8,7 @@ the shared command line.
 
 import sys
 
-from csm import health, health_views
+from csm import backtest, health, health_views
 from csm.cli import Tool, run
 
 TOOL = Tool(
@@ -25,6 +25,8 @@ TOOL = Tool(
     summary=health.Summary,
     sort_key=health.urgency_key,
     views=health_views,
+    add_arguments=backtest.add_arguments,
+    finish=backtest.finisher(backtest.HEALTH),
 )
 
 

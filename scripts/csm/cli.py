@@ -314,11 +314,16 @@ def render(tool, model, report, output_format):
     """Return the whole report in one of the sorted formats (json, text, markdown, html)."""
     if output_format == "json":
         return json_document(report)
-    if output_format == "markdown":
-        return tool.views.markdown(report, model)
     if output_format == "html":
         return tool.views.html(report, model)
-    return tool.views.text(report, model)
+    if output_format == "markdown":
+        body = tool.views.markdown(report, model)
+    else:
+        body = tool.views.text(report, model)
+    if "backtest" in report:  # added by a tool's finish hook (--outcomes); same section for every tool
+        from .backtest_views import section
+        body += section(report["backtest"], output_format)
+    return body
 
 
 def json_document(report):
