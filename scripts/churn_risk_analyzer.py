@@ -8,7 +8,7 @@ the shared command line.
 
 import sys
 
-from csm import churn, churn_views
+from csm import backtest, churn, churn_views
 from csm.cli import Tool, run
 
 TOOL = Tool(
@@ -26,6 +26,8 @@ TOOL = Tool(
     summary=churn.Summary,
     sort_key=churn.risk_key,
     views=churn_views,
+    add_arguments=backtest.add_arguments,
+    finish=backtest.finisher(backtest.CHURN),
 )
 
 

@@ -407,8 +407,8 @@ def best_split(points, kind, current=None):
     if not churned or not retained:
         if not points:
             return None, None, "no account with an outcome falls here"
-        side = "churned" if churned else "retained"
-        return None, None, f"every account with an outcome here {side}, so there is nothing to separate"
+        side = "churned" if churned else "was retained"
+        return None, None, f"every account with an outcome here {side}: nothing to separate"
     groups = {}
     for score, outcome in points:
         tally = groups.setdefault(score, [0, 0])
@@ -472,8 +472,8 @@ def suggest_cutoffs(points, kind, current):
                 return [dict(entry, suggested=None, youden_j=None, reason=reason) for entry in entries] \
                     + [_boundary_entry(points, kind, boundary, now, None, None, reason)], {}
             threshold = moved
-            reason = f"{reason}; moved one step past the suggested {kind.boundaries[len(entries) - 1]} " \
-                     f"cut-off {outer:g} to stay in order"
+            reason = f"{reason}; moved to {moved:g}, one step past the suggested " \
+                     f"{kind.boundaries[len(entries) - 1]} cut-off, to keep the order"
         entries.append(_boundary_entry(points, kind, boundary, now, threshold, j, reason))
         if threshold is not None:
             suggested[boundary] = threshold
