@@ -359,15 +359,17 @@ def _read_departments(raw, problems, missing, notes, from_text):
             found.append(None)
             continue
         distinct = {}
+        repeated = []
         for position, name in enumerate(names):
             key = values.key_of(name)
             if not key:
                 problems.append(f"departments.{part}[{position}] must be a department name, got {values.shown(name)}")
-            elif key in distinct:
-                notes.append(f"departments.{part} names {values.shown(distinct[key])} more than once; "
-                             "counted once")
-            else:
+            elif key not in distinct:
                 distinct[key] = name
+            elif distinct[key] not in repeated:
+                repeated.append(distinct[key])
+        notes.extend(f"departments.{part} names {values.shown(name)} more than once; counted once"
+                     for name in repeated)
         found.append(distinct)
     current, potential = found
     if (current is None) != (potential is None) and not problems:
