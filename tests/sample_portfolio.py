@@ -123,11 +123,11 @@ acc("ACC-2006","Kestrel Energy","mid-market",96000,"2026-12-20",(88,72,0.44),(3,
 acc("ACC-3001","Lumen Bakery","smb",9000,"2027-04-30",(75,62,0.33),(2,80,8,4.2),(1,0.05,20),(65,2,"positive"),(96,96,96,96),
     (2,1,0.01),(0,1,0),(0,0,"stable"),(False,False,0),("annual",False,False),
     (10,10,"starter",["starter","professional"]),{"core_platform":(True,85),"data_export":(False,0)},
-    ([],[]))
+    (["bakery"],["catering"]))
 acc("ACC-3002","Maple Dental","smb",12000,"2026-12-01",(30,25,0.1),(12,40,3,2.5),(18,0.5,150),(20,1,"negative"),(20,22,0,18),
     (-35,-20,-0.15),(3,10,-6),(3,2,"critical"),(True,False,5),("month-to-month",True,True),
     (15,6,"starter",["starter","professional"]),{"core_platform":(True,30)},
-    ([],[]))
+    (["front_desk"],["billing"]))
 acc("ACC-3003","Nimbus Yoga","smb",6000,"2027-05-31",(55,45,0.25),(4,65,6,3.7),(4,0.15,50),(45,1,"neutral"),(60,56,62,52),
     (-10,-5,-0.04),(1,3,-1),(1,0,"stable"),(False,False,1),("month-to-month",False,False),
     (8,6,"starter",["starter","professional"]),{"core_platform":(True,65),"collaboration_module":(True,15)},
@@ -143,7 +143,7 @@ acc("ACC-3005","Pixel Forge Studio","smb",22000,"2027-10-31",(80,66,0.36),(1,85,
 acc("ACC-3006","Quill Accounting","smb",4800,"2027-02-28",(45,30,0.15),(6,55,5,3.4),(8,0.25,80),(30,1,"unknown"),(44,46,50,40),
     (-6,-3,-0.02),(1,4,-1),(1,0,"declining"),(False,False,0),("annual",True,False),
     (5,3,"starter",["starter","professional"]),{"core_platform":(True,40)},
-    ([],["payroll"]))
+    (["bookkeeping"],["payroll"]))
 acc("ACC-1006","Redwood Manufacturing","enterprise",380000,"2027-05-15",(60,52,0.32),(5,78,7,3.9),(7,0.2,70),(50,3,"neutral"),(68,70,66,64,80),
     (-9,-4,-0.03),(1,3,-1),(1,0,"stable"),(False,False,2),("annual",False,True),
     (600,410,"professional",T3),{"core_platform":(True,70),"analytics_module":(True,45),"integrations_module":(True,28)},
@@ -155,7 +155,7 @@ acc("ACC-2007","Summit Travel","mid-market",54000,"2026-10-15",(58,48,0.27),(5,6
 acc("ACC-3007","Tidewater Cafe","smb",7200,None,(70,58,0.3),(2,78,7,4.0),(2,0.08,30),(60,2,"neutral"),None,
     (0,0,0.0),(0,2,0),(0,0,"stable"),(False,False,0),("annual",False,False),
     (6,6,"starter",["starter","professional"]),{"core_platform":(True,82)},
-    ([],[]))
+    (["cafe"],["catering"]))
 
 
 def portfolio():
