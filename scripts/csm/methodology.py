@@ -14,7 +14,7 @@ import copy
 import fnmatch
 import json
 
-from . import accounts, churn, expansion, health
+from . import accounts, churn, expansion, health, portfolio
 from .errors import ConfigError
 from .methodology_checks import check_number, check_weights  # noqa: F401 (re-exported)
 
@@ -24,6 +24,7 @@ SECTIONS = {
     "health": health,
     "churn": churn,
     "expansion": expansion,
+    "report": portfolio,
 }
 
 def default_methodology():

@@ -1,0 +1,690 @@
+"""The QBR-ready portfolio report: the three analyses over one book, and the views a VP takes into a QBR.
+
+Each record is run through the health, churn and expansion analyses (`assess` of
+each module, unchanged). Each may fail on its own: the account keeps the results
+that worked and the errors of the others; it is rejected from the report only when
+all three fail. The per-analysis figures come from each module's own `Summary`, fed
+the same results, so counts, ARR at risk, expansion potential and total ARR are the
+ones each tool reports on the same portfolio, as-of date and methodology.
+
+Then the cross-views, in the order of the report (issue 6):
+
+1. `book`: accounts and ARR, health mix by accounts and by ARR, average and
+   ARR-weighted health, ARR at risk, expansion potential, and NRR and GRR when the
+   portfolio carries a top-level `retention` object (see `read_retention`);
+2. `this_week`: critical and high churn-risk accounts with ARR, renewal, reasons and
+   the first action of their playbook;
+3. `renewals`: the next quarters from the as-of date (rolling windows of
+   `report.renewal_quarters.days` days, Q1 = days 0-90, the churn tool's "next 90
+   days"), per quarter accounts and ARR by risk tier, and a forecast = sum of ARR x
+   the renewal probability of its tier; lapsed renewals apart;
+4. `trends`: accounts declining, greens falling, reds recovering;
+5. `expansion`: accounts ready for a conversation now, pipeline by type, and the
+   accounts where expansion waits until they are stabilised;
+6. `action_list`: who to call this week and why, most urgent first.
+
+The figures of the views (renewal probabilities, benchmarks, quarter length ...) are
+the `report` section of the methodology, `DEFAULTS` below.
+"""
+
+import datetime
+
+from . import churn, expansion, health, values
+from .errors import InputError, RecordRejected
+from .figures import money_round, share
+from .methodology_checks import check_number
+
+ANALYSES = ("health", "churn", "expansion")
+TIERS = churn.TIERS
+PRIORITIES = ("critical", "high", "medium", "low")
+PRIORITY_RANK = {priority: rank for rank, priority in enumerate(PRIORITIES)}
+# The urgencies of the action list: the three of churn and health, then an expansion call.
+URGENCIES = ("critical", "high", "medium", "expansion")
+URGENCY_RANK = {urgency: rank for rank, urgency in enumerate(URGENCIES)}
+ASSUMPTION = "assumption"
+
+DEFAULTS = {
+    # Probability that a renewal due in the window renews, by churn risk tier. Ours (issue 6):
+    # assumptions, until a backtest on the company's own renewal outcomes calibrates them.
+    "renewal_probability": {"critical": 0.35, "high": 0.60, "medium": 0.80, "low": 0.95},
+    # Where the probabilities come from: "assumption" until a backtest calibrated them; a
+    # calibrated config names its backtest here, and the report prints it instead.
+    "renewal_probability_source": ASSUMPTION,
+    # METHODOLOGY.md ("Segments by ARR", the team targets of the second seeded model):
+    # NRR > 110%, GRR > 90%, average health > 75. A value at the figure meets it.
+    "benchmarks": {"nrr": 110, "grr": 90, "average_health": 75},
+    # Ours: rolling quarters of `days` days from the as-of date, `count` of them. With 91 days
+    # Q1 is days 0-90 (the churn tool's "next 90 days") and four quarters cover days 0-363.
+    "renewal_quarters": {"count": 4, "days": 91},
+    # Ours: the action list calls an account whose renewal is within this many days even at
+    # medium or low risk, and the top `expansion_accounts` ready accounts by potential.
+    "action_list": {"renewal_within_days": 30, "expansion_accounts": 3},
+    # Ours: text, markdown and HTML list at most this many rows per table (JSON lists all).
+    "max_rows": 25,
+}
+
+OPEN_PATHS = ()
+
+
+def check(section, methodology):
+    """Return the problems of a report section: probabilities, benchmarks, quarters, list sizes."""
+    problems = []
+    probabilities = section["renewal_probability"]
+    for tier in TIERS:
+        problems += check_number(probabilities[tier], f"report.renewal_probability.{tier}", 0, 1)
+    if not problems:
+        for riskier, safer in zip(TIERS, TIERS[1:]):
+            if probabilities[riskier] > probabilities[safer]:
+                problems.append(f"report.renewal_probability: out of order ({riskier} {probabilities[riskier]:g} "
+                                f"is above {safer} {probabilities[safer]:g}; a riskier tier cannot renew more often)")
+    if not section["renewal_probability_source"].strip():
+        problems.append('report.renewal_probability_source must not be empty ("assumption", or the backtest '
+                        "that calibrated the probabilities)")
+    benchmarks = section["benchmarks"]
+    problems += check_number(benchmarks["nrr"], "report.benchmarks.nrr", 0, 1000)
+    problems += check_number(benchmarks["grr"], "report.benchmarks.grr", 0, 100)
+    problems += check_number(benchmarks["average_health"], "report.benchmarks.average_health", 0, 100)
+    quarters = section["renewal_quarters"]
+    problems += _check_whole(quarters["count"], "report.renewal_quarters.count", 1, 12)
+    problems += _check_whole(quarters["days"], "report.renewal_quarters.days", 1, 366)
+    actions = section["action_list"]
+    problems += _check_whole(actions["renewal_within_days"], "report.action_list.renewal_within_days", 0, 3650)
+    problems += _check_whole(actions["expansion_accounts"], "report.action_list.expansion_accounts", 0, 1000)
+    problems += _check_whole(section["max_rows"], "report.max_rows", 1, 100000)
+    return problems
+
+
+def _check_whole(value, where, low, high):
+    found = check_number(value, where, low, high)
+    if not found and value != int(value):
+        found = [f"{where} must be a whole number, got {value:g}"]
+    return found
+
+
+class PortfolioModel:
+    """The three analyses' models and the report section, compiled once for one as-of date."""
+
+    def __init__(self, methodology, as_of):
+        section = methodology["report"]
+        self.methodology = methodology
+        self.as_of = as_of
+        self.section = section
+        self.health = health.prepare(methodology)
+        self.churn = churn.prepare(methodology, as_of)
+        self.expansion = expansion.prepare(methodology, as_of)
+        self.analyses = (("health", health, self.health), ("churn", churn, self.churn),
+                         ("expansion", expansion, self.expansion))
+        self.renewal_probability = dict(section["renewal_probability"])
+        self.probability_source = section["renewal_probability_source"].strip()
+        self.benchmarks = dict(section["benchmarks"])
+        self.quarter_count = int(section["renewal_quarters"]["count"])
+        self.quarter_days = int(section["renewal_quarters"]["days"])
+        self.call_renewals_within = int(section["action_list"]["renewal_within_days"])
+        self.expansion_calls = int(section["action_list"]["expansion_accounts"])
+        self.max_rows = int(section["max_rows"])
+
+
+def prepare(methodology, as_of):
+    """Compile the methodology for the portfolio report; see PortfolioModel."""
+    return PortfolioModel(methodology, as_of)
+
+
+def assess(raw, model, from_text=False):
+    """Run the three analyses on one record; return the account with each result, or raise RecordRejected.
+
+    The result: customer_id, name, segment, arr, priority (the most urgent of the
+    churn risk tier, critical when the renewal lapsed, and the health attention
+    priority), then `health`, `churn` and `expansion` (each the analysis' own result,
+    or None) and `analysis_errors` (analysis -> its messages, for those that failed).
+    RecordRejected only when all three fail; its messages say which analysis each
+    comes from when they do not all share it.
+    """
+    results = {}
+    errors = {}
+    for name, module, sub_model in model.analyses:
+        try:
+            results[name] = module.assess(raw, sub_model, from_text)
+        except RecordRejected as exc:
+            results[name] = None
+            errors[name] = exc.errors
+    scored = [result for result in results.values() if result is not None]
+    if not scored:
+        raise RecordRejected(merge_errors(errors))
+    first = scored[0]
+    return {
+        "customer_id": first["customer_id"],
+        "name": first["name"],
+        "segment": first["segment"],
+        "arr": first["arr"],
+        "priority": account_priority(results["health"], results["churn"]),
+        "health": results["health"],
+        "churn": results["churn"],
+        "expansion": results["expansion"],
+        "analysis_errors": errors,
+    }
+
+
+def merge_errors(errors):
+    """Return the messages of the failed analyses, each once; one not shared by all names its analyses.
+
+    >>> merge_errors({"health": ["arr is missing", "usage must be an object"], "churn": ["arr is missing"]})
+    ['arr is missing', 'health: usage must be an object']
+    """
+    seen = {}
+    for name, messages in errors.items():
+        for message in messages:
+            seen.setdefault(message, []).append(name)
+    return [message if len(names) == len(errors) else f"{', '.join(names)}: {message}"
+            for message, names in seen.items()]
+
+
+def account_priority(health_result, churn_result):
+    """Return the most urgent of the churn risk tier (critical when lapsed) and the health attention priority.
+
+    >>> account_priority({"attention_priority": "high"}, {"risk_tier": "medium", "renewal_status": "due"})
+    'high'
+    """
+    found = []
+    if churn_result is not None:
+        found.append("critical" if churn_result["renewal_status"] == "lapsed" else churn_result["risk_tier"])
+    if health_result is not None:
+        found.append(health_result["attention_priority"])
+    return min(found, key=PRIORITY_RANK.__getitem__) if found else "low"
+
+
+def urgency_key(result):
+    """Sort key: most urgent priority first, then higher churn risk, larger ARR, customer_id."""
+    risk = result["churn"]["risk_score"] if result["churn"] is not None else -1.0
+    return (PRIORITY_RANK[result["priority"]], -risk, -result["arr"], result["customer_id"])
+
+
+class Summary:
+    """The three analyses' own summaries, fed the same results, and the book's totals."""
+
+    def __init__(self, model):
+        self.model = model
+        self.count = 0
+        self.total_arr = 0
+        self.parts = {"health": health.Summary(model.health), "churn": churn.Summary(model.churn),
+                      "expansion": expansion.Summary(model.expansion)}
+        self.not_scored = {name: 0 for name in ANALYSES}
+
+    def add(self, result):
+        self.count += 1
+        self.total_arr += result["arr"]
+        for name, part in self.parts.items():
+            analysed = result[name]
+            if analysed is None:
+                self.not_scored[name] += 1
+            else:
+                part.add(analysed)
+
+    def result(self, rejected_count):
+        """Return the totals, then each analysis' summary as its tool reports it.
+
+        An analysis' `rejected_count` counts the records rejected from the report and
+        the accounts this analysis could not score, as its own tool would.
+        """
+        summary = {
+            "total_customers": self.count,
+            "rejected_count": rejected_count,
+            "total_arr": money_round(self.total_arr),
+        }
+        for name, part in self.parts.items():
+            summary[name] = part.result(rejected_count + self.not_scored[name])
+        return summary
+
+
+# The top-level retention object of a portfolio (documented in the module docstring of
+# portfolio_report.py and the references): the period's starting ARR and its movements.
+RETENTION_FIGURES = ("starting_arr", "expansion_arr", "contraction_arr", "churned_arr")
+RETENTION_DATES = ("period_start", "period_end")
+RETENTION_KEYS = RETENTION_DATES + RETENTION_FIGURES
+
+
+def read_retention(document, model, source="the portfolio"):
+    """Return the retention view (figures, NRR and GRR against their benchmarks), or None when absent.
+
+    `document` is the portfolio's top-level JSON object ({} for other shapes). Raises
+    InputError naming every problem of the `retention` object, one per line.
+
+    NRR = (starting + expansion - contraction - churned) / starting x 100;
+    GRR = (starting - contraction - churned) / starting x 100; 1 decimal.
+    """
+    retention = document.get("retention") if isinstance(document, dict) else None
+    if retention is None:
+        return None
+    if type(retention) is not dict:
+        raise InputError(f"{source}: retention must be an object with {', '.join(RETENTION_KEYS)}, "
+                         f"got {values.shown(retention)}")
+    problems = [f"unknown key retention.{values.printable(str(key), 40)} (known here: {', '.join(RETENTION_KEYS)})"
+                for key in retention if key not in RETENTION_KEYS]
+    figures = {}
+    for key in RETENTION_FIGURES:
+        value = retention.get(key)
+        if value is None:
+            problems.append(f"retention.{key} is missing (ARR, a number of 0 or more)")
+            continue
+        figures[key] = values.number(value, f"retention.{key}", problems, 0, None)
+    dates = {}
+    for key in RETENTION_DATES:
+        value = retention.get(key)
+        dates[key] = None if value is None else values.iso_date(value, f"retention.{key}", problems)
+    if dates["period_start"] is not None and dates["period_end"] is not None \
+            and dates["period_start"] > dates["period_end"]:
+        problems.append(f"retention.period_start ({dates['period_start']}) is after "
+                        f"retention.period_end ({dates['period_end']})")
+    if not problems:
+        start = figures["starting_arr"]
+        lost = figures["contraction_arr"] + figures["churned_arr"]
+        if start == 0:
+            problems.append("retention.starting_arr must be above 0 (NRR and GRR are shares of it)")
+        elif lost > start:
+            problems.append(f"retention.contraction_arr + retention.churned_arr ({lost:,g}) is more than "
+                            f"retention.starting_arr ({start:,g}): a period cannot lose more ARR than it started with")
+    if problems:
+        raise InputError("\n".join(f"{source}: {problem}" for problem in problems))
+    start = figures["starting_arr"]
+    net = start + figures["expansion_arr"] - figures["contraction_arr"] - figures["churned_arr"]
+    gross = start - figures["contraction_arr"] - figures["churned_arr"]
+    view = {key: (None if dates[key] is None else dates[key].isoformat()) for key in RETENTION_DATES}
+    view.update({key: money_round(figures[key]) for key in RETENTION_FIGURES})
+    view["ending_arr"] = money_round(net)
+    view["nrr"] = _against(round(net / start * 100, 1), model.benchmarks["nrr"])
+    view["grr"] = _against(round(gross / start * 100, 1), model.benchmarks["grr"])
+    return view
+
+
+def _against(value, benchmark):
+    """Return a figure with its benchmark; a value at the benchmark meets it.
+
+    >>> _against(108.5, 110)
+    {'value': 108.5, 'benchmark': 110, 'meets_benchmark': False}
+    """
+    return {"value": value, "benchmark": benchmark, "meets_benchmark": value >= benchmark}
+
+
+def cross_views(report, model, retention):
+    """Return the six views of the report, in order, from the scored accounts and the summary."""
+    customers = report["customers"]
+    expansion_view = expansion_views(customers, report["summary"]["expansion"], model)
+    return {
+        "book": book(report["summary"], model, retention, expansion_view),
+        "this_week": this_week(customers),
+        "renewals": renewals(customers, model),
+        "trends": trends(customers, model),
+        "expansion": expansion_view,
+        "action_list": action_list(customers, model, expansion_view["ready_now"]),
+    }
+
+
+def book(summary, model, retention, expansion_view):
+    """Return the book at a glance: every figure is the analyses' own summary figure."""
+    health_summary = summary["health"]
+    churn_summary = summary["churn"]
+    expansion_summary = summary["expansion"]
+    average = health_summary["average_score"]
+    return {
+        "accounts": summary["total_customers"],
+        "total_arr": summary["total_arr"],
+        "rejected_count": summary["rejected_count"],
+        "accounts_scored": {name: summary[name]["total_customers"] for name in ANALYSES},
+        "health_mix": health_summary["classes"],
+        "average_health": None if average is None else _against(average, model.benchmarks["average_health"]),
+        "arr_weighted_health": health_summary["arr_weighted_average_score"],
+        "risk_mix": churn_summary["tiers"],
+        "accounts_at_risk": churn_summary["critical_count"] + churn_summary["high_count"],
+        "arr_at_risk": churn_summary["total_arr_at_risk"],
+        "arr_at_risk_share": churn_summary["arr_at_risk_share"],
+        "expansion_potential": expansion_summary["total_estimated_revenue"],
+        "expansion_potential_share": expansion_summary["potential_share_of_arr"],
+        "expansion_ready_potential": expansion_view["ready_revenue"],
+        "opportunities": expansion_summary["total_opportunities"],
+        "retention": retention,
+    }
+
+
+def _identity(result):
+    return {"customer_id": result["customer_id"], "name": result["name"], "segment": result["segment"],
+            "arr": result["arr"]}
+
+
+def _health_words(result):
+    """The health in a few words, e.g. 'green 76.0, declining (was 84.0)'."""
+    previous = result["previous_overall_score"]
+    words = f"{result['classification']} {result['overall_score']:.1f}, {result['trends']['overall'].replace('_', ' ')}"
+    return words + (f" (was {previous:.1f})" if previous is not None else "")
+
+
+def this_week(customers):
+    """Return the critical and high churn-risk accounts, riskiest first, with why and the first action."""
+    found = []
+    for result in customers:
+        risk = result["churn"]
+        if risk is None or risk["risk_tier"] not in ("critical", "high"):
+            continue
+        fitness = result["health"]
+        found.append((churn.risk_key(risk), {
+            **_identity(result),
+            "risk_tier": risk["risk_tier"],
+            "risk_score": risk["risk_score"],
+            "contract_end_date": risk["contract_end_date"],
+            "days_to_renewal": risk["days_to_renewal"],
+            "renewal_status": risk["renewal_status"],
+            "renewal": churn.renewal_words(risk["days_to_renewal"], risk["contract_end_date"]),
+            "reasons": [reason["detail"] for reason in risk["why"][:3]],
+            "first_action": risk["recommended_actions"][0],
+            "health": None if fitness is None else _health_words(fitness),
+        }))
+    found.sort(key=_first)
+    return [entry for _, entry in found]
+
+
+def _first(pair):
+    return pair[0]
+
+
+def _tally():
+    return {"count": 0, "arr": 0, "tiers": {tier: {"count": 0, "arr": 0} for tier in TIERS}}
+
+
+def _add(tally, tier, arr):
+    tally["count"] += 1
+    tally["arr"] += arr
+    tally["tiers"][tier]["count"] += 1
+    tally["tiers"][tier]["arr"] += arr
+
+
+def _rounded(tally):
+    tally["arr"] = money_round(tally["arr"])
+    for tier in TIERS:
+        tally["tiers"][tier]["arr"] = money_round(tally["tiers"][tier]["arr"])
+    return tally
+
+
+def renewal_forecast(tiers, probabilities):
+    """Return the ARR expected to renew: the sum of ARR x the renewal probability of each tier.
+
+    >>> renewal_forecast({"critical": {"arr": 100000}, "low": {"arr": 50000}}, {"critical": 0.35, "low": 0.95})
+    82500
+    """
+    return money_round(sum(tally["arr"] * probabilities[tier] for tier, tally in tiers.items()))
+
+
+def quarter_of(days, model):
+    """Return the quarter (1-based) a renewal `days` from the as-of date falls in, or None past the last.
+
+    >>> model = prepare(_default_methodology(), datetime.date(2026, 11, 22))
+    >>> quarter_of(0, model), quarter_of(90, model), quarter_of(91, model), quarter_of(364, model)
+    (1, 1, 2, None)
+    """
+    quarter = days // model.quarter_days + 1
+    return quarter if quarter <= model.quarter_count else None
+
+
+def _default_methodology():
+    from .methodology import default_methodology
+    return default_methodology()
+
+
+def renewals(customers, model):
+    """Return renewals by rolling quarter and risk tier, the forecast, and lapsed renewals apart."""
+    as_of = model.as_of
+    length = model.quarter_days
+    quarters = []
+    for number in range(1, model.quarter_count + 1):
+        start = as_of + datetime.timedelta(days=(number - 1) * length)
+        end = start + datetime.timedelta(days=length - 1)
+        quarters.append({"quarter": f"Q{number}", "start": start.isoformat(), "end": end.isoformat(),
+                         **_tally(), "accounts": []})
+    lapsed = {**_tally(), "accounts": []}
+    later = {"count": 0, "arr": 0}
+    unknown = {"count": 0, "arr": 0, "customer_ids": []}
+    not_scored = []
+    due = []
+    for result in customers:
+        risk = result["churn"]
+        if risk is None:
+            not_scored.append(result["customer_id"])
+            continue
+        days = risk["days_to_renewal"]
+        arr = result["arr"]
+        tier = risk["risk_tier"]
+        if days is None:
+            unknown["count"] += 1
+            unknown["arr"] += arr
+            unknown["customer_ids"].append(result["customer_id"])
+        elif days < 0:
+            _add(lapsed, tier, arr)
+            lapsed["accounts"].append((days, result["customer_id"], {
+                **_identity(result), "contract_end_date": risk["contract_end_date"], "days_overdue": -days,
+                "risk_tier": tier, "risk_score": risk["risk_score"]}))
+        else:
+            quarter = quarter_of(days, model)
+            if quarter is None:
+                later["count"] += 1
+                later["arr"] += arr
+            else:
+                target = quarters[quarter - 1]
+                _add(target, tier, arr)
+                due.append((days, result["customer_id"], target))
+    for days, customer_id, target in sorted(due, key=lambda item: (item[0], item[1])):
+        target["accounts"].append(customer_id)
+    probabilities = model.renewal_probability
+    total = _tally()
+    for quarter in quarters:
+        for tier in TIERS:
+            for key in ("count", "arr"):
+                total["tiers"][tier][key] += quarter["tiers"][tier][key]
+        total["count"] += quarter["count"]
+        total["arr"] += quarter["arr"]
+        _rounded(quarter)
+        quarter["forecast_arr"] = renewal_forecast(quarter["tiers"], probabilities)
+        quarter["forecast_share"] = share(quarter["forecast_arr"], quarter["arr"]) if quarter["arr"] else None
+    _rounded(total)
+    total["forecast_arr"] = sum(quarter["forecast_arr"] for quarter in quarters)
+    total["forecast_share"] = share(total["forecast_arr"], total["arr"]) if total["arr"] else None
+    lapsed["accounts"] = [entry for _, _, entry in sorted(lapsed["accounts"], key=lambda item: (item[0], item[1]))]
+    _rounded(lapsed)
+    later["arr"] = money_round(later["arr"])
+    unknown["arr"] = money_round(unknown["arr"])
+    unknown["customer_ids"].sort()
+    return {
+        "quarter_rule": (f"rolling quarters of {length} days from the as-of date: Q1 is days 0-{length - 1} "
+                         f"to renewal, Q2 days {length}-{2 * length - 1}, and so on"),
+        "renewal_probability": dict(probabilities),
+        "renewal_probability_source": model.probability_source,
+        "probabilities_are_assumptions": model.probability_source == ASSUMPTION,
+        "quarters": quarters,
+        "total": total,
+        "lapsed": lapsed,
+        "later": later,
+        "unknown_date": unknown,
+        "not_in_churn_analysis": sorted(not_scored),
+    }
+
+
+def trends(customers, model):
+    """Return the accounts declining, the greens falling and the reds recovering.
+
+    A green falls when it is declining or when its previous score was green and it is
+    not any more; a red recovers when it is improving or when its previous score was
+    red and it is not any more (the previous score classed with today's cut-offs).
+    """
+    declining = []
+    falling = []
+    recovering = []
+    cutoffs = model.health.cutoffs
+    for result in customers:
+        fitness = result["health"]
+        if fitness is None:
+            continue
+        klass = fitness["classification"]
+        direction = fitness["trends"]["overall"]
+        previous = fitness["previous_overall_score"]
+        was = None if previous is None else health.classify(previous, fitness["segment"], cutoffs)
+        change = None if previous is None else round(fitness["overall_score"] - previous, 1)
+        entry = {**_identity(result), "classification": klass, "overall_score": fitness["overall_score"],
+                 "previous_overall_score": previous, "previous_classification": was, "change": change,
+                 "trend": direction, "attention_priority": fitness["attention_priority"]}
+        key_fall = (change if change is not None else 0.0, -result["arr"], result["customer_id"])
+        if direction == "declining":
+            declining.append((key_fall, entry))
+        if klass == "green" and direction == "declining" or was == "green" and klass != "green":
+            falling.append((key_fall, entry))
+        if klass == "red" and direction == "improving" or was == "red" and klass != "red":
+            recovering.append(((-(change or 0.0), -result["arr"], result["customer_id"]), entry))
+    return {name: [entry for _, entry in sorted(found, key=_first)]
+            for name, found in (("declining", declining), ("falling_greens", falling),
+                                ("recovering_reds", recovering))}
+
+
+def expansion_views(customers, expansion_summary, model):
+    """Return the accounts ready for a conversation now, the pipeline by type, and those to stabilise first."""
+    ready = []
+    waiting = []
+    pipeline = {category: {"type": figures["type"], "count": figures["count"],
+                           "estimated_revenue": figures["estimated_revenue"],
+                           "ready_count": 0, "ready_revenue": 0, "on_hold_count": 0, "on_hold_revenue": 0}
+                for category, figures in expansion_summary["by_category"].items()}
+    for result in customers:
+        found = result["expansion"]
+        if found is None:
+            continue
+        readiness = found["readiness"]
+        is_ready = readiness["status"] == expansion.READY
+        side = "ready" if is_ready else "on_hold"
+        for opportunity in found["opportunities"]:
+            line = pipeline[opportunity["category"]]
+            line[f"{side}_count"] += 1
+            line[f"{side}_revenue"] += opportunity["estimated_revenue"]
+        key = expansion.potential_key(found)
+        fitness = result["health"]
+        risk = result["churn"]
+        if is_ready:
+            if found["opportunities"]:
+                ready.append((key, {**_identity(result), "total_estimated_revenue": found["total_estimated_revenue"],
+                                    "opportunity_count": found["opportunity_count"],
+                                    "top_opportunity": found["opportunities"][0],
+                                    "health_classification": None if fitness is None else fitness["classification"],
+                                    "risk_tier": None if risk is None else risk["risk_tier"]}))
+        else:
+            waiting.append((key, {**_identity(result), "total_estimated_revenue": found["total_estimated_revenue"],
+                                  "opportunity_count": found["opportunity_count"],
+                                  "reasons": readiness["reasons"]}))
+    ready.sort(key=_first)
+    waiting.sort(key=_first)
+    ready_revenue = sum(line["ready_revenue"] for line in pipeline.values())
+    on_hold_revenue = sum(line["on_hold_revenue"] for line in pipeline.values())
+    return {
+        "total_estimated_revenue": expansion_summary["total_estimated_revenue"],
+        "ready_revenue": ready_revenue,
+        "on_hold_revenue": on_hold_revenue,
+        "ready_now": [entry for _, entry in ready],
+        "pipeline": pipeline,
+        "stabilise_first": [entry for _, entry in waiting],
+    }
+
+
+def _health_action(fitness):
+    """The health action that fits the account: its class action (save, nurture) for red and yellow;
+    for a falling green, its first specific recommendation (the class action there is to expand)."""
+    recommendations = fitness["recommendations"]
+    if fitness["classification"] != "green":
+        return recommendations[0]
+    if len(recommendations) > 1:
+        return recommendations[1]
+    return "Ask what changed: review the weakest dimensions with the customer before the fall reaches the renewal."
+
+
+def _health_reason(fitness):
+    why = fitness["why"]
+    return f"health {_health_words(fitness)}" + (f"; most points lost on {why[0]['detail']}" if why else "")
+
+
+def action_list(customers, model, ready_now):
+    """Return who to call this week and why, most urgent first (one entry per account).
+
+    Calls, each with an urgency: a lapsed renewal (critical); critical or high churn
+    risk (its tier; the first action of its playbook); critical or high health
+    attention priority (red or declining; the health recommendation); a renewal within
+    `report.action_list.renewal_within_days` days (medium); the top ready expansion
+    accounts by potential (expansion). An account called for several reasons takes
+    the most urgent one's urgency and action and lists every reason.
+    """
+    calls = {}
+    within = model.call_renewals_within
+    for result in customers:
+        found = []
+        risk = result["churn"]
+        fitness = result["health"]
+        if risk is not None:
+            days = risk["days_to_renewal"]
+            renewal = churn.renewal_words(days, risk["contract_end_date"])
+            if risk["renewal_status"] == "lapsed":
+                found.append(("critical", 0, renewal,
+                              "Call the decision maker today: get the renewal signed, or learn why it has not been."))
+            if risk["risk_tier"] in ("critical", "high"):
+                why = risk["why"][0]["detail"] if risk["why"] else "warning signals"
+                found.append((risk["risk_tier"], 1, f"churn risk {risk['risk_tier']} ({risk['risk_score']:.1f}): {why}",
+                              risk["recommended_actions"][0]))
+            if days is not None and 0 <= days <= within:
+                found.append(("medium", 3, renewal,
+                              "Confirm the renewal path with the decision maker and settle any open issue first."))
+        if fitness is not None and fitness["attention_priority"] in ("critical", "high"):
+            found.append((fitness["attention_priority"], 2, _health_reason(fitness), _health_action(fitness)))
+        if found:
+            calls[result["customer_id"]] = (result, found)
+    for entry in ready_now[:model.expansion_calls]:
+        if entry["customer_id"] in calls:
+            continue
+        opportunity = entry["top_opportunity"]
+        calls[entry["customer_id"]] = (entry, [(
+            "expansion", 4,
+            f"ready to expand: {money_words(entry['total_estimated_revenue'])} potential in "
+            f"{entry['opportunity_count']} {'opportunity' if entry['opportunity_count'] == 1 else 'opportunities'}",
+            f"Open an expansion conversation, starting with: {opportunity['rationale']}")])
+    ranked = []
+    for customer_id, (result, found) in calls.items():
+        found.sort(key=lambda call: (URGENCY_RANK[call[0]], call[1]))
+        urgency, order, _, action = found[0]
+        ranked.append(((URGENCY_RANK[urgency], order, -result["arr"], customer_id), {
+            **_identity(result), "urgency": urgency, "reasons": [call[2] for call in found], "action": action}))
+    ranked.sort(key=_first)
+    return [{"rank": position, **entry} for position, (_, entry) in enumerate(ranked, 1)]
+
+
+def money_words(amount):
+    """Return whole dollars with separators, for sentences in the data.
+
+    >>> money_words(1234567.4)
+    '$1,234,567'
+    """
+    return f"${money_round(amount):,}"
+
+
+ANALYSIS_WORDS = {"health": "health", "churn": "churn risk", "expansion": "expansion"}
+
+
+def complete(report, model, document, source):
+    """Add the retention figures and the cross-views to a scored report; return warning lines.
+
+    The views go after the summary (the reading order of the report), the accounts
+    and rejected records after them. Each warning names an account one analysis could
+    not score (the account stays in the report on the others). Raises InputError when
+    the portfolio's `retention` object is wrong.
+    """
+    retention = read_retention(document, model, source)
+    views = cross_views(report, model, retention)
+    customers = report.pop("customers")
+    rejected = report.pop("rejected")
+    report["views"] = views
+    report["customers"] = customers
+    report["rejected"] = rejected
+    warnings = []
+    for result in customers:
+        for name, messages in result["analysis_errors"].items():
+            more = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
+            warnings.append(f"{values.printable(result['customer_id'])}: {ANALYSIS_WORDS[name]} not scored: "
+                            f"{messages[0]}{more}")
+    return warnings

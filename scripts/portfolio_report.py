@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""The QBR-ready portfolio report: health, churn risk and expansion over one book, and what to do this week.
+
+Run `python3 scripts/portfolio_report.py --help`. The work is done by the `csm`
+package beside this file (`csm.portfolio` for the analysis, `csm.portfolio_views`
+for markdown, HTML and text); this script only wires them into the shared command line.
+
+A JSON portfolio may carry a top-level `retention` object for NRR and GRR:
+
+    {"customers": [...],
+     "retention": {"period_start": "2026-07-01", "period_end": "2026-09-30",
+                   "starting_arr": 2400000, "expansion_arr": 310000,
+                   "contraction_arr": 45000, "churned_arr": 120000}}
+
+starting_arr is the ARR of the accounts at the start of the period; expansion_arr,
+contraction_arr and churned_arr are what those accounts added, lost by downgrade and
+lost by leaving during it (new logos are not part of NRR). All four are required
+(0 or more, starting_arr above 0); the dates are optional.
+"""
+
+import sys
+
+from csm import portfolio, portfolio_views
+from csm.cli import Tool, run
+
+EPILOG = """
+retention (JSON object input only): a top-level "retention" object with
+starting_arr, expansion_arr, contraction_arr, churned_arr (and optional
+period_start, period_end) adds NRR and GRR to the book at a glance:
+  NRR = (starting + expansion - contraction - churned) / starting
+  GRR = (starting - contraction - churned) / starting
+renewal quarters: rolling 91-day windows from --as-of (Q1 = days 0-90).
+"""
+
+
+def finish(report, model, args, opened):
+    for line in portfolio.complete(report, model, opened.document, opened.name):
+        sys.stderr.write(f"warning: {line}\n")
+
+
+TOOL = Tool(
+    prog="portfolio_report.py",
+    report="portfolio_report",
+    description=(
+        "Run the health, churn risk and expansion analyses over one portfolio and write the report a VP "
+        "of Customer Success takes into a QBR: the book at a glance (health mix, ARR at risk, expansion "
+        "potential, NRR and GRR), this week's critical and high risk accounts, renewals and a forecast for "
+        "the next four quarters, trends, the expansion pipeline, and who to call this week."
+    ),
+    example="python3 scripts/portfolio_report.py assets/sample_customer_data.json --format html --output qbr.html",
+    prepare=lambda methodology, args: portfolio.prepare(methodology, args.as_of),
+    assess=portfolio.assess,
+    summary=portfolio.Summary,
+    sort_key=portfolio.urgency_key,
+    views=portfolio_views,
+    formats=("markdown", "html", "json", "text"),
+    default_format="markdown",
+    finish=finish,
+    epilog_extra=EPILOG,
+)
+
+
+def main(argv=None):
+    return run(TOOL, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
