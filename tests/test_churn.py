@@ -213,6 +213,15 @@ def test_59_9_is_medium_not_low(model):
     assert (result["raw_score"], result["risk_score"], result["risk_tier"]) == (59.9, 59.9, "medium")
 
 
+def test_exactly_80_is_critical(model):
+    # usage = 0.40 x 100 (login -40, clamped) + 0.35 x 100 (adoption -25) + 0.25 x 60 (dau/mau -0.12) = 90.0
+    # raw = 53.0 + 0.30 x 90.0 = 80.0
+    result = churn.assess(record(STRAINED, usage_decline={"login_trend": -40, "feature_adoption_change": -25,
+                                                          "dau_mau_change": -0.12}), model)
+    assert (signal(result, "usage_decline"), result["risk_score"], result["risk_tier"]) == (90.0, 80.0, "critical")
+    assert result["risk_label"] == "Critical Risk"
+
+
 @pytest.mark.parametrize("score, tier", [
     (100.0, "critical"), (80.0, "critical"), (79.9, "high"), (79.5, "high"), (60.0, "high"),
     (59.9, "medium"), (40.0, "medium"), (39.9, "low"), (0.0, "low"),
