@@ -327,8 +327,7 @@ def _check_signals(signals):
         metric_weights = {}
         for metric_name, metric in metrics.items():
             problems += _check_metric(metric, f"{where}.metrics.{metric_name}", combine)
-            if combine == "weighted" and isinstance(metric, dict) and \
-                    not check_number(metric.get("weight"), "", 0, 1):
+            if combine == "weighted" and isinstance(metric, dict) and isinstance(metric.get("weight"), (int, float)):
                 metric_weights[metric_name] = metric["weight"]
         if combine == "weighted" and len(metric_weights) == len(metrics):
             problems += check_weights(metric_weights, f"{where}.metrics")
