@@ -158,9 +158,22 @@ acc("ACC-3007","Tidewater Cafe","smb",7200,None,(70,58,0.3),(2,78,7,4.0),(2,0.08
     (["cafe"],["catering"]))
 
 
+# The book's last twelve months, for NRR and GRR in the portfolio report (a top-level
+# object: a CSV export has no place for it). Starting ARR plus expansion, less
+# contraction and churn, is today's $2,588,000.
+RETENTION = {
+    "period_start": "2025-11-22",
+    "period_end": "2026-11-21",
+    "starting_arr": 2400000,
+    "expansion_arr": 310000,
+    "contraction_arr": 52000,
+    "churned_arr": 70000,
+}
+
+
 def portfolio():
     """Return the sample portfolio as the JSON document holds it."""
-    return {"customers": A}
+    return {"retention": RETENTION, "customers": A}
 
 
 def json_text():

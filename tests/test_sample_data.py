@@ -195,3 +195,18 @@ def test_five_dimension_model_classes_green_from_80_and_yellow_from_50_in_every_
 def test_five_dimension_model_acts_expand_nurture_save(five_dimension):
     actions = {c["classification"]: c["recommendations"][0].split(":")[0] for c in five_dimension["customers"]}
     assert actions == {"green": "Expand", "yellow": "Nurture", "red": "Save"}
+
+
+# ---- outcomes for the backtest ------------------------------------------------------
+
+SAMPLE_OUTCOMES = os.path.join(ASSETS, "sample_outcomes.csv")
+
+
+@pytest.mark.parametrize("tool", (HEALTH, CHURN))
+def test_sample_outcomes_cover_every_sample_account_and_backtest_cleanly(tool):
+    report = score(tool, SAMPLE_JSON, "--outcomes", SAMPLE_OUTCOMES)
+    backtest = report["backtest"]
+    assert backtest["accounts"] == 20
+    assert 0 < backtest["churned"] < 20
+    unmatched = backtest["unmatched_outcomes"]
+    assert all(not entry["count"] for entry in unmatched.values() if isinstance(entry, dict)), unmatched
