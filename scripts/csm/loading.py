@@ -55,7 +55,7 @@ def open_portfolio(path, stdin=None):
     if path == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
         name = "standard input"
-        head = _peek(stream)
+        stream, head = _peek(stream)
         suffix = ""
     else:
         name = path
@@ -83,14 +83,13 @@ def open_portfolio(path, stdin=None):
 
 
 def _peek(stream):
-    peek = getattr(stream, "peek", None)
-    if peek is None:  # a plain stream: wrap it so its head can be looked at and still read
+    """Return (stream, its first bytes) without consuming them; a plain stream is wrapped to allow it."""
+    if not hasattr(stream, "peek"):
         stream = io.BufferedReader(stream)
-        peek = stream.peek
     try:
-        return peek(SNIFF_BYTES)[:SNIFF_BYTES]
+        return stream, stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
     except (OSError, ValueError):
-        return b""
+        return stream, b""
 
 
 def _shape(suffix, head, name):
