@@ -210,3 +210,13 @@ def test_sample_outcomes_cover_every_sample_account_and_backtest_cleanly(tool):
     assert 0 < backtest["churned"] < 20
     unmatched = backtest["unmatched_outcomes"]
     assert all(not entry["count"] for entry in unmatched.values() if isinstance(entry, dict)), unmatched
+
+
+def test_the_framework_quotes_the_sample_backtest_suggestion_as_the_churn_tool_makes_it():
+    backtest = score(CHURN, SAMPLE_JSON, "--outcomes", SAMPLE_OUTCOMES)["backtest"]
+    boundaries = {b["boundary"]: b for b in backtest["suggested_cutoffs"]["boundaries"]}
+    high = boundaries["high"]
+    with open(os.path.join(ROOT, "references", "health-scoring-framework.md"), encoding="utf-8") as handle:
+        text = " ".join(handle.read().split())
+    assert f"move the high-risk boundary from {high['current']:g} to {high['suggested']:g}" in text
+    assert f"fits {backtest['churned']} churns" in text.replace("six", "6")
