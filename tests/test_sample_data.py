@@ -179,6 +179,9 @@ def test_five_dimension_model_scores_business_outcomes(five_dimension):
     without = customers["ACC-2001"]
     assert without["dimensions"]["business_outcomes"]["score"] is None
     assert "business_outcomes.roi_achieved_pct" in without["missing_metrics"]
+    # As the framework says: scored on the other four (85% of the weight), no overall trend.
+    assert without["data_completeness"] == 85.0
+    assert without["trends"]["overall"] == "no_data"
 
 
 def test_five_dimension_model_classes_green_from_80_and_yellow_from_50_in_every_segment(five_dimension):
