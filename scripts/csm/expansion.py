@@ -101,6 +101,9 @@ DEFAULTS = {
 OPEN_PATHS = ("tiers", "module_cross_sell.fractions")
 
 MAX_MODULE_NAME = 200
+# Names (modules, tiers, departments) repeat across a book, so their comparison keys are
+# remembered, up to this many distinct names.
+KEY_CACHE_LIMIT = 50000
 
 
 def check(section, methodology):
@@ -184,6 +187,7 @@ class ExpansionModel:
         # The ladder in price order (ties: the order the methodology lists them).
         self.tier_names = [name for _, _, name in sorted((m, i, n) for i, (n, m) in enumerate(tiers.items()))]
         self.tier_table = {values.key_of(name): name for name in self.tier_names}
+        self.key_cache = {}
         self.tier_rank = {name: (tiers[name], index) for index, name in enumerate(self.tier_names)}
         self.multipliers = dict(tiers)
         seats = section["seat_expansion"]
@@ -206,9 +210,9 @@ class ExpansionModel:
         self.top_accounts = int(section["report"]["top_accounts"])
         # Readiness scores health and churn risk with their own sections of the same methodology.
         self.health_model = health.prepare(methodology)
-        self.health_sections = tuple(self.health_model.dimension_names)
+        self.health_sections = frozenset(self.health_model.dimension_names)
         self.churn_model = churn.prepare(methodology, as_of)
-        self.churn_sections = tuple(self.churn_model.signal_names)
+        self.churn_sections = frozenset(self.churn_model.signal_names)
 
 
 def prepare(methodology, as_of=None):
@@ -246,8 +250,51 @@ def _default_methodology():
     return default_methodology()
 
 
+def comparison_key(name, model):
+    """Return values.key_of(name), remembered in the model (names repeat across a book).
+
+    >>> comparison_key("Customer Success", prepare(_default_methodology()))
+    'customersuccess'
+    """
+    cache = model.key_cache
+    key = cache.get(name)
+    if key is None:
+        key = values.key_of(name)
+        if len(cache) < KEY_CACHE_LIMIT:
+            cache[name] = key
+    return key
+
+
+def _tier(value, field, problems, model):
+    """Return the ladder's name for a tier written any way (case, separators), or None and a problem."""
+    if type(value) is str:
+        tier = model.tier_table.get(comparison_key(value, model))
+        if tier is not None:
+            return tier
+    problems.append(f"{field} must be one of {', '.join(model.tier_names)}, got {values.shown(value)}")
+    return None
+
+
+def _names(value, field, problems, from_text):
+    """Return a list of names (values.text_list), with a fast path for a JSON list of clean text."""
+    if type(value) is list:
+        names = []
+        for item in value:
+            if type(item) is not str:
+                break
+            item = item.strip()
+            if not item:
+                break
+            names.append(item)
+        else:
+            return names
+    return values.text_list(value, field, problems, from_text)
+
+
 def _count(value, field, problems, from_text):
     """Return value as a whole count of 0 or more, or None after adding a problem."""
+    if type(value) is int and value >= 0:
+        return value
     number = values.number(value, field, problems, 0, None, from_text)
     if number is None:
         return None
@@ -276,22 +323,18 @@ def _read_contract(raw, model, problems, missing, from_text):
     if plan_tier is None:
         missing.append("contract.plan_tier")
     else:
-        plan_tier = values.enum(plan_tier, "contract.plan_tier", problems, model.tier_table, model.tier_names)
+        plan_tier = _tier(plan_tier, "contract.plan_tier", problems, model)
     listed = contract.get("available_tiers")
     available = None
     if listed is None:
         missing.append("contract.available_tiers")
     else:
-        names = values.text_list(listed, "contract.available_tiers", problems, from_text)
+        names = _names(listed, "contract.available_tiers", problems, from_text)
         if names is not None:
             available = []
-            table = model.tier_table
             for position, name in enumerate(names):
-                tier = table.get(values.key_of(name))
-                if tier is None:
-                    problems.append(f"contract.available_tiers[{position}] must be one of "
-                                    f"{', '.join(model.tier_names)}, got {values.shown(name)}")
-                elif tier not in available:
+                tier = _tier(name, f"contract.available_tiers[{position}]", problems, model)
+                if tier is not None and tier not in available:
                     available.append(tier)
     return licensed, active, plan_tier, available
 
@@ -307,9 +350,9 @@ def _read_modules(raw, model, problems, missing, from_text):
     modules = []
     seen = {}
     fractions = model.fractions
+    cache = model.key_cache
     for given, entry in usage.items():
-        label = values.printable(given, 60)
-        key = values.key_of(given)
+        key = cache.get(given) or comparison_key(given, model)
         if not key or len(given) > MAX_MODULE_NAME:
             problems.append(f"product_usage: {values.shown(given)} is not a usable module name")
             continue
@@ -318,28 +361,29 @@ def _read_modules(raw, model, problems, missing, from_text):
                             f"{values.shown(given)}")
             continue
         seen[key] = given
+        label = values.printable(given, 60)
         if type(entry) is not dict:
             problems.append(f"product_usage.{label} must be an object with adopted (true or false) and "
                             f"usage_pct (0-100), got {values.shown(entry)}")
             continue
-        adopted = entry.get("adopted")
-        usage_pct = entry.get("usage_pct")
-        if adopted is not None:
+        given_adopted = adopted = entry.get("adopted")
+        given_usage = usage_pct = entry.get("usage_pct")
+        if adopted is not None and adopted is not True and adopted is not False:
             adopted = values.boolean(adopted, f"product_usage.{label}.adopted", problems, from_text)
-        if usage_pct is not None:
+        if usage_pct is not None and not (type(usage_pct) is int and 0 <= usage_pct <= 100):
             usage_pct = values.number(usage_pct, f"product_usage.{label}.usage_pct", problems, 0, 100, from_text)
-        if entry.get("adopted") is None:
+        if given_adopted is None:
             missing.append(f"product_usage.{label}.adopted")
             continue
         known = fractions.get(key)
         name, fraction = known if known is not None else (given.strip(), None)
-        if adopted and entry.get("usage_pct") is None:
+        if adopted and given_usage is None:
             missing.append(f"product_usage.{label}.usage_pct")
         modules.append((name, fraction, adopted, usage_pct))
     return modules or None
 
 
-def _read_departments(raw, problems, missing, notes, from_text):
+def _read_departments(raw, model, problems, missing, notes, from_text):
     """Check departments; return (current, potential) as {key: name} in list order, None where absent.
 
     When only one of the two lists is given, the other is taken as empty (a note says so).
@@ -354,14 +398,15 @@ def _read_departments(raw, problems, missing, notes, from_text):
             missing.append(f"departments.{part}")
             found.append(None)
             continue
-        names = values.text_list(listed, f"departments.{part}", problems, from_text)
+        names = _names(listed, f"departments.{part}", problems, from_text)
         if names is None:
             found.append(None)
             continue
         distinct = {}
         repeated = []
+        cache = model.key_cache
         for position, name in enumerate(names):
-            key = values.key_of(name)
+            key = cache.get(name) or comparison_key(name, model)
             if not key:
                 problems.append(f"departments.{part}[{position}] must be a department name, got {values.shown(name)}")
             elif key not in distinct:
@@ -397,7 +442,7 @@ def assess(raw, model, from_text=False):
     notes = account.notes if account is not None else []
     licensed, active, plan_tier, available = _read_contract(raw, model, problems, missing, from_text)
     modules = _read_modules(raw, model, problems, missing, from_text)
-    current, potential = _read_departments(raw, problems, missing, notes, from_text)
+    current, potential = _read_departments(raw, model, problems, missing, notes, from_text)
     if problems:
         raise RecordRejected(problems)
     seats_known = licensed is not None and active is not None
@@ -583,7 +628,8 @@ def _readiness(raw, model, from_text):
     reasons = []
     stabilise = False
     health_score = health_class = risk_score = risk_tier = None
-    if any(raw.get(name) is not None for name in model.health_sections):
+    if not model.health_sections.isdisjoint(raw) and any(raw.get(name) is not None
+                                                         for name in model.health_sections):
         try:
             scored = health.assess(raw, model.health_model, from_text)
         except RecordRejected as exc:
@@ -596,7 +642,8 @@ def _readiness(raw, model, from_text):
                 reasons.append(f"health {health_class} ({health_score:.1f}): stabilise first")
             else:
                 reasons.append(f"health {health_class} ({health_score:.1f})")
-    if any(raw.get(name) is not None for name in model.churn_sections):
+    if not model.churn_sections.isdisjoint(raw) and any(raw.get(name) is not None
+                                                        for name in model.churn_sections):
         try:
             scored = churn.assess(raw, model.churn_model, from_text)
         except RecordRejected as exc:
