@@ -280,8 +280,9 @@ def read_retention(document, model, source="the portfolio"):
         if start == 0:
             problems.append("retention.starting_arr must be above 0 (NRR and GRR are shares of it)")
         elif lost > start:
-            problems.append(f"retention.contraction_arr + retention.churned_arr ({lost:,g}) is more than "
-                            f"retention.starting_arr ({start:,g}): a period cannot lose more ARR than it started with")
+            problems.append(f"retention.contraction_arr + retention.churned_arr ({money_words(lost)}) is more than "
+                            f"retention.starting_arr ({money_words(start)}): a period cannot lose more ARR than it "
+                            "started with")
     if problems:
         raise InputError("\n".join(f"{source}: {problem}" for problem in problems))
     start = figures["starting_arr"]

@@ -7,6 +7,8 @@ tier, expansion pipeline by type). Customer text goes through `md`, `html_text`
 or `terminal` wherever it lands.
 """
 
+import math
+
 from .churn import TIERS
 from .health import CLASSES
 from .render import (WIDTH, html_text, md, md_table, money, money_short, pct, plural, rule, score, terminal,
@@ -469,7 +471,7 @@ h1 { font-size: 26px; margin: 0; }
 .sub { color: #52606d; margin: 2px 0 0; }
 h2 { font-size: 19px; margin: 30px 0 10px; padding-bottom: 4px; border-bottom: 1px solid #cbd2d9; }
 h3 { font-size: 15px; margin: 18px 0 6px; }
-.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 10px; margin: 12px 0; }
+.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 10px; margin: 12px 0; }
 .kpi { border: 1px solid #d9e2ec; border-radius: 6px; padding: 10px 12px; background: #f8fafc; }
 .kpi .label { font-size: 12px; color: #52606d; text-transform: uppercase; letter-spacing: .03em; }
 .kpi .value { font-size: 22px; font-weight: 650; margin-top: 2px; }
@@ -491,6 +493,7 @@ tr.total td { font-weight: 600; border-top: 2px solid #9aa5b1; }
 .t-expansion { background: #1971c2; }
 .note { color: #52606d; font-size: 13px; }
 .muted { color: #7b8794; }
+.id { color: #7b8794; white-space: nowrap; }
 ul.plain { padding-left: 18px; }
 @media print {
   body { padding: 0; font-size: 11px; max-width: none; }
@@ -511,7 +514,7 @@ def _tag(word):
 
 
 def _html_account(entry):
-    return f'{_h(entry["name"])} <span class="muted">{_h(entry["customer_id"])}</span>'
+    return f'{_h(entry["name"])} <span class="id">{_h(entry["customer_id"])}</span>'
 
 
 def _html_table(header, rows, align, total_last=False):
@@ -543,7 +546,8 @@ def hbar_chart(title, rows, legend=()):
 
     rows: [(label, [(value, colour), ...], value_words)]; legend: [(label, colour)].
     """
-    label_width, bar_width, value_width, row_height = 120, 250, 130, 30
+    longest = max([len(label) for label, _, _ in rows] + [4])
+    label_width, bar_width, value_width, row_height = 16 + 7 * longest, 250, 130, 30
     top = 8 + (24 if legend else 0)
     width = label_width + bar_width + value_width
     height = top + row_height * len(rows) + 8
@@ -570,16 +574,36 @@ def hbar_chart(title, rows, legend=()):
     return "\n".join(out)
 
 
+def nice_step(largest, ticks=4):
+    """Return a round axis step (1, 2, 2.5 or 5 x a power of ten) that covers `largest` in about `ticks` steps.
+
+    >>> nice_step(1156000), nice_step(90), nice_step(0)
+    (500000, 25, 1)
+    """
+    if largest <= 0:
+        return 1
+    raw = largest / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for multiple in (1, 2, 2.5, 5, 10):
+        if multiple * magnitude >= raw:
+            step = multiple * magnitude
+            return int(step) if step == int(step) else step
+    return 10 * magnitude  # pragma: no cover - the loop always returns
+
+
 def column_chart(title, columns, series):
     """Return an inline SVG of stacked columns.
 
-    columns: [(label, {series_key: value}, total_words)]; series: [(key, label, colour)] bottom first.
+    columns: [(label, {series_key: value}, total_words)]; series: [(key, label, colour)] in legend
+    order, the first stacked on top.
     """
-    left, plot_width, plot_height, top, bottom = 64, 440, 200, 34, 44
+    left, plot_width, plot_height, top, bottom = 64, 440, 200, 40, 26
     width = left + plot_width + 12
     height = top + plot_height + bottom
     totals = [sum(values.values()) for _, values, _ in columns]
-    largest = max(totals + [0])
+    step = nice_step(max(totals + [0]))
+    steps = max(1, math.ceil(max(totals + [0]) / step))
+    largest = step * steps
     out = [f'<svg role="img" aria-label="{_h(title)}" viewBox="0 0 {width} {height}" width="{width}" '
            f'height="{height}">', f"<title>{_h(title)}</title>"]
     x = 0
@@ -588,9 +612,9 @@ def column_chart(title, columns, series):
         out.append(_svg_text(x + 17, 16, label, size=12))
         x += 28 + 7 * len(label)
     base = top + plot_height
-    for step in range(5):
-        value = largest * step / 4
-        y = base - plot_height * step / 4
+    for tick in range(steps + 1):
+        value = step * tick
+        y = base - plot_height * tick / steps
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_width}" y2="{y:.1f}" stroke="#e4e7eb"/>')
         out.append(_svg_text(left - 6, y + 4, money_short(value), anchor="end", size=11, fill="#52606d"))
     slot = plot_width / max(1, len(columns))
@@ -598,7 +622,7 @@ def column_chart(title, columns, series):
     for index, (label, values, words) in enumerate(columns):
         x = left + slot * index + (slot - bar) / 2
         y = float(base)
-        for key, _, colour in series:
+        for key, _, colour in reversed(series):
             value = values.get(key, 0)
             length = plot_height * value / largest if largest else 0
             if length > 0:
@@ -631,7 +655,7 @@ def _charts(views):
     lapsed = renewals["lapsed"]
     columns.append(("Lapsed", {tier: lapsed["tiers"][tier]["arr"] for tier in TIERS}, money_short(lapsed["arr"])))
     renewal_chart = column_chart("Renewals by quarter and risk tier (ARR due)", columns,
-                                 [(tier, tier.capitalize(), TIER_COLOURS[tier]) for tier in reversed(TIERS)])
+                                 [(tier, tier.capitalize(), TIER_COLOURS[tier]) for tier in TIERS])
     pipeline = views["expansion"]["pipeline"]
     pipeline_chart = hbar_chart(
         "Expansion pipeline by type",
