@@ -29,6 +29,8 @@ ready accounts ahead of it (its own opportunities keep their priority order).
 scores one record and returns plain data, or raises RecordRejected.
 """
 
+import datetime
+
 from . import churn, health, values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
@@ -143,7 +145,8 @@ def check(section, methodology):
     for category in CATEGORIES:
         effort = section[category]["effort"]
         if effort not in EFFORTS:
-            problems.append(f"expansion.{category}.effort must be one of {', '.join(EFFORTS)}, got {values.shown(effort)}")
+            problems.append(f"expansion.{category}.effort must be one of {', '.join(EFFORTS)}, "
+                            f"got {values.shown(effort)}")
     readiness = section["readiness"]
     for key, accepted in (("stabilise_first_health_classes", health.CLASSES),
                           ("stabilise_first_churn_tiers", CHURN_TIERS)):
@@ -216,8 +219,11 @@ class ExpansionModel:
 
 
 def prepare(methodology, as_of=None):
-    """Compile the methodology's expansion section; see ExpansionModel."""
-    return ExpansionModel(methodology, as_of)
+    """Compile the methodology's expansion section for an as-of date (default today); see ExpansionModel.
+
+    The date matters only to readiness: churn risk weighs the days left to renewal.
+    """
+    return ExpansionModel(methodology, as_of or datetime.date.today())
 
 
 def priority_score(revenue, category, model):
@@ -528,14 +534,17 @@ def assess(raw, model, from_text=False):
             if fraction <= 0:
                 continue
             revenue = money_round(arr * fraction)
-            worth = f"{fraction * 100:g}% of ARR" + ("" if known else ", the default for modules outside the catalogue")
+            worth = f"{fraction * 100:g}% of ARR"
+            if not known:
+                worth += ", the default for modules outside the catalogue"
             opportunities.append({
                 "type": model.labels["module_cross_sell"],
                 "category": "module_cross_sell",
                 "module": name,
                 "estimated_revenue": revenue,
                 "effort": model.efforts["module_cross_sell"],
-                "rationale": f"Module {name} is not adopted yet; it is typically worth {worth}: about ${revenue:,} a year.",
+                "rationale": (f"Module {name} is not adopted yet; it is typically worth {worth}: "
+                              f"about ${revenue:,} a year."),
                 "priority_score": priority_score(revenue, "module_cross_sell", model),
             })
         enablement.sort(key=lambda need: (need["usage_pct"], need["module"]))
