@@ -296,3 +296,13 @@ def test_a_config_with_probabilities_out_of_order_exits_1(run_tool, tmp_path):
     assert done.returncode == 1
     assert done.stderr == (f"error: config {config}: report.renewal_probability: out of order (critical 0.99 is "
                            "above high 0.6; a riskier tier cannot renew more often)\n")
+
+
+def test_long_lists_are_cut_in_the_deck_and_whole_in_the_json(run_tool, tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"report": {"max_rows": 2}}))
+    deck = run_tool(TOOL, SAMPLE, "--config", config, *AS_OF).stdout
+    report = json.loads(run_tool(TOOL, SAMPLE, "--format", "json", "--config", config, *AS_OF).stdout)
+    actions = report["views"]["action_list"]
+    assert len(actions) > 2
+    assert f"... and {len(actions) - 2} more (all of them in --format json)." in deck

@@ -498,7 +498,8 @@ ul.plain { padding-left: 18px; }
 @media print {
   body { padding: 0; font-size: 11px; max-width: none; }
   h2 { break-after: avoid; page-break-after: avoid; }
-  table, tr, .kpis, .charts { break-inside: avoid; page-break-inside: avoid; }
+  tr, figure, .kpi, h3, p.note { break-inside: avoid; page-break-inside: avoid; }
+  h3 { break-after: avoid; page-break-after: avoid; }
   .charts { grid-template-columns: 1fr 1fr; }
   .kpi { background: none; }
 }
