@@ -235,8 +235,8 @@ class Summary:
         return summary
 
 
-# The top-level retention object of a portfolio (documented in the module docstring of
-# portfolio_report.py and the references): the period's starting ARR and its movements.
+# The top-level retention object of a JSON portfolio (documented in portfolio_report.py's
+# docstring and --help): the period's starting ARR and what those accounts added and lost.
 RETENTION_FIGURES = ("starting_arr", "expansion_arr", "contraction_arr", "churned_arr")
 RETENTION_DATES = ("period_start", "period_end")
 RETENTION_KEYS = RETENTION_DATES + RETENTION_FIGURES
