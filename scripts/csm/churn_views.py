@@ -1,7 +1,8 @@
 """How the churn risk report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .churn import SEVERITIES, TIERS, renewal_words
-from .render import WIDTH, md, md_table, money, pct, plural, rule, score, terminal, text_table, title_line, wrap
+from .render import (WIDTH, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
+                     terminal, text_table, title_line, wrap)
 from .values import printable
 
 TITLE = "Churn Risk Report"
@@ -79,7 +80,7 @@ def text(report, model):
     lines += ["", "Accounts, riskiest first", rule("-")]
     for result in report["customers"]:
         lines += _account_text(result, model)
-    lines += _rejected_text(report["rejected"])
+    lines += rejected_text(report["rejected"])
     return "\n".join(lines) + "\n"
 
 
@@ -101,17 +102,6 @@ def _account_text(result, model):
     for note in result["notes"]:
         lines += wrap(f"Note: {terminal(note)}", indent="       ", first="  ")
     lines.append("")
-    return lines
-
-
-def _rejected_text(rejected):
-    if not rejected:
-        return []
-    lines = [f"Rejected records ({len(rejected)})", rule("-")]
-    for entry in rejected:
-        where = entry["location"] + (f" ({terminal(entry['customer_id'], 30)})" if entry["customer_id"] else "")
-        for problem in entry["errors"]:
-            lines += wrap(f"{where}: {terminal(problem)}", indent="    ", first="  ")
     return lines
 
 
@@ -162,13 +152,7 @@ def markdown(report, model):
         for note in r["notes"]:
             lines.append(f"- Note: {md(note)}")
         lines.append("")
-    if report["rejected"]:
-        lines += [f"## Rejected records ({len(report['rejected'])})", ""]
-        for entry in report["rejected"]:
-            where = md(entry["location"]) + (f" ({md(entry['customer_id'])})" if entry["customer_id"] else "")
-            for problem in entry["errors"]:
-                lines.append(f"- {where}: {md(problem)}")
-        lines.append("")
+    lines += rejected_markdown(report["rejected"])
     return "\n".join(lines)
 
 

@@ -16,7 +16,6 @@ import json
 
 from . import accounts, churn, expansion, health, portfolio
 from .errors import ConfigError
-from .methodology_checks import check_number, check_weights  # noqa: F401 (re-exported)
 
 # Section name -> the module that owns it. Later analyses add themselves here.
 SECTIONS = {

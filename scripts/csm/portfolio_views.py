@@ -11,7 +11,8 @@ import math
 
 from .churn import TIERS
 from .health import CLASSES
-from .render import (WIDTH, html_text, md, md_table, money, money_short, pct, plural, rule, score, terminal,
+from .render import (WIDTH, html_text, md, md_table, money, money_short, pct, plural, rejected_markdown,
+                     rejected_text, rule, score, terminal,
                      text_table, title_line, wrap)
 
 TITLE = "Portfolio Report"
@@ -335,13 +336,7 @@ def markdown(report, model):
         for result, name, messages in notes:
             lines.append(f"- {_md_account(result)}: {ANALYSIS_WORDS[name]}: {md('; '.join(messages))}")
         lines.append("")
-    if report["rejected"]:
-        lines += [f"## Rejected records ({len(report['rejected'])})", ""]
-        for entry in report["rejected"]:
-            where = md(entry["location"]) + (f" ({md(entry['customer_id'])})" if entry["customer_id"] else "")
-            for problem in entry["errors"]:
-                lines.append(f"- {where}: {md(problem)}")
-        lines.append("")
+    lines += rejected_markdown(report["rejected"])
     return "\n".join(lines)
 
 
@@ -450,11 +445,7 @@ def text(report, model):
             lines += wrap(f"{_plain_account(result)}: {ANALYSIS_WORDS[name]}: "
                           + "; ".join(terminal(m) for m in messages), indent="    ", first="  ")
     if report["rejected"]:
-        lines += ["", f"Rejected records ({len(report['rejected'])})", rule("-")]
-        for entry in report["rejected"]:
-            where = entry["location"] + (f" ({terminal(entry['customer_id'], 30)})" if entry["customer_id"] else "")
-            for problem in entry["errors"]:
-                lines += wrap(f"{where}: {terminal(problem)}", indent="    ", first="  ")
+        lines += [""] + rejected_text(report["rejected"])
     return "\n".join(lines) + "\n"
 
 

@@ -204,3 +204,28 @@ def title_line(left, right, width=WIDTH):
     """
     gap = max(2, width - len(left) - len(right))
     return left + " " * gap + right
+
+
+def rejected_text(rejected):
+    """Return the "Rejected records" section of a text report as lines (none when nothing was rejected)."""
+    if not rejected:
+        return []
+    lines = [f"Rejected records ({len(rejected)})", rule("-")]
+    for entry in rejected:
+        where = entry["location"] + (f" ({terminal(entry['customer_id'], 30)})" if entry["customer_id"] else "")
+        for problem in entry["errors"]:
+            lines += wrap(f"{where}: {terminal(problem)}", indent="    ", first="  ")
+    return lines
+
+
+def rejected_markdown(rejected):
+    """Return the "Rejected records" section of a markdown report as lines (none when nothing was rejected)."""
+    if not rejected:
+        return []
+    lines = [f"## Rejected records ({len(rejected)})", ""]
+    for entry in rejected:
+        where = md(entry["location"]) + (f" ({md(entry['customer_id'])})" if entry["customer_id"] else "")
+        for problem in entry["errors"]:
+            lines.append(f"- {where}: {md(problem)}")
+    lines.append("")
+    return lines
