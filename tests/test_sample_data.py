@@ -223,3 +223,17 @@ def test_the_framework_quotes_the_sample_backtest_suggestion_as_the_churn_tool_m
         text = " ".join(handle.read().split())
     assert f"move the high-risk boundary from {high['current']:g} to {high['suggested']:g}" in text
     assert f"fits {backtest['churned']} churns" in text.replace("six", "6")
+
+
+def test_the_benchmarks_reference_quotes_the_sample_retention_as_the_portfolio_report_computes_it():
+    report = score("portfolio_report.py", SAMPLE_JSON)
+    retention = report["views"]["book"]["retention"]
+    with open(SAMPLE_JSON, encoding="utf-8") as handle:
+        shown_object = json.load(handle)["retention"]
+    with open(os.path.join(ROOT, "references", "cs-metrics-benchmarks.md"), encoding="utf-8") as handle:
+        text = handle.read()
+    example = json.loads(text.split('```json\n{"retention"', 1)[1].split("```", 1)[0].join(['{"retention"', ""]))
+    assert example["retention"] == shown_object == sample_portfolio.RETENTION
+    flat = " ".join(text.split())
+    assert f"NRR {retention['nrr']['value']}%" in flat
+    assert f"GRR {retention['grr']['value']}%" in flat
