@@ -71,6 +71,9 @@ LOW       Northwind Logistics (ACC-0042)
        adoption change -4 points) adds 7.9 points
   Why: Relationship signals 42.0 (Executive sponsor changed, Competitor mentions
        1) adds 6.3 points
+  Do:  Renewal lapsed: within 48 hours, confirm the contract status with finance
+       and the account executive, then agree the renewal or a written extension
+       with the customer's decision maker.
   Do:  Standard monitoring: keep the regular cadence and review the risk score
        monthly.
   Do:  Look for advocacy and expansion at the next quarterly business review.
@@ -87,6 +90,14 @@ def test_a_lapsed_renewal_is_reported_in_words_not_as_zero_days(run_tool, write_
     done = run_tool(TOOL, write_json({"customers": [dict(NORTHWIND, contract_end_date="2026-11-17")]}), *AS_OF)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout == LAPSED_TEXT
+
+
+def test_a_lapsed_renewal_leads_the_actions_whatever_the_tier(run_tool, write_json):
+    path = write_json({"customers": [dict(NORTHWIND, contract_end_date="2026-11-17")]})
+    account = report_of(run_tool(TOOL, path, "--format", "json", *AS_OF))["customers"][0]
+    assert account["risk_tier"] == "low"
+    assert account["recommended_actions"][0].startswith("Renewal lapsed: within 48 hours")
+    assert account["recommended_actions"][1].startswith("Standard monitoring")
 
 
 def test_a_lapsed_renewal_in_json_has_negative_days_its_own_warning_and_the_top_multiplier(run_tool, write_json):

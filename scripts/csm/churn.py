@@ -258,6 +258,12 @@ DEFAULTS = {
             "Standard monitoring: keep the regular cadence and review the risk score monthly.",
             "Look for advocacy and expansion at the next quarterly business review.",
         ],
+        # A lapsed renewal (METHODOLOGY.md fix) comes first whatever the tier: a contract past
+        # its end date is a commercial emergency even when the usage signals look calm.
+        "lapsed_renewal": [
+            "Renewal lapsed: within 48 hours, confirm the contract status with finance and the account "
+            "executive, then agree the renewal or a written extension with the customer's decision maker.",
+        ],
     },
     # The summary's "renewals due in the next N days" windows (INTERFACE.md: 30, 60, 90);
     # a renewal within the largest is "due".
@@ -282,7 +288,7 @@ def check(section, methodology):
     problems += _check_urgency(section["renewal_urgency"])
     problems += _check_tiers(section["tiers"])
     playbooks = section["playbooks"]
-    for tier in TIERS:
+    for tier in TIERS + ("lapsed_renewal",):
         actions = playbooks.get(tier)
         if not isinstance(actions, list) or not actions or \
                 not all(isinstance(action, str) and action.strip() for action in actions):
@@ -599,6 +605,7 @@ class ChurnModel:
         self.tier_cuts = [(tier, tiers[tier]["min_score"]) for tier in TIERS[:-1]]
         self.tier_labels = {tier: tiers[tier]["label"] for tier in TIERS}
         self.playbooks = {tier: list(section["playbooks"][tier]) for tier in TIERS}
+        self.lapsed_actions = list(section["playbooks"]["lapsed_renewal"])
         self.windows = list(section["renewal_windows_days"])
         self.due_within = self.windows[-1]
         self.min_completeness = section["min_data_completeness"]
@@ -779,7 +786,8 @@ def assess(raw, model, from_text=False):
         "renewal_status": status,
         "signal_scores": signal_scores,
         "warning_signals": warnings,
-        "recommended_actions": list(model.playbooks[tier]),
+        "recommended_actions": (model.lapsed_actions + model.playbooks[tier] if status == "lapsed"
+                                else list(model.playbooks[tier])),
         "why": _why(contributions, present_weight, all_signals, model),
         "data_completeness": completeness,
         "missing_fields": missing,
