@@ -12,7 +12,9 @@ input is JSON Lines or CSV. The other formats sort the book, so they hold it.
 """
 
 import argparse
+import contextlib
 import datetime
+import gc
 import json
 import os
 import sys
@@ -26,6 +28,8 @@ from .methodology import load_methodology, render_methodology
 from .values import printable, shown
 
 STREAMING_FORMATS = ("jsonl", "csv")
+WRITE_CHUNK = 1 << 20  # characters encoded and written at a time
+JSON_BATCH = 512  # customers encoded per chunk of a JSON document
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SOME_REJECTED = 0, 1, 2, 3
 
 
@@ -132,7 +136,14 @@ class Sink:
         self.handle = os.fdopen(fd, "wb")
 
     def write(self, text):
-        self.handle.write(text.encode("utf-8"))
+        """Write text as UTF-8, a slice at a time so a large report is never held twice.
+
+        A lone surrogate (JSON input may escape one, `"\\ud800"`) is written as
+        `\\ud800` instead of failing the run.
+        """
+        write = self.handle.write
+        for start in range(0, len(text), WRITE_CHUNK):
+            write(text[start:start + WRITE_CHUNK].encode("utf-8", "backslashreplace"))
 
     def commit(self):
         if self.temp is None:
@@ -170,10 +181,11 @@ def run(tool, argv=None):
     args.as_of = args.as_of or datetime.date.today()
     sink = None
     try:
-        model = tool.prepare(methodology, args)
-        portfolio = open_portfolio(args.input)
-        sink = Sink(args.output)
-        status = _score_and_write(tool, model, portfolio, args, sink)
+        with _collector_paused():
+            model = tool.prepare(methodology, args)
+            portfolio = open_portfolio(args.input)
+            sink = Sink(args.output)
+            status = _score_and_write(tool, model, portfolio, args, sink)
     except (InputError, ConfigError) as exc:
         if sink is not None:
             sink.abort()
@@ -191,6 +203,24 @@ def run(tool, argv=None):
             sink.abort()
         return 130
     return status
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause the cyclic garbage collector while a book is loaded, scored and written.
+
+    The flow makes millions of small containers and no reference cycles worth
+    collecting; left on, the collector rescans the whole parsed book again and
+    again (a third of the run time on 100,000 accounts). Reference counting still
+    frees everything; the collector is back on (if it was) when the run ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _quiet_broken_pipe():
@@ -282,18 +312,24 @@ def _score_and_write(tool, model, portfolio, args, sink):
         report["rejected"] = rejected
         if tool.finish is not None:
             tool.finish(report, model, args, portfolio)
-        sink.write(render(tool, model, report, args.format))
+        if args.format == "json":
+            for chunk in json_chunks(report):
+                sink.write(chunk)
+        else:
+            sink.write(render(tool, model, report, args.format))
     sink.commit()
     return EXIT_SOME_REJECTED if rejected else EXIT_OK
 
 
 def _stream_writer(tool, model, output_format, sink, as_of):
     if output_format == "jsonl":
+        encode = json.JSONEncoder(allow_nan=False).encode  # what json.dumps(..., allow_nan=False) builds per call
+
         def write_result(result, rejected_entry=None):
             if result is None:
-                sink.write(json.dumps({"rejected": rejected_entry}, allow_nan=False) + "\n")
+                sink.write(encode({"rejected": rejected_entry}) + "\n")
             else:
-                sink.write(json.dumps(result, allow_nan=False) + "\n")
+                sink.write(encode(result) + "\n")
         return write_result
     from .render import csv_line
     header = tool.views.csv_header(model)
@@ -332,11 +368,25 @@ def json_document(report):
     The layout keeps `grep` and line diffs useful on a large book and lets the C
     encoder do the work (an indented dump would run pure Python).
     """
-    parts = []
+    return "".join(json_chunks(report))
+
+
+def json_chunks(report):
+    """Yield json_document(report) in pieces of at most JSON_BATCH customers.
+
+    The command layer writes each piece as it comes, so the document is never
+    held whole next to the results it is made from.
+    """
+    encode = json.JSONEncoder(allow_nan=False).encode  # what json.dumps(..., allow_nan=False) builds per call
+    opening = "{\n"
     for key, value in report.items():
         if key in ("customers", "rejected") and isinstance(value, list) and value:
-            items = ",\n".join(json.dumps(item, allow_nan=False) for item in value)
-            parts.append(f'"{key}": [\n{items}\n]')
+            yield f'{opening}"{key}": [\n'
+            last = len(value) - 1
+            for start in range(0, len(value), JSON_BATCH):
+                batch = value[start:start + JSON_BATCH]
+                yield ",\n".join(map(encode, batch)) + (",\n" if start + len(batch) <= last else "\n]")
         else:
-            parts.append(f'"{key}": {json.dumps(value, allow_nan=False)}')
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+            yield f'{opening}"{key}": {encode(value)}'
+        opening = ",\n"
+    yield "\n}\n"

@@ -17,6 +17,8 @@ spread over the metrics present, within its dimension and across dimensions.
 scores one record and returns plain data, or raises RecordRejected.
 """
 
+import operator
+
 from . import values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
@@ -277,7 +279,8 @@ class Metric:
     """One metric of the model, compiled for one segment."""
 
     __slots__ = ("name", "path", "label", "unit", "scoring", "figure", "weight", "low", "high",
-                 "table", "scores", "accepted", "rule_when", "rule_at", "rule_action")
+                 "table", "scores", "accepted", "rule_when", "rule_at", "rule_action",
+                 "mapping", "ratio", "bound", "exact_labels", "float_scores")
 
     def __init__(self, dimension, name, spec, segment):
         self.name = name
@@ -287,16 +290,23 @@ class Metric:
         self.scoring = spec["scoring"]
         self.weight = spec["weight"]
         self.figure = None
-        self.low = self.high = None
-        self.table = self.scores = self.accepted = None
-        if self.scoring == "mapping":
+        self.low = self.high = self.bound = None
+        self.table = self.scores = self.accepted = self.exact_labels = self.float_scores = None
+        # Precomputed for assess's fast path (a value of the right type and range).
+        self.mapping = self.scoring == "mapping"
+        self.ratio = self.scoring == "ratio"
+        if self.mapping:
             self.scores = spec["values"]
             self.accepted = list(self.scores)
             self.table = {values.key_of(label): label for label in self.scores}
+            # A label spelled exactly as configured -> what values.enum returns for it.
+            self.exact_labels = {label: self.table[values.key_of(label)] for label in self.scores}
+            self.float_scores = {label: float(points) for label, points in self.scores.items()}
         else:
             self.figure = spec["target" if self.scoring == "ratio" else "max"][segment]
             self.low = spec["valid"]["min"]
             self.high = spec["valid"]["max"]
+            self.bound = values.LARGEST if self.high is None else self.high
         rule = spec.get("recommend") or {}
         self.rule_when = rule.get("when")
         self.rule_at = rule.get("at")
@@ -392,6 +402,8 @@ class HealthModel:
         self.why_count = int(section["why"]["max_reasons"])
         self.why_points = section["why"]["min_points"]
         self.dimension_names = list(section["dimensions"])
+        self.previous_fields = [(name, f"{name}_score", f"previous_period.{name}_score")
+                                for name in self.dimension_names + ["overall"]]
         self.dimension_labels = {name: spec.get("label", name) for name, spec in section["dimensions"].items()}
 
 
@@ -430,6 +442,9 @@ def trend(current, previous, threshold):
     return "stable"
 
 
+_points_lost = operator.itemgetter(0)  # of a (points, metric, value) loss
+
+
 def assess(raw, model, from_text=False):
     """Score one customer record; return its result dict or raise RecordRejected with every problem.
 
@@ -448,12 +463,17 @@ def assess(raw, model, from_text=False):
     actions = []
     overall_sum = 0.0
     overall_weight = 0.0
+    # The metric loop inlines Metric.score, ratio_score, inverse_score and the fast path of
+    # values.number / values.enum (a value of the right type and range); anything else goes
+    # through values, which words the problem.
     for dimension in dimensions:
-        section = values.section(raw, dimension.name, problems)
-        if section is None:
-            dimension_scores[dimension.name] = None
-            missing.extend(metric.path for metric in dimension.metrics)
-            continue
+        section = raw.get(dimension.name)
+        if type(section) is not dict:
+            section = values.section(raw, dimension.name, problems)
+            if section is None:
+                dimension_scores[dimension.name] = None
+                missing.extend(metric.path for metric in dimension.metrics)
+                continue
         weighted = 0.0
         weight_present = 0.0
         scored = []
@@ -462,13 +482,29 @@ def assess(raw, model, from_text=False):
             if value is None:
                 missing.append(metric.path)
                 continue
-            if metric.scoring == "mapping":
-                value = values.enum(value, metric.path, problems, metric.table, metric.accepted)
+            if metric.mapping:
+                label = metric.exact_labels.get(value) if type(value) is str else None
+                if label is None:
+                    label = values.enum(value, metric.path, problems, metric.table, metric.accepted)
+                    if label is None:
+                        continue
+                value = label
+                score = metric.float_scores[label]
             else:
-                value = values.number(value, metric.path, problems, metric.low, metric.high, from_text)
-            if value is None:
-                continue
-            score = metric.score(value)
+                kind = type(value)
+                if not ((kind is int or kind is float) and metric.low <= value <= metric.bound):
+                    value = values.number(value, metric.path, problems, metric.low, metric.high, from_text)
+                    if value is None:
+                        continue
+                figure = metric.figure
+                if not figure:
+                    score = 0.0
+                else:
+                    score = value / figure * 100 if metric.ratio else (1 - value / figure) * 100
+                    if score > 100:
+                        score = 100.0
+                    elif score < 0:
+                        score = 0.0
             weighted += score * metric.weight
             weight_present += metric.weight
             scored.append((metric, value, score))
@@ -484,14 +520,21 @@ def assess(raw, model, from_text=False):
         for metric, value, score in scored:
             if score < 100:
                 losses.append(((100 - score) * metric.weight / weight_present * dimension.weight, metric, value))
-            if metric.rule_when is not None and metric.recommends(value, score):
+            when = metric.rule_when
+            if when is not None and (score < metric.rule_at if when == "score_below"
+                                     else metric.recommends(value, score)):
                 actions.append(metric.rule_action)
-    previous = values.section(raw, "previous_period", problems) or {}
+    previous = raw.get("previous_period")
+    if type(previous) is not dict:
+        previous = values.section(raw, "previous_period", problems) or {}
     previous_scores = {}
-    for name in model.dimension_names + ["overall"]:
-        value = previous.get(f"{name}_score")
+    for name, key, field in model.previous_fields:
+        value = previous.get(key)
         if value is not None:
-            previous_scores[name] = values.number(value, f"previous_period.{name}_score", problems, 0, 100, from_text)
+            kind = type(value)
+            if not ((kind is int or kind is float) and 0 <= value <= 100):
+                value = values.number(value, field, problems, 0, 100, from_text)
+            previous_scores[name] = value
     if problems:
         raise RecordRejected(problems)
     completeness = round(present_weight * 100, 1)
@@ -500,11 +543,11 @@ def assess(raw, model, from_text=False):
             f"insufficient data: {completeness:g}% of the health model's weight has data "
             f"(at least {model.min_completeness:g}% is needed); missing {', '.join(missing)}"
         ])
-    all_dimensions = all(score is not None for score in dimension_scores.values())
+    all_dimensions = None not in dimension_scores.values()
     overall = round(overall_sum if all_dimensions else overall_sum / overall_weight, 1)
-    cutoffs = model.cutoffs
+    green, yellow = model.cutoffs[segment]  # classify(), inlined below
     threshold = model.trend_threshold
-    classification = classify(overall, segment, cutoffs)
+    classification = "green" if overall >= green else "yellow" if overall >= yellow else "red"
     dimension_out = {}
     trends = {}
     for dimension in dimensions:
@@ -512,14 +555,15 @@ def assess(raw, model, from_text=False):
         dimension_out[dimension.name] = {
             "score": score,
             "weight": dimension.weight,
-            "classification": None if score is None else classify(score, segment, cutoffs),
+            "classification": None if score is None else
+            "green" if score >= green else "yellow" if score >= yellow else "red",
         }
         trends[dimension.name] = trend(score, previous_scores.get(dimension.name), threshold)
     previous_overall = previous_scores.get("overall")
     if previous_overall is None and all(previous_scores.get(name) is not None for name in model.dimension_names):
         previous_overall = round(sum(previous_scores[d.name] * d.weight for d in dimensions), 1)
     trends["overall"] = trend(overall, previous_overall, threshold)
-    losses.sort(key=lambda loss: -loss[0])
+    losses.sort(key=_points_lost, reverse=True)  # stable: ties keep the model's metric order
     why = [
         {"metric": metric.path, "points_lost": round(points, 1), "detail": metric.describe(value)}
         for points, metric, value in losses[: model.why_count] if points >= model.why_points

@@ -57,13 +57,22 @@ def printable(text, limit=80):
     return escaped if len(escaped) <= limit else escaped[: limit - 3] + "..."
 
 
+_KEYS = {}  # label -> key_of(label): a book repeats a handful of spellings thousands of times
+_KEYS_KEPT = 4096
+
+
 def key_of(label):
     """Return the comparison key of an enum label: lower case, letters and digits only.
 
     >>> key_of("Mid-Market"), key_of("mid_market"), key_of("midmarket")
     ('midmarket', 'midmarket', 'midmarket')
     """
-    return "".join(ch for ch in label.lower() if ch.isalnum())
+    key = _KEYS.get(label)
+    if key is None:
+        key = "".join(ch for ch in label.lower() if ch.isalnum())
+        if len(_KEYS) < _KEYS_KEPT and len(label) <= 64:
+            _KEYS[label] = key
+    return key
 
 
 def range_words(low, high):
@@ -103,14 +112,14 @@ def number(value, field, problems, low=0, high=None, from_text=False):
     kind = type(value)
     if (kind is int or kind is float) and low <= value <= (LARGEST if high is None else high):
         return value
-    expected = f"{field} must be a number {range_words(low, high)}"
     if from_text and kind is str:
         parsed = parse_number_text(value)
         if parsed is not None and not isinstance(parsed, bool):
             if math.isfinite(parsed) and low <= parsed <= (LARGEST if high is None else high):
                 return parsed
-            problems.append(f"{expected}, got {shown(value)}")
+            problems.append(f"{field} must be a number {range_words(low, high)}, got {shown(value)}")
             return None
+    expected = f"{field} must be a number {range_words(low, high)}"
     if kind is float and not math.isfinite(value):
         problems.append(f"{expected}, got {shown(value)}")
     elif kind is int and abs(value) > LARGEST:
