@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import tempfile
+import textwrap
 
 from . import __version__
 from .accounts import customer_id_of
@@ -87,14 +88,17 @@ def build_parser(tool):
         + tool.epilog_extra
     )
     parser = argparse.ArgumentParser(
-        prog=tool.prog, description=tool.description, epilog=epilog,
+        prog=tool.prog, description="\n".join(textwrap.wrap(tool.description, 79)), epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    streamed = [name for name in STREAMING_FORMATS if name in tool.formats]
+    format_help = f"output format (default: {tool.default_format})"
+    if streamed:
+        format_help += f"; {' and '.join(streamed)} stream one account per record in input order"
     parser.add_argument("input", nargs="?", metavar="INPUT",
                         help="portfolio file (JSON, JSON Lines or CSV), or - for standard input")
     parser.add_argument("--format", choices=tool.formats, default=tool.default_format,
-                        help=f"output format (default: {tool.default_format}); jsonl and csv stream "
-                             "one account per record in input order")
+                        help=format_help)
     parser.add_argument("--output", metavar="FILE",
                         help="write the report to FILE (whole or not at all) instead of standard output")
     parser.add_argument("--as-of", type=as_of_date, metavar="YYYY-MM-DD",
