@@ -352,6 +352,11 @@ def test_seat_counts_must_be_whole_numbers(model):
     assert expansion.assess(account(contract=seats(10.0, 3)), model)["adoption_summary"]["seat_utilisation"] == 0.3
 
 
+def test_a_seat_count_too_large_for_a_float_is_rejected_not_a_crash(model):
+    assert rejection(account(contract=seats(3, 10 ** 400)), model) == [
+        "contract.active_seats must be a number of 0 or more, got a number too large to use"]
+
+
 def test_csv_text_values_are_parsed_when_read_from_csv(model, northwind):
     record = {key: northwind[key] for key in ("customer_id", "name", "segment")}
     record.update({

@@ -299,7 +299,7 @@ def _names(value, field, problems, from_text):
 
 def _count(value, field, problems, from_text):
     """Return value as a whole count of 0 or more, or None after adding a problem."""
-    if type(value) is int and value >= 0:
+    if type(value) is int and 0 <= value <= values.LARGEST:  # values.number's fast path
         return value
     number = values.number(value, field, problems, 0, None, from_text)
     if number is None:
