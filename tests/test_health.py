@@ -1,6 +1,11 @@
 """The health score, checked against figures worked out by hand from METHODOLOGY.md section 1."""
 
+import copy
+import json
+import random
+
 import pytest
+from conftest import SAMPLE
 
 from csm import health
 from csm.errors import RecordRejected
@@ -238,3 +243,38 @@ def test_summary_counts_accounts_and_arr_per_class(model, northwind):
     assert result["classes"]["green"] == {"count": 1, "share_of_accounts": 50.0, "arr": 64000, "share_of_arr": 64.0}
     assert result["classes"]["red"]["share_of_arr"] == 36.0
     assert result["total_arr"] == 100000
+
+
+def _variants(record, sections, seed):
+    """Seeded copies of record with fields of the given sections deleted or given wrong or out-of-range values."""
+    rng = random.Random(seed)
+    wrong = [None, "high", "", -1, 1000, 0.5, True, [], {}, float("nan"), "Negative", "NEUTRAL"]
+    for _ in range(200):
+        variant = copy.deepcopy(record)
+        for name in sections:
+            section = variant.get(name)
+            if rng.random() < 0.03:
+                variant[name] = rng.choice(wrong)
+            elif isinstance(section, dict):
+                for key in list(section):
+                    roll = rng.random()
+                    if roll < 0.1:
+                        del section[key]
+                    elif roll < 0.13:
+                        section[key] = rng.choice(wrong)
+        yield variant
+
+
+def test_overall_health_gives_the_score_and_class_of_assess_or_the_same_rejection(model, northwind):
+    records = json.load(open(SAMPLE))["customers"]
+    records += list(_variants(northwind, ("usage", "engagement", "support", "relationship", "previous_period"), 8))
+    for record in records:
+        try:
+            result = health.assess(record, model)
+        except RecordRejected as exc:
+            with pytest.raises(RecordRejected) as caught:
+                health.overall_health(record, model, record["segment"])
+            assert caught.value.errors == exc.errors
+        else:
+            assert health.overall_health(record, model, result["segment"]) == (
+                result["overall_score"], result["classification"])

@@ -14,7 +14,8 @@ decimal (METHODOLOGY.md section 1). A missing metric is left out and its weight
 spread over the metrics present, within its dimension and across dimensions.
 
 `prepare(methodology)` compiles the model once; `assess(raw, model, from_text)`
-scores one record and returns plain data, or raises RecordRejected.
+scores one record and returns plain data, or raises RecordRejected;
+`overall_health` gives only its overall score and class, from the same scoring.
 """
 
 import operator
@@ -445,28 +446,26 @@ def trend(current, previous, threshold):
 _points_lost = operator.itemgetter(0)  # of a (points, metric, value) loss
 
 
-def assess(raw, model, from_text=False):
-    """Score one customer record; return its result dict or raise RecordRejected with every problem.
+def _score(raw, model, segment, problems, from_text):
+    """Check and score every metric of a record; the figures assess and overall_health rest on.
 
-    The result keeps the published field names (overall_score, classification,
-    dimensions, trends, recommendations) and adds attention_priority, why,
-    data_completeness, missing_metrics and notes.
+    Returns (dimension_scores, scored_dimensions, missing, completeness, overall,
+    previous_scores): the rounded score of each dimension (None without data); per
+    dimension with data, (its weight, the weight of its metrics present, [(metric,
+    value, score)]); the missing metric paths; data completeness (%); the overall
+    score; the checked previous-period scores. Raises RecordRejected with `problems`
+    (those found before, then every one found here) or for insufficient data.
     """
-    problems = []
-    account = read_account(raw, model.segments, problems, from_text)
-    segment = account.segment if account is not None else "mid-market"
-    dimensions = model.by_segment[segment]
     dimension_scores = {}
+    scored_dimensions = []
     present_weight = 0.0
     missing = []
-    losses = []
-    actions = []
     overall_sum = 0.0
     overall_weight = 0.0
     # The metric loop inlines Metric.score, ratio_score, inverse_score and the fast path of
     # values.number / values.enum (a value of the right type and range); anything else goes
     # through values, which words the problem.
-    for dimension in dimensions:
+    for dimension in model.by_segment[segment]:
         section = raw.get(dimension.name)
         if type(section) is not dict:
             section = values.section(raw, dimension.name, problems)
@@ -517,13 +516,7 @@ def assess(raw, model, from_text=False):
         present_weight += weight_present * dimension.weight
         overall_sum += dimension_score * dimension.weight
         overall_weight += dimension.weight
-        for metric, value, score in scored:
-            if score < 100:
-                losses.append(((100 - score) * metric.weight / weight_present * dimension.weight, metric, value))
-            when = metric.rule_when
-            if when is not None and (score < metric.rule_at if when == "score_below"
-                                     else metric.recommends(value, score)):
-                actions.append(metric.rule_action)
+        scored_dimensions.append((dimension.weight, weight_present, scored))
     previous = raw.get("previous_period")
     if type(previous) is not dict:
         previous = values.section(raw, "previous_period", problems) or {}
@@ -545,9 +538,25 @@ def assess(raw, model, from_text=False):
         ])
     all_dimensions = None not in dimension_scores.values()
     overall = round(overall_sum if all_dimensions else overall_sum / overall_weight, 1)
-    green, yellow = model.cutoffs[segment]  # classify(), inlined below
+    return dimension_scores, scored_dimensions, missing, completeness, overall, previous_scores
+
+
+def assess(raw, model, from_text=False):
+    """Score one customer record; return its result dict or raise RecordRejected with every problem.
+
+    The result keeps the published field names (overall_score, classification,
+    dimensions, trends, recommendations) and adds attention_priority, why,
+    data_completeness, missing_metrics and notes.
+    """
+    problems = []
+    account = read_account(raw, model.segments, problems, from_text)
+    segment = account.segment if account is not None else "mid-market"
+    dimensions = model.by_segment[segment]
+    dimension_scores, scored_dimensions, missing, completeness, overall, previous_scores = _score(
+        raw, model, segment, problems, from_text)
+    green, yellow = model.cutoffs[segment]  # classify(), inlined below for the dimensions
     threshold = model.trend_threshold
-    classification = "green" if overall >= green else "yellow" if overall >= yellow else "red"
+    classification = classify(overall, segment, model.cutoffs)
     dimension_out = {}
     trends = {}
     for dimension in dimensions:
@@ -563,6 +572,16 @@ def assess(raw, model, from_text=False):
     if previous_overall is None and all(previous_scores.get(name) is not None for name in model.dimension_names):
         previous_overall = round(sum(previous_scores[d.name] * d.weight for d in dimensions), 1)
     trends["overall"] = trend(overall, previous_overall, threshold)
+    losses = []
+    actions = []
+    for dimension_weight, weight_present, scored in scored_dimensions:
+        for metric, value, score in scored:
+            if score < 100:
+                losses.append(((100 - score) * metric.weight / weight_present * dimension_weight, metric, value))
+            when = metric.rule_when
+            if when is not None and (score < metric.rule_at if when == "score_below"
+                                     else metric.recommends(value, score)):
+                actions.append(metric.rule_action)
     losses.sort(key=_points_lost, reverse=True)  # stable: ties keep the model's metric order
     why = [
         {"metric": metric.path, "points_lost": round(points, 1), "detail": metric.describe(value)}
@@ -585,6 +604,23 @@ def assess(raw, model, from_text=False):
         "missing_metrics": missing,
         "notes": account.notes,
     }
+
+
+def overall_health(raw, model, segment, from_text=False):
+    """Return (overall_score, classification) of a record whose account fields are already checked.
+
+    The figures assess gives, from the same scoring, without trends, reasons or
+    recommendations (expansion readiness needs only these). RecordRejected lists
+    the problems assess would, but for the account fields' own (the caller's job).
+
+    >>> model = prepare({"health": DEFAULTS, "segments": {}})
+    >>> usage = {"login_frequency": 72, "feature_adoption": 56, "dau_mau_ratio": 0.2}
+    >>> engagement = {"support_ticket_volume": 2, "meeting_attendance": 85, "nps_score": 4, "csat_score": 4}
+    >>> overall_health({"usage": usage, "engagement": engagement}, model, "mid-market")  # usage 76, engagement 82.5
+    (79.0, 'green')
+    """
+    overall = _score(raw, model, segment, [], from_text)[4]
+    return overall, classify(overall, segment, model.cutoffs)
 
 
 PRIORITY_RANK = {priority: rank for rank, priority in enumerate(PRIORITIES)}
