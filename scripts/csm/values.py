@@ -19,7 +19,12 @@ import math
 import sys
 
 MISSING = object()
-LARGEST = sys.float_info.max
+# The largest magnitude a field without an upper bound (ARR, seats, counts, hours) may
+# have: far above any real book, and low enough that sums and products over a whole
+# portfolio stay finite (1e308 ARR was accepted once, and the ARR-weighted average of
+# two such accounts was Infinity, which JSON cannot hold).
+LARGEST = 1e15
+FLOAT_MAX = sys.float_info.max
 
 TRUE_WORDS = frozenset(("true", "yes", "y", "1", "t"))
 FALSE_WORDS = frozenset(("false", "no", "n", "0", "f"))
@@ -104,10 +109,15 @@ def parse_number_text(text):
 def number(value, field, problems, low=0, high=None, from_text=False):
     """Return value as a finite number within [low, high] (high None: no upper bound).
 
-    Booleans, NaN, Infinity and numbers too large for a float are refused.
+    Booleans, NaN, Infinity and, without an upper bound, numbers above LARGEST are refused.
 
     >>> number(0.31, "usage.dau_mau_ratio", [], 0, 1)
     0.31
+    >>> problems = []
+    >>> number(1e308, "arr", problems), number("1" + "0" * 400, "arr", problems, from_text=True)
+    (None, None)
+    >>> problems[0]
+    'arr must be a number of 0 or more, got a number too large to use'
     """
     kind = type(value)
     if (kind is int or kind is float) and low <= value <= (LARGEST if high is None else high):
@@ -115,14 +125,19 @@ def number(value, field, problems, low=0, high=None, from_text=False):
     if from_text and kind is str:
         parsed = parse_number_text(value)
         if parsed is not None and not isinstance(parsed, bool):
-            if math.isfinite(parsed) and low <= parsed <= (LARGEST if high is None else high):
+            # An int is compared exactly (math.isfinite would overflow on one of 400 digits).
+            if (type(parsed) is int or math.isfinite(parsed)) and low <= parsed <= (LARGEST if high is None else high):
                 return parsed
-            problems.append(f"{field} must be a number {range_words(low, high)}, got {shown(value)}")
+            if high is None and (type(parsed) is int or math.isfinite(parsed)) and parsed > LARGEST:
+                problems.append(f"{field} must be a number {range_words(low, high)}, got a number too large to use")
+            else:
+                problems.append(f"{field} must be a number {range_words(low, high)}, got {shown(value)}")
             return None
     expected = f"{field} must be a number {range_words(low, high)}"
     if kind is float and not math.isfinite(value):
         problems.append(f"{expected}, got {shown(value)}")
-    elif kind is int and abs(value) > LARGEST:
+    elif (kind is int and abs(value) > FLOAT_MAX) or (high is None and (kind is int or kind is float)
+                                                       and value > LARGEST):
         problems.append(f"{expected}, got a number too large to use")
     else:
         problems.append(f"{expected}, got {shown(value)}")
