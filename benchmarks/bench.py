@@ -102,12 +102,13 @@ def _clip(value, low, high):
     return low if value < low else high if value > high else value
 
 
-def make_account(rng, number, as_of):
+def make_account(rng, number, as_of, damage=True):
     """Return one generated account with every section of the sample's schema.
 
     A latent health (0-1) drives the metrics so classes, trends and risks spread
     the way they do in a real book; a few fields are missing, a few spelled the
     CRM way, and about one record in a thousand is broken (it is rejected).
+    `damage=False` leaves every field in (the CSV header is made from such an account).
     """
     health = rng.betavariate(2.2, 1.6)
     segment = rng.choices(("enterprise", "mid-market", "smb"), weights=(20, 35, 45))[0]
@@ -166,6 +167,8 @@ def make_account(rng, number, as_of):
     }
     if rng.random() < 0.15:
         account["previous_period"]["overall_score"] = pct(10)
+    if not damage:
+        return account
     if rng.random() < 0.12:
         del account["previous_period"]
     for _ in range(rng.choice((0, 0, 0, 0, 0, 0, 1, 2))):  # a few metrics missing, as CRM exports have
@@ -203,13 +206,11 @@ def _flatten(prefix, value, row):
         row[prefix] = value
 
 
-def csv_columns(sample_account):
-    """Return the CSV header: every dotted path of a full account, product_usage for every module."""
+def csv_columns():
+    """Return the CSV header: every dotted path of a complete account, product_usage for every module."""
     row = {}
-    full = dict(sample_account)
+    full = make_account(random.Random(0), 0, datetime.date.fromisoformat(AS_OF), damage=False)
     full["product_usage"] = {module: {"adopted": True, "usage_pct": 0} for module in MODULES}
-    full.setdefault("segment", "smb")
-    full.setdefault("previous_period", {})
     full["previous_period"] = {"usage_score": 0, "engagement_score": 0, "support_score": 0,
                                "relationship_score": 0, "overall_score": 0}
     _flatten("", full, row)
@@ -234,7 +235,7 @@ def write_portfolio(count, folder=DATA, seed=20261122):
             as_json.write(("" if number == 0 else ",\n") + line)
             as_jsonl.write(line + "\n")
             if writer is None:
-                writer = csv.DictWriter(as_csv, fieldnames=csv_columns(account), lineterminator="\n")
+                writer = csv.DictWriter(as_csv, fieldnames=csv_columns(), lineterminator="\n")
                 writer.writeheader()
             row = {}
             _flatten("", account, row)

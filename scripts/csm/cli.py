@@ -9,6 +9,21 @@ scored; 1 nothing could be scored (unreadable input, no customers, bad config);
 Streaming: with `--format jsonl` or `--format csv` each record is scored and written
 as it is read, in input order, so memory does not grow with the portfolio when the
 input is JSON Lines or CSV. The other formats sort the book, so they hold it.
+
+When a run holds what, and what it costs (benchmarks/bench.py measures it):
+
+- JSON Lines or CSV in, jsonl or csv out: streams. One record, its result and the
+  line written are alive at a time; what remains grows only with the customer ids
+  seen (kept to reject duplicates, ~170 bytes an account) and with what the tool's
+  summary keeps (health: the ids of declining accounts). 50,000 accounts: ~26 MB.
+- A JSON document in (an object with a customers list, or an array), any format:
+  the document is parsed whole (JSON needs it), then each record is released as it
+  is scored; peak memory is that of `json.load` of the file.
+- json, text, markdown or html out: the results are held and sorted (most urgent
+  first) before anything is written. json is then written a batch of customers at
+  a time (never the whole document as one string); text, markdown and html views
+  build their report as one string, written in slices.
+- A run with --output writes to a temporary file beside it, renamed at the end.
 """
 
 import argparse
