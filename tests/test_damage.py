@@ -195,8 +195,10 @@ def run_in_process(script, argv, capsys):
     return status, text, err
 
 
-# NaN or Infinity as a figure; "got NaN" in the message about a rejected value is fine.
-NOT_A_NUMBER = re.compile(r"(?<![A-Za-z])(?<!got )(?<!got -)(nan|inf|infinity)(?![A-Za-z])", re.IGNORECASE)
+# NaN or Infinity as a figure. Quoting a bad value is fine: "got NaN" in the message about
+# it, "segment Infinity is not one of ..." in the note on an account placed by its ARR.
+NOT_A_NUMBER = re.compile(r"(?<![A-Za-z])(?<!got )(?<!got -)(?<!segment )(?<!segment -)(nan|inf|infinity)(?![A-Za-z])",
+                          re.IGNORECASE)
 
 
 def check_output(script, output_format, text, expected_records, from_csv):
@@ -516,6 +518,17 @@ def test_a_folder_a_missing_file_and_a_missing_output_folder_are_clear_errors(tm
             assert status == 1, (script, argv, err)
             assert words in err and "Traceback" not in err, (script, err)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.json"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("argv", [[SAMPLE], [SAMPLE, "--format", "jsonl"], ["--print-config"]])
+def test_a_full_disk_is_a_clear_error(argv):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, os.path.join(SCRIPTS, TOOLS[0]), *argv, *AS_OF], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: cannot write the ") and "None" not in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
 
 
 def test_a_failed_run_never_touches_an_existing_output_file(tmp_path, capsys):

@@ -263,7 +263,7 @@ def _emit_config(methodology, args):
     except (OSError, InputError) as exc:
         if sink is not None:
             sink.abort()
-        error(f"cannot write {args.output}: {getattr(exc, 'strerror', None) or exc}")
+        error(f"cannot write {args.output or 'the methodology'}: {getattr(exc, 'strerror', None) or exc}")
         return EXIT_FAILED
     return EXIT_OK
 
