@@ -3,10 +3,11 @@
 import copy
 import datetime
 import json
+import random
 
 import pytest
 
-from conftest import NORTHWIND
+from conftest import NORTHWIND, SAMPLE
 from csm import churn
 from csm.errors import ConfigError, RecordRejected
 from csm.methodology import default_methodology, load_methodology
@@ -605,3 +606,39 @@ def test_the_summary_counts_tiers_arr_at_risk_renewals_and_lapses(model):
 def test_the_same_record_scores_the_same_every_time(model):
     first = json.dumps(churn.assess(NORTHWIND, model))
     assert all(json.dumps(churn.assess(copy.deepcopy(NORTHWIND), model)) == first for _ in range(3))
+
+
+def _variants(record, sections, seed):
+    """Seeded copies of record with fields of the given sections deleted or given wrong or out-of-range values."""
+    rng = random.Random(seed)
+    wrong = [None, "high", "", -1, 1000, 0.5, True, False, "yes", [], {}, float("nan"), "Declining", "MONTHLY",
+             "2026-12-01", "2026-11-01", "2026-02-30"]
+    for _ in range(200):
+        variant = copy.deepcopy(record)
+        for name in sections:
+            section = variant.get(name)
+            if rng.random() < 0.03:
+                variant[name] = rng.choice(wrong)
+            elif isinstance(section, dict):
+                for key in list(section):
+                    roll = rng.random()
+                    if roll < 0.1:
+                        del section[key]
+                    elif roll < 0.13:
+                        section[key] = rng.choice(wrong)
+        yield variant
+
+
+def test_churn_risk_gives_the_score_and_tier_of_assess_or_the_same_rejection(model):
+    records = json.load(open(SAMPLE))["customers"] + [dict(NORTHWIND, contract_end_date=None)]
+    records += list(_variants(NORTHWIND, ("usage_decline", "engagement_drop", "support_issues",
+                                          "relationship_signals", "commercial_factors", "contract_end_date"), 8))
+    for record in records:
+        try:
+            result = churn.assess(record, model)
+        except RecordRejected as exc:
+            with pytest.raises(RecordRejected) as caught:
+                churn.churn_risk(record, model)
+            assert caught.value.errors == exc.errors
+        else:
+            assert churn.churn_risk(record, model) == (result["risk_score"], result["risk_tier"])

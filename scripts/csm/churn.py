@@ -26,7 +26,8 @@ data (a points signal's weight is shared equally by its metrics); a record below
 `min_data_completeness` is rejected as insufficient data.
 
 `prepare(methodology, as_of)` compiles the model once; `assess(raw, model,
-from_text)` scores one record and returns plain data, or raises RecordRejected.
+from_text)` scores one record and returns plain data, or raises RecordRejected;
+`churn_risk` gives only its risk score and tier, from the same scoring.
 """
 
 import operator
@@ -39,6 +40,7 @@ from .methodology_checks import check_number, check_weights
 
 TIERS = ("critical", "high", "medium", "low")
 SEVERITIES = ("critical", "high", "medium", "low")
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 COMBINES = ("weighted", "points")
 SCORINGS = ("decline", "rise", "count", "flag", "mapping")
 NUMERIC_SCORINGS = ("decline", "rise", "count")
@@ -56,6 +58,8 @@ LAPSED_SEVERITY = "critical"
 
 # How many distinct values per metric keep their words in memory (Metric.describe).
 DESCRIBE_MEMO = 4096
+# How many distinct contract_end_date texts keep their reading in the model (a book repeats its dates).
+RENEWAL_MEMO = 8192
 
 # CRM spellings of the enum labels (compared by values.key_of: case, spaces, hyphens
 # and underscores do not matter; each label is also accepted as itself).
@@ -483,7 +487,9 @@ class Metric:
     """One metric of the model, compiled: how to read it, score it and warn on it."""
 
     __slots__ = ("name", "path", "label", "unit", "scoring", "weight", "share", "low", "high", "rate", "baseline",
-                 "many_at", "many_points", "points", "scores", "table", "exact", "accepted", "warnings", "words")
+                 "many_at", "many_points", "points", "scores", "table", "exact", "accepted", "warnings", "words",
+                 "numeric", "flag", "rising", "start", "bound", "many_score", "flag_score", "float_scores",
+                 "warned")
 
     def __init__(self, signal, name, spec, share_of_model):
         self.name = name
@@ -496,17 +502,27 @@ class Metric:
         self.low = self.high = self.rate = self.baseline = self.many_at = self.many_points = self.points = None
         self.scores = self.table = self.exact = self.accepted = None
         self.words = {}
-        if self.scoring in NUMERIC_SCORINGS:
+        self.warned = {}
+        # Precomputed for the scoring loop (_score): which way to score, and the figures it uses.
+        self.numeric = self.scoring in NUMERIC_SCORINGS
+        self.flag = self.scoring == "flag"
+        self.rising = self.scoring != "decline"
+        self.start = self.bound = self.many_score = self.flag_score = self.float_scores = None
+        if self.numeric:
             self.low = spec["valid"]["min"]
             self.high = spec["valid"]["max"]
+            self.bound = values.LARGEST if self.high is None else self.high
             self.rate = spec["points_per_unit"]
             self.baseline = spec.get("baseline", 0)
+            self.start = 0 if self.scoring == "count" else self.baseline  # a count is scored from 0
             many = spec.get("many")
             if self.scoring == "count" and many is not None:
                 self.many_at = many["at_least"]
                 self.many_points = many["points"]
-        elif self.scoring == "flag":
+                self.many_score = float(clamp(self.many_points))
+        elif self.flag:
             self.points = spec["points"]
+            self.flag_score = float(self.points)
         else:
             self.scores = spec["values"]
             self.accepted = list(self.scores)
@@ -519,6 +535,9 @@ class Metric:
             for label in self.scores:
                 for spelling in (label, label.capitalize(), label.title(), label.upper(), label.replace("-", "_")):
                     self.exact.setdefault(spelling, label)
+            self.float_scores = {label: float(points) for label, points in self.scores.items()}
+        # (test, at, severity, phrase, message): a rule "is" fires on one value only, so its
+        # message is written here once; the others word the value that fired them.
         self.warnings = []
         for rule in spec.get("warnings", ()):
             test, words = WARN_WHEN[rule["when"]]
@@ -526,27 +545,29 @@ class Metric:
             if self.scoring == "mapping":
                 at = self.table[values.key_of(at)]
             phrase = "" if words is None else f", {words} {_with_unit(at, self.unit)}"
-            self.warnings.append((test, at, rule["severity"], phrase))
+            message = self.describe(at) + phrase if rule["when"] == "is" else None
+            self.warnings.append((test, at, rule["severity"], phrase, message))
 
-    def score(self, value):
-        """Return the 0-100 score (or points) of a checked value.
+    def warning(self, value):
+        """Return (rank, severity, message) of the first warning rule value fires, or None.
+
+        Values repeat across a book, so the answer for the first few thousand is kept.
 
         >>> spec = DEFAULTS["signals"]["usage_decline"]["metrics"]["login_trend"]
-        >>> Metric("usage_decline", "login_trend", spec, 0.12).score(-12)
-        36.0
+        >>> Metric("usage_decline", "login_trend", spec, 0.12).warning(-12)
+        (1, 'high', 'Login trend -12%, at or below -10%')
         """
-        scoring = self.scoring
-        if scoring == "decline":
-            return float(clamp(self.rate * (self.baseline - value)))
-        if scoring == "rise":
-            return float(clamp(self.rate * (value - self.baseline)))
-        if scoring == "count":
-            if self.many_at is not None and value >= self.many_at:
-                return float(clamp(self.many_points))
-            return float(clamp(self.rate * value))
-        if scoring == "flag":
-            return float(self.points) if value else 0.0
-        return float(self.scores[value])
+        warned = self.warned.get(value, values.MISSING)
+        if warned is values.MISSING:
+            warned = None
+            for test, at, severity, phrase, message in self.warnings:
+                if test(value, at):
+                    warned = (SEVERITY_RANK[severity], severity,
+                              self.describe(value) + phrase if message is None else message)
+                    break
+            if len(self.warned) < DESCRIBE_MEMO:
+                self.warned[value] = warned
+        return warned
 
     def describe(self, value):
         """Return the value in words, e.g. 'Login trend -12%' or 'Champion left'.
@@ -601,6 +622,9 @@ class ChurnModel:
         self.later_multiplier = urgency["later"]
         self.no_date_multiplier = urgency["no_date"]
         self.lapsed_multiplier = urgency["lapsed"]
+        # (days, end date, multiplier, renewal_status) without an end date, and per end-date text seen.
+        self.no_renewal = (None, None) + renewal_urgency(None, self)
+        self.renewals = {}
         tiers = section["tiers"]
         self.tier_cuts = [(tier, tiers[tier]["min_score"]) for tier in TIERS[:-1]]
         self.tier_labels = {tier: tiers[tier]["label"] for tier in TIERS}
@@ -668,11 +692,117 @@ def renewal_words(days, end_date):
     return f"renews in {_day_words(days)} on {end_date}"
 
 
-SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+def _score(raw, model, problems, from_text):
+    """Check and score every metric of a record and its renewal; the figures assess and churn_risk rest on.
 
-
-def _severity_rank(warning):
-    return SEVERITY_RANK[warning["severity"]]
+    Returns (signal_values, contributions, missing, completeness, present_weight,
+    all_signals, raw_score, renewal, risk_score, risk_tier): each signal's rounded
+    score in model order (None without data); (signal, score, [(metric, value,
+    score)]) per signal with data; the missing metric paths; data completeness (%);
+    the weight of the signals with data and whether that is all of them; the raw
+    score; (days, end_date text, multiplier, renewal_status) of the renewal; the risk
+    score and tier. Raises RecordRejected with `problems` (those found before, then
+    every one found here) or for insufficient data.
+    """
+    signal_values = []
+    raw_sum = 0.0
+    present_weight = 0.0
+    completeness_share = 0.0
+    all_signals = True
+    missing = []
+    contributions = []
+    # The metric loop scores by the metric's way (decline, rise, count, flag, mapping; see the
+    # module docstring) with the fast path of values.number / boolean / enum inlined (a value
+    # of the right type and range); anything else goes through values, which words the problem.
+    for signal in model.signals:
+        section = raw.get(signal.name)
+        if type(section) is not dict:
+            section = values.section(raw, signal.name, problems)
+            if section is None:
+                signal_values.append(None)
+                all_signals = False
+                continue
+        points = signal.points
+        total = 0.0
+        weight_present = 0.0
+        scored = []
+        for metric in signal.metrics:
+            value = section.get(metric.name)
+            if value is None:
+                missing.append(metric.path)
+                continue
+            if metric.numeric:
+                kind = type(value)
+                if not ((kind is int or kind is float) and metric.low <= value <= metric.bound):
+                    value = values.number(value, metric.path, problems, metric.low, metric.high, from_text)
+                    if value is None:
+                        continue
+                if metric.many_at is not None and value >= metric.many_at:
+                    score = metric.many_score
+                else:
+                    score = metric.rate * (value - metric.start if metric.rising else metric.start - value)
+                    if score > 100:
+                        score = 100.0
+                    elif score < 0:
+                        score = 0.0
+                    else:
+                        score = float(score)
+            elif metric.flag:
+                if value is not True and value is not False:
+                    value = values.boolean(value, metric.path, problems, from_text)
+                    if value is None:
+                        continue
+                score = metric.flag_score if value else 0.0
+            else:
+                label = metric.exact.get(value) if type(value) is str else None
+                if label is None:
+                    label = values.enum(value, metric.path, problems, metric.table, metric.accepted)
+                    if label is None:
+                        continue
+                value = label
+                score = metric.float_scores[label]
+            if points:
+                total += score
+            else:
+                total += score * metric.weight
+                weight_present += metric.weight
+            completeness_share += metric.share
+            scored.append((metric, value, score))
+        if not scored:
+            signal_values.append(None)
+            all_signals = False
+            continue
+        if points:
+            signal_score = round(float(clamp(total)), 1)
+        else:
+            signal_score = round(total if len(scored) == len(signal.metrics) else total / weight_present, 1)
+        signal_values.append(signal_score)
+        raw_sum += signal_score * signal.weight
+        present_weight += signal.weight
+        contributions.append((signal, signal_score, scored))
+    end_value = raw.get("contract_end_date")
+    renewal = model.no_renewal
+    if end_value is not None:
+        renewal = model.renewals.get(end_value) if type(end_value) is str else None
+        if renewal is None:
+            end_date = values.iso_date(end_value, "contract_end_date", problems)
+            if end_date is not None:
+                days = (end_date - model.as_of).days
+                renewal = (days, end_date.isoformat()) + renewal_urgency(days, model)
+                if len(model.renewals) < RENEWAL_MEMO:
+                    model.renewals[end_value] = renewal
+    if problems:
+        raise RecordRejected(problems)
+    completeness = round(completeness_share * 100, 1)
+    if completeness < model.min_completeness or not present_weight:
+        raise RecordRejected([
+            f"insufficient data: {completeness:g}% of the churn model's weight has data "
+            f"(at least {model.min_completeness:g}% is needed); missing {_missing_words(missing, model)}"
+        ])
+    raw_score = round(raw_sum if all_signals else raw_sum / present_weight, 1)
+    risk_score = float(clamp(round(raw_score * renewal[2], 1)))
+    return (signal_values, contributions, missing, completeness, present_weight, all_signals, raw_score, renewal,
+            risk_score, classify(risk_score, model.tier_cuts))
 
 
 def assess(raw, model, from_text=False):
@@ -684,93 +814,28 @@ def assess(raw, model, from_text=False):
     """
     problems = []
     account = read_account(raw, model.segments, problems, from_text)
-    number = values.number
-    signal_scores = {}
-    raw_sum = 0.0
-    present_weight = 0.0
-    completeness_share = 0.0
-    all_signals = True
-    missing = []
-    warnings = []
-    contributions = []
-    for signal in model.signals:
-        section = values.section(raw, signal.name, problems)
-        if section is None:
-            signal_scores[signal.name] = {"score": None, "weight": signal.weight}
-            all_signals = False
-            continue
-        total = 0.0
-        weight_present = 0.0
-        scored = []
-        for metric in signal.metrics:
-            value = section.get(metric.name)
-            if value is None:
-                missing.append(metric.path)
-                continue
-            scoring = metric.scoring
-            if scoring == "flag":
-                value = values.boolean(value, metric.path, problems, from_text)
-            elif scoring == "mapping":
-                label = metric.exact.get(value) if type(value) is str else None
-                value = label or values.enum(value, metric.path, problems, metric.table, metric.accepted)
-            else:
-                value = number(value, metric.path, problems, metric.low, metric.high, from_text)
-            if value is None:
-                continue
-            score = metric.score(value)
-            if signal.points:
-                total += score
-            else:
-                total += score * metric.weight
-                weight_present += metric.weight
-            completeness_share += metric.share
-            scored.append((metric, value, score))
-            for test, at, severity, phrase in metric.warnings:
-                if test(value, at):
-                    warnings.append({"severity": severity, "signal": signal.name,
-                                     "message": metric.describe(value) + phrase})
-                    break
-        if not scored:
-            signal_scores[signal.name] = {"score": None, "weight": signal.weight}
-            all_signals = False
-            continue
-        if signal.points:
-            signal_score = round(float(clamp(total)), 1)
-        else:
-            signal_score = round(total if len(scored) == len(signal.metrics) else total / weight_present, 1)
-        signal_scores[signal.name] = {"score": signal_score, "weight": signal.weight}
-        raw_sum += signal_score * signal.weight
-        present_weight += signal.weight
-        contributions.append((signal, signal_score, scored))
-    end_value = raw.get("contract_end_date")
-    end_date = None
-    if end_value is not None:
-        end_date = values.iso_date(end_value, "contract_end_date", problems)
-    if problems:
-        raise RecordRejected(problems)
-    completeness = round(completeness_share * 100, 1)
-    if completeness < model.min_completeness or not present_weight:
-        raise RecordRejected([
-            f"insufficient data: {completeness:g}% of the churn model's weight has data "
-            f"(at least {model.min_completeness:g}% is needed); missing {_missing_words(missing, model)}"
-        ])
-    raw_score = round(raw_sum if all_signals else raw_sum / present_weight, 1)
+    (signal_values, contributions, missing, completeness, present_weight, all_signals, raw_score, renewal,
+     risk_score, tier) = _score(raw, model, problems, from_text)
+    days, end_text, multiplier, status = renewal
     notes = account.notes
-    if end_value is None:
-        days = None
-        end_text = None
+    if days is None:
         missing.append("contract_end_date")
         notes = notes + ["renewal date unknown (no contract_end_date): no urgency multiplier applied"]
-    else:
-        days = (end_date - model.as_of).days
-        end_text = end_date.isoformat()
-    multiplier, status = renewal_urgency(days, model)
-    risk_score = float(clamp(round(raw_score * multiplier, 1)))
-    tier = classify(risk_score, model.tier_cuts)
+    signal_scores = {}
+    for signal, signal_score in zip(model.signals, signal_values):
+        signal_scores[signal.name] = {"score": signal_score, "weight": signal.weight}
+    fired = []  # (rank, warning): sorted on the rank alone, so equal ranks keep the model's order
     if status == "lapsed":
-        warnings.insert(0, {"severity": LAPSED_SEVERITY, "signal": "renewal",
-                            "message": renewal_words(days, end_text)})
-    warnings.sort(key=_severity_rank)
+        fired.append((SEVERITY_RANK[LAPSED_SEVERITY], {"severity": LAPSED_SEVERITY, "signal": "renewal",
+                                                       "message": renewal_words(days, end_text)}))
+    for signal, _, scored in contributions:
+        for metric, value, _ in scored:
+            if metric.warnings:
+                warned = metric.warning(value)
+                if warned is not None:
+                    rank, severity, message = warned
+                    fired.append((rank, {"severity": severity, "signal": signal.name, "message": message}))
+    fired.sort(key=_first)
     return {
         "customer_id": account.customer_id,
         "name": account.name,
@@ -785,7 +850,7 @@ def assess(raw, model, from_text=False):
         "contract_end_date": end_text,
         "renewal_status": status,
         "signal_scores": signal_scores,
-        "warning_signals": warnings,
+        "warning_signals": [warning for _, warning in fired],
         "recommended_actions": (model.lapsed_actions + model.playbooks[tier] if status == "lapsed"
                                 else list(model.playbooks[tier])),
         "why": _why(contributions, present_weight, all_signals, model),
@@ -793,6 +858,25 @@ def assess(raw, model, from_text=False):
         "missing_fields": missing,
         "notes": notes,
     }
+
+
+def churn_risk(raw, model, from_text=False):
+    """Return (risk_score, risk_tier) of a record whose account fields are already checked.
+
+    The figures assess gives, from the same scoring, without warnings, reasons or
+    playbook (expansion readiness needs only these). RecordRejected lists the
+    problems assess would, but for the account fields' own (the caller's job).
+
+    >>> import datetime
+    >>> model = prepare({"churn": DEFAULTS, "segments": {}}, datetime.date(2026, 11, 22))
+    >>> record = {"usage_decline": {"login_trend": -12, "feature_adoption_change": -4, "dau_mau_change": -0.05},
+    ...           "engagement_drop": {"meeting_cancellations": 1, "response_time_days": 3, "nps_change": -2},
+    ...           "contract_end_date": "2026-12-12"}
+    >>> churn_risk(record, model)  # raw (.30 x 26.2 + .25 x 32.0) / .55 = 28.8, x 1.5 renewing in 20 days
+    (43.2, 'medium')
+    """
+    scored = _score(raw, model, [], from_text)
+    return scored[8], scored[9]
 
 
 def _missing_words(missing, model):
@@ -811,8 +895,7 @@ def _missing_words(missing, model):
     return ", ".join(fields)
 
 
-def _first(item):
-    return item[0]
+_first = operator.itemgetter(0)
 
 
 def _why(contributions, present_weight, all_signals, model):
