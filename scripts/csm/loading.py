@@ -250,10 +250,11 @@ def _csv_records(stream, name):
                 f"{name}: the CSV header row has no customer_id column "
                 f"(first row read: {json.dumps(shown_header)}); the first row must name the columns"
             )
+        plan = _unflatten_plan(paths)
         for row in reader:
-            if not any(cell.strip() for cell in row):
+            if not "".join(row).strip():  # no cell holds anything
                 continue
-            yield index, f"row {index + 2}", _unflatten(paths, row)
+            yield index, f"row {index + 2}", _unflatten_planned(plan, row)
             index += 1
     except UnicodeDecodeError as exc:
         raise InputError(
@@ -271,15 +272,29 @@ def _unflatten(paths, row):
     >>> _unflatten([("customer_id",), ("usage", "login_frequency")], ["A-1", "72"])
     {'customer_id': 'A-1', 'usage': {'login_frequency': '72'}}
     """
+    return _unflatten_planned(_unflatten_plan(paths), row)
+
+
+def _unflatten_plan(paths):
+    """Return the header compiled for _unflatten_planned: (column, parent keys, key) for each named column."""
+    return [(column, path[:-1], path[-1]) for column, path in enumerate(paths) if path[0]]
+
+
+def _unflatten_planned(plan, row):
+    """_unflatten with the header compiled once per file (a CRM export may have hundreds of columns)."""
     record = {}
-    for path, cell in zip(paths, row):
-        if not path[0] or not cell.strip():
+    width = len(row)
+    for column, parents, key in plan:
+        if column >= width:
+            break
+        cell = row[column]
+        if not cell or cell.isspace():
             continue
         target = record
-        for part in path[:-1]:
+        for part in parents:
             child = target.get(part)
             if not isinstance(child, dict):
                 child = target[part] = {}
             target = child
-        target[path[-1]] = cell
+        target[key] = cell
     return record
