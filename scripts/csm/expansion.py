@@ -30,6 +30,7 @@ scores one record and returns plain data, or raises RecordRejected.
 """
 
 import datetime
+import operator
 
 from . import churn, health, values
 from .accounts import SEGMENTS, read_account
@@ -197,8 +198,11 @@ class ExpansionModel:
         self.utilisation_trigger = seats["utilisation_trigger"]
         self.seat_growth = seats["growth"]
         modules = section["module_cross_sell"]
-        self.fractions = {values.key_of(name): (name, fraction) for name, fraction in modules["fractions"].items()}
+        # Module key -> (name, fraction, what the module is worth in words).
+        self.fractions = {values.key_of(name): (name, fraction, f"{fraction * 100:g}% of ARR")
+                          for name, fraction in modules["fractions"].items()}
         self.default_fraction = modules["default_fraction"]
+        self.default_worth = f"{self.default_fraction * 100:g}% of ARR, the default for modules outside the catalogue"
         self.enablement_below = section["enablement"]["usage_below_pct"]
         self.department_factor = section["department_expansion"]["revenue_factor"]
         self.revenue_divisor = section["priority"]["revenue_divisor"]
@@ -213,9 +217,9 @@ class ExpansionModel:
         self.top_accounts = int(section["report"]["top_accounts"])
         # Readiness scores health and churn risk with their own sections of the same methodology.
         self.health_model = health.prepare(methodology)
-        self.health_sections = frozenset(self.health_model.dimension_names)
+        self.health_sections = tuple(self.health_model.dimension_names)
         self.churn_model = churn.prepare(methodology, as_of)
-        self.churn_sections = frozenset(self.churn_model.signal_names)
+        self.churn_sections = tuple(self.churn_model.signal_names)
 
 
 def prepare(methodology, as_of=None):
@@ -346,7 +350,7 @@ def _read_contract(raw, model, problems, missing, from_text):
 
 
 def _read_modules(raw, model, problems, missing, from_text):
-    """Check product_usage; return [(name, fraction, adopted, usage_pct)] or None when absent."""
+    """Check product_usage; return [(name, fraction, worth in words, adopted, usage_pct)] or None when absent."""
     usage = values.section(raw, "product_usage", problems)
     if usage is None:
         return None
@@ -382,10 +386,11 @@ def _read_modules(raw, model, problems, missing, from_text):
             missing.append(f"product_usage.{label}.adopted")
             continue
         known = fractions.get(key)
-        name, fraction = known if known is not None else (given.strip(), None)
+        name, fraction, worth = known if known is not None else (given.strip(), model.default_fraction,
+                                                                 model.default_worth)
         if adopted and given_usage is None:
             missing.append(f"product_usage.{label}.usage_pct")
-        modules.append((name, fraction, adopted, usage_pct))
+        modules.append((name, fraction, worth, adopted, usage_pct))
     return modules or None
 
 
@@ -463,11 +468,18 @@ def assess(raw, model, from_text=False):
 
     arr = account.arr
     segment = account.segment
-    opportunities = []
-    utilisation = None
+    readiness = _readiness(raw, segment, model, from_text)
+    status = readiness["status"]
+    labels = model.labels
+    efforts = model.efforts
+    rank = model.category_rank
+    ranked = []  # (sort key, opportunity): higher priority first, then category order, then name
+    total = 0
+    utilisation = seat_utilisation = None
     if seats_known:
         if licensed:
             utilisation = active / licensed
+            seat_utilisation = round(utilisation, 3)
             if active > licensed:
                 notes.append(f"active_seats ({active:,}) is above licensed_seats ({licensed:,}): "
                              "more seats in use than paid for")
@@ -475,18 +487,21 @@ def assess(raw, model, from_text=False):
                 growth = model.seat_growth[segment]
                 revenue = money_round(arr * growth)
                 additional = int(licensed * growth)
-                opportunities.append({
-                    "type": model.labels["seat_expansion"],
+                priority = priority_score(revenue, "seat_expansion", model)
+                total += revenue
+                ranked.append(((-priority, rank["seat_expansion"], ""), {
+                    "type": labels["seat_expansion"],
                     "category": "seat_expansion",
                     "licensed_seats": licensed,
                     "active_seats": active,
-                    "seat_utilisation": round(utilisation, 3),
+                    "seat_utilisation": seat_utilisation,
                     "additional_seats": additional,
                     "estimated_revenue": revenue,
-                    "effort": model.efforts["seat_expansion"],
+                    "effort": efforts["seat_expansion"],
                     "rationale": _seat_rationale(active, licensed, utilisation, additional, growth, segment, model),
-                    "priority_score": priority_score(revenue, "seat_expansion", model),
-                })
+                    "priority_score": priority,
+                    "readiness": status,
+                }))
         else:
             notes.append("licensed_seats is 0: seat utilisation cannot be computed")
     if tiers_known:
@@ -495,25 +510,27 @@ def assess(raw, model, from_text=False):
             current_multiplier = model.multipliers[plan_tier]
             target_multiplier = model.multipliers[target]
             revenue = money_round(arr / current_multiplier * target_multiplier - arr)
-            opportunities.append({
-                "type": model.labels["tier_upgrade"],
+            priority = priority_score(revenue, "tier_upgrade", model)
+            total += revenue
+            ranked.append(((-priority, rank["tier_upgrade"], target), {
+                "type": labels["tier_upgrade"],
                 "category": "tier_upgrade",
                 "current_tier": plan_tier,
                 "target_tier": target,
                 "estimated_revenue": revenue,
-                "effort": model.efforts["tier_upgrade"],
+                "effort": efforts["tier_upgrade"],
                 "rationale": (
                     f"On {plan_tier} today; {target} is the next tier up (price x{target_multiplier:g} "
                     f"against x{current_multiplier:g}): about ${revenue:,} more a year."),
-                "priority_score": priority_score(revenue, "tier_upgrade", model),
-            })
+                "priority_score": priority,
+                "readiness": status,
+            }))
     enablement = []
     total_modules = adopted_count = usage_count = 0
     usage_sum = 0.0
     if modules is not None:
-        default_fraction = model.default_fraction
         below = model.enablement_below
-        for name, fraction, adopted, usage_pct in modules:
+        for name, fraction, worth, adopted, usage_pct in modules:
             total_modules += 1
             if adopted:
                 adopted_count += 1
@@ -528,26 +545,24 @@ def assess(raw, model, from_text=False):
                                        "enablement session with its users; value comes before any upsell."),
                         })
                 continue
-            known = fraction is not None
-            if not known:
-                fraction = default_fraction
             if fraction <= 0:
                 continue
             revenue = money_round(arr * fraction)
-            worth = f"{fraction * 100:g}% of ARR"
-            if not known:
-                worth += ", the default for modules outside the catalogue"
-            opportunities.append({
-                "type": model.labels["module_cross_sell"],
+            priority = priority_score(revenue, "module_cross_sell", model)
+            total += revenue
+            ranked.append(((-priority, rank["module_cross_sell"], name), {
+                "type": labels["module_cross_sell"],
                 "category": "module_cross_sell",
                 "module": name,
                 "estimated_revenue": revenue,
-                "effort": model.efforts["module_cross_sell"],
+                "effort": efforts["module_cross_sell"],
                 "rationale": (f"Module {name} is not adopted yet; it is typically worth {worth}: "
                               f"about ${revenue:,} a year."),
-                "priority_score": priority_score(revenue, "module_cross_sell", model),
-            })
-        enablement.sort(key=lambda need: (need["usage_pct"], need["module"]))
+                "priority_score": priority,
+                "readiness": status,
+            }))
+        if len(enablement) > 1:
+            enablement.sort(key=_enablement_order)
     departments_potential = None
     if departments_known:
         covered = len(current)
@@ -555,31 +570,31 @@ def assess(raw, model, from_text=False):
         factor = model.department_factor
         revenue = money_round(per_department * factor)
         new_departments = [name for key, name in potential.items() if key not in current]
-        if covered:
-            basis = f"the ${money_round(per_department):,} ARR per current department ({covered} today)"
-        else:
-            basis = f"the account's ${money_round(per_department):,} ARR (no current department on record)"
         departments_potential = len(new_departments)
-        for name in new_departments:
-            opportunities.append({
-                "type": model.labels["department_expansion"],
-                "category": "department_expansion",
-                "department": name,
-                "estimated_revenue": revenue,
-                "effort": model.efforts["department_expansion"],
-                "rationale": (
-                    f"The {name} department does not use the product yet; at {factor * 100:g}% of {basis} "
-                    f"it is worth about ${revenue:,} a year."),
-                "priority_score": priority_score(revenue, "department_expansion", model),
-            })
-    rank = model.category_rank
-    opportunities.sort(key=lambda o: (-o["priority_score"], rank[o["category"]], _subject(o)))
-    readiness = _readiness(raw, model, from_text)
-    status = readiness["status"]
-    total = 0
-    for opportunity in opportunities:
-        opportunity["readiness"] = status
-        total += opportunity["estimated_revenue"]
+        if new_departments:
+            if covered:
+                basis = f"the ${money_round(per_department):,} ARR per current department ({covered} today)"
+            else:
+                basis = f"the account's ${money_round(per_department):,} ARR (no current department on record)"
+            # Every new department of an account is worth the same: its words and priority are worked out once.
+            worth = (f" department does not use the product yet; at {factor * 100:g}% of {basis} "
+                     f"it is worth about ${revenue:,} a year.")
+            priority = priority_score(revenue, "department_expansion", model)
+            category_rank = rank["department_expansion"]
+            for name in new_departments:
+                total += revenue
+                ranked.append(((-priority, category_rank, name), {
+                    "type": labels["department_expansion"],
+                    "category": "department_expansion",
+                    "department": name,
+                    "estimated_revenue": revenue,
+                    "effort": efforts["department_expansion"],
+                    "rationale": "The " + name + worth,
+                    "priority_score": priority,
+                    "readiness": status,
+                }))
+    ranked.sort(key=_first)
+    opportunities = [opportunity for _, opportunity in ranked]
     return {
         "customer_id": account.customer_id,
         "name": account.name,
@@ -593,7 +608,7 @@ def assess(raw, model, from_text=False):
             "adopted_modules": adopted_count if modules is not None else None,
             "adoption_rate": share(adopted_count, total_modules) if total_modules else None,
             "avg_usage_pct": round(usage_sum / usage_count, 1) if usage_count else None,
-            "seat_utilisation": round(utilisation, 3) if utilisation is not None else None,
+            "seat_utilisation": seat_utilisation,
             "current_tier": plan_tier,
             "departments_covered": len(current) if current is not None else None,
             "departments_potential": departments_potential,
@@ -616,9 +631,8 @@ def _seat_rationale(active, licensed, utilisation, additional, growth, segment, 
             "is less than one seat here.")
 
 
-def _subject(opportunity):
-    """Return what an opportunity is about: the target tier, module or department ('' for seats)."""
-    return opportunity.get("target_tier") or opportunity.get("module") or opportunity.get("department") or ""
+def _enablement_order(need):
+    return need["usage_pct"], need["module"]
 
 
 def _first_problem(exc):
@@ -627,39 +641,34 @@ def _first_problem(exc):
     return f"{errors[0]}{more}" if errors else "unknown problem"
 
 
-def _readiness(raw, model, from_text):
-    """Return {status, reasons, health and churn figures} for one record.
+def _readiness(raw, segment, model, from_text):
+    """Return {status, reasons, health and churn figures} for one record whose account fields are checked.
 
     Health (and churn risk, when the churn analysis is installed) is scored only
-    when the record carries their sections; a record they cannot score keeps its
-    expansion result and the reasons say why readiness is unknown on that side.
+    when the record carries their sections, by their lean entry points (the same
+    scores as their own reports); a record they cannot score keeps its expansion
+    result and the reasons say why readiness is unknown on that side.
     """
     reasons = []
     stabilise = False
     health_score = health_class = risk_score = risk_tier = None
-    if not model.health_sections.isdisjoint(raw) and any(raw.get(name) is not None
-                                                         for name in model.health_sections):
+    if _carries(raw, model.health_sections):
         try:
-            scored = health.assess(raw, model.health_model, from_text)
+            health_score, health_class = health.overall_health(raw, model.health_model, segment, from_text)
         except RecordRejected as exc:
             reasons.append(f"health unknown: {_first_problem(exc)}")
         else:
-            health_score = scored["overall_score"]
-            health_class = scored["classification"]
             if health_class in model.stabilise_health:
                 stabilise = True
                 reasons.append(f"health {health_class} ({health_score:.1f}): stabilise first")
             else:
                 reasons.append(f"health {health_class} ({health_score:.1f})")
-    if not model.churn_sections.isdisjoint(raw) and any(raw.get(name) is not None
-                                                        for name in model.churn_sections):
+    if _carries(raw, model.churn_sections):
         try:
-            scored = churn.assess(raw, model.churn_model, from_text)
+            risk_score, risk_tier = churn.churn_risk(raw, model.churn_model, from_text)
         except RecordRejected as exc:
             reasons.append(f"churn risk unknown: {_first_problem(exc)}")
         else:
-            risk_score = scored["risk_score"]
-            risk_tier = scored["risk_tier"]
             if risk_tier in model.stabilise_churn:
                 stabilise = True
                 reasons.append(f"churn risk {risk_tier} ({risk_score:.1f}): stabilise first")
@@ -675,6 +684,14 @@ def _readiness(raw, model, from_text):
         "churn_risk_score": risk_score,
         "churn_risk_tier": risk_tier,
     }
+
+
+def _carries(raw, sections):
+    """Return True when the record has at least one of the sections (a null one does not count)."""
+    for name in sections:
+        if raw.get(name) is not None:
+            return True
+    return False
 
 
 def portfolio_key(result):
@@ -777,5 +794,4 @@ class Summary:
         }
 
 
-def _first(pair):
-    return pair[0]
+_first = operator.itemgetter(0)  # of a (sort key, entry) pair
