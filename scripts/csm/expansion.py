@@ -104,6 +104,7 @@ DEFAULTS = {
 OPEN_PATHS = ("tiers", "module_cross_sell.fractions")
 
 MAX_MODULE_NAME = 200
+DEPARTMENT_LISTS = (("current", "departments.current"), ("potential", "departments.potential"))
 # Names (modules, tiers, departments) repeat across a book, so their comparison keys are
 # remembered, up to this many distinct names.
 KEY_CACHE_LIMIT = 50000
@@ -316,9 +317,11 @@ def _count(value, field, problems, from_text):
 
 def _read_contract(raw, model, problems, missing, from_text):
     """Check the contract section; return (licensed, active, plan_tier, available_tiers), None where absent."""
-    contract = values.section(raw, "contract", problems)
-    if contract is None:
-        return None, None, None, None
+    contract = raw.get("contract")
+    if type(contract) is not dict:
+        contract = values.section(raw, "contract", problems)
+        if contract is None:
+            return None, None, None, None
     licensed = contract.get("licensed_seats")
     if licensed is None:
         missing.append("contract.licensed_seats")
@@ -342,8 +345,12 @@ def _read_contract(raw, model, problems, missing, from_text):
         names = _names(listed, "contract.available_tiers", problems, from_text)
         if names is not None:
             available = []
+            table = model.tier_table
+            cache = model.key_cache
             for position, name in enumerate(names):
-                tier = _tier(name, f"contract.available_tiers[{position}]", problems, model)
+                tier = table.get(cache.get(name) or comparison_key(name, model))  # _tier's fast path
+                if tier is None:
+                    tier = _tier(name, f"contract.available_tiers[{position}]", problems, model)
                 if tier is not None and tier not in available:
                     available.append(tier)
     return licensed, active, plan_tier, available
@@ -351,9 +358,11 @@ def _read_contract(raw, model, problems, missing, from_text):
 
 def _read_modules(raw, model, problems, missing, from_text):
     """Check product_usage; return [(name, fraction, worth in words, adopted, usage_pct)] or None when absent."""
-    usage = values.section(raw, "product_usage", problems)
-    if usage is None:
-        return None
+    usage = raw.get("product_usage")
+    if type(usage) is not dict:
+        usage = values.section(raw, "product_usage", problems)
+        if usage is None:
+            return None
     if not usage:
         missing.append("product_usage")
         return None
@@ -371,25 +380,26 @@ def _read_modules(raw, model, problems, missing, from_text):
                             f"{values.shown(given)}")
             continue
         seen[key] = given
-        label = values.printable(given, 60)
         if type(entry) is not dict:
-            problems.append(f"product_usage.{label} must be an object with adopted (true or false) and "
-                            f"usage_pct (0-100), got {values.shown(entry)}")
+            problems.append(f"product_usage.{values.printable(given, 60)} must be an object with adopted (true or "
+                            f"false) and usage_pct (0-100), got {values.shown(entry)}")
             continue
         given_adopted = adopted = entry.get("adopted")
         given_usage = usage_pct = entry.get("usage_pct")
         if adopted is not None and adopted is not True and adopted is not False:
-            adopted = values.boolean(adopted, f"product_usage.{label}.adopted", problems, from_text)
+            adopted = values.boolean(adopted, f"product_usage.{values.printable(given, 60)}.adopted", problems,
+                                     from_text)
         if usage_pct is not None and not (type(usage_pct) is int and 0 <= usage_pct <= 100):
-            usage_pct = values.number(usage_pct, f"product_usage.{label}.usage_pct", problems, 0, 100, from_text)
+            usage_pct = values.number(usage_pct, f"product_usage.{values.printable(given, 60)}.usage_pct", problems,
+                                      0, 100, from_text)
         if given_adopted is None:
-            missing.append(f"product_usage.{label}.adopted")
+            missing.append(f"product_usage.{values.printable(given, 60)}.adopted")
             continue
         known = fractions.get(key)
         name, fraction, worth = known if known is not None else (given.strip(), model.default_fraction,
                                                                  model.default_worth)
         if adopted and given_usage is None:
-            missing.append(f"product_usage.{label}.usage_pct")
+            missing.append(f"product_usage.{values.printable(given, 60)}.usage_pct")
         modules.append((name, fraction, worth, adopted, usage_pct))
     return modules or None
 
@@ -399,17 +409,19 @@ def _read_departments(raw, model, problems, missing, notes, from_text):
 
     When only one of the two lists is given, the other is taken as empty (a note says so).
     """
-    section = values.section(raw, "departments", problems)
-    if section is None:
-        return None, None
+    section = raw.get("departments")
+    if type(section) is not dict:
+        section = values.section(raw, "departments", problems)
+        if section is None:
+            return None, None
     found = []
-    for part in ("current", "potential"):
+    for part, field in DEPARTMENT_LISTS:
         listed = section.get(part)
         if listed is None:
-            missing.append(f"departments.{part}")
+            missing.append(field)
             found.append(None)
             continue
-        names = _names(listed, f"departments.{part}", problems, from_text)
+        names = _names(listed, field, problems, from_text)
         if names is None:
             found.append(None)
             continue
@@ -424,8 +436,8 @@ def _read_departments(raw, model, problems, missing, notes, from_text):
                 distinct[key] = name
             elif distinct[key] not in repeated:
                 repeated.append(distinct[key])
-        notes.extend(f"departments.{part} names {values.shown(name)} more than once; counted once"
-                     for name in repeated)
+        if repeated:
+            notes.extend(f"{field} names {values.shown(name)} more than once; counted once" for name in repeated)
         found.append(distinct)
     current, potential = found
     if (current is None) != (potential is None) and not problems:
