@@ -25,6 +25,7 @@ Standard library only; not a pytest test.
 """
 
 import argparse
+import compileall
 import csv
 import datetime
 import json
@@ -306,6 +307,9 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best counts (default: 3)")
     parser.add_argument("--stream-sizes", default="10000,50000",
                         help="sizes for the streaming memory check; empty to skip (default: 10000,50000)")
+    parser.add_argument("--cold", action="store_true",
+                        help="do not compile scripts/ to bytecode first (as a first run, or with "
+                             "PYTHONDONTWRITEBYTECODE set, pays for compiling the package every run)")
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",") if size]
     formats = [name for name in args.formats.split(",") if name]
@@ -315,9 +319,11 @@ def main(argv=None):
         raise SystemExit("no tool of the ones asked for exists under scripts/ yet")
     out_folder = os.path.join(DATA, "out")
     os.makedirs(out_folder, exist_ok=True)
+    if not args.cold:  # what any run but the first finds in scripts/csm/__pycache__ (git ignores it)
+        compileall.compile_dir(SCRIPTS, quiet=1)
     choices = {name: [f for f in tool_formats(script) if f in formats] for name, script in tools.items()}
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; best of {args.repeat}; "
-          f"tools: {', '.join(tools)}; as of {AS_OF}")
+          f"tools: {', '.join(tools)}; as of {AS_OF}; bytecode {'not ' if args.cold else ''}compiled")
     failures = []
     for size in sizes:
         paths = write_portfolio(size)
