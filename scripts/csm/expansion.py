@@ -589,8 +589,8 @@ def assess(raw, model, from_text=False):
             else:
                 basis = f"the account's ${money_round(per_department):,} ARR (no current department on record)"
             # Every new department of an account is worth the same: its words and priority are worked out once.
-            worth = (f" department does not use the product yet; at {factor * 100:g}% of {basis} "
-                     f"it is worth about ${revenue:,} a year.")
+            after_name = (f" department does not use the product yet; at {factor * 100:g}% of {basis} "
+                          f"it is worth about ${revenue:,} a year.")
             priority = priority_score(revenue, "department_expansion", model)
             category_rank = rank["department_expansion"]
             for name in new_departments:
@@ -601,7 +601,7 @@ def assess(raw, model, from_text=False):
                     "department": name,
                     "estimated_revenue": revenue,
                     "effort": efforts["department_expansion"],
-                    "rationale": "The " + name + worth,
+                    "rationale": "The " + name + after_name,
                     "priority_score": priority,
                     "readiness": status,
                 }))
@@ -644,6 +644,7 @@ def _seat_rationale(active, licensed, utilisation, additional, growth, segment, 
 
 
 def _enablement_order(need):
+    """Sort key of enablement needs: least used first, then by module name."""
     return need["usage_pct"], need["module"]
 
 
