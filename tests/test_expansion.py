@@ -538,3 +538,20 @@ def test_a_bad_config_is_rejected_naming_the_key(tmp_path, section, message):
     with pytest.raises(ConfigError) as caught:
         load_methodology(path)
     assert str(caught.value) == f"config {path}: {message}"
+
+
+def test_summary_lists_keep_the_top_entries_but_count_every_account(northwind):
+    from csm.methodology import default_methodology
+    import datetime
+    table = default_methodology()
+    table["expansion"]["report"]["summary_list_limit"] = 2
+    small_model = expansion.prepare(table, datetime.date(2026, 11, 22))
+    summary = expansion.Summary(small_model)
+    for number in range(7):  # more than twice the limit, so the lists are trimmed as they grow
+        summary.add(expansion.assess(dict(northwind, customer_id=f"A-{number}", arr=10000 * (number + 1)),
+                                     small_model))
+    result = summary.result(rejected_count=0)
+    assert result["ranked_by_potential"] == ["A-6", "A-5"]
+    assert [entry["customer_id"] for entry in result["ready_for_upgrade_conversation"]] == ["A-6", "A-5"]
+    assert result["ready_for_upgrade_conversation_count"] == 7
+    assert result["ready_count"] == 7 and result["summary_lists_limited_to"] == 2

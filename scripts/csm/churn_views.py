@@ -1,7 +1,7 @@
 """How the churn risk report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .churn import SEVERITIES, TIERS, renewal_words
-from .render import (WIDTH, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
+from .render import (WIDTH, account_tail, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line, wrap)
 from .values import printable
 
@@ -95,14 +95,7 @@ def _account_text(result, model):
         lines += wrap(f"! {warning['severity'].upper():<9}{warning['message']}", indent="             ", first="  ")
     for reason in result["why"]:
         lines += wrap(f"Why: {reason['detail']} adds {reason['points']:.1f} points", indent="       ", first="  ")
-    for action in result["recommended_actions"]:
-        lines += wrap(f"Do:  {action}", indent="       ", first="  ")
-    if result["missing_fields"]:
-        lines += wrap("Missing: " + ", ".join(result["missing_fields"]), indent="       ", first="  ")
-    for note in result["notes"]:
-        lines += wrap(f"Note: {terminal(note)}", indent="       ", first="  ")
-    lines.append("")
-    return lines
+    return lines + account_tail(result["recommended_actions"], result["missing_fields"], result["notes"])
 
 
 def markdown(report, model):

@@ -97,8 +97,10 @@ DEFAULTS = {
         "stabilise_first_health_classes": ["red"],
         "stabilise_first_churn_tiers": ["critical", "high"],
     },
-    # Ours: how many accounts the text and markdown reports rank by potential.
-    "report": {"top_accounts": 10},
+    # Ours: how many accounts the text and markdown reports rank by potential, and how many
+    # entries the summary's account lists (ready, stabilise first, ranked) keep, so that a
+    # streamed run's memory does not grow with the book (the counts always cover every account).
+    "report": {"top_accounts": 10, "summary_list_limit": 100},
 }
 
 OPEN_PATHS = ("tiers", "module_cross_sell.fractions")
@@ -156,10 +158,13 @@ def check(section, methodology):
             if label not in accepted:
                 problems.append(f"expansion.readiness.{key}[{position}] must be one of {', '.join(accepted)}, "
                                 f"got {values.shown(label)}")
-    top = section["report"]["top_accounts"]
-    found = check_number(top, "expansion.report.top_accounts", 1, 1000)
-    if not found and top != int(top):
-        found = [f"expansion.report.top_accounts must be a whole number, got {top:g}"]
+    found = []
+    for key, most in (("top_accounts", 1000), ("summary_list_limit", 100000)):
+        figure = section["report"][key]
+        problem = check_number(figure, f"expansion.report.{key}", 1, most)
+        if not problem and figure != int(figure):
+            problem = [f"expansion.report.{key} must be a whole number, got {figure:g}"]
+        found += problem
     return problems + found
 
 
@@ -736,6 +741,9 @@ class Summary:
         self.ready = []
         self.stabilise = []
         self.ranking = []
+        self.limit = int(model.section["report"]["summary_list_limit"])
+        self.stabilise_count = 0
+        self.ready_count_with_opportunity = 0
 
     def add(self, result):
         revenue = result["total_estimated_revenue"]
@@ -759,17 +767,21 @@ class Summary:
         self.needing_enablement += needs > 0
         self.incomplete += bool(result["missing_fields"])
         key = potential_key(result)
-        self.ranking.append((key, result["customer_id"]))
+        _keep_top(self.ranking, (key, result["customer_id"]), self.limit)
         if opportunities:
             self.with_opportunities += 1
         readiness = result["readiness"]
         if readiness["status"] == READY:
             if opportunities:
-                self.ready.append((key, {"customer_id": result["customer_id"], "name": result["name"],
-                                         "total_estimated_revenue": revenue, "opportunity": opportunities[0]}))
+                self.ready_count_with_opportunity += 1
+                _keep_top(self.ready, (key, {"customer_id": result["customer_id"], "name": result["name"],
+                                             "total_estimated_revenue": revenue, "opportunity": opportunities[0]}),
+                          self.limit)
         else:
-            self.stabilise.append((key, {"customer_id": result["customer_id"], "name": result["name"],
-                                         "total_estimated_revenue": revenue, "reasons": readiness["reasons"]}))
+            self.stabilise_count += 1
+            _keep_top(self.stabilise, (key, {"customer_id": result["customer_id"], "name": result["name"],
+                                             "total_estimated_revenue": revenue, "reasons": readiness["reasons"]}),
+                      self.limit)
 
     def result(self, rejected_count):
         labels = self.model.labels
@@ -782,10 +794,10 @@ class Summary:
                    "estimated_revenue": revenue}
             for name, (count, arr, opportunities, revenue) in self.segments.items()
         }
-        self.ready.sort(key=_first)
-        self.stabilise.sort(key=_first)
-        self.ranking.sort()
-        stabilise_count = len(self.stabilise)
+        for kept in (self.ready, self.stabilise, self.ranking):
+            kept.sort(key=_first)
+            del kept[self.limit:]
+        stabilise_count = self.stabilise_count
         return {
             "total_customers": self.count,
             "rejected_count": rejected_count,
@@ -801,10 +813,24 @@ class Summary:
             "ready_count": self.count - stabilise_count,
             "stabilise_first_count": stabilise_count,
             "incomplete_data_count": self.incomplete,
+            "ready_for_upgrade_conversation_count": self.ready_count_with_opportunity,
             "ready_for_upgrade_conversation": [entry for _, entry in self.ready],
             "stabilise_first": [entry for _, entry in self.stabilise],
             "ranked_by_potential": [customer_id for _, customer_id in self.ranking],
+            "summary_lists_limited_to": self.limit,
         }
 
 
 _first = operator.itemgetter(0)  # of a (sort key, entry) pair
+
+
+def _keep_top(kept, entry, limit):
+    """Add a (sort key, entry) pair to `kept`, trimming it back to the `limit` first by key when it doubles.
+
+    The list stays under twice the limit whatever the number of accounts; Summary.result
+    sorts and cuts it to the limit.
+    """
+    kept.append(entry)
+    if len(kept) >= 2 * limit:
+        kept.sort(key=_first)
+        del kept[limit:]

@@ -1,7 +1,7 @@
 """How the health report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .health import CLASSES, PRIORITIES
-from .render import (WIDTH, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
+from .render import (WIDTH, account_tail, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line,
                      wrap)
 from .values import printable
@@ -84,14 +84,7 @@ def _account_text(result, model):
     for reason in result["why"]:
         lines += wrap(f"Why: {reason['detail']} costs {reason['points_lost']:.1f} points", indent="       ",
                       first="  ")
-    for action in result["recommendations"]:
-        lines += wrap(f"Do:  {action}", indent="       ", first="  ")
-    if result["missing_metrics"]:
-        lines += wrap("Missing: " + ", ".join(result["missing_metrics"]), indent="       ", first="  ")
-    for note in result["notes"]:
-        lines += wrap(f"Note: {note}", indent="       ", first="  ")
-    lines.append("")
-    return lines
+    return lines + account_tail(result["recommendations"], result["missing_metrics"], result["notes"])
 
 
 def markdown(report, model):

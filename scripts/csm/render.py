@@ -264,3 +264,20 @@ def rejected_markdown(rejected):
             lines.append(f"- {where}: {md(problem)}")
     lines.append("")
     return lines
+
+
+def account_tail(actions, missing, notes):
+    """Return the closing lines of an account in a text report: its actions, missing data and notes.
+
+    >>> account_tail(["Call the sponsor."], ["usage.dau_mau_ratio"], [])
+    ['  Do:  Call the sponsor.', '  Missing: usage.dau_mau_ratio', '']
+    """
+    lines = []
+    for action in actions:
+        lines += wrap(f"Do:  {action}", indent="       ", first="  ")
+    if missing:
+        lines += wrap("Missing: " + ", ".join(missing), indent="       ", first="  ")
+    for note in notes:
+        lines += wrap(f"Note: {terminal(note)}", indent="       ", first="  ")
+    lines.append("")
+    return lines
