@@ -1,7 +1,7 @@
 """How the churn risk report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .churn import SEVERITIES, TIERS, renewal_words
-from .render import (WIDTH, account_tail, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
+from .render import (WIDTH, account_tail, account_tail_markdown, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line, wrap)
 from .values import printable
 
@@ -137,14 +137,7 @@ def markdown(report, model):
             lines.append(f"- Warning ({warning['severity']}): {md(warning['message'])}")
         for reason in r["why"]:
             lines.append(f"- Why: {md(reason['detail'])} adds {reason['points']:.1f} points")
-        for action in r["recommended_actions"]:
-            lines.append(f"- Do: {md(action)}")
-        if r["missing_fields"]:
-            lines.append(f"- Missing data ({pct(r['data_completeness'])} complete): "
-                         + md(", ".join(r["missing_fields"])))
-        for note in r["notes"]:
-            lines.append(f"- Note: {md(note)}")
-        lines.append("")
+        lines += account_tail_markdown(r["recommended_actions"], r["missing_fields"], r["data_completeness"], r["notes"])
     lines += rejected_markdown(report["rejected"])
     return "\n".join(lines)
 

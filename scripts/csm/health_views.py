@@ -1,7 +1,7 @@
 """How the health report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .health import CLASSES, PRIORITIES
-from .render import (WIDTH, account_tail, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
+from .render import (WIDTH, account_tail, account_tail_markdown, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line,
                      wrap)
 from .values import printable
@@ -127,14 +127,7 @@ def markdown(report, model):
         lines.append("")
         for reason in r["why"]:
             lines.append(f"- Why: {md(reason['detail'])} costs {reason['points_lost']:.1f} points")
-        for action in r["recommendations"]:
-            lines.append(f"- Do: {md(action)}")
-        if r["missing_metrics"]:
-            lines.append(f"- Missing data ({pct(r['data_completeness'])} complete): "
-                         + md(", ".join(r["missing_metrics"])))
-        for note in r["notes"]:
-            lines.append(f"- Note: {md(note)}")
-        lines.append("")
+        lines += account_tail_markdown(r["recommendations"], r["missing_metrics"], r["data_completeness"], r["notes"])
     lines += rejected_markdown(report["rejected"])
     return "\n".join(lines)
 

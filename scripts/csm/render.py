@@ -281,3 +281,17 @@ def account_tail(actions, missing, notes):
         lines += wrap(f"Note: {terminal(note)}", indent="       ", first="  ")
     lines.append("")
     return lines
+
+
+def account_tail_markdown(actions, missing, completeness, notes):
+    """Return the closing lines of an account in a markdown report: actions, missing data, notes.
+
+    >>> account_tail_markdown(["Call the sponsor."], [], 100.0, [])
+    ['- Do: Call the sponsor.', '']
+    """
+    lines = [f"- Do: {md(action)}" for action in actions]
+    if missing:
+        lines.append(f"- Missing data ({pct(completeness)} complete): " + md(", ".join(missing)))
+    lines += [f"- Note: {md(note)}" for note in notes]
+    lines.append("")
+    return lines
