@@ -8,12 +8,14 @@ import csv
 import html
 import io
 import json
+import re
 import textwrap
 
 WIDTH = 80
 
 MARKDOWN_SPECIALS = "\\`*_[]|~#"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_MARKDOWN_SPECIAL = re.compile("[<>&" + re.escape(MARKDOWN_SPECIALS) + "]")
 _MARKDOWN_ESCAPES = str.maketrans({"<": "&lt;", ">": "&gt;", "&": "&amp;",
                                    **{special: "\\" + special for special in MARKDOWN_SPECIALS}})
 
@@ -91,10 +93,15 @@ def md(text):
     >>> md("A|B *bold* <script>")
     'A\\\\|B \\\\*bold\\\\* &lt;script&gt;'
     """
-    text = " ".join(str(text).split())
-    if text.isprintable():
-        return text.translate(_MARKDOWN_ESCAPES)
-    return "".join(ch.translate(_MARKDOWN_ESCAPES) if ch.isprintable() else " " for ch in text)
+    if type(text) is not str:
+        text = str(text)
+    # Printable text (its only whitespace is the space) with single spaces inside and none
+    # at the ends is already what " ".join(text.split()) makes of it: most cells are.
+    if not (text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "):
+        text = " ".join(text.split())
+        if not text.isprintable():
+            return "".join(ch.translate(_MARKDOWN_ESCAPES) if ch.isprintable() else " " for ch in text)
+    return text.translate(_MARKDOWN_ESCAPES) if _MARKDOWN_SPECIAL.search(text) else text
 
 
 def html_text(text):
