@@ -27,7 +27,6 @@ STREAM_LIMIT_MB = 64  # issue 8: 50,000 accounts streamed
 STREAMING_TOOLS = ("health_score_calculator.py", "churn_risk_analyzer.py", "expansion_opportunity_scorer.py")
 # expansion's Summary keeps an entry per account (ready / stabilise lists with each account's
 # first opportunity, and the whole ranking) for the summary it prints at the end.
-HOLDS_PER_ACCOUNT = set()  # every streaming summary keeps counts and bounded lists only
 
 
 def load_bench():
@@ -73,9 +72,7 @@ def peak_mb(script, source, output_format, out):
 
 @pytest.mark.parametrize("shape", ["jsonl", "csv"])
 @pytest.mark.parametrize("script", STREAMING_TOOLS)
-def test_streamed_memory_does_not_grow_with_the_portfolio(script, shape, books, tmp_path, request):
-    if script in HOLDS_PER_ACCOUNT:
-        request.applymarker(pytest.mark.xfail(reason="its summary keeps an entry per account", strict=False))
+def test_streamed_memory_does_not_grow_with_the_portfolio(script, shape, books, tmp_path):
     small = peak_mb(script, books[SMALL, shape], shape, str(tmp_path / "small.out"))
     large = peak_mb(script, books[LARGE, shape], shape, str(tmp_path / "large.out"))
     per_account = (large - small) * 2**20 / (LARGE - SMALL)
