@@ -281,7 +281,7 @@ class Metric:
 
     __slots__ = ("name", "path", "label", "unit", "scoring", "figure", "weight", "low", "high",
                  "table", "scores", "accepted", "rule_when", "rule_at", "rule_action",
-                 "mapping", "ratio", "bound", "exact_labels", "float_scores")
+                 "mapping", "ratio", "bound", "exact_labels", "float_scores", "score_of")
 
     def __init__(self, dimension, name, spec, segment):
         self.name = name
@@ -291,7 +291,7 @@ class Metric:
         self.scoring = spec["scoring"]
         self.weight = spec["weight"]
         self.figure = None
-        self.low = self.high = self.bound = None
+        self.low = self.high = self.bound = self.score_of = None
         self.table = self.scores = self.accepted = self.exact_labels = self.float_scores = None
         # Precomputed for assess's fast path (a value of the right type and range).
         self.mapping = self.scoring == "mapping"
@@ -308,23 +308,11 @@ class Metric:
             self.low = spec["valid"]["min"]
             self.high = spec["valid"]["max"]
             self.bound = values.LARGEST if self.high is None else self.high
+            self.score_of = ratio_score if self.ratio else inverse_score
         rule = spec.get("recommend") or {}
         self.rule_when = rule.get("when")
         self.rule_at = rule.get("at")
         self.rule_action = rule.get("action")
-
-    def score(self, value):
-        """Return the 0-100 score of a checked value.
-
-        >>> Metric("usage", "login_frequency", DEFAULTS["dimensions"]["usage"]["metrics"]["login_frequency"],
-        ...        "mid-market").score(72)
-        90.0
-        """
-        if self.scoring == "ratio":
-            return ratio_score(value, self.figure)
-        if self.scoring == "inverse":
-            return inverse_score(value, self.figure)
-        return float(self.scores[value])
 
     def recommends(self, value, score):
         """Return True when this metric's recommendation rule fires."""
@@ -462,9 +450,8 @@ def _score(raw, model, segment, problems, from_text):
     missing = []
     overall_sum = 0.0
     overall_weight = 0.0
-    # The metric loop inlines Metric.score, ratio_score, inverse_score and the fast path of
-    # values.number / values.enum (a value of the right type and range); anything else goes
-    # through values, which words the problem.
+    # The metric loop inlines the fast path of values.number / values.enum (a value of the
+    # right type and range); anything else goes through values, which words the problem.
     for dimension in model.by_segment[segment]:
         section = raw.get(dimension.name)
         if type(section) is not dict:
@@ -495,15 +482,7 @@ def _score(raw, model, segment, problems, from_text):
                     value = values.number(value, metric.path, problems, metric.low, metric.high, from_text)
                     if value is None:
                         continue
-                figure = metric.figure
-                if not figure:
-                    score = 0.0
-                else:
-                    score = value / figure * 100 if metric.ratio else (1 - value / figure) * 100
-                    if score > 100:
-                        score = 100.0
-                    elif score < 0:
-                        score = 0.0
+                score = metric.score_of(value, metric.figure)
             weighted += score * metric.weight
             weight_present += metric.weight
             scored.append((metric, value, score))
