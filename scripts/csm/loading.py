@@ -142,7 +142,7 @@ def _decode_all(stream, name):
 
 def _json_document(stream, name):
     text = _decode_all(stream, name)
-    if not text.strip():
+    if not text or text.isspace():  # no stripped copy of what may be a very large document
         raise InputError(f"{name} is empty")
     try:
         document = json.loads(text)
