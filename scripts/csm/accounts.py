@@ -80,17 +80,27 @@ def customer_id_of(raw):
     return None
 
 
+def read_customer_id(raw, problems):
+    """Return the record's customer_id checked as text, or None after appending a problem.
+
+    >>> problems = []
+    >>> read_customer_id({"customer_id": " A-1 "}, problems), read_customer_id({}, problems), problems
+    ('A-1', None, ['customer_id is missing'])
+    """
+    customer_id = raw.get("customer_id")
+    if customer_id is None:
+        problems.append("customer_id is missing")
+        return None
+    return values.text(customer_id, "customer_id", problems, MAX_ID_LENGTH)
+
+
 def read_account(raw, segments, problems, from_text=False):
     """Check the account fields of `raw`; return an Account (None when one of them is unusable).
 
     A missing name falls back to the id; a missing or unknown segment is placed by
     ARR when ARR is valid (the note says so), else it is a problem.
     """
-    customer_id = raw.get("customer_id")
-    if customer_id is None:
-        problems.append("customer_id is missing")
-    else:
-        customer_id = values.text(customer_id, "customer_id", problems, MAX_ID_LENGTH)
+    customer_id = read_customer_id(raw, problems)
     name = raw.get("name")
     if name is not None:
         name = values.text(name, "name", problems, MAX_NAME_LENGTH)

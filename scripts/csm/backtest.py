@@ -37,7 +37,7 @@ cannot be read at all, or that has no usable row, is exit status 1.
 import argparse
 
 from . import values
-from .accounts import MAX_ID_LENGTH
+from .accounts import read_customer_id
 from .errors import InputError
 from .loading import Unreadable, open_portfolio
 
@@ -187,11 +187,7 @@ def read_outcome(raw, from_text=False):
         return None, None, None, [raw.reason]
     if not isinstance(raw, dict):
         return None, None, None, [f"outcome must be an object with customer_id and churned, got {values.shown(raw)}"]
-    customer_id = raw.get("customer_id")
-    if customer_id is None:
-        problems.append("customer_id is missing")
-    else:
-        customer_id = values.text(customer_id, "customer_id", problems, MAX_ID_LENGTH)
+    customer_id = read_customer_id(raw, problems)
     churned = raw.get("churned")
     if churned is None:
         problems.append("churned is missing (true or false)")
