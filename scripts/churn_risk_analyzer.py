@@ -28,6 +28,7 @@ TOOL = Tool(
     views=churn_views,
     add_arguments=backtest.add_arguments,
     finish=backtest.finisher(backtest.CHURN),
+    finish_when=backtest.requested,
 )
 
 

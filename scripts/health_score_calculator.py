@@ -27,6 +27,7 @@ TOOL = Tool(
     views=health_views,
     add_arguments=backtest.add_arguments,
     finish=backtest.finisher(backtest.HEALTH),
+    finish_when=backtest.requested,
 )
 
 

@@ -632,6 +632,11 @@ def add_arguments(parser):
     parser.parse_args = parse_and_check
 
 
+def requested(args):
+    """Return True when the command line asks for a backtest (--outcomes): the Tool's finish_when."""
+    return getattr(args, "outcomes", None) is not None
+
+
 def finisher(kind):
     """Return the Tool `finish` hook of a tool of this kind (HEALTH or CHURN).
 
@@ -640,7 +645,7 @@ def finisher(kind):
     is 3) and adds `report["backtest"]`. An unreadable outcomes file raises InputError.
     """
     def finish(report, model, args, portfolio):
-        if getattr(args, "outcomes", None) is None:
+        if not requested(args):
             return
         from .cli import error  # the command layer's stderr format
         outcomes = read_outcomes(args.outcomes)

@@ -19,10 +19,13 @@ When a run holds what, and what it costs (benchmarks/bench.py measures it):
 - A JSON document in (an object with a customers list, or an array), any format:
   the document is parsed whole (JSON needs it), then each record is released as it
   is scored; peak memory is that of `json.load` of the file.
-- json, text, markdown or html out: the results are held and sorted (most urgent
-  first) before anything is written. json is then written a batch of customers at
-  a time (never the whole document as one string); text, markdown and html views
-  build their report as one string, written in slices.
+- json out: each account is encoded as soon as it is scored (while its result is
+  still in the processor's cache) and only its text and sort key are held; the
+  texts are sorted (most urgent first) and written a batch at a time, never the
+  whole document as one string. A tool whose finish hook reads the results (a
+  backtest, the portfolio report) holds the results instead and encodes at the end.
+- text, markdown or html out: the results are held and sorted before anything is
+  written; the views build their report as one string, written in slices.
 - A run with --output writes to a temporary file beside it, renamed at the end.
 """
 
@@ -31,6 +34,7 @@ import contextlib
 import datetime
 import gc
 import json
+import operator
 import os
 import sys
 import tempfile
@@ -59,12 +63,14 @@ class Tool:
     - `views`: a module or object with `text(report, model)`, `markdown(report, model)`,
       `csv_header(model)` and `csv_row(result, model)`; optional `html(report, model)`;
     - `add_arguments(parser)` and `finish(report, model, args, portfolio)`: optional hooks
-      for options of the tool's own and additions to the report (e.g. a backtest).
+      for options of the tool's own and additions to the report (e.g. a backtest);
+    - `finish_when(args)`: whether this run calls `finish` (default: whenever there is one).
+      A run without it may encode its json as it scores, since nothing reads the results after.
     """
 
     def __init__(self, prog, report, description, example, prepare, assess, summary, sort_key, views,
                  formats=("text", "json", "markdown", "csv", "jsonl"), default_format="text",
-                 add_arguments=None, finish=None, epilog_extra=""):
+                 add_arguments=None, finish=None, finish_when=None, epilog_extra=""):
         self.prog = prog
         self.report = report
         self.description = description
@@ -78,6 +84,7 @@ class Tool:
         self.default_format = default_format
         self.add_arguments = add_arguments
         self.finish = finish
+        self.finish_when = finish_when
         self.epilog_extra = epilog_extra
 
 
@@ -268,8 +275,19 @@ def _emit_config(methodology, args):
     return EXIT_OK
 
 
+def _finishes(tool, args):
+    """Return True when this run calls the tool's finish hook."""
+    return tool.finish is not None and (tool.finish_when is None or tool.finish_when(args))
+
+
 def _score_and_write(tool, model, portfolio, args, sink):
     streaming = args.format in STREAMING_FORMATS
+    finishing = _finishes(tool, args)
+    # json without a finish hook: hold (sort key, encoded account) pairs, not results.
+    encode_early = args.format == "json" and not finishing
+    if encode_early:
+        encode = _encoder()
+        sort_key = tool.sort_key
     summary = tool.summary(model)
     results = []
     rejected = []
@@ -301,6 +319,8 @@ def _score_and_write(tool, model, portfolio, args, sink):
                 summary.add(result)
                 if streaming:
                     write_result(result)
+                elif encode_early:
+                    results.append((sort_key(result), encode(result)))
                 else:
                     results.append(result)
                 continue
@@ -326,10 +346,15 @@ def _score_and_write(tool, model, portfolio, args, sink):
         if args.format == "jsonl":
             sink.write(json.dumps(report, allow_nan=False) + "\n")
     else:
-        results.sort(key=tool.sort_key)
-        report["customers"] = results
+        if encode_early:
+            results.sort(key=_first)  # stable, as sorting the results by sort_key would be
+            report["customers"] = Encoded(text for _, text in results)
+            del results
+        else:
+            results.sort(key=tool.sort_key)
+            report["customers"] = results
         report["rejected"] = rejected
-        if tool.finish is not None:
+        if finishing:
             tool.finish(report, model, args, portfolio)
         if args.format == "json":
             for chunk in json_chunks(report):
@@ -399,11 +424,19 @@ def json_document(report):
     return "".join(json_chunks(report))
 
 
+class Encoded(list):
+    """A report list whose items are already JSON texts (json_chunks writes them as they are)."""
+
+
+_first = operator.itemgetter(0)  # of a (sort key, encoded account) pair
+
+
 def json_chunks(report):
     """Yield json_document(report) in pieces of at most JSON_BATCH customers.
 
     The command layer writes each piece as it comes, so the document is never
-    held whole next to the results it is made from.
+    held whole next to the results it is made from. An `Encoded` list is written
+    as it is, one text per item.
     """
     encode = _encoder()
     opening = "{\n"
@@ -413,7 +446,7 @@ def json_chunks(report):
             last = len(value) - 1
             for start in range(0, len(value), JSON_BATCH):
                 batch = value[start:start + JSON_BATCH]
-                yield ",\n".join(map(encode, batch)) + (",\n" if start + len(batch) <= last else "\n]")
+                yield ",\n".join(batch if isinstance(value, Encoded) else map(encode, batch)) + (",\n" if start + len(batch) <= last else "\n]")
         else:
             yield f'{opening}"{key}": {encode(value)}'
         opening = ",\n"
