@@ -738,10 +738,10 @@ class Summary:
         self.enablement_needs = 0
         self.needing_enablement = 0
         self.incomplete = 0
-        self.ready = []
-        self.stabilise = []
-        self.ranking = []
         self.limit = int(model.section["report"]["summary_list_limit"])
+        self.ready = Top(self.limit)
+        self.stabilise = Top(self.limit)
+        self.ranking = Top(self.limit)
         self.stabilise_count = 0
         self.ready_count_with_opportunity = 0
 
@@ -767,21 +767,22 @@ class Summary:
         self.needing_enablement += needs > 0
         self.incomplete += bool(result["missing_fields"])
         key = potential_key(result)
-        _keep_top(self.ranking, (key, result["customer_id"]), self.limit)
+        if self.ranking.wants(key):
+            self.ranking.add(key, result["customer_id"])
         if opportunities:
             self.with_opportunities += 1
         readiness = result["readiness"]
         if readiness["status"] == READY:
             if opportunities:
                 self.ready_count_with_opportunity += 1
-                _keep_top(self.ready, (key, {"customer_id": result["customer_id"], "name": result["name"],
-                                             "total_estimated_revenue": revenue, "opportunity": opportunities[0]}),
-                          self.limit)
+                if self.ready.wants(key):
+                    self.ready.add(key, {"customer_id": result["customer_id"], "name": result["name"],
+                                         "total_estimated_revenue": revenue, "opportunity": opportunities[0]})
         else:
             self.stabilise_count += 1
-            _keep_top(self.stabilise, (key, {"customer_id": result["customer_id"], "name": result["name"],
-                                             "total_estimated_revenue": revenue, "reasons": readiness["reasons"]}),
-                      self.limit)
+            if self.stabilise.wants(key):
+                self.stabilise.add(key, {"customer_id": result["customer_id"], "name": result["name"],
+                                         "total_estimated_revenue": revenue, "reasons": readiness["reasons"]})
 
     def result(self, rejected_count):
         labels = self.model.labels
@@ -794,9 +795,6 @@ class Summary:
                    "estimated_revenue": revenue}
             for name, (count, arr, opportunities, revenue) in self.segments.items()
         }
-        for kept in (self.ready, self.stabilise, self.ranking):
-            kept.sort(key=_first)
-            del kept[self.limit:]
         stabilise_count = self.stabilise_count
         return {
             "total_customers": self.count,
@@ -814,9 +812,9 @@ class Summary:
             "stabilise_first_count": stabilise_count,
             "incomplete_data_count": self.incomplete,
             "ready_for_upgrade_conversation_count": self.ready_count_with_opportunity,
-            "ready_for_upgrade_conversation": [entry for _, entry in self.ready],
-            "stabilise_first": [entry for _, entry in self.stabilise],
-            "ranked_by_potential": [customer_id for _, customer_id in self.ranking],
+            "ready_for_upgrade_conversation": self.ready.entries(),
+            "stabilise_first": self.stabilise.entries(),
+            "ranked_by_potential": self.ranking.entries(),
             "summary_lists_limited_to": self.limit,
         }
 
@@ -824,13 +822,42 @@ class Summary:
 _first = operator.itemgetter(0)  # of a (sort key, entry) pair
 
 
-def _keep_top(kept, entry, limit):
-    """Add a (sort key, entry) pair to `kept`, trimming it back to the `limit` first by key when it doubles.
+class Top:
+    """The `limit` entries of smallest sort key among those added, kept in under twice `limit` of memory.
 
-    The list stays under twice the limit whatever the number of accounts; Summary.result
-    sorts and cuts it to the limit.
+    Entries are added as (key, entry); when the list reaches twice the limit it is
+    sorted and cut back, and from then on a key that sorts after the last one kept
+    cannot make the list, so `wants(key)` lets the caller skip building its entry.
+    Ties keep the order of adding, as one stable sort of everything would.
+
+    >>> top = Top(2)
+    >>> for key in (5, 1, 4, 2, 3):
+    ...     if top.wants(key):
+    ...         top.add(key, f"entry {key}")
+    >>> top.entries()
+    ['entry 1', 'entry 2']
     """
-    kept.append(entry)
-    if len(kept) >= 2 * limit:
-        kept.sort(key=_first)
-        del kept[limit:]
+
+    __slots__ = ("limit", "kept", "cutoff")
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.kept = []
+        self.cutoff = None
+
+    def wants(self, key):
+        return self.cutoff is None or key < self.cutoff
+
+    def add(self, key, entry):
+        kept = self.kept
+        kept.append((key, entry))
+        if len(kept) >= 2 * self.limit:
+            kept.sort(key=_first)
+            del kept[self.limit:]
+            self.cutoff = kept[-1][0]
+
+    def entries(self):
+        """Return the kept entries, smallest key first."""
+        self.kept.sort(key=_first)
+        del self.kept[self.limit:]
+        return [entry for _, entry in self.kept]
