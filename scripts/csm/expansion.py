@@ -35,7 +35,7 @@ import operator
 from . import churn, health, values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
-from .figures import clamp, money_round, share
+from .figures import money_round, share
 from .methodology_checks import check_number
 
 CATEGORIES = ("seat_expansion", "tier_upgrade", "module_cross_sell", "department_expansion")
@@ -243,7 +243,9 @@ def priority_score(revenue, category, model):
     >>> priority_score(42667, "tier_upgrade", model)  # 21.3335 x 2 (medium effort)
     42.7
     """
-    return round(float(clamp(revenue / model.revenue_divisor)) * model.effort_multiplier[category], 1)
+    scaled = revenue / model.revenue_divisor  # a float, clamped to 0-100 here (a call less per opportunity)
+    scaled = 100.0 if scaled > 100 else 0.0 if scaled < 0 else scaled
+    return round(scaled * model.effort_multiplier[category], 1)
 
 
 def next_tier(current, available, model):

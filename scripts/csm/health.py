@@ -23,7 +23,7 @@ import operator
 from . import values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
-from .figures import clamp, money_round, share
+from .figures import money_round, share
 from .methodology_checks import check_number, check_weights
 
 CLASSES = ("green", "yellow", "red")
@@ -349,7 +349,8 @@ def ratio_score(value, target):
     """
     if not target:
         return 0.0
-    return float(clamp(value / target * 100))
+    score = value / target * 100  # a float; clamped here rather than by figures.clamp, a call less per metric
+    return 100.0 if score > 100 else 0.0 if score < 0 else score
 
 
 def inverse_score(value, maximum):
@@ -360,7 +361,8 @@ def inverse_score(value, maximum):
     """
     if not maximum:
         return 0.0
-    return float(clamp((1 - value / maximum) * 100))
+    score = (1 - value / maximum) * 100  # a float, clamped as in ratio_score
+    return 100.0 if score > 100 else 0.0 if score < 0 else score
 
 
 class Dimension:
