@@ -642,3 +642,15 @@ def test_churn_risk_gives_the_score_and_tier_of_assess_or_the_same_rejection(mod
             assert caught.value.errors == exc.errors
         else:
             assert churn.churn_risk(record, model) == (result["risk_score"], result["risk_tier"])
+
+
+def test_a_value_scored_before_still_has_its_type_checked(model):
+    # Scores are remembered per value; True equals 1 and 1.0 in a dict, NaN never finds itself.
+    first = churn.assess(record(engagement_drop={"meeting_cancellations": 1}), model)
+    again = churn.assess(record(engagement_drop={"meeting_cancellations": 1.0}), model)
+    assert signal(again, "engagement_drop") == signal(first, "engagement_drop")
+    for bad, shown in ((True, "true"), (float("nan"), "NaN"), ([1], "a list")):
+        with pytest.raises(RecordRejected) as caught:
+            churn.assess(record(engagement_drop={"meeting_cancellations": bad}), model)
+        assert caught.value.errors == [
+            f"engagement_drop.meeting_cancellations must be a number of 0 or more, got {shown}"]

@@ -278,3 +278,16 @@ def test_overall_health_gives_the_score_and_class_of_assess_or_the_same_rejectio
         else:
             assert health.overall_health(record, model, result["segment"]) == (
                 result["overall_score"], result["classification"])
+
+
+def test_a_value_scored_before_still_has_its_type_checked(model, northwind):
+    # Scores are remembered per value; True equals 1 and 1.0 in a dict, NaN never finds itself.
+    northwind["usage"]["login_frequency"] = 1
+    first = health.assess(northwind, model)
+    northwind["usage"]["login_frequency"] = 1.0
+    assert health.assess(northwind, model)["dimensions"] == first["dimensions"]
+    for bad, shown in ((True, "true"), (float("nan"), "NaN"), ([1], "a list")):
+        northwind["usage"]["login_frequency"] = bad
+        with pytest.raises(RecordRejected) as caught:
+            health.assess(northwind, model)
+        assert caught.value.errors == [f"usage.login_frequency must be a number from 0 to 100, got {shown}"]

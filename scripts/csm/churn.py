@@ -35,7 +35,7 @@ import operator
 from . import values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
-from .figures import clamp, money_round, share
+from .figures import SCORE_MEMO, clamp, money_round, share
 from .methodology_checks import check_number, check_weights
 
 TIERS = ("critical", "high", "medium", "low")
@@ -489,7 +489,7 @@ class Metric:
     __slots__ = ("name", "path", "label", "unit", "scoring", "weight", "share", "low", "high", "rate", "baseline",
                  "many_at", "many_points", "points", "scores", "table", "exact", "accepted", "warnings", "words",
                  "numeric", "flag", "rising", "start", "bound", "many_score", "flag_score", "float_scores",
-                 "warned")
+                 "warned", "known")
 
     def __init__(self, signal, name, spec, share_of_model):
         self.name = name
@@ -503,6 +503,7 @@ class Metric:
         self.scores = self.table = self.exact = self.accepted = None
         self.words = {}
         self.warned = {}
+        self.known = {}  # checked value -> score of a numeric metric (see score)
         # Precomputed for the scoring loop (_score): which way to score, and the figures it uses.
         self.numeric = self.scoring in NUMERIC_SCORINGS
         self.flag = self.scoring == "flag"
@@ -547,6 +548,25 @@ class Metric:
             phrase = "" if words is None else f", {words} {_with_unit(at, self.unit)}"
             message = self.describe(at) + phrase if rule["when"] == "is" else None
             self.warnings.append((test, at, rule["severity"], phrase, message))
+
+    def score(self, value):
+        """Return the 0-100 score of a checked value of a numeric metric (decline, rise, count), and remember it.
+
+        The scoring loop looks a value of the right type up in `known` first: a value
+        found there passed the checks before and scores the same again.
+
+        >>> spec = DEFAULTS["signals"]["usage_decline"]["metrics"]["login_trend"]
+        >>> Metric("usage_decline", "login_trend", spec, 0.12).score(-12)  # 3 points per point of decline
+        36.0
+        """
+        if self.many_at is not None and value >= self.many_at:
+            score = self.many_score
+        else:
+            score = self.rate * (value - self.start if self.rising else self.start - value)
+            score = 100.0 if score > 100 else 0.0 if score < 0 else float(score)
+        if len(self.known) < SCORE_MEMO:
+            self.known[value] = score
+        return score
 
     def warning(self, value):
         """Return (rank, severity, message) of the first warning rule value fires, or None.
@@ -713,7 +733,8 @@ def _score(raw, model, problems, from_text):
     contributions = []
     # The metric loop scores by the metric's way (decline, rise, count, flag, mapping; see the
     # module docstring) with the fast path of values.number / boolean / enum inlined (a value
-    # of the right type and range); anything else goes through values, which words the problem.
+    # of the right type and range, or a number scored before: Metric.known); anything else
+    # goes through values, which words the problem.
     for signal in model.signals:
         section = raw.get(signal.name)
         if type(section) is not dict:
@@ -733,20 +754,13 @@ def _score(raw, model, problems, from_text):
                 continue
             if metric.numeric:
                 kind = type(value)
-                if not ((kind is int or kind is float) and metric.low <= value <= metric.bound):
-                    value = values.number(value, metric.path, problems, metric.low, metric.high, from_text)
-                    if value is None:
-                        continue
-                if metric.many_at is not None and value >= metric.many_at:
-                    score = metric.many_score
-                else:
-                    score = metric.rate * (value - metric.start if metric.rising else metric.start - value)
-                    if score > 100:
-                        score = 100.0
-                    elif score < 0:
-                        score = 0.0
-                    else:
-                        score = float(score)
+                score = metric.known.get(value) if kind is int or kind is float else None
+                if score is None:
+                    if not ((kind is int or kind is float) and metric.low <= value <= metric.bound):
+                        value = values.number(value, metric.path, problems, metric.low, metric.high, from_text)
+                        if value is None:
+                            continue
+                    score = metric.score(value)
             elif metric.flag:
                 if value is not True and value is not False:
                     value = values.boolean(value, metric.path, problems, from_text)

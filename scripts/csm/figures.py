@@ -1,5 +1,9 @@
 """Small numeric helpers every analysis uses: clamping, shares, money rounding."""
 
+# Metric values repeat across a book (whole percentages, NPS points, counts), so the
+# scoring loops remember the score of up to this many distinct values per metric.
+SCORE_MEMO = 4096
+
 
 def clamp(score):
     """Return score limited to 0-100.

@@ -23,7 +23,7 @@ import operator
 from . import values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
-from .figures import money_round, share
+from .figures import SCORE_MEMO, money_round, share
 from .methodology_checks import check_number, check_weights
 
 CLASSES = ("green", "yellow", "red")
@@ -281,7 +281,7 @@ class Metric:
 
     __slots__ = ("name", "path", "label", "unit", "scoring", "figure", "weight", "low", "high",
                  "table", "scores", "accepted", "rule_when", "rule_at", "rule_action",
-                 "mapping", "ratio", "bound", "exact_labels", "float_scores", "score_of")
+                 "mapping", "ratio", "bound", "exact_labels", "float_scores", "score_of", "known")
 
     def __init__(self, dimension, name, spec, segment):
         self.name = name
@@ -292,6 +292,7 @@ class Metric:
         self.weight = spec["weight"]
         self.figure = None
         self.low = self.high = self.bound = self.score_of = None
+        self.known = {}  # checked value -> score (see score)
         self.table = self.scores = self.accepted = self.exact_labels = self.float_scores = None
         # Precomputed for assess's fast path (a value of the right type and range).
         self.mapping = self.scoring == "mapping"
@@ -313,6 +314,17 @@ class Metric:
         self.rule_when = rule.get("when")
         self.rule_at = rule.get("at")
         self.rule_action = rule.get("action")
+
+    def score(self, value):
+        """Return the 0-100 score of a checked value of a ratio or inverse metric, and remember it.
+
+        The scoring loop looks a value of the right type up in `known` first: a
+        value found there passed the checks before and scores the same again.
+        """
+        score = self.score_of(value, self.figure)
+        if len(self.known) < SCORE_MEMO:
+            self.known[value] = score
+        return score
 
     def recommends(self, value, score):
         """Return True when this metric's recommendation rule fires."""
@@ -453,7 +465,8 @@ def _score(raw, model, segment, problems, from_text):
     overall_sum = 0.0
     overall_weight = 0.0
     # The metric loop inlines the fast path of values.number / values.enum (a value of the
-    # right type and range); anything else goes through values, which words the problem.
+    # right type and range, or one scored before: Metric.known); anything else goes
+    # through values, which words the problem.
     for dimension in model.by_segment[segment]:
         section = raw.get(dimension.name)
         if type(section) is not dict:
@@ -480,11 +493,13 @@ def _score(raw, model, segment, problems, from_text):
                 score = metric.float_scores[label]
             else:
                 kind = type(value)
-                if not ((kind is int or kind is float) and metric.low <= value <= metric.bound):
-                    value = values.number(value, metric.path, problems, metric.low, metric.high, from_text)
-                    if value is None:
-                        continue
-                score = metric.score_of(value, metric.figure)
+                score = metric.known.get(value) if kind is int or kind is float else None
+                if score is None:
+                    if not ((kind is int or kind is float) and metric.low <= value <= metric.bound):
+                        value = values.number(value, metric.path, problems, metric.low, metric.high, from_text)
+                        if value is None:
+                            continue
+                    score = metric.score(value)
             weighted += score * metric.weight
             weight_present += metric.weight
             scored.append((metric, value, score))
