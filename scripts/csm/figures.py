@@ -29,4 +29,4 @@ def money_round(amount):
     >>> money_round(1234.5), money_round(64000.0)
     (1234, 64000)
     """
-    return int(round(amount))
+    return round(amount)  # an int: round() without digits returns one for an int or a float
