@@ -712,7 +712,7 @@ def renewal_words(days, end_date):
     return f"renews in {_day_words(days)} on {end_date}"
 
 
-def _score(raw, model, problems, from_text):
+def _score(raw, model, problems, from_text, detail=True):
     """Check and score every metric of a record and its renewal; the figures assess and churn_risk rest on.
 
     Returns (signal_values, contributions, missing, completeness, present_weight,
@@ -722,7 +722,8 @@ def _score(raw, model, problems, from_text):
     the weight of the signals with data and whether that is all of them; the raw
     score; (days, end_date text, multiplier, renewal_status) of the renewal; the risk
     score and tier. Raises RecordRejected with `problems` (those found before, then
-    every one found here) or for insufficient data.
+    every one found here) or for insufficient data. Without `detail` (churn_risk)
+    contributions stays empty: the same checks and figures, fewer objects made.
     """
     signal_values = []
     raw_sum = 0.0
@@ -746,6 +747,7 @@ def _score(raw, model, problems, from_text):
         points = signal.points
         total = 0.0
         weight_present = 0.0
+        count = 0
         scored = []
         for metric in signal.metrics:
             value = section.get(metric.name)
@@ -781,19 +783,22 @@ def _score(raw, model, problems, from_text):
                 total += score * metric.weight
                 weight_present += metric.weight
             completeness_share += metric.share
-            scored.append((metric, value, score))
-        if not scored:
+            count += 1
+            if detail:
+                scored.append((metric, value, score))
+        if not count:
             signal_values.append(None)
             all_signals = False
             continue
         if points:
             signal_score = round(float(clamp(total)), 1)
         else:
-            signal_score = round(total if len(scored) == len(signal.metrics) else total / weight_present, 1)
+            signal_score = round(total if count == len(signal.metrics) else total / weight_present, 1)
         signal_values.append(signal_score)
         raw_sum += signal_score * signal.weight
         present_weight += signal.weight
-        contributions.append((signal, signal_score, scored))
+        if detail:
+            contributions.append((signal, signal_score, scored))
     end_value = raw.get("contract_end_date")
     renewal = model.no_renewal
     if end_value is not None:
@@ -889,7 +894,7 @@ def churn_risk(raw, model, from_text=False):
     >>> churn_risk(record, model)  # raw (.30 x 26.2 + .25 x 32.0) / .55 = 28.8, x 1.5 renewing in 20 days
     (43.2, 'medium')
     """
-    scored = _score(raw, model, [], from_text)
+    scored = _score(raw, model, [], from_text, detail=False)
     return scored[8], scored[9]
 
 

@@ -448,7 +448,7 @@ def trend(current, previous, threshold):
 _points_lost = operator.itemgetter(0)  # of a (points, metric, value) loss
 
 
-def _score(raw, model, segment, problems, from_text):
+def _score(raw, model, segment, problems, from_text, detail=True):
     """Check and score every metric of a record; the figures assess and overall_health rest on.
 
     Returns (dimension_scores, scored_dimensions, missing, completeness, overall,
@@ -457,6 +457,8 @@ def _score(raw, model, segment, problems, from_text):
     value, score)]); the missing metric paths; data completeness (%); the overall
     score; the checked previous-period scores. Raises RecordRejected with `problems`
     (those found before, then every one found here) or for insufficient data.
+    Without `detail` (overall_health) scored_dimensions stays empty: the same checks
+    and figures, fewer objects made.
     """
     dimension_scores = {}
     scored_dimensions = []
@@ -477,6 +479,7 @@ def _score(raw, model, segment, problems, from_text):
                 continue
         weighted = 0.0
         weight_present = 0.0
+        count = 0
         scored = []
         for metric in dimension.metrics:
             value = section.get(metric.name)
@@ -502,17 +505,20 @@ def _score(raw, model, segment, problems, from_text):
                     score = metric.score(value)
             weighted += score * metric.weight
             weight_present += metric.weight
-            scored.append((metric, value, score))
+            count += 1
+            if detail:
+                scored.append((metric, value, score))
         if not weight_present:
             dimension_scores[dimension.name] = None
             continue
-        complete = len(scored) == len(dimension.metrics)
+        complete = count == len(dimension.metrics)
         dimension_score = round(weighted if complete else weighted / weight_present, 1)
         dimension_scores[dimension.name] = dimension_score
         present_weight += weight_present * dimension.weight
         overall_sum += dimension_score * dimension.weight
         overall_weight += dimension.weight
-        scored_dimensions.append((dimension.weight, weight_present, scored))
+        if detail:
+            scored_dimensions.append((dimension.weight, weight_present, scored))
     previous = raw.get("previous_period")
     if type(previous) is not dict:
         previous = values.section(raw, "previous_period", problems) or {}
@@ -615,7 +621,7 @@ def overall_health(raw, model, segment, from_text=False):
     >>> overall_health({"usage": usage, "engagement": engagement}, model, "mid-market")  # usage 76, engagement 82.5
     (79.0, 'green')
     """
-    overall = _score(raw, model, segment, [], from_text)[4]
+    overall = _score(raw, model, segment, [], from_text, detail=False)[4]
     return overall, classify(overall, segment, model.cutoffs)
 
 
