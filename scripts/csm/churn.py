@@ -747,12 +747,13 @@ def _score(raw, model, problems, from_text, detail=True):
         points = signal.points
         total = 0.0
         weight_present = 0.0
-        count = 0
+        absent = 0  # metrics missing or unusable: rare, so counted rather than the present ones
         scored = []
         for metric in signal.metrics:
             value = section.get(metric.name)
             if value is None:
                 missing.append(metric.path)
+                absent += 1
                 continue
             if metric.numeric:
                 kind = type(value)
@@ -761,12 +762,14 @@ def _score(raw, model, problems, from_text, detail=True):
                     if not ((kind is int or kind is float) and metric.low <= value <= metric.bound):
                         value = values.number(value, metric.path, problems, metric.low, metric.high, from_text)
                         if value is None:
+                            absent += 1
                             continue
                     score = metric.score(value)
             elif metric.flag:
                 if value is not True and value is not False:
                     value = values.boolean(value, metric.path, problems, from_text)
                     if value is None:
+                        absent += 1
                         continue
                 score = metric.flag_score if value else 0.0
             else:
@@ -774,6 +777,7 @@ def _score(raw, model, problems, from_text, detail=True):
                 if label is None:
                     label = values.enum(value, metric.path, problems, metric.table, metric.accepted)
                     if label is None:
+                        absent += 1
                         continue
                 value = label
                 score = metric.float_scores[label]
@@ -783,17 +787,16 @@ def _score(raw, model, problems, from_text, detail=True):
                 total += score * metric.weight
                 weight_present += metric.weight
             completeness_share += metric.share
-            count += 1
             if detail:
                 scored.append((metric, value, score))
-        if not count:
+        if absent == len(signal.metrics):
             signal_values.append(None)
             all_signals = False
             continue
         if points:
             signal_score = round(float(clamp(total)), 1)
         else:
-            signal_score = round(total if count == len(signal.metrics) else total / weight_present, 1)
+            signal_score = round(total / weight_present if absent else total, 1)
         signal_values.append(signal_score)
         raw_sum += signal_score * signal.weight
         present_weight += signal.weight

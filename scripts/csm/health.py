@@ -479,18 +479,20 @@ def _score(raw, model, segment, problems, from_text, detail=True):
                 continue
         weighted = 0.0
         weight_present = 0.0
-        count = 0
+        absent = 0  # metrics missing or unusable: rare, so counted rather than the present ones
         scored = []
         for metric in dimension.metrics:
             value = section.get(metric.name)
             if value is None:
                 missing.append(metric.path)
+                absent += 1
                 continue
             if metric.mapping:
                 label = metric.exact_labels.get(value) if type(value) is str else None
                 if label is None:
                     label = values.enum(value, metric.path, problems, metric.table, metric.accepted)
                     if label is None:
+                        absent += 1
                         continue
                 value = label
                 score = metric.float_scores[label]
@@ -501,17 +503,17 @@ def _score(raw, model, segment, problems, from_text, detail=True):
                     if not ((kind is int or kind is float) and metric.low <= value <= metric.bound):
                         value = values.number(value, metric.path, problems, metric.low, metric.high, from_text)
                         if value is None:
+                            absent += 1
                             continue
                     score = metric.score(value)
             weighted += score * metric.weight
             weight_present += metric.weight
-            count += 1
             if detail:
                 scored.append((metric, value, score))
         if not weight_present:
             dimension_scores[dimension.name] = None
             continue
-        complete = count == len(dimension.metrics)
+        complete = not absent
         dimension_score = round(weighted if complete else weighted / weight_present, 1)
         dimension_scores[dimension.name] = dimension_score
         present_weight += weight_present * dimension.weight
