@@ -448,7 +448,7 @@ def trend(current, previous, threshold):
 _points_lost = operator.itemgetter(0)  # of a (points, metric, value) loss
 
 
-def _score(raw, model, segment, problems, from_text, detail=True):
+def _score(raw, model, segment, problems, from_text):
     """Check and score every metric of a record; the figures assess and overall_health rest on.
 
     Returns (dimension_scores, scored_dimensions, missing, completeness, overall,
@@ -457,8 +457,6 @@ def _score(raw, model, segment, problems, from_text, detail=True):
     value, score)]); the missing metric paths; data completeness (%); the overall
     score; the checked previous-period scores. Raises RecordRejected with `problems`
     (those found before, then every one found here) or for insufficient data.
-    Without `detail` (overall_health) scored_dimensions stays empty: the same checks
-    and figures, fewer objects made.
     """
     dimension_scores = {}
     scored_dimensions = []
@@ -508,8 +506,7 @@ def _score(raw, model, segment, problems, from_text, detail=True):
                     score = metric.score(value)
             weighted += score * metric.weight
             weight_present += metric.weight
-            if detail:
-                scored.append((metric, value, score))
+            scored.append((metric, value, score))
         if not weight_present:
             dimension_scores[dimension.name] = None
             continue
@@ -519,8 +516,7 @@ def _score(raw, model, segment, problems, from_text, detail=True):
         present_weight += weight_present * dimension.weight
         overall_sum += dimension_score * dimension.weight
         overall_weight += dimension.weight
-        if detail:
-            scored_dimensions.append((dimension.weight, weight_present, scored))
+        scored_dimensions.append((dimension.weight, weight_present, scored))
     previous = raw.get("previous_period")
     if type(previous) is not dict:
         previous = values.section(raw, "previous_period", problems) or {}
@@ -623,7 +619,7 @@ def overall_health(raw, model, segment, from_text=False):
     >>> overall_health({"usage": usage, "engagement": engagement}, model, "mid-market")  # usage 76, engagement 82.5
     (79.0, 'green')
     """
-    overall = _score(raw, model, segment, [], from_text, detail=False)[4]
+    overall = _score(raw, model, segment, [], from_text)[4]
     return overall, classify(overall, segment, model.cutoffs)
 
 
