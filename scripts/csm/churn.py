@@ -35,7 +35,7 @@ import operator
 from . import values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
-from .figures import SCORE_MEMO, clamp, money_round, share
+from .figures import SCORE_MEMO, clamp, money_round, one_decimal, share
 from .methodology_checks import check_number, check_weights
 
 TIERS = ("critical", "high", "medium", "low")
@@ -792,9 +792,9 @@ def _score(raw, model, problems, from_text):
             all_signals = False
             continue
         if points:
-            signal_score = round(float(clamp(total)), 1)
+            signal_score = one_decimal(float(clamp(total)))
         else:
-            signal_score = round(total / weight_present if absent else total, 1)
+            signal_score = one_decimal(total / weight_present if absent else total)
         signal_values.append(signal_score)
         raw_sum += signal_score * signal.weight
         present_weight += signal.weight
@@ -812,14 +812,14 @@ def _score(raw, model, problems, from_text):
                     model.renewals[end_value] = renewal
     if problems:
         raise RecordRejected(problems)
-    completeness = round(completeness_share * 100, 1)
+    completeness = one_decimal(completeness_share * 100)
     if completeness < model.min_completeness or not present_weight:
         raise RecordRejected([
             f"insufficient data: {completeness:g}% of the churn model's weight has data "
             f"(at least {model.min_completeness:g}% is needed); missing {_missing_words(missing, model)}"
         ])
-    raw_score = round(raw_sum if all_signals else raw_sum / present_weight, 1)
-    risk_score = float(clamp(round(raw_score * renewal[2], 1)))
+    raw_score = one_decimal(raw_sum if all_signals else raw_sum / present_weight)
+    risk_score = float(clamp(one_decimal(raw_score * renewal[2])))
     return (signal_values, contributions, missing, completeness, present_weight, all_signals, raw_score, renewal,
             risk_score, classify(risk_score, model.tier_cuts))
 
@@ -936,7 +936,7 @@ def _why(contributions, present_weight, all_signals, model):
         detail = f"{signal.label} {score:.1f}"
         if drivers:
             detail += " (" + ", ".join([metric.describe(value) for _, metric, value in drivers]) + ")"
-        reasons.append({"signal": signal.name, "points": round(points, 1), "detail": detail})
+        reasons.append({"signal": signal.name, "points": one_decimal(points), "detail": detail})
     return reasons
 
 

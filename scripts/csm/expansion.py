@@ -35,7 +35,7 @@ import operator
 from . import churn, health, values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
-from .figures import money_round, share
+from .figures import money_round, one_decimal, share
 from .methodology_checks import check_number
 
 CATEGORIES = ("seat_expansion", "tier_upgrade", "module_cross_sell", "department_expansion")
@@ -245,7 +245,7 @@ def priority_score(revenue, category, model):
     """
     scaled = revenue / model.revenue_divisor  # a float, clamped to 0-100 here (a call less per opportunity)
     scaled = 100.0 if scaled > 100 else 0.0 if scaled < 0 else scaled
-    return round(scaled * model.effort_multiplier[category], 1)
+    return one_decimal(scaled * model.effort_multiplier[category])
 
 
 def next_tier(current, available, model):
@@ -626,7 +626,7 @@ def assess(raw, model, from_text=False):
             "total_modules": total_modules if modules is not None else None,
             "adopted_modules": adopted_count if modules is not None else None,
             "adoption_rate": share(adopted_count, total_modules) if total_modules else None,
-            "avg_usage_pct": round(usage_sum / usage_count, 1) if usage_count else None,
+            "avg_usage_pct": one_decimal(usage_sum / usage_count) if usage_count else None,
             "seat_utilisation": seat_utilisation,
             "current_tier": plan_tier,
             "departments_covered": len(current) if current is not None else None,

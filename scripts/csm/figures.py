@@ -14,13 +14,35 @@ def clamp(score):
     return 100 if score > 100 else 0 if score < 0 else score
 
 
+def one_decimal(number):
+    """Return round(number, 1): the same value, in half the time for the floats the scoring loops make.
+
+    round(x, 1) rounds the exact binary value of x half to even, by way of decimal
+    digits (~250 ns). For a float above 0 and under 1e8 whose tenths are not within
+    a millionth of a tie, the answer is the whole number of tenths nearest 10x over
+    10, one correctly rounded division: the same float, sooner. (10x is off by far
+    less than a millionth there, so the nearest whole number is not in doubt.) Any
+    other number goes to round() itself. tests/test_figures.py checks millions.
+
+    >>> one_decimal(78.075), one_decimal(0.05), one_decimal(2.25), one_decimal(7)
+    (78.1, 0.1, 2.2, 7)
+    """
+    if type(number) is float and 0.0 < number < 1e8:
+        tenths = number * 10
+        whole = int(tenths)
+        fraction = tenths - whole
+        if not 0.499999 < fraction < 0.500001:
+            return (whole + (fraction > 0.5)) / 10
+    return round(number, 1)
+
+
 def share(part, whole):
     """Return part as a percentage of whole, 1 decimal (0.0 when whole is 0).
 
     >>> share(1, 3)
     33.3
     """
-    return round(part / whole * 100, 1) if whole else 0.0
+    return one_decimal(part / whole * 100) if whole else 0.0
 
 
 def money_round(amount):

@@ -23,7 +23,7 @@ import operator
 from . import values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
-from .figures import SCORE_MEMO, money_round, share
+from .figures import SCORE_MEMO, money_round, one_decimal, share
 from .methodology_checks import check_number, check_weights
 
 CLASSES = ("green", "yellow", "red")
@@ -511,7 +511,7 @@ def _score(raw, model, segment, problems, from_text):
             dimension_scores[dimension.name] = None
             continue
         complete = not absent
-        dimension_score = round(weighted if complete else weighted / weight_present, 1)
+        dimension_score = one_decimal(weighted if complete else weighted / weight_present)
         dimension_scores[dimension.name] = dimension_score
         present_weight += weight_present * dimension.weight
         overall_sum += dimension_score * dimension.weight
@@ -530,14 +530,14 @@ def _score(raw, model, segment, problems, from_text):
             previous_scores[name] = value
     if problems:
         raise RecordRejected(problems)
-    completeness = round(present_weight * 100, 1)
+    completeness = one_decimal(present_weight * 100)
     if completeness < model.min_completeness or not overall_weight:
         raise RecordRejected([
             f"insufficient data: {completeness:g}% of the health model's weight has data "
             f"(at least {model.min_completeness:g}% is needed); missing {', '.join(missing)}"
         ])
     all_dimensions = None not in dimension_scores.values()
-    overall = round(overall_sum if all_dimensions else overall_sum / overall_weight, 1)
+    overall = one_decimal(overall_sum if all_dimensions else overall_sum / overall_weight)
     return dimension_scores, scored_dimensions, missing, completeness, overall, previous_scores
 
 
@@ -584,7 +584,7 @@ def assess(raw, model, from_text=False):
                 actions.append(metric.rule_action)
     losses.sort(key=_points_lost, reverse=True)  # stable: ties keep the model's metric order
     why = [
-        {"metric": metric.path, "points_lost": round(points, 1), "detail": metric.describe(value)}
+        {"metric": metric.path, "points_lost": one_decimal(points), "detail": metric.describe(value)}
         for points, metric, value in losses[: model.why_count] if points >= model.why_points
     ]
     return {
