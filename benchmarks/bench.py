@@ -7,7 +7,9 @@ schema, as JSON, JSON Lines and CSV. Then, for each tool present under scripts/
 and each format, it runs the tool as a fresh process and measures wall time and
 peak memory (the peak resident set of that one process, from os.wait4 in a small
 wrapper process, so the benchmark's own memory never leaks into the figure), and
-prints both as ratios to the floor measured the same way in the same run:
+prints both as ratios to the floor measured the same way in the same run, one
+floor run before each tool run (best of each over the same minutes, so a shared
+machine's slow and quiet spells fall on both):
 
     python3 -c "d = json.load(open(IN)); open(OUT, 'w').write(json.dumps(d, separators=(',', ':')))"
 
@@ -264,13 +266,25 @@ def measure(command, out_path):
     return figures["wall"], figures["rss_kb"] / 1024, figures["status"], tail
 
 
-def best(command, out_path, repeat):
-    """Return the best (lowest) time and memory over `repeat` runs, and the exit status."""
+def best(command, out_path, repeat, floor=None):
+    """Return the best (lowest) time and memory over `repeat` runs, and the exit status.
+
+    With `floor` (command, out_path), the floor runs before each run too, and the
+    floor's best over the same runs is returned as well: a shared machine speeds
+    up and slows down over minutes, and the ratio of runs side by side is the fair one.
+    """
     times, peaks, status, tail = [], [], None, ""
+    floor_times, floor_peaks = [], []
     for _ in range(repeat):
+        if floor is not None:
+            floor_seconds, floor_peak, _, _ = measure(*floor)
+            floor_times.append(floor_seconds)
+            floor_peaks.append(floor_peak)
         seconds, peak, status, tail = measure(command, out_path)
         times.append(seconds)
         peaks.append(peak)
+    if floor is not None:
+        return min(times), min(peaks), status, tail, min(floor_times), min(floor_peaks)
     return min(times), min(peaks), status, tail
 
 
@@ -328,12 +342,12 @@ def main(argv=None):
     for size in sizes:
         paths = write_portfolio(size)
         megabytes = os.path.getsize(paths["json"]) / 2**20
-        floor_time, floor_peak, _, _ = best([sys.executable, "-c", FLOOR, paths["json"],
-                                             os.path.join(out_folder, "floor.json")],
-                                            os.path.join(out_folder, "floor.stdout"), args.repeat)
+        floor = ([sys.executable, "-c", FLOOR, paths["json"], os.path.join(out_folder, "floor.json")],
+                 os.path.join(out_folder, "floor.stdout"))
+        floor_time, floor_peak, _, _ = best(*floor, args.repeat)
         print()
         print(f"{size:,} accounts ({megabytes:.1f} MB JSON); floor json.load + json.dumps: "
-              f"{floor_time:.2f} s, {floor_peak:.0f} MB")
+              f"{floor_time:.2f} s, {floor_peak:.0f} MB (each ratio is to the floor run beside that row's runs)")
         print(f"{'tool':<10} {'format':<9} {'input':<6} {'time s':>7} {'x floor':>8} {'peak MB':>8} "
               f"{'x floor':>8}  {'exit':>4}  verdict")
         for name, script in tools.items():
@@ -342,8 +356,9 @@ def main(argv=None):
                 for shape in inputs:
                     out_path = os.path.join(out_folder, f"{name}-{size}-{shape}.{output_format}")
                     command = [sys.executable, script, paths[shape], "--format", output_format, "--as-of", AS_OF]
-                    seconds, peak, status, tail = best(command, out_path, args.repeat)
-                    time_ratio, memory_ratio = seconds / floor_time, peak / floor_peak
+                    seconds, peak, status, tail, beside_time, beside_peak = best(
+                        command, out_path, args.repeat, floor=floor)
+                    time_ratio, memory_ratio = seconds / beside_time, peak / beside_peak
                     mark = verdict(time_ratio, memory_ratio) if shape == "json" else ""
                     if output_format == "json" and shape == "json" and mark == "OVER":
                         failures.append(f"{name} {size}")
