@@ -200,6 +200,8 @@ class ExpansionModel:
         self.key_cache = {}
         self.tier_rank = {name: (tiers[name], index) for index, name in enumerate(self.tier_names)}
         self.multipliers = dict(tiers)
+        self.next_tiers = {}  # (current tier, available tiers) -> next_tier's answer
+        self.upgrade_words = {}  # (current tier, target tier) -> the start of a tier upgrade's rationale
         seats = section["seat_expansion"]
         self.utilisation_trigger = seats["utilisation_trigger"]
         self.seat_growth = seats["growth"]
@@ -211,11 +213,14 @@ class ExpansionModel:
         self.default_worth = f"{self.default_fraction * 100:g}% of ARR, the default for modules outside the catalogue"
         self.enablement_below = section["enablement"]["usage_below_pct"]
         self.department_factor = section["department_expansion"]["revenue_factor"]
+        self.department_share = f"{self.department_factor * 100:g}%"
         self.revenue_divisor = section["priority"]["revenue_divisor"]
         multipliers = section["priority"]["effort_multipliers"]
         self.labels = {category: section[category]["label"] for category in CATEGORIES}
         self.efforts = {category: section[category]["effort"] for category in CATEGORIES}
         self.effort_multiplier = {category: multipliers[self.efforts[category]] for category in CATEGORIES}
+        self.top_priority = {category: one_decimal(100.0 * multiplier)
+                             for category, multiplier in self.effort_multiplier.items()}
         self.category_rank = {category: rank for rank, category in enumerate(CATEGORIES)}
         readiness = section["readiness"]
         self.stabilise_health = frozenset(readiness["stabilise_first_health_classes"])
@@ -243,9 +248,10 @@ def priority_score(revenue, category, model):
     >>> priority_score(42667, "tier_upgrade", model)  # 21.3335 x 2 (medium effort)
     42.7
     """
-    scaled = revenue / model.revenue_divisor  # a float, clamped to 0-100 here (a call less per opportunity)
-    scaled = 100.0 if scaled > 100 else 0.0 if scaled < 0 else scaled
-    return one_decimal(scaled * model.effort_multiplier[category])
+    scaled = revenue / model.revenue_divisor
+    if scaled > 100:  # clamped: every large opportunity of a category has its top priority
+        return model.top_priority[category]
+    return one_decimal((0.0 if scaled < 0 else scaled) * model.effort_multiplier[category])
 
 
 def next_tier(current, available, model):
@@ -257,10 +263,16 @@ def next_tier(current, available, model):
     >>> next_tier("professional", ["enterprise_plus", "enterprise", "starter"], model)
     'enterprise'
     """
-    floor = model.multipliers[current]
-    rank = model.tier_rank
-    above = [name for name in available if rank[name][0] > floor]
-    return min(above, key=rank.__getitem__) if above else None
+    key = (current, tuple(available))  # a book repeats a few ladders: each answer is worked out once
+    found = model.next_tiers.get(key, values.MISSING)
+    if found is values.MISSING:
+        floor = model.multipliers[current]
+        rank = model.tier_rank
+        above = [name for name in available if rank[name][0] > floor]
+        found = min(above, key=rank.__getitem__) if above else None
+        if len(model.next_tiers) < KEY_CACHE_LIMIT:
+            model.next_tiers[key] = found
+    return found
 
 
 def _default_methodology():
@@ -478,8 +490,15 @@ def assess(raw, model, from_text=False):
     seats_known = licensed is not None and active is not None
     tiers_known = plan_tier is not None and available is not None
     departments_known = current is not None and potential is not None
-    evaluated = [category for category, known in zip(
-        CATEGORIES, (seats_known, tiers_known, modules is not None, departments_known)) if known]
+    evaluated = []
+    if seats_known:
+        evaluated.append("seat_expansion")
+    if tiers_known:
+        evaluated.append("tier_upgrade")
+    if modules is not None:
+        evaluated.append("module_cross_sell")
+    if departments_known:
+        evaluated.append("department_expansion")
     if not evaluated:
         raise RecordRejected([
             "insufficient data: no expansion category can be evaluated (contract seats or tiers, "
@@ -530,6 +549,11 @@ def assess(raw, model, from_text=False):
             target_multiplier = model.multipliers[target]
             revenue = money_round(arr / current_multiplier * target_multiplier - arr)
             priority = priority_score(revenue, "tier_upgrade", model)
+            upgrade = model.upgrade_words.get((plan_tier, target))
+            if upgrade is None:  # the words of each (current, target) pair are made once
+                upgrade = model.upgrade_words[plan_tier, target] = (
+                    f"On {plan_tier} today; {target} is the next tier up (price x{target_multiplier:g} "
+                    f"against x{current_multiplier:g}): about $")
             total += revenue
             ranked.append(((-priority, rank["tier_upgrade"], target), {
                 "type": labels["tier_upgrade"],
@@ -538,9 +562,7 @@ def assess(raw, model, from_text=False):
                 "target_tier": target,
                 "estimated_revenue": revenue,
                 "effort": efforts["tier_upgrade"],
-                "rationale": (
-                    f"On {plan_tier} today; {target} is the next tier up (price x{target_multiplier:g} "
-                    f"against x{current_multiplier:g}): about ${revenue:,} more a year."),
+                "rationale": f"{upgrade}{revenue:,} more a year.",
                 "priority_score": priority,
                 "readiness": status,
             }))
@@ -596,7 +618,7 @@ def assess(raw, model, from_text=False):
             else:
                 basis = f"the account's ${money_round(per_department):,} ARR (no current department on record)"
             # Every new department of an account is worth the same: its words and priority are worked out once.
-            after_name = (f" department does not use the product yet; at {factor * 100:g}% of {basis} "
+            after_name = (f" department does not use the product yet; at {model.department_share} of {basis} "
                           f"it is worth about ${revenue:,} a year.")
             priority = priority_score(revenue, "department_expansion", model)
             category_rank = rank["department_expansion"]
