@@ -211,6 +211,7 @@ class ExpansionModel:
                           for name, fraction in modules["fractions"].items()}
         self.default_fraction = modules["default_fraction"]
         self.default_worth = f"{self.default_fraction * 100:g}% of ARR, the default for modules outside the catalogue"
+        self.modules = {}  # module name as written -> _module's answer
         self.enablement_below = section["enablement"]["usage_below_pct"]
         self.department_factor = section["department_expansion"]["revenue_factor"]
         self.department_share = f"{self.department_factor * 100:g}%"
@@ -387,13 +388,15 @@ def _read_modules(raw, model, problems, missing, from_text):
         return None
     modules = []
     seen = {}
-    fractions = model.fractions
-    cache = model.key_cache
+    known_modules = model.modules
     for given, entry in usage.items():
-        key = cache.get(given) or comparison_key(given, model)
-        if not key or len(given) > MAX_MODULE_NAME:
-            problems.append(f"product_usage: {values.shown(given)} is not a usable module name")
-            continue
+        module = known_modules.get(given)
+        if module is None:
+            module = _module(given, model)
+            if module is None:
+                problems.append(f"product_usage: {values.shown(given)} is not a usable module name")
+                continue
+        key, name, fraction, worth = module
         if key in seen:
             problems.append(f"product_usage lists one module twice: {values.shown(seen[key])} and "
                             f"{values.shown(given)}")
@@ -414,13 +417,25 @@ def _read_modules(raw, model, problems, missing, from_text):
         if given_adopted is None:
             missing.append(f"product_usage.{values.printable(given, 60)}.adopted")
             continue
-        known = fractions.get(key)
-        name, fraction, worth = known if known is not None else (given.strip(), model.default_fraction,
-                                                                 model.default_worth)
         if adopted and given_usage is None:
             missing.append(f"product_usage.{values.printable(given, 60)}.usage_pct")
         modules.append((name, fraction, worth, adopted, usage_pct))
     return modules or None
+
+
+def _module(given, model):
+    """Return (comparison key, name, fraction, worth in words) of a module name as written, or None if unusable.
+
+    Names repeat across a book, so the answer is kept in model.modules (up to KEY_CACHE_LIMIT names).
+    """
+    key = comparison_key(given, model)
+    if not key or len(given) > MAX_MODULE_NAME:
+        return None
+    known = model.fractions.get(key)
+    module = (key,) + (known if known is not None else (given.strip(), model.default_fraction, model.default_worth))
+    if len(model.modules) < KEY_CACHE_LIMIT:
+        model.modules[given] = module
+    return module
 
 
 def _read_departments(raw, model, problems, missing, notes, from_text):
