@@ -27,12 +27,15 @@ def one_decimal(number):
     >>> one_decimal(78.075), one_decimal(0.05), one_decimal(2.25), one_decimal(7)
     (78.1, 0.1, 2.2, 7)
     """
-    if type(number) is float and 0.0 < number < 1e8:
-        tenths = number * 10
-        whole = int(tenths)
-        fraction = tenths - whole
-        if not 0.499999 < fraction < 0.500001:
-            return (whole + (fraction > 0.5)) / 10
+    if type(number) is float:
+        if 0.0 < number < 1e8:
+            tenths = number * 10
+            whole = int(tenths)
+            fraction = tenths - whole
+            if not 0.499999 < fraction < 0.500001:
+                return (whole + (fraction > 0.5)) / 10
+        elif number == 0.0:
+            return number  # 0.0 or -0.0, kept as round() keeps it
     return round(number, 1)
 
 
