@@ -221,6 +221,30 @@ def test_an_account_keeps_the_analyses_that_worked_and_the_errors_of_the_others(
     assert result["expansion"]["total_estimated_revenue"] == 165547
 
 
+def test_the_report_reuses_health_and_churn_for_readiness_and_gets_the_expansion_tools_own_answer():
+    # Readiness in the report takes the health and churn results it has just worked out; on damaged
+    # records as on good ones, the expansion result must be the one the expansion tool gives alone.
+    from csm import expansion
+    from test_damage import damaged_portfolio
+    model = model_of()
+    compared = 0
+    for seed in range(40):
+        for raw in damaged_portfolio(seed):
+            if not isinstance(raw, dict):
+                continue
+            try:
+                alone = expansion.assess(copy.deepcopy(raw), model.expansion)
+            except RecordRejected:
+                alone = None
+            try:
+                in_report = portfolio.assess(raw, model)["expansion"]
+            except RecordRejected:
+                in_report = None
+            assert in_report == alone
+            compared += alone is not None
+    assert compared > 500
+
+
 def test_a_record_is_rejected_only_when_all_three_analyses_fail():
     with pytest.raises(RecordRejected) as caught:
         portfolio.assess({"customer_id": "X-1", "segment": "smb"}, model_of())

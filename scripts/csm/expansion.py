@@ -485,13 +485,17 @@ def _read_departments(raw, model, problems, missing, notes, from_text):
     return current, potential
 
 
-def assess(raw, model, from_text=False):
+def assess(raw, model, from_text=False, scored=None):
     """Find one account's expansion opportunities; return its result dict or raise RecordRejected.
 
     The result keeps the published names (opportunities with type, category,
     estimated_revenue, effort, rationale, priority_score; adoption_summary;
     total_estimated_revenue; opportunity_count) and adds enablement_needs,
     readiness, categories_evaluated, missing_fields and notes.
+
+    `scored`: (health, churn) of a caller that has already run those analyses on
+    this record with the same methodology (the portfolio report), each the result
+    dict or the list of its errors; readiness then uses them instead of scoring again.
     """
     problems = []
     missing = []
@@ -521,7 +525,7 @@ def assess(raw, model, from_text=False):
 
     arr = account.arr
     segment = account.segment
-    readiness = _readiness(raw, segment, model, from_text)
+    readiness = _readiness(raw, segment, model, from_text, scored)
     status = readiness["status"]
     labels = model.labels
     efforts = model.efforts
@@ -692,40 +696,49 @@ def _enablement_order(need):
     return need["usage_pct"], need["module"]
 
 
-def _first_problem(exc):
-    errors = exc.errors
+def _first_problem(errors):
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{errors[0]}{more}" if errors else "unknown problem"
 
 
-def _readiness(raw, segment, model, from_text):
+def _readiness(raw, segment, model, from_text, scored=None):
     """Return {status, reasons, health and churn figures} for one record whose account fields are checked.
 
-    Health (and churn risk, when the churn analysis is installed) is scored only
-    when the record carries their sections, by their lean entry points (the same
-    scores as their own reports); a record they cannot score keeps its expansion
+    Health (and churn risk) is scored only when the record carries their sections,
+    by their lean entry points (the same scores as their own reports), or taken
+    from `scored` (see assess); a record they cannot score keeps its expansion
     result and the reasons say why readiness is unknown on that side.
     """
     reasons = []
     stabilise = False
     health_score = health_class = risk_score = risk_tier = None
     if _carries(raw, model.health_sections):
-        try:
-            health_score, health_class = health.overall_health(raw, model.health_model, segment, from_text)
-        except RecordRejected as exc:
-            reasons.append(f"health unknown: {_first_problem(exc)}")
+        if scored is None:
+            try:
+                health_score, health_class = health.overall_health(raw, model.health_model, segment, from_text)
+            except RecordRejected as exc:
+                reasons.append(f"health unknown: {_first_problem(exc.errors)}")
+        elif isinstance(scored[0], dict):
+            health_score, health_class = scored[0]["overall_score"], scored[0]["classification"]
         else:
+            reasons.append(f"health unknown: {_first_problem(scored[0])}")
+        if health_class is not None:
             if health_class in model.stabilise_health:
                 stabilise = True
                 reasons.append(f"health {health_class} ({health_score:.1f}): stabilise first")
             else:
                 reasons.append(f"health {health_class} ({health_score:.1f})")
     if _carries(raw, model.churn_sections):
-        try:
-            risk_score, risk_tier = churn.churn_risk(raw, model.churn_model, from_text)
-        except RecordRejected as exc:
-            reasons.append(f"churn risk unknown: {_first_problem(exc)}")
+        if scored is None:
+            try:
+                risk_score, risk_tier = churn.churn_risk(raw, model.churn_model, from_text)
+            except RecordRejected as exc:
+                reasons.append(f"churn risk unknown: {_first_problem(exc.errors)}")
+        elif isinstance(scored[1], dict):
+            risk_score, risk_tier = scored[1]["risk_score"], scored[1]["risk_tier"]
         else:
+            reasons.append(f"churn risk unknown: {_first_problem(scored[1])}")
+        if risk_tier is not None:
             if risk_tier in model.stabilise_churn:
                 stabilise = True
                 reasons.append(f"churn risk {risk_tier} ({risk_score:.1f}): stabilise first")

@@ -143,7 +143,11 @@ def assess(raw, model, from_text=False):
     errors = {}
     for name, module, sub_model in model.analyses:
         try:
-            results[name] = module.assess(raw, sub_model, from_text)
+            if module is expansion:  # its readiness takes the health and churn just worked out
+                scored = tuple(results[side] or errors[side] for side in ("health", "churn"))
+                results[name] = module.assess(raw, sub_model, from_text, scored)
+            else:
+                results[name] = module.assess(raw, sub_model, from_text)
         except RecordRejected as exc:
             results[name] = None
             errors[name] = exc.errors
