@@ -6,10 +6,8 @@ Run `python3 scripts/churn_risk_analyzer.py --help`. The work is done by the
 the shared command line.
 """
 
-import sys
-
 from csm import backtest, churn, churn_views
-from csm.cli import Tool, run
+from csm.cli import Tool, run, run_script
 
 TOOL = Tool(
     prog="churn_risk_analyzer.py",
@@ -37,4 +35,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(TOOL)

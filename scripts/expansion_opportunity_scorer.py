@@ -6,10 +6,8 @@ the `csm` package beside this file; this script only wires the expansion analysi
 into the shared command line.
 """
 
-import sys
-
 from csm import expansion, expansion_views
-from csm.cli import Tool, run
+from csm.cli import Tool, run, run_script
 
 TOOL = Tool(
     prog="expansion_opportunity_scorer.py",
@@ -34,4 +32,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(TOOL)

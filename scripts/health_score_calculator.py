@@ -6,10 +6,8 @@ Run `python3 scripts/health_score_calculator.py --help`. The work is done by the
 the shared command line.
 """
 
-import sys
-
 from csm import backtest, health, health_views
-from csm.cli import Tool, run
+from csm.cli import Tool, run, run_script
 
 TOOL = Tool(
     prog="health_score_calculator.py",
@@ -36,4 +34,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(TOOL)

@@ -21,7 +21,7 @@ lost by leaving during it (new logos are not part of NRR). All four are required
 import sys
 
 from csm import portfolio, portfolio_views
-from csm.cli import Tool, run
+from csm.cli import Tool, run, run_script
 
 EPILOG = """
 retention (JSON object input only): a top-level "retention" object with
@@ -65,4 +65,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(TOOL)
