@@ -370,7 +370,7 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
     }
     if streaming:
         if args.format == "jsonl":
-            sink.write(json.dumps(report, allow_nan=False) + "\n")
+            sink.write(_encoder()(report) + "\n")
     else:
         if encode_early:
             results.sort(key=_first)  # stable, as sorting the results by sort_key would be
