@@ -2,9 +2,10 @@
 stderr lines for bad input, exit statuses and atomic output.
 
 A tool describes itself with a `Tool` (its analysis functions and its views) and
-its script calls `run_script(tool)` (in-process callers and tests: `run(tool, argv)`). Exit statuses (INTERFACE.md): 0 every record
-scored; 1 nothing could be scored (unreadable input, no customers, bad config);
-2 wrong command line (argparse); 3 some records were rejected, output still written.
+its script calls `run_script(tool)` (in-process callers and tests: `run(tool, argv)`).
+Exit statuses (INTERFACE.md): 0 every record scored; 1 nothing could be scored
+(unreadable input, no customers, bad config); 2 wrong command line (argparse);
+3 some records were rejected, output still written.
 
 Streaming: with `--format jsonl` or `--format csv` each record is scored and written
 as it is read, in input order, so memory does not grow with the portfolio when the
@@ -495,9 +496,11 @@ def json_chunks(report):
         if key in ("customers", "rejected") and isinstance(value, list) and value:
             yield f'{opening}"{key}": [\n'
             last = len(value) - 1
+            texts = value if isinstance(value, Encoded) else None
             for start in range(0, len(value), JSON_BATCH):
                 batch = value[start:start + JSON_BATCH]
-                yield ",\n".join(batch if isinstance(value, Encoded) else map(encode, batch)) + (",\n" if start + len(batch) <= last else "\n]")
+                ending = ",\n" if start + len(batch) <= last else "\n]"
+                yield ",\n".join(batch if texts is not None else map(encode, batch)) + ending
         else:
             yield f'{opening}"{key}": {encode(value)}'
         opening = ",\n"
