@@ -30,10 +30,9 @@ def one_decimal(number):
     if type(number) is float:
         if 0.0 < number < 1e8:
             tenths = number * 10
-            whole = int(tenths)
-            fraction = tenths - whole
-            if not 0.499999 < fraction < 0.500001:
-                return (whole + (fraction > 0.5)) / 10
+            whole = round(tenths)  # the nearest whole number of tenths (a tie is left to round() below)
+            if -0.499999 < tenths - whole < 0.499999:
+                return whole / 10
         elif number == 0.0:
             return number  # 0.0 or -0.0, kept as round() keeps it
     return round(number, 1)
