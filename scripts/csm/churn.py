@@ -712,7 +712,7 @@ def renewal_words(days, end_date):
     return f"renews in {_day_words(days)} on {end_date}"
 
 
-def _score(raw, model, problems, from_text):
+def _score(raw, model, problems, from_text, detail=True):
     """Check and score every metric of a record and its renewal; the figures assess and churn_risk rest on.
 
     Returns (signal_values, contributions, missing, completeness, present_weight,
@@ -722,7 +722,9 @@ def _score(raw, model, problems, from_text):
     the weight of the signals with data and whether that is all of them; the raw
     score; (days, end_date text, multiplier, renewal_status) of the renewal; the risk
     score and tier. Raises RecordRejected with `problems` (those found before, then
-    every one found here) or for insufficient data.
+    every one found here) or for insufficient data. Without `detail` (churn_risk)
+    signal_values and contributions stay empty: the same checks and figures,
+    without the lists assess needs for its reasons.
     """
     signal_values = []
     raw_sum = 0.0
@@ -786,7 +788,8 @@ def _score(raw, model, problems, from_text):
                 total += score * metric.weight
                 weight_present += metric.weight
             completeness_share += metric.share
-            scored.append((metric, value, score))
+            if detail:
+                scored.append((metric, value, score))
         if absent == len(signal.metrics):
             signal_values.append(None)
             all_signals = False
@@ -795,10 +798,11 @@ def _score(raw, model, problems, from_text):
             signal_score = one_decimal(float(clamp(total)))
         else:
             signal_score = one_decimal(total / weight_present if absent else total)
-        signal_values.append(signal_score)
         raw_sum += signal_score * signal.weight
         present_weight += signal.weight
-        contributions.append((signal, signal_score, scored))
+        if detail:
+            signal_values.append(signal_score)
+            contributions.append((signal, signal_score, scored))
     end_value = raw.get("contract_end_date")
     renewal = model.no_renewal
     if end_value is not None:
@@ -894,7 +898,7 @@ def churn_risk(raw, model, from_text=False):
     >>> churn_risk(record, model)  # raw (.30 x 26.2 + .25 x 32.0) / .55 = 28.8, x 1.5 renewing in 20 days
     (43.2, 'medium')
     """
-    scored = _score(raw, model, [], from_text)
+    scored = _score(raw, model, [], from_text, detail=False)
     return scored[8], scored[9]
 
 

@@ -448,7 +448,7 @@ def trend(current, previous, threshold):
 _points_lost = operator.itemgetter(0)  # of a (points, metric, value) loss
 
 
-def _score(raw, model, segment, problems, from_text):
+def _score(raw, model, segment, problems, from_text, detail=True):
     """Check and score every metric of a record; the figures assess and overall_health rest on.
 
     Returns (dimension_scores, scored_dimensions, missing, completeness, overall,
@@ -457,8 +457,12 @@ def _score(raw, model, segment, problems, from_text):
     value, score)]); the missing metric paths; data completeness (%); the overall
     score; the checked previous-period scores. Raises RecordRejected with `problems`
     (those found before, then every one found here) or for insufficient data.
+    Without `detail` (overall_health) only completeness and the overall score are
+    returned, the rest None: the same checks and figures, without the lists and
+    dicts assess needs for its reasons.
     """
     dimension_scores = {}
+    all_dimensions = True
     scored_dimensions = []
     present_weight = 0.0
     missing = []
@@ -473,6 +477,7 @@ def _score(raw, model, segment, problems, from_text):
             section = values.section(raw, dimension.name, problems)
             if section is None:
                 dimension_scores[dimension.name] = None
+                all_dimensions = False
                 missing.extend(metric.path for metric in dimension.metrics)
                 continue
         weighted = 0.0
@@ -506,17 +511,19 @@ def _score(raw, model, segment, problems, from_text):
                     score = metric.score(value)
             weighted += score * metric.weight
             weight_present += metric.weight
-            scored.append((metric, value, score))
+            if detail:
+                scored.append((metric, value, score))
         if not weight_present:
             dimension_scores[dimension.name] = None
+            all_dimensions = False
             continue
-        complete = not absent
-        dimension_score = one_decimal(weighted if complete else weighted / weight_present)
-        dimension_scores[dimension.name] = dimension_score
+        dimension_score = one_decimal(weighted / weight_present if absent else weighted)
         present_weight += weight_present * dimension.weight
         overall_sum += dimension_score * dimension.weight
         overall_weight += dimension.weight
-        scored_dimensions.append((dimension.weight, weight_present, scored))
+        if detail:
+            dimension_scores[dimension.name] = dimension_score
+            scored_dimensions.append((dimension.weight, weight_present, scored))
     previous = raw.get("previous_period")
     if type(previous) is not dict:
         previous = values.section(raw, "previous_period", problems) or {}
@@ -527,7 +534,8 @@ def _score(raw, model, segment, problems, from_text):
             kind = type(value)
             if not ((kind is int or kind is float) and 0 <= value <= 100):
                 value = values.number(value, field, problems, 0, 100, from_text)
-            previous_scores[name] = value
+            if detail:
+                previous_scores[name] = value
     if problems:
         raise RecordRejected(problems)
     completeness = one_decimal(present_weight * 100)
@@ -536,7 +544,6 @@ def _score(raw, model, segment, problems, from_text):
             f"insufficient data: {completeness:g}% of the health model's weight has data "
             f"(at least {model.min_completeness:g}% is needed); missing {', '.join(missing)}"
         ])
-    all_dimensions = None not in dimension_scores.values()
     overall = one_decimal(overall_sum if all_dimensions else overall_sum / overall_weight)
     return dimension_scores, scored_dimensions, missing, completeness, overall, previous_scores
 
@@ -619,7 +626,7 @@ def overall_health(raw, model, segment, from_text=False):
     >>> overall_health({"usage": usage, "engagement": engagement}, model, "mid-market")  # usage 76, engagement 82.5
     (79.0, 'green')
     """
-    overall = _score(raw, model, segment, [], from_text)[4]
+    overall = _score(raw, model, segment, [], from_text, detail=False)[4]
     return overall, classify(overall, segment, model.cutoffs)
 
 
