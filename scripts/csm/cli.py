@@ -52,7 +52,7 @@ from .methodology import load_methodology, render_methodology
 from .values import printable, shown
 
 STREAMING_FORMATS = ("jsonl", "csv")
-WRITE_CHUNK = 1 << 20  # characters encoded and written at a time
+WRITE_CHUNK = 1 << 22  # characters encoded and written at a time (a JSON batch is one slice)
 JSON_BATCH = 512  # customers encoded per chunk of a JSON document
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SOME_REJECTED = 0, 1, 2, 3
 
