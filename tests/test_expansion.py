@@ -1,5 +1,6 @@
 """Expansion opportunities, checked against figures worked out by hand from METHODOLOGY.md section 3."""
 
+import copy
 import datetime
 import json
 
@@ -280,6 +281,30 @@ def test_a_department_named_twice_counts_once(model):
     result = expansion.assess(record, model)
     assert figures(result) == [("department_expansion", "legal", 80000, 40.0)]  # 100000 / 1 x 0.8
     assert result["notes"] == ['departments.current names "Sales" more than once; counted once']
+
+
+def test_lists_read_before_give_the_same_answer_and_never_let_a_bad_list_through():
+    # Name lists repeat across a book and are remembered once read without a problem; a fresh
+    # model, then the same lists again, good and bad, in both orders.
+    model = expansion.prepare(default_methodology(), AS_OF)
+    good = account(contract=tiers("starter", ["starter", "professional"]),
+                   departments={"current": ["Sales", "sales "], "potential": ["legal", "Sales"]})
+    first = expansion.assess(copy.deepcopy(good), model)
+    assert first == expansion.assess(copy.deepcopy(good), model)
+    assert first["notes"] == ['departments.current names "Sales" more than once; counted once']
+    bad = [
+        (account(contract=tiers("starter", ["starter", "platinum"])),
+         'contract.available_tiers[1] must be one of starter, professional, enterprise, enterprise_plus, '
+         'got "platinum"'),
+        (account(departments={"current": ["Sales", "--"], "potential": ["legal"]}),
+         'departments.current[1] must be a department name, got "--"'),
+        (account(departments={"current": ["Sales", {"name": "legal"}], "potential": ["legal"]}),
+         'departments.current[1] must be non-empty text, got an object'),
+    ]
+    for _ in range(2):
+        for record, problem in bad:
+            assert rejection(copy.deepcopy(record), model) == [problem]
+    assert expansion.assess(copy.deepcopy(good), model) == first
 
 
 # Ranking, missing data, validation

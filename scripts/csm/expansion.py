@@ -201,6 +201,8 @@ class ExpansionModel:
         self.tier_rank = {name: (tiers[name], index) for index, name in enumerate(self.tier_names)}
         self.multipliers = dict(tiers)
         self.next_tiers = {}  # (current tier, available tiers) -> next_tier's answer
+        self.department_lists = {}  # a departments list as written (a tuple) -> ({key: name}, names repeated)
+        self.ladders = {}  # available_tiers as written (a tuple) -> the tiers they name, when all are known
         self.upgrade_words = {}  # (current tier, target tier) -> the start of a tier upgrade's rationale
         seats = section["seat_expansion"]
         self.utilisation_trigger = seats["utilisation_trigger"]
@@ -361,7 +363,10 @@ def _read_contract(raw, model, problems, missing, from_text):
     available = None
     if listed is None:
         missing.append("contract.available_tiers")
-    else:
+        return licensed, active, plan_tier, available
+    written = tuple(listed) if type(listed) is list else None
+    available = _remembered(model.ladders, written)
+    if available is None:
         names = _names(listed, "contract.available_tiers", problems, from_text)
         if names is not None:
             available = []
@@ -373,7 +378,19 @@ def _read_contract(raw, model, problems, missing, from_text):
                     tier = _tier(name, f"contract.available_tiers[{position}]", problems, model)
                 if tier is not None and tier not in available:
                     available.append(tier)
+            if written is not None and len(model.ladders) < KEY_CACHE_LIMIT and len(available) == len(names):
+                model.ladders[written] = available = tuple(available)
     return licensed, active, plan_tier, available
+
+
+def _remembered(memo, written):
+    """Return what `memo` keeps for a list as written (a tuple), or None; a list holding a list or an object is not kept."""
+    if written is None:
+        return None
+    try:
+        return memo.get(written)
+    except TypeError:  # unhashable items: never remembered (only lists of valid names are)
+        return None
 
 
 def _read_modules(raw, model, problems, missing, from_text):
@@ -455,21 +472,32 @@ def _read_departments(raw, model, problems, missing, notes, from_text):
             missing.append(field)
             found.append(None)
             continue
-        names = _names(listed, field, problems, from_text)
-        if names is None:
-            found.append(None)
-            continue
-        distinct = {}
-        repeated = []
-        cache = model.key_cache
-        for position, name in enumerate(names):
-            key = cache.get(name) or comparison_key(name, model)
-            if not key:
-                problems.append(f"departments.{part}[{position}] must be a department name, got {values.shown(name)}")
-            elif key not in distinct:
-                distinct[key] = name
-            elif distinct[key] not in repeated:
-                repeated.append(distinct[key])
+        written = tuple(listed) if type(listed) is list else None
+        kept = _remembered(model.department_lists, written)
+        if kept is not None:
+            distinct, repeated = kept
+        else:
+            names = _names(listed, field, problems, from_text)
+            if names is None:
+                found.append(None)
+                continue
+            distinct = {}
+            repeated = []
+            cache = model.key_cache
+            clean = True
+            for position, name in enumerate(names):
+                key = cache.get(name) or comparison_key(name, model)
+                if not key:
+                    clean = False
+                    problems.append(f"departments.{part}[{position}] must be a department name, "
+                                    f"got {values.shown(name)}")
+                elif key not in distinct:
+                    distinct[key] = name
+                elif distinct[key] not in repeated:
+                    repeated.append(distinct[key])
+            # A list read without a problem is kept as read (the dict is only ever looked into).
+            if clean and written is not None and len(model.department_lists) < KEY_CACHE_LIMIT:
+                model.department_lists[written] = (distinct, repeated)
         if repeated:
             notes.extend(f"{field} names {values.shown(name)} more than once; counted once" for name in repeated)
         found.append(distinct)
