@@ -307,6 +307,28 @@ def test_lists_read_before_give_the_same_answer_and_never_let_a_bad_list_through
     assert expansion.assess(copy.deepcopy(good), model) == first
 
 
+def test_what_is_remembered_stays_bounded_however_many_distinct_names_a_book_holds():
+    # A streamed book of distinct department lists and module names must not grow the memos
+    # without end (memory would grow with the portfolio); answers stay the same after a memo
+    # starts afresh.
+    model = expansion.prepare(default_methodology(), AS_OF)
+    good = account(departments={"current": ["Sales"], "potential": ["legal"]})
+    first = expansion.assess(copy.deepcopy(good), model)
+    for number in range(2 * expansion.MEMO_LIMIT + 10):
+        record = account(departments={"current": [f"Team {number}"], "potential": [f"Unit {number}", "legal"]},
+                         product_usage={f"module_{number}": {"adopted": False}})
+        expansion.assess(record, model)
+    long_name = "x" * (expansion.MAX_KEPT_NAME + 1)
+    long_list = [f"{number:0200d}" for number in range(expansion.MAX_KEPT_LIST // 200 + 1)]
+    expansion.assess(account(departments={"current": [long_name], "potential": long_list}), model)
+    memos = (model.key_cache, model.department_lists, model.modules, model.ladders, model.next_tiers)
+    assert max(len(memo) for memo in memos) <= expansion.MEMO_LIMIT
+    assert long_name not in model.key_cache
+    assert tuple(long_list) not in model.department_lists
+    assert (long_name,) in model.department_lists  # one long name is still a small list
+    assert expansion.assess(copy.deepcopy(good), model) == first
+
+
 # Ranking, missing data, validation
 
 

@@ -107,9 +107,13 @@ OPEN_PATHS = ("tiers", "module_cross_sell.fractions")
 
 MAX_MODULE_NAME = 200
 DEPARTMENT_LISTS = (("current", "departments.current"), ("potential", "departments.potential"))
-# Names (modules, tiers, departments) repeat across a book, so their comparison keys are
-# remembered, up to this many distinct names.
-KEY_CACHE_LIMIT = 50000
+# Names (modules, tiers, departments) and whole lists of them repeat across a book, so what
+# they read as is remembered. Each memo holds at most MEMO_LIMIT answers and starts afresh
+# when full, and only names and lists up to the sizes below are kept: memory stays flat
+# however many distinct names a book (or a hostile file) holds.
+MEMO_LIMIT = 4096
+MAX_KEPT_NAME = 200  # characters of a name
+MAX_KEPT_LIST = 32 * MAX_KEPT_NAME  # characters of a list, its names together
 
 
 def check(section, methodology):
@@ -273,8 +277,7 @@ def next_tier(current, available, model):
         rank = model.tier_rank
         above = [name for name in available if rank[name][0] > floor]
         found = min(above, key=rank.__getitem__) if above else None
-        if len(model.next_tiers) < KEY_CACHE_LIMIT:
-            model.next_tiers[key] = found
+        _keep(model.next_tiers, key, found)
     return found
 
 
@@ -293,9 +296,21 @@ def comparison_key(name, model):
     key = cache.get(name)
     if key is None:
         key = values.key_of(name)
-        if len(cache) < KEY_CACHE_LIMIT:
-            cache[name] = key
+        if len(name) <= MAX_KEPT_NAME:
+            _keep(cache, name, key)
     return key
+
+
+def _small(names):
+    """Say whether a list of names is small enough to be remembered (MAX_KEPT_LIST)."""
+    return len(names) <= MAX_KEPT_LIST and sum(map(len, names)) <= MAX_KEPT_LIST
+
+
+def _keep(memo, key, answer):
+    """Remember `answer` for `key` in `memo`, emptying it first when it holds MEMO_LIMIT answers."""
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = answer
 
 
 def _tier(value, field, problems, model):
@@ -378,8 +393,9 @@ def _read_contract(raw, model, problems, missing, from_text):
                     tier = _tier(name, f"contract.available_tiers[{position}]", problems, model)
                 if tier is not None and tier not in available:
                     available.append(tier)
-            if written is not None and len(model.ladders) < KEY_CACHE_LIMIT and len(available) == len(names):
-                model.ladders[written] = available = tuple(available)
+            if written is not None and len(available) == len(names) and _small(names):
+                available = tuple(available)
+                _keep(model.ladders, written, available)
     return licensed, active, plan_tier, available
 
 
@@ -443,15 +459,14 @@ def _read_modules(raw, model, problems, missing, from_text):
 def _module(given, model):
     """Return (comparison key, name, fraction, worth in words) of a module name as written, or None if unusable.
 
-    Names repeat across a book, so the answer is kept in model.modules (up to KEY_CACHE_LIMIT names).
+    Names repeat across a book, so the answer is kept in model.modules (see MEMO_LIMIT).
     """
     key = comparison_key(given, model)
     if not key or len(given) > MAX_MODULE_NAME:
         return None
     known = model.fractions.get(key)
     module = (key,) + (known if known is not None else (given.strip(), model.default_fraction, model.default_worth))
-    if len(model.modules) < KEY_CACHE_LIMIT:
-        model.modules[given] = module
+    _keep(model.modules, given, module)
     return module
 
 
@@ -496,8 +511,8 @@ def _read_departments(raw, model, problems, missing, notes, from_text):
                 elif distinct[key] not in repeated:
                     repeated.append(distinct[key])
             # A list read without a problem is kept as read (the dict is only ever looked into).
-            if clean and written is not None and len(model.department_lists) < KEY_CACHE_LIMIT:
-                model.department_lists[written] = (distinct, repeated)
+            if clean and written is not None and _small(names):
+                _keep(model.department_lists, written, (distinct, repeated))
         if repeated:
             notes.extend(f"{field} names {values.shown(name)} more than once; counted once" for name in repeated)
         found.append(distinct)
