@@ -303,7 +303,7 @@ def comparison_key(name, model):
 
 def _small(names):
     """Say whether a list of names is small enough to be remembered (MAX_KEPT_LIST)."""
-    return len(names) <= MAX_KEPT_LIST and sum(map(len, names)) <= MAX_KEPT_LIST
+    return sum(map(len, names)) <= MAX_KEPT_LIST
 
 
 def _keep(memo, key, answer):
