@@ -18,10 +18,8 @@ lost by leaving during it (new logos are not part of NRR). All four are required
 (0 or more, starting_arr above 0); the dates are optional.
 """
 
-import sys
-
 from csm import portfolio, portfolio_views
-from csm.cli import Tool, run, run_script
+from csm.cli import Tool, run, run_script, warning
 
 EPILOG = """
 retention (JSON object input only): a top-level "retention" object with
@@ -35,7 +33,7 @@ renewal quarters: rolling 91-day windows from --as-of (Q1 = days 0-90).
 
 def finish(report, model, args, opened):
     for line in portfolio.complete(report, model, opened.document, opened.name):
-        sys.stderr.write(f"warning: {line}\n")
+        warning(line)
 
 
 TOOL = Tool(

@@ -386,6 +386,52 @@ def test_a_csv_without_its_header_row_is_a_clear_error(tmp_path, capsys):
         assert "header" in err and "customer_id" in err, err
 
 
+def test_a_csv_header_in_upper_case_is_named_in_the_error(tmp_path, capsys):
+    source = tmp_path / "book.csv"
+    source.write_text("CUSTOMER_ID,NAME,SEGMENT,ARR\nACC-1,Acme,enterprise,250000\n")
+    for script, (status, text, err) in run_each(tmp_path, capsys, [str(source), "--format", "json"]).items():
+        assert status == 1 and text is None, (script, err)
+        assert err == (f'error: {source}: the CSV header row has no customer_id column; it has "CUSTOMER_ID": '
+                       "column names are the schema's, in lower case (customer_id, usage.login_frequency ...)\n")
+
+
+def test_a_csv_header_naming_a_field_twice_or_a_section_beside_its_fields_is_read_and_said(tmp_path, capsys):
+    # Columns 5 and 7 both name usage.login_frequency: the later one's cell counts where it holds
+    # something. Column 6 names the section `usage` itself beside its fields: it is set aside
+    # (read, it would replace the dotted columns' fields, or be replaced by them, by column order).
+    rows = sample_csv_rows()
+    columns = list(dict.fromkeys(column for row in rows for column in row))
+    login = columns.index("usage.login_frequency")
+    others = columns[:login] + columns[login + 1:]
+    damaged_rows = []
+    for number, row in enumerate(rows):
+        value = str(row.get("usage.login_frequency", ""))
+        earlier, later = ("1", value) if number % 2 else (value, "")
+        damaged_rows.append([row.get(c, "") for c in others[:4]] + [earlier, "not a section", later]
+                            + [row.get(c, "") for c in others[4:]])
+    source = write_csv(tmp_path / "book.csv", others[:4] + ["usage.login_frequency", "usage", "usage.login_frequency"]
+                       + others[4:], damaged_rows)
+    plain = write_csv(tmp_path / "plain.csv", columns, [[row.get(c, "") for c in columns] for row in rows])
+    warnings = (f"warning: {source}: the CSV header names usage.login_frequency in columns 5 and 7; in each row "
+                "the later one is used where it holds something\n"
+                f"warning: {source}: CSV column 6 (usage) is not read: the columns usage.* hold its fields\n")
+    damaged = run_each(tmp_path, capsys, [str(source), "--format", "json"])
+    for script, (status, text, err) in run_each(tmp_path, capsys, [str(plain), "--format", "json"]).items():
+        damaged_status, damaged_text, damaged_err = damaged[script]
+        assert damaged_err.startswith(warnings), damaged_err
+        assert damaged_err[len(warnings):] == err.replace(str(plain), str(source))
+        assert (damaged_status, damaged_text) == (status, text.replace(str(plain), str(source)))
+
+
+def write_csv(path, header, rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue())
+    return path
+
+
 def sample_csv_rows():
     rows = []
     for record in RECORDS:
@@ -398,18 +444,15 @@ def sample_csv_rows():
 def test_a_csv_with_extra_columns_and_ragged_rows_is_scored(tmp_path, capsys):
     rows = sample_csv_rows()
     columns = list(dict.fromkeys(column for row in rows for column in row)) + ["crm.owner", "notes", ""]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    lines = []
     for number, row in enumerate(rows):
         cells = [row.get(column, "") for column in columns[:-3]] + ["Dana", "call back", "?"]
         if number == 3:
             cells += ["beyond", "the", "header"]  # a row longer than the header
         if number == 5:
             cells = cells[:4]  # a row cut short: only the account fields
-        writer.writerow(cells)
-    source = tmp_path / "book.csv"
-    source.write_text(buffer.getvalue())
+        lines.append(cells)
+    source = write_csv(tmp_path / "book.csv", columns, lines)
     for script, (status, text, err) in run_each(tmp_path, capsys, [str(source), "--format", "json"]).items():
         assert status in (0, 3), (script, err)
         scored, rejected = check_output(script, "json", text, len(rows), True)

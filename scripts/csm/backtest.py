@@ -148,10 +148,11 @@ class Outcomes:
     `location` (naming the outcomes file), `customer_id` (None when unusable) and `errors`.
     """
 
-    def __init__(self, name, by_id, rejected):
+    def __init__(self, name, by_id, rejected, warnings=()):
         self.name = name
         self.by_id = by_id
         self.rejected = rejected
+        self.warnings = list(warnings)  # what reading the file found questionable (loading.Portfolio.warnings)
 
 
 def _outcomes_words(message):
@@ -227,7 +228,7 @@ def read_outcomes(path, stdin=None):
         lines = [f"{where(entry)}: {problem}" for entry in rejected for problem in entry["errors"]]
         lines.append(f"no outcome in {name} could be used ({len(rejected)} rejected)")
         raise InputError("\n".join(lines))
-    return Outcomes(name, by_id, rejected)
+    return Outcomes(name, by_id, rejected, source.warnings)
 
 
 def where(entry):
@@ -647,8 +648,10 @@ def finisher(kind):
     def finish(report, model, args, portfolio):
         if not requested(args):
             return
-        from .cli import error  # the command layer's stderr format
+        from .cli import error, warning  # the command layer's stderr format
         outcomes = read_outcomes(args.outcomes)
+        for line in outcomes.warnings:
+            warning(line)
         for entry in outcomes.rejected:
             for problem in entry["errors"]:
                 error(f"{where(entry)}: {problem}")

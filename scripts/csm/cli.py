@@ -145,6 +145,12 @@ def error(message):
         sys.stderr.write(f"error: {line}\n")
 
 
+def warning(message):
+    """Write one `warning: ...` line per line of message to stderr (the run goes on)."""
+    for line in str(message).splitlines() or [""]:
+        sys.stderr.write(f"warning: {line}\n")
+
+
 def record_where(label, customer_id):
     return f"{label} ({printable(customer_id)})" if customer_id else label
 
@@ -236,6 +242,8 @@ def run(tool, argv=None, held=None):
         with _collector_paused(resume=held is None):
             model = tool.prepare(methodology, args)
             portfolio = open_portfolio(args.input)
+            for line in portfolio.warnings:
+                warning(line)
             sink = Sink(args.output)
             status = _score_and_write(tool, model, portfolio, args, sink, held)
     except (InputError, ConfigError) as exc:

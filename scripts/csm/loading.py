@@ -37,14 +37,17 @@ class Portfolio:
     `shape` is "json", "jsonl" or "csv"; `from_text` is True when values arrive as
     text (CSV) and must be parsed; `document` is the top-level JSON object when
     there is one (other tools read optional top-level sections from it).
+    `warnings` lists what opening found questionable but could go on with (a CSV
+    header naming a field twice).
     """
 
-    def __init__(self, name, shape, from_text, records, document=None):
+    def __init__(self, name, shape, from_text, records, document=None, warnings=None):
         self.name = name
         self.shape = shape
         self.from_text = from_text
         self._records = records
         self.document = document or {}
+        self.warnings = warnings if warnings is not None else []
 
     def records(self):
         return self._records
@@ -76,7 +79,7 @@ def open_portfolio(path, stdin=None):
         suffix = os.path.splitext(path)[1].lower()
     shape = _shape(suffix, head, name)
     if shape == "csv":
-        return Portfolio(name, "csv", True, _csv_records(stream, name))
+        return _open_csv(stream, name)
     if shape == "jsonl":
         return Portfolio(name, "jsonl", False, _json_lines_records(stream, name))
     return _json_document(stream, name)
@@ -234,36 +237,83 @@ def _set_csv_field_limit():
             limit //= 10
 
 
-def _csv_records(stream, name):
+def _open_csv(stream, name):
+    """Read and check the header row; return the Portfolio whose records are the rows, read as iterated."""
     _set_csv_field_limit()
-    reader_text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
+    try:
+        header = next(reader, None)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise _unreadable_csv(exc, name, 1) from None
+    if header is None or not any(cell.strip() for cell in header):
+        raise InputError(f"{name} is empty")
+    paths = [tuple(part.strip() for part in cell.strip().split(".")) for cell in header]
+    if ("customer_id",) not in paths:
+        raise InputError(_no_id_column(name, header, paths))
+    warnings = []
+    plan = _unflatten_plan(_checked_header(paths, name, warnings))
+    return Portfolio(name, "csv", True, _csv_records(reader, plan, name), warnings=warnings)
+
+
+def _csv_records(reader, plan, name):
     index = 0
     try:
-        reader = csv.reader(reader_text)
-        header = next(reader, None)
-        if header is None or not any(cell.strip() for cell in header):
-            raise InputError(f"{name} is empty")
-        paths = [tuple(part.strip() for part in cell.strip().split(".")) for cell in header]
-        if ("customer_id",) not in paths:
-            shown_header = ",".join(header)[:80]
-            raise InputError(
-                f"{name}: the CSV header row has no customer_id column "
-                f"(first row read: {json.dumps(shown_header)}); the first row must name the columns"
-            )
-        plan = _unflatten_plan(paths)
         for row in reader:
             if not "".join(row).strip():  # no cell holds anything
                 continue
             yield index, f"row {index + 2}", _unflatten_planned(plan, row)
             index += 1
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{name} is not UTF-8 text (offset {exc.start}); save or export it as UTF-8"
-        ) from None
-    except csv.Error as exc:
-        raise InputError(f"{name}: unreadable CSV near row {index + 2}: {exc}") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise _unreadable_csv(exc, name, index + 2) from None
     if index == 0:
         raise InputError(f"{name} has no customers")
+
+
+def _unreadable_csv(exc, name, row):
+    """The InputError for a CSV file that cannot be decoded or parsed near `row`."""
+    if isinstance(exc, UnicodeDecodeError):
+        return InputError(f"{name} is not UTF-8 text (offset {exc.start}); save or export it as UTF-8")
+    return InputError(f"{name}: unreadable CSV near row {row}: {exc}")
+
+
+def _no_id_column(name, header, paths):
+    """The message for a CSV header without a customer_id column, with the likely culprit when there is one."""
+    near = [".".join(path) for path in paths if len(path) == 1 and path[0].lower().replace(" ", "_") == "customer_id"]
+    if near:
+        return (f"{name}: the CSV header row has no customer_id column; it has {json.dumps(near[0])}: "
+                "column names are the schema's, in lower case (customer_id, usage.login_frequency ...)")
+    shown_header = ",".join(header)[:80]
+    return (f"{name}: the CSV header row has no customer_id column "
+            f"(first row read: {json.dumps(shown_header)}); the first row must name the columns")
+
+
+def _checked_header(paths, name, warnings):
+    """Return the header's paths with the columns that cannot be kept blanked; add a warning for each.
+
+    A field named by two columns keeps both: in each row the later column's cell is
+    used when it holds something. A column named like a section (usage) next to
+    columns inside it (usage.login_frequency) is set aside: the dotted columns hold
+    its fields.
+    """
+    first = {}
+    for column, path in enumerate(paths):
+        if not path[0]:
+            continue
+        if path in first:
+            warnings.append(f"{name}: the CSV header names {'.'.join(path)} in columns {first[path] + 1} and "
+                            f"{column + 1}; in each row the later one is used where it holds something")
+        else:
+            first[path] = column
+    parents = {path[:end] for path in first for end in range(1, len(path))}
+    kept = list(paths)
+    for path, column in first.items():
+        if path in parents:
+            warnings.append(f"{name}: CSV column {column + 1} ({'.'.join(path)}) is not read: the columns "
+                            f"{'.'.join(path)}.* hold its fields")
+            for at, other in enumerate(paths):
+                if other == path:
+                    kept[at] = ("",)
+    return kept
 
 
 def _unflatten(paths, row):
