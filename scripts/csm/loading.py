@@ -305,14 +305,13 @@ def _checked_header(paths, name, warnings):
         else:
             first[path] = column
     parents = {path[:end] for path in first for end in range(1, len(path))}
-    kept = list(paths)
-    for path, column in first.items():
+    kept = []
+    for column, path in enumerate(paths):
         if path in parents:
             warnings.append(f"{name}: CSV column {column + 1} ({'.'.join(path)}) is not read: the columns "
                             f"{'.'.join(path)}.* hold its fields")
-            for at, other in enumerate(paths):
-                if other == path:
-                    kept[at] = ("",)
+            path = ("",)  # a blank name: _unflatten_plan leaves the column out
+        kept.append(path)
     return kept
 
 
