@@ -103,8 +103,8 @@ def test_the_worked_account_scores_as_worked_out_by_hand(model):
 
 def test_the_result_keeps_the_published_field_names_in_a_fixed_order(model):
     assert list(churn.assess(NORTHWIND, model)) == [
-        "customer_id", "name", "segment", "arr", "risk_score", "raw_score", "risk_tier", "risk_label",
-        "urgency_multiplier", "days_to_renewal", "contract_end_date", "renewal_status", "signal_scores",
+        "customer_id", "name", "segment", "arr", "owner", "contract_start_date", "risk_score", "raw_score",
+        "risk_tier", "risk_label", "urgency_multiplier", "days_to_renewal", "contract_end_date", "renewal_status", "signal_scores",
         "warning_signals", "recommended_actions", "why", "data_completeness", "missing_fields", "notes",
     ]
 
@@ -654,3 +654,13 @@ def test_a_value_scored_before_still_has_its_type_checked(model):
             churn.assess(record(engagement_drop={"meeting_cancellations": bad}), model)
         assert caught.value.errors == [
             f"engagement_drop.meeting_cancellations must be a number of 0 or more, got {shown}"]
+
+
+def test_owner_and_contract_start_date_are_read_when_present_and_checked(model):
+    result = churn.assess(dict(NORTHWIND, owner=" Dana Reyes ", contract_start_date="2026-04-01"), model)
+    assert (result["owner"], result["contract_start_date"]) == ("Dana Reyes", "2026-04-01")
+    assert (churn.assess(NORTHWIND, model)["owner"], churn.assess(NORTHWIND, model)["contract_start_date"]) == (None, None)
+    with pytest.raises(RecordRejected) as caught:
+        churn.assess(dict(NORTHWIND, owner=7, contract_start_date="04/01/2026"), model)
+    assert caught.value.errors == ["owner must be text, got 7",
+                                   'contract_start_date must be a date written YYYY-MM-DD, got "04/01/2026"']

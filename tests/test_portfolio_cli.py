@@ -102,7 +102,8 @@ def test_the_json_carries_the_analyses_the_cross_views_as_of_and_rejected(sample
     assert report["as_of"] == "2026-11-22"
     assert report["rejected"] == []
     assert list(report["views"]) == ["book", "this_week", "renewals", "trends", "expansion", "action_list"]
-    assert list(report["customers"][0])[:5] == ["customer_id", "name", "segment", "arr", "priority"]
+    assert list(report["customers"][0])[:7] == ["customer_id", "name", "segment", "arr", "owner",
+                                                 "contract_start_date", "priority"]
     assert all(a["health"] and a["churn"] and a["expansion"] for a in report["customers"])
     assert report["views"]["action_list"][0]["rank"] == 1
 

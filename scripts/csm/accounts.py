@@ -61,14 +61,16 @@ def segment_by_arr(arr, bands):
 class Account:
     """The identity of one account, checked: id, name, segment, ARR, and notes on how it was read."""
 
-    __slots__ = ("customer_id", "name", "segment", "arr", "notes")
+    __slots__ = ("customer_id", "name", "segment", "arr", "notes", "owner", "contract_start_date")
 
-    def __init__(self, customer_id, name, segment, arr, notes):
+    def __init__(self, customer_id, name, segment, arr, notes, owner=None, contract_start_date=None):
         self.customer_id = customer_id
         self.name = name
         self.segment = segment
         self.arr = arr
         self.notes = notes
+        self.owner = owner  # the CSM or account owner (text), or None
+        self.contract_start_date = contract_start_date  # YYYY-MM-DD text, or None
 
 
 def customer_id_of(raw):
@@ -96,6 +98,9 @@ def read_customer_id(raw, problems):
 
 def read_account(raw, segments, problems, from_text=False):
     """Check the account fields of `raw`; return an Account (None when one of them is unusable).
+
+    `owner` and `contract_start_date` are optional (SCHEMA.md): checked when present
+    (a bad one is a problem of the record), None when absent.
 
     A missing name falls back to the id; a missing or unknown segment is placed by
     ARR when ARR is valid (the note says so), else it is a problem.
@@ -128,6 +133,13 @@ def read_account(raw, segments, problems, from_text=False):
             problems.append(f"segment is missing (one of {', '.join(SEGMENTS)})")
         else:
             problems.append(f"segment must be one of {', '.join(SEGMENTS)}, got {values.shown(segment_value)}")
+    owner = raw.get("owner")
+    if owner is not None:
+        owner = values.text(owner, "owner", problems, MAX_NAME_LENGTH)
+    start = raw.get("contract_start_date")
+    if start is not None:
+        start = values.iso_date(start, "contract_start_date", problems)
+        start = start.isoformat() if start is not None else None
     if customer_id is None or arr is None or segment is None or (raw.get("name") is not None and name is None):
         return None
-    return Account(customer_id, name or customer_id, segment, arr, notes)
+    return Account(customer_id, name or customer_id, segment, arr, notes, owner, start)

@@ -864,6 +864,8 @@ def assess(raw, model, from_text=False):
         "name": account.name,
         "segment": account.segment,
         "arr": account.arr,
+        "owner": account.owner,
+        "contract_start_date": account.contract_start_date,
         "risk_score": risk_score,
         "raw_score": raw_score,
         "risk_tier": tier,

@@ -703,6 +703,8 @@ def assess(raw, model, from_text=False, scored=None):
         "name": account.name,
         "segment": segment,
         "arr": arr,
+        "owner": account.owner,
+        "contract_start_date": account.contract_start_date,
         "readiness": readiness,
         "total_estimated_revenue": total,
         "opportunity_count": len(opportunities),

@@ -599,6 +599,8 @@ def assess(raw, model, from_text=False):
         "name": account.name,
         "segment": segment,
         "arr": account.arr,
+        "owner": account.owner,
+        "contract_start_date": account.contract_start_date,
         "overall_score": overall,
         "classification": classification,
         "attention_priority": model.matrix[classification][trends["overall"]],

@@ -160,6 +160,8 @@ def assess(raw, model, from_text=False):
         "name": first["name"],
         "segment": first["segment"],
         "arr": first["arr"],
+        "owner": first["owner"],
+        "contract_start_date": first["contract_start_date"],
         "priority": account_priority(results["health"], results["churn"]),
         "health": results["health"],
         "churn": results["churn"],
