@@ -47,6 +47,7 @@ import textwrap
 from . import __version__
 from .accounts import customer_id_of
 from .errors import ConfigError, InputError, RecordRejected
+from .ids import SeenIds
 from .loading import Unreadable, open_portfolio
 from .methodology import load_methodology, render_methodology
 from .values import printable, shown
@@ -325,8 +326,10 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
         sort_key = tool.sort_key
     summary = tool.summary(model)
     results = []
-    rejected = []
-    first_seen = {}
+    rejected = []  # streamed runs write each rejected entry as it comes and only count it
+    rejected_count = 0
+    seen = SeenIds(compact=streaming)
+    check_id = seen.check
     from_text = portfolio.from_text
     assess = tool.assess
     if streaming:
@@ -344,12 +347,13 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
             except RecordRejected as exc:
                 problems = exc.errors
             if customer_id is not None:
-                first = first_seen.get(customer_id)
-                if first is None:
-                    first_seen[customer_id] = label
-                else:
-                    problems = [f"duplicate customer_id {shown(customer_id)}: the first is at {first}; "
-                                "only the first is scored"] + problems
+                duplicate = check_id(customer_id, label)
+                if duplicate is not None:
+                    problems = [duplicate] + problems
+                elif seen.warnings:
+                    for line in seen.warnings:
+                        warning(line)
+                    seen.warnings.clear()
             if not problems:
                 summary.add(result)
                 if streaming:
@@ -363,11 +367,16 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
         for problem in problems:
             error(f"{where}: {problem}")
         entry = {"index": index, "location": label, "customer_id": customer_id, "errors": problems}
-        rejected.append(entry)
+        rejected_count += 1
         if streaming:
             write_result(None, entry)
+        else:
+            rejected.append(entry)
+    untold = seen.untold_warnings()
+    if untold is not None:
+        warning(untold)
     if summary.count == 0:
-        error(f"no record in {portfolio.name} could be scored ({len(rejected)} rejected)")
+        error(f"no record in {portfolio.name} could be scored ({rejected_count} rejected)")
         sink.abort()
         return EXIT_FAILED
     report = {
@@ -375,7 +384,7 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
         "version": __version__,
         "as_of": args.as_of.isoformat(),
         "methodology": model.methodology.get("name", "default"),
-        "summary": summary.result(len(rejected)),
+        "summary": summary.result(rejected_count),
     }
     if streaming:
         if args.format == "jsonl":
@@ -397,8 +406,8 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
             sink.write(render(tool, model, report, args.format))
     sink.commit()
     if held is not None:
-        held.append((portfolio, results, report, first_seen, summary))
-    return EXIT_SOME_REJECTED if rejected else EXIT_OK
+        held.append((portfolio, results, report, seen, summary))
+    return EXIT_SOME_REJECTED if rejected_count else EXIT_OK
 
 
 def _stream_writer(tool, model, output_format, sink, as_of):
