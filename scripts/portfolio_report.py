@@ -18,7 +18,7 @@ lost by leaving during it (new logos are not part of NRR). All four are required
 (0 or more, starting_arr above 0); the dates are optional.
 """
 
-from csm import portfolio, portfolio_views
+from csm import portfolio, portfolio_brief, portfolio_views
 from csm.cli import Tool, run, run_script, warning
 
 EPILOG = """
@@ -31,9 +31,17 @@ renewal quarters: rolling 91-day windows from --as-of (Q1 = days 0-90).
 """
 
 
+def add_arguments(parser):
+    parser.add_argument("--full", action="store_true",
+                        help="json: each account's three results in full, as each tool writes them "
+                             "(default: a brief per account)")
+
+
 def finish(report, model, args, opened):
     for line in portfolio.complete(report, model, opened.document, opened.name):
         warning(line)
+    if args.format == "json" and not args.full:
+        report["customers"] = portfolio_brief.abridged(report["customers"])
 
 
 TOOL = Tool(
@@ -53,6 +61,7 @@ TOOL = Tool(
     views=portfolio_views,
     formats=("markdown", "html", "json", "text"),
     default_format="markdown",
+    add_arguments=add_arguments,
     finish=finish,
     epilog_extra=EPILOG,
 )
