@@ -319,8 +319,9 @@ def _finishes(tool, args):
 def _score_and_write(tool, model, portfolio, args, sink, held=None):
     streaming = args.format in STREAMING_FORMATS
     finishing = _finishes(tool, args)
-    # json without a finish hook: hold (sort key, encoded account) pairs, not results.
-    encode_early = args.format == "json" and not finishing
+    # Without a finish hook, hold (sort key, encoded account) pairs, not results: json writes
+    # the texts as they are, the other sorted formats read each back as they render it.
+    encode_early = not streaming and not finishing
     if encode_early:
         encode = _encoder()
         sort_key = tool.sort_key
@@ -392,7 +393,8 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
     else:
         if encode_early:
             results.sort(key=_first)  # stable, as sorting the results by sort_key would be
-            report["customers"] = Encoded(text for _, text in results)
+            texts = Encoded(text for _, text in results)
+            report["customers"] = texts if args.format == "json" else Decoded(texts)
         else:
             results.sort(key=tool.sort_key)
             report["customers"] = results
@@ -495,6 +497,31 @@ def json_document(report):
 
 class Encoded(list):
     """A report list whose items are already JSON texts (json_chunks writes them as they are)."""
+
+
+class Decoded:
+    """The accounts of a report held as JSON texts, read back one at a time as a view iterates them.
+
+    A text or markdown report of a large book then holds the compact texts (what a
+    json run holds) rather than every result dict at once. Iterating again reads again.
+    """
+
+    def __init__(self, texts):
+        self.texts = texts
+
+    def __len__(self):
+        return len(self.texts)
+
+    def __bool__(self):
+        return bool(self.texts)
+
+    def __iter__(self):
+        return map(json.loads, self.texts)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [json.loads(text) for text in self.texts[index]]
+        return json.loads(self.texts[index])
 
 
 _first = operator.itemgetter(0)  # of a (sort key, encoded account) pair

@@ -77,8 +77,10 @@ def _adoption_words(adoption):
     return "; ".join(parts) if parts else "no adoption data"
 
 
-def _by_id(report):
-    return {result["customer_id"]: result for result in report["customers"]}
+def _by_id(report, wanted):
+    """The results of the accounts named in `wanted`, by customer_id (one pass; only those are kept)."""
+    wanted = set(wanted)
+    return {result["customer_id"]: result for result in report["customers"] if result["customer_id"] in wanted}
 
 
 def text(report, model):
@@ -114,7 +116,7 @@ def text(report, model):
     if not stabilise:
         lines.append("  none")
     ranked = summary["ranked_by_potential"]
-    results = _by_id(report)
+    results = _by_id(report, ranked[:top])
     lines += ["", f"Accounts by potential ({_top_words(len(ranked), top)})"]
     lines += text_table(
         ["#", "Account", "Readiness", "ARR", "Potential"],
