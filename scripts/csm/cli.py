@@ -14,9 +14,10 @@ input is JSON Lines or CSV. The other formats sort the book, so they hold it.
 When a run holds what, and what it costs (benchmarks/bench.py measures it):
 
 - JSON Lines or CSV in, jsonl or csv out: streams. One record, its result and the
-  line written are alive at a time; what remains grows only with the customer ids
-  seen (kept to reject duplicates, ~170 bytes an account) and with what the tool's
-  summary keeps (health: the ids of declining accounts). 50,000 accounts: ~26 MB.
+  line written are alive at a time; rejected records are written as they come and
+  only counted. What remains grows only with the customer ids seen (kept to reject
+  duplicates: ids.SeenIds' compact index, ~60 bytes an account) and with what the
+  tool's summary keeps (health: the ids of declining accounts).
 - A JSON document in (an object with a customers list, or an array), any format:
   the document is parsed whole (JSON needs it), then each record is released as it
   is scored; peak memory is that of `json.load` of the file.
@@ -25,8 +26,10 @@ When a run holds what, and what it costs (benchmarks/bench.py measures it):
   texts are sorted (most urgent first) and written a batch at a time, never the
   whole document as one string. A tool whose finish hook reads the results (a
   backtest, the portfolio report) holds the results instead and encodes at the end.
-- text, markdown or html out: the results are held and sorted before anything is
-  written; the views build their report as one string, written in slices.
+- text and markdown out: as json, each account is held as its JSON text; the
+  view reads each back (`Decoded`) as it renders it and builds its report as one
+  string, written in slices: a bounded multiple of the json run's memory. A tool
+  whose finish hook reads the results (the portfolio report) holds the results.
 - A run with --output writes to a temporary file beside it, renamed at the end.
 - A script (`run_script`) leaves what it held for the operating system to take back
   whole when the process ends: freeing a large book object by object, then letting
