@@ -16,21 +16,27 @@ format characters, case-folded. Plain ASCII ids (nearly all) only need `lower()`
 Memory. A run that holds the book (json, text, markdown, html out) keeps a dict
 (key -> first id and its location): its cost is small beside the parsed book. A
 streamed run (jsonl or csv out) holds nothing else that grows with the book, so its
-index is compact: a 64-bit BLAKE2b digest of each key in an open-addressing table of
-two arrays (digest, offset), and the ids and locations packed in one bytearray,
-~50 bytes an id instead of ~170 for a dict of strings (1 million ids: ~60 MB). A
-digest found is never taken on trust: the packed id is compared in full, so two
-keys with the same digest stay two accounts.
+index is compact: a 64-bit digest of each key in an open-addressing table of two
+arrays (digest, offset), and the ids and locations packed in one bytearray, ~70
+bytes an id instead of ~270 for a dict of strings (1 million ids: 71 MB against
+275 MB). A digest found is never taken on trust: the packed id is compared in
+full, so two keys with the same digest stay two accounts.
 """
 
-import hashlib
-import struct
 import unicodedata
 from array import array
 
 from .values import shown
 
 WARN_LIMIT = 20  # case-variant warning lines per run; the rest are counted in one more line
+
+# The compact table's digest of a key: Python's own string hash, 64 bits. It is
+# salted per process, which is what the table wants: nothing outside the run sees
+# a digest (no output depends on the table's order), a hostile book cannot be
+# built offline to make its ids collide, and the hash is computed in C and cached
+# on the string (a twentieth of BLAKE2b's cost here). A digest is never taken on
+# trust (the packed id is compared), so a collision costs a comparison, never a record.
+_hash = hash
 
 
 def id_key(customer_id):
@@ -58,7 +64,8 @@ class SeenIds:
     remembers it at `label`), or the duplicate message for an id seen before (the
     same, or the same but for invisible characters). A case variant is remembered
     as an id of its own and adds a line to `warnings` (read and emptied by the caller).
-    `compact=True` (streamed runs) keeps the packed table instead of a dict.
+    `compact=True` (streamed runs) keeps the packed table instead of a dict;
+    both give the same answers.
     """
 
     def __init__(self, compact=False):
@@ -66,25 +73,25 @@ class SeenIds:
         self.case_pairs = 0
         self._variants = {}  # key -> [(id, location)] of ids whose key an earlier, different id has
         if compact:
-            self._find = self._table_find
-            self._store = self._table_store
-            self._size = 1 << 12
+            self.check = self._check_compact
+            self._size = 1 << 16
             self._digests = array("Q", bytes(8 * self._size))  # 0: empty slot
             self._offsets = array("Q", bytes(8 * self._size))
-            self._packed = bytearray()
+            self._packed = bytearray()  # per id: its UTF-8, 0xFF, its location's UTF-8, 0xFE
             self._count = 0
         else:
             self._first = {}  # key -> (first id, its location)
-            self._find = self._first.get
-            self._store = self._dict_store
 
     def check(self, customer_id, label):
         key = id_key(customer_id)
-        found = self._find(key)
+        found = self._first.get(key)
         if found is None:
-            self._store(key, customer_id, label)
+            self._first[key] = (customer_id, label)
             return None
-        first_id, first_label = found
+        return self._seen_before(customer_id, label, key, *found)
+
+    def _seen_before(self, customer_id, label, key, first_id, first_label):
+        """The answer for the id at label, whose key an earlier id (first_id, at first_label) has."""
         if first_id == customer_id:
             return self._duplicate(customer_id, first_label)
         if _visible(first_id) == _visible(customer_id):
@@ -116,67 +123,61 @@ class SeenIds:
         return (f"duplicate customer_id {shown(customer_id)}: the first is at {first_label}{which}; "
                 "only the first is scored")
 
-    def _dict_store(self, key, customer_id, label):
-        self._first[key] = (customer_id, label)
-
     # The compact table: open addressing, linear probing, at most half full.
 
-    @staticmethod
-    def _digest(key):
-        value = int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                               "little")
-        return value or 1
-
-    def _table_find(self, key):
-        digest = self._digest(key)
+    def _check_compact(self, customer_id, label):
+        """check, on the compact table (one function: it runs once per record of a streamed book)."""
+        key = id_key(customer_id)
+        digest = _hash(key) & 0xFFFFFFFFFFFFFFFF or 1  # 0 marks an empty slot
         digests = self._digests
         mask = self._size - 1
         slot = digest & mask
         while True:
             found = digests[slot]
             if found == 0:
-                return None
+                break
             if found == digest:
                 first_id, first_label = self._unpack(self._offsets[slot])
                 if id_key(first_id) == key:
-                    return first_id, first_label
+                    return self._seen_before(customer_id, label, key, first_id, first_label)
             slot = (slot + 1) & mask
-
-    def _table_store(self, key, customer_id, label):
-        if 2 * (self._count + 1) > self._size:
-            self._grow()
-        packed = self._packed
-        offset = len(packed)
-        identity = customer_id.encode("utf-8", "surrogatepass")
-        where = label.encode("utf-8", "surrogatepass")
-        packed += struct.pack("<II", len(identity), len(where))
-        packed += identity
-        packed += where
-        self._place(self._digest(key), offset)
         self._count += 1
+        if 2 * self._count > self._size:
+            self._grow()
+            digests = self._digests
+            slot = self._slot(digest)
+        packed = self._packed
+        digests[slot] = digest
+        self._offsets[slot] = len(packed)
+        packed += b"%b\xff%b\xfe" % (customer_id.encode("utf-8", "surrogatepass"),
+                                      label.encode("utf-8", "surrogatepass"))
+        return None
 
-    def _place(self, digest, offset):
+    def _slot(self, digest):
+        """The first empty slot of digest's probe sequence."""
         digests = self._digests
         mask = self._size - 1
         slot = digest & mask
         while digests[slot] != 0:
             slot = (slot + 1) & mask
-        digests[slot] = digest
-        self._offsets[slot] = offset
+        return slot
 
     def _grow(self):
         old = zip(self._digests, self._offsets)
         self._size *= 2
         self._digests = array("Q", bytes(8 * self._size))
         self._offsets = array("Q", bytes(8 * self._size))
+        digests, offsets, slot_of = self._digests, self._offsets, self._slot
         for digest, offset in old:
             if digest:
-                self._place(digest, offset)
+                slot = slot_of(digest)
+                digests[slot] = digest
+                offsets[slot] = offset
 
     def _unpack(self, offset):
+        """The (id, location) packed at offset (UTF-8 never holds the bytes 0xFF and 0xFE)."""
         packed = self._packed
-        id_length, label_length = struct.unpack_from("<II", packed, offset)
-        start = offset + 8
-        middle = start + id_length
-        return (packed[start:middle].decode("utf-8", "surrogatepass"),
-                packed[middle:middle + label_length].decode("utf-8", "surrogatepass"))
+        middle = packed.index(b"\xff", offset)
+        end = packed.index(b"\xfe", middle)
+        return (packed[offset:middle].decode("utf-8", "surrogatepass"),
+                packed[middle + 1:end].decode("utf-8", "surrogatepass"))
