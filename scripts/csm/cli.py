@@ -16,7 +16,7 @@ When a run holds what, and what it costs (benchmarks/bench.py measures it):
 - JSON Lines or CSV in, jsonl or csv out: streams. One record, its result and the
   line written are alive at a time; rejected records are written as they come and
   only counted. What remains grows only with the customer ids seen (kept to reject
-  duplicates: ids.SeenIds' compact index, ~60 bytes an account) and with what the
+  duplicates: ids.SeenIds' compact index, ~70 bytes an account) and with what the
   tool's summary keeps (health: the ids of declining accounts).
 - A JSON document in (an object with a customers list, or an array), any format:
   the document is parsed whole (JSON needs it), then each record is released as it
@@ -332,7 +332,7 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
     results = []
     rejected = []  # streamed runs write each rejected entry as it comes and only count it
     rejected_count = 0
-    seen = SeenIds(compact=streaming)
+    seen = SeenIds()
     check_id = seen.check
     from_text = portfolio.from_text
     assess = tool.assess

@@ -13,14 +13,13 @@ both are scored, and the run writes one `warning:` line per such pair (at most
 `WARN_LIMIT`, then a count). Both checks compare the id's *key*: the id without its
 format characters, case-folded. Plain ASCII ids (nearly all) only need `lower()`.
 
-Memory. A run that holds the book (json, text, markdown, html out) keeps a dict
-(key -> first id and its location): its cost is small beside the parsed book. A
-streamed run (jsonl or csv out) holds nothing else that grows with the book, so its
-index is compact: a 64-bit digest of each key in an open-addressing table of two
-arrays (digest, offset), and the ids and locations packed in one bytearray, ~70
-bytes an id instead of ~270 for a dict of strings (1 million ids: 71 MB against
-275 MB). A digest found is never taken on trust: the packed id is compared in
-full, so two keys with the same digest stay two accounts.
+Memory. Every run keeps the index, and a streamed run (jsonl or csv out) holds
+nothing else that grows with the book, so it is compact: a 64-bit digest of each
+key in an open-addressing table of two arrays (digest, offset), and the ids and
+locations packed in one bytearray, ~70 bytes an id instead of ~270 for a dict of
+strings (1 million ids: 68 MB against 275 MB). A digest found is never taken on
+trust: the packed id is compared in full, so two keys with the same digest stay
+two accounts.
 """
 
 import unicodedata
@@ -64,31 +63,17 @@ class SeenIds:
     remembers it at `label`), or the duplicate message for an id seen before (the
     same, or the same but for invisible characters). A case variant is remembered
     as an id of its own and adds a line to `warnings` (read and emptied by the caller).
-    `compact=True` (streamed runs) keeps the packed table instead of a dict;
-    both give the same answers.
     """
 
-    def __init__(self, compact=False):
+    def __init__(self):
         self.warnings = []
         self.case_pairs = 0
         self._variants = {}  # key -> [(id, location)] of ids whose key an earlier, different id has
-        if compact:
-            self.check = self._check_compact
-            self._size = 1 << 16
-            self._digests = array("Q", bytes(8 * self._size))  # 0: empty slot
-            self._offsets = array("Q", bytes(8 * self._size))
-            self._packed = bytearray()  # per id: its UTF-8, 0xFF, its location's UTF-8, 0xFE
-            self._count = 0
-        else:
-            self._first = {}  # key -> (first id, its location)
-
-    def check(self, customer_id, label):
-        key = id_key(customer_id)
-        found = self._first.get(key)
-        if found is None:
-            self._first[key] = (customer_id, label)
-            return None
-        return self._seen_before(customer_id, label, key, *found)
+        self._size = 1 << 16
+        self._digests = array("Q", bytes(8 * self._size))  # 0: empty slot
+        self._offsets = array("Q", bytes(8 * self._size))
+        self._packed = bytearray()  # per id: its UTF-8, 0xFF, its location's UTF-8, 0xFE
+        self._count = 0
 
     def _seen_before(self, customer_id, label, key, first_id, first_label):
         """The answer for the id at label, whose key an earlier id (first_id, at first_label) has."""
@@ -123,10 +108,10 @@ class SeenIds:
         return (f"duplicate customer_id {shown(customer_id)}: the first is at {first_label}{which}; "
                 "only the first is scored")
 
-    # The compact table: open addressing, linear probing, at most half full.
+    # The table: open addressing, linear probing, at most half full.
 
-    def _check_compact(self, customer_id, label):
-        """check, on the compact table (one function: it runs once per record of a streamed book)."""
+    def check(self, customer_id, label):
+        """See the class docstring (one function: it runs once per record)."""
         key = id_key(customer_id)
         digest = _hash(key) & 0xFFFFFFFFFFFFFFFF or 1  # 0 marks an empty slot
         digests = self._digests
