@@ -1,7 +1,7 @@
 """How the churn risk report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .churn import SEVERITIES, TIERS, renewal_words
-from .render import (WIDTH, account_tail, account_tail_markdown, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
+from .render import (Pieces, WIDTH, account_tail, account_tail_markdown, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line, wrap)
 from .values import printable
 
@@ -58,7 +58,10 @@ RENEWAL_HEADER = ["Renewal", "Accounts", "ARR", "Crit", "High", "Med", "Low"]
 
 
 def text(report, model):
-    """Return the report for an 80-column terminal: summary first, then accounts, riskiest first."""
+    """Return the report for an 80-column terminal: summary first, then accounts, riskiest first.
+
+    A render.Pieces, written a batch of accounts at a time; str() of it is the text.
+    """
     summary = report["summary"]
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap(_headline(summary))
@@ -78,10 +81,8 @@ def text(report, model):
     lines += wrap("Warnings: " + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES)
                   + f"; incomplete data: {summary['incomplete_data_count']}")
     lines += ["", "Accounts, riskiest first", rule("-")]
-    for result in report["customers"]:
-        lines += _account_text(result, model)
-    lines += rejected_text(report["rejected"])
-    return "\n".join(lines) + "\n"
+    return Pieces(lines, report["customers"], lambda result: _account_text(result, model),
+                  rejected_text(report["rejected"]))
 
 
 def _account_text(result, model):

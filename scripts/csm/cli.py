@@ -53,6 +53,7 @@ from .errors import ConfigError, InputError, RecordRejected
 from .ids import SeenIds
 from .loading import Unreadable, open_portfolio
 from .methodology import load_methodology, render_methodology
+from .render import Pieces
 from .values import printable, shown
 
 STREAMING_FORMATS = ("jsonl", "csv")
@@ -408,7 +409,9 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
             for chunk in json_chunks(report):
                 sink.write(chunk)
         else:
-            sink.write(render(tool, model, report, args.format))
+            body = render(tool, model, report, args.format)
+            for piece in body if isinstance(body, Pieces) else (body,):
+                sink.write(piece)
     sink.commit()
     if held is not None:
         held.append((portfolio, results, report, seen, summary))
@@ -441,7 +444,10 @@ def _stream_writer(tool, model, output_format, sink, as_of):
 
 
 def render(tool, model, report, output_format):
-    """Return the whole report in one of the sorted formats (json, text, markdown, html)."""
+    """Return the whole report in one of the sorted formats (json, text, markdown, html).
+
+    A text view may return `render.Pieces` (written a piece at a time); str() of it is the text.
+    """
     if output_format == "json":
         return json_document(report)
     if output_format == "html":
@@ -452,7 +458,7 @@ def render(tool, model, report, output_format):
         body = tool.views.text(report, model)
     if "backtest" in report:  # added by a tool's finish hook (--outcomes); same section for every tool
         from .backtest_views import section
-        body += section(report["backtest"], output_format)
+        body = str(body) + section(report["backtest"], output_format)
     return body
 
 

@@ -1,7 +1,7 @@
 """How the expansion report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .expansion import CATEGORIES, READY
-from .render import (WIDTH, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
+from .render import (Pieces, WIDTH, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line, wrap)
 
 TITLE = "Expansion Opportunity Report"
@@ -84,7 +84,10 @@ def _by_id(report, wanted):
 
 
 def text(report, model):
-    """Return the report for an 80-column terminal: summary first, then accounts, ready ones first."""
+    """Return the report for an 80-column terminal: summary first, then accounts, ready ones first.
+
+    A render.Pieces, written a batch of accounts at a time; str() of it is the text.
+    """
     summary = report["summary"]
     top = model.top_accounts
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
@@ -126,10 +129,7 @@ def text(report, model):
         "rllrr",
     )
     lines += ["", "Accounts, ready first, then by potential", rule("-")]
-    for result in report["customers"]:
-        lines += _account_text(result)
-    lines += rejected_text(report["rejected"])
-    return "\n".join(lines) + "\n"
+    return Pieces(lines, report["customers"], _account_text, rejected_text(report["rejected"]))
 
 
 def _top_words(count, top):
