@@ -415,7 +415,7 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
     sink.commit()
     if held is not None:
         held.append((portfolio, results, report, seen, summary))
-    return EXIT_SOME_REJECTED if rejected_count else EXIT_OK
+    return EXIT_SOME_REJECTED if rejected_count or rejected else EXIT_OK  # a finish hook may add to rejected
 
 
 def _stream_writer(tool, model, output_format, sink, as_of):
