@@ -41,7 +41,7 @@ def finish(report, model, args, opened):
     for line in portfolio.complete(report, model, opened.document, opened.name):
         warning(line)
     if args.format == "json" and not args.full:
-        report["customers"] = portfolio_brief.abridged(report["customers"])
+        portfolio_brief.abridge(report["customers"])
 
 
 TOOL = Tool(

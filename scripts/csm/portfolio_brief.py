@@ -71,6 +71,11 @@ def brief(result):
     return out
 
 
-def abridged(customers):
-    """Return the briefs of the report's accounts, in the same order."""
-    return [brief(result) for result in customers]
+def abridge(customers):
+    """Replace each account of the report's list by its brief, in place.
+
+    Each full result is let go as its brief takes its place, so the run's peak
+    memory stays that of the full results the cross-views were made from.
+    """
+    for index, result in enumerate(customers):
+        customers[index] = brief(result)
