@@ -112,3 +112,10 @@ def test_ids_beyond_ascii_fold_case_and_drop_invisibles_too():
     assert len(seen.warnings) == 2
     assert seen.check("\u200bSTRASSE", "record 9").startswith(
         'duplicate customer_id "\\u200bSTRASSE": the first is at record 1 ("STRASSE"')
+
+
+def test_a_case_variant_that_also_carries_invisible_characters_says_both():
+    seen = SeenIds()
+    answers(seen, ["ACC-7", "acc-7\u200b"])
+    assert seen.warnings == ['record 1: customer_id "acc-7\\u200b" differs from "ACC-7" at record 0 only by case '
+                             "and invisible characters; both are scored as separate accounts"]

@@ -92,8 +92,10 @@ class SeenIds:
         variants.append((customer_id, label))
         self.case_pairs += 1
         if self.case_pairs <= WARN_LIMIT:
+            how = "case" if _visible(customer_id) == customer_id and _visible(first_id) == first_id \
+                else "case and invisible characters"
             self.warnings.append(f"{label}: customer_id {shown(customer_id)} differs from {shown(first_id)} "
-                                 f"at {first_label} only by case; both are scored as separate accounts")
+                                 f"at {first_label} only by {how}; both are scored as separate accounts")
         return None
 
     def untold_warnings(self):
