@@ -3,7 +3,8 @@
 
 Run `python3 scripts/portfolio_report.py --help`. The work is done by the `csm`
 package beside this file (`csm.portfolio` for the analysis, `csm.portfolio_views`
-for markdown, HTML and text); this script only wires them into the shared command line.
+for markdown, HTML and text, `csm.portfolio_brief` for the brief per account its JSON
+lists unless --full); this script only wires them into the shared command line.
 
 A JSON portfolio may carry a top-level `retention` object for NRR and GRR:
 
