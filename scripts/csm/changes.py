@@ -115,10 +115,10 @@ PORTFOLIO = "portfolio_report"
 def add_arguments(parser):
     """The two options every tool has for what changed."""
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--history", metavar="FILE.sqlite",
+    group.add_argument("--history", metavar="FILE",
                        help="keep every run's scores in this SQLite file (made if new) and report what "
                             "changed since the latest earlier as-of date; see references/history.md")
-    group.add_argument("--compare", metavar="PREVIOUS.json",
+    group.add_argument("--compare", metavar="FILE",
                        help="report what changed since an earlier --format json output of this tool")
 
 
@@ -336,6 +336,18 @@ class Tracker:
         self.store.write([Snapshot(kind.name, self.as_of_text, self.methodology_hash, self.methodology_name,
                                    self.prog, __version__, self.tallies[kind.name].rows)
                           for kind in self.kinds if self.tallies[kind.name].rows])
+
+
+def earlier_health(result):
+    """The earlier overall score a health result's trend is against: the latest earlier snapshot's
+    when the trend is from history, else the input's previous period (None without one).
+
+    >>> earlier_health({"previous_overall_score": 70.0})
+    70.0
+    """
+    if result.get("trend_basis") == HISTORY:
+        return result["trajectory"]["scores"][-2]["score"]
+    return result["previous_overall_score"]
 
 
 def _mix(found, kind):

@@ -29,7 +29,7 @@ the `report` section of the methodology, `DEFAULTS` below.
 
 import datetime
 
-from . import churn, expansion, health, lifecycle, owners, values
+from . import changes, churn, expansion, health, lifecycle, owners, values
 from .errors import InputError, RecordRejected
 from .figures import money_round, share
 from .methodology_checks import check_number
@@ -369,7 +369,7 @@ def _identity(result):
 
 def _health_words(result):
     """The health in a few words, e.g. 'green 76.0, declining (was 84.0)'."""
-    previous = result["previous_overall_score"]
+    previous = changes.earlier_health(result)
     words = f"{result['classification']} {result['overall_score']:.1f}, {result['trends']['overall'].replace('_', ' ')}"
     return words + (f" (was {previous:.1f})" if previous is not None else "")
 
@@ -539,7 +539,7 @@ def trends(customers, model):
             continue
         klass = fitness["classification"]
         direction = fitness["trends"]["overall"]
-        previous = fitness["previous_overall_score"]
+        previous = changes.earlier_health(fitness)  # the latest earlier snapshot's, with history
         was = None if previous is None else health.classify(previous, fitness["segment"], cutoffs)
         change = None if previous is None else round(fitness["overall_score"] - previous, 1)
         entry = {**_identity(result), "classification": klass, "overall_score": fitness["overall_score"],
