@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from conftest import SAMPLE, SCRIPTS
-from csm import changes, history
+from csm import history
 from csm.methodology import default_methodology, methodology_hash
 
 HEALTH = "health_score_calculator.py"

@@ -37,6 +37,7 @@ from typing import Callable, FrozenSet, NamedTuple, Tuple
 
 from . import health
 from .errors import InputError
+from .loading import read_json_file
 from .methodology_checks import check_number
 
 DEFAULTS = {
@@ -384,20 +385,8 @@ def read_compare(path, report_name, kinds, as_of, length, methodology_hash, warn
     or none at all, is dated after this run, or an account in it has no usable score.
     """
     where = f"--compare {path}"
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            document = json.load(handle)
-    except FileNotFoundError:
-        raise InputError(f"{where}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{where} is a folder, not a JSON output") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{where} is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where} is not valid JSON ({exc.msg} at line {exc.lineno}); give an earlier "
-                         "--format json output of this tool") from None
-    except (OSError, ValueError, RecursionError) as exc:
-        raise InputError(f"{where} cannot be read: {exc}") from None
+    document = read_json_file(path, where, InputError, "JSON output",
+                              "; give an earlier --format json output of this tool")
     report = document.get("report") if isinstance(document, dict) else None
     if not isinstance(report, str) or report not in TOOL_ANALYSES:
         raise InputError(f"{where} is not a JSON output of this bundle's tools (no \"report\" field); "
