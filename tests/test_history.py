@@ -315,3 +315,22 @@ def test_a_trajectory_shows_the_last_snapshots_and_the_change_per_30_days_over_t
         assert trajectory["since"] == "2026-10-17"
         assert trajectory["change"] == round(customer["overall_score"] - latest[customer_id], 1)
         assert trajectory["change_per_30_days"] == round(customer["overall_score"] - oldest[customer_id], 1)
+
+
+def test_output_onto_the_history_or_compare_file_is_refused_before_anything_is_read(run_tool, weeks, tmp_path):
+    db = tmp_path / "history.sqlite"
+    done = run_tool(HEALTH, weeks[1], "--history", db, "--output", db)
+    assert done.returncode == 2
+    assert done.stderr.endswith(f"error: --output {db} is the --history file; writing the report there would "
+                                "destroy it\n")
+    assert not db.exists()
+
+
+def test_an_earlier_output_with_a_score_that_is_not_a_number_is_a_clear_error(run_tool, weeks, tmp_path):
+    earlier = run_json(run_tool, HEALTH, weeks[0], WEEK1)
+    earlier["customers"][2]["overall_score"] = "high"
+    path = tmp_path / "earlier.json"
+    path.write_text(json.dumps(earlier))
+    done = run_tool(HEALTH, weeks[1], "--as-of", WEEK2, "--compare", path)
+    assert (done.returncode, done.stderr, done.stdout) == (
+        1, f"error: --compare {path}: customers[2] has no usable customer_id, health score and band\n", "")

@@ -33,6 +33,8 @@ With --history the run's own snapshot is written at the end, in one transaction
 
 import datetime
 import json
+import math
+import os
 from typing import Callable, FrozenSet, NamedTuple, Tuple
 
 from . import health
@@ -125,6 +127,24 @@ def add_arguments(parser):
 
 def requested(args):
     return bool(getattr(args, "history", None) or getattr(args, "compare", None))
+
+
+def same_file_problem(args):
+    """Return why --output cannot be the --history or --compare file (it would replace it), or None."""
+    output = getattr(args, "output", None)
+    if not output or output == "-":
+        return None
+    for option, path in (("--history", getattr(args, "history", None)), ("--compare", getattr(args, "compare", None))):
+        if path and _same_file(output, path):
+            return f"--output {output} is the {option} file; writing the report there would destroy it"
+    return None
+
+
+def _same_file(first, second):
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return os.path.abspath(first) == os.path.abspath(second)
 
 
 class Past(NamedTuple):
@@ -441,8 +461,7 @@ def _earlier_point(part, account, kind, report, then_text):
     except (KeyError, TypeError):
         return None
     arr = account.get("arr")
-    if (not isinstance(customer_id, str) or isinstance(score, bool) or not isinstance(score, (int, float))
-            or not isinstance(band, str) or isinstance(arr, bool) or not isinstance(arr, (int, float))):
+    if not (isinstance(customer_id, str) and _figure(score) and isinstance(band, str) and _figure(arr)):
         return None
     churn_result = account.get("churn") if report == PORTFOLIO else part if kind.name == "churn" else None
     lapsed = None
@@ -451,8 +470,24 @@ def _earlier_point(part, account, kind, report, then_text):
     older = []
     trajectory = part.get("trajectory")
     if isinstance(trajectory, dict) and isinstance(trajectory.get("scores"), list):
-        for entry in reversed(trajectory["scores"][:-1]):
-            if (isinstance(entry, dict) and isinstance(entry.get("as_of"), str) and entry["as_of"] < then_text
-                    and isinstance(entry.get("score"), (int, float)) and isinstance(entry.get("band"), str)):
-                older.append((entry["as_of"], entry["score"], entry["band"], None))
+        latest = then_text
+        for entry in reversed(trajectory["scores"][:-1]):  # newest first, each dated before the one after it
+            if not (isinstance(entry, dict) and _date_text(entry.get("as_of")) and entry["as_of"] < latest
+                    and _figure(entry.get("score")) and isinstance(entry.get("band"), str)):
+                break
+            older.append((entry["as_of"], entry["score"], entry["band"], None))
+            latest = entry["as_of"]
     return customer_id, (then_text, score, band, lapsed), older, arr
+
+
+def _figure(value):
+    """True for a finite number that is not a bool."""
+    return type(value) in (int, float) and math.isfinite(value)
+
+
+def _date_text(value):
+    """True for a YYYY-MM-DD date."""
+    try:
+        return isinstance(value, str) and len(value) == 10 and bool(datetime.date.fromisoformat(value))
+    except ValueError:
+        return False

@@ -237,6 +237,9 @@ def run(tool, argv=None, held=None):
         return _emit_config(methodology, args)
     if args.input is None:
         parser.error("INPUT is required (a portfolio file, or - for standard input)")
+    problem = changes.same_file_problem(args)
+    if problem:
+        parser.error(problem)
     args.as_of = args.as_of or datetime.date.today()
     sink = None
     try:

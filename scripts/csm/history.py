@@ -26,6 +26,7 @@ concurrent run's byte check already sees whose it is.
 """
 
 import datetime
+import os
 import sqlite3
 from typing import List, NamedTuple
 
@@ -95,15 +96,17 @@ def inspect(path):
     """Return True when `path` is this tool's history, False when it is absent or empty (a new history).
 
     Reads the first 100 bytes only. Raises InputError for anything else: a folder,
-    a file that is not SQLite, SQLite of another program, a newer schema.
+    a device or pipe, a file that is not SQLite, SQLite of another program, a newer schema.
     """
+    if os.path.isdir(path):
+        raise InputError(f"--history {path} is a folder, not a history file")
+    if os.path.exists(path) and not os.path.isfile(path):  # a device or a pipe: never opened, never waited on
+        raise InputError(f"--history {path} is not a regular file")
     try:
         with open(path, "rb") as handle:
             head = handle.read(100)
     except FileNotFoundError:
         return False
-    except IsADirectoryError:
-        raise InputError(f"--history {path} is a folder, not a history file") from None
     except OSError as exc:
         raise InputError(f"--history {path} cannot be read: {exc.strerror or exc}") from None
     if not head:
@@ -132,6 +135,9 @@ class Store:
     def __init__(self, path):
         self.path = path
         self.exists = inspect(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        if not self.exists and not os.path.isdir(folder):
+            raise InputError(f"--history {path}: the folder {folder} does not exist")
 
     def read(self, analysis, before, limit):
         """Return the last `limit` snapshots of `analysis` before the date `before`.
