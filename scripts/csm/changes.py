@@ -3,8 +3,7 @@
 Owns `--history FILE.sqlite` and `--compare PREVIOUS.json` from the command line's
 side (the SQLite file itself is `history`), and the `changes` section of the
 methodology: the red-flag drop (METHODOLOGY.md section 5: a health score drop of
-more than 20 points), how many snapshots a trajectory shows, and the span its
-rate of change is given over (30 days).
+more than 20 points) and how many snapshots a trajectory shows.
 
 A run with either option reads what came before (the latest snapshots of each of
 its analyses dated before its as-of date, or the earlier JSON output), then, one
@@ -50,9 +49,9 @@ DEFAULTS = {
     # Ours: how many snapshots an account's trajectory shows, this run's included (a
     # quarter of weekly runs is 13; 8 keeps the text on one line and the SVG legible).
     "trajectory_length": 8,
-    # Ours (the issue's "change per 30 days"): the span a trajectory's rate is given over.
-    "change_per_days": 30,
 }
+
+CHANGE_SPAN_DAYS = 30  # a trajectory's rate of change is per 30 days (the issue's figure; the key names it)
 
 OPEN_PATHS = ()
 
@@ -62,8 +61,7 @@ HISTORY, COMPARE = "history", "compare"
 def check(section, methodology):
     """Return the problems of a changes section."""
     return (check_number(section["red_flag_drop"], "changes.red_flag_drop", 0, 100)
-            + check_number(section["trajectory_length"], "changes.trajectory_length", 2, 100)
-            + check_number(section["change_per_days"], "changes.change_per_days", 1, 3660))
+            + check_number(section["trajectory_length"], "changes.trajectory_length", 2, 100))
 
 
 class Kind(NamedTuple):
@@ -186,7 +184,6 @@ class Tracker:
         self.methodology_name = methodology.get("name", "default")
         self.drop = section["red_flag_drop"]
         self.length = int(section["trajectory_length"])
-        self.per_days = section["change_per_days"]
         self.kinds = [KINDS[name] for name in TOOL_ANALYSES[tool.report]]
         self.portfolio = tool.report == PORTFOLIO
         self.health_model = getattr(model, "health", model) if self.kinds[0].name == "health" else None
@@ -256,7 +253,7 @@ class Tracker:
             oldest = shown[-1]
             days = (self.as_of - datetime.date.fromisoformat(oldest[0])).days
             if days > 0:
-                trajectory["change_per_30_days"] = round((score - oldest[1]) * self.per_days / days, 1)
+                trajectory["change_per_30_days"] = round((score - oldest[1]) * CHANGE_SPAN_DAYS / days, 1)
         part["trajectory"] = trajectory
         if kind.name == "health":
             self._health_trend(part, score, band, shown, tally)

@@ -61,7 +61,7 @@ def _lines(changes, escape):
     pairs = [(DROP_WORDS[name].format(drop=changes["red_flag_drop"]) + f" ({len(drops)})", dropped or "none"),
              ("Moved", _moves(changes, escape)),
              ("Recovered", _ids(changes["recovered"], escape))]
-    if name != "health" or changes["new_lapsed"]:
+    if name == "churn" or changes["new_lapsed"]:  # only churn (and the report) read renewal dates
         pairs.append(("Newly lapsed", _ids(changes["new_lapsed"], escape)))
     pairs.append(("Accounts", f"{len(changes['new_accounts'])} new, {len(changes['gone'])} gone"
                   + (f" ({_ids(changes['gone'], escape, 5)})" if changes["gone"] else "")))
