@@ -17,7 +17,9 @@ how well the score ranked the accounts that went on to churn:
   is deterministic;
 - the practitioner floors, each passed true/false (null when it cannot be judged)
   with its figure;
-- suggested cut-offs with a `config_patch` for `--config` (see `suggest_cutoffs`);
+- suggested cut-offs with a `config_patch` for `--config` (see `suggest_cutoffs`),
+  and `in_sample_note`: they are chosen on the outcomes they are judged on (the
+  fitter, scripts/fit_scorecard.py, chooses them out of fold);
 - `unmatched_outcomes`: outcomes for unknown customers (or for records the tool
   rejected), and scored accounts without an outcome, counted and listed.
 
@@ -54,6 +56,11 @@ TOP_K = (10, 25, 50)
 # that must differ are at least this far apart.
 SCORE_STEP = 0.1
 RATE_DECIMALS = 4
+# The suggested cut-offs are chosen on the outcomes they are then judged on, so their
+# precision and recall flatter them; the fitter chooses cut-offs out of fold.
+IN_SAMPLE_NOTE = ("these cut-offs are fitted on the same outcomes they are judged on (in sample), so their "
+                  "precision and recall flatter them; for cut-offs chosen on accounts they were not fitted to, "
+                  "and points learnt from the outcomes, run scripts/fit_scorecard.py")
 
 
 class Kind:
@@ -565,6 +572,7 @@ def backtest(results, outcomes, kind, methodology, capacity=None, rejected_ids=(
                     "neighbouring observed scores",
             "boundaries": boundary_entries,
             "config_patch": kind.config_patch(suggested_all),
+            "in_sample_note": IN_SAMPLE_NOTE,
         },
         "unmatched_outcomes": {
             "not_in_portfolio": _id_list(i for i in unknown if i not in rejected_ids),

@@ -181,7 +181,10 @@ def _band_count(outcomes):
 
 
 def _scalar_paths(records):
-    """Return the scalar paths the records carry (top-level keys and one level into sections), first seen first."""
+    """Return the paths the records carry (top-level keys and one level into sections), first seen first.
+
+    Each path maps to True when its value is a list or an object (not a candidate).
+    """
     seen = {}
     for raw in records:
         for key, value in raw.items():
@@ -195,6 +198,23 @@ def _scalar_paths(records):
     return seen
 
 
+def _nested_skips(paths):
+    """Return one Skipped per section (or key) whose values are lists or objects, its fields counted."""
+    sections = {}
+    for parts, nested in paths.items():
+        if nested:
+            sections.setdefault(parts[0], []).append(".".join(parts))
+    skipped = []
+    for section, columns in sections.items():
+        if len(columns) == 1:
+            skipped.append(Skipped(columns[0], "a list or nested object, not one value per account"))
+        else:
+            skipped.append(Skipped(f"{section}.*", f"{len(columns)} fields ({', '.join(c.split('.', 1)[1] for c in columns[:3])}"
+                                                   f"{' ...' if len(columns) > 3 else ''}) hold lists or nested "
+                                                   "objects, not one value per account"))
+    return skipped
+
+
 def _value_at(raw, parts):
     value = raw.get(parts[0])
     if len(parts) > 1:
@@ -206,12 +226,15 @@ def find_candidates(records, from_text, outcomes, start_labels):
     """Return (candidates, skipped) for the records (raw dicts) and their outcomes (bools), in column order."""
     bands = _band_count(outcomes)
     candidates = []
-    skipped = []
+    paths = _scalar_paths(records)
+    skipped = _nested_skips(paths)
     count = len(records)
-    for parts, nested in _scalar_paths(records).items():
+    for parts, nested in paths.items():
         column = ".".join(parts)
         if nested:
-            skipped.append(Skipped(column, "a list or nested object, not one value per account"))
+            continue
+        if any("." in part or not part.strip() for part in parts):
+            skipped.append(Skipped(column, "a key with a dot in its name (or no name) cannot be named by a field"))
             continue
         column_values = [_value_at(raw, parts) for raw in records]
         present = [value for value in column_values if value is not None]
@@ -344,10 +367,14 @@ def _shifts(candidate, coefficients):
     return [beta - low for beta in betas]
 
 
-def scorecard_methodology(candidates, fit, analysis, name, cutoffs=None):
+def scorecard_methodology(candidates, fit, analysis, name, cutoffs=None, reserved=()):
     """Return (methodology file as a dict, [MetricPoints]) of a fit; cutoffs as suggest_cutoffs gives them.
 
-    Raises InputError when the fit learnt nothing (every metric rounds to no effect).
+    `reserved`: health dimension names a fitted dimension must not take (the starting
+    model's: a record's previous_period.<name>_score belongs to that model's
+    dimension, and a trend against it would compare two different scores), so such
+    a group is named `<name>_fitted`. Raises InputError when the fit learnt nothing
+    (every metric rounds to no effect).
     """
     groups = {}
     for candidate in candidates:
@@ -388,6 +415,8 @@ def scorecard_methodology(candidates, fit, analysis, name, cutoffs=None):
             section[group] = {"label": label, "weight": group_weight / WEIGHT_UNITS, "combine": "points",
                               "metrics": metrics}
         else:
+            if group in reserved:
+                group, label = f"{group}_fitted", f"{label} (fitted)"
             metric_weights = apportion([entry[2] for entry in entries], WEIGHT_UNITS)
             metrics = {}
             for (candidate, figures, reach), metric_weight in zip(entries, metric_weights):
@@ -611,6 +640,7 @@ def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None)
         lines = [f"column {entry.column}: {entry.why}" for entry in skipped]
         raise InputError("\n".join(lines + ["no column of the portfolio can be a candidate: nothing to fit"]))
     design = build_design(candidates, book.records, from_text, churned)
+    reserved = set(start["health"]["dimensions"]) | set(health.DEFAULTS["dimensions"]) | _previous_names(book.records)
     fold_of = fitting.stratified_folds(churned, used_folds, seed)
     validation = fitting.choose_l2(design, fold_of, used_folds)
     final = fitting.fit_logistic(design, validation.chosen)
@@ -621,7 +651,7 @@ def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None)
     oof_logits = [0.0] * count
     for k, fold_fit in enumerate(validation.fold_fits):
         members = [i for i, fold in enumerate(fold_of) if fold == k]
-        fold_file, _ = scorecard_methodology(candidates, fold_fit, analysis, "fold")
+        fold_file, _ = scorecard_methodology(candidates, fold_fit, analysis, "fold", reserved=reserved)
         fold_book = book._replace(records=[book.records[i] for i in members],
                                   churned=[churned[i] for i in members],
                                   segments=[book.segments[i] for i in members])
@@ -641,7 +671,7 @@ def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None)
 
     name = (f"fitted {analysis} scorecard: {count:,} accounts, {churned_count:,} churned"
             + (f", as of {as_of.isoformat()}" if as_of is not None else ""))
-    document, metric_points = scorecard_methodology(candidates, final, analysis, name, cutoffs)
+    document, metric_points = scorecard_methodology(candidates, final, analysis, name, cutoffs, reserved)
     try:
         fitted = methodology_from(document, "fitted scorecard")
     except ConfigError as exc:  # pragma: no cover - the fitter writes only what the analyses accept
@@ -703,6 +733,16 @@ def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None)
         "rejected": list(book.rejected),
     }
     return FittedScorecard(document, report)
+
+
+def _previous_names(records):
+    """Return the dimension names the records' previous_period scores belong to (usage for usage_score)."""
+    names = set()
+    for raw in records:
+        previous = raw.get("previous_period")
+        if type(previous) is dict:
+            names.update(key[: -len("_score")] for key in previous if key.endswith("_score"))
+    return names
 
 
 def _band_rows(scores, churned, segments, methodology, analysis, kind, as_of):
