@@ -9,6 +9,7 @@ package beside this file (`csm.scorecard`, `csm.fitting`; the report's wording i
 import argparse
 import datetime
 import json
+import os
 import sys
 
 from csm import __version__
@@ -82,6 +83,13 @@ def build_parser():
     return parser
 
 
+def _same_file(path, output):
+    try:
+        return os.path.samefile(path, output)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
 def open_book(args):
     """Open the portfolio: the one place the fitter reads it (a column map plugs in here)."""
     return open_portfolio(args.input)
@@ -92,6 +100,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.input == "-" and args.outcomes == "-":
         parser.error("PORTFOLIO and --outcomes cannot both be - (standard input)")
+    for option, path in (("PORTFOLIO", args.input), ("--outcomes", args.outcomes), ("--config", args.config)):
+        if path not in (None, "-") and _same_file(path, args.output):
+            parser.error(f"--output {args.output} is the {option} file; it would be overwritten")
     args.as_of = args.as_of or datetime.date.today()
     try:
         start = load_methodology(args.config)
@@ -99,7 +110,9 @@ def main(argv=None):
         error(exc)
         return EXIT_FAILED
     sink = None
+    report = {"rejected": []}
     try:
+        sink = Sink(args.output)
         portfolio = open_book(args)
         for line in portfolio.warnings:
             warning(line)
@@ -121,7 +134,6 @@ def main(argv=None):
                     f"(first: {book.not_in_portfolio[0]}); they are listed in the report")
         report = dict(fitted.report, tool=TOOLS[args.analysis], output=args.output)
         report["rejected"] = report["rejected"] + outcomes.rejected
-        sink = Sink(args.output)
         sink.write(render_methodology(fitted.methodology))
         sink.commit()
         sink = None
