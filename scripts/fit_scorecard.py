@@ -13,8 +13,8 @@ import os
 import sys
 
 from csm import __version__
-from csm.backtest import read_outcomes, where
-from csm.cli import EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, Sink, as_of_date, error, warning
+from csm.backtest import read_outcomes_for_tool, say_rejected
+from csm.cli import EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, Sink, as_of_date, error, warning, whole_number
 from csm.errors import ConfigError, InputError
 from csm.loading import open_portfolio
 from csm.methodology import load_methodology, render_methodology
@@ -42,16 +42,6 @@ files, no churned or no retained account, bad --config); 2 wrong command line;
 """
 
 
-def _folds(text):
-    try:
-        folds = int(text)
-    except ValueError:
-        folds = 0
-    if folds < 2:
-        raise argparse.ArgumentTypeError(f"must be a whole number of folds, 2 or more, got {text!r}")
-    return folds
-
-
 def _seed(text):
     try:
         return int(text)
@@ -72,7 +62,7 @@ def build_parser():
                         help="where the fitted methodology is written (whole or not at all)")
     parser.add_argument("--config", metavar="START",
                         help="starting methodology, measured beside the fit (default: the shipped one)")
-    parser.add_argument("--folds", type=_folds, default=5, metavar="K",
+    parser.add_argument("--folds", type=whole_number(2, "folds"), default=5, metavar="K",
                         help="folds of the cross-validation (default: 5)")
     parser.add_argument("--seed", type=_seed, default=1, metavar="N", help="seed of the folds (default: 1)")
     parser.add_argument("--as-of", type=as_of_date, metavar="YYYY-MM-DD",
@@ -116,16 +106,9 @@ def main(argv=None):
         portfolio = open_book(args)
         for line in portfolio.warnings:
             warning(line)
-        outcomes = read_outcomes(args.outcomes)
-        for line in outcomes.warnings:
-            warning(line)
-        for entry in outcomes.rejected:
-            for problem in entry["errors"]:
-                error(f"{where(entry)}: {problem}")
+        outcomes = read_outcomes_for_tool(args.outcomes)
         book = match_outcomes(portfolio, outcomes, start["segments"])
-        for entry in book.rejected:
-            for problem in entry["errors"]:
-                error(f"{where(entry)}: {problem}")
+        say_rejected(book.rejected)
         fitted = fit_scorecard(book, portfolio.from_text, args.analysis, start, args.folds, args.seed, args.as_of)
         for line in fitted.report["warnings"]:
             warning(line)

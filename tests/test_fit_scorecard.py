@@ -158,9 +158,7 @@ def _book(path, outcomes):
 
 def test_candidates_of_a_telco_export_and_what_is_skipped(tmp_path):
     rows = telco_rows(600, 4)
-    for number, row in enumerate(rows):
-        row["Churn"] = row["Churn"]  # the outcome, exported beside the data
-    write_export(tmp_path / "book.csv", rows)
+    write_export(tmp_path / "book.csv", rows)  # Churn, the outcome, is exported beside the data
     with open(tmp_path / "book.csv", newline="") as handle:
         table = list(csv.reader(handle))
     table[0] += ["email", "Region"]
