@@ -183,3 +183,24 @@ def gather_section(raw, name, metrics, problems):
         if value is not None:
             gathered[metric.name] = value
     return gathered
+
+
+def paths_read(methodology):
+    """Return the record paths the health and churn metrics of a methodology read, in model order.
+
+    A metric reads its `field` when it names one, else `<section>.<metric>`; the
+    loading layer's "column is not read" warnings can take these as read.
+
+    >>> table = {"health": {"dimensions": {"t": {"metrics": {"tenure": {"field": "tenure"}}}}},
+    ...          "churn": {"signals": {"usage_decline": {"metrics": {"login_trend": {}}}}}}
+    >>> paths_read(table)
+    ['tenure', 'usage_decline.login_trend']
+    """
+    paths = []
+    for analysis, key in (("health", "dimensions"), ("churn", "signals")):
+        for name, section in methodology[analysis][key].items():
+            for metric_name, metric in section["metrics"].items():
+                path = metric.get("field") or f"{name}.{metric_name}"
+                if path not in paths:
+                    paths.append(path)
+    return paths

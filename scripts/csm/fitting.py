@@ -29,7 +29,10 @@ from .backtest import area_under_curve
 # The penalties tried, largest (closest to no effect) first, so each fit starts from the last.
 L2_GRID = (300.0, 100.0, 30.0, 10.0, 3.0, 1.0, 0.3)
 MAX_ITERATIONS = 100
-TOLERANCE = 1e-9  # stop when no coefficient moves more than this in a Newton step
+TOLERANCE = 1e-8  # stop when no coefficient moves more than this in a Newton step
+# Near the optimum the Hessian barely changes: from this iteration on, the last one built is
+# reused while each step at least halves the one before (a chord step, cheaper than a new Hessian).
+FRESH_HESSIANS = 2
 BOOTSTRAP_SAMPLES = 200
 
 
@@ -132,22 +135,26 @@ def fit_logistic(design, l2, start=None):
     outcomes = design.outcomes
     converged = False
     iteration = 0
+    factor = None
+    last_move = None
     for iteration in range(1, MAX_ITERATIONS + 1):
         probabilities = [_sigmoid(eta) for eta in etas]
         residuals = [p - y for p, y in zip(probabilities, outcomes)]
-        weights = [p * (1.0 - p) for p in probabilities]
         gradient = [sum(residuals)] + [
             member(residuals) + l2 * beta for member, beta in zip(design.members, coefficients)]
-        hessian = [[0.0] * size for _ in range(size)]
-        hessian[0][0] = sum(weights)
-        for column, member in enumerate(design.members):
-            total = member(weights)
-            hessian[0][column + 1] = hessian[column + 1][0] = total
-            hessian[column + 1][column + 1] = total + l2
-        for u, v, shared in design.pairs:
-            total = shared(weights)
-            hessian[u + 1][v + 1] = hessian[v + 1][u + 1] = total
-        step = solve_symmetric(hessian, gradient)
+        if factor is None or iteration <= FRESH_HESSIANS:
+            weights = [p * (1.0 - p) for p in probabilities]
+            hessian = [[0.0] * size for _ in range(size)]
+            hessian[0][0] = sum(weights)
+            for column, member in enumerate(design.members):
+                total = member(weights)
+                hessian[0][column + 1] = hessian[column + 1][0] = total
+                hessian[column + 1][column + 1] = total + l2
+            for u, v, shared in design.pairs:
+                total = shared(weights)
+                hessian[u + 1][v + 1] = hessian[v + 1][u + 1] = total
+            factor = cholesky(hessian)
+        step = solve_factored(factor, gradient)
         scale = 1.0
         while True:
             new_intercept = intercept - scale * step[0]
@@ -161,6 +168,9 @@ def fit_logistic(design, l2, start=None):
         if moved < TOLERANCE:
             converged = True
             break
+        if last_move is not None and moved > last_move / 2:
+            factor = None  # the old Hessian no longer serves: build a new one next time
+        last_move = moved
     return Fit(intercept, coefficients, iteration, converged)
 
 
@@ -170,8 +180,13 @@ def solve_symmetric(matrix, vector):
     >>> solve_symmetric([[4.0, 2.0], [2.0, 3.0]], [2.0, 1.0])
     [0.5, 0.0]
     """
-    size = len(vector)
-    lower = []  # row i holds its i + 1 entries
+    return solve_factored(cholesky(matrix), vector)
+
+
+def cholesky(matrix):
+    """Return the lower triangle L of a symmetric positive definite matrix = L L^T, row i of i + 1 entries."""
+    size = len(matrix)
+    lower = []
     multiply = operator.mul
     for i in range(size):
         row_i = []
@@ -181,6 +196,13 @@ def solve_symmetric(matrix, vector):
             row_i.append((matrix_i[j] - sum(map(multiply, row_i, row_j))) / row_j[j])
         row_i.append(math.sqrt(max(matrix_i[i] - sum(map(multiply, row_i, row_i)), 1e-300)))
         lower.append(row_i)
+    return lower
+
+
+def solve_factored(lower, vector):
+    """Solve L L^T x = vector for the Cholesky factor L (cholesky)."""
+    size = len(vector)
+    multiply = operator.mul
     forward = []
     for i in range(size):
         row_i = lower[i]

@@ -15,8 +15,10 @@ raises InputError for outcomes nothing can be learnt from.
   column that predicts the outcome almost perfectly on its own (AUC above 0.98:
   the outcome itself, exported beside it) are skipped, each with why.
 - A missing value is an absent metric, scored as the analysis scores one (churn: it
-  adds no points; health: the metrics present in its dimension carry its weight);
-  the fit sees it the same way (no indicator of that metric is on).
+  adds no points, as the least risky level does; health: the metrics present in its
+  dimension carry its weight). The fit sees it as no level at all (no indicator of
+  that metric is on), which is close to either when values are seldom missing; the
+  out-of-fold figures come from the analysis itself, so they show any difference.
 - Fit (`csm.fitting`): L2 logistic regression on the indicators, the penalty chosen
   by stratified, seeded k-fold cross-validation (out-of-fold log loss).
 - Points (`scorecard_methodology`): each metric's coefficients shifted so its least
