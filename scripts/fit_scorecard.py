@@ -25,7 +25,8 @@ TOOLS = {"churn": "churn_risk_analyzer.py", "health": "health_score_calculator.p
 EPILOG = """\
 examples:
   python3 scripts/fit_scorecard.py assets/sample_customer_data.json \\
-      --outcomes assets/sample_outcomes.csv --analysis churn --output fitted.json
+      --outcomes assets/sample_outcomes.csv --analysis churn \\
+      --output fitted.json
   python3 scripts/churn_risk_analyzer.py book.csv --config fitted.json
 
 what it does: every column the accounts carry (but their id, name, segment, ARR,

@@ -11,7 +11,7 @@ SHOWN_IDS = 10
 
 def _auc(entry):
     if entry["auc"] is None:
-        return f"n/a ({entry['reason']})"
+        return "n/a"
     low, high = entry["interval_95"]
     interval = f" (95% {low:.3f}-{high:.3f})" if low is not None else ""
     return f"{entry['auc']:.3f}{interval}"
@@ -50,12 +50,17 @@ def _notes(report):
     in_sample = validation["in_sample"]
     folds = validation["fitted_out_of_fold"]["fold_aucs"]
     regularisation = report["regularisation"]
-    lines = [
+    lines = [f"{name}: AUC n/a, {entry['reason']}." for name, entry in
+             (("Starting model", validation["starting_model"]), ("Fitted scorecard", validation["fitted_out_of_fold"]))
+             if entry["auc"] is None]
+    lost = in_sample["auc_lost_to_rounding"]
+    cost = f"cost {lost:.4f} AUC" if lost > 0 else f"cost no AUC ({-lost:+.4f})"
+    lines += [
         f"Each account is scored by the scorecard fitted on the other {report['folds'] - 1} folds "
         f"({report['folds']}-fold, stratified, seed {report['seed']}); fold AUCs "
         + ", ".join("n/a" if auc is None else f"{auc:.3f}" for auc in folds) + ".",
         f"The model behind it reached {validation['model_out_of_fold_auc']:.3f} out of fold; rounding to "
-        f"points cost {in_sample['auc_lost_to_rounding']:.4f} AUC on the accounts it learnt from "
+        f"points {cost} on the accounts it learnt from "
         f"(model {in_sample['model_auc']:.3f}, scorecard {in_sample['scorecard_auc']:.3f}).",
         f"Regularisation: L2 penalty {regularisation['chosen_l2']:g}, the lowest out-of-fold log loss of "
         + ", ".join(f"{point['l2']:g}" for point in regularisation["path"]) + ".",
@@ -72,7 +77,7 @@ def _band_rows(report):
 def _metric_rows(report, escape):
     rows = []
     for entry in report["metrics"]:
-        rows.append([escape(entry["column"]), escape(entry["group"]), entry["scoring"], f"{entry['points_range']:g}"])
+        rows.append([escape(entry["column"]), escape(entry["group"]), entry["scoring"], f"{entry['points_range']:.1f}"])
     return rows
 
 
