@@ -216,3 +216,19 @@ def test_a_fitted_scorecard_ranks_held_out_accounts_as_well_as_scikit_learn(run_
         assert scored.returncode == 0, scored.stderr
         held_out = json.loads(scored.stdout)["backtest"]["auc"]
         assert held_out >= SKLEARN_HELD_OUT_AUC - 0.005, (analysis, held_out)
+
+
+def test_a_label_the_fit_never_saw_rejects_that_account_by_name(run_tool, tmp_path, telco):
+    (train, train_outcomes), (test, _) = telco["train"], telco["test"]
+    _, output = fit(run_tool, tmp_path, "churn", train, train_outcomes)
+    with open(test, newline="") as handle:
+        table = list(csv.reader(handle))
+    table = table[:3]
+    table[1][table[0].index("PaymentMethod")] = "Crypto"
+    book = tmp_path / "new.csv"
+    with open(book, "w", newline="") as handle:
+        csv.writer(handle).writerows(table)
+    done = run_tool(TOOLS["churn"], book, "--config", output, *AS_OF)
+    assert done.returncode == 3
+    assert done.stderr == (f"error: row 2 ({table[1][0]}): PaymentMethod must be one of Bank transfer "
+                           "(automatic), Credit card (automatic), Electronic check, Mailed check, got \"Crypto\"\n")
