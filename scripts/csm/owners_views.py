@@ -73,15 +73,8 @@ def markdown(by_owner, level="##"):
     return lines + [""]
 
 
-def html(by_owner):
-    """Return the owners' table as an HTML section."""
-    if not by_owner:
-        return ""
-    header, rows, align = _rows(by_owner, html_text)
-    head = "".join(f"<th>{html_text(cell)}</th>" for cell in header)
-    body = "".join("<tr>" + "".join(f'<td class="{"num" if a == "r" else ""}">{cell}</td>'
-                                    for cell, a in zip(row, align)) + "</tr>" for row in rows)
-    return (f"<section><h2>Owners' books</h2><p class=\"sub\">Load 1.00 is a full book by the segment "
-            f"coverage ratios.</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>")
+def html_rows(by_owner):
+    """Return (header, rows of escaped HTML cells, align) of the owners' table, for an HTML table."""
+    return _rows(by_owner, html_text)
 
 

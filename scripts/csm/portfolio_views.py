@@ -726,7 +726,9 @@ def html(report, model):
                               for row in mix_rows(book["risk_mix"], TIERS)], "lrrrr")
                + "</div></div></section>")
     if "by_owner" in summary:
-        out.append(changes_views.owners_views.html(summary["by_owner"]))
+        out.append("<section><h2>Owners' books</h2><p class=\"sub\">Load 1.00 is a full book by the segment "
+                   "coverage ratios.</p>" + _html_table(*changes_views.owners_views.html_rows(summary["by_owner"]))
+                   + "</section>")
 
     out.append(f"<section><h2>{_h(_section_title(1, report))}</h2>")
     shown, hidden = _shown(views["this_week"], limit)
