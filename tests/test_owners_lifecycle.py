@@ -76,3 +76,17 @@ def test_the_churn_book_holds_arr_at_risk_and_renewals_due(run_tool, write_json)
     at_risk = sum(c["arr"] for c in report["customers"] if c["owner"] and c["risk_tier"] in ("critical", "high"))
     assert books["Ana"]["arr_at_risk"] == at_risk
     assert books["unassigned"]["accounts"] == 1 and books["unassigned"]["renewals_due"]["count"] == 0
+
+
+def test_the_stage_and_its_goals_stand_beside_the_actions_in_text_and_markdown(run_tool, write_json):
+    account = dict(NORTHWIND, contract_start_date="2026-08-24")  # day 90 on 2026-11-22: adoption
+    path = write_json({"customers": [account]})
+    text = run_tool("health_score_calculator.py", path, "--as-of", "2026-11-22").stdout.splitlines()
+    stage = text.index("  Stage: adoption, day 90 of contract year 1; goals: usage reviews, build")
+    assert text[stage + 1] == "         champions" and text[stage + 2].startswith("  Do:  ")
+    markdown = run_tool("churn_risk_analyzer.py", path, "--as-of", "2026-11-22", "--format", "markdown").stdout
+    assert "- Stage: adoption, day 90 of contract year 1; goals: usage reviews, build champions\n- Do: " in markdown
+    report = json.loads(run_tool("portfolio_report.py", path, "--as-of", "2026-11-22", "--format", "json").stdout)
+    assert report["customers"][0]["lifecycle"] == {"stage": "adoption", "day": 90, "contract_year": 1,
+                                                   "goals": ["usage reviews", "build champions"]}
+    assert "lifecycle" not in report["customers"][0]["churn"]  # given once, for the account
