@@ -56,6 +56,8 @@ CHANGE_SPAN_DAYS = 30  # a trajectory's rate of change is per 30 days (the issue
 OPEN_PATHS = ()
 
 HISTORY, COMPARE = "history", "compare"
+# The `figures` column's JSON, encoded by one encoder (json.dumps with options would build one per row).
+_compact = json.JSONEncoder(separators=(",", ":"), check_circular=False, allow_nan=False).encode
 
 
 def check(section, methodology):
@@ -239,7 +241,7 @@ class Tracker:
             lapsed = end_date = None
         tally.rows.append((customer_id, account["name"], account["segment"], account["owner"], account["arr"],
                            score, band, end_date, None if lapsed is None else int(lapsed),
-                           json.dumps(kind.figures(part), separators=(",", ":"))))
+                           _compact(kind.figures(part))))
         past = self.pasts[kind.name].by_id.get(customer_id)
         shown = past[:self.length - 1] if past else []
         points = [{"as_of": as_of, "score": earlier, "band": earlier_band}
