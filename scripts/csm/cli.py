@@ -47,12 +47,12 @@ import sys
 import tempfile
 import textwrap
 
-from . import __version__
+from . import __version__, changes
 from .accounts import customer_id_of
 from .errors import ConfigError, InputError, RecordRejected
 from .ids import SeenIds
 from .loading import Unreadable, open_portfolio
-from .methodology import load_methodology, render_methodology
+from .methodology import load_methodology, methodology_hash, render_methodology
 from .render import Pieces
 from .values import printable, shown
 
@@ -105,6 +105,23 @@ def as_of_date(text):
         raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD, got {text!r}") from None
 
 
+def whole_number(minimum, noun):
+    """Return an argparse type for a whole number of `noun`, `minimum` or more.
+
+    >>> whole_number(2, "folds")("5")
+    5
+    """
+    def parse(text):
+        try:
+            number = int(text)
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number of {noun}, {minimum} or more, got {text!r}")
+        return number
+    return parse
+
+
 def build_parser(tool):
     epilog = (
         "examples:\n"
@@ -139,6 +156,7 @@ def build_parser(tool):
     parser.add_argument("--print-config", action="store_true",
                         help="print the effective methodology as JSON and exit")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    changes.add_arguments(parser)
     if tool.add_arguments is not None:
         tool.add_arguments(parser)
     return parser
@@ -241,16 +259,25 @@ def run(tool, argv=None, held=None):
         return _emit_config(methodology, args)
     if args.input is None:
         parser.error("INPUT is required (a portfolio file, or - for standard input)")
+    problem = changes.same_file_problem(args)
+    if problem:
+        parser.error(problem)
     args.as_of = args.as_of or datetime.date.today()
     sink = None
     try:
         with _collector_paused(resume=held is None):
             model = tool.prepare(methodology, args)
+            digest = methodology_hash(methodology)
+            tracker = None
+            if changes.requested(args):  # the history is checked and read before anything is scored
+                tracker = changes.Tracker(tool, model, args, digest)
+                for line in tracker.warnings:
+                    warning(line)
             portfolio = open_portfolio(args.input)
             for line in portfolio.warnings:
                 warning(line)
             sink = Sink(args.output)
-            status = _score_and_write(tool, model, portfolio, args, sink, held)
+            status = _score_and_write(tool, model, portfolio, args, sink, held, digest, tracker)
     except (InputError, ConfigError) as exc:
         if sink is not None:
             sink.abort()
@@ -320,7 +347,7 @@ def _finishes(tool, args):
     return tool.finish is not None and (tool.finish_when is None or tool.finish_when(args))
 
 
-def _score_and_write(tool, model, portfolio, args, sink, held=None):
+def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None, tracker=None):
     streaming = args.format in STREAMING_FORMATS
     finishing = _finishes(tool, args)
     # Without a finish hook, hold (sort key, encoded account) pairs, not results: json writes
@@ -330,6 +357,8 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
         encode = _encoder()
         sort_key = tool.sort_key
     summary = tool.summary(model)
+    if tracker is not None:  # each account is tracked (its trajectory added) before it is summarised and written
+        summary = tracker.wrap(summary)
     results = []
     rejected = []  # streamed runs write each rejected entry as it comes and only count it
     rejected_count = 0
@@ -389,8 +418,11 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
         "version": __version__,
         "as_of": args.as_of.isoformat(),
         "methodology": model.methodology.get("name", "default"),
+        "methodology_hash": digest or methodology_hash(model.methodology),
         "summary": summary.result(rejected_count),
     }
+    if tracker is not None:
+        tracker.save()  # one transaction, before the report is written: a history that cannot be written fails the run
     if streaming:
         if args.format == "jsonl":
             sink.write(_encoder()(report) + "\n")

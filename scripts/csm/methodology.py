@@ -8,14 +8,22 @@ health dimension) and `check(section, methodology)` (semantic checks: weights th
 sum to 1, thresholds in order ...). A config file deep-merges over the defaults:
 a key it names replaces that figure, an object merges key by key, and `null`
 drops an entry where the section allows it.
+
+A file may instead give an open object whole: its top-level `replaces` lists such
+paths (`["churn.signals"]`), whose default entries are then dropped before the
+merge (a fitted scorecard's signals take the place of the default ones). The
+effective methodology keeps the list, so what `--print-config` prints reads back
+the same.
 """
 
 import copy
 import fnmatch
+import hashlib
 import json
 
-from . import accounts, churn, expansion, health, portfolio
+from . import accounts, changes, churn, expansion, health, lifecycle, owners, portfolio
 from .errors import ConfigError
+from .loading import read_json_file
 
 # Section name -> the module that owns it. Later analyses add themselves here.
 SECTIONS = {
@@ -24,6 +32,9 @@ SECTIONS = {
     "churn": churn,
     "expansion": expansion,
     "report": portfolio,
+    "changes": changes,
+    "owners": owners,
+    "lifecycle": lifecycle,
 }
 
 def default_methodology():
@@ -43,29 +54,56 @@ def load_methodology(path=None):
     table = default_methodology()
     if path is None:
         return table
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            override = json.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"config {path}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"config {path} is a folder, not a JSON file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"config {path} is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"config {path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except (OSError, ValueError, RecursionError) as exc:
-        raise ConfigError(f"config {path} cannot be read: {exc}") from None
+    override = read_json_file(path, f"config {path}", ConfigError)
     if not isinstance(override, dict):
         raise ConfigError(f"config {path} must hold a JSON object like the one --print-config prints")
+    return methodology_from(override, f"config {path}")
+
+
+def methodology_from(override, where="config"):
+    """Return the defaults with the methodology object `override` merged over them.
+
+    Raises ConfigError naming every problem, each line starting with `where`.
+
+    >>> methodology_from({"replaces": ["churn.signals"], "churn": {"signals": {"tenure": {
+    ...     "weight": 1, "combine": "points", "metrics": {"tenure": {"scoring": "banded", "field": "tenure",
+    ...     "bands": [[6, 60], [None, 0]]}}}}}})["churn"]["signals"].keys()
+    dict_keys(['tenure'])
+    """
+    table = default_methodology()
     problems = []
+    override = dict(override)
+    replaces = override.pop("replaces", None)
+    if replaces is not None:
+        replaces = _replace(table, replaces, problems)
     merged = merge(table, override, "", _open_paths(), problems)
+    if replaces:
+        merged["replaces"] = replaces
     if not problems:
         for name, module in SECTIONS.items():
             problems.extend(module.check(merged[name], merged))
     if problems:
-        raise ConfigError("\n".join(f"config {path}: {problem}" for problem in problems))
+        raise ConfigError("\n".join(f"{where}: {problem}" for problem in problems))
     return merged
+
+
+def _replace(table, replaces, problems):
+    """Empty the objects of `table` named by `replaces` (open, whole objects only); return the list kept."""
+    whole = [path for path in _open_paths() if "*" not in path]
+    if not isinstance(replaces, list) or not all(isinstance(path, str) for path in replaces):
+        problems.append(f"replaces must be a list of paths, among {', '.join(whole)}")
+        return None
+    for path in replaces:
+        if path not in whole:
+            problems.append(f"replaces: {json.dumps(path)[:60]} cannot be replaced whole "
+                            f"(these can: {', '.join(whole)})")
+            continue
+        parts = path.split(".")
+        parent = table
+        for part in parts[:-1]:
+            parent = parent[part]
+        parent[parts[-1]] = {}
+    return list(replaces)
 
 
 def _open_paths():
@@ -151,6 +189,20 @@ def merge(base, override, path, open_paths, problems):
         else:
             result[key] = value
     return result
+
+
+def methodology_hash(table):
+    """Return the methodology's fingerprint: the first 12 hex digits of the SHA-256 of its canonical JSON.
+
+    Canonical: keys sorted, no spaces (`sort_keys=True, separators=(",", ":")`), so
+    the same figures give the same hash whatever the order or layout of the config
+    file they came from. Every output states it (`methodology_hash`).
+
+    >>> methodology_hash({"b": 1, "a": [1.5, "x"]}) == methodology_hash({"a": [1.5, "x"], "b": 1})
+    True
+    """
+    text = json.dumps(table, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 def render_methodology(table):
