@@ -575,11 +575,12 @@ def assess(raw, model, from_text=False, scored=None):
     rank = model.category_rank
     ranked = []  # (sort key, opportunity): higher priority first, then category order, then name
     total = 0
-    utilisation = seat_utilisation = None
+    utilisation = seat_utilisation = seat_ratio = None
     if seats_known:
         if licensed:
             utilisation = active / licensed
-            seat_utilisation = round(utilisation, 3)
+            seat_utilisation = one_decimal(utilisation * 100)  # a percentage, as published (93.5)
+            seat_ratio = round(utilisation, 3)
             if active > licensed:
                 notes.append(f"active_seats ({active:,}) is above licensed_seats ({licensed:,}): "
                              "more seats in use than paid for")
@@ -595,6 +596,7 @@ def assess(raw, model, from_text=False, scored=None):
                     "licensed_seats": licensed,
                     "active_seats": active,
                     "seat_utilisation": seat_utilisation,
+                    "seat_utilisation_ratio": seat_ratio,
                     "additional_seats": additional,
                     "estimated_revenue": revenue,
                     "effort": efforts["seat_expansion"],
@@ -714,6 +716,7 @@ def assess(raw, model, from_text=False, scored=None):
             "adoption_rate": share(adopted_count, total_modules) if total_modules else None,
             "avg_usage_pct": one_decimal(usage_sum / usage_count) if usage_count else None,
             "seat_utilisation": seat_utilisation,
+            "seat_utilisation_ratio": seat_ratio,
             "current_tier": plan_tier,
             "departments_covered": len(current) if current is not None else None,
             "departments_potential": departments_potential,
