@@ -27,7 +27,8 @@ When a run holds what, and what it costs (benchmarks/bench.py measures it):
   backtest, the portfolio report) holds the results instead and encodes at the end.
 - text, markdown or html out: the results are held and sorted before anything is
   written; the views build their report as one string, written in slices.
-- A run with --output writes to a temporary file beside it, renamed at the end.
+- A run with --output writes to a temporary file beside it, renamed at the end
+  (csm.output: symlinks followed, devices and FIFOs written in place, modes kept).
 - A script (`run_script`) leaves what it held for the operating system to take back
   whole when the process ends: freeing a large book object by object, then letting
   the garbage collector walk what is left, is 5% of a portfolio report's run.
@@ -41,7 +42,6 @@ import json
 import operator
 import os
 import sys
-import tempfile
 import textwrap
 
 from . import __version__
@@ -49,10 +49,11 @@ from .accounts import customer_id_of
 from .errors import ConfigError, InputError, RecordRejected
 from .loading import Unreadable, open_portfolio
 from .methodology import load_methodology, render_methodology
+from .output import (Interrupted, Sink, closed_stream_problem, hold_closed_descriptors, interruptions_raise,
+                     same_file_as_input)
 from .values import printable, shown
 
 STREAMING_FORMATS = ("jsonl", "csv")
-WRITE_CHUNK = 1 << 22  # characters encoded and written at a time (a JSON batch is one slice)
 JSON_BATCH = 512  # customers encoded per chunk of a JSON document
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SOME_REJECTED = 0, 1, 2, 3
 
@@ -141,62 +142,27 @@ def build_parser(tool):
 
 def error(message):
     """Write one `error: ...` line per line of message to stderr."""
-    for line in str(message).splitlines() or [""]:
-        sys.stderr.write(f"error: {line}\n")
+    _say("error", message)
 
 
 def warning(message):
     """Write one `warning: ...` line per line of message to stderr (the run goes on)."""
-    for line in str(message).splitlines() or [""]:
-        sys.stderr.write(f"warning: {line}\n")
+    _say("warning", message)
+
+
+def _say(kind, message):
+    stream = sys.stderr
+    if stream is None:  # standard error closed (2>&-): nowhere to say it; the exit status still does
+        return
+    try:
+        for line in str(message).splitlines() or [""]:
+            stream.write(f"{kind}: {line}\n")
+    except (OSError, ValueError):
+        pass
 
 
 def record_where(label, customer_id):
     return f"{label} ({printable(customer_id)})" if customer_id else label
-
-
-class Sink:
-    """Where the report goes: standard output, or a temporary file renamed over --output at the end."""
-
-    def __init__(self, path):
-        self.path = path
-        self.handle = None
-        self.temp = None
-        if path is None:
-            self.handle = sys.stdout.buffer
-            return
-        folder = os.path.dirname(os.path.abspath(path))
-        if os.path.isdir(path):
-            raise InputError(f"--output {path} is a folder")
-        fd, self.temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
-        self.handle = os.fdopen(fd, "wb")
-
-    def write(self, text):
-        """Write text as UTF-8, a slice at a time so a large report is never held twice.
-
-        A lone surrogate (JSON input may escape one, `"\\ud800"`) is written as
-        `\\ud800` instead of failing the run.
-        """
-        write = self.handle.write
-        for start in range(0, len(text), WRITE_CHUNK):
-            write(text[start:start + WRITE_CHUNK].encode("utf-8", "backslashreplace"))
-
-    def commit(self):
-        if self.temp is None:
-            self.handle.flush()
-            return
-        self.handle.close()
-        os.replace(self.temp, self.path)
-        self.temp = None
-
-    def abort(self):
-        if self.temp is not None:
-            self.handle.close()
-            try:
-                os.unlink(self.temp)
-            except OSError:
-                pass
-            self.temp = None
 
 
 def run_script(tool):
@@ -208,10 +174,12 @@ def run_script(tool):
     --output was renamed into place (or removed) and no exit handlers are used.
     """
     held = []
+    hold_closed_descriptors()
     status = run(tool, held=held)
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:
+                stream.flush()
         except (OSError, ValueError):  # the reader went away, or the stream is closed: nothing left to say
             pass
     os._exit(status)
@@ -227,6 +195,22 @@ def run(tool, argv=None, held=None):
     args = parser.parse_args(argv)
     if hasattr(sys.stderr, "reconfigure"):
         sys.stderr.reconfigure(errors="backslashreplace")
+    overwrite = same_file_as_input(args)  # before anything is read
+    if overwrite is not None:
+        error(overwrite)
+        return EXIT_USAGE
+    closed = closed_stream_problem(args)
+    if closed is not None:
+        error(closed)
+        return EXIT_FAILED
+    with interruptions_raise():
+        try:
+            return _run(tool, parser, args, held)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (Interrupted): the output is as it was
+            return exc.status if isinstance(exc, Interrupted) else 130
+
+
+def _run(tool, parser, args, held):
     try:
         methodology = load_methodology(args.config)
     except ConfigError as exc:
@@ -258,10 +242,10 @@ def run(tool, argv=None, held=None):
             return _quiet_broken_pipe()
         error(f"cannot write {args.output or 'the report'}: {exc.strerror or exc}")
         return EXIT_FAILED
-    except KeyboardInterrupt:
+    except BaseException:  # Ctrl-C, SIGTERM or SIGHUP (Interrupted), or anything unforeseen: nothing left behind
         if sink is not None:
             sink.abort()
-        return 130
+        raise
     return status
 
 
@@ -307,6 +291,10 @@ def _emit_config(methodology, args):
             sink.abort()
         error(f"cannot write {args.output or 'the methodology'}: {getattr(exc, 'strerror', None) or exc}")
         return EXIT_FAILED
+    except BaseException:
+        if sink is not None:
+            sink.abort()
+        raise
     return EXIT_OK
 
 
