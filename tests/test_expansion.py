@@ -574,7 +574,14 @@ def test_a_config_can_change_rates_fractions_and_readiness(tmp_path, northwind):
 
 @pytest.mark.parametrize("section, message", [
     ({"tiers": {"gold": "x"}}, 'expansion.tiers.gold must be a number, got "x"'),
-    ({"tiers": {"starter": 0}}, "expansion.tiers.starter must be above 0, got 0"),
+    ({"tiers": {"starter": 0}}, "expansion.tiers.starter must be from 0.001 to 1000, got 0"),
+    ({"tiers": {"starter": 1e-308}}, "expansion.tiers.starter must be from 0.001 to 1000, got 1e-308"),
+    ({"priority": {"effort_multipliers": {"low": 1e308}}},
+     "expansion.priority.effort_multipliers.low must be from 0 to 1000, got 1e+308"),
+    ({"seat_expansion": {"growth": {"smb": 1e308}}},
+     "expansion.seat_expansion.growth.smb must be from 0 to 10, got 1e+308"),
+    ({"department_expansion": {"revenue_factor": 11}},
+     "expansion.department_expansion.revenue_factor must be from 0 to 10, got 11"),
     ({"tiers": {"Starter": 1.0}}, 'expansion.tiers: "Starter" and "starter" are the same name '
                                   "(case and separators are ignored)"),
     ({"priority": {"revenue_divisor": 0}}, "expansion.priority.revenue_divisor must be above 0, got 0"),
@@ -584,11 +591,11 @@ def test_a_config_can_change_rates_fractions_and_readiness(tmp_path, northwind):
     ({"readiness": {"stabilise_first_churn_tiers": ["severe"]}},
      'expansion.readiness.stabilise_first_churn_tiers[0] must be one of critical, high, medium, low, got "severe"'),
     ({"seat_expansion": {"growth": {"smb": -0.1}}},
-     "expansion.seat_expansion.growth.smb must be of 0 or more, got -0.1"),
+     "expansion.seat_expansion.growth.smb must be from 0 to 10, got -0.1"),
     ({"seat_expansion": {"growth": {"micro": 0.1}}},
      "unknown key expansion.seat_expansion.growth.micro (known here: enterprise, mid-market, smb)"),
     ({"report": {"top_accounts": 2.5}}, "expansion.report.top_accounts must be a whole number, got 2.5"),
-], ids=["tier-not-a-number", "tier-zero", "tier-twice", "divisor-zero", "unknown-effort", "threshold-range",
+], ids=["tier-not-a-number", "tier-zero", "tier-tiny", "effort-huge", "growth-huge", "factor-huge", "tier-twice", "divisor-zero", "unknown-effort", "threshold-range",
         "unknown-churn-tier", "negative-growth", "unknown-segment", "fractional-top"])
 def test_a_bad_config_is_rejected_naming_the_key(tmp_path, section, message):
     path = write_config(tmp_path, section)

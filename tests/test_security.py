@@ -40,7 +40,7 @@ FORBIDDEN_OS = {"system", "popen", "fork", "forkpty", "kill", "killpg", "environ
 FORBIDDEN_OS_PREFIXES = ("exec", "spawn", "posix_spawn")
 
 # Calls that open, create, rename or delete files; and the only functions allowed to make
-# them, each for a path the user named: INPUT (loading), --config (methodology), --output
+# them, each for a path the user named: INPUT (loading), --config and --outcomes (smallfile, capped), --output
 # (output.Sink: a temporary file beside it, renamed over it or removed; a device or FIFO
 # opened in place), and os.devnull (cli, to end quietly on a closed pipe; output, to hold
 # a closed standard descriptor).
@@ -53,7 +53,7 @@ FILE_CALLS = {"open", "io.open", "os.open", "os.fdopen", "codecs.open", "tempfil
 FILE_METHODS = {"read_text", "read_bytes", "write_text", "write_bytes", "open", "unlink", "rename", "touch"}
 ALLOWED_FILE_CALLS = {
     ("csm/loading.py", "open_portfolio", "open"),
-    ("csm/methodology.py", "load_methodology", "open"),
+    ("csm/smallfile.py", "read_capped", "open"),
     ("csm/output.py", "Sink.__init__", "tempfile.mkstemp"),
     ("csm/output.py", "Sink.__init__", "os.fdopen"),
     ("csm/output.py", "Sink.__init__", "open"),

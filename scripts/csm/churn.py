@@ -38,7 +38,7 @@ from . import values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
 from .figures import SCORE_MEMO, clamp, money_round, one_decimal, share
-from .methodology_checks import check_number, check_weights
+from .methodology_checks import check_number, check_valid_range, check_weights
 
 TIERS = ("critical", "high", "medium", "low")
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -373,15 +373,7 @@ def _check_metric(metric, where, combine):
             else:
                 problems += check_number(many["at_least"], f"{where}.many.at_least", 0)
                 problems += check_number(many["points"], f"{where}.many.points", 0, 100)
-        valid = metric.get("valid")
-        if not isinstance(valid, dict) or set(valid) != {"min", "max"}:
-            problems.append(f"{where}.valid must be an object with min and max (max null for no upper bound)")
-        else:
-            problems += check_number(valid["min"], f"{where}.valid.min")
-            if valid["max"] is not None:
-                problems += check_number(valid["max"], f"{where}.valid.max")
-                if not problems and valid["max"] < valid["min"]:
-                    problems.append(f"{where}.valid: max is below min")
+        problems += check_valid_range(metric.get("valid"), where)
     elif scoring == "flag":
         problems += check_number(metric.get("points"), f"{where}.points", 0, 100)
     else:

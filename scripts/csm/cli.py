@@ -93,12 +93,21 @@ class Tool:
         self.epilog_extra = epilog_extra
 
 
+# --as-of: the years a run may take for "today". The reports look a year and more ahead
+# and behind (renewal quarters, windows, lifecycle); these bounds keep every such date a date.
+AS_OF_EARLIEST = datetime.date(1900, 1, 1)
+AS_OF_LATEST = datetime.date(9000, 12, 31)
+
+
 def as_of_date(text):
-    """argparse type for --as-of: a YYYY-MM-DD date."""
+    """argparse type for --as-of: a YYYY-MM-DD date from 1900 to 9000."""
     try:
-        return datetime.date.fromisoformat(text)
+        day = datetime.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD, got {text!r}") from None
+    if not AS_OF_EARLIEST <= day <= AS_OF_LATEST:
+        raise argparse.ArgumentTypeError(f"must be a date from {AS_OF_EARLIEST} to {AS_OF_LATEST}, got {text}")
+    return day
 
 
 def build_parser(tool):

@@ -24,7 +24,7 @@ from . import values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
 from .figures import SCORE_MEMO, money_round, one_decimal, share
-from .methodology_checks import check_number, check_weights
+from .methodology_checks import check_number, check_valid_range, check_weights
 
 CLASSES = ("green", "yellow", "red")
 TRENDS = ("improving", "stable", "declining", "no_data")
@@ -256,13 +256,7 @@ def _check_metric(metric, where):
         else:
             for segment in SEGMENTS:
                 problems += check_number(per_segment[segment], f"{where}.{figure}.{segment}", 0)
-        valid = metric.get("valid")
-        if not isinstance(valid, dict) or set(valid) != {"min", "max"}:
-            problems.append(f"{where}.valid must be an object with min and max (max null for no upper bound)")
-        else:
-            problems += check_number(valid["min"], f"{where}.valid.min")
-            if valid["max"] is not None:
-                problems += check_number(valid["max"], f"{where}.valid.max")
+        problems += check_valid_range(metric.get("valid"), where)
     rule = metric.get("recommend")
     if rule is not None:
         if not isinstance(rule, dict) or rule.get("when") not in RECOMMEND_WHEN or "at" not in rule \

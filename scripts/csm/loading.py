@@ -54,13 +54,18 @@ class Portfolio:
         return self._records
 
 
-def open_portfolio(path, stdin=None):
+def open_portfolio(path, stdin=None, data=None):
     """Open `path` ("-" for standard input) and return a Portfolio; raise InputError if unreadable.
 
     A stream (standard input, a pipe, `/dev/stdin`, `<(...)`) is read as a stream:
-    its first bytes are looked at without seeking back.
+    its first bytes are looked at without seeking back. `data`: the bytes of `path`,
+    already read (a capped small file, see smallfile), read from memory under its name.
     """
-    if path == "-":
+    if data is not None:
+        stream = io.BytesIO(data)
+        name = "standard input" if path == "-" else path
+        suffix = "" if path == "-" else os.path.splitext(path)[1].lower()
+    elif path == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
         name = "standard input"
         suffix = ""

@@ -16,6 +16,7 @@ import json
 
 from . import accounts, churn, expansion, health, portfolio
 from .errors import ConfigError
+from .smallfile import load_json
 
 # Section name -> the module that owns it. Later analyses add themselves here.
 SECTIONS = {
@@ -43,19 +44,7 @@ def load_methodology(path=None):
     table = default_methodology()
     if path is None:
         return table
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            override = json.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"config {path}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"config {path} is a folder, not a JSON file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"config {path} is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"config {path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except (OSError, ValueError, RecursionError) as exc:
-        raise ConfigError(f"config {path} cannot be read: {exc}") from None
+    override = load_json(path, "config", ConfigError)
     if not isinstance(override, dict):
         raise ConfigError(f"config {path} must hold a JSON object like the one --print-config prints")
     problems = []

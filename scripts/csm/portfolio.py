@@ -283,8 +283,8 @@ def read_retention(document, model, source="the portfolio"):
     if not problems:
         start = figures["starting_arr"]
         lost = figures["contraction_arr"] + figures["churned_arr"]
-        if start == 0:
-            problems.append("retention.starting_arr must be above 0 (NRR and GRR are shares of it)")
+        if start < 1:  # a share of a fraction of a cent is no rate (1e-300 would make NRR "inf%")
+            problems.append(f"retention.starting_arr must be at least $1 (NRR and GRR are shares of it), got {start:g}")
         elif lost > start:
             problems.append(f"retention.contraction_arr + retention.churned_arr ({money_words(lost)}) is more than "
                             f"retention.starting_arr ({money_words(start)}): a period cannot lose more ARR than it "
