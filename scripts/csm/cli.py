@@ -51,6 +51,7 @@ from .loading import Unreadable, open_portfolio
 from .methodology import load_methodology, render_methodology
 from .output import (Interrupted, Sink, closed_stream_problem, hold_closed_descriptors, interruptions_raise,
                      same_file_as_input)
+from .render import escape_controls
 from .values import printable, shown
 
 STREAMING_FORMATS = ("jsonl", "csv")
@@ -428,7 +429,7 @@ def render(tool, model, report, output_format):
     if output_format == "json":
         return json_document(report)
     if output_format == "html":
-        return tool.views.html(report, model)
+        return escape_controls(tool.views.html(report, model))
     if output_format == "markdown":
         body = tool.views.markdown(report, model)
     else:
@@ -436,7 +437,9 @@ def render(tool, model, report, output_format):
     if "backtest" in report:  # added by a tool's finish hook (--outcomes); same section for every tool
         from .backtest_views import section
         body += section(report["backtest"], output_format)
-    return body
+    # The one place no control character or bidi override of a methodology or an input
+    # (a playbook action, a name from --config) reaches a terminal raw, whatever view wrote it.
+    return escape_controls(body)
 
 
 def _encoder():
