@@ -41,6 +41,7 @@ import gc
 import json
 import operator
 import os
+import shutil
 import sys
 import textwrap
 
@@ -111,12 +112,44 @@ def as_of_date(text):
     return day
 
 
+HELP_WIDTH = 80  # --help fits an 80-column terminal, whatever COLUMNS says
+
+
+def shell_lines(command, width=HELP_WIDTH, indent="  "):
+    """Return a shell command as help lines of at most `width` columns, continued with a backslash.
+
+    >>> print(shell_lines("python3 scripts/x.py portfolio.csv --format json --output scores.json", 52))
+      python3 scripts/x.py portfolio.csv --format json \\
+          --output scores.json
+    """
+    lines = []
+    prefix = indent
+    rest = command
+    while len(prefix) + len(rest) > width:
+        room = width - len(prefix)  # a line is prefix + rest[:cut] + " \\"
+        cut = rest.rfind(" -", 0, room)  # before an option where one fits, else at a space
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, room - 1)
+        if cut <= 0:
+            break
+        lines.append(f"{prefix}{rest[:cut]} \\")
+        rest = rest[cut + 1:]
+        prefix = indent + "    "
+    lines.append(prefix + rest)
+    return "\n".join(lines)
+
+
+def _help_formatter(prog):
+    columns = min(HELP_WIDTH, shutil.get_terminal_size().columns)
+    return argparse.RawDescriptionHelpFormatter(prog, width=columns - 2)
+
+
 def build_parser(tool):
     epilog = (
         "examples:\n"
-        f"  {tool.example}\n"
-        f"  python3 scripts/{tool.prog} portfolio.csv --format json --output scores.json\n"
-        f"  python3 scripts/{tool.prog} --print-config > my-methodology.json\n\n"
+        f"{shell_lines(tool.example)}\n"
+        f"{shell_lines(f'python3 scripts/{tool.prog} portfolio.csv --format json --output scores.json')}\n"
+        f"{shell_lines(f'python3 scripts/{tool.prog} --print-config > my-methodology.json')}\n\n"
         "input: a JSON object {\"customers\": [...]}, a JSON array, JSON Lines (.jsonl)\n"
         "or CSV with dotted headers (usage.login_frequency); '-' reads standard input.\n\n"
         "exit status: 0 every record scored; 1 nothing could be scored (unreadable\n"
@@ -126,7 +159,7 @@ def build_parser(tool):
     )
     parser = argparse.ArgumentParser(
         prog=tool.prog, description="\n".join(textwrap.wrap(tool.description, 79)), epilog=epilog,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_help_formatter,
     )
     streamed = [name for name in STREAMING_FORMATS if name in tool.formats]
     format_help = f"output format (default: {tool.default_format})"
@@ -182,6 +215,8 @@ def run_script(tool):
     written and the standard streams flushed, the process ends (os._exit) and the
     operating system takes its memory back whole. Nothing else is pending then:
     --output was renamed into place (or removed) and no exit handlers are used.
+    Under a profiler, tracer or debugger the process exits normally instead, so
+    that `python3 -m cProfile scripts/X.py ...` prints its profile.
     """
     held = []
     hold_closed_descriptors()
@@ -192,7 +227,22 @@ def run_script(tool):
                 stream.flush()
         except (OSError, ValueError):  # the reader went away, or the stream is closed: nothing left to say
             pass
+    if not _plain_script_run():
+        sys.exit(status)  # a profiler, tracer or debugger has its report to write at exit
     os._exit(status)
+
+
+def _plain_script_run():
+    """True when the process is this script run by Python itself: no profiler, tracer or debugger.
+
+    `python3 -m cProfile scripts/X.py` (or trace, pdb) runs the script under a `__main__`
+    module of its own, and writes its report when the process exits normally.
+    """
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return False
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return bool(main_file and sys.argv and sys.argv[0]
+                and os.path.abspath(main_file) == os.path.abspath(sys.argv[0]))
 
 
 def run(tool, argv=None, held=None):
