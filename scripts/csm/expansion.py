@@ -258,7 +258,8 @@ def prepare(methodology, as_of=None):
 def priority_score(revenue, category, model):
     """Return clamp(revenue / divisor) x the category's effort multiplier, 1 decimal.
 
-    >>> model = prepare(_default_methodology())
+    >>> from csm.methodology import default_methodology
+    >>> model = prepare(default_methodology())
     >>> priority_score(42667, "tier_upgrade", model)  # 21.3335 x 2 (medium effort)
     42.7
     """
@@ -273,7 +274,8 @@ def next_tier(current, available, model):
 
     The order of `available` does not matter.
 
-    >>> model = prepare(_default_methodology())
+    >>> from csm.methodology import default_methodology
+    >>> model = prepare(default_methodology())
     >>> next_tier("professional", ["enterprise_plus", "enterprise", "starter"], model)
     'enterprise'
     """
@@ -288,15 +290,11 @@ def next_tier(current, available, model):
     return found
 
 
-def _default_methodology():
-    from .methodology import default_methodology
-    return default_methodology()
-
-
 def comparison_key(name, model):
     """Return values.key_of(name), remembered in the model (names repeat across a book).
 
-    >>> comparison_key("Customer Success", prepare(_default_methodology()))
+    >>> from csm.methodology import default_methodology
+    >>> comparison_key("Customer Success", prepare(default_methodology()))
     'customersuccess'
     """
     cache = model.key_cache

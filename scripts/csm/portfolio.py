@@ -421,17 +421,13 @@ def renewal_forecast(tiers, probabilities):
 def quarter_of(days, model):
     """Return the quarter (1-based) a renewal `days` from the as-of date falls in, or None past the last.
 
-    >>> model = prepare(_default_methodology(), datetime.date(2026, 11, 22))
+    >>> from csm.methodology import default_methodology
+    >>> model = prepare(default_methodology(), datetime.date(2026, 11, 22))
     >>> quarter_of(0, model), quarter_of(90, model), quarter_of(91, model), quarter_of(364, model)
     (1, 1, 2, None)
     """
     quarter = days // model.quarter_days + 1
     return quarter if quarter <= model.quarter_count else None
-
-
-def _default_methodology():
-    from .methodology import default_methodology
-    return default_methodology()
 
 
 def renewals(customers, model):
