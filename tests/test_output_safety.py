@@ -123,14 +123,38 @@ def test_a_fifo_is_written_in_place_never_replaced(book, tmp_path):
     assert temporaries(tmp_path) == []
 
 
-@pytest.mark.parametrize("device", ["/dev/null", "/dev/stdout"])
-def test_a_device_is_written_in_place(device, book):
-    before = os.stat("/dev/null")
+def null_device(tmp_path):
+    """A character device to write to: a null device made in tmp_path (as root), else /dev/null.
+
+    One of our own, so that another program replacing /dev/null meanwhile (the very
+    bug this guards against, in an older build) cannot make the test fail.
+    """
+    path = tmp_path / "null"
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        with open(path, "wb") as handle:
+            handle.write(b"probe")
+        return str(path)
+    except OSError:
+        if not stat.S_ISCHR(os.stat("/dev/null").st_mode):
+            pytest.skip("/dev/null is not a character device on this machine")
+        return "/dev/null"
+
+
+def test_a_character_device_is_written_in_place(book, tmp_path):
+    device = null_device(tmp_path)
+    before = os.stat(device)
     done = run("expansion_opportunity_scorer.py", book, "--format", "json", "--output", device, *AS_OF)
     assert done.returncode == 0, done.stderr
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode) and os.stat("/dev/null").st_ino == before.st_ino
-    if device == "/dev/stdout":
-        assert json.loads(done.stdout)["report"] == "expansion_opportunities"
+    after = os.stat(device)
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+    assert temporaries(tmp_path) == []
+
+
+def test_dev_stdout_is_written_in_place(book):
+    done = run("expansion_opportunity_scorer.py", book, "--format", "json", "--output", "/dev/stdout", *AS_OF)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["report"] == "expansion_opportunities"
 
 
 def test_output_dash_is_standard_output(book, tmp_path):
