@@ -94,3 +94,11 @@ def test_an_arr_of_minus_zero_is_shown_as_zero(script, tmp_path, capsys):
     assert load_tool(script).main([str(book), "--format", "json", "--as-of", "2026-11-22"]) == 0
     out = capsys.readouterr().out
     assert not re.search(r"-0\.0(?![0-9])", out) and '"arr":0.0' in out
+
+
+def test_an_error_line_naming_a_config_key_escapes_its_control_characters(tmp_path, capsys):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"health": {"\x1b[2Jevil": 1}}))
+    assert load_tool("health_score_calculator.py").main([SAMPLE, "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and err.startswith(f"error: config {config}: unknown key health.\\u001b[2Jevil (")

@@ -199,7 +199,7 @@ def _say(kind, message):
         return
     try:
         for line in str(message).splitlines() or [""]:
-            stream.write(f"{kind}: {line}\n")
+            stream.write(f"{kind}: {escape_controls(line)}\n")  # a config key may hold ESC too
     except (OSError, ValueError):
         pass
 
