@@ -18,7 +18,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A bare URL (http://, https://, ftp://, www.) that GitHub would make a live link: a word
 # joiner (U+2060, invisible) after its scheme keeps it plain text.
 _LINK_START = "(?i:(?:https?|ftp)(?=://)|www(?=\\.))"
-_MARKDOWN_SPECIAL = re.compile("[<>&" + re.escape(MARKDOWN_SPECIALS) + "]|" + _LINK_START)
+_MARKDOWN_SPECIAL = re.compile("[<>&" + re.escape(MARKDOWN_SPECIALS) + "]")
 _LINK = re.compile(_LINK_START)
 WORD_JOINER = "\u2060"
 # What a terminal, a spreadsheet or an editor would act on rather than show: C0 and C1
@@ -132,9 +132,11 @@ def md(text):
         if not text.isprintable():
             text = "".join(ch.translate(_MARKDOWN_ESCAPES) if ch.isprintable() else " " for ch in text)
             return _LINK.sub(_joined, text)
-    if not _MARKDOWN_SPECIAL.search(text):
-        return text
-    return _LINK.sub(_joined, text.translate(_MARKDOWN_ESCAPES))
+    if _MARKDOWN_SPECIAL.search(text):
+        text = text.translate(_MARKDOWN_ESCAPES)
+    if "." in text or "://" in text:  # the cheap test first: most cells have neither
+        return _LINK.sub(_joined, text)
+    return text
 
 
 def _joined(found):
