@@ -231,3 +231,22 @@ def test_closed_standard_streams_are_clear_errors(script, book, tmp_path):
     with_output = subprocess.run(f"exec {sys.executable} {path} {book} --output {report} >&- <&-", shell=True,
                                  capture_output=True, text=True, timeout=120)
     assert with_output.returncode == 0 and "Traceback" not in with_output.stderr and report.stat().st_size
+
+
+def test_dev_stdout_appended_to_by_the_shell_keeps_what_was_there(book, tmp_path):
+    log = tmp_path / "log.txt"
+    log.write_text("first line\n")
+    done = subprocess.run(f"exec {sys.executable} {HEALTH} {book} --format json --output /dev/stdout >> {log}",
+                          shell=True, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = log.read_text()
+    assert text.startswith("first line\n{\n") and json.loads(text[len("first line\n"):])["report"]
+
+
+def test_an_output_naming_a_closed_descriptor_is_a_clear_error(book):
+    done = subprocess.run(f"exec {sys.executable} {HEALTH} {book} --output /dev/stdout >&-", shell=True,
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (
+        1, "error: standard output is closed: give --output FILE, or leave standard output open\n")
+    done = run("health_score_calculator.py", book, "--output", "/dev/fd/9")
+    assert (done.returncode, done.stderr) == (1, "error: --output /dev/fd/9: descriptor 9 is not open\n")

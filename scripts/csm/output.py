@@ -95,8 +95,13 @@ def closed_stream_problem(args):
     """Return the message when the run needs standard input or output and it is closed, else None."""
     if getattr(args, "input", None) == "-" and _closed(sys.stdin, 0):
         return "standard input is closed: give INPUT as a file path, or pipe the portfolio in"
-    if getattr(args, "output", None) in (None, "-") and _closed(sys.stdout, 1):
-        return "standard output is closed: give --output FILE, or leave standard output open"
+    output = getattr(args, "output", None)
+    descriptor = 1 if output in (None, "-") else _descriptor_named(os.path.abspath(output))
+    streams = {0: sys.stdin, 1: sys.stdout, 2: sys.stderr}
+    if descriptor is not None and _closed(streams.get(descriptor, True), descriptor):
+        if descriptor == 1:
+            return "standard output is closed: give --output FILE, or leave standard output open"
+        return f"--output {output}: descriptor {descriptor} is not open"
     return None
 
 
@@ -154,6 +159,21 @@ def interruptions_raise():
             signal.signal(signum, handler)
 
 
+def _descriptor_named(path):
+    """Return the descriptor a path such as /dev/stdout, /dev/fd/3 or /proc/self/fd/3 names, or None.
+
+    >>> _descriptor_named("/dev/stdout"), _descriptor_named("/proc/self/fd/7"), _descriptor_named("/dev/null")
+    (1, 7, None)
+    """
+    named = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}.get(path)
+    if named is not None:
+        return named
+    for prefix in ("/dev/fd/", "/proc/self/fd/"):
+        if path.startswith(prefix) and path[len(prefix):].isdigit():
+            return int(path[len(prefix):])
+    return None
+
+
 def _umask():
     mask = os.umask(0o022)
     os.umask(mask)
@@ -193,8 +213,12 @@ class Sink:
             return
         if os.path.isdir(path):
             raise InputError(f"--output {path} is a folder")
-        if os.path.abspath(path).startswith(IN_PLACE_PREFIXES):
-            self.handle = open(path, "wb")
+        absolute = os.path.abspath(path)
+        if absolute.startswith(IN_PLACE_PREFIXES):
+            descriptor = _descriptor_named(absolute)
+            # /dev/stdout and the like: the descriptor itself, so a `>> log` redirection is appended to,
+            # not truncated as opening the path again would
+            self.handle = open(path, "wb") if descriptor is None else os.fdopen(os.dup(descriptor), "wb")
             return
         target = os.path.realpath(path)  # a symlink is followed: its target is replaced, the link stays
         try:
