@@ -250,3 +250,14 @@ def test_an_output_naming_a_closed_descriptor_is_a_clear_error(book):
         1, "error: standard output is closed: give --output FILE, or leave standard output open\n")
     done = run("health_score_calculator.py", book, "--output", "/dev/fd/9")
     assert (done.returncode, done.stderr) == (1, "error: --output /dev/fd/9: descriptor 9 is not open\n")
+
+
+def test_the_fitter_refuses_an_output_that_is_its_outcomes_file(tmp_path):
+    outcomes = tmp_path / "outcomes.csv"
+    outcomes.write_bytes(open(os.path.join(os.path.dirname(SAMPLE), "sample_outcomes.csv"), "rb").read())
+    before = outcomes.read_bytes()
+    done = run("fit_scorecard.py", SAMPLE, "--outcomes", outcomes, "--analysis", "churn", "--output", outcomes)
+    assert (done.returncode, done.stderr) == (
+        2, f"error: --output {outcomes} is the same file as --outcomes ({outcomes}): writing the report there "
+           "would replace what the run reads; choose another output file\n")
+    assert outcomes.read_bytes() == before

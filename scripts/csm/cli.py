@@ -139,9 +139,27 @@ def shell_lines(command, width=HELP_WIDTH, indent="  "):
     return "\n".join(lines)
 
 
-def _help_formatter(prog):
+def help_formatter(prog):
+    """argparse formatter of every tool: raw epilog and description, at most HELP_WIDTH columns."""
     columns = min(HELP_WIDTH, shutil.get_terminal_size().columns)
     return argparse.RawDescriptionHelpFormatter(prog, width=columns - 2)
+
+
+def whole_number(minimum, noun):
+    """Return an argparse type for a whole number of `noun`, `minimum` or more.
+
+    >>> whole_number(2, "folds")("5")
+    5
+    """
+    def parse(text):
+        try:
+            number = int(text)
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number of {noun}, {minimum} or more, got {text!r}")
+        return number
+    return parse
 
 
 def build_parser(tool):
@@ -159,7 +177,7 @@ def build_parser(tool):
     )
     parser = argparse.ArgumentParser(
         prog=tool.prog, description="\n".join(textwrap.wrap(tool.description, 79)), epilog=epilog,
-        formatter_class=_help_formatter,
+        formatter_class=help_formatter,
     )
     streamed = [name for name in STREAMING_FORMATS if name in tool.formats]
     format_help = f"output format (default: {tool.default_format})"
