@@ -22,10 +22,13 @@ def health(*args):
                           timeout=60)
 
 
-@pytest.mark.parametrize("option, what", [("--config", "config"), ("--outcomes", "outcomes file")])
-def test_a_device_is_refused_at_once(option, what):
+@pytest.mark.parametrize("option, message", [
+    ("--config", "config /dev/zero is a device or a socket, not a JSON file"),
+    ("--outcomes", "outcomes file /dev/zero is a device or a socket, not a CSV or JSON file"),
+])
+def test_a_device_is_refused_at_once(option, message):
     done = health(option, "/dev/zero")
-    assert (done.returncode, done.stderr) == (1, f"error: {what} /dev/zero is a device or a socket, not a file\n")
+    assert (done.returncode, done.stderr) == (1, f"error: {message}\n")
 
 
 def test_a_config_over_the_cap_is_refused_by_its_size(tmp_path):
@@ -34,7 +37,7 @@ def test_a_config_over_the_cap_is_refused_by_its_size(tmp_path):
         handle.truncate(smallfile.CONFIG_LIMIT + 1)
     done = health("--config", big)
     assert (done.returncode, done.stderr) == (
-        1, f"error: config {big} is 16.0 MiB; a config file may be at most 16.0 MiB\n")
+        1, f"error: config {big} is 16.0 MiB, more than the 16.0 MiB it may be\n")
 
 
 def test_a_fifo_config_is_read_as_it_comes_and_capped(tmp_path):
@@ -64,13 +67,13 @@ def test_a_pipe_longer_than_the_cap_is_refused(tmp_path):
     writer = threading.Thread(target=write)
     writer.start()
     with pytest.raises(ConfigError) as caught:
-        smallfile.load_json(str(fifo), "config", ConfigError)
+        smallfile.load_json(str(fifo), f"config {fifo}", ConfigError)
     writer.join(30)
-    assert str(caught.value) == f"config {fifo} is more than 16.0 MiB, the most a config file may be"
+    assert str(caught.value) == f"config {fifo} is more than 16.0 MiB, the most it may be"
 
 
 def test_a_folder_and_a_missing_file_are_one_line_each(tmp_path):
-    assert health("--config", tmp_path).stderr == f"error: config {tmp_path} is a folder, not a file\n"
+    assert health("--config", tmp_path).stderr == f"error: config {tmp_path} is a folder, not a JSON file\n"
     missing = tmp_path / "missing.json"
     assert health("--config", missing).stderr == f"error: config {missing}: no such file\n"
 

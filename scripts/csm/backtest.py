@@ -213,7 +213,7 @@ def read_outcomes(path, stdin=None):
     Raises InputError when the file cannot be read, or when no row of it is usable
     (the message then lists every problem, one per line).
     """
-    data = None if path == "-" else read_capped(path, "outcomes file", InputError, OUTCOMES_LIMIT)
+    data = None if path == "-" else read_capped(path, f"outcomes file {path}", InputError, OUTCOMES_LIMIT, "CSV or JSON file")
     try:
         source = open_portfolio(path, stdin=stdin, data=data)
         name = values.printable(source.name, 200)

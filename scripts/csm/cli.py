@@ -45,11 +45,11 @@ import shutil
 import sys
 import textwrap
 
-from . import __version__
+from . import __version__, changes
 from .accounts import customer_id_of
 from .errors import ConfigError, InputError, RecordRejected
 from .loading import Unreadable, open_portfolio
-from .methodology import load_methodology, render_methodology
+from .methodology import load_methodology, methodology_hash, render_methodology
 from .output import (Interrupted, Sink, closed_stream_problem, hold_closed_descriptors, interruptions_raise,
                      same_file_as_input)
 from .render import escape_controls
@@ -196,6 +196,7 @@ def build_parser(tool):
     parser.add_argument("--print-config", action="store_true",
                         help="print the effective methodology as JSON and exit")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    changes.add_arguments(parser)
     if tool.add_arguments is not None:
         tool.add_arguments(parser)
     return parser
@@ -303,11 +304,17 @@ def _run(tool, parser, args, held):
     try:
         with _collector_paused(resume=held is None):
             model = tool.prepare(methodology, args)
+            digest = methodology_hash(methodology)
+            tracker = None
+            if changes.requested(args):  # the history is checked and read before anything is scored
+                tracker = changes.Tracker(tool, model, args, digest)
+                for line in tracker.warnings:
+                    warning(line)
             portfolio = open_portfolio(args.input)
             for line in portfolio.warnings:
                 warning(line)
             sink = Sink(args.output)
-            status = _score_and_write(tool, model, portfolio, args, sink, held)
+            status = _score_and_write(tool, model, portfolio, args, sink, held, digest, tracker)
     except (InputError, ConfigError) as exc:
         if sink is not None:
             sink.abort()
@@ -381,7 +388,7 @@ def _finishes(tool, args):
     return tool.finish is not None and (tool.finish_when is None or tool.finish_when(args))
 
 
-def _score_and_write(tool, model, portfolio, args, sink, held=None):
+def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None, tracker=None):
     streaming = args.format in STREAMING_FORMATS
     finishing = _finishes(tool, args)
     # json without a finish hook: hold (sort key, encoded account) pairs, not results.
@@ -390,6 +397,8 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
         encode = _encoder()
         sort_key = tool.sort_key
     summary = tool.summary(model)
+    if tracker is not None:  # each account is tracked (its trajectory added) before it is summarised and written
+        summary = tracker.wrap(summary)
     results = []
     rejected = []
     first_seen = {}
@@ -441,8 +450,11 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
         "version": __version__,
         "as_of": args.as_of.isoformat(),
         "methodology": model.methodology.get("name", "default"),
+        "methodology_hash": digest or methodology_hash(model.methodology),
         "summary": summary.result(len(rejected)),
     }
+    if tracker is not None:
+        tracker.save()  # one transaction, before the report is written: a history that cannot be written fails the run
     if streaming:
         if args.format == "jsonl":
             sink.write(_encoder()(report) + "\n")

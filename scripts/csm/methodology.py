@@ -18,9 +18,10 @@ the same.
 
 import copy
 import fnmatch
+import hashlib
 import json
 
-from . import accounts, churn, expansion, health, portfolio
+from . import accounts, changes, churn, expansion, health, lifecycle, owners, portfolio
 from .errors import ConfigError
 from .smallfile import load_json
 
@@ -31,6 +32,9 @@ SECTIONS = {
     "churn": churn,
     "expansion": expansion,
     "report": portfolio,
+    "changes": changes,
+    "owners": owners,
+    "lifecycle": lifecycle,
 }
 
 def default_methodology():
@@ -50,7 +54,7 @@ def load_methodology(path=None):
     table = default_methodology()
     if path is None:
         return table
-    override = load_json(path, "config", ConfigError)
+    override = load_json(path, f"config {path}", ConfigError)
     if not isinstance(override, dict):
         raise ConfigError(f"config {path} must hold a JSON object like the one --print-config prints")
     return methodology_from(override, f"config {path}")
@@ -185,6 +189,20 @@ def merge(base, override, path, open_paths, problems):
         else:
             result[key] = value
     return result
+
+
+def methodology_hash(table):
+    """Return the methodology's fingerprint: the first 12 hex digits of the SHA-256 of its canonical JSON.
+
+    Canonical: keys sorted, no spaces (`sort_keys=True, separators=(",", ":")`), so
+    the same figures give the same hash whatever the order or layout of the config
+    file they came from. Every output states it (`methodology_hash`).
+
+    >>> methodology_hash({"b": 1, "a": [1.5, "x"]}) == methodology_hash({"a": [1.5, "x"], "b": 1})
+    True
+    """
+    text = json.dumps(table, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 def render_methodology(table):

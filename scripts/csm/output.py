@@ -76,15 +76,19 @@ def same_file_as_input(args, names=None):
     try:
         target = os.stat(output)
     except (OSError, ValueError):
-        return None  # not there yet (or not a usable name): no input can be it
-    if not stat.S_ISREG(target.st_mode):
+        target = None  # not there yet: only an input the run makes (a --history file) can be it, by name
+    if target is not None and not stat.S_ISREG(target.st_mode):
         return None  # a device or a FIFO is written in place, never replaced
     for name, path in _option_paths(args, INPUT_FILE_OPTIONS if names is None else names):
-        try:
-            found = os.fstat(sys.stdin.fileno()) if path == "-" and name == "input" else os.stat(path)
-        except (OSError, ValueError, AttributeError):
-            continue
-        if (found.st_dev, found.st_ino) == (target.st_dev, target.st_ino):
+        if target is None:
+            same = path != "-" and os.path.realpath(path) == os.path.realpath(output)
+        else:
+            try:
+                found = os.fstat(sys.stdin.fileno()) if path == "-" and name == "input" else os.stat(path)
+            except (OSError, ValueError, AttributeError):
+                continue
+            same = (found.st_dev, found.st_ino) == (target.st_dev, target.st_ino)
+        if same:
             source = "standard input" if path == "-" else path
             return (f"--output {output} is the same file as {_label(name)} ({source}): writing the report "
                     "there would replace what the run reads; choose another output file")
