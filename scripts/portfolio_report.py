@@ -19,7 +19,7 @@ lost by leaving during it (new logos are not part of NRR). All four are required
 (0 or more, starting_arr above 0); the dates are optional.
 """
 
-from csm import portfolio, portfolio_brief, portfolio_views
+from csm import changes, portfolio, portfolio_brief, portfolio_views
 from csm.cli import Tool, run, run_script, warning
 
 EPILOG = """
@@ -36,6 +36,12 @@ def add_arguments(parser):
     parser.add_argument("--full", action="store_true",
                         help="json: each account's three results in full, as each tool writes them "
                              "(default: a brief per account)")
+
+
+def _lean(args):
+    """True when the run writes no account's results in full (not json --full) and keeps no history
+    (the history keeps each analysis' figures): the analyses then skip what nobody reads."""
+    return not (args.format == "json" and args.full) and not changes.requested(args)
 
 
 def finish(report, model, args, opened):
@@ -55,7 +61,7 @@ TOOL = Tool(
         "the next four quarters, trends, the expansion pipeline, and who to call this week."
     ),
     example="python3 scripts/portfolio_report.py assets/sample_customer_data.json --format html --output qbr.html",
-    prepare=lambda methodology, args: portfolio.prepare(methodology, args.as_of),
+    prepare=lambda methodology, args: portfolio.prepare(methodology, args.as_of, lean=_lean(args)),
     assess=portfolio.assess,
     summary=portfolio.Summary,
     sort_key=portfolio.urgency_key,

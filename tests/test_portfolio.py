@@ -353,3 +353,49 @@ def test_a_retention_object_in_the_document_reaches_the_book_at_a_glance():
 def test_a_report_section_that_makes_no_sense_is_named(change, message):
     section = dict(portfolio.DEFAULTS, **change)
     assert portfolio.check(section, default_methodology()) == [message]
+
+
+def test_a_lean_run_gives_the_same_summary_views_and_briefs_as_a_full_one_on_damaged_books():
+    # Lean (every run that writes no account in full): health and churn leave out what nobody reads.
+    from csm import portfolio_brief
+    from test_damage import damaged_portfolio
+    full_model, lean_model = model_of(), portfolio.prepare(default_methodology(), AS_OF, lean=True)
+    kept_reasons = 0
+    for seed in range(12):
+        records = [raw for raw in damaged_portfolio(seed) if isinstance(raw, dict)]
+        reports = []
+        for model in (full_model, lean_model):
+            scored = []
+            for raw in copy.deepcopy(records):
+                try:
+                    scored.append(portfolio.assess(raw, model))
+                except RecordRejected:
+                    pass
+            summary = portfolio.Summary(model)
+            for result in scored:
+                summary.add(result)
+            scored.sort(key=portfolio.urgency_key)
+            report = {"summary": summary.result(0), "customers": scored, "rejected": []}
+            portfolio.complete(report, model, {}, "portfolio.json")
+            reports.append(report)
+        full, lean = reports
+        assert lean["summary"] == full["summary"] and lean["views"] == full["views"]
+        assert [portfolio_brief.brief(a) for a in lean["customers"]] == \
+            [portfolio_brief.brief(a) for a in full["customers"]]
+        for lean_account, full_account in zip(lean["customers"], full["customers"]):
+            for name in ("health", "churn"):
+                part, whole = lean_account[name], full_account[name]
+                if part is None:
+                    assert whole is None
+                    continue
+                if name == "health":
+                    assert "dimensions" not in part and part["trends"] == {"overall": whole["trends"]["overall"]}
+                else:
+                    assert "signal_scores" not in part
+                # what it keeps is the full result's, and the reasons where the views read them
+                assert {key: whole[key] for key in part if key != "trends"} == \
+                    {key: value for key, value in part.items() if key != "trends"}
+                urgent = (part["attention_priority"] if name == "health" else part["risk_tier"]) in ("critical", "high")
+                assert ("why" in part) == urgent
+                kept_reasons += urgent
+    assert kept_reasons > 50

@@ -681,6 +681,7 @@ class ChurnModel:
         self.min_completeness = section["min_data_completeness"]
         self.why_count = int(section["why"]["max_reasons"])
         self.why_points = section["why"]["min_points"]
+        self.lean = None  # or the risk tiers whose reasons and playbook a caller reads (see assess)
 
 
 def prepare(methodology, as_of):
@@ -878,15 +879,24 @@ def _score(raw, model, problems, from_text, detail=True):
                                one_decimal(unrounded), renewal, risk_score, classify(risk_score, model.tier_cuts)))
 
 
-def assess(raw, model, from_text=False):
+def assess(raw, model, from_text=False, read=None):
     """Score one customer record; return its result dict or raise RecordRejected with every problem.
 
     The result keeps the published field names (risk_score, risk_tier, signal_scores,
     warning_signals, recommended_actions ...) and adds raw_score, risk_label,
     renewal_status, why, data_completeness, missing_fields and notes.
+
+    `read`: (account, problems) of accounts.read_account on this record with the
+    model's segments, from a caller that read it already (the portfolio report).
+    With `model.lean` (a set of risk tiers; the portfolio report's views) the result
+    leaves out `signal_scores`, and has `recommended_actions` and `why` only for an
+    account of one of those tiers: the same figures, without what nobody reads.
     """
-    problems = []
-    account = read_account(raw, model.segments, problems, from_text)
+    if read is None:
+        problems = []
+        account = read_account(raw, model.segments, problems, from_text)
+    else:
+        account, problems = read[0], list(read[1])
     (signal_values, contributions, missing, completeness, present_weight, all_signals, raw_score, renewal,
      risk_score, tier) = _score(raw, model, problems, from_text)
     days, end_text, multiplier, status = renewal
@@ -894,9 +904,11 @@ def assess(raw, model, from_text=False):
     if days is None:
         missing.append("contract_end_date")
         notes = notes + ["renewal date unknown (no contract_end_date): no urgency multiplier applied"]
-    signal_scores = {}
-    for signal, signal_score in zip(model.signals, signal_values):
-        signal_scores[signal.name] = {"score": signal_score, "weight": signal.weight}
+    lean = model.lean
+    if lean is None:
+        signal_scores = {}
+        for signal, signal_score in zip(model.signals, signal_values):
+            signal_scores[signal.name] = {"score": signal_score, "weight": signal.weight}
     fired = []  # (rank, warning): sorted on the rank alone, so equal ranks keep the model's order
     if status == "lapsed":
         fired.append((SEVERITY_RANK[LAPSED_SEVERITY], {"severity": LAPSED_SEVERITY, "signal": "renewal",
@@ -924,15 +936,17 @@ def assess(raw, model, from_text=False):
         "days_to_renewal": days,
         "contract_end_date": end_text,
         "renewal_status": status,
-        "signal_scores": signal_scores,
-        "warning_signals": [warning for _, warning in fired],
-        "recommended_actions": (model.lapsed_actions + model.playbooks[tier] if status == "lapsed"
-                                else list(model.playbooks[tier])),
-        "why": _why(contributions, present_weight, all_signals, model),
-        "data_completeness": completeness,
-        "missing_fields": missing,
-        "notes": notes,
     }
+    if lean is None:
+        result["signal_scores"] = signal_scores
+    result["warning_signals"] = [warning for _, warning in fired]
+    if lean is None or tier in lean:
+        result["recommended_actions"] = (model.lapsed_actions + model.playbooks[tier] if status == "lapsed"
+                                         else list(model.playbooks[tier]))
+        result["why"] = _why(contributions, present_weight, all_signals, model)
+    result["data_completeness"] = completeness
+    result["missing_fields"] = missing
+    result["notes"] = notes
     if account.contract_start_date is not None and model.lifecycle is not None:
         result["lifecycle"] = model.lifecycle.of(account.contract_start_date)  # the stage, beside the actions
     return result

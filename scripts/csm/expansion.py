@@ -534,7 +534,7 @@ def _read_departments(raw, model, problems, missing, notes, from_text):
     return current, potential
 
 
-def assess(raw, model, from_text=False, scored=None):
+def assess(raw, model, from_text=False, scored=None, read=None):
     """Find one account's expansion opportunities; return its result dict or raise RecordRejected.
 
     The result keeps the published names (opportunities with type, category,
@@ -545,11 +545,18 @@ def assess(raw, model, from_text=False, scored=None):
     `scored`: (health, churn) of a caller that has already run those analyses on
     this record with the same methodology (the portfolio report), each the result
     dict or the list of its errors; readiness then uses them instead of scoring again.
+    `read`: (account, problems) of accounts.read_account on this record with the
+    model's segments, from a caller that read it already (the portfolio report);
+    the account's notes are copied before any is added.
     """
-    problems = []
     missing = []
-    account = read_account(raw, model.segments, problems, from_text)
-    notes = account.notes if account is not None else []
+    if read is None:
+        problems = []
+        account = read_account(raw, model.segments, problems, from_text)
+        notes = account.notes if account is not None else []
+    else:
+        account, problems = read[0], list(read[1])
+        notes = list(account.notes) if account is not None else []
     licensed, active, plan_tier, available = _read_contract(raw, model, problems, missing, from_text)
     modules = _read_modules(raw, model, problems, missing, from_text)
     current, potential = _read_departments(raw, model, problems, missing, notes, from_text)

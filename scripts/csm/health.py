@@ -439,6 +439,7 @@ class HealthModel:
         self.previous_fields = [(name, f"{name}_score", f"previous_period.{name}_score")
                                 for name in self.dimension_names + ["overall"]]
         self.dimension_labels = {name: spec.get("label", name) for name, spec in section["dimensions"].items()}
+        self.lean = None  # or the attention priorities whose reasons a caller reads (see assess)
 
 
 def prepare(methodology, as_of=None):
@@ -582,15 +583,25 @@ def _score(raw, model, segment, problems, from_text, detail=True):
     return dimension_scores, scored_dimensions, missing, completeness, overall, previous_scores
 
 
-def assess(raw, model, from_text=False):
+def assess(raw, model, from_text=False, read=None):
     """Score one customer record; return its result dict or raise RecordRejected with every problem.
 
     The result keeps the published field names (overall_score, classification,
     dimensions, trends, recommendations) and adds attention_priority, why,
     data_completeness, missing_metrics and notes.
+
+    `read`: (account, problems) of accounts.read_account on this record with the
+    model's segments, from a caller that read it already (the portfolio report).
+    With `model.lean` (a set of attention priorities; the portfolio report's views)
+    the result leaves out `dimensions` and the dimensions' trends (`trends` has
+    `overall` only), and has `why` and `recommendations` only for an account of one
+    of those priorities: the same figures, without what nobody reads.
     """
-    problems = []
-    account = read_account(raw, model.segments, problems, from_text)
+    if read is None:
+        problems = []
+        account = read_account(raw, model.segments, problems, from_text)
+    else:
+        account, problems = read[0], list(read[1])
     segment = account.segment if account is not None else "mid-market"
     dimensions = model.by_segment[segment]
     dimension_scores, scored_dimensions, missing, completeness, overall, previous_scores = _score(
@@ -598,6 +609,9 @@ def assess(raw, model, from_text=False):
     green, yellow = model.cutoffs[segment]  # classify(), inlined below for the dimensions
     threshold = model.trend_threshold
     classification = classify(overall, segment, model.cutoffs)
+    if model.lean is not None:
+        return _lean_result(account, segment, overall, classification, previous_scores, dimensions, missing,
+                            completeness, scored_dimensions, model)
     dimension_out = {}
     trends = {}
     for dimension in dimensions:
@@ -609,25 +623,9 @@ def assess(raw, model, from_text=False):
             "green" if score >= green else "yellow" if score >= yellow else "red",
         }
         trends[dimension.name] = trend(score, previous_scores.get(dimension.name), threshold)
-    previous_overall = previous_scores.get("overall")
-    if previous_overall is None and all(previous_scores.get(name) is not None for name in model.dimension_names):
-        previous_overall = round(sum(previous_scores[d.name] * d.weight for d in dimensions), 1)
+    previous_overall = _previous_overall(previous_scores, dimensions, model)
     trends["overall"] = trend(overall, previous_overall, threshold)
-    losses = []
-    actions = []
-    for dimension_weight, weight_present, scored in scored_dimensions:
-        for metric, value, score in scored:
-            if score < 100:
-                losses.append(((100 - score) * metric.weight / weight_present * dimension_weight, metric, value))
-            when = metric.rule_when
-            if when is not None and (score < metric.rule_at if when == "score_below"
-                                     else metric.recommends(value, score)):
-                actions.append(metric.rule_action)
-    losses.sort(key=_points_lost, reverse=True)  # stable: ties keep the model's metric order
-    why = [
-        {"metric": metric.path, "points_lost": one_decimal(points), "detail": metric.describe(value)}
-        for points, metric, value in losses[: model.why_count] if points >= model.why_points
-    ]
+    why, actions = _why_and_actions(scored_dimensions, model)
     result = {
         "customer_id": account.customer_id,
         "name": account.name,
@@ -649,6 +647,65 @@ def assess(raw, model, from_text=False):
     }
     if account.contract_start_date is not None and model.lifecycle is not None:
         result["lifecycle"] = model.lifecycle.of(account.contract_start_date)  # the stage, beside the actions
+    return result
+
+
+def _previous_overall(previous_scores, dimensions, model):
+    """The previous overall score: the record's own, else the weighted sum of every previous dimension score."""
+    previous_overall = previous_scores.get("overall")
+    if previous_overall is None and all(previous_scores.get(name) is not None for name in model.dimension_names):
+        previous_overall = round(sum(previous_scores[d.name] * d.weight for d in dimensions), 1)
+    return previous_overall
+
+
+def _why_and_actions(scored_dimensions, model):
+    """Return (why, the recommendations of the metrics): the metrics that cost most points, and the rules that fire."""
+    losses = []
+    actions = []
+    for dimension_weight, weight_present, scored in scored_dimensions:
+        for metric, value, score in scored:
+            if score < 100:
+                losses.append(((100 - score) * metric.weight / weight_present * dimension_weight, metric, value))
+            when = metric.rule_when
+            if when is not None and (score < metric.rule_at if when == "score_below"
+                                     else metric.recommends(value, score)):
+                actions.append(metric.rule_action)
+    losses.sort(key=_points_lost, reverse=True)  # stable: ties keep the model's metric order
+    why = [
+        {"metric": metric.path, "points_lost": one_decimal(points), "detail": metric.describe(value)}
+        for points, metric, value in losses[: model.why_count] if points >= model.why_points
+    ]
+    return why, actions
+
+
+def _lean_result(account, segment, overall, classification, previous_scores, dimensions, missing, completeness,
+                 scored_dimensions, model):
+    """assess's result under `model.lean` (see assess): its keys in its order, less those left out."""
+    previous_overall = _previous_overall(previous_scores, dimensions, model)
+    direction = trend(overall, previous_overall, model.trend_threshold)
+    priority = model.matrix[classification][direction]
+    result = {
+        "customer_id": account.customer_id,
+        "name": account.name,
+        "segment": segment,
+        "arr": account.arr,
+        "owner": account.owner,
+        "contract_start_date": account.contract_start_date,
+        "overall_score": overall,
+        "classification": classification,
+        "attention_priority": priority,
+        "trends": {"overall": direction},
+        "previous_overall_score": previous_overall,
+    }
+    if priority in model.lean:
+        why, actions = _why_and_actions(scored_dimensions, model)
+        result["recommendations"] = [model.class_actions[classification]] + actions
+        result["why"] = why
+    result["data_completeness"] = completeness
+    result["missing_metrics"] = missing
+    result["notes"] = account.notes
+    if account.contract_start_date is not None and model.lifecycle is not None:
+        result["lifecycle"] = model.lifecycle.of(account.contract_start_date)
     return result
 
 

@@ -30,6 +30,7 @@ the `report` section of the methodology, `DEFAULTS` below.
 import datetime
 
 from . import changes, churn, expansion, health, lifecycle, owners, values
+from .accounts import read_account
 from .errors import InputError, RecordRejected
 from .figures import money_round, share
 from .methodology_checks import check_number
@@ -101,10 +102,22 @@ def _check_whole(value, where, low, high):
     return found
 
 
-class PortfolioModel:
-    """The three analyses' models and the report section, compiled once for one as-of date."""
+# What the cross-views read of an account's health and churn results beyond their figures
+# (why, recommendations, the playbook): only for these attention priorities and risk tiers
+# (action_list, this_week). A lean run's results carry them only there (see PortfolioModel).
+REASONS_FOR_PRIORITIES = frozenset({"critical", "high"})
+REASONS_FOR_TIERS = frozenset({"critical", "high"})
 
-    def __init__(self, methodology, as_of):
+
+class PortfolioModel:
+    """The three analyses' models and the report section, compiled once for one as-of date.
+
+    `lean`: the accounts' full results are not written (a brief per account, or a
+    text, markdown or HTML report): health and churn then leave out what neither the
+    views, the summaries nor the briefs read (health.assess, churn.assess under `lean`).
+    """
+
+    def __init__(self, methodology, as_of, lean=False):
         section = methodology["report"]
         self.methodology = methodology
         self.as_of = as_of
@@ -112,6 +125,9 @@ class PortfolioModel:
         self.health = health.prepare(methodology)
         self.churn = churn.prepare(methodology, as_of)
         self.expansion = expansion.prepare(methodology, as_of)
+        if lean:
+            self.health.lean = REASONS_FOR_PRIORITIES
+            self.churn.lean = REASONS_FOR_TIERS
         # The lifecycle stage is the account's, given once beside its actions, not in each analysis.
         self.lifecycle = lifecycle.rule_for(methodology, as_of)
         self.churn.lifecycle = self.expansion.lifecycle = None
@@ -127,9 +143,9 @@ class PortfolioModel:
         self.max_rows = int(section["max_rows"])
 
 
-def prepare(methodology, as_of):
+def prepare(methodology, as_of, lean=False):
     """Compile the methodology for the portfolio report; see PortfolioModel."""
-    return PortfolioModel(methodology, as_of)
+    return PortfolioModel(methodology, as_of, lean)
 
 
 def assess(raw, model, from_text=False):
@@ -144,13 +160,15 @@ def assess(raw, model, from_text=False):
     """
     results = {}
     errors = {}
+    problems = []
+    read = (read_account(raw, model.health.segments, problems, from_text), problems)  # once for the three
     for name, module, sub_model in model.analyses:
         try:
             if module is expansion:  # its readiness takes the health and churn just worked out
                 scored = tuple(results[side] or errors[side] for side in ("health", "churn"))
-                results[name] = module.assess(raw, sub_model, from_text, scored)
+                results[name] = module.assess(raw, sub_model, from_text, scored, read)
             else:
-                results[name] = module.assess(raw, sub_model, from_text)
+                results[name] = module.assess(raw, sub_model, from_text, read)
         except RecordRejected as exc:
             results[name] = None
             errors[name] = exc.errors
