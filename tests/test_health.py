@@ -291,3 +291,11 @@ def test_a_value_scored_before_still_has_its_type_checked(model, northwind):
         with pytest.raises(RecordRejected) as caught:
             health.assess(northwind, model)
         assert caught.value.errors == [f"usage.login_frequency must be a number from 0 to 100, got {shown}"]
+
+
+def test_a_metric_s_words_are_remembered_but_a_whole_float_and_minus_zero_keep_their_own():
+    metric = health.prepare(default_methodology()).by_segment["smb"][0].metrics[0]  # login frequency, target 70
+    assert [metric.describe(value) for value in (0, -0.0, 72.5, 72.5, 72)] == [
+        "Login frequency 0% (target 70%)", "Login frequency -0% (target 70%)", "Login frequency 72.5% (target 70%)",
+        "Login frequency 72.5% (target 70%)", "Login frequency 72% (target 70%)"]
+    assert set(metric.words) == {0, 72.5, 72}

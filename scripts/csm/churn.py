@@ -913,10 +913,13 @@ def assess(raw, model, from_text=False, read=None):
     if status == "lapsed":
         fired.append((SEVERITY_RANK[LAPSED_SEVERITY], {"severity": LAPSED_SEVERITY, "signal": "renewal",
                                                        "message": renewal_words(days, end_text)}))
+    missing_answer = values.MISSING
     for signal, _, scored in contributions:
         for metric, value, _ in scored:
             if metric.warnings:
-                warned = metric.warning(value)
+                warned = metric.warned.get(value, missing_answer)  # Metric.warning's memo, looked into first
+                if warned is missing_answer:
+                    warned = metric.warning(value)
                 if warned is not None:
                     rank, severity, message = warned
                     fired.append((rank, {"severity": severity, "signal": signal.name, "message": message}))
@@ -1008,7 +1011,8 @@ def _why(contributions, present_weight, all_signals, model):
         drivers.sort(key=_first, reverse=True)
         detail = f"{signal.label} {score:.1f}"
         if drivers:
-            detail += " (" + ", ".join([metric.describe(value) for _, metric, value in drivers]) + ")"
+            detail += " (" + ", ".join([metric.words.get(value) or metric.describe(value)  # its memo first
+                                        for _, metric, value in drivers]) + ")"
         reasons.append({"signal": signal.name, "points": one_decimal(points), "detail": detail})
     return reasons
 

@@ -295,7 +295,7 @@ class Metric:
     __slots__ = ("name", "path", "label", "unit", "scoring", "figure", "weight", "low", "high",
                  "table", "scores", "accepted", "rule_when", "rule_at", "rule_action",
                  "mapping", "ratio", "bound", "exact_labels", "float_scores", "score_of", "known",
-                 "field", "bands", "bool_labels")
+                 "field", "bands", "bool_labels", "words")
 
     def __init__(self, dimension, name, spec, segment):
         self.name = name
@@ -309,6 +309,7 @@ class Metric:
         self.figure = None
         self.low = self.high = self.bound = self.score_of = None
         self.known = {}  # checked value -> score (see score)
+        self.words = {}  # value -> describe's words
         self.table = self.scores = self.accepted = self.exact_labels = self.float_scores = self.bands = None
         self.bool_labels = {}  # True / False -> label, for a mapping of yes and no (a fitted boolean column)
         # Precomputed for assess's fast path (a value of the right type and range).
@@ -367,7 +368,23 @@ class Metric:
         return value == self.rule_at
 
     def describe(self, value):
-        """Return the value in words with its benchmark, e.g. 'Login frequency 72% (target 80%)'."""
+        """Return the value in words with its benchmark, e.g. 'Login frequency 72% (target 80%)'.
+
+        Values repeat across a book, so the words of the first SCORE_MEMO values are kept:
+        labels, ints and floats with a fraction (a whole float is one dict key with an int,
+        and -0.0 with 0, which print apart).
+        """
+        kind = type(value)
+        if not (kind is int or kind is str or kind is float and not value.is_integer()):
+            return self._describe(value)
+        words = self.words.get(value)
+        if words is None:
+            words = self._describe(value)
+            if len(self.words) < SCORE_MEMO:
+                self.words[value] = words
+        return words
+
+    def _describe(self, value):
         if self.scoring == "mapping":
             return f"{self.label} {value}"
         if self.bands is not None:
