@@ -6,7 +6,7 @@ Run `python3 scripts/health_score_calculator.py --help`. The work is done by the
 the shared command line.
 """
 
-from csm import backtest, health, health_views
+from csm import backtest, focus, health, health_views
 from csm.cli import Tool, run, run_script
 
 TOOL = Tool(
@@ -18,10 +18,12 @@ TOOL = Tool(
         "previous period, why the score is what it is, and what to do."
     ),
     example="python3 scripts/health_score_calculator.py assets/sample_customer_data.json",
-    prepare=lambda methodology, args: health.prepare(methodology),
+    prepare=lambda methodology, args: health.prepare(methodology, args.as_of),
     assess=health.assess,
     summary=health.Summary,
     sort_key=health.urgency_key,
+    facts=focus.health_facts,
+    filters=focus.HEALTH_FILTERS,
     views=health_views,
     add_arguments=backtest.add_arguments,
     finish=backtest.finisher(backtest.HEALTH),

@@ -28,11 +28,16 @@ data (a points signal's weight is shared equally by its metrics); a record below
 `prepare(methodology, as_of)` compiles the model once; `assess(raw, model,
 from_text)` scores one record and returns plain data, or raises RecordRejected;
 `churn_risk` gives only its risk score and tier, from the same scoring.
+
+Each result carries its `next_action` (csm.next_action, from the tier and the
+renewal: churn knows no health class); the churn report sorts by it
+(`urgency_key`). A lapsed renewal's actions lead the playbook and replace the low
+tier's ("standard monitoring", "look for advocacy and expansion").
 """
 
 import operator
 
-from . import values
+from . import next_action, values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
 from .figures import SCORE_MEMO, clamp, money_round, one_decimal, share
@@ -650,6 +655,7 @@ class ChurnModel:
         self.tier_labels = {tier: tiers[tier]["label"] for tier in TIERS}
         self.playbooks = {tier: list(section["playbooks"][tier]) for tier in TIERS}
         self.lapsed_actions = list(section["playbooks"]["lapsed_renewal"])
+        self.next_rule = next_action.prepare(methodology, as_of)
         self.windows = list(section["renewal_windows_days"])
         self.due_within = self.windows[-1]
         self.min_completeness = section["min_data_completeness"]
@@ -859,6 +865,10 @@ def assess(raw, model, from_text=False):
                     rank, severity, message = warned
                     fired.append((rank, {"severity": severity, "signal": signal.name, "message": message}))
     fired.sort(key=_first)
+    if status == "lapsed":  # the renewal leads; a low tier's "standard monitoring" and expansion do not fit
+        actions = model.lapsed_actions + ([] if tier == "low" else model.playbooks[tier])
+    else:
+        actions = list(model.playbooks[tier])
     return {
         "customer_id": account.customer_id,
         "name": account.name,
@@ -876,12 +886,12 @@ def assess(raw, model, from_text=False):
         "renewal_status": status,
         "signal_scores": signal_scores,
         "warning_signals": [warning for _, warning in fired],
-        "recommended_actions": (model.lapsed_actions + model.playbooks[tier] if status == "lapsed"
-                                else list(model.playbooks[tier])),
+        "recommended_actions": actions,
         "why": _why(contributions, present_weight, all_signals, model),
         "data_completeness": completeness,
         "missing_fields": missing,
         "notes": notes,
+        "next_action": next_action.decide(model.next_rule, days=days, risk_tier=tier).as_dict(),
     }
 
 
@@ -951,6 +961,13 @@ def risk_key(result):
     return (-result["risk_score"], -result["arr"], result["customer_id"])
 
 
+def urgency_key(result):
+    """Sort key of the churn report: the next action's attention (csm.next_action.order_key), then ARR,
+    days to renewal, customer_id."""
+    return next_action.order_key(result["next_action"]["attention"], result["arr"], result["days_to_renewal"],
+                                 result["customer_id"])
+
+
 class Summary:
     """The portfolio summary, built one scored account at a time (so it also works when streaming)."""
 
@@ -971,6 +988,7 @@ class Summary:
         self.unknown_renewal = 0
         self.incomplete = 0
         self.warning_counts = {severity: 0 for severity in SEVERITIES}
+        self.attention = next_action.attention_counts()
 
     def add(self, result):
         arr = result["arr"]
@@ -1005,6 +1023,9 @@ class Summary:
                     window["tiers"][tier] += 1
         for warning in result["warning_signals"]:
             self.warning_counts[warning["severity"]] += 1
+        decision = result.get("next_action")  # the portfolio report keeps one per account, not per analysis
+        if decision is not None:
+            self.attention[decision["attention"]] += 1
         if result["missing_fields"]:
             self.incomplete += 1
 
@@ -1052,6 +1073,7 @@ class Summary:
             "renewals_due": renewals,
             "lapsed_renewals": {"count": len(self.lapsed), "arr": money_round(self.lapsed_arr),
                                 "tiers": dict(self.lapsed_tiers), "customer_ids": sorted(self.lapsed)},
+            "next_action_attention": dict(self.attention),
             "unknown_renewal_count": self.unknown_renewal,
             "warning_counts": dict(self.warning_counts),
             "incomplete_data_count": self.incomplete,

@@ -44,7 +44,7 @@ import sys
 import tempfile
 import textwrap
 
-from . import __version__
+from . import __version__, focus
 from .accounts import customer_id_of
 from .errors import ConfigError, InputError, RecordRejected
 from .loading import Unreadable, open_portfolio
@@ -70,11 +70,13 @@ class Tool:
       for options of the tool's own and additions to the report (e.g. a backtest);
     - `finish_when(args)`: whether this run calls `finish` (default: whenever there is one).
       A run without it may encode its json as it scores, since nothing reads the results after.
+    - `facts(result)` -> csm.focus.Facts and `filters` (the focus filters it can evaluate):
+      a tool with them takes the focus options (--top, --segment ..., --detail; csm.focus).
     """
 
     def __init__(self, prog, report, description, example, prepare, assess, summary, sort_key, views,
                  formats=("text", "json", "markdown", "csv", "jsonl"), default_format="text",
-                 add_arguments=None, finish=None, finish_when=None, epilog_extra=""):
+                 add_arguments=None, finish=None, finish_when=None, epilog_extra="", facts=None, filters=()):
         self.prog = prog
         self.report = report
         self.description = description
@@ -90,6 +92,8 @@ class Tool:
         self.finish = finish
         self.finish_when = finish_when
         self.epilog_extra = epilog_extra
+        self.facts = facts
+        self.filters = filters
 
 
 def as_of_date(text):
@@ -136,6 +140,8 @@ def build_parser(tool):
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     if tool.add_arguments is not None:
         tool.add_arguments(parser)
+    if tool.facts is not None:
+        focus.add_arguments(parser)
     return parser
 
 
@@ -236,16 +242,24 @@ def run(tool, argv=None, held=None):
         return _emit_config(methodology, args)
     if args.input is None:
         parser.error("INPUT is required (a portfolio file, or - for standard input)")
+    run_focus = None
+    if tool.facts is not None:
+        try:
+            run_focus = focus.from_args(args, tool.filters)
+        except ValueError as exc:
+            parser.error(str(exc))
     args.as_of = args.as_of or datetime.date.today()
     sink = None
     try:
         with _collector_paused(resume=held is None):
             model = tool.prepare(methodology, args)
+            if run_focus is not None:
+                model.focus = run_focus
             portfolio = open_portfolio(args.input)
             for line in portfolio.warnings:
                 warning(line)
             sink = Sink(args.output)
-            status = _score_and_write(tool, model, portfolio, args, sink, held)
+            status = _score_and_write(tool, model, portfolio, args, sink, held, run_focus)
     except (InputError, ConfigError) as exc:
         if sink is not None:
             sink.abort()
@@ -315,8 +329,16 @@ def _finishes(tool, args):
     return tool.finish is not None and (tool.finish_when is None or tool.finish_when(args))
 
 
-def _score_and_write(tool, model, portfolio, args, sink, held=None):
+def _score_and_write(tool, model, portfolio, args, sink, held=None, run_focus=None):
     streaming = args.format in STREAMING_FORMATS
+    filtering = run_focus is not None and run_focus.filtering
+    facts = tool.facts
+    top = None if run_focus is None else run_focus.top
+    held_top = None
+    if streaming and top is not None:  # the N most urgent, written after the last record (csm.focus)
+        from .expansion import Top
+        held_top = Top(top)
+        sort_key = tool.sort_key
     finishing = _finishes(tool, args)
     # json without a finish hook: hold (sort key, encoded account) pairs, not results.
     encode_early = args.format == "json" and not finishing
@@ -352,7 +374,15 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
                                 "only the first is scored"] + problems
             if not problems:
                 summary.add(result)
-                if streaming:
+                if run_focus is not None:
+                    if filtering and not run_focus.keeps(facts(result)):
+                        continue
+                    run_focus.count(result["arr"])
+                if held_top is not None:
+                    key = sort_key(result)
+                    if held_top.wants(key):
+                        held_top.add(key, result)
+                elif streaming:
                     write_result(result)
                 elif encode_early:
                     results.append((sort_key(result), encode(result)))
@@ -378,11 +408,21 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
         "summary": summary.result(len(rejected)),
     }
     if streaming:
+        listed = run_focus.matched if run_focus is not None else 0
+        if held_top is not None:
+            kept = held_top.entries()
+            listed = len(kept)
+            for result in kept:
+                write_result(result)
+        if run_focus is not None:
+            report["summary"]["listed"] = run_focus.listed(summary.count, listed)
         if args.format == "jsonl":
             sink.write(_encoder()(report) + "\n")
     else:
         if encode_early:
             results.sort(key=_first)  # stable, as sorting the results by sort_key would be
+            if top is not None:
+                del results[top:]
             report["customers"] = Encoded(text for _, text in results)
         else:
             results.sort(key=tool.sort_key)
@@ -390,6 +430,10 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
         report["rejected"] = rejected
         if finishing:
             tool.finish(report, model, args, portfolio)
+        if run_focus is not None:
+            if top is not None:  # after finish: the report's views cover every account that matched
+                del report["customers"][top:]
+            report["summary"]["listed"] = run_focus.listed(summary.count, len(report["customers"]))
         if args.format == "json":
             for chunk in json_chunks(report):
                 sink.write(chunk)

@@ -16,11 +16,18 @@ spread over the metrics present, within its dimension and across dimensions.
 `prepare(methodology)` compiles the model once; `assess(raw, model, from_text)`
 scores one record and returns plain data, or raises RecordRejected;
 `overall_health` gives only its overall score and class, from the same scoring.
+
+Each result also carries the account's renewal (`contract_end_date`,
+`days_to_renewal`: read when the record has it, never an error here; the churn
+analysis checks it) and its `next_action` (csm.next_action, from health and the
+renewal: health knows no churn tier). A lapsed renewal leads the recommendations
+and takes the place of the green class action ("Expand ...").
 """
 
+import datetime
 import operator
 
-from . import values
+from . import next_action, values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
 from .figures import SCORE_MEMO, money_round, one_decimal, share
@@ -345,7 +352,7 @@ class Metric:
         """Return the value in words with its benchmark, e.g. 'Login frequency 72% (target 80%)'."""
         if self.scoring == "mapping":
             return f"{self.label} {value}"
-        word = "target" if self.scoring == "ratio" else "max"
+        word = "target" if self.scoring == "ratio" else "limit"  # an inverse metric costs points below its limit too
         return f"{self.label} {_figure(value)}{self.unit} ({word} {_figure(self.figure)}{self.unit})"
 
 
@@ -390,9 +397,10 @@ class Dimension:
 class HealthModel:
     """The health section of a methodology, compiled once for fast scoring of many records."""
 
-    def __init__(self, methodology):
+    def __init__(self, methodology, as_of=None):
         section = methodology["health"]
         self.methodology = methodology
+        self.next_rule = next_action.prepare(methodology, as_of)
         self.section = section
         self.segments = methodology["segments"]
         self.by_segment = {segment: [Dimension(name, spec, segment) for name, spec in section["dimensions"].items()]
@@ -410,9 +418,12 @@ class HealthModel:
         self.dimension_labels = {name: spec.get("label", name) for name, spec in section["dimensions"].items()}
 
 
-def prepare(methodology):
-    """Compile the methodology's health section; see HealthModel."""
-    return HealthModel(methodology)
+def prepare(methodology, as_of=None):
+    """Compile the methodology's health section; see HealthModel.
+
+    `as_of` (default today) is the date the renewal's days are counted from.
+    """
+    return HealthModel(methodology, as_of or datetime.date.today())
 
 
 def classify(score, segment, cutoffs):
@@ -534,8 +545,7 @@ def _score(raw, model, segment, problems, from_text, detail=True):
             kind = type(value)
             if not ((kind is int or kind is float) and 0 <= value <= 100):
                 value = values.number(value, field, problems, 0, 100, from_text)
-            if detail:
-                previous_scores[name] = value
+            previous_scores[name] = value
     if problems:
         raise RecordRejected(problems)
     completeness = one_decimal(present_weight * 100)
@@ -575,9 +585,7 @@ def assess(raw, model, from_text=False):
             "green" if score >= green else "yellow" if score >= yellow else "red",
         }
         trends[dimension.name] = trend(score, previous_scores.get(dimension.name), threshold)
-    previous_overall = previous_scores.get("overall")
-    if previous_overall is None and all(previous_scores.get(name) is not None for name in model.dimension_names):
-        previous_overall = round(sum(previous_scores[d.name] * d.weight for d in dimensions), 1)
+    previous_overall = _previous_overall(previous_scores, dimensions, model)
     trends["overall"] = trend(overall, previous_overall, threshold)
     losses = []
     actions = []
@@ -594,6 +602,14 @@ def assess(raw, model, from_text=False):
         {"metric": metric.path, "points_lost": one_decimal(points), "detail": metric.describe(value)}
         for points, metric, value in losses[: model.why_count] if points >= model.why_points
     ]
+    days, end_date = next_action.renewal_days(raw, model.next_rule)
+    decision = next_action.decide(model.next_rule, days=days, health_class=classification,
+                                  health_trend=trends["overall"])
+    if days is not None and days < 0:  # the renewal leads; no expansion pitch beside it
+        class_action = [] if classification == "green" else [model.class_actions[classification]]
+        recommendations = [decision.action] + class_action + actions
+    else:
+        recommendations = [model.class_actions[classification]] + actions
     return {
         "customer_id": account.customer_id,
         "name": account.name,
@@ -607,12 +623,35 @@ def assess(raw, model, from_text=False):
         "dimensions": dimension_out,
         "trends": trends,
         "previous_overall_score": previous_overall,
-        "recommendations": [model.class_actions[classification]] + actions,
+        "recommendations": recommendations,
         "why": why,
         "data_completeness": completeness,
         "missing_metrics": missing,
         "notes": account.notes,
+        "contract_end_date": end_date,
+        "days_to_renewal": days,
+        "next_action": decision.as_dict(),
     }
+
+
+def _previous_overall(previous_scores, dimensions, model):
+    """The previous overall score: as given, or from the four previous dimension scores (METHODOLOGY.md fix)."""
+    previous_overall = previous_scores.get("overall")
+    if previous_overall is None and all(previous_scores.get(name) is not None for name in model.dimension_names):
+        previous_overall = round(sum(previous_scores[d.name] * d.weight for d in dimensions), 1)
+    return previous_overall
+
+
+def health_standing(raw, model, segment, from_text=False):
+    """Return (overall_score, classification, overall trend) of a record whose account fields are checked.
+
+    overall_health with the trend against the previous period, which expansion
+    readiness needs (yellow and declining is not ready).
+    """
+    scored = _score(raw, model, segment, [], from_text, detail=False)
+    overall = scored[4]
+    previous = _previous_overall(scored[5], model.by_segment[segment], model)
+    return overall, classify(overall, segment, model.cutoffs), trend(overall, previous, model.trend_threshold)
 
 
 def overall_health(raw, model, segment, from_text=False):
@@ -636,8 +675,9 @@ PRIORITY_RANK = {priority: rank for rank, priority in enumerate(PRIORITIES)}
 
 
 def urgency_key(result):
-    """Sort key: most urgent attention priority first, then larger ARR, then customer_id."""
-    return (PRIORITY_RANK[result["attention_priority"]], -result["arr"], result["customer_id"])
+    """Sort key: the next action's attention (csm.next_action.order_key), then ARR, days to renewal, customer_id."""
+    return next_action.order_key(result["next_action"]["attention"], result["arr"], result["days_to_renewal"],
+                                 result["customer_id"])
 
 
 class Summary:
@@ -653,6 +693,7 @@ class Summary:
         self.segments = {segment: {"count": 0, "arr": 0, "score_sum": 0.0, **{k: 0 for k in CLASSES}}
                          for segment in SEGMENTS}
         self.priorities = {priority: 0 for priority in PRIORITIES}
+        self.attention = next_action.attention_counts()
         self.declining = []
         self.improving = 0
         self.incomplete = 0
@@ -673,6 +714,9 @@ class Summary:
         segment["score_sum"] += score
         segment[klass] += 1
         self.priorities[result["attention_priority"]] += 1
+        decision = result.get("next_action")  # the portfolio report keeps one per account, not per analysis
+        if decision is not None:
+            self.attention[decision["attention"]] += 1
         direction = result["trends"]["overall"]
         if direction == "declining":
             self.declining.append(result["customer_id"])
@@ -715,6 +759,7 @@ class Summary:
             "classes": classes,
             "segments": segments,
             "attention_priority": dict(self.priorities),
+            "next_action_attention": dict(self.attention),
             "declining_count": len(self.declining),
             "declining_customers": sorted(self.declining),
             "improving_count": self.improving,

@@ -5,19 +5,20 @@ from .render import (WIDTH, account_tail, account_tail_markdown, md, md_table, m
                      terminal, text_table, title_line,
                      wrap)
 from .values import printable
+from . import focus, next_action
 
 TITLE = "Customer Health Report"
 
 
-def _dimension_words(result, model):
+def _dimension_words(result, model, trends=True):
     parts = []
     for name, dimension in result["dimensions"].items():
         label = model.dimension_labels.get(name, name)
         if dimension["score"] is None:
             parts.append(f"{label} n/a")
         else:
-            parts.append(f"{label} {score(dimension['score'])} {dimension['classification']} "
-                         f"({result['trends'][name].replace('_', ' ')})")
+            words = f"{label} {score(dimension['score'])} {dimension['classification']}"
+            parts.append(words + (f" ({result['trends'][name].replace('_', ' ')})" if trends else ""))
     return parts
 
 
@@ -27,6 +28,12 @@ def _trend_words(result):
     if previous is None:
         return "no previous period" if direction == "no data" else direction
     return f"{direction} (was {score(previous)})"
+
+
+def _attention_words(summary):
+    """The next actions of the book in the attention words (csm.next_action), e.g. 'Next actions: 5 act today, ...'."""
+    attention = summary["next_action_attention"]
+    return "Next actions: " + ", ".join(f"{attention[a]} {a}" for a in next_action.ATTENTIONS)
 
 
 def _headline(summary):
@@ -54,9 +61,8 @@ def text(report, model):
           s["red_count"]] for name, s in summary["segments"].items()],
         "lrrrrrr",
     )
-    attention = summary["attention_priority"]
     lines += [""]
-    lines += wrap("Attention: " + ", ".join(f"{attention[p]} {p}" for p in PRIORITIES))
+    lines += wrap(_attention_words(summary))
     declining = summary["declining_customers"]
     if declining:
         shown_ids = ", ".join(printable(i, 30) for i in declining[:10])
@@ -65,6 +71,9 @@ def text(report, model):
     else:
         lines.append("Declining: none")
     lines.append(f"Improving: {summary['improving_count']}; incomplete data: {summary['incomplete_data_count']}")
+    listed = focus.summary_words(summary)
+    if listed:
+        lines += wrap(f"Listed: {listed}")
     lines += ["", "Accounts, most urgent first", rule("-")]
     for result in report["customers"]:
         lines += _account_text(result, model)
@@ -72,19 +81,37 @@ def text(report, model):
     return "\n".join(lines) + "\n"
 
 
+def _renewal_words(result):
+    days = result["days_to_renewal"]
+    if days is None:
+        return ""
+    return f"; lapsed {result['contract_end_date']}" if days < 0 else f"; renews {result['contract_end_date']}"
+
+
+def _data_words(completeness, missing):
+    """The data completeness, said only when something is missing (never 'data 100.0%' beside a gap)."""
+    return f"; data {pct(completeness)}" if missing else ""
+
+
 def _account_text(result, model):
     name = terminal(result["name"], 40)
     ident = terminal(result["customer_id"], 30)
-    head = f"{result['attention_priority'].upper():<9} {name} ({ident})"
-    lines = [head[:WIDTH]]
+    lines = [next_action.head_line(result["next_action"], f"{name} ({ident})")]
+    detail = focus.limit(model) is None
     lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR; health {score(result['overall_score'])} "
-                  f"{result['classification']}, {_trend_words(result)}; data {pct(result['data_completeness'])}",
-                  indent="  ")
-    lines += wrap(" | ".join(_dimension_words(result, model)), indent="  ")
-    for reason in result["why"]:
-        lines += wrap(f"Why: {reason['detail']} costs {reason['points_lost']:.1f} points", indent="       ",
-                      first="  ")
-    return lines + account_tail(result["recommendations"], result["missing_metrics"], result["notes"])
+                  f"{result['classification']}, {_trend_words(result)}{_renewal_words(result)}"
+                  f"{_data_words(result['data_completeness'], result['missing_metrics'])}", indent="  ")
+    lines += wrap(" | ".join(_dimension_words(result, model, trends=detail)), indent="  ")
+    lines += wrap(next_action.short(result["next_action"]), indent="        ", first="  ")
+    if detail:
+        for reason in result["why"]:
+            lines += wrap(f"Why: {reason['detail']} costs {reason['points_lost']:.1f} points", indent="       ",
+                          first="  ")
+    elif result["why"]:
+        lines += wrap("Why: " + "; ".join(f"{reason['detail']} -{reason['points_lost']:.1f}"
+                                          for reason in result["why"]), indent="       ", first="  ")
+    actions, most = focus.other_actions(result["recommendations"], result["next_action"], model)
+    return lines + account_tail(actions, result["missing_metrics"], result["notes"], most)
 
 
 def markdown(report, model):
@@ -106,16 +133,18 @@ def markdown(report, model):
           s["red_count"]] for name, s in summary["segments"].items()],
         "lrrrrrr",
     )
-    attention = summary["attention_priority"]
-    lines += ["", "**Attention:** " + ", ".join(f"{attention[p]} {p}" for p in PRIORITIES)
+    lines += ["", f"**{_attention_words(summary)}**"
               + f" · **Declining:** {summary['declining_count']} · **Improving:** {summary['improving_count']}"
               + f" · **Incomplete data:** {summary['incomplete_data_count']}", ""]
+    listed = focus.summary_words(summary)
+    if listed:
+        lines += [f"**Listed:** {md(listed)}", ""]
     lines += ["## Accounts, most urgent first", ""]
     dimension_names = model.dimension_names
     lines += md_table(
-        ["Priority", "Account", "Segment", "ARR", "Health", "Class", "Trend"]
+        ["Next", "Account", "Segment", "ARR", "Health", "Class", "Trend"]
         + [md(model.dimension_labels[d]) for d in dimension_names],
-        [[r["attention_priority"].upper(), f"{md(r['name'])} ({md(r['customer_id'])})", r["segment"],
+        [[r["next_action"]["attention"], f"{md(r['name'])} ({md(r['customer_id'])})", r["segment"],
           money(r["arr"]), score(r["overall_score"]), r["classification"], md(_trend_words(r))]
          + [score(r["dimensions"][d]["score"]) for d in dimension_names]
          for r in report["customers"]],
@@ -123,11 +152,14 @@ def markdown(report, model):
     )
     lines += ["", "## Why, and what to do", ""]
     for r in report["customers"]:
-        lines.append(f"### {md(r['name'])} ({md(r['customer_id'])}): {r['attention_priority']} priority")
+        lines.append(f"### {md(r['name'])} ({md(r['customer_id'])}): {r['next_action']['attention']}")
         lines.append("")
-        for reason in r["why"]:
+        lines.append(f"- {md(next_action.sentence(r['next_action']))}")
+        why, _ = focus.shown(r["why"], model)
+        for reason in why:
             lines.append(f"- Why: {md(reason['detail'])} costs {reason['points_lost']:.1f} points")
-        lines += account_tail_markdown(r["recommendations"], r["missing_metrics"], r["data_completeness"], r["notes"])
+        actions, most = focus.other_actions(r["recommendations"], r["next_action"], model)
+        lines += account_tail_markdown(actions, r["missing_metrics"], r["data_completeness"], r["notes"], most)
     lines += rejected_markdown(report["rejected"])
     return "\n".join(lines)
 

@@ -14,7 +14,7 @@ import copy
 import fnmatch
 import json
 
-from . import accounts, churn, expansion, health, portfolio
+from . import accounts, churn, expansion, health, next_action, portfolio
 from .errors import ConfigError
 
 # Section name -> the module that owns it. Later analyses add themselves here.
@@ -24,6 +24,7 @@ SECTIONS = {
     "churn": churn,
     "expansion": expansion,
     "report": portfolio,
+    "next_action": next_action,
 }
 
 def default_methodology():

@@ -9,6 +9,7 @@ or `terminal` wherever it lands.
 
 import math
 
+from . import brief
 from .churn import TIERS
 from .health import CLASSES
 from .render import (WIDTH, html_text, md, md_table, money, money_short, pct, plural, rejected_markdown,
@@ -237,6 +238,8 @@ def _md_account(entry):
 
 def markdown(report, model):
     """Return the report as GitHub markdown, ready for a QBR deck."""
+    if report["report"] == "account_brief":
+        return brief.markdown(report)
     views = report["views"]
     limit = model.max_rows
     lines = [f"# {TITLE}", "",
@@ -349,6 +352,8 @@ def _plain_account(entry, limit=40):
 
 def text(report, model):
     """Return the report for an 80-column terminal, in the order of the markdown."""
+    if report["report"] == "account_brief":
+        return brief.text(report)
     views = report["views"]
     limit = model.max_rows
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
@@ -667,6 +672,8 @@ def _html_more(hidden):
 
 def html(report, model):
     """Return the report as one self-contained HTML page: inline CSS and SVG, no script, nothing fetched."""
+    if report["report"] == "account_brief":
+        return brief.html(report)
     views = report["views"]
     limit = model.max_rows
     book = views["book"]

@@ -273,15 +273,23 @@ def rejected_markdown(rejected):
     return lines
 
 
-def account_tail(actions, missing, notes):
+def account_tail(actions, missing, notes, limit=None):
     """Return the closing lines of an account in a text report: its actions, missing data and notes.
+
+    `limit`: at most this many actions, the rest counted (csm.focus: three unless --detail).
 
     >>> account_tail(["Call the sponsor."], ["usage.dau_mau_ratio"], [])
     ['  Do:  Call the sponsor.', '  Missing: usage.dau_mau_ratio', '']
+    >>> account_tail(["One.", "Two."], [], [], limit=1)
+    ['  Do:  One. (and 1 more action: --detail)', '']
     """
     lines = []
-    for action in actions:
-        lines += wrap(f"Do:  {action}", indent="       ", first="  ")
+    hidden = 0
+    if limit is not None and len(actions) > limit:
+        actions, hidden = actions[:limit], len(actions) - limit
+    for position, action in enumerate(actions, 1):
+        more = f" (and {plural(hidden, 'more action')}: --detail)" if hidden and position == len(actions) else ""
+        lines += wrap(f"Do:  {action}{more}", indent="       ", first="  ")
     if missing:
         lines += wrap("Missing: " + ", ".join(missing), indent="       ", first="  ")
     for note in notes:
@@ -290,13 +298,18 @@ def account_tail(actions, missing, notes):
     return lines
 
 
-def account_tail_markdown(actions, missing, completeness, notes):
+def account_tail_markdown(actions, missing, completeness, notes, limit=None):
     """Return the closing lines of an account in a markdown report: actions, missing data, notes.
 
     >>> account_tail_markdown(["Call the sponsor."], [], 100.0, [])
     ['- Do: Call the sponsor.', '']
     """
+    hidden = 0
+    if limit is not None and len(actions) > limit:
+        actions, hidden = actions[:limit], len(actions) - limit
     lines = [f"- Do: {md(action)}" for action in actions]
+    if hidden:
+        lines.append(f"- ... and {plural(hidden, 'more action')} (--detail, or --format json)")
     if missing:
         lines.append(f"- Missing data ({pct(completeness)} complete): " + md(", ".join(missing)))
     lines += [f"- Note: {md(note)}" for note in notes]
