@@ -53,6 +53,7 @@ FILE_METHODS = {"read_text", "read_bytes", "write_text", "write_bytes", "open", 
 ALLOWED_FILE_CALLS = {
     ("csm/loading.py", "open_portfolio", "open"),
     ("csm/methodology.py", "load_methodology", "open"),
+    ("csm/brief.py", "read_template", "open"),  # --template FILE, named on the command line
     ("csm/cli.py", "Sink.__init__", "tempfile.mkstemp"),
     ("csm/cli.py", "Sink.__init__", "os.fdopen"),
     ("csm/cli.py", "Sink.commit", "os.replace"),

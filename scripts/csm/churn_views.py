@@ -94,7 +94,7 @@ def _account_text(result, model):
     name = terminal(result["name"], 40)
     ident = terminal(result["customer_id"], 30)
     lines = [next_action.head_line(result["next_action"], f"{name} ({ident})")]
-    data = f"; data {pct(result['data_completeness'])}" if result["missing_fields"] else ""
+    data = f"; data {pct(result['data_completeness'])}" if result["data_completeness"] < 100 else ""
     days = result["days_to_renewal"]
     renewal = ("no renewal date" if days is None else f"lapsed {result['contract_end_date']}" if days < 0
                else f"renews {result['contract_end_date']}")
@@ -112,7 +112,7 @@ def _account_text(result, model):
         for reason in result["why"]:
             lines += wrap(f"Why: {reason['detail']} adds {reason['points']:.1f} points", indent="       ",
                           first="  ")
-    else:
+    elif result["why"]:
         signal_labels = model.signal_labels
         lines += wrap("Why: " + "; ".join(f"{signal_labels.get(reason['signal'], reason['signal'])} "
                                           f"+{reason['points']:.1f}" for reason in result["why"]),

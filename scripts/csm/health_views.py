@@ -17,8 +17,12 @@ def _dimension_words(result, model, trends=True):
         if dimension["score"] is None:
             parts.append(f"{label} n/a")
         else:
-            words = f"{label} {score(dimension['score'])} {dimension['classification']}"
-            parts.append(words + (f" ({result['trends'][name].replace('_', ' ')})" if trends else ""))
+            klass = dimension["classification"]
+            if trends:
+                parts.append(f"{label} {score(dimension['score'])} {klass} "
+                             f"({result['trends'][name].replace('_', ' ')})")
+            else:  # the short form names a class only where it is not green
+                parts.append(f"{label} {score(dimension['score'])}" + ("" if klass == "green" else f" {klass}"))
     return parts
 
 
@@ -81,16 +85,26 @@ def text(report, model):
     return "\n".join(lines) + "\n"
 
 
-def _renewal_words(result):
+def _metric_labels(model):
+    """Metric path -> its label (the same in every segment), made once per model."""
+    labels = getattr(model, "metric_labels", None)
+    if labels is None:
+        labels = model.metric_labels = {metric.path: metric.label for dimensions in model.by_segment.values()
+                                        for dimension in dimensions for metric in dimension.metrics}
+    return labels
+
+
+def _renewal_words(result, model):
+    """The renewal date, when it is lapsed or within the watch window of the next action (90 days)."""
     days = result["days_to_renewal"]
-    if days is None:
+    if days is None or days > next_action.watch_days(model):
         return ""
     return f"; lapsed {result['contract_end_date']}" if days < 0 else f"; renews {result['contract_end_date']}"
 
 
 def _data_words(completeness, missing):
-    """The data completeness, said only when something is missing (never 'data 100.0%' beside a gap)."""
-    return f"; data {pct(completeness)}" if missing else ""
+    """The data completeness, said only when some weight is missing (never 'data 100.0%' beside a gap)."""
+    return f"; data {pct(completeness)}" if missing and completeness < 100 else ""
 
 
 def _account_text(result, model):
@@ -99,7 +113,7 @@ def _account_text(result, model):
     lines = [next_action.head_line(result["next_action"], f"{name} ({ident})")]
     detail = focus.limit(model) is None
     lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR; health {score(result['overall_score'])} "
-                  f"{result['classification']}, {_trend_words(result)}{_renewal_words(result)}"
+                  f"{result['classification']}, {_trend_words(result)}{_renewal_words(result, model)}"
                   f"{_data_words(result['data_completeness'], result['missing_metrics'])}", indent="  ")
     lines += wrap(" | ".join(_dimension_words(result, model, trends=detail)), indent="  ")
     lines += wrap(next_action.short(result["next_action"]), indent="        ", first="  ")
@@ -108,8 +122,10 @@ def _account_text(result, model):
             lines += wrap(f"Why: {reason['detail']} costs {reason['points_lost']:.1f} points", indent="       ",
                           first="  ")
     elif result["why"]:
-        lines += wrap("Why: " + "; ".join(f"{reason['detail']} -{reason['points_lost']:.1f}"
-                                          for reason in result["why"]), indent="       ", first="  ")
+        labels = _metric_labels(model)
+        lines += wrap("Why: " + "; ".join(f"{labels.get(reason['metric'], reason['metric'])} "
+                                          f"-{reason['points_lost']:.1f}" for reason in result["why"]),
+                      indent="       ", first="  ")
     actions, most = focus.other_actions(result["recommendations"], result["next_action"], model)
     return lines + account_tail(actions, result["missing_metrics"], result["notes"], most)
 

@@ -75,7 +75,7 @@ def check(section, methodology):
 class Rule:
     """The next_action section of a methodology, compiled once (windows as whole days)."""
 
-    __slots__ = ("soon", "watch", "renewals", "as_of")
+    __slots__ = ("soon", "watch", "renewals", "as_of", "says")
 
     def __init__(self, methodology, as_of=None):
         section = methodology.get("next_action", DEFAULTS)
@@ -83,6 +83,19 @@ class Rule:
         self.watch = int(section["renewal_watch_days"])
         self.as_of = as_of
         self.renewals = {}  # contract_end_date as written -> (days, ISO date), or None when unusable
+        # A decision that rests on a churn tier or a health class says the methodology's own
+        # words (the tier's first playbook action, the class action), so a tool never lists the
+        # same advice twice and a methodology file that rewords them is followed.
+        self.says = dict(ACTIONS)
+        playbooks = methodology.get("churn", {}).get("playbooks", {})
+        for key, tier in (("churn_critical", "critical"), ("churn_high", "high"), ("churn_medium", "medium"),
+                          ("monitor", "low")):
+            if playbooks.get(tier):
+                self.says[key] = playbooks[tier][0]
+        class_actions = methodology.get("health", {}).get("class_actions", {})
+        for key, klass in (("health_red", "red"), ("health_yellow", "yellow")):
+            if class_actions.get(klass):
+                self.says[key] = class_actions[klass]
 
 
 def prepare(methodology, as_of=None):
@@ -141,35 +154,36 @@ def decide(rule, days=None, risk_tier=None, health_class=None, health_trend=None
     >>> decide(rule, health_class="green", health_trend="stable", ready=True, opportunity="Add seats.").action
     'Open an expansion conversation, starting with: Add seats.'
     """
+    says = rule.says
     if days is not None and days < 0:
         return NextAction(ACT_TODAY, LAPSED_ACTION, f"renewal lapsed {_days_words(-days)} ago")
     if risk_tier == "critical":
-        return NextAction(ACT_TODAY, ACTIONS["churn_critical"], "churn risk critical")
+        return NextAction(ACT_TODAY, says["churn_critical"], "churn risk critical")
     soon = days is not None and days <= rule.soon
     red = health_class == "red"
     if soon and (risk_tier == "high" or red):
         why = "high churn risk" if risk_tier == "high" else "red health"
-        return NextAction(ACT_TODAY, ACTIONS["renewal_at_risk"], f"renewal in {_days_words(days)} at {why}")
+        return NextAction(ACT_TODAY, says["renewal_at_risk"], f"renewal in {_days_words(days)} at {why}")
     if risk_tier == "high":
-        return NextAction(THIS_WEEK, ACTIONS["churn_high"], "churn risk high")
+        return NextAction(THIS_WEEK, says["churn_high"], "churn risk high")
     if red:
-        return NextAction(THIS_WEEK, ACTIONS["health_red"], "health red")
+        return NextAction(THIS_WEEK, says["health_red"], "health red")
     declining = health_trend == "declining"
     if health_class == "yellow" and declining:
-        return NextAction(THIS_WEEK, ACTIONS["yellow_declining"], "health yellow and declining")
+        return NextAction(THIS_WEEK, says["yellow_declining"], "health yellow and declining")
     if soon:
-        return NextAction(THIS_WEEK, ACTIONS["renewal_soon"], f"renewal in {_days_words(days)}")
+        return NextAction(THIS_WEEK, says["renewal_soon"], f"renewal in {_days_words(days)}")
     if risk_tier == "medium":
-        return NextAction(THIS_MONTH, ACTIONS["churn_medium"], "churn risk medium")
+        return NextAction(THIS_MONTH, says["churn_medium"], "churn risk medium")
     if health_class == "yellow":
-        return NextAction(THIS_MONTH, ACTIONS["health_yellow"], "health yellow")
+        return NextAction(THIS_MONTH, says["health_yellow"], "health yellow")
     if health_class == "green" and declining:
-        return NextAction(THIS_MONTH, ACTIONS["green_declining"], "health green but declining")
+        return NextAction(THIS_MONTH, says["green_declining"], "health green but declining")
     if days is not None and days <= rule.watch:
-        return NextAction(THIS_MONTH, ACTIONS["renewal_watch"], f"renewal in {_days_words(days)}")
+        return NextAction(THIS_MONTH, says["renewal_watch"], f"renewal in {_days_words(days)}")
     if ready and opportunity:
-        return NextAction(MONITOR, ACTIONS["expand"] + opportunity, "ready to expand")
-    return NextAction(MONITOR, ACTIONS["monitor"], "nothing urgent")
+        return NextAction(MONITOR, says["expand"] + opportunity, "ready to expand")
+    return NextAction(MONITOR, says["monitor"], "nothing urgent")
 
 
 def order_key(attention, arr, days, customer_id):
@@ -211,6 +225,11 @@ def renewal_days(raw, rule):
 def attention_counts():
     """Return a fresh {attention: 0} tally in ATTENTIONS order."""
     return dict.fromkeys(ATTENTIONS, 0)
+
+
+def watch_days(model):
+    """The watch window of the rule a tool's model carries (`next_rule`), for its views."""
+    return model.next_rule.watch
 
 
 def head(next_action_dict):

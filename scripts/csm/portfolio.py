@@ -274,6 +274,7 @@ class Summary:
         }
         for name, part in self.parts.items():
             summary[name] = part.result(rejected_count + self.not_scored[name])
+            summary[name].pop("next_action_attention", None)  # the report's is the account's, above
         return summary
 
 
@@ -678,8 +679,8 @@ def action_list(customers, model, ready_now):
 
 
 def _call_reasons(result, decision, ready, model):
-    """The facts behind a call, the one that decided it first."""
-    reasons = [decision["reason"]]
+    """The facts behind a call (renewal, churn risk, health, expansion); the decision's reason when none applies."""
+    reasons = []
     risk = result["churn"]
     fitness = result["health"]
     if risk is not None:
@@ -694,7 +695,7 @@ def _call_reasons(result, decision, ready, model):
     if ready is not None:
         reasons.append(f"ready to expand: {money_words(ready['ready_revenue'])} ready in "
                        f"{ready['opportunity_count']:,} opportunit{'y' if ready['opportunity_count'] == 1 else 'ies'}")
-    return reasons
+    return reasons or [decision["reason"]]
 
 
 def money_words(amount):

@@ -310,8 +310,9 @@ def account_tail_markdown(actions, missing, completeness, notes, limit=None):
     lines = [f"- Do: {md(action)}" for action in actions]
     if hidden:
         lines.append(f"- ... and {plural(hidden, 'more action')} (--detail, or --format json)")
-    if missing:
-        lines.append(f"- Missing data ({pct(completeness)} complete): " + md(", ".join(missing)))
+    if missing:  # a field outside the score's weight (a renewal date) leaves it 100% complete: not said beside it
+        complete = f" ({pct(completeness)} complete)" if completeness < 100 else ""
+        lines.append(f"- Missing data{complete}: " + md(", ".join(missing)))
     lines += [f"- Note: {md(note)}" for note in notes]
     lines.append("")
     return lines
