@@ -15,7 +15,7 @@ TOOL = "portfolio_report.py"
 AS_OF = ("--as-of", "2026-11-22")
 TOOLS = {"health": "health_score_calculator.py", "churn": "churn_risk_analyzer.py",
          "expansion": "expansion_opportunity_scorer.py"}
-SECTIONS = ["1. The book at a glance", "2. This week: critical and high risk", "3. Renewals, next four quarters",
+SECTIONS = ["1. The book at a glance", "2. Critical and high churn risk", "3. Renewals, next four quarters",
             "4. Trends", "5. Expansion", "6. Action list: who to call this week"]
 RETENTION = {"period_start": "2026-07-01", "period_end": "2026-09-30", "starting_arr": 800000,
              "expansion_arr": 120000, "contraction_arr": 16000, "churned_arr": 24000}

@@ -178,7 +178,7 @@ def csv_header(model):
              "urgency_multiplier", "days_to_renewal", "contract_end_date", "renewal_status"]
             + [f"{name}_score" for name in model.signal_names]
             + ["warning_count", "warning_signals", "why", "recommended_actions", "data_completeness",
-               "missing_fields", "notes"])
+               "missing_fields", "notes", "next_action_attention", "next_action"])
 
 
 def csv_row(result, model):
@@ -193,4 +193,5 @@ def csv_row(result, model):
                " | ".join(result["recommended_actions"]),
                result["data_completeness"],
                "; ".join(result["missing_fields"]),
-               " | ".join(result["notes"])])
+               " | ".join(result["notes"]),
+               result["next_action"]["attention"], result["next_action"]["action"]])

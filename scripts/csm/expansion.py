@@ -43,6 +43,7 @@ from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
 from .figures import money_round, one_decimal, share
 from .methodology_checks import check_number
+from .render import people_name
 
 CATEGORIES = ("seat_expansion", "tier_upgrade", "module_cross_sell", "department_expansion")
 EFFORTS = ("low", "medium", "high")
@@ -634,7 +635,8 @@ def assess(raw, model, from_text=False, scored=None):
             upgrade = model.upgrade_words.get((plan_tier, target))
             if upgrade is None:  # the words of each (current, target) pair are made once
                 upgrade = model.upgrade_words[plan_tier, target] = (
-                    f"On {plan_tier} today; {target} is the next tier up (price x{target_multiplier:g} "
+                    f"On {people_name(plan_tier)} today; {people_name(target)} is the next tier up "
+                    f"(price x{target_multiplier:g} "
                     f"against x{current_multiplier:g}): about $")
             total += revenue
             ranked.append(((-priority, rank["tier_upgrade"], target), {
@@ -679,7 +681,7 @@ def assess(raw, model, from_text=False, scored=None):
                 "module": name,
                 "estimated_revenue": revenue,
                 "effort": efforts["module_cross_sell"],
-                "rationale": (f"Module {name} is not adopted yet; it is typically worth {worth}: "
+                "rationale": (f"Module {people_name(name)} is not adopted yet; it is typically worth {worth}: "
                               f"about ${revenue:,} a year."),
                 "priority_score": priority,
                 "readiness": status,
@@ -712,7 +714,7 @@ def assess(raw, model, from_text=False, scored=None):
                     "department": name,
                     "estimated_revenue": revenue,
                     "effort": efforts["department_expansion"],
-                    "rationale": "The " + name + after_name,
+                    "rationale": "The " + people_name(name) + after_name,
                     "priority_score": priority,
                     "readiness": status,
                 }))

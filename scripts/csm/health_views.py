@@ -185,7 +185,8 @@ def csv_header(model):
               "trend", "previous_overall_score"]
     for name in model.dimension_names:
         header += [f"{name}_score", f"{name}_classification", f"{name}_trend"]
-    return header + ["data_completeness", "missing_metrics", "why", "recommendations", "notes"]
+    return header + ["data_completeness", "missing_metrics", "why", "recommendations", "notes", "days_to_renewal",
+                     "next_action_attention", "next_action"]
 
 
 def csv_row(result, model):
@@ -201,6 +202,7 @@ def csv_row(result, model):
         "; ".join(f"{w['detail']} (-{w['points_lost']:.1f})" for w in result["why"]),
         " | ".join(result["recommendations"]),
         " | ".join(result["notes"]),
+        result["days_to_renewal"], result["next_action"]["attention"], result["next_action"]["action"],
     ]
 
 

@@ -12,12 +12,12 @@ import math
 from . import brief
 from .churn import TIERS
 from .health import CLASSES
-from .render import (WIDTH, html_text, md, md_table, money, money_short, pct, plural, rejected_markdown,
+from .render import (people_name, WIDTH, html_text, md, md_table, money, money_short, pct, plural, rejected_markdown,
                      rejected_text, rule, score, terminal,
                      text_table, title_line, wrap)
 
 TITLE = "Portfolio Report"
-SECTIONS = ("1. The book at a glance", "2. This week: critical and high risk", "3. Renewals, next four quarters",
+SECTIONS = ("1. The book at a glance", "2. Critical and high churn risk", "3. Renewals, next four quarters",
             "4. Trends", "5. Expansion", "6. Action list: who to call this week")
 
 CLASS_COLOURS = {"green": "#2f9e44", "yellow": "#e8a317", "red": "#d9480f"}
@@ -66,10 +66,10 @@ def book_rows(book, retention_hint=True):
                                        f"ARR-weighted {score(book['arr_weighted_health'])}"))
     rows.append(("ARR at risk", f"{money(book['arr_at_risk'])} ({pct(book['arr_at_risk_share'])} of ARR) in "
                                 f"{plural(book['accounts_at_risk'], 'critical or high risk account')}"))
-    rows.append(("Expansion potential", f"{money(book['expansion_potential'])} "
-                                        f"({pct(book['expansion_potential_share'])} of ARR) in "
-                                        f"{plural(book['opportunities'], 'opportunity', 'opportunities')}; "
-                                        f"{money(book['expansion_ready_potential'])} ready now"))
+    rows.append(("Expansion ready now", f"{money(book['expansion_ready_potential'])} qualified pipeline "
+                                        f"(ready accounts and opportunities); whitespace "
+                                        f"{money(book['expansion_potential'])} in "
+                                        f"{plural(book['opportunities'], 'opportunity', 'opportunities')}"))
     retention = book["retention"]
     if retention is None:
         missing = "not available: the portfolio has no top-level retention object" if retention_hint else "n/a"
@@ -185,17 +185,17 @@ def opportunity_words(opportunity, escape):
 
     >>> opportunity_words({"type": "Tier upgrade", "category": "tier_upgrade", "current_tier": "professional",
     ...                    "target_tier": "enterprise"}, str)
-    'Tier upgrade: professional to enterprise'
+    'Tier upgrade: Professional to Enterprise'
     """
     category = opportunity["category"]
     label = escape(opportunity["type"])
     if category == "seat_expansion":
         return f"{label}: +{opportunity['additional_seats']:,} seats"
     if category == "tier_upgrade":
-        return f"{label}: {escape(opportunity['current_tier'])} to {escape(opportunity['target_tier'])}"
+        return f"{label}: {escape(people_name(opportunity['current_tier']))} to {escape(people_name(opportunity['target_tier']))}"
     if category == "module_cross_sell":
-        return f"{label}: {escape(opportunity['module'])}"
-    return f"{label}: {escape(opportunity['department'])}"
+        return f"{label}: {escape(people_name(opportunity['module']))}"
+    return f"{label}: {escape(people_name(opportunity['department']))}"
 
 
 def pipeline_rows(expansion_view, escape):
@@ -208,6 +208,15 @@ def pipeline_rows(expansion_view, escape):
 
 
 PIPELINE_HEADER = ["Type", "Opportunities", "Revenue", "Ready now", "On hold"]
+
+
+def _rest_words(views, escape, template="{}"):
+    """The accounts the call list leaves off for capacity, in words ('' when none)."""
+    rest = views.get("action_list_rest")
+    if not rest or not rest["count"]:
+        return ""
+    return template.format(escape(f"... and {plural(rest['count'], 'more account')} ({money(rest['arr'])} ARR) "
+                                  f"beyond the team's capacity of {rest['capacity']:,} calls (--capacity)."))
 
 
 def _shown(items, limit):
@@ -329,6 +338,9 @@ def markdown(report, model):
                             md(e["action"])] for e in shown], "rllrll")
         if hidden:
             lines += ["", _more_words(hidden)]
+        rest = _rest_words(views, md)
+        if rest:
+            lines += ["", rest]
     else:
         lines.append("Nobody needs a call this week on these figures.")
     lines.append("")
@@ -434,12 +446,13 @@ def text(report, model):
     lines += ["", _section_title(5, report), rule("-")]
     shown, hidden = _shown(views["action_list"], limit)
     for e in shown:
-        lines.append(f"{e['rank']:>2}. {e['urgency'].upper():<10}{_plain_account(e)}"[:WIDTH])
+        lines.append(f"{e['rank']:>2}. {e['urgency'].upper():<11}{_plain_account(e)}"[:WIDTH])
         lines += wrap(f"{money(e['arr'])} ARR; why: " + "; ".join(terminal(reason) for reason in e["reasons"]),
                       indent="      ", first="    ")
         lines += wrap(f"Do: {terminal(e['action'])}", indent="      ", first="    ")
     if hidden:
         lines += wrap(_more_words(hidden))
+    lines += wrap(_rest_words(views, terminal)) if _rest_words(views, terminal) else []
     if not shown:
         lines.append("Nobody needs a call this week on these figures.")
 
@@ -486,7 +499,9 @@ tr.total td { font-weight: 600; border-top: 2px solid #9aa5b1; }
   color: #fff; white-space: nowrap; }
 .t-critical { background: #b42318; } .t-high { background: #e8590c; } .t-medium { background: #b7791f; }
 .t-low, .t-green { background: #2f9e44; } .t-yellow { background: #b7791f; } .t-red { background: #d9480f; }
-.t-expansion { background: #1971c2; }
+.t-expansion, .t-monitor { background: #1971c2; }
+.t-act-today { background: #b42318; } .t-this-week { background: #e8590c; } .t-this-month { background: #b7791f; }
+.d { white-space: nowrap; }
 .note { color: #52606d; font-size: 13px; }
 .muted { color: #7b8794; }
 .id { color: #7b8794; white-space: nowrap; }
@@ -507,7 +522,7 @@ def _h(text):
 
 
 def _tag(word):
-    return f'<span class="tag t-{_h(word)}">{_h(word)}</span>'
+    return f'<span class="tag t-{_h(word.replace(" ", "-"))}">{_h(word)}</span>'
 
 
 def _html_account(entry):
@@ -639,7 +654,8 @@ def _charts(views):
     health_chart = hbar_chart(
         "Health mix by ARR",
         [(klass.capitalize(), [(health_mix[klass]["arr"], CLASS_COLOURS[klass])],
-          f"{money_short(health_mix[klass]['arr'])} · {pct(health_mix[klass]['share_of_arr'])}")
+          f"{plural(health_mix[klass]['count'], 'account')} · {money_short(health_mix[klass]['arr'])} · "
+          f"{pct(health_mix[klass]['share_of_arr'])}")
          for klass in CLASSES])
     risk_chart = hbar_chart(
         "ARR by churn risk tier",
@@ -684,6 +700,17 @@ def html(report, model):
            f'<p class="sub">As of {_h(report["as_of"])} · methodology {_h(report["methodology"])} · '
            f"{_h(_headline(report))}</p>", "</header>"]
 
+    # The call list comes first in the HTML, where a VP looks (its number keeps the order of the other formats).
+    out.append(f"<section><h2>{_h(_section_title(5, report))}</h2>")
+    shown, hidden = _shown(views["action_list"], limit)
+    if shown:
+        out.append(_html_table(["#", "Account", "Urgency", "ARR", "Why", "Do"],
+                               [[str(e["rank"]), _html_account(e), _tag(e["urgency"]), money(e["arr"]),
+                                 "<br>".join(_h(reason) for reason in e["reasons"]), _h(e["action"])]
+                                for e in shown], "rllrll"))
+    else:
+        out.append('<p class="note">Nobody needs a call this week on these figures.</p>')
+    out.append(_html_more(hidden) + _rest_words(views, _h, "<p class=\"note\">{}</p>") + "</section>")
     out.append(f"<section><h2>{_h(_section_title(0, report))}</h2>")
     kpis = [_kpi("Accounts", f"{book['accounts']:,}",
                  f"{book['rejected_count']:,} rejected records" if book["rejected_count"] else "all records scored"),
@@ -695,8 +722,8 @@ def html(report, model):
                          average["meets_benchmark"]))
     kpis.append(_kpi("ARR at risk", money_short(book["arr_at_risk"]),
                      f"{pct(book['arr_at_risk_share'])} of ARR, {plural(book['accounts_at_risk'], 'account')}"))
-    kpis.append(_kpi("Expansion potential", money_short(book["expansion_potential"]),
-                     f"{money_short(book['expansion_ready_potential'])} ready now"))
+    kpis.append(_kpi("Expansion ready now", money_short(book["expansion_ready_potential"]),
+                     f"qualified; whitespace {money_short(book['expansion_potential'])}"))
     retention = book["retention"]
     if retention is not None:
         for key in ("nrr", "grr"):
@@ -711,15 +738,11 @@ def html(report, model):
         out.append('<p class="note">NRR and GRR need a top-level "retention" object in the portfolio '
                    "(starting_arr, expansion_arr, contraction_arr, churned_arr): see the tool's --help.</p>")
     out.append(_charts(views))
-    out.append('<div class="charts"><div><h3>Health mix</h3>'
-               + _html_table(["Health"] + MIX_HEADER,
-                             [[_tag(row[0].lower())] + [_h(c) for c in row[1:]]
-                              for row in mix_rows(book["health_mix"], CLASSES)], "lrrrr")
-               + "</div><div><h3>Churn risk mix</h3>"
+    out.append("<h3>Churn risk mix</h3>"
                + _html_table(["Risk"] + MIX_HEADER,
                              [[_tag(row[0].lower())] + [_h(c) for c in row[1:]]
                               for row in mix_rows(book["risk_mix"], TIERS)], "lrrrr")
-               + "</div></div></section>")
+               + "</section>")
 
     out.append(f"<section><h2>{_h(_section_title(1, report))}</h2>")
     shown, hidden = _shown(views["this_week"], limit)
@@ -727,7 +750,7 @@ def html(report, model):
         out.append(_html_table(
             ["Account", "Risk", "ARR", "Renewal", "Why", "First action"],
             [[_html_account(e), f"{_tag(e['risk_tier'])} {score(e['risk_score'])}", money(e["arr"]),
-              _h(renewal_short(e["days_to_renewal"], e["contract_end_date"])),
+              f'<span class="d">{_h(renewal_short(e["days_to_renewal"], e["contract_end_date"]))}</span>',
               "<br>".join(_h(reason) for reason in e["reasons"]), _h(e["first_action"])] for e in shown],
             "llrlll"))
     else:
@@ -743,7 +766,7 @@ def html(report, model):
     out.append(f"<h3>Lapsed renewals: {_h(plural(lapsed['count'], 'account'))}, {_h(money(lapsed['arr']))}</h3>")
     if lapsed["accounts"]:
         out.append(_html_table(["Account", "ARR", "Contract ended", "Overdue", "Risk"],
-                               [[_html_account(e), money(e["arr"]), _h(e["contract_end_date"]),
+                               [[_html_account(e), money(e["arr"]), f'<span class="d">{_h(e["contract_end_date"])}</span>',
                                  f"{e['days_overdue']:,} days", f"{_tag(e['risk_tier'])} {score(e['risk_score'])}"]
                                 for e in lapsed["accounts"]], "lrlrl"))
     out.append(f'<p class="note">{_h(renewal_tail_words(renewals))}</p></section>')
@@ -791,16 +814,6 @@ def html(report, model):
         out.append('<p class="note">None.</p>')
     out.append(_html_more(hidden) + "</section>")
 
-    out.append(f"<section><h2>{_h(_section_title(5, report))}</h2>")
-    shown, hidden = _shown(views["action_list"], limit)
-    if shown:
-        out.append(_html_table(["#", "Account", "Urgency", "ARR", "Why", "Do"],
-                               [[str(e["rank"]), _html_account(e), _tag(e["urgency"]), money(e["arr"]),
-                                 "<br>".join(_h(reason) for reason in e["reasons"]), _h(e["action"])]
-                                for e in shown], "rllrll"))
-    else:
-        out.append('<p class="note">Nobody needs a call this week on these figures.</p>')
-    out.append(_html_more(hidden) + "</section>")
 
     notes = _analysis_notes(report)
     if notes:

@@ -47,6 +47,24 @@ def money_short(amount):
     return f"${amount:.0f}"
 
 
+# Short names people write in capitals when a CRM stores them in lower case.
+ACRONYMS = frozenset(("it", "hr", "api", "sso", "crm", "erp", "qa", "ui", "ux", "bi", "r&d", "rnd", "pr", "gtm"))
+
+
+def people_name(name):
+    """Return a tier, module or department name as people write it, when stored as a lower-case key.
+
+    A name with a capital letter is kept as written (someone chose it).
+
+    >>> people_name("enterprise_plus"), people_name("it"), people_name("clinical_ops"), people_name("McKinsey Ops")
+    ('Enterprise Plus', 'IT', 'Clinical Ops', 'McKinsey Ops')
+    """
+    if name != name.lower():
+        return name
+    words = re.split(r"[_\s-]+", name.strip())
+    return " ".join(word.upper() if word in ACRONYMS else word.capitalize() for word in words if word)
+
+
 def plural(count, word, many=None):
     """Return a count with its noun.
 
