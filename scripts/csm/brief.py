@@ -25,6 +25,7 @@ from .values import printable
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 LISTED = re.compile(r"^\s*-\s*((?:\{\{[A-Za-z0-9_]+\}\}[,\s]*)+):\s*(.*?)\s*(?:\(from:[^)]*\))?\s*$")
 BLANK = "[to fill: {}]"
+TEMPLATE_LIMIT = 1 << 20  # characters: the templates of assets/ are a few thousand
 SHOWN = 3  # warnings a text, markdown or HTML brief lists (json: all)
 
 
@@ -34,7 +35,12 @@ def find(report, customer_id):
         if result["customer_id"] == customer_id:
             return result
     ids = [result["customer_id"] for result in report["customers"]]
-    close = difflib.get_close_matches(customer_id, ids, n=3, cutoff=0.5)
+    ratios = []
+    for candidate in ids:
+        matcher = difflib.SequenceMatcher(None, customer_id, candidate)
+        if matcher.real_quick_ratio() >= 0.5 and matcher.quick_ratio() >= 0.5 and matcher.ratio() >= 0.5:
+            ratios.append((-matcher.ratio(), candidate))
+    close = [candidate for _, candidate in sorted(ratios)[:3]]  # the closest first; ties by id
     if not close:
         folded = customer_id.casefold()
         close = [i for i in ids if folded in i.casefold() or i.casefold() in folded][:3]
@@ -93,7 +99,10 @@ def into_report(report, customer_id, as_of, template=None):
 def read_template(path):
     try:
         with open(path, encoding="utf-8-sig") as handle:
-            return handle.read(1 << 20)
+            text = handle.read(TEMPLATE_LIMIT + 1)
+        if len(text) > TEMPLATE_LIMIT:
+            raise InputError(f"--template {path} is larger than {TEMPLATE_LIMIT:,} characters: not a template")
+        return text
     except FileNotFoundError:
         raise InputError(f"--template {path}: no such file") from None
     except IsADirectoryError:

@@ -115,8 +115,8 @@ def text(report, model):
                       + "; ".join(terminal(reason) for reason in entry["reasons"]), indent="    ", first="  ")
     if not stabilise:
         lines.append("  none")
-    ranked = summary["ranked_by_potential"]
     results = _by_id(report)
+    ranked = [i for i in summary["ranked_by_potential"] if i in results]  # a focused run lists only some
     lines += ["", f"Accounts by potential ({_top_words(len(ranked), top)})"]
     lines += text_table(
         ["#", "Account", "Readiness", "ARR", "Potential"],

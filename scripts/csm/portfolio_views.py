@@ -9,7 +9,7 @@ or `terminal` wherever it lands.
 
 import math
 
-from . import brief
+from . import brief, focus
 from .churn import TIERS
 from .health import CLASSES
 from .render import (people_name, WIDTH, html_text, md, md_table, money, money_short, pct, plural, rejected_markdown,
@@ -44,8 +44,10 @@ def _count_word(count):
 
 def _headline(report):
     book = report["views"]["book"]
-    return (f"{plural(book['accounts'], 'account')}, {money(book['total_arr'])} ARR "
-            f"({money_short(book['total_arr'])})")
+    words = (f"{plural(book['accounts'], 'account')}, {money(book['total_arr'])} ARR "
+             f"({money_short(book['total_arr'])})")
+    listed = focus.summary_words(report["summary"])
+    return f"{words}; {listed}" if listed else words
 
 
 def _benchmark_words(figure, suffix=""):
