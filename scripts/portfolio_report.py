@@ -36,7 +36,7 @@ account brief: --account ACC-1003 --template assets/save_plan_template.md
 
 def add_arguments(parser):
     group = parser.add_argument_group("call list and account brief")
-    group.add_argument("--capacity", type=focus.positive, metavar="N",
+    group.add_argument("--capacity", type=focus.whole_number(1, "calls"), metavar="N",
                        help="calls the team can work this week: the action list's length, the rest "
                             "counted (default: report.action_list.capacity, 15)")
     group.add_argument("--account", metavar="ID",

@@ -278,7 +278,7 @@ def test_a_filter_a_tool_cannot_evaluate_is_a_usage_error_naming_the_tools_that_
     done = run_tool(HEALTH, book_path, "--segment", "tiny", *AS_OF)
     assert done.returncode == 2 and "--segment: 'tiny' is not one of enterprise, mid-market, smb" in done.stderr
     done = run_tool(HEALTH, book_path, "--top", "0", *AS_OF)
-    assert done.returncode == 2 and "must be a whole number of 1 or more" in done.stderr
+    assert done.returncode == 2 and "must be a whole number of accounts, 1 or more" in done.stderr
 
 
 def test_streaming_formats_filter_each_record_and_keep_the_top_n(run_tool, book_path, reports):

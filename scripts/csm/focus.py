@@ -26,6 +26,7 @@ and write them, most urgent first, after the last record; rejected records are
 still written as they are met.
 """
 
+import argparse
 from typing import NamedTuple, Optional
 
 from . import values
@@ -55,38 +56,32 @@ class Facts(NamedTuple):
 def add_arguments(parser):
     """Add the focus options to a tool's parser."""
     group = parser.add_argument_group("focus (the summary always covers the whole book)")
-    group.add_argument("--top", type=positive, metavar="N", help="list only the N most urgent accounts")
+    group.add_argument("--top", type=whole_number(1, "accounts"), metavar="N", help="list only the N most urgent accounts")
     group.add_argument("--segment", metavar="LIST", help="only these segments (enterprise,mid-market,smb)")
     group.add_argument("--owner", metavar="LIST", help="only the accounts of these owners (case ignored)")
     group.add_argument("--class", dest="health_class", metavar="LIST", help="only these health classes (red,yellow)")
     group.add_argument("--tier", metavar="LIST", help="only these churn risk tiers (critical,high)")
-    group.add_argument("--renewing-within", type=_days, metavar="DAYS",
+    group.add_argument("--renewing-within", type=whole_number(0, "days"), metavar="DAYS",
                        help="only renewals due within DAYS days, lapsed included")
     group.add_argument("--detail", action="store_true",
                        help="text and markdown: every action and warning (default: three of each)")
 
 
-def positive(text):
-    """argparse type: a whole number of 1 or more."""
-    import argparse
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
-    return number
+def whole_number(low, words):
+    """Return an argparse type for a whole number of `low` or more, its error naming `words`.
 
-
-def _days(text):
-    import argparse
-    try:
-        number = int(text)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number of days, 0 or more, got {text!r}")
-    return number
+    >>> whole_number(0, "days")("90")
+    90
+    """
+    def parse(text):
+        try:
+            number = int(text)
+        except ValueError:
+            number = low - 1
+        if number < low:
+            raise argparse.ArgumentTypeError(f"must be a whole number of {words}, {low} or more, got {text!r}")
+        return number
+    return parse
 
 
 def _listed(text, accepted, option, aliases=None):
@@ -99,6 +94,20 @@ def _listed(text, accepted, option, aliases=None):
             raise ValueError(f"{option}: {part.strip()!r} is not one of {', '.join(accepted)}")
         found.add(name)
     return frozenset(found)
+
+
+def _scale(text, name, scale, accepted, can, known, words):
+    """Read --class or --tier (`name`): the names as a frozenset (None when not given), noted in `words`.
+
+    Raises ValueError when the tool cannot evaluate it (naming the tools that can) or a name is unknown.
+    """
+    if text is None:
+        return None
+    if name not in known:
+        raise ValueError(f"--{name} filters on {scale}, which this tool does not score; use {can}")
+    found = _listed(text, accepted, f"--{name}")
+    words[name] = [label for label in accepted if label in found]
+    return found
 
 
 class Focus:
@@ -119,18 +128,8 @@ class Focus:
             if not self.owners:
                 raise ValueError("--owner: give at least one owner name")
             words["owner"] = sorted(part.strip() for part in args.owner.split(",") if part.strip())
-        if args.health_class is not None:
-            if "class" not in known:
-                raise ValueError(f"--class filters on the health class, which this tool does not score; "
-                                 f"use {CAN_CLASS}")
-            self.classes = _listed(args.health_class, CLASSES, "--class")
-            words["class"] = [klass for klass in CLASSES if klass in self.classes]
-        if args.tier is not None:
-            if "tier" not in known:
-                raise ValueError(f"--tier filters on the churn risk tier, which this tool does not score; "
-                                 f"use {CAN_TIER}")
-            self.tiers = _listed(args.tier, TIERS, "--tier")
-            words["tier"] = [tier for tier in TIERS if tier in self.tiers]
+        self.classes = _scale(args.health_class, "class", "the health class", CLASSES, CAN_CLASS, known, words)
+        self.tiers = _scale(args.tier, "tier", "the churn risk tier", TIERS, CAN_TIER, known, words)
         if self.within is not None:
             words["renewing_within_days"] = self.within
         self.filters = words

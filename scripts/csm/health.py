@@ -288,7 +288,7 @@ class Metric:
 
     __slots__ = ("name", "path", "label", "unit", "scoring", "figure", "weight", "low", "high",
                  "table", "scores", "accepted", "rule_when", "rule_at", "rule_action",
-                 "mapping", "ratio", "bound", "exact_labels", "float_scores", "score_of", "known")
+                 "mapping", "ratio", "bound", "exact_labels", "float_scores", "score_of", "known", "as_share")
 
     def __init__(self, dimension, name, spec, segment):
         self.name = name
@@ -299,6 +299,7 @@ class Metric:
         self.weight = spec["weight"]
         self.figure = None
         self.low = self.high = self.bound = self.score_of = None
+        self.as_share = False
         self.known = {}  # checked value -> score (see score)
         self.table = self.scores = self.accepted = self.exact_labels = self.float_scores = None
         # Precomputed for assess's fast path (a value of the right type and range).
@@ -317,6 +318,8 @@ class Metric:
             self.high = spec["valid"]["max"]
             self.bound = values.LARGEST if self.high is None else self.high
             self.score_of = ratio_score if self.ratio else inverse_score
+        # A rate read as a 0-1 ratio with no unit of its own is said as a percentage (0.4 -> 40%).
+        self.as_share = not self.mapping and self.high == 1 and self.low == 0 and not self.unit
         rule = spec.get("recommend") or {}
         self.rule_when = rule.get("when")
         self.rule_at = rule.get("at")
@@ -353,6 +356,8 @@ class Metric:
         if self.scoring == "mapping":
             return f"{self.label} {value}"
         word = "target" if self.scoring == "ratio" else "limit"  # an inverse metric costs points below its limit too
+        if self.as_share:
+            return f"{self.label} {_figure(value * 100)}% ({word} {_figure(self.figure * 100)}%)"
         return f"{self.label} {_figure(value)}{self.unit} ({word} {_figure(self.figure)}{self.unit})"
 
 
