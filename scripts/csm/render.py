@@ -5,6 +5,7 @@ Untrusted text (names, ids) passes through `terminal`, `md`, `html_text` or
 """
 
 import csv
+import functools
 import html
 import io
 import json
@@ -51,6 +52,7 @@ def money_short(amount):
 ACRONYMS = frozenset(("it", "hr", "api", "sso", "crm", "erp", "qa", "ui", "ux", "bi", "r&d", "rnd", "pr", "gtm"))
 
 
+@functools.lru_cache(maxsize=4096)  # names repeat across a book; the answer is worked out once
 def people_name(name):
     """Return a tier, module or department name as people write it, when stored as a lower-case key.
 
