@@ -378,3 +378,20 @@ def test_the_lifecycle_stage_is_the_day_of_the_contract_year(start, stage, day, 
 def test_a_contract_not_started_has_no_stage_of_the_year_and_no_date_no_stage():
     assert lifecycle.lifecycle_stage("2026-12-01", datetime.date(2026, 11, 22)).stage == "not started"
     assert lifecycle.lifecycle_stage(None, datetime.date(2026, 11, 22)) is None
+
+
+# The HTML a VP opens ----------------------------------------------------------------------------
+
+def test_the_html_puts_the_call_list_first_shows_the_health_mix_once_and_colours_nrr(run_tool, tmp_path):
+    with open(SAMPLE, encoding="utf-8") as handle:
+        document = json.load(handle)
+    document["retention"] = {"starting_arr": 2400000, "expansion_arr": 100000, "contraction_arr": 45000,
+                             "churned_arr": 120000}
+    path = tmp_path / "book.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    page = run_tool(REPORT, path, "--format", "html", *AS_OF).stdout
+    assert page.index("6. Action list: who to call this week") < page.index("1. The book at a glance")
+    assert page.count("<figcaption>Health mix") == 1 and "<h3>Health mix" not in page
+    assert '<span class="bad">97.3% (target 110%: below)</span>' in page
+    assert '<span class="d">lapsed 2026-11-01 (21 days ago)</span>' in page or \
+        '<span class="d">2026-11-01</span>' in page

@@ -504,6 +504,7 @@ tr.total td { font-weight: 600; border-top: 2px solid #9aa5b1; }
 .t-expansion, .t-monitor { background: #1971c2; }
 .t-act-today { background: #b42318; } .t-this-week { background: #e8590c; } .t-this-month { background: #b7791f; }
 .d { white-space: nowrap; }
+span.good { color: #2b8a3e; font-weight: 600; } span.bad { color: #c92a2a; font-weight: 600; }
 .note { color: #52606d; font-size: 13px; }
 .muted { color: #7b8794; }
 .id { color: #7b8794; white-space: nowrap; }
@@ -525,6 +526,14 @@ def _h(text):
 
 def _tag(word):
     return f'<span class="tag t-{_h(word.replace(" ", "-"))}">{_h(word)}</span>'
+
+
+def _verdict_cell(name, value, retention):
+    """A measure's value; NRR and GRR coloured against their benchmark (met: green, below: red)."""
+    figure = retention.get(name.lower()) if retention is not None and name in ("NRR", "GRR") else None
+    if figure is None:
+        return _h(value)
+    return f'<span class="{"good" if figure["meets_benchmark"] else "bad"}">{_h(value)}</span>'
 
 
 def _html_account(entry):
@@ -733,7 +742,8 @@ def html(report, model):
             kpis.append(_kpi(key.upper(), pct(figure["value"]), f"target {figure['benchmark']:g}%",
                              figure["meets_benchmark"]))
     out.append('<div class="kpis">' + "".join(kpis) + "</div>")
-    out.append(_html_table(["Measure", "Value"], [[_h(name), _h(value)] for name, value in book_rows(book)], "ll"))
+    out.append(_html_table(["Measure", "Value"], [[_h(name), _verdict_cell(name, value, retention)]
+                                                  for name, value in book_rows(book)], "ll"))
     if retention is not None:
         out.append(f'<p class="note">{_h(retention_words(retention))}.</p>')
     else:
