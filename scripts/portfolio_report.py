@@ -54,7 +54,7 @@ def finish(report, model, args, opened):
         if args.account is None or line.startswith(f"{args.account}:"):
             warning(line)
     if args.account is not None:
-        brief.into_report(report, args.account, model.as_of, args.template)
+        brief.into_report(report, args.account, model.as_of, args.template, getattr(model, "focus", None) is not None)
 
 
 TOOL = Tool(

@@ -395,3 +395,11 @@ def test_the_html_puts_the_call_list_first_shows_the_health_mix_once_and_colours
     assert '<span class="bad">97.3% (target 110%: below)</span>' in page
     assert '<span class="d">lapsed 2026-11-01 (21 days ago)</span>' in page or \
         '<span class="d">2026-11-01</span>' in page
+
+
+def test_an_account_left_out_by_a_focus_option_is_said_so_and_one_listed_gets_its_brief(run_tool, book_path):
+    done = run_tool(REPORT, book_path, "--account", "U-1001", "--segment", "smb", *AS_OF)
+    assert done.returncode == 1
+    assert "is not among the 7 accounts the focus options list" in done.stderr
+    done = run_tool(REPORT, book_path, "--account", "U-3002", "--segment", "smb", "--format", "json", *AS_OF)
+    assert json.loads(done.stdout)["account"]["customer_id"] == "U-3002"

@@ -29,8 +29,11 @@ TEMPLATE_LIMIT = 1 << 20  # characters: the templates of assets/ are a few thous
 SHOWN = 3  # warnings a text, markdown or HTML brief lists (json: all)
 
 
-def find(report, customer_id):
-    """Return the scored account of `customer_id` in a finished report, or raise InputError naming the closest ids."""
+def find(report, customer_id, focused=False):
+    """Return the scored account of `customer_id` in a finished report, or raise InputError naming the closest ids.
+
+    `focused`: the run had a focus option (--top, a filter), so the account may be scored but not listed.
+    """
     for result in report["customers"]:
         if result["customer_id"] == customer_id:
             return result
@@ -49,6 +52,9 @@ def find(report, customer_id):
     if rejected:
         raise InputError(f"--account {printable(customer_id, 40)}: the record was rejected "
                          f"({rejected[0]['location']}: {rejected[0]['errors'][0]})")
+    if focused:
+        raise InputError(f"--account {printable(customer_id, 40)} is not among the {plural(len(ids), 'account')} "
+                         f"the focus options list; run --account without --top or filters{hint}")
     raise InputError(f"--account {printable(customer_id, 40)} is not in the book "
                      f"({plural(len(ids), 'account')} scored){hint}")
 
@@ -80,12 +86,12 @@ def build(result, as_of):
     }
 
 
-def into_report(report, customer_id, as_of, template=None):
+def into_report(report, customer_id, as_of, template=None, focused=False):
     """Turn a finished portfolio report into the brief of one account, in place (the json form).
 
     Raises InputError when the account is not in the book (closest ids named) or the template cannot be read.
     """
-    result = find(report, customer_id)
+    result = find(report, customer_id, focused)
     brief = build(result, as_of)
     for key in ("summary", "views", "customers", "rejected"):
         report.pop(key, None)

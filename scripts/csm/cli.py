@@ -430,7 +430,7 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, run_focus=No
         report["rejected"] = rejected
         if finishing:
             tool.finish(report, model, args, portfolio)
-        if run_focus is not None:
+        if run_focus is not None and "customers" in report:  # (a finish hook may make another report: a brief)
             if top is not None:  # after finish: the report's views cover every account that matched
                 del report["customers"][top:]
             report["summary"]["listed"] = run_focus.listed(summary.count, len(report["customers"]))
