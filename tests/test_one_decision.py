@@ -403,3 +403,17 @@ def test_an_account_left_out_by_a_focus_option_is_said_so_and_one_listed_gets_it
     assert "is not among the 7 accounts the focus options list" in done.stderr
     done = run_tool(REPORT, book_path, "--account", "U-3002", "--segment", "smb", "--format", "json", *AS_OF)
     assert json.loads(done.stdout)["account"]["customer_id"] == "U-3002"
+
+
+def test_a_rows_placeholder_without_data_is_one_row_of_blanks_with_the_tables_columns():
+    from csm import brief
+    text = ("<!--\n- {{goals_table_rows}}: one row per goal\n- {{customer_name}}: the account\n-->\n"
+            "# {{customer_name}} {{sponsor}}\n\n| Goal | Owner | Date |\n|---|---|---|\n{{goals_table_rows}}\n")
+    account = {"name": "Acme *Co*", "customer_id": "A-1", "segment": "smb", "arr": 1000, "owner": None,
+               "contract_start_date": None, "lifecycle": None, "health": None, "churn": None, "expansion": None,
+               "renewal": {"contract_end_date": None, "days_to_renewal": None, "status": "unknown",
+                           "words": "renewal date unknown"},
+               "next_action": {"attention": "monitor", "action": "Keep the cadence.", "reason": "nothing urgent"}}
+    assert brief.fill(text, account, "2026-11-22") == (
+        "# Acme \\*Co\\* [to fill: sponsor]\n\n| Goal | Owner | Date |\n|---|---|---|\n"
+        "| [to fill: one row per goal] |  |  |\n")

@@ -204,13 +204,17 @@ def facts(brief, as_of):
         table["enablement_needs"] = _bullets([f"{n['module']}: {n['action']}" for n in found["enablement_needs"]]) \
             or "- none"
         utilisation = found["adoption_summary"]["seat_utilisation"]
-        if utilisation is not None:
-            table["seat_utilisation"] = pct(utilisation * 100 if utilisation <= 1.5 else utilisation)
+        if utilisation is not None:  # adoption_summary.seat_utilisation: active / licensed, a fraction
+            table["seat_utilisation"] = pct(utilisation * 100)
     return {name: value for name, value in table.items() if value is not None}
 
 
 def _descriptions(text):
-    """Return {placeholder: what goes there} from the template's leading list, and the text without the comment."""
+    """Return {placeholder: what goes there} from the template's leading list, and the text without the comment.
+
+    >>> _descriptions("<!--\\n- {{sponsor}}: who sponsors it (from: x)\\n-->\\n# {{sponsor}}\\n")
+    ({'sponsor': 'who sponsors it'}, '# {{sponsor}}\\n')
+    """
     described = {}
     body = text
     stripped = text.lstrip()
@@ -228,9 +232,9 @@ def _descriptions(text):
 def fill(text, brief, as_of):
     """Return the template text with every placeholder filled from the brief or a marked blank.
 
-    >>> fill("<!--\\n- {{customer_name}}: name\\n- {{sponsor}}: who sponsors it\\n-->\\n# {{customer_name}}: "
-    ...      "{{sponsor}}\\n", {"name": "Acme"}, "2026-11-22")  # doctest: +SKIP
-    '# Acme: [to fill: who sponsors it]\\n'
+    A placeholder the brief has no fact for becomes `[to fill: <its description in the
+    template's list>]`; a `..._rows` placeholder alone on a line becomes one table row of
+    such blanks; the leading comment that lists the placeholders is dropped.
     """
     described, body = _descriptions(text)
     known = facts(brief, as_of)

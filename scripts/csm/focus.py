@@ -138,7 +138,7 @@ class Focus:
         self.matched_arr = 0
 
     def keeps(self, facts):
-        """Return True when the account of these Facts passes every filter (and tally it)."""
+        """Return True when the account of these Facts passes every filter."""
         if self.segments is not None and facts.segment not in self.segments:
             return False
         if self.owners is not None and (facts.owner is None or facts.owner.strip().casefold() not in self.owners):
