@@ -19,7 +19,7 @@ lost by leaving during it (new logos are not part of NRR). All four are required
 """
 
 from csm import brief, focus, portfolio, portfolio_views
-from csm.cli import Tool, run, run_script, warning
+from csm.cli import Tool, run, run_script, warning, whole_number
 from csm.errors import InputError
 
 EPILOG = """
@@ -36,7 +36,7 @@ account brief: --account ACC-1003 --template assets/save_plan_template.md
 
 def add_arguments(parser):
     group = parser.add_argument_group("call list and account brief")
-    group.add_argument("--capacity", type=focus.whole_number(1, "calls"), metavar="N",
+    group.add_argument("--capacity", type=whole_number(1, "calls"), metavar="N",
                        help="calls the team can work this week: the action list's length, the rest "
                             "counted (default: report.action_list.capacity, 15)")
     group.add_argument("--account", metavar="ID",

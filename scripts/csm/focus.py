@@ -26,7 +26,6 @@ and write them, most urgent first, after the last record; rejected records are
 still written as they are met.
 """
 
-import argparse
 from typing import NamedTuple, Optional
 
 from . import values
@@ -55,6 +54,7 @@ class Facts(NamedTuple):
 
 def add_arguments(parser):
     """Add the focus options to a tool's parser."""
+    from .cli import whole_number  # the command layer's option type (cli imports this module)
     group = parser.add_argument_group("focus (the summary always covers the whole book)")
     group.add_argument("--top", type=whole_number(1, "accounts"), metavar="N", help="list only the N most urgent accounts")
     group.add_argument("--segment", metavar="LIST", help="only these segments (enterprise,mid-market,smb)")
@@ -65,23 +65,6 @@ def add_arguments(parser):
                        help="only renewals due within DAYS days, lapsed included")
     group.add_argument("--detail", action="store_true",
                        help="text and markdown: every action and warning (default: three of each)")
-
-
-def whole_number(low, words):
-    """Return an argparse type for a whole number of `low` or more, its error naming `words`.
-
-    >>> whole_number(0, "days")("90")
-    90
-    """
-    def parse(text):
-        try:
-            number = int(text)
-        except ValueError:
-            number = low - 1
-        if number < low:
-            raise argparse.ArgumentTypeError(f"must be a whole number of {words}, {low} or more, got {text!r}")
-        return number
-    return parse
 
 
 def _listed(text, accepted, option, aliases=None):
