@@ -321,13 +321,14 @@ def markdown(report, model):
     lines += ["**Pipeline by type**", ""]
     lines += md_table(PIPELINE_HEADER, pipeline_rows(expansion_view, md), "lrrrr")
     waiting = expansion_view["stabilise_first"]
-    lines += ["", f"**Stabilise first: {plural(len(waiting), 'account')}, "
+    lines += ["", f"**Not ready yet (renew first, stabilise first, or readiness unknown): "
+                  f"{plural(len(waiting), 'account')}, "
                   f"{money(expansion_view['on_hold_revenue'])} on hold**", ""]
     shown, hidden = _shown(waiting, limit)
     if shown:
-        lines += md_table(["Account", "ARR", "On hold", "Why"],
-                          [[_md_account(e), money(e["arr"]), money(e["total_estimated_revenue"]),
-                            md("; ".join(e["reasons"]))] for e in shown], "lrrl")
+        lines += md_table(["Account", "ARR", "On hold", "Status", "Why"],
+                          [[_md_account(e), money(e["arr"]), money(e["total_estimated_revenue"]), e["status"],
+                            md("; ".join(e["reasons"]))] for e in shown], "lrrll")
         if hidden:
             lines += ["", _more_words(hidden)]
         lines.append("")
@@ -436,7 +437,7 @@ def text(report, model):
         lines += wrap(_more_words(hidden))
     lines += [""] + text_table(PIPELINE_HEADER, pipeline_rows(expansion_view, terminal), "lrrrr")
     waiting = expansion_view["stabilise_first"]
-    lines += ["", f"Stabilise first: {plural(len(waiting), 'account')}, "
+    lines += ["", f"Not ready yet: {plural(len(waiting), 'account')}, "
                   f"{money(expansion_view['on_hold_revenue'])} on hold"]
     shown, hidden = _shown(waiting, limit)
     for e in shown:
@@ -815,13 +816,15 @@ def html(report, model):
     out.append(_html_table(PIPELINE_HEADER, [[cell if i == 0 else _h(cell) for i, cell in enumerate(row)]
                                              for row in pipeline_rows(expansion_view, _h)], "lrrrr", total_last=True))
     waiting = expansion_view["stabilise_first"]
-    out.append(f"<h3>Stabilise first: {_h(plural(len(waiting), 'account'))}, "
+    out.append(f"<h3>Not ready yet (renew first, stabilise first, or readiness unknown): "
+               f"{_h(plural(len(waiting), 'account'))}, "
                f"{_h(money(expansion_view['on_hold_revenue']))} on hold</h3>")
     shown, hidden = _shown(waiting, limit)
     if shown:
-        out.append(_html_table(["Account", "ARR", "On hold", "Why"],
+        out.append(_html_table(["Account", "ARR", "On hold", "Status", "Why"],
                                [[_html_account(e), money(e["arr"]), money(e["total_estimated_revenue"]),
-                                 "<br>".join(_h(reason) for reason in e["reasons"])] for e in shown], "lrrl"))
+                                 _h(e["status"]), "<br>".join(_h(reason) for reason in e["reasons"])]
+                                for e in shown], "lrrll"))
     else:
         out.append('<p class="note">None.</p>')
     out.append(_html_more(hidden) + "</section>")
