@@ -113,10 +113,12 @@ def _account_text(result, model):
             lines += wrap(f"Why: {reason['detail']} adds {reason['points']:.1f} points", indent="       ",
                           first="  ")
     elif result["why"]:
-        signal_labels = model.signal_labels
-        lines += wrap("Why: " + "; ".join(f"{signal_labels.get(reason['signal'], reason['signal'])} "
-                                          f"+{reason['points']:.1f}" for reason in result["why"]),
-                      indent="       ", first="  ")
+        signal_labels = model.signal_labels  # the short form: the signals that add most, as many as fit one line
+        parts = [f"{signal_labels.get(reason['signal'], reason['signal'])} +{reason['points']:.1f}"
+                 for reason in result["why"]]
+        while len(parts) > 1 and len("  Why: " + "; ".join(parts)) > WIDTH:
+            parts.pop()
+        lines += wrap("Why: " + "; ".join(parts), indent="       ", first="  ")
     actions, most = focus.other_actions(result["recommended_actions"], result["next_action"], model)
     return lines + account_tail(actions, result["missing_fields"], result["notes"], most)
 

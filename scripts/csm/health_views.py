@@ -95,9 +95,10 @@ def _metric_labels(model):
 
 
 def _renewal_words(result, model):
-    """The renewal date, when it is lapsed or within the watch window of the next action (90 days)."""
+    """The renewal date, when it is lapsed or within the watch window of the next action (90 days)
+    and the head line's reason does not already say it."""
     days = result["days_to_renewal"]
-    if days is None or days > next_action.watch_days(model):
+    if days is None or days > next_action.watch_days(model) or result["next_action"]["reason"].startswith("renewal"):
         return ""
     return f"; lapsed {result['contract_end_date']}" if days < 0 else f"; renews {result['contract_end_date']}"
 
@@ -121,11 +122,13 @@ def _account_text(result, model):
         for reason in result["why"]:
             lines += wrap(f"Why: {reason['detail']} costs {reason['points_lost']:.1f} points", indent="       ",
                           first="  ")
-    elif result["why"]:
+    elif result["why"]:  # the short form: the reasons that cost most, as many as fit one line
         labels = _metric_labels(model)
-        lines += wrap("Why: " + "; ".join(f"{labels.get(reason['metric'], reason['metric'])} "
-                                          f"-{reason['points_lost']:.1f}" for reason in result["why"]),
-                      indent="       ", first="  ")
+        parts = [f"{labels.get(reason['metric'], reason['metric'])} -{reason['points_lost']:.1f}"
+                 for reason in result["why"]]
+        while len(parts) > 1 and len("  Why: " + "; ".join(parts)) > WIDTH:
+            parts.pop()
+        lines += wrap("Why: " + "; ".join(parts), indent="       ", first="  ")
     actions, most = focus.other_actions(result["recommendations"], result["next_action"], model)
     return lines + account_tail(actions, result["missing_metrics"], result["notes"], most)
 
