@@ -15,6 +15,10 @@ Every account is still scored and added to the summary, so the summary covers
 the whole book; the listed accounts and `summary.listed` (the filters, how many
 matched and their ARR, how many are listed of how many) follow the focus.
 
+In the portfolio report the filters narrow what its views are made of (the call
+list, renewals, trends and expansion cover the accounts that matched, the book at a
+glance the whole book); `--top` cuts its `customers` list only.
+
 Which tool can evaluate which filter is the tool's `facts` (see `Facts`): the
 health tool knows no churn tier, the churn tool no health class; a filter a tool
 cannot evaluate is a usage error (exit 2) that names the tools that can.
