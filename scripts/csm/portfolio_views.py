@@ -311,10 +311,10 @@ def markdown(report, model):
               f"{money(expansion_view['ready_revenue'])}**", ""]
     shown, hidden = _shown(ready, limit)
     if shown:
-        lines += md_table(["Account", "ARR", "Top opportunity", "Revenue", "Potential"],
-                          [[_md_account(e), money(e["arr"]), opportunity_words(e["top_opportunity"], md),
-                            money(e["top_opportunity"]["estimated_revenue"]), money(e["total_estimated_revenue"])]
-                           for e in shown], "lrlrr")
+        lines += md_table(["Account", "ARR", "Ready revenue", "Start with", "Revenue"],
+                          [[_md_account(e), money(e["arr"]), money(e["ready_revenue"]),
+                            opportunity_words(e["top_opportunity"], md), money(e["top_opportunity"]["estimated_revenue"])]
+                           for e in shown], "lrrlr")
         if hidden:
             lines += ["", _more_words(hidden)]
         lines.append("")
@@ -430,7 +430,7 @@ def text(report, model):
                  f"{money(expansion_view['ready_revenue'])}")
     shown, hidden = _shown(ready, limit)
     for e in shown:
-        lines += wrap(f"{_plain_account(e)}: {money(e['total_estimated_revenue'])} potential; top "
+        lines += wrap(f"{_plain_account(e)}: {money(e['ready_revenue'])} ready; start with "
                       f"{opportunity_words(e['top_opportunity'], terminal)}, "
                       f"{money(e['top_opportunity']['estimated_revenue'])}", indent="    ", first="  ")
     if hidden:
@@ -805,10 +805,10 @@ def html(report, model):
                f"{_h(money(expansion_view['ready_revenue']))}</h3>")
     shown, hidden = _shown(ready, limit)
     if shown:
-        out.append(_html_table(["Account", "ARR", "Top opportunity", "Revenue", "Potential"],
-                               [[_html_account(e), money(e["arr"]), opportunity_words(e["top_opportunity"], _h),
-                                 money(e["top_opportunity"]["estimated_revenue"]), money(e["total_estimated_revenue"])]
-                                for e in shown], "lrlrr"))
+        out.append(_html_table(["Account", "ARR", "Ready revenue", "Start with", "Revenue"],
+                               [[_html_account(e), money(e["arr"]), money(e["ready_revenue"]),
+                                 opportunity_words(e["top_opportunity"], _h),
+                                 money(e["top_opportunity"]["estimated_revenue"])] for e in shown], "lrrlr"))
     else:
         out.append('<p class="note">None.</p>')
     out.append(_html_more(hidden))
