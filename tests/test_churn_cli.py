@@ -7,6 +7,7 @@ import json
 import pytest
 
 from conftest import NORTHWIND, SAMPLE
+from csm.methodology import default_methodology, methodology_hash
 
 TOOL = "churn_risk_analyzer.py"
 AS_OF = ("--as-of", "2026-11-22")
@@ -27,7 +28,7 @@ Churn Risk Report                                               as of 2026-11-22
 ================================================================================
 1 account, $64,000 ARR; average risk 39.6; ARR at risk (critical + high) $0
 (0.0% of the book)
-Methodology: default
+Methodology: default (hash {hash})
 
 Risk mix
 Tier      Accounts  % accounts      ARR   % ARR
@@ -62,11 +63,9 @@ ACT TODAY  Northwind Logistics (ACC-0042): renewal lapsed 5 days ago
   ! HIGH     Login trend -12%, at or below -10%
   ! HIGH     NPS change -2 points, at or below -2 points (+3 more)
   Why: Engagement drop +8.0; Usage decline +7.9; Relationship signals +6.3
-  Do:  Renewal lapsed: within 48 hours, confirm the contract status with finance
-       and the account executive, then agree the renewal or a written extension
-       with the customer's decision maker.
+  Do:  Renewal lapsed: confirm the contract with finance and the AE (48 hours).
 
-"""
+""".replace("{hash}", methodology_hash(default_methodology()))
 
 
 def report_of(done):
@@ -84,7 +83,7 @@ def test_a_lapsed_renewal_leads_the_actions_whatever_the_tier(run_tool, write_js
     path = write_json({"customers": [dict(NORTHWIND, contract_end_date="2026-11-17")]})
     account = report_of(run_tool(TOOL, path, "--format", "json", *AS_OF))["customers"][0]
     assert account["risk_tier"] == "low"
-    assert account["recommended_actions"][0].startswith("Renewal lapsed: within 48 hours")
+    assert account["recommended_actions"][0].startswith("Renewal lapsed: confirm the contract")
     # The low tier's "standard monitoring" and "look for advocacy and expansion" never sit beside a lapsed renewal.
     assert len(account["recommended_actions"]) == 1
     assert account["next_action"] == {"attention": "act today", "reason": "renewal lapsed 5 days ago",

@@ -299,7 +299,7 @@ def test_this_week_lists_critical_and_high_risk_accounts_with_why_and_the_first_
     assert entry["risk_tier"] == "critical"
     assert entry["renewal"] == "renews in 129 days on 2027-03-31"
     assert 2 <= len(entry["reasons"]) <= 3
-    assert entry["first_action"].startswith("Escalate to an executive on our side within 48 hours")
+    assert entry["first_action"].startswith("Escalate: our executive calls the decision maker within 48 hours")
 
 
 def test_the_action_list_calls_the_most_urgent_first_then_by_arr_at_stake_and_says_why(book):
@@ -309,7 +309,7 @@ def test_the_action_list_calls_the_most_urgent_first_then_by_arr_at_stake_and_sa
         (1, "RISKY", "act today"), (2, "LAPSED", "act today"), (3, "SOON", "this week"), (4, "PLAIN", "monitor")]
     assert actions[1]["reasons"] == ["renewal lapsed 21 days ago on 2026-11-01"]
     assert actions[1]["action"] == "Get the lapsed renewal signed today, or a written extension."
-    assert actions[0]["action"].startswith("Escalate to an executive on our side within 48 hours")
+    assert actions[0]["action"].startswith("Escalate: our executive calls the decision maker within 48 hours")
     assert actions[2]["reasons"] == ["renews in 20 days on 2026-12-12",
                                      "ready to expand: $165,547 ready in 5 opportunities"]
     assert actions[3]["action"].startswith("Open an expansion conversation")

@@ -66,7 +66,9 @@ def build(result, as_of):
     days = result["days_to_renewal"]
     end_date = risk["contract_end_date"] if risk is not None else \
         fitness["contract_end_date"] if fitness is not None else None
-    stage = lifecycle.lifecycle_stage(result["contract_start_date"], as_of)
+    stage = result.get("lifecycle")  # csm.lifecycle's stage, which the report puts once per account
+    if stage is None and result["contract_start_date"] is not None:
+        stage = lifecycle.stage(result["contract_start_date"], as_of).as_dict()
     return {
         "customer_id": result["customer_id"],
         "name": result["name"],
@@ -74,7 +76,7 @@ def build(result, as_of):
         "arr": result["arr"],
         "owner": result["owner"],
         "contract_start_date": result["contract_start_date"],
-        "lifecycle": None if stage is None else {**stage._asdict(), "focus": lifecycle.STAGE_FOCUS[stage.stage]},
+        "lifecycle": stage,
         "renewal": {"contract_end_date": end_date, "days_to_renewal": days,
                     "status": "unknown" if days is None else "lapsed" if days < 0 else "due",
                     "words": churn.renewal_words(days, end_date)},
@@ -282,8 +284,8 @@ def _lines(brief):
     rows.append(("Renewal", brief["renewal"]["words"]))
     stage = brief["lifecycle"]
     rows.append(("Lifecycle", "no contract_start_date in the record" if stage is None else
-                 f"{stage['stage']} (day {stage['day_of_year']} of contract year {stage['contract_year']}): "
-                 f"{stage['focus']}"))
+                 f"{stage['stage'].replace('_', ' ')} (day {stage['day']} of contract year "
+                 f"{stage['contract_year']})" + (f": {', '.join(stage['goals'])}" if stage["goals"] else "")))
     fitness, risk, found = brief["health"], brief["churn"], brief["expansion"]
     errors = brief["analysis_errors"]
     if fitness is not None:

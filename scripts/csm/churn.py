@@ -42,7 +42,7 @@ tier's ("standard monitoring", "look for advocacy and expansion").
 
 import operator
 
-from . import next_action, values
+from . import lifecycle, next_action, owners, values
 from .accounts import SEGMENTS, read_account
 from .banded import FIELDED, Bands, boolean_labels, check_bands, check_field, field_parts, gather_section
 from .errors import RecordRejected
@@ -256,28 +256,27 @@ DEFAULTS = {
     # executive escalation within 48 hours; low is standard monitoring). Wording ours.
     "playbooks": {
         "critical": [
-            "Escalate to an executive on our side within 48 hours and book a call with the customer's decision maker.",
-            "Open a save plan within 72 hours: the problems behind each warning, an owner and a date for each fix.",
-            "Review the account with the CSM, account executive and support lead every week until it leaves critical.",
+            "Escalate: our executive calls the decision maker within 48 hours.",
+            "Open a save plan within 72 hours: each cause, an owner, a date.",
+            "Review weekly with the CSM, AE and support lead until not critical.",
         ],
         "high": [
-            "Call the main contact within a week to confirm what is behind the warning signals.",
-            "Agree a recovery plan with the customer within two weeks, with success criteria and dates.",
-            "Check in every two weeks; bring in the account executive when the renewal is within 90 days.",
+            "Call the main contact within a week about what is behind the warnings.",
+            "Agree a recovery plan within two weeks, with success criteria and dates.",
+            "Check in every two weeks; bring in the AE 90 days before renewal.",
         ],
         "medium": [
-            "Raise the warning signals at the next check-in, within 30 days, and agree one fix with the customer.",
-            "Offer a targeted enablement session this quarter on the features they stopped using.",
+            "Raise the warnings at the next check-in (within 30 days); agree one fix.",
+            "Offer an enablement session this quarter on the features they dropped.",
         ],
         "low": [
-            "Standard monitoring: keep the regular cadence and review the risk score monthly.",
+            "Standard monitoring: the regular cadence; review the risk score monthly.",
             "Look for advocacy and expansion at the next quarterly business review.",
         ],
         # A lapsed renewal (METHODOLOGY.md fix) comes first whatever the tier: a contract past
         # its end date is a commercial emergency even when the usage signals look calm.
         "lapsed_renewal": [
-            "Renewal lapsed: within 48 hours, confirm the contract status with finance and the account "
-            "executive, then agree the renewal or a written extension with the customer's decision maker.",
+            "Renewal lapsed: confirm the contract with finance and the AE (48 hours).",
         ],
     },
     # The summary's "renewals due in the next N days" windows (INTERFACE.md: 30, 60, 90);
@@ -668,6 +667,7 @@ class ChurnModel:
         section = methodology["churn"]
         self.methodology = methodology
         self.as_of = as_of
+        self.lifecycle = lifecycle.rule_for(methodology, as_of)  # None: results carry no lifecycle stage
         self.section = section
         self.segments = methodology["segments"]
         self.signals = [Signal(name, spec) for name, spec in section["signals"].items()]
@@ -903,7 +903,7 @@ def assess(raw, model, from_text=False):
         actions = model.lapsed_actions + ([] if tier == "low" else model.playbooks[tier])
     else:
         actions = list(model.playbooks[tier])
-    return {
+    result = {
         "customer_id": account.customer_id,
         "name": account.name,
         "segment": account.segment,
@@ -927,6 +927,9 @@ def assess(raw, model, from_text=False):
         "notes": notes,
         "next_action": next_action.decide(model.next_rule, days=days, risk_tier=tier).as_dict(),
     }
+    if account.contract_start_date is not None and model.lifecycle is not None:
+        result["lifecycle"] = model.lifecycle.of(account.contract_start_date)  # the stage, beside the actions
+    return result
 
 
 def churn_risk(raw, model, from_text=False):
@@ -1023,11 +1026,14 @@ class Summary:
         self.incomplete = 0
         self.warning_counts = {severity: 0 for severity in SEVERITIES}
         self.attention = next_action.attention_counts()
+        self.owners = owners.Books(model.methodology, owners.CHURN, model.due_within)
 
     def add(self, result):
         arr = result["arr"]
         score = result["risk_score"]
         tier = result["risk_tier"]
+        if result["owner"] is not None:
+            self.owners.add(result)
         self.count += 1
         self.total_arr += arr
         self.score_sum += score
@@ -1090,7 +1096,7 @@ class Summary:
                                     "tiers": dict(window["tiers"])}
             for within, window in self.windows
         }
-        return {
+        summary = {
             "total_customers": count,
             "rejected_count": rejected_count,
             "total_arr": money_round(total_arr),
@@ -1112,3 +1118,6 @@ class Summary:
             "warning_counts": dict(self.warning_counts),
             "incomplete_data_count": self.incomplete,
         }
+        if self.owners.count:
+            summary["by_owner"] = self.owners.result(summary)
+        return summary

@@ -3,6 +3,7 @@
 from .churn import SEVERITIES, TIERS, renewal_words
 from .render import (WIDTH, account_tail, account_tail_markdown, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line, wrap)
+from . import changes_views
 from .values import printable
 from . import focus, next_action
 
@@ -63,7 +64,9 @@ def text(report, model):
     summary = report["summary"]
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap(_headline(summary))
-    lines += [f"Methodology: {terminal(report['methodology'], 60)}", "", "Risk mix"]
+    lines += [f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']})"]
+    lines += changes_views.changes_text(summary)
+    lines += ["", "Risk mix"]
     lines += text_table(["Tier", "Accounts", "% accounts", "ARR", "% ARR"], _tier_rows(summary), "lrrrr")
     lines += ["", "By segment"]
     lines += text_table(SEGMENT_HEADER, _segment_rows(summary), "lrrrrrrrr")
@@ -83,6 +86,7 @@ def text(report, model):
     listed = focus.summary_words(summary)
     if listed:
         lines += wrap(f"Listed: {listed}")
+    lines += changes_views.owners_text(summary)
     lines += ["", "Accounts, most urgent first", rule("-")]
     for result in report["customers"]:
         lines += _account_text(result, model)
@@ -119,6 +123,7 @@ def _account_text(result, model):
         while len(parts) > 1 and len("  Why: " + "; ".join(parts)) > WIDTH:
             parts.pop()
         lines += wrap("Why: " + "; ".join(parts), indent="       ", first="  ")
+    lines += changes_views.account_text(result)
     actions, most = focus.other_actions(result["recommended_actions"], result["next_action"], model)
     return lines + account_tail(actions, result["missing_fields"], result["notes"], most)
 
@@ -127,8 +132,10 @@ def markdown(report, model):
     """Return the report as GitHub markdown, ready for a QBR deck."""
     summary = report["summary"]
     lines = [f"# {TITLE}", "",
-             f"As of {report['as_of']} · methodology {md(report['methodology'])} · {md(_headline(summary))}", "",
-             "## Risk mix", ""]
+             f"As of {report['as_of']} · methodology {md(report['methodology'])} "
+             f"(hash {report['methodology_hash']}) · {md(_headline(summary))}", ""]
+    lines += changes_views.changes_markdown(summary)
+    lines += ["## Risk mix", ""]
     lines += md_table(["Tier", "Accounts", "% accounts", "ARR", "% ARR"], _tier_rows(summary), "lrrrr")
     lines += ["", "## By segment", ""]
     lines += md_table(SEGMENT_HEADER, _segment_rows(summary), "lrrrrrrrr")
@@ -145,6 +152,7 @@ def markdown(report, model):
     listed = focus.summary_words(summary)
     if listed:
         lines += [f"**Listed:** {md(listed)}", ""]
+    lines += changes_views.owners_markdown(summary)
     lines += ["## Accounts, most urgent first", ""]
     signal_names = model.signal_names
     lines += md_table(
@@ -169,6 +177,7 @@ def markdown(report, model):
             lines.append(f"- ... and {plural(hidden, 'more warning')} (--detail, or --format json)")
         for reason in r["why"]:
             lines.append(f"- Why: {md(reason['detail'])} adds {reason['points']:.1f} points")
+        lines += changes_views.account_markdown(r)
         actions, most = focus.other_actions(r["recommended_actions"], r["next_action"], model)
         lines += account_tail_markdown(actions, r["missing_fields"], r["data_completeness"], r["notes"], most)
     lines += rejected_markdown(report["rejected"])

@@ -44,11 +44,11 @@ import sys
 import tempfile
 import textwrap
 
-from . import __version__, focus
+from . import __version__, changes, focus
 from .accounts import customer_id_of
 from .errors import ConfigError, InputError, RecordRejected
 from .loading import Unreadable, open_portfolio
-from .methodology import load_methodology, render_methodology
+from .methodology import load_methodology, methodology_hash, render_methodology
 from .values import printable, shown
 
 STREAMING_FORMATS = ("jsonl", "csv")
@@ -155,6 +155,7 @@ def build_parser(tool):
     parser.add_argument("--print-config", action="store_true",
                         help="print the effective methodology as JSON and exit")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    changes.add_arguments(parser)
     if tool.add_arguments is not None:
         tool.add_arguments(parser)
     if tool.facts is not None:
@@ -265,6 +266,9 @@ def run(tool, argv=None, held=None):
             run_focus = focus.from_args(args, tool.filters)
         except ValueError as exc:
             parser.error(str(exc))
+    problem = changes.same_file_problem(args)
+    if problem:
+        parser.error(problem)
     args.as_of = args.as_of or datetime.date.today()
     sink = None
     try:
@@ -272,11 +276,17 @@ def run(tool, argv=None, held=None):
             model = tool.prepare(methodology, args)
             if run_focus is not None:
                 model.focus = run_focus
+            digest = methodology_hash(methodology)
+            tracker = None
+            if changes.requested(args):  # the history is checked and read before anything is scored
+                tracker = changes.Tracker(tool, model, args, digest)
+                for line in tracker.warnings:
+                    warning(line)
             portfolio = open_portfolio(args.input)
             for line in portfolio.warnings:
                 warning(line)
             sink = Sink(args.output)
-            status = _score_and_write(tool, model, portfolio, args, sink, held, run_focus)
+            status = _score_and_write(tool, model, portfolio, args, sink, held, digest, tracker, run_focus)
     except (InputError, ConfigError) as exc:
         if sink is not None:
             sink.abort()
@@ -346,7 +356,7 @@ def _finishes(tool, args):
     return tool.finish is not None and (tool.finish_when is None or tool.finish_when(args))
 
 
-def _score_and_write(tool, model, portfolio, args, sink, held=None, run_focus=None):
+def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None, tracker=None, run_focus=None):
     streaming = args.format in STREAMING_FORMATS
     filtering = run_focus is not None and run_focus.filtering
     facts = tool.facts
@@ -363,6 +373,8 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, run_focus=No
         encode = _encoder()
         sort_key = tool.sort_key
     summary = tool.summary(model)
+    if tracker is not None:  # each account is tracked (its trajectory added) before it is summarised and written
+        summary = tracker.wrap(summary)
     results = []
     rejected = []
     first_seen = {}
@@ -422,8 +434,11 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, run_focus=No
         "version": __version__,
         "as_of": args.as_of.isoformat(),
         "methodology": model.methodology.get("name", "default"),
+        "methodology_hash": digest or methodology_hash(model.methodology),
         "summary": summary.result(len(rejected)),
     }
+    if tracker is not None:
+        tracker.save()  # one transaction, before the report is written: a history that cannot be written fails the run
     if streaming:
         listed = run_focus.matched if run_focus is not None else 0
         if held_top is not None:

@@ -38,7 +38,7 @@ scores one record and returns plain data, or raises RecordRejected.
 import datetime
 import operator
 
-from . import churn, health, next_action, values
+from . import churn, health, lifecycle, next_action, owners, values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
 from .figures import money_round, one_decimal, share
@@ -213,6 +213,7 @@ class ExpansionModel:
         section = methodology["expansion"]
         self.methodology = methodology
         self.as_of = as_of
+        self.lifecycle = lifecycle.rule_for(methodology, as_of)  # None: results carry no lifecycle stage
         self.section = section
         self.segments = methodology["segments"]
         tiers = section["tiers"]
@@ -736,7 +737,7 @@ def assess(raw, model, from_text=False, scored=None):
                                   health_class=readiness["health_classification"],
                                   health_trend=readiness["health_trend"], ready=first_ready is not None,
                                   opportunity=first_ready)
-    return {
+    result = {
         "customer_id": account.customer_id,
         "name": account.name,
         "segment": segment,
@@ -764,6 +765,9 @@ def assess(raw, model, from_text=False, scored=None):
         "notes": notes,
         "next_action": decision.as_dict(),
     }
+    if account.contract_start_date is not None and model.lifecycle is not None:
+        result["lifecycle"] = model.lifecycle.of(account.contract_start_date)  # the stage, beside the actions
+    return result
 
 
 def _upgrade_readiness(status, utilisation, model):
@@ -924,10 +928,13 @@ class Summary:
         self.ready_count_with_opportunity = 0
         self.ready_revenue = 0
         self.attention = next_action.attention_counts()
+        self.owners = owners.Books(model.methodology, owners.EXPANSION)
 
     def add(self, result):
         revenue = result["total_estimated_revenue"]
         opportunities = result["opportunities"]
+        if result["owner"] is not None:
+            self.owners.add(result)
         self.count += 1
         self.total_arr += result["arr"]
         self.total_revenue += revenue
@@ -984,7 +991,7 @@ class Summary:
             for name, (count, arr, opportunities, revenue) in self.segments.items()
         }
         stabilise_count = self.stabilise_count
-        return {
+        summary = {
             "total_customers": self.count,
             "rejected_count": rejected_count,
             "total_arr": money_round(self.total_arr),
@@ -1008,6 +1015,9 @@ class Summary:
             "ranked_by_potential": self.ranking.entries(),
             "summary_lists_limited_to": self.limit,
         }
+        if self.owners.count:
+            summary["by_owner"] = self.owners.result(summary)
+        return summary
 
 
 _first = operator.itemgetter(0)  # of a (sort key, entry) pair

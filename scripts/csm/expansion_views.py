@@ -1,6 +1,6 @@
 """How the expansion report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
-from . import focus, next_action
+from . import changes_views, focus, next_action
 from .expansion import CATEGORIES, READY
 from .render import (people_name, WIDTH, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line, wrap)
@@ -89,7 +89,9 @@ def text(report, model):
     top = model.top_accounts
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap(_headline(summary))
-    lines += [f"Methodology: {terminal(report['methodology'], 60)}", "", "Potential by type"]
+    lines += [f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']})"]
+    lines += changes_views.changes_text(summary)
+    lines += ["", "Potential by type"]
     lines += text_table(["Type", "Opportunities", "Est. revenue"], _category_rows(summary), "lrr")
     lines += ["", "By segment"]
     lines += text_table(["Segment", "Accounts", "ARR", "Opportunities", "Est. revenue"], _segment_rows(summary),
@@ -128,6 +130,7 @@ def text(report, model):
     listed = focus.summary_words(summary)
     if listed:
         lines += [""] + wrap(f"Listed: {listed}")
+    lines += changes_views.owners_text(summary)
     lines += ["", "Accounts, ready revenue first, then by potential", rule("-")]
     for result in report["customers"]:
         lines += _account_text(result, model)
@@ -170,6 +173,7 @@ def _account_text(result, model):
         lines += wrap("Missing: " + ", ".join(result["missing_fields"]), indent="           ", first="  ")
     for note in result["notes"]:
         lines += wrap(f"Note: {terminal(note)}", indent="        ", first="  ")
+    lines += changes_views.account_text(result)
     lines.append("")
     return lines
 
@@ -179,8 +183,10 @@ def markdown(report, model):
     summary = report["summary"]
     top = model.top_accounts
     lines = [f"# {TITLE}", "",
-             f"As of {report['as_of']} · methodology {md(report['methodology'])} · {md(_headline(summary))}", "",
-             "## Potential by type", ""]
+             f"As of {report['as_of']} · methodology {md(report['methodology'])} "
+             f"(hash {report['methodology_hash']}) · {md(_headline(summary))}", ""]
+    lines += changes_views.changes_markdown(summary)
+    lines += ["## Potential by type", ""]
     lines += md_table(["Type", "Opportunities", "Est. revenue"],
                       [[md(t), c, r] for t, c, r in _category_rows(summary)], "lrr")
     lines += ["", "## By segment", ""]
@@ -212,6 +218,7 @@ def markdown(report, model):
     listed = focus.summary_words(summary)
     if listed:
         lines += ["", f"**Listed:** {md(listed)}"]
+    lines += [""] + changes_views.owners_markdown(summary)
     lines += ["", "## Accounts, ready revenue first, then by potential", ""]
     lines += md_table(
         ["Readiness", "Account", "Segment", "ARR", "Ready", "Potential", "Opportunities", "Top opportunity"],
@@ -242,6 +249,7 @@ def markdown(report, model):
             lines.append("- Missing data: " + md(", ".join(r["missing_fields"])))
         for note in r["notes"]:
             lines.append(f"- Note: {md(note)}")
+        lines += changes_views.account_markdown(r)
         lines.append("")
     lines += rejected_markdown(report["rejected"])
     return "\n".join(lines)

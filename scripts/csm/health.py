@@ -32,7 +32,7 @@ and takes the place of the green class action ("Expand ...").
 import datetime
 import operator
 
-from . import next_action, values
+from . import lifecycle, next_action, owners, values
 from .accounts import SEGMENTS, read_account
 from .banded import FIELDED, Bands, boolean_labels, check_bands, check_field, field_parts, gather_section
 from .errors import RecordRejected
@@ -64,19 +64,19 @@ DEFAULTS = {
                     "label": "Login frequency", "weight": 0.35, "scoring": "ratio", "unit": "%",
                     "target": _segments(90, 80, 70), "valid": {"min": 0, "max": 100},
                     "recommend": {"when": "score_below", "at": 60, "action":
-                                  "Re-engage users: run a login campaign and check that the product is wired into daily workflows."},
+                                  "Re-engage users: a login campaign; wire the product into daily work."},
                 },
                 "feature_adoption": {
                     "label": "Feature adoption", "weight": 0.40, "scoring": "ratio", "unit": "%",
                     "target": _segments(80, 70, 60), "valid": {"min": 0, "max": 100},
                     "recommend": {"when": "score_below", "at": 50, "action":
-                                  "Drive feature adoption: book a guided enablement session on the unused features that fit their goals."},
+                                  "Drive adoption: a guided session on the unused features that fit."},
                 },
                 "dau_mau_ratio": {
                     "label": "DAU/MAU ratio", "weight": 0.25, "scoring": "ratio", "unit": "",
                     "target": _segments(0.50, 0.40, 0.30), "valid": {"min": 0, "max": 1},
                     "recommend": {"when": "score_below", "at": 50, "action":
-                                  "Build daily habits: add in-app prompts, digests or integrations that bring users back each day."},
+                                  "Build daily habits: in-app prompts, digests or integrations."},
                 },
             },
         },
@@ -92,19 +92,19 @@ DEFAULTS = {
                     "label": "Meeting attendance", "weight": 0.30, "scoring": "ratio", "unit": "%",
                     "target": _segments(95, 85, 75), "valid": {"min": 0, "max": 100},
                     "recommend": {"when": "score_below", "at": 60, "action":
-                                  "Fix meeting cadence: confirm the right attendees and an agenda tied to their goals."},
+                                  "Fix meeting cadence: the right attendees, an agenda tied to their goals."},
                 },
                 "nps_score": {
                     "label": "NPS", "weight": 0.25, "scoring": "ratio", "unit": "",
                     "target": _segments(9, 8, 7), "valid": {"min": 0, "max": 10},
                     "recommend": {"when": "value_below", "at": 7, "action":
-                                  "Close the loop on NPS: call the detractors this week and log what would change their score."},
+                                  "Close the NPS loop: call the detractors; log what would change it."},
                 },
                 "csat_score": {
                     "label": "CSAT", "weight": 0.25, "scoring": "ratio", "unit": "",
                     "target": _segments(4.5, 4.0, 3.8), "valid": {"min": 0, "max": 5},
                     "recommend": {"when": "value_below", "at": 3.5, "action":
-                                  "Review recent support interactions with the support lead and fix the causes of low CSAT."},
+                                  "Review support interactions with the support lead; fix the low CSAT."},
                 },
             },
         },
@@ -116,19 +116,19 @@ DEFAULTS = {
                     "label": "Open tickets", "weight": 0.35, "scoring": "inverse", "unit": "",
                     "max": _segments(10, 15, 20), "valid": {"min": 0, "max": None},
                     "recommend": {"when": "value_above_share_of_max", "at": 0.5, "action":
-                                  "Work down the ticket backlog with support: agree owners and dates for every open ticket."},
+                                  "Work down the ticket backlog: an owner and a date for every open ticket."},
                 },
                 "escalation_rate": {
                     "label": "Escalation rate", "weight": 0.35, "scoring": "inverse", "unit": "",
                     "max": _segments(0.25, 0.30, 0.40), "valid": {"min": 0, "max": 1},
                     "recommend": {"when": "value_above_share_of_max", "at": 0.5, "action":
-                                  "Find the root cause of escalations and review them with the customer's admin."},
+                                  "Find the cause of escalations; review them with the customer's admin."},
                 },
                 "avg_resolution_hours": {
                     "label": "Average resolution time", "weight": 0.30, "scoring": "inverse", "unit": " h",
                     "max": _segments(72, 96, 120), "valid": {"min": 0, "max": None},
                     "recommend": {"when": "value_above_share_of_max", "at": 0.5, "action":
-                                  "Speed up resolution: raise the account's support priority and track time to resolve."},
+                                  "Speed up resolution: raise the support priority, track time to resolve."},
                 },
             },
         },
@@ -140,19 +140,19 @@ DEFAULTS = {
                     "label": "Executive sponsor engagement", "weight": 0.35, "scoring": "ratio", "unit": "%",
                     "target": _segments(90, 75, 60), "valid": {"min": 0, "max": 100},
                     "recommend": {"when": "score_below", "at": 50, "action":
-                                  "Re-engage the executive sponsor: book an executive business review this quarter."},
+                                  "Re-engage the executive sponsor: an executive review this quarter."},
                 },
                 "multi_threading_depth": {
                     "label": "Multi-threading depth", "weight": 0.30, "scoring": "ratio", "unit": " contacts",
                     "target": _segments(5, 3, 2), "valid": {"min": 0, "max": None},
                     "recommend": {"when": "value_below", "at": 2, "action":
-                                  "Multi-thread the account: build relationships with at least two more stakeholders."},
+                                  "Multi-thread the account: two more stakeholders at least."},
                 },
                 "renewal_sentiment": {
                     "label": "Renewal sentiment", "weight": 0.35, "scoring": "mapping", "unit": "",
                     "values": {"positive": 100, "neutral": 60, "negative": 20, "unknown": 50},
                     "recommend": {"when": "value_is", "at": "negative", "action":
-                                  "Address negative renewal sentiment now: meet the decision maker and agree a recovery plan."},
+                                  "Address negative renewal sentiment: meet the decision maker now."},
                 },
             },
         },
@@ -166,8 +166,8 @@ DEFAULTS = {
     # What each class calls for (the second seeded model's expand / nurture / save).
     "class_actions": {
         "green": "Expand: look for advocacy and expansion; keep the success plan current.",
-        "yellow": "Nurture: agree a recovery plan for the weak dimensions and check in every two weeks.",
-        "red": "Save: open a save plan this week with the account team and an executive sponsor.",
+        "yellow": "Nurture: a recovery plan for the weak dimensions; check in biweekly.",
+        "red": "Save: open a save plan this week with an executive sponsor.",
     },
     # current - previous > 5 improving, < -5 declining, otherwise stable.
     "trend_threshold": 5,
@@ -446,7 +446,8 @@ class HealthModel:
     def __init__(self, methodology, as_of=None):
         section = methodology["health"]
         self.methodology = methodology
-        self.next_rule = next_action.prepare(methodology, as_of)
+        self.next_rule = next_action.prepare(methodology, as_of or datetime.date.today())
+        self.lifecycle = lifecycle.rule_for(methodology, as_of)  # None: results carry no lifecycle stage
         self.section = section
         self.segments = methodology["segments"]
         self.by_segment = {segment: [Dimension(name, spec, segment) for name, spec in section["dimensions"].items()]
@@ -467,9 +468,9 @@ class HealthModel:
 def prepare(methodology, as_of=None):
     """Compile the methodology's health section; see HealthModel.
 
-    `as_of` (default today) is the date the renewal's days are counted from.
+    With `as_of`, results carry the lifecycle stage; the renewal's days are counted from it (default today).
     """
-    return HealthModel(methodology, as_of or datetime.date.today())
+    return HealthModel(methodology, as_of)
 
 
 def classify(score, segment, cutoffs):
@@ -659,7 +660,7 @@ def assess(raw, model, from_text=False):
         recommendations = [decision.action] + class_action + actions
     else:
         recommendations = [model.class_actions[classification]] + actions
-    return {
+    result = {
         "customer_id": account.customer_id,
         "name": account.name,
         "segment": segment,
@@ -681,6 +682,9 @@ def assess(raw, model, from_text=False):
         "days_to_renewal": days,
         "next_action": decision.as_dict(),
     }
+    if account.contract_start_date is not None and model.lifecycle is not None:
+        result["lifecycle"] = model.lifecycle.of(account.contract_start_date)  # the stage, beside the actions
+    return result
 
 
 def _previous_overall(previous_scores, dimensions, model):
@@ -746,11 +750,14 @@ class Summary:
         self.declining = []
         self.improving = 0
         self.incomplete = 0
+        self.owners = owners.Books(model.methodology, owners.HEALTH)
 
     def add(self, result):
         arr = result["arr"]
         score = result["overall_score"]
         klass = result["classification"]
+        if result["owner"] is not None:
+            self.owners.add(result)
         self.count += 1
         self.total_arr += arr
         self.score_sum += score
@@ -796,7 +803,7 @@ class Summary:
                 "yellow_count": segment["yellow"],
                 "red_count": segment["red"],
             }
-        return {
+        summary = {
             "total_customers": count,
             "rejected_count": rejected_count,
             "total_arr": money_round(total_arr),
@@ -814,3 +821,6 @@ class Summary:
             "improving_count": self.improving,
             "incomplete_data_count": self.incomplete,
         }
+        if self.owners.count:
+            summary["by_owner"] = self.owners.result(summary)
+        return summary

@@ -4,6 +4,7 @@ from .health import CLASSES, PRIORITIES
 from .render import (WIDTH, account_tail, account_tail_markdown, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line,
                      wrap)
+from . import changes, changes_views
 from .values import printable
 from . import focus, next_action
 
@@ -28,7 +29,7 @@ def _dimension_words(result, model, trends=True):
 
 def _trend_words(result):
     direction = result["trends"]["overall"].replace("_", " ")
-    previous = result.get("previous_overall_score")
+    previous = changes.earlier_health(result)
     if previous is None:
         return "no previous period" if direction == "no data" else direction
     return f"{direction} (was {score(previous)})"
@@ -51,7 +52,9 @@ def text(report, model):
     summary = report["summary"]
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap(_headline(summary))
-    lines += [f"Methodology: {terminal(report['methodology'], 60)}", "", "Health mix"]
+    lines += [f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']})"]
+    lines += changes_views.changes_text(summary)
+    lines += ["", "Health mix"]
     lines += text_table(
         ["Class", "Accounts", "% accounts", "ARR", "% ARR"],
         [[klass.capitalize(), c["count"], pct(c["share_of_accounts"]), money(c["arr"]), pct(c["share_of_arr"])]
@@ -78,6 +81,7 @@ def text(report, model):
     listed = focus.summary_words(summary)
     if listed:
         lines += wrap(f"Listed: {listed}")
+    lines += changes_views.owners_text(summary)
     lines += ["", "Accounts, most urgent first", rule("-")]
     for result in report["customers"]:
         lines += _account_text(result, model)
@@ -129,6 +133,7 @@ def _account_text(result, model):
         while len(parts) > 1 and len("  Why: " + "; ".join(parts)) > WIDTH:
             parts.pop()
         lines += wrap("Why: " + "; ".join(parts), indent="       ", first="  ")
+    lines += changes_views.account_text(result)
     actions, most = focus.other_actions(result["recommendations"], result["next_action"], model)
     return lines + account_tail(actions, result["missing_metrics"], result["notes"], most)
 
@@ -137,8 +142,10 @@ def markdown(report, model):
     """Return the report as GitHub markdown, ready for a QBR deck."""
     summary = report["summary"]
     lines = [f"# {TITLE}", "",
-             f"As of {report['as_of']} · methodology {md(report['methodology'])} · {md(_headline(summary))}", "",
-             "## Health mix", ""]
+             f"As of {report['as_of']} · methodology {md(report['methodology'])} "
+             f"(hash {report['methodology_hash']}) · {md(_headline(summary))}", ""]
+    lines += changes_views.changes_markdown(summary)
+    lines += ["## Health mix", ""]
     lines += md_table(
         ["Class", "Accounts", "% accounts", "ARR", "% ARR"],
         [[klass.capitalize(), c["count"], pct(c["share_of_accounts"]), money(c["arr"]), pct(c["share_of_arr"])]
@@ -158,6 +165,7 @@ def markdown(report, model):
     listed = focus.summary_words(summary)
     if listed:
         lines += [f"**Listed:** {md(listed)}", ""]
+    lines += changes_views.owners_markdown(summary)
     lines += ["## Accounts, most urgent first", ""]
     dimension_names = model.dimension_names
     lines += md_table(
@@ -177,6 +185,7 @@ def markdown(report, model):
         why, _ = focus.shown(r["why"], model)
         for reason in why:
             lines.append(f"- Why: {md(reason['detail'])} costs {reason['points_lost']:.1f} points")
+        lines += changes_views.account_markdown(r)
         actions, most = focus.other_actions(r["recommendations"], r["next_action"], model)
         lines += account_tail_markdown(actions, r["missing_metrics"], r["data_completeness"], r["notes"], most)
     lines += rejected_markdown(report["rejected"])

@@ -34,7 +34,7 @@ the `report` section of the methodology, `DEFAULTS` below.
 
 import datetime
 
-from . import churn, expansion, health, next_action, values
+from . import changes, churn, expansion, health, lifecycle, next_action, owners, values
 from .errors import InputError, RecordRejected
 from .figures import money_round, share
 from .methodology_checks import check_number
@@ -118,6 +118,9 @@ class PortfolioModel:
         self.health = health.prepare(methodology, as_of)
         self.churn = churn.prepare(methodology, as_of)
         self.expansion = expansion.prepare(methodology, as_of)
+        # The lifecycle stage is the account's, given once beside its actions, not in each analysis.
+        self.lifecycle = lifecycle.rule_for(methodology, as_of)
+        self.churn.lifecycle = self.expansion.lifecycle = None
         self.analyses = (("health", health, self.health), ("churn", churn, self.churn),
                          ("expansion", expansion, self.expansion))
         self.renewal_probability = dict(section["renewal_probability"])
@@ -177,7 +180,7 @@ def assess(raw, model, from_text=False):
         health_trend=None if fitness is None else fitness["trends"]["overall"],
         ready=found is not None and found["ready_revenue"] > 0,
         opportunity=None if found is None else _first_ready(found))
-    return {
+    account = {
         "customer_id": first["customer_id"],
         "name": first["name"],
         "segment": first["segment"],
@@ -192,6 +195,9 @@ def assess(raw, model, from_text=False):
         "days_to_renewal": days,
         "next_action": decision.as_dict(),
     }
+    if first["contract_start_date"] is not None and model.lifecycle is not None:
+        account["lifecycle"] = model.lifecycle.of(first["contract_start_date"])
+    return account
 
 
 def _first_ready(found):
@@ -248,8 +254,11 @@ class Summary:
                       "expansion": expansion.Summary(model.expansion)}
         self.not_scored = {name: 0 for name in ANALYSES}
         self.attention = next_action.attention_counts()
+        self.owners = owners.Books(model.methodology, owners.PORTFOLIO, model.churn.due_within)
 
     def add(self, result):
+        if result["owner"] is not None:
+            self.owners.add(result)
         self.count += 1
         self.total_arr += result["arr"]
         self.attention[result["next_action"]["attention"]] += 1
@@ -275,6 +284,8 @@ class Summary:
         for name, part in self.parts.items():
             summary[name] = part.result(rejected_count + self.not_scored[name])
             summary[name].pop("next_action_attention", None)  # the report's is the account's, above
+        if self.owners.count:
+            summary["by_owner"] = self.owners.result(summary)
         return summary
 
 
@@ -397,7 +408,7 @@ def _identity(result):
 
 def _health_words(result):
     """The health in a few words, e.g. 'green 76.0, declining (was 84.0)'."""
-    previous = result["previous_overall_score"]
+    previous = changes.earlier_health(result)
     words = f"{result['classification']} {result['overall_score']:.1f}, {result['trends']['overall'].replace('_', ' ')}"
     return words + (f" (was {previous:.1f})" if previous is not None else "")
 
@@ -567,7 +578,7 @@ def trends(customers, model):
             continue
         klass = fitness["classification"]
         direction = fitness["trends"]["overall"]
-        previous = fitness["previous_overall_score"]
+        previous = changes.earlier_health(fitness)  # the latest earlier snapshot's, with history
         was = None if previous is None else health.classify(previous, fitness["segment"], cutoffs)
         change = None if previous is None else round(fitness["overall_score"] - previous, 1)
         entry = {**_identity(result), "classification": klass, "overall_score": fitness["overall_score"],

@@ -301,14 +301,14 @@ def account_tail(actions, missing, notes, limit=None):
     >>> account_tail(["Call the sponsor."], ["usage.dau_mau_ratio"], [])
     ['  Do:  Call the sponsor.', '  Missing: usage.dau_mau_ratio', '']
     >>> account_tail(["One.", "Two."], [], [], limit=1)
-    ['  Do:  One. (and 1 more action: --detail)', '']
+    ['  Do:  One. (+1 more)', '']
     """
     lines = []
     hidden = 0
     if limit is not None and len(actions) > limit:
         actions, hidden = actions[:limit], len(actions) - limit
     for position, action in enumerate(actions, 1):
-        more = f" (and {plural(hidden, 'more action')}: --detail)" if hidden and position == len(actions) else ""
+        more = f" (+{hidden} more)" if hidden and position == len(actions) else ""
         lines += wrap(f"Do:  {action}{more}", indent="       ", first="  ")
     if missing:
         lines += wrap("Missing: " + ", ".join(missing), indent="       ", first="  ")
