@@ -206,8 +206,8 @@ def facts(brief, as_of):
         table["enablement_needs"] = _bullets([f"{n['module']}: {n['action']}" for n in found["enablement_needs"]]) \
             or "- none"
         utilisation = found["adoption_summary"]["seat_utilisation"]
-        if utilisation is not None:  # adoption_summary.seat_utilisation: active / licensed, a fraction
-            table["seat_utilisation"] = pct(utilisation * 100)
+        if utilisation is not None:  # adoption_summary.seat_utilisation: a percentage (93.5)
+            table["seat_utilisation"] = pct(utilisation)
     return {name: value for name, value in table.items() if value is not None}
 
 

@@ -781,7 +781,8 @@ def assess(raw, model, from_text=False, scored=None):
 def _upgrade_readiness(status, utilisation, model):
     """A tier upgrade's readiness: the account's, or "grow usage first" while seat utilisation is low or unknown.
 
-    >>> model = prepare(_default_methodology())
+    >>> from csm.methodology import default_methodology
+    >>> model = prepare(default_methodology())
     >>> _upgrade_readiness(READY, 0.4, model), _upgrade_readiness(READY, 0.7, model), _upgrade_readiness(RENEW_FIRST, 0.9, model)
     ('grow usage first', 'ready', 'renew first')
     """
