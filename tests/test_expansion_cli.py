@@ -44,7 +44,7 @@ def test_json_output_keeps_the_published_field_names_and_methodology_figures(run
     assert account["opportunities"][0] == {
         "type": "Tier upgrade", "category": "tier_upgrade", "current_tier": "professional",
         "target_tier": "enterprise", "estimated_revenue": 42667, "effort": "medium",
-        "rationale": "On professional today; enterprise is the next tier up (price x3 against x1.8): "
+        "rationale": "On Professional today; Enterprise is the next tier up (price x3 against x1.8): "
                      "about $42,667 more a year.",
         "priority_score": 42.7, "readiness": "ready"}
     assert account["enablement_needs"][0]["module"] == "analytics_module"

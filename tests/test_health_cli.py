@@ -63,7 +63,7 @@ def test_every_input_shape_scores_identically(run_tool, tmp_path):
 
 
 def test_csv_with_dotted_headers_scores_like_json(run_tool, tmp_path):
-    header = ["customer_id", "name", "segment", "arr"]
+    header = ["customer_id", "name", "segment", "arr", "contract_end_date"]
     row = [NORTHWIND[k] for k in header]
     for section in ("usage", "engagement", "support", "relationship", "previous_period"):
         for field, value in NORTHWIND[section].items():

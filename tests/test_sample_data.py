@@ -123,12 +123,12 @@ def test_sample_spans_every_churn_risk_tier_with_a_lapsed_renewal_and_one_inside
     assert summary["renewals_due"]["next_30_days"]["count"] >= 1
 
 
-def test_sample_spans_every_expansion_category_an_enablement_need_and_both_readiness_states(reports):
+def test_sample_spans_every_expansion_category_an_enablement_need_and_three_readiness_states(reports):
     customers = reports[EXPANSION]["customers"]
     categories = {o["category"] for c in customers for o in c["opportunities"]}
     assert categories == {"seat_expansion", "tier_upgrade", "module_cross_sell", "department_expansion"}
     assert any(c["enablement_needs"] for c in customers)
-    assert {c["readiness"]["status"] for c in customers} == {"ready", "stabilise first"}
+    assert {c["readiness"]["status"] for c in customers} == {"ready", "stabilise first", "renew first"}
 
 
 def test_the_benchmarks_reference_quotes_the_sample_as_the_health_tool_scores_it(reports):

@@ -53,6 +53,7 @@ FILE_CALLS = {"open", "io.open", "os.open", "os.fdopen", "codecs.open", "tempfil
 FILE_METHODS = {"read_text", "read_bytes", "write_text", "write_bytes", "open", "unlink", "rename", "touch"}
 ALLOWED_FILE_CALLS = {
     ("csm/loading.py", "open_portfolio", "open"),
+    ("csm/brief.py", "read_template", "open"),  # --template FILE, named on the command line
     ("csm/smallfile.py", "read_capped", "open"),  # --config, --outcomes, --compare (capped)
     ("csm/history.py", "inspect", "open"),  # --history: its first 100 bytes, read before sqlite3 opens it
     ("csm/output.py", "Sink.__init__", "tempfile.mkstemp"),

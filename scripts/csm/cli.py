@@ -49,7 +49,7 @@ import shutil
 import sys
 import textwrap
 
-from . import __version__, changes
+from . import __version__, changes, focus
 from .accounts import customer_id_of
 from .errors import ConfigError, InputError, RecordRejected
 from .ids import SeenIds
@@ -78,11 +78,13 @@ class Tool:
       for options of the tool's own and additions to the report (e.g. a backtest);
     - `finish_when(args)`: whether this run calls `finish` (default: whenever there is one).
       A run without it may encode its json as it scores, since nothing reads the results after.
+    - `facts(result)` -> csm.focus.Facts and `filters` (the focus filters it can evaluate):
+      a tool with them takes the focus options (--top, --segment ..., --detail; csm.focus).
     """
 
     def __init__(self, prog, report, description, example, prepare, assess, summary, sort_key, views,
                  formats=("text", "json", "markdown", "csv", "jsonl"), default_format="text",
-                 add_arguments=None, finish=None, finish_when=None, epilog_extra=""):
+                 add_arguments=None, finish=None, finish_when=None, epilog_extra="", facts=None, filters=()):
         self.prog = prog
         self.report = report
         self.description = description
@@ -98,6 +100,8 @@ class Tool:
         self.finish = finish
         self.finish_when = finish_when
         self.epilog_extra = epilog_extra
+        self.facts = facts
+        self.filters = filters
 
 
 # --as-of: the years a run may take for "today". The reports look a year and more ahead
@@ -204,6 +208,8 @@ def build_parser(tool):
     changes.add_arguments(parser)
     if tool.add_arguments is not None:
         tool.add_arguments(parser)
+    if tool.facts is not None:
+        focus.add_arguments(parser)
     return parser
 
 
@@ -304,11 +310,19 @@ def _run(tool, parser, args, held):
         return _emit_config(methodology, args)
     if args.input is None:
         parser.error("INPUT is required (a portfolio file, or - for standard input)")
+    run_focus = None
+    if tool.facts is not None:
+        try:
+            run_focus = focus.from_args(args, tool.filters)
+        except ValueError as exc:
+            parser.error(str(exc))
     args.as_of = args.as_of or datetime.date.today()
     sink = None
     try:
         with _collector_paused(resume=held is None):
             model = tool.prepare(methodology, args)
+            if run_focus is not None:
+                model.focus = run_focus
             digest = methodology_hash(methodology)
             tracker = None
             if changes.requested(args):  # the history is checked and read before anything is scored
@@ -319,7 +333,7 @@ def _run(tool, parser, args, held):
             for line in portfolio.warnings:
                 warning(line)
             sink = Sink(args.output)
-            status = _score_and_write(tool, model, portfolio, args, sink, held, digest, tracker)
+            status = _score_and_write(tool, model, portfolio, args, sink, held, digest, tracker, run_focus)
     except (InputError, ConfigError) as exc:
         if sink is not None:
             sink.abort()
@@ -393,8 +407,16 @@ def _finishes(tool, args):
     return tool.finish is not None and (tool.finish_when is None or tool.finish_when(args))
 
 
-def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None, tracker=None):
+def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None, tracker=None, run_focus=None):
     streaming = args.format in STREAMING_FORMATS
+    filtering = run_focus is not None and run_focus.filtering
+    facts = tool.facts
+    top = None if run_focus is None else run_focus.top
+    held_top = None
+    if streaming and top is not None:  # the N most urgent, written after the last record (csm.focus)
+        from .expansion import Top
+        held_top = Top(top)
+        sort_key = tool.sort_key
     finishing = _finishes(tool, args)
     # Without a finish hook, hold (sort key, encoded account) pairs, not results: json writes
     # the texts as they are, the other sorted formats read each back as they render it.
@@ -436,7 +458,15 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
                     seen.warnings.clear()
             if not problems:
                 summary.add(result)
-                if streaming:
+                if run_focus is not None:
+                    if filtering and not run_focus.keeps(facts(result)):
+                        continue
+                    run_focus.count(result["arr"])
+                if held_top is not None:
+                    key = sort_key(result)
+                    if held_top.wants(key):
+                        held_top.add(key, result)
+                elif streaming:
                     write_result(result)
                 elif encode_early:
                     results.append((sort_key(result), encode(result)))
@@ -470,11 +500,21 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
     if tracker is not None:
         tracker.save()  # one transaction, before the report is written: a history that cannot be written fails the run
     if streaming:
+        listed = run_focus.matched if run_focus is not None else 0
+        if held_top is not None:
+            kept = held_top.entries()
+            listed = len(kept)
+            for result in kept:
+                write_result(result)
+        if run_focus is not None:
+            report["summary"]["listed"] = run_focus.listed(summary.count, listed)
         if args.format == "jsonl":
             sink.write(_encoder()(report) + "\n")
     else:
         if encode_early:
             results.sort(key=_first)  # stable, as sorting the results by sort_key would be
+            if top is not None:
+                del results[top:]
             texts = Encoded(text for _, text in results)
             report["customers"] = texts if args.format == "json" else Decoded(texts)
         else:
@@ -483,6 +523,10 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
         report["rejected"] = rejected
         if finishing:
             tool.finish(report, model, args, portfolio)
+        if run_focus is not None and "customers" in report:  # (a finish hook may make another report: a brief)
+            if top is not None and not encode_early:  # after finish: its views cover every account that matched
+                del report["customers"][top:]  # (encoded early: cut to the top N above, before decoding)
+            report["summary"]["listed"] = run_focus.listed(summary.count, len(report["customers"]))
         if args.format == "json":
             for chunk in json_chunks(report):
                 sink.write(chunk)

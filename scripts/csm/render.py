@@ -5,6 +5,7 @@ Untrusted text (names, ids) passes through `terminal`, `md`, `html_text` or
 """
 
 import csv
+import functools
 import html
 import io
 import json
@@ -56,6 +57,25 @@ def money_short(amount):
     if amount >= 1000:
         return f"${amount / 1000:.1f}K"
     return f"${amount:.0f}"
+
+
+# Short names people write in capitals when a CRM stores them in lower case.
+ACRONYMS = frozenset(("it", "hr", "api", "sso", "crm", "erp", "qa", "ui", "ux", "bi", "r&d", "rnd", "pr", "gtm"))
+
+
+@functools.lru_cache(maxsize=4096)  # names repeat across a book; the answer is worked out once
+def people_name(name):
+    """Return a tier, module or department name as people write it, when stored as a lower-case key.
+
+    A name with a capital letter is kept as written (someone chose it).
+
+    >>> people_name("enterprise_plus"), people_name("it"), people_name("clinical_ops"), people_name("McKinsey Ops")
+    ('Enterprise Plus', 'IT', 'Clinical Ops', 'McKinsey Ops')
+    """
+    if name != name.lower():
+        return name
+    words = re.split(r"[_\s-]+", name.strip())
+    return " ".join(word.upper() if word in ACRONYMS else word.capitalize() for word in words if word)
 
 
 def plural(count, word, many=None):
@@ -316,15 +336,23 @@ def rejected_markdown(rejected):
     return lines
 
 
-def account_tail(actions, missing, notes):
+def account_tail(actions, missing, notes, limit=None):
     """Return the closing lines of an account in a text report: its actions, missing data and notes.
+
+    `limit`: at most this many actions, the rest counted (csm.focus: three unless --detail).
 
     >>> account_tail(["Call the sponsor."], ["usage.dau_mau_ratio"], [])
     ['  Do:  Call the sponsor.', '  Missing: usage.dau_mau_ratio', '']
+    >>> account_tail(["One.", "Two."], [], [], limit=1)
+    ['  Do:  One. (+1 more)', '']
     """
     lines = []
-    for action in actions:
-        lines += wrap(f"Do:  {action}", indent="       ", first="  ")
+    hidden = 0
+    if limit is not None and len(actions) > limit:
+        actions, hidden = actions[:limit], len(actions) - limit
+    for position, action in enumerate(actions, 1):
+        more = f" (+{hidden} more)" if hidden and position == len(actions) else ""
+        lines += wrap(f"Do:  {action}{more}", indent="       ", first="  ")
     if missing:
         lines += wrap("Missing: " + ", ".join(missing), indent="       ", first="  ")
     for note in notes:
@@ -333,15 +361,21 @@ def account_tail(actions, missing, notes):
     return lines
 
 
-def account_tail_markdown(actions, missing, completeness, notes):
+def account_tail_markdown(actions, missing, completeness, notes, limit=None):
     """Return the closing lines of an account in a markdown report: actions, missing data, notes.
 
     >>> account_tail_markdown(["Call the sponsor."], [], 100.0, [])
     ['- Do: Call the sponsor.', '']
     """
+    hidden = 0
+    if limit is not None and len(actions) > limit:
+        actions, hidden = actions[:limit], len(actions) - limit
     lines = [f"- Do: {md(action)}" for action in actions]
-    if missing:
-        lines.append(f"- Missing data ({pct(completeness)} complete): " + md(", ".join(missing)))
+    if hidden:
+        lines.append(f"- ... and {plural(hidden, 'more action')} (--detail, or --format json)")
+    if missing:  # a field outside the score's weight (a renewal date) leaves it 100% complete: not said beside it
+        complete = f" ({pct(completeness)} complete)" if completeness < 100 else ""
+        lines.append(f"- Missing data{complete}: " + md(", ".join(missing)))
     lines += [f"- Note: {md(note)}" for note in notes]
     lines.append("")
     return lines
