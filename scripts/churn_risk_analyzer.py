@@ -24,6 +24,7 @@ TOOL = Tool(
     summary=churn.Summary,
     sort_key=churn.risk_key,
     views=churn_views,
+    sections=("churn",),
     add_arguments=backtest.add_arguments,
     finish=backtest.finisher(backtest.CHURN),
     finish_when=backtest.requested,

@@ -24,6 +24,7 @@ TOOL = Tool(
     summary=expansion.Summary,
     sort_key=expansion.portfolio_key,
     views=expansion_views,
+    sections=("expansion",),
 )
 
 

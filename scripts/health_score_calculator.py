@@ -23,6 +23,7 @@ TOOL = Tool(
     summary=health.Summary,
     sort_key=health.urgency_key,
     views=health_views,
+    sections=("health",),
     add_arguments=backtest.add_arguments,
     finish=backtest.finisher(backtest.HEALTH),
     finish_when=backtest.requested,

@@ -47,9 +47,10 @@ import textwrap
 from . import __version__
 from .accounts import customer_id_of
 from .errors import ConfigError, InputError, RecordRejected
+from .ingest import render_map
 from .loading import Unreadable, open_portfolio
 from .methodology import load_methodology, render_methodology
-from .values import printable, shown
+from .values import parse_iso_date, printable, shown
 
 STREAMING_FORMATS = ("jsonl", "csv")
 WRITE_CHUNK = 1 << 22  # characters encoded and written at a time (a JSON batch is one slice)
@@ -69,12 +70,14 @@ class Tool:
     - `add_arguments(parser)` and `finish(report, model, args, portfolio)`: optional hooks
       for options of the tool's own and additions to the report (e.g. a backtest);
     - `finish_when(args)`: whether this run calls `finish` (default: whenever there is one).
-      A run without it may encode its json as it scores, since nothing reads the results after.
+      A run without it may encode its json as it scores, since nothing reads the results after;
+    - `sections`: the methodology sections its analyses read ("health", "churn", "expansion";
+      None: all), so the warning about a metric no record carries names only its own.
     """
 
     def __init__(self, prog, report, description, example, prepare, assess, summary, sort_key, views,
                  formats=("text", "json", "markdown", "csv", "jsonl"), default_format="text",
-                 add_arguments=None, finish=None, finish_when=None, epilog_extra=""):
+                 add_arguments=None, finish=None, finish_when=None, epilog_extra="", sections=None):
         self.prog = prog
         self.report = report
         self.description = description
@@ -90,14 +93,15 @@ class Tool:
         self.finish = finish
         self.finish_when = finish_when
         self.epilog_extra = epilog_extra
+        self.sections = sections  # the analyses it runs (None: all), for the warning on metrics no record has
 
 
 def as_of_date(text):
-    """argparse type for --as-of: a YYYY-MM-DD date."""
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD, got {text!r}") from None
+    """argparse type for --as-of: a YYYY-MM-DD date (the same rule on every Python)."""
+    date = parse_iso_date(text) if len(text.strip()) == 10 else None
+    if date is None:
+        raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD, got {text!r}")
+    return date
 
 
 def build_parser(tool):
@@ -106,8 +110,9 @@ def build_parser(tool):
         f"  {tool.example}\n"
         f"  python3 scripts/{tool.prog} portfolio.csv --format json --output scores.json\n"
         f"  python3 scripts/{tool.prog} --print-config > my-methodology.json\n\n"
-        "input: a JSON object {\"customers\": [...]}, a JSON array, JSON Lines (.jsonl)\n"
-        "or CSV with dotted headers (usage.login_frequency); '-' reads standard input.\n\n"
+        "input: a JSON object {\"customers\": [...]}, a JSON array, JSON Lines (.jsonl),\n"
+        "CSV with dotted headers (usage.login_frequency) or an .xlsx workbook; '-' reads\n"
+        "standard input. Another export's own column names: --map (see --print-map).\n\n"
         "exit status: 0 every record scored; 1 nothing could be scored (unreadable\n"
         "input, no customers, bad --config); 2 wrong command line; 3 some records\n"
         "were rejected (listed on stderr and under \"rejected\"; the rest is scored).\n"
@@ -133,6 +138,13 @@ def build_parser(tool):
                         help="JSON methodology file merged over the defaults (see --print-config)")
     parser.add_argument("--print-config", action="store_true",
                         help="print the effective methodology as JSON and exit")
+    parser.add_argument("--map", metavar="FILE",
+                        help="JSON map of the export's columns: schema path -> column, and the "
+                             "columns to keep in the output (see --print-map)")
+    parser.add_argument("--print-map", action="store_true",
+                        help="print the map INPUT is read with, ready to edit, and exit")
+    parser.add_argument("--sheet", metavar="NAME",
+                        help="the sheet of an .xlsx workbook to read (default: the first)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     if tool.add_arguments is not None:
         tool.add_arguments(parser)
@@ -236,16 +248,22 @@ def run(tool, argv=None, held=None):
         return _emit_config(methodology, args)
     if args.input is None:
         parser.error("INPUT is required (a portfolio file, or - for standard input)")
+    if args.print_map:
+        return _emit_map(tool, methodology, args)
     args.as_of = args.as_of or datetime.date.today()
     sink = None
     try:
         with _collector_paused(resume=held is None):
             model = tool.prepare(methodology, args)
-            portfolio = open_portfolio(args.input)
+            portfolio = open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=methodology,
+                                       sections=tool.sections)
             for line in portfolio.warnings:
                 warning(line)
             sink = Sink(args.output)
             status = _score_and_write(tool, model, portfolio, args, sink, held)
+            if status != EXIT_FAILED:  # nothing scored: the error lines say why
+                for line in portfolio.closing_warnings():
+                    warning(line)
     except (InputError, ConfigError) as exc:
         if sink is not None:
             sink.abort()
@@ -310,6 +328,33 @@ def _emit_config(methodology, args):
     return EXIT_OK
 
 
+def _emit_map(tool, methodology, args):
+    """--print-map: the map INPUT is read with (given --map, that map with what it leaves to the rules)."""
+    sink = None
+    try:
+        portfolio = open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=methodology,
+                                   sections=tool.sections)
+        for line in portfolio.warnings:
+            warning(line)
+        document = portfolio.inferred_map()
+        sink = Sink(args.output)
+        sink.write(render_map(document))
+        sink.commit()
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except InputError as exc:
+        if sink is not None:
+            sink.abort()
+        error(exc)
+        return EXIT_FAILED
+    except OSError as exc:
+        if sink is not None:
+            sink.abort()
+        error(f"cannot write {args.output or 'the map'}: {exc.strerror or exc}")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def _finishes(tool, args):
     """Return True when this run calls the tool's finish hook."""
     return tool.finish is not None and (tool.finish_when is None or tool.finish_when(args))
@@ -351,6 +396,10 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
                     problems = [f"duplicate customer_id {shown(customer_id)}: the first is at {first}; "
                                 "only the first is scored"] + problems
             if not problems:
+                if type(raw) is not dict:  # read through a map (ingest.MappedRecord): its kept columns
+                    kept = getattr(raw, "kept", None)
+                    if kept is not None:
+                        result["fields_kept"] = kept
                 summary.add(result)
                 if streaming:
                     write_result(result)
