@@ -1,7 +1,7 @@
 """How the churn risk report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .churn import SEVERITIES, TIERS, renewal_words
-from .render import (WIDTH, account_tail, account_tail_markdown, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
+from .render import (OWNER_COLUMNS, WIDTH, account_tail, account_tail_markdown, owner_cells, owner_markdown, owner_text, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line, wrap)
 from .values import printable
 
@@ -95,7 +95,8 @@ def _account_text(result, model):
         lines += wrap(f"! {warning['severity'].upper():<9}{warning['message']}", indent="             ", first="  ")
     for reason in result["why"]:
         lines += wrap(f"Why: {reason['detail']} adds {reason['points']:.1f} points", indent="       ", first="  ")
-    return lines + account_tail(result["recommended_actions"], result["missing_fields"], result["notes"])
+    return lines + owner_text(result) + account_tail(result["recommended_actions"], result["missing_fields"],
+                                                     result["notes"])
 
 
 def markdown(report, model):
@@ -137,6 +138,7 @@ def markdown(report, model):
             lines.append(f"- Warning ({warning['severity']}): {md(warning['message'])}")
         for reason in r["why"]:
             lines.append(f"- Why: {md(reason['detail'])} adds {reason['points']:.1f} points")
+        lines += owner_markdown(r)
         lines += account_tail_markdown(r["recommended_actions"], r["missing_fields"], r["data_completeness"], r["notes"])
     lines += rejected_markdown(report["rejected"])
     return "\n".join(lines)
@@ -147,7 +149,7 @@ def csv_header(model):
              "urgency_multiplier", "days_to_renewal", "contract_end_date", "renewal_status"]
             + [f"{name}_score" for name in model.signal_names]
             + ["warning_count", "warning_signals", "why", "recommended_actions", "data_completeness",
-               "missing_fields", "notes"])
+               "missing_fields", "notes"] + OWNER_COLUMNS)
 
 
 def csv_row(result, model):
@@ -162,4 +164,4 @@ def csv_row(result, model):
                " | ".join(result["recommended_actions"]),
                result["data_completeness"],
                "; ".join(result["missing_fields"]),
-               " | ".join(result["notes"])])
+               " | ".join(result["notes"])] + owner_cells(result))

@@ -1,7 +1,7 @@
 """How the expansion report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .expansion import CATEGORIES, READY
-from .render import (WIDTH, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
+from .render import (OWNER_COLUMNS, WIDTH, md, md_table, owner_cells, owner_markdown, owner_text, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line, wrap)
 
 TITLE = "Expansion Opportunity Report"
@@ -157,6 +157,7 @@ def _account_text(result):
         lines += wrap(terminal(opportunity["rationale"]), indent=" " * 10)
     for need in result["enablement_needs"]:
         lines += wrap(f"Enable: {terminal(need['module'], 40)}: {need['action']}", indent="          ", first="  ")
+    lines += owner_text(result)
     if result["missing_fields"]:
         lines += wrap("Missing: " + ", ".join(result["missing_fields"]), indent="           ", first="  ")
     for note in result["notes"]:
@@ -226,6 +227,7 @@ def markdown(report, model):
         for need in r["enablement_needs"]:
             lines.append(f"- Enable: {md(need['module'])}: {md(need['action'])}")
         lines.append(f"- Readiness: {md('; '.join(r['readiness']['reasons']))}")
+        lines += owner_markdown(r)
         if r["missing_fields"]:
             lines.append("- Missing data: " + md(", ".join(r["missing_fields"])))
         for note in r["notes"]:
@@ -251,7 +253,7 @@ def csv_header(model):
     return header + ["total_modules", "adopted_modules", "adoption_rate", "avg_usage_pct", "seat_utilisation",
                      "current_tier", "departments_covered", "departments_potential", "enablement_needs",
                      "health_score", "health_classification", "churn_risk_score", "churn_risk_tier",
-                     "readiness_reasons", "missing_fields", "notes"]
+                     "readiness_reasons", "missing_fields", "notes"] + OWNER_COLUMNS
 
 
 def csv_row(result, model):
@@ -280,7 +282,7 @@ def csv_row(result, model):
         " | ".join(readiness["reasons"]),
         "; ".join(result["missing_fields"]),
         " | ".join(result["notes"]),
-    ]
+    ] + owner_cells(result)
 
 
 __all__ = ["text", "markdown", "csv_header", "csv_row", "headline", "READY"]

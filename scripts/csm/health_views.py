@@ -1,7 +1,7 @@
 """How the health report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .health import CLASSES, PRIORITIES
-from .render import (WIDTH, account_tail, account_tail_markdown, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
+from .render import (OWNER_COLUMNS, WIDTH, account_tail, account_tail_markdown, owner_cells, owner_markdown, owner_text, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line,
                      wrap)
 from .values import printable
@@ -84,7 +84,8 @@ def _account_text(result, model):
     for reason in result["why"]:
         lines += wrap(f"Why: {reason['detail']} costs {reason['points_lost']:.1f} points", indent="       ",
                       first="  ")
-    return lines + account_tail(result["recommendations"], result["missing_metrics"], result["notes"])
+    return lines + owner_text(result) + account_tail(result["recommendations"], result["missing_metrics"],
+                                                     result["notes"])
 
 
 def markdown(report, model):
@@ -127,6 +128,7 @@ def markdown(report, model):
         lines.append("")
         for reason in r["why"]:
             lines.append(f"- Why: {md(reason['detail'])} costs {reason['points_lost']:.1f} points")
+        lines += owner_markdown(r)
         lines += account_tail_markdown(r["recommendations"], r["missing_metrics"], r["data_completeness"], r["notes"])
     lines += rejected_markdown(report["rejected"])
     return "\n".join(lines)
@@ -137,7 +139,7 @@ def csv_header(model):
               "trend", "previous_overall_score"]
     for name in model.dimension_names:
         header += [f"{name}_score", f"{name}_classification", f"{name}_trend"]
-    return header + ["data_completeness", "missing_metrics", "why", "recommendations", "notes"]
+    return header + ["data_completeness", "missing_metrics", "why", "recommendations", "notes"] + OWNER_COLUMNS
 
 
 def csv_row(result, model):
@@ -153,7 +155,7 @@ def csv_row(result, model):
         "; ".join(f"{w['detail']} (-{w['points_lost']:.1f})" for w in result["why"]),
         " | ".join(result["recommendations"]),
         " | ".join(result["notes"]),
-    ]
+    ] + owner_cells(result)
 
 
 __all__ = ["text", "markdown", "csv_header", "csv_row", "CLASSES"]

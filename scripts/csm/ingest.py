@@ -414,7 +414,7 @@ def plan_columns(header, schema, field_map, name):
         if field.scale is not None or field.date_format is not None:
             plan.convert.append((tuple(field.path.split(".")), field))
         if field.scale is not None:
-            notes.append(f"{field.path} is {json.dumps(field.column)} x {field.scale:g}")
+            notes.append(f"{field.path} is column {json.dumps(field.column)} x {field.scale:g}")
     plan.notes = tuple(notes)
     plan.warnings = unread_warnings(plan.unread, schema, name, "column", claimed)
     return plan
@@ -502,7 +502,7 @@ class JsonReader:
         if field_map is not None:
             for field in field_map.fields:
                 if field.scale is not None:
-                    notes.append(f"{field.path} is {json.dumps(field.column)} x {field.scale:g}")
+                    notes.append(f"{field.path} is key {json.dumps(field.column)} x {field.scale:g}")
             self.mapped_paths = {field.path for field in field_map.fields}
             self.map_sources = {field.column.split(".")[0] for field in field_map.fields} | \
                 {column.split(".")[0] for column in field_map.keep}
@@ -563,7 +563,7 @@ class JsonReader:
             renamed[field.path] = renamed.pop(key)
             if field.scale is not None:
                 _convert_at(renamed, (field.path,), field, False)
-                renamed.notes = renamed.notes + (f"{field.path} is {json.dumps(key)} x {field.scale:g}",)
+                renamed.notes = renamed.notes + (f"{field.path} is key {json.dumps(key)} x {field.scale:g}",)
         return raw if renamed is None else renamed
 
     def warnings(self):
@@ -690,6 +690,37 @@ def inferred_map(fields, unread, kept=()):
         entries.setdefault(field.path, field.as_map_entry())
     kept = list(kept)
     return {"fields": entries, "keep": kept + [column for column in unread if column not in kept]}
+
+
+def load_retention(path):
+    """Read a --retention file: the `retention` object (SCHEMA.md), alone or as {"retention": {...}}.
+
+    Returns the document portfolio.read_retention reads ({"retention": ...}); raises
+    InputError when the file cannot be read or is not a JSON object.
+    """
+    where = f"--retention {path}"
+    try:
+        if os.path.isdir(path):
+            raise InputError(f"{where} is a folder, not a JSON file")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_MAP_BYTES + 1)
+        document = json.loads(data.decode("utf-8-sig"))
+    except FileNotFoundError:
+        raise InputError(f"{where}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{where} cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{where} is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{where} is not usable JSON: {exc}") from None
+    if len(data) > MAX_MAP_BYTES or not isinstance(document, dict):
+        raise InputError(f"{where} must hold a JSON object: starting_arr, expansion_arr, contraction_arr, "
+                         "churned_arr (and optional period_start, period_end)")
+    if set(document) == {"retention"}:
+        return document
+    return {"retention": document}
 
 
 def render_map(document):
