@@ -167,10 +167,14 @@ def _chunks(archive, part, name, budget):
 def _events(archive, part, name, budget, events=("end",)):
     """Yield (event, element) of a part as it is read; nothing when the part is absent."""
     parser = ElementTree.XMLPullParser(events)
+    fed = False
     try:
         for chunk in _chunks(archive, part, name, budget):
+            fed = True
             parser.feed(chunk)
             yield from parser.read_events()
+        if not fed:
+            return
         parser.close()
         yield from parser.read_events()
     except ElementTree.ParseError as exc:
