@@ -52,7 +52,7 @@ FILE_CALLS = {"open", "io.open", "os.open", "os.fdopen", "codecs.open", "tempfil
 FILE_METHODS = {"read_text", "read_bytes", "write_text", "write_bytes", "open", "unlink", "rename", "touch"}
 ALLOWED_FILE_CALLS = {
     ("csm/loading.py", "_open", "open"),
-    ("csm/ingest.py", "load_map", "open"),
+    ("csm/ingest.py", "read_json_file", "open"),
     ("csm/methodology.py", "load_methodology", "open"),
     ("csm/cli.py", "Sink.__init__", "tempfile.mkstemp"),
     ("csm/cli.py", "Sink.__init__", "os.fdopen"),

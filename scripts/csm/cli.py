@@ -248,8 +248,6 @@ def run(tool, argv=None, held=None):
         return _emit_config(methodology, args)
     if args.input is None:
         parser.error("INPUT is required (a portfolio file, or - for standard input)")
-    if args.print_map:
-        return _emit_map(tool, methodology, args)
     args.as_of = args.as_of or datetime.date.today()
     sink = None
     try:
@@ -260,6 +258,10 @@ def run(tool, argv=None, held=None):
             for line in portfolio.warnings:
                 warning(line)
             sink = Sink(args.output)
+            if args.print_map:  # the map INPUT is read with (given --map, with what it leaves to the rules)
+                sink.write(render_map(portfolio.inferred_map()))
+                sink.commit()
+                return EXIT_OK
             status = _score_and_write(tool, model, portfolio, args, sink, held)
             if status != EXIT_FAILED:  # nothing scored: the error lines say why
                 for line in portfolio.closing_warnings():
@@ -324,33 +326,6 @@ def _emit_config(methodology, args):
         if sink is not None:
             sink.abort()
         error(f"cannot write {args.output or 'the methodology'}: {getattr(exc, 'strerror', None) or exc}")
-        return EXIT_FAILED
-    return EXIT_OK
-
-
-def _emit_map(tool, methodology, args):
-    """--print-map: the map INPUT is read with (given --map, that map with what it leaves to the rules)."""
-    sink = None
-    try:
-        portfolio = open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=methodology,
-                                   sections=tool.sections)
-        for line in portfolio.warnings:
-            warning(line)
-        document = portfolio.inferred_map()
-        sink = Sink(args.output)
-        sink.write(render_map(document))
-        sink.commit()
-    except BrokenPipeError:
-        return _quiet_broken_pipe()
-    except InputError as exc:
-        if sink is not None:
-            sink.abort()
-        error(exc)
-        return EXIT_FAILED
-    except OSError as exc:
-        if sink is not None:
-            sink.abort()
-        error(f"cannot write {args.output or 'the map'}: {exc.strerror or exc}")
         return EXIT_FAILED
     return EXIT_OK
 

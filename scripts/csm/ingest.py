@@ -205,29 +205,33 @@ def _metric_path(section, metric, spec):
     return field if isinstance(field, str) and field else f"{section}.{metric}"
 
 
-def load_map(path, schema):
-    """Read and check a --map file; return a FieldMap or raise InputError naming every problem."""
-    where = f"map {path}"
+def read_json_file(path, where, limit=MAX_MAP_BYTES):
+    """Return the JSON value of a small file (a map, retention figures); InputError names `where` if unusable."""
     try:
         if os.path.isdir(path):
             raise InputError(f"{where} is a folder, not a JSON file")
         with open(path, "rb") as handle:
-            data = handle.read(MAX_MAP_BYTES + 1)
+            data = handle.read(limit + 1)
     except FileNotFoundError:
         raise InputError(f"{where}: no such file") from None
     except OSError as exc:
         raise InputError(f"{where} cannot be read ({exc.strerror or exc})") from None
-    if len(data) > MAX_MAP_BYTES:
-        raise InputError(f"{where} is larger than {MAX_MAP_BYTES // 1024} KB; a map names columns, not data")
+    if len(data) > limit:
+        raise InputError(f"{where} is larger than {limit // 1024} KB")
     try:
-        document = json.loads(data.decode("utf-8-sig"))
+        return json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise InputError(f"{where} is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except (ValueError, RecursionError) as exc:
         raise InputError(f"{where} is not usable JSON: {exc}") from None
-    return check_map(document, schema, where)
+
+
+def load_map(path, schema):
+    """Read and check a --map file; return a FieldMap or raise InputError naming every problem."""
+    where = f"map {path}"
+    return check_map(read_json_file(path, where), schema, where)
 
 
 def check_map(document, schema, where="the map"):
@@ -699,23 +703,8 @@ def load_retention(path):
     InputError when the file cannot be read or is not a JSON object.
     """
     where = f"--retention {path}"
-    try:
-        if os.path.isdir(path):
-            raise InputError(f"{where} is a folder, not a JSON file")
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_MAP_BYTES + 1)
-        document = json.loads(data.decode("utf-8-sig"))
-    except FileNotFoundError:
-        raise InputError(f"{where}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{where} cannot be read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{where} is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except (ValueError, RecursionError) as exc:
-        raise InputError(f"{where} is not usable JSON: {exc}") from None
-    if len(data) > MAX_MAP_BYTES or not isinstance(document, dict):
+    document = read_json_file(path, where)
+    if not isinstance(document, dict):
         raise InputError(f"{where} must hold a JSON object: starting_arr, expansion_arr, contraction_arr, "
                          "churned_arr (and optional period_start, period_end)")
     if set(document) == {"retention"}:
