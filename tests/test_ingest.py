@@ -152,15 +152,28 @@ def write_workbook(path, rows, layout="excel", date_columns=(), percent_columns=
                 + (f'<workbookPr date1904="{"true" if date1904 else "false"}"/>')
                 + "<sheets>" + "".join(f'<sheet name="{_xml(n)}" sheetId="{i + 1}" r:id="{r}"/>'
                                        for i, (n, r) in enumerate(sheets)) + "</sheets></workbook>")
-    rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships '
-            'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="worksheet" Target="worksheets/sheet1.xml"/>'
-            '<Relationship Id="rId2" Type="sharedStrings" Target="sharedStrings.xml"/>'
-            + "".join(f'<Relationship Id="rId{n + 3}" Type="worksheet" Target="worksheets/sheet1.xml"/>'
+    office = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    rels = (f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}">'
+            f'<Relationship Id="rId1" Type="{office}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{office}/sharedStrings" Target="sharedStrings.xml"/>'
+            f'<Relationship Id="rIdS" Type="{office}/styles" Target="styles.xml"/>'
+            + "".join(f'<Relationship Id="rId{n + 3}" Type="{office}/worksheet" Target="worksheets/sheet1.xml"/>'
                       for n in range(len(extra_sheets)))
             + '</Relationships>')
-    parts = [("[Content_Types].xml", '<?xml version="1.0"?><Types '
-              'xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'),
+    sml = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    types = ('<?xml version="1.0" encoding="UTF-8"?><Types '
+             'xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+             '<Default Extension="xml" ContentType="application/xml"/>'
+             f'<Override PartName="/xl/workbook.xml" ContentType="{sml}.sheet.main+xml"/>'
+             f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{sml}.worksheet+xml"/>'
+             f'<Override PartName="/xl/styles.xml" ContentType="{sml}.styles+xml"/>'
+             f'<Override PartName="/xl/sharedStrings.xml" ContentType="{sml}.sharedStrings+xml"/></Types>')
+    root_rels = (f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}">'
+                 f'<Relationship Id="rId1" Type="{office}/officeDocument" Target="xl/workbook.xml"/>'
+                 '</Relationships>')
+    parts = [("[Content_Types].xml", types), ("_rels/.rels", root_rels),
              ("xl/workbook.xml", workbook), ("xl/_rels/workbook.xml.rels", rels),
              ("xl/styles.xml", styles), ("xl/sharedStrings.xml", shared), ("xl/worksheets/sheet1.xml", sheet)]
     if layout != "excel":
@@ -508,3 +521,43 @@ def test_a_book_in_schema_names_is_read_without_a_per_record_step(tmp_path):
     opened = loading.open_portfolio(str(book), methodology=default_methodology())
     raw = next(iter(opened.records()))[2]
     assert type(raw) is dict  # no MappedRecord: nothing more per record than before
+
+
+def test_a_map_naming_a_key_no_json_record_has_is_an_error_naming_it(write_json, tmp_path, northwind):
+    path = write_json({"customers": [northwind]})
+    field_map = tmp_path / "map.json"
+    field_map.write_text(json.dumps({"fields": {"owner": "crm.owner"}}))
+    done = run("health_score_calculator.py", path, "--map", field_map, *AS_OF)
+    assert (done.returncode, done.stderr) == (1, f'error: map {field_map}: fields.owner names the key "crm.owner", '
+                                                 f"which no record of {path} has\n")
+
+
+def test_arr_is_read_from_an_arr_column_before_an_mrr_one(tmp_path):
+    book = tmp_path / "book.csv"
+    book.write_text(f"Record ID,MRR,ARR,Segment,usage.login_frequency,{ENGAGEMENT[0]}\n"
+                    f"A-1,100,5000,smb,70,{ENGAGEMENT[1]}\n")
+    done = run("health_score_calculator.py", book, *AS_OF, "--format", "json")
+    assert json.loads(done.stdout)["customers"][0]["arr"] == 5000
+    assert f'warning: {book}: column "MRR" is not read: another column gives arr\n' in done.stderr
+
+
+def test_a_sheet_row_of_empty_styled_cells_is_no_row(tmp_path):
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    path = tmp_path / "styled.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{xlsx.REL_NS}"><sheets>'
+                         '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        archive.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="x"><Relationship Id="rId1" '
+                         'Target="worksheets/sheet1.xml"/></Relationships>')
+        archive.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{main}"><sheetData>'
+                         '<row r="1"><c r="A1" s="3"/><c r="B1" s="3"/></row>'
+                         '<row r="2"><c r="A2" t="inlineStr"><is><t>customer_id</t></is></c></row>'
+                         '</sheetData></worksheet>')
+    assert list(xlsx.read_sheet(str(path), "styled").rows()) == [(2, ["customer_id"])]
+
+
+def test_an_openpyxl_style_workbook_with_inline_strings_reads_as_the_shared_string_one(tmp_path):
+    rows, date_column, percent_columns = crm_rows_as_workbook_values()
+    shared = write_workbook(tmp_path / "shared.xlsx", rows, "excel", {date_column}, percent_columns)
+    inline = write_workbook(tmp_path / "inline.xlsx", rows, "excel", {date_column}, percent_columns, inline=True)
+    assert list(xlsx.read_sheet(str(shared), "s").rows()) == list(xlsx.read_sheet(str(inline), "i").rows())

@@ -396,7 +396,10 @@ def plan_columns(header, schema, field_map, name):
             continue
         matches[position] = schema.match(cell)
     for rank in ("schema", "normalised", "crm", "metric"):
-        for position, found in enumerate(matches):
+        # Within a rank, a column read as it is comes before one scaled (ARR before MRR).
+        order = sorted(range(len(matches)), key=lambda at: matches[at] is not None and matches[at][1] is not None)
+        for position in order:
+            found = matches[position]
             if found is None or found[2] != rank:
                 continue
             path, scale, how = found
@@ -497,6 +500,9 @@ class JsonReader:
         self.field_map = field_map
         self.name = name
         self.known = schema.top
+        # The keys a record may hold and need nothing done: the read ones and the unread ones
+        # already warned about. A book repeats its keys, so a record is checked with one subset test.
+        self.passable = schema.top
         self.seen = set()  # top-level keys already looked at (each is warned about once)
         self.unread = []
         self.renames = {}  # key -> Field it is read as
@@ -519,7 +525,7 @@ class JsonReader:
         """Return the record read through the map and the key rules (a new MappedRecord when either applies)."""
         if self.field_map is not None:
             raw = self._mapped(raw)
-        if not raw.keys() <= self.known:
+        if not raw.keys() <= self.passable:
             raw = self._unknown_keys(raw)
         return raw
 
@@ -559,6 +565,8 @@ class JsonReader:
                     self.renames[key] = Field(found[0], key, found[1], None, found[2])
                 elif key not in self.map_sources:
                     self.unread.append(key)
+                if key not in self.renames:
+                    self.passable = self.passable | {key}
             field = self.renames.get(key)
             if field is None or raw.get(field.path) is not None:
                 continue
@@ -614,16 +622,28 @@ def _set_dotted(record, parts, value):
     target[parts[-1]] = value
 
 
+def check_json_map(records, field_map, name):
+    """Raise InputError naming each map key or kept key that no record of a parsed JSON document holds."""
+    wanted = [(f"fields.{field.path} names the key", field.column) for field in field_map.fields]
+    wanted += [("keep names the key", column) for column in field_map.keep]
+    missing = []
+    for words, key in wanted:
+        parts = key.split(".")
+        if not any(isinstance(record, dict) and (key in record or _carries(record, parts)) for record in records):
+            missing.append(f"{field_map.source}: {words} {json.dumps(key)}, which no record of {name} has")
+    if missing:
+        raise InputError("\n".join(missing))
+
+
 def json_records(records, schema, field_map, name):
     """Wrap (index, label, raw) JSON records with the map and key rules; return (records, reader)."""
     reader = JsonReader(schema, field_map, name)
-    known = reader.known
     convert = reader.record
 
     def wrapped():
         for item in records:
             raw = item[2]
-            if type(raw) is dict and (field_map is not None or not raw.keys() <= known):
+            if type(raw) is dict and (field_map is not None or not raw.keys() <= reader.passable):
                 yield item[0], item[1], convert(raw)
             else:
                 yield item
@@ -677,12 +697,13 @@ class Carried:
 
 
 def _carries(raw, parts):
+    """True when the record holds a value (not null, not an empty object) at the path."""
     value = raw
     for part in parts:
+        if not isinstance(value, dict):
+            return False
         value = value.get(part)
         if value is None:
-            return False
-        if type(value) is not dict and part is not parts[-1]:
             return False
     return value != {} if type(value) is dict else True
 

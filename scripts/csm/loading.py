@@ -62,6 +62,7 @@ class Portfolio:
         self.warnings = warnings if warnings is not None else []
         self._closing = []  # objects with warnings(), asked at the end
         self._inferred = None
+        self.unread = []  # the columns (or top-level keys) no analysis reads: kept in the records as named
 
     def records(self):
         return self._records
@@ -147,10 +148,13 @@ def _open(path, stdin, sheet, reading):
 def _read_json_through(portfolio, reading):
     """Put a JSON portfolio's records through the ingest layer (the map, key matching, closing warnings)."""
     schema, field_map, sections = reading
+    if field_map is not None and portfolio.shape == "json":
+        ingest.check_json_map(portfolio.parsed, field_map, portfolio.name)
     records, reader = ingest.json_records(portfolio.records(), schema, field_map, portfolio.name)
     carried = ingest.Carried(schema.metrics_of(sections), portfolio.name)
     portfolio._records = carried.track(records)
     portfolio._closing = [reader, carried]
+    portfolio.unread = reader.unread  # grows as records are read
 
     def inferred():
         fields = {}
@@ -276,7 +280,9 @@ def _json_document(stream, name):
     if not records:
         raise InputError(f"{name} has no customers")
     label = "customers" if top is not None else ""
-    return Portfolio(name, "json", False, _release_as_read(records, label), document=top)
+    portfolio = Portfolio(name, "json", False, _release_as_read(records, label), document=top)
+    portfolio.parsed = records  # the ingest layer checks a map against every record before any is read
+    return portfolio
 
 
 def _release_as_read(records, label):
@@ -423,6 +429,7 @@ def _open_rows(rows, name, reading, shape):
         portfolio._records = carried.track(records)
         portfolio._closing = [carried]
         portfolio._inferred = lambda: ingest.inferred_map(plan.fields, plan.unread, [kept for _, kept in plan.keep])
+        portfolio.unread = plan.unread
     return portfolio
 
 

@@ -105,6 +105,8 @@ _NUMBER_BODY = re.compile(
     r"|\.[0-9]+(?:[eE][+-]?[0-9]+)?)",
     re.ASCII)
 _CURRENCIES = ("US$", "USD", "EUR", "GBP", "CAD", "AUD", "$", "\u20ac", "\u00a3")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)  # what most cells hold: the fast path
+_DIGITS = frozenset("0123456789.")
 _LONGEST_DIGITS = 4000  # int() of more digits is refused by Python 3.11+; far beyond any usable figure
 
 
@@ -123,14 +125,15 @@ def _number_text_parts(text):
     sign = ""
     if rest[:1] in ("+", "-"):
         sign, rest = rest[0], rest[1:]
-    upper = rest.upper()
-    for code in _CURRENCIES:
-        if upper.startswith(code):
-            rest = rest[len(code):].lstrip()
-            break
-        if upper.endswith(code):
-            rest = rest[:-len(code)].rstrip()
-            break
+    if rest[:1] not in _DIGITS or rest[-1:] not in _DIGITS:
+        upper = rest.upper()
+        for code in _CURRENCIES:
+            if upper.startswith(code):
+                rest = rest[len(code):].lstrip()
+                break
+            if upper.endswith(code):
+                rest = rest[:-len(code)].rstrip()
+                break
     if not sign and rest[:1] in ("+", "-"):
         sign, rest = rest[0], rest[1:]
     if not _NUMBER_BODY.fullmatch(rest):
@@ -150,6 +153,8 @@ def parse_number_text(text, ratio=False, percent_ok=True):
     >>> parse_number_text("1,234,567"), parse_number_text("7,5"), parse_number_text("1.234,5")
     (1234567, None, None)
     """
+    if len(text) < 300 and _PLAIN_NUMBER.fullmatch(text):
+        return float(text) if "." in text else int(text)
     parts = _number_text_parts(text)
     if parts is None:
         return None

@@ -402,7 +402,7 @@ def _rows(archive, part, name, budget, strings, dates, percents, date1904):
                 pass
         else:
             element.clear()
-        if not cells:
+        if not any(cells.values()):  # no cell, or only empty (styled) ones
             continue
         width = max(cells) + 1
         budget.add_cells(width)
