@@ -561,3 +561,17 @@ def test_an_openpyxl_style_workbook_with_inline_strings_reads_as_the_shared_stri
     shared = write_workbook(tmp_path / "shared.xlsx", rows, "excel", {date_column}, percent_columns)
     inline = write_workbook(tmp_path / "inline.xlsx", rows, "excel", {date_column}, percent_columns, inline=True)
     assert list(xlsx.read_sheet(str(shared), "s").rows()) == list(xlsx.read_sheet(str(inline), "i").rows())
+
+
+def test_a_quote_closed_too_late_rejects_only_the_row_it_swallowed(tmp_path):
+    book = tmp_path / "book.csv"
+    book.write_text(f"customer_id,segment,arr,{ENGAGEMENT[0]},usage.login_frequency\n"
+                    f"A-1,smb,100,{ENGAGEMENT[1]},70\n"
+                    f'A-2,smb,100,{ENGAGEMENT[1]},"70\n'
+                    f'A-3,smb,100,{ENGAGEMENT[1]},"7"0\n'
+                    f"A-4,smb,100,{ENGAGEMENT[1]},70\n")
+    done = run("health_score_calculator.py", book, *AS_OF, "--format", "json")
+    report = json.loads(done.stdout)
+    assert [a["customer_id"] for a in report["customers"]] == ["A-1", "A-4"]
+    assert "error: row 3: a quoted cell of this row opens at line 3 and runs to line 4: a quote is not closed" \
+        in done.stderr

@@ -367,13 +367,21 @@ def _csv_rows(reader, name, held):
         for row in reader:
             first_line = line + 1
             line += len(held)
-            if len(held) > 1 and _unclosed_quote(held):
-                yield index + 1, Unreadable(
-                    f"a quote opens in this row (line {first_line}) and is never closed: the {len(held) - 1} "
-                    "lines after it were read into one cell; close the quote (a quote inside a cell is "
-                    "written twice) and export again")
+            damage = _quote_damage(held) if len(held) > 1 else None
+            if damage is not None:
+                index += 1
+                if damage == "unclosed":
+                    yield index, Unreadable(
+                        f"a quote opens in this row (line {first_line}) and is never closed: the {len(held) - 1} "
+                        "lines after it were read into one cell; close the quote (a quote inside a cell is "
+                        "written twice) and export again")
+                    del held[:]
+                    return
+                yield index, Unreadable(
+                    f"a quoted cell of this row opens at line {first_line} and runs to line {line}: a quote is "
+                    "not closed where it should be (a quote inside a cell is written twice)")
                 del held[:]
-                return
+                continue
             del held[:]
             index += 1
             if not "".join(row).strip():  # no cell holds anything
@@ -383,13 +391,14 @@ def _csv_rows(reader, name, held):
         raise _unreadable_csv(exc, name, index + 1) from None
 
 
-def _unclosed_quote(lines):
+def _quote_damage(lines):
+    """How the lines of one multi-line row break strict CSV: "unclosed" (the file ends in a quote), "stray", or None."""
     try:
         for _ in csv.reader(lines, strict=True):
             pass
     except csv.Error as exc:
-        return "unexpected end of data" in str(exc)
-    return False
+        return "unclosed" if "unexpected end of data" in str(exc) else "stray"
+    return None
 
 
 def _open_rows(rows, name, reading, shape):
