@@ -256,10 +256,14 @@ def test_the_xlsx_reader_handles_rich_text_inline_strings_booleans_errors_formul
 
 
 def test_an_xlsx_with_a_doctype_is_refused_and_no_entity_is_expanded(tmp_path):
-    path = write_workbook(tmp_path / "evil.xlsx", [["customer_id"], ["A-1"]])
-    with zipfile.ZipFile(path, "a") as archive:
-        archive.writestr("xl/sharedStrings.xml", '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
-                         '<sst><si><t>&a;</t></si></sst>')
+    plain = write_workbook(tmp_path / "plain.xlsx", [["customer_id"], ["A-1"]])
+    path = tmp_path / "evil.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as archive:
+        for name in source.namelist():
+            text = source.read(name)
+            if name == "xl/sharedStrings.xml":
+                text = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><sst><si><t>&a;</t></si></sst>'
+            archive.writestr(name, text)
     done = run("health_score_calculator.py", path)
     assert done.returncode == 1
     assert "declares a DOCTYPE or ENTITY; refused" in done.stderr and "Traceback" not in done.stderr
