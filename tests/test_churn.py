@@ -536,7 +536,7 @@ def test_a_config_file_can_add_a_contract_type(tmp_path):
                                               {"within_days": 30, "multiplier": 1.2}]}}},
      "churn.renewal_urgency.bands: within_days must increase from band to band (30 follows 60)"),
     ({"churn": {"signals": {"engagement_drop": {"metrics": {"nps_change": {"scoring": "magic"}}}}}},
-     "churn.signals.engagement_drop.metrics.nps_change.scoring must be one of decline, rise, count, flag, mapping"),
+     "churn.signals.engagement_drop.metrics.nps_change.scoring must be one of decline, rise, count, flag, mapping, banded"),
     ({"churn": {"signals": {"support_issues": {"metrics": {"satisfaction_trend": {
         "warnings": [{"when": "is", "at": "awful", "severity": "critical"}]}}}}}},
      'churn.signals.support_issues.metrics.satisfaction_trend.warnings[0]: a mapping\'s rule is when "is" '

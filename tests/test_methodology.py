@@ -45,7 +45,7 @@ def test_a_config_overrides_one_figure_and_keeps_the_rest(tmp_path):
     ({"health": {"dimensions": {"usage": {"metrics": {"login_frequency": {"weight": 0.5}}}}}},
      "health.dimensions.usage.metrics: weights sum to 1.15, not 1"),
     ({"health": {"dimensions": {"usage": {"metrics": {"login_frequency": {"scoring": "magic"}}}}}},
-     "health.dimensions.usage.metrics.login_frequency.scoring must be one of ratio, inverse, mapping"),
+     "health.dimensions.usage.metrics.login_frequency.scoring must be one of ratio, inverse, mapping, banded"),
 ])
 def test_a_bad_config_exits_1_naming_the_key(run_tool, tmp_path, document, message):
     done = run_tool(TOOL, SAMPLE, "--config", write(tmp_path, document))

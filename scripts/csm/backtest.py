@@ -17,7 +17,9 @@ how well the score ranked the accounts that went on to churn:
   is deterministic;
 - the practitioner floors, each passed true/false (null when it cannot be judged)
   with its figure;
-- suggested cut-offs with a `config_patch` for `--config` (see `suggest_cutoffs`);
+- suggested cut-offs with a `config_patch` for `--config` (see `suggest_cutoffs`),
+  and `in_sample_note`: they are chosen on the outcomes they are judged on (the
+  fitter, scripts/fit_scorecard.py, chooses them out of fold);
 - `unmatched_outcomes`: outcomes for unknown customers (or for records the tool
   rejected), and scored accounts without an outcome, counted and listed.
 
@@ -34,7 +36,6 @@ count in `backtest.rejected_outcomes`, and exit status 3. An outcomes file that
 cannot be read at all, or that has no usable row, is exit status 1.
 """
 
-import argparse
 
 from . import values
 from .accounts import read_customer_id
@@ -54,6 +55,11 @@ TOP_K = (10, 25, 50)
 # that must differ are at least this far apart.
 SCORE_STEP = 0.1
 RATE_DECIMALS = 4
+# The suggested cut-offs are chosen on the outcomes they are then judged on, so their
+# precision and recall flatter them; the fitter chooses cut-offs out of fold.
+IN_SAMPLE_NOTE = ("these cut-offs are fitted on the same outcomes they are judged on (in sample), so their "
+                  "precision and recall flatter them; for cut-offs chosen on accounts they were not fitted to, "
+                  "and points learnt from the outcomes, run scripts/fit_scorecard.py")
 
 
 class Kind:
@@ -565,6 +571,7 @@ def backtest(results, outcomes, kind, methodology, capacity=None, rejected_ids=(
                     "neighbouring observed scores",
             "boundaries": boundary_entries,
             "config_patch": kind.config_patch(suggested_all),
+            "in_sample_note": IN_SAMPLE_NOTE,
         },
         "unmatched_outcomes": {
             "not_in_portfolio": _id_list(i for i in unknown if i not in rejected_ids),
@@ -579,17 +586,6 @@ def backtest(results, outcomes, kind, methodology, capacity=None, rejected_ids=(
 # --- Command-line hooks (the tool scripts pass these to csm.cli.Tool) --------------------------
 
 STREAMING_FORMATS = ("jsonl", "csv")
-
-
-def _capacity_count(text):
-    """argparse type for --capacity: a whole number of accounts, 1 or more."""
-    try:
-        count = int(text)
-    except ValueError:
-        count = 0
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of accounts, 1 or more, got {text!r}")
-    return count
 
 
 def add_arguments(parser):
@@ -613,7 +609,8 @@ def add_arguments(parser):
     group.add_argument("--outcomes", metavar="FILE",
                        help="known outcomes (CSV, JSON array or JSON Lines: customer_id, churned true/false, "
                             "optional outcome_date YYYY-MM-DD); adds a backtest to the report")
-    group.add_argument("--capacity", metavar="N", type=_capacity_count,
+    from .cli import whole_number  # the command layer's argparse types, as finish below takes its stderr format
+    group.add_argument("--capacity", metavar="N", type=whole_number(1, "accounts"),
                        help="accounts the team can work, for precision and recall at N "
                             "(default: the size of the top band)")
     parse_args = parser.parse_args
@@ -648,13 +645,7 @@ def finisher(kind):
     def finish(report, model, args, portfolio):
         if not requested(args):
             return
-        from .cli import error, warning  # the command layer's stderr format
-        outcomes = read_outcomes(args.outcomes)
-        for line in outcomes.warnings:
-            warning(line)
-        for entry in outcomes.rejected:
-            for problem in entry["errors"]:
-                error(f"{where(entry)}: {problem}")
+        outcomes = read_outcomes_for_tool(args.outcomes)
         rejected_ids = [entry["customer_id"] for entry in report["rejected"] if entry.get("customer_id")]
         report["backtest"] = backtest(
             report["customers"], {i: outcome.churned for i, outcome in outcomes.by_id.items()}, kind,
@@ -665,6 +656,24 @@ def finisher(kind):
         # The command layer returns exit status 3 when this list is not empty.
         report["rejected"].extend(outcomes.rejected)
     return finish
+
+
+def read_outcomes_for_tool(path):
+    """read_outcomes for a command-line tool: its warning lines, and an error line per problem of a rejected row."""
+    from .cli import warning  # the command layer's stderr format
+    outcomes = read_outcomes(path)
+    for line in outcomes.warnings:
+        warning(line)
+    say_rejected(outcomes.rejected)
+    return outcomes
+
+
+def say_rejected(entries):
+    """Write one `error:` line per problem of each rejected entry (outcome rows, or records), naming it."""
+    from .cli import error  # the command layer's stderr format
+    for entry in entries:
+        for problem in entry["errors"]:
+            error(f"{where(entry)}: {problem}")
 
 
 def _date_range(outcomes):

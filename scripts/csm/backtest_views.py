@@ -145,6 +145,7 @@ def text(backtest):
     cutoffs = backtest["suggested_cutoffs"]
     lines += ["", "Suggested cut-offs"]
     lines += wrap(f"Rule: {cutoffs['rule']}.")
+    lines += wrap(f"Note: {cutoffs['in_sample_note']}.")
     lines += text_table(_cutoff_header(backtest), _cutoff_rows(backtest, lambda value: terminal(value, 20)),
                         "l" * (len(_cutoff_header(backtest)) - 5) + "rrrrr")
     for name, reason in _cutoff_notes(backtest):
@@ -176,7 +177,8 @@ def markdown(backtest):
         verdict, words = _floor_lines(floor)
         lines.append(f"- **{verdict}** {md(words)}")
     cutoffs = backtest["suggested_cutoffs"]
-    lines += ["", "### Suggested cut-offs", "", md(f"Rule: {cutoffs['rule']}."), ""]
+    lines += ["", "### Suggested cut-offs", "", md(f"Rule: {cutoffs['rule']}."), "",
+              md(f"Note: {cutoffs['in_sample_note']}."), ""]
     header = _cutoff_header(backtest)
     lines += md_table(header, _cutoff_rows(backtest, md), "l" * (len(header) - 5) + "rrrrr")
     notes = _cutoff_notes(backtest)

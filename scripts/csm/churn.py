@@ -8,7 +8,12 @@ record. A metric scores 0-100 one of five ways:
 - ``rise``: clamp(points_per_unit x (value - baseline)), a rise above it;
 - ``count``: clamp(points_per_unit x value), or `many.points` from `many.at_least` on;
 - ``flag``: `points` when true, 0 when false;
-- ``mapping``: a label looked up in `values`.
+- ``mapping``: a label looked up in `values`;
+- ``banded``: the score of the band the value falls in (METHODOLOGY.md section 4,
+  `csm.banded`); in a points signal, the band's points.
+
+A metric with a `field` key reads that key of the record (dotted for nested)
+instead of `<signal>.<metric>`.
 
 A signal combines its metrics one of two ways: ``weighted`` (the sum of metric
 score x metric weight: usage decline, engagement drop, support issues) or
@@ -34,6 +39,7 @@ import operator
 
 from . import values
 from .accounts import SEGMENTS, read_account
+from .banded import FIELDED, Bands, boolean_labels, check_bands, check_field, field_parts, gather_section
 from .errors import RecordRejected
 from .figures import SCORE_MEMO, clamp, money_round, one_decimal, share
 from .methodology_checks import check_number, check_weights
@@ -42,8 +48,8 @@ TIERS = ("critical", "high", "medium", "low")
 SEVERITIES = ("critical", "high", "medium", "low")
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 COMBINES = ("weighted", "points")
-SCORINGS = ("decline", "rise", "count", "flag", "mapping")
-NUMERIC_SCORINGS = ("decline", "rise", "count")
+SCORINGS = ("decline", "rise", "count", "flag", "mapping", "banded")
+NUMERIC_SCORINGS = ("decline", "rise", "count", "banded")
 WARN_WHEN = {  # rule word -> (comparison, how the message words the threshold)
     "at_most": (operator.le, "at or below"),
     "below": (operator.lt, "below"),
@@ -283,7 +289,9 @@ OPEN_PATHS = ("signals", "signals.*.metrics", "signals.*.metrics.*", "signals.*.
 
 SIGNAL_KEYS = ("label", "weight", "combine", "metrics")
 METRIC_KEYS = ("label", "weight", "scoring", "unit", "valid", "points_per_unit", "baseline", "many", "points",
-               "values", "warnings")
+               "values", "warnings", "bands", "field")
+# A banded metric without `valid` accepts any number of 0 or more.
+BANDED_VALID = {"min": 0, "max": None}
 
 
 def check(section, methodology):
@@ -360,9 +368,17 @@ def _check_metric(metric, where, combine):
     scoring = metric.get("scoring")
     if scoring not in SCORINGS:
         return problems + [f"{where}.scoring must be one of {', '.join(SCORINGS)}"]
+    if "field" in metric:
+        problems += check_field(metric["field"], where)
+    if scoring == "banded":
+        problems += check_bands(metric.get("bands"), where)
+        for key in ("points_per_unit", "baseline", "many", "points", "values"):
+            if key in metric:
+                problems.append(f"{where}.{key} has no use in a banded metric (its bands give the scores)")
     if scoring in NUMERIC_SCORINGS:
-        problems += check_number(metric.get("points_per_unit"), f"{where}.points_per_unit", 0)
-        if scoring != "count":
+        if scoring != "banded":
+            problems += check_number(metric.get("points_per_unit"), f"{where}.points_per_unit", 0)
+        if scoring not in ("count", "banded"):
             problems += check_number(metric.get("baseline"), f"{where}.baseline")
         many = metric.get("many")
         if scoring == "count" and many is not None:
@@ -371,7 +387,7 @@ def _check_metric(metric, where, combine):
             else:
                 problems += check_number(many["at_least"], f"{where}.many.at_least", 0)
                 problems += check_number(many["points"], f"{where}.many.points", 0, 100)
-        valid = metric.get("valid")
+        valid = metric.get("valid", BANDED_VALID if scoring == "banded" else None)
         if not isinstance(valid, dict) or set(valid) != {"min", "max"}:
             problems.append(f"{where}.valid must be an object with min and max (max null for no upper bound)")
         else:
@@ -489,11 +505,13 @@ class Metric:
     __slots__ = ("name", "path", "label", "unit", "scoring", "weight", "share", "low", "high", "rate", "baseline",
                  "many_at", "many_points", "points", "scores", "table", "exact", "accepted", "warnings", "words",
                  "numeric", "flag", "rising", "start", "bound", "many_score", "flag_score", "float_scores",
-                 "warned", "known")
+                 "warned", "known", "field", "bands", "bool_labels")
 
     def __init__(self, signal, name, spec, share_of_model):
         self.name = name
-        self.path = f"{signal}.{name}"
+        field = spec.get("field")
+        self.field = field_parts(field) if field is not None else None
+        self.path = ".".join(self.field) if field is not None else f"{signal}.{name}"
         self.label = spec.get("label", name.replace("_", " ").capitalize())
         self.unit = spec.get("unit", "")
         self.scoring = spec["scoring"]
@@ -501,6 +519,7 @@ class Metric:
         self.share = share_of_model
         self.low = self.high = self.rate = self.baseline = self.many_at = self.many_points = self.points = None
         self.scores = self.table = self.exact = self.accepted = None
+        self.bool_labels = {}  # True / False -> label, for a mapping of yes and no (a fitted boolean column)
         self.words = {}
         self.warned = {}
         self.known = {}  # checked value -> score of a numeric metric (see score)
@@ -508,11 +527,15 @@ class Metric:
         self.numeric = self.scoring in NUMERIC_SCORINGS
         self.flag = self.scoring == "flag"
         self.rising = self.scoring != "decline"
-        self.start = self.bound = self.many_score = self.flag_score = self.float_scores = None
+        self.start = self.bound = self.many_score = self.flag_score = self.float_scores = self.bands = None
         if self.numeric:
-            self.low = spec["valid"]["min"]
-            self.high = spec["valid"]["max"]
+            valid = spec.get("valid", BANDED_VALID)
+            self.low = valid["min"]
+            self.high = valid["max"]
             self.bound = values.LARGEST if self.high is None else self.high
+        if self.scoring == "banded":
+            self.bands = Bands(spec["bands"])
+        elif self.numeric:
             self.rate = spec["points_per_unit"]
             self.baseline = spec.get("baseline", 0)
             self.start = 0 if self.scoring == "count" else self.baseline  # a count is scored from 0
@@ -537,6 +560,7 @@ class Metric:
                 for spelling in (label, label.capitalize(), label.title(), label.upper(), label.replace("-", "_")):
                     self.exact.setdefault(spelling, label)
             self.float_scores = {label: float(points) for label, points in self.scores.items()}
+            self.bool_labels = boolean_labels(self.scores, self.table)
         # (test, at, severity, phrase, message): a rule "is" fires on one value only, so its
         # message is written here once; the others word the value that fired them.
         self.warnings = []
@@ -559,7 +583,9 @@ class Metric:
         >>> Metric("usage_decline", "login_trend", spec, 0.12).score(-12)  # 3 points per point of decline
         36.0
         """
-        if self.many_at is not None and value >= self.many_at:
+        if self.bands is not None:
+            score = self.bands.score(value)
+        elif self.many_at is not None and value >= self.many_at:
             score = self.many_score
         else:
             score = self.rate * (value - self.start if self.rising else self.start - value)
@@ -600,6 +626,8 @@ class Metric:
                 words = self.label if value else f"{self.label}: no"
             elif self.scoring == "mapping":
                 words = f"{self.label} {value}"
+            elif self.bands is not None:
+                words = f"{self.label} {_with_unit(value, self.unit)} ({self.bands.words(value, self.unit)})"
             else:
                 words = f"{self.label} {_with_unit(value, self.unit)}"
             if len(self.words) < DESCRIBE_MEMO:
@@ -610,7 +638,7 @@ class Metric:
 class Signal:
     """One signal of the model, compiled: its weight, how it combines, its metrics."""
 
-    __slots__ = ("name", "label", "weight", "points", "metrics")
+    __slots__ = ("name", "label", "weight", "points", "metrics", "fields", "key")
 
     def __init__(self, name, spec):
         self.name = name
@@ -623,6 +651,9 @@ class Signal:
                    self.weight / len(metrics) if self.points else self.weight * metric["weight"])
             for metric_name, metric in metrics.items()
         ]
+        # A signal with a metric that reads a `field` is gathered from the record (banded.gather_section).
+        self.fields = any(metric.field is not None for metric in self.metrics)
+        self.key = FIELDED if self.fields else name
 
 
 class ChurnModel:
@@ -738,9 +769,10 @@ def _score(raw, model, problems, from_text, detail=True):
     # of the right type and range, or a number scored before: Metric.known); anything else
     # goes through values, which words the problem.
     for signal in model.signals:
-        section = raw.get(signal.name)
+        section = raw.get(signal.key)
         if type(section) is not dict:
-            section = values.section(raw, signal.name, problems)
+            section = (gather_section(raw, signal.name, signal.metrics, problems) if signal.fields
+                       else values.section(raw, signal.name, problems))
             if section is None:
                 signal_values.append(None)
                 all_signals = False
@@ -775,6 +807,8 @@ def _score(raw, model, problems, from_text, detail=True):
                 score = metric.flag_score if value else 0.0
             else:
                 label = metric.exact.get(value) if type(value) is str else None
+                if label is None:
+                    label = metric.bool_labels.get(value) if type(value) is bool else None
                 if label is None:
                     label = values.enum(value, metric.path, problems, metric.table, metric.accepted)
                     if label is None:

@@ -104,6 +104,23 @@ def as_of_date(text):
     return date
 
 
+def whole_number(minimum, noun):
+    """Return an argparse type for a whole number of `noun`, `minimum` or more.
+
+    >>> whole_number(2, "folds")("5")
+    5
+    """
+    def parse(text):
+        try:
+            number = int(text)
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number of {noun}, {minimum} or more, got {text!r}")
+        return number
+    return parse
+
+
 def build_parser(tool):
     epilog = (
         "examples:\n"

@@ -6,7 +6,12 @@ dimension has a weight and metrics; each metric is read from
 
 - ``ratio``: clamp(value / target x 100), target per segment (0 when the target is 0);
 - ``inverse``: clamp((1 - value / max) x 100), max per segment (0 when max is 0);
-- ``mapping``: a label looked up in `values` (renewal sentiment).
+- ``mapping``: a label looked up in `values` (renewal sentiment);
+- ``banded``: the score of the band the value falls in (METHODOLOGY.md section 4,
+  `csm.banded`), e.g. a fitted scorecard's tenure bands.
+
+A metric with a `field` key reads that key of the record (dotted for nested)
+instead of `<dimension>.<metric>`.
 
 A dimension is the weighted sum of its metric scores, rounded to 1 decimal; the
 overall score is the weighted sum of the rounded dimension scores, rounded to 1
@@ -22,6 +27,7 @@ import operator
 
 from . import values
 from .accounts import SEGMENTS, read_account
+from .banded import FIELDED, Bands, boolean_labels, check_bands, check_field, field_parts, gather_section
 from .errors import RecordRejected
 from .figures import SCORE_MEMO, money_round, one_decimal, share
 from .methodology_checks import check_number, check_weights
@@ -29,7 +35,7 @@ from .methodology_checks import check_number, check_weights
 CLASSES = ("green", "yellow", "red")
 TRENDS = ("improving", "stable", "declining", "no_data")
 PRIORITIES = ("critical", "high", "medium", "low")
-SCORINGS = ("ratio", "inverse", "mapping")
+SCORINGS = ("ratio", "inverse", "mapping", "banded")
 RECOMMEND_WHEN = ("score_below", "value_below", "value_above", "value_above_share_of_max", "value_is")
 
 
@@ -172,7 +178,8 @@ DEFAULTS = {
 
 OPEN_PATHS = ("dimensions", "dimensions.*.metrics", "dimensions.*.metrics.*")
 
-METRIC_KEYS = ("label", "weight", "scoring", "unit", "target", "max", "values", "valid", "recommend")
+METRIC_KEYS = ("label", "weight", "scoring", "unit", "target", "max", "values", "valid", "recommend", "bands",
+               "field")
 DIMENSION_KEYS = ("label", "weight", "metrics")
 
 
@@ -241,7 +248,12 @@ def _check_metric(metric, where):
         return problems + [f"{where}.scoring must be one of {', '.join(SCORINGS)}"]
     if not isinstance(metric.get("label", ""), str) or not isinstance(metric.get("unit", ""), str):
         problems.append(f"{where}: label and unit must be text")
-    if scoring == "mapping":
+    if "field" in metric:
+        problems += check_field(metric["field"], where)
+    if scoring == "banded":
+        problems += check_bands(metric.get("bands"), where)
+        problems += _check_valid(metric.get("valid", BANDED_VALID), where)
+    elif scoring == "mapping":
         mapping = metric.get("values")
         if not isinstance(mapping, dict) or not mapping:
             problems.append(f"{where}.values must map each label to a score from 0 to 100")
@@ -256,13 +268,7 @@ def _check_metric(metric, where):
         else:
             for segment in SEGMENTS:
                 problems += check_number(per_segment[segment], f"{where}.{figure}.{segment}", 0)
-        valid = metric.get("valid")
-        if not isinstance(valid, dict) or set(valid) != {"min", "max"}:
-            problems.append(f"{where}.valid must be an object with min and max (max null for no upper bound)")
-        else:
-            problems += check_number(valid["min"], f"{where}.valid.min")
-            if valid["max"] is not None:
-                problems += check_number(valid["max"], f"{where}.valid.max")
+        problems += _check_valid(metric.get("valid"), where)
     rule = metric.get("recommend")
     if rule is not None:
         if not isinstance(rule, dict) or rule.get("when") not in RECOMMEND_WHEN or "at" not in rule \
@@ -271,8 +277,26 @@ def _check_metric(metric, where):
         elif rule["when"] == "value_is":
             if not isinstance(rule["at"], str):
                 problems.append(f"{where}.recommend.at must be a label when 'when' is value_is")
+        elif rule["when"] == "value_above_share_of_max" and scoring not in ("ratio", "inverse"):
+            problems.append(f"{where}.recommend: value_above_share_of_max needs a ratio or inverse metric "
+                            f"(a {scoring} metric has no max)")
         else:
             problems += check_number(rule["at"], f"{where}.recommend.at")
+    return problems
+
+
+# A banded metric without `valid` accepts any number of 0 or more.
+BANDED_VALID = {"min": 0, "max": None}
+
+
+def _check_valid(valid, where):
+    if not isinstance(valid, dict) or set(valid) != {"min", "max"}:
+        return [f"{where}.valid must be an object with min and max (max null for no upper bound)"]
+    problems = check_number(valid["min"], f"{where}.valid.min")
+    if valid["max"] is not None:
+        problems += check_number(valid["max"], f"{where}.valid.max")
+        if not problems and valid["max"] < valid["min"]:
+            problems.append(f"{where}.valid: max is below min")
     return problems
 
 
@@ -281,11 +305,14 @@ class Metric:
 
     __slots__ = ("name", "path", "label", "unit", "scoring", "figure", "weight", "low", "high",
                  "table", "scores", "accepted", "rule_when", "rule_at", "rule_action",
-                 "mapping", "ratio", "bound", "exact_labels", "float_scores", "score_of", "known")
+                 "mapping", "ratio", "bound", "exact_labels", "float_scores", "score_of", "known",
+                 "field", "bands", "bool_labels")
 
     def __init__(self, dimension, name, spec, segment):
         self.name = name
-        self.path = f"{dimension}.{name}"
+        field = spec.get("field")
+        self.field = field_parts(field) if field is not None else None
+        self.path = ".".join(self.field) if field is not None else f"{dimension}.{name}"
         self.label = spec.get("label", name.replace("_", " ").capitalize())
         self.unit = spec.get("unit", "")
         self.scoring = spec["scoring"]
@@ -293,7 +320,8 @@ class Metric:
         self.figure = None
         self.low = self.high = self.bound = self.score_of = None
         self.known = {}  # checked value -> score (see score)
-        self.table = self.scores = self.accepted = self.exact_labels = self.float_scores = None
+        self.table = self.scores = self.accepted = self.exact_labels = self.float_scores = self.bands = None
+        self.bool_labels = {}  # True / False -> label, for a mapping of yes and no (a fitted boolean column)
         # Precomputed for assess's fast path (a value of the right type and range).
         self.mapping = self.scoring == "mapping"
         self.ratio = self.scoring == "ratio"
@@ -304,6 +332,14 @@ class Metric:
             # A label spelled exactly as configured -> what values.enum returns for it.
             self.exact_labels = {label: self.table[values.key_of(label)] for label in self.scores}
             self.float_scores = {label: float(points) for label, points in self.scores.items()}
+            self.bool_labels = boolean_labels(self.scores, self.table)
+        elif self.scoring == "banded":
+            self.bands = Bands(spec["bands"])
+            valid = spec.get("valid", BANDED_VALID)
+            self.low = valid["min"]
+            self.high = valid["max"]
+            self.bound = values.LARGEST if self.high is None else self.high
+            self.score_of = self.bands.score
         else:
             self.figure = spec["target" if self.scoring == "ratio" else "max"][segment]
             self.low = spec["valid"]["min"]
@@ -345,6 +381,8 @@ class Metric:
         """Return the value in words with its benchmark, e.g. 'Login frequency 72% (target 80%)'."""
         if self.scoring == "mapping":
             return f"{self.label} {value}"
+        if self.bands is not None:
+            return f"{self.label} {_figure(value)}{self.unit} ({self.bands.words(value, self.unit)})"
         word = "target" if self.scoring == "ratio" else "max"
         return f"{self.label} {_figure(value)}{self.unit} ({word} {_figure(self.figure)}{self.unit})"
 
@@ -378,13 +416,16 @@ def inverse_score(value, maximum):
 
 
 class Dimension:
-    __slots__ = ("name", "label", "weight", "metrics")
+    __slots__ = ("name", "label", "weight", "metrics", "fields", "key")
 
     def __init__(self, name, spec, segment):
         self.name = name
         self.label = spec.get("label", name.replace("_", " ").capitalize())
         self.weight = spec["weight"]
         self.metrics = [Metric(name, metric_name, metric, segment) for metric_name, metric in spec["metrics"].items()]
+        # A dimension with a metric that reads a `field` is gathered from the record (banded.gather_section).
+        self.fields = any(metric.field is not None for metric in self.metrics)
+        self.key = FIELDED if self.fields else name
 
 
 class HealthModel:
@@ -472,9 +513,10 @@ def _score(raw, model, segment, problems, from_text, detail=True):
     # right type and range, or one scored before: Metric.known); anything else goes
     # through values, which words the problem.
     for dimension in model.by_segment[segment]:
-        section = raw.get(dimension.name)
+        section = raw.get(dimension.key)
         if type(section) is not dict:
-            section = values.section(raw, dimension.name, problems)
+            section = (gather_section(raw, dimension.name, dimension.metrics, problems) if dimension.fields
+                       else values.section(raw, dimension.name, problems))
             if section is None:
                 dimension_scores[dimension.name] = None
                 all_dimensions = False
@@ -492,6 +534,8 @@ def _score(raw, model, segment, problems, from_text, detail=True):
                 continue
             if metric.mapping:
                 label = metric.exact_labels.get(value) if type(value) is str else None
+                if label is None:
+                    label = metric.bool_labels.get(value) if type(value) is bool else None
                 if label is None:
                     label = values.enum(value, metric.path, problems, metric.table, metric.accepted)
                     if label is None:

@@ -8,6 +8,12 @@ health dimension) and `check(section, methodology)` (semantic checks: weights th
 sum to 1, thresholds in order ...). A config file deep-merges over the defaults:
 a key it names replaces that figure, an object merges key by key, and `null`
 drops an entry where the section allows it.
+
+A file may instead give an open object whole: its top-level `replaces` lists such
+paths (`["churn.signals"]`), whose default entries are then dropped before the
+merge (a fitted scorecard's signals take the place of the default ones). The
+effective methodology keeps the list, so what `--print-config` prints reads back
+the same.
 """
 
 import copy
@@ -58,14 +64,53 @@ def load_methodology(path=None):
         raise ConfigError(f"config {path} cannot be read: {exc}") from None
     if not isinstance(override, dict):
         raise ConfigError(f"config {path} must hold a JSON object like the one --print-config prints")
+    return methodology_from(override, f"config {path}")
+
+
+def methodology_from(override, where="config"):
+    """Return the defaults with the methodology object `override` merged over them.
+
+    Raises ConfigError naming every problem, each line starting with `where`.
+
+    >>> methodology_from({"replaces": ["churn.signals"], "churn": {"signals": {"tenure": {
+    ...     "weight": 1, "combine": "points", "metrics": {"tenure": {"scoring": "banded", "field": "tenure",
+    ...     "bands": [[6, 60], [None, 0]]}}}}}})["churn"]["signals"].keys()
+    dict_keys(['tenure'])
+    """
+    table = default_methodology()
     problems = []
+    override = dict(override)
+    replaces = override.pop("replaces", None)
+    if replaces is not None:
+        replaces = _replace(table, replaces, problems)
     merged = merge(table, override, "", _open_paths(), problems)
+    if replaces:
+        merged["replaces"] = replaces
     if not problems:
         for name, module in SECTIONS.items():
             problems.extend(module.check(merged[name], merged))
     if problems:
-        raise ConfigError("\n".join(f"config {path}: {problem}" for problem in problems))
+        raise ConfigError("\n".join(f"{where}: {problem}" for problem in problems))
     return merged
+
+
+def _replace(table, replaces, problems):
+    """Empty the objects of `table` named by `replaces` (open, whole objects only); return the list kept."""
+    whole = [path for path in _open_paths() if "*" not in path]
+    if not isinstance(replaces, list) or not all(isinstance(path, str) for path in replaces):
+        problems.append(f"replaces must be a list of paths, among {', '.join(whole)}")
+        return None
+    for path in replaces:
+        if path not in whole:
+            problems.append(f"replaces: {json.dumps(path)[:60]} cannot be replaced whole "
+                            f"(these can: {', '.join(whole)})")
+            continue
+        parts = path.split(".")
+        parent = table
+        for part in parts[:-1]:
+            parent = parent[part]
+        parent[parts[-1]] = {}
+    return list(replaces)
 
 
 def _open_paths():

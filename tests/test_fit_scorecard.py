@@ -1,0 +1,250 @@
+"""scripts/fit_scorecard.py end to end, and the candidates and points it makes (csm.scorecard)."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT, SAMPLE, SCRIPTS
+from csm import backtest, loading, scorecard
+from csm.methodology import load_methodology
+from telco_like import telco_rows, write_export, write_outcomes
+
+TOOL = "fit_scorecard.py"
+OUTCOMES = os.path.join(ROOT, "assets", "sample_outcomes.csv")
+AS_OF = ("--as-of", "2026-11-22")
+TOOLS = {"churn": "churn_risk_analyzer.py", "health": "health_score_calculator.py"}
+# scikit-learn 1.9.1 LogisticRegression (default C=1, one-hot labels, standardised tenure,
+# MonthlyCharges and TotalCharges, blank as 0) trained on telco_rows(6000, 2026)[:4000],
+# AUC on the other 2000.
+SKLEARN_HELD_OUT_AUC = 0.834
+
+
+def fit(run_tool, tmp_path, analysis="churn", portfolio=SAMPLE, outcomes=OUTCOMES, *extra):
+    output = tmp_path / f"fitted-{analysis}.json"
+    done = run_tool(TOOL, portfolio, "--outcomes", outcomes, "--analysis", analysis, "--output", output,
+                    *AS_OF, *extra)
+    return done, output
+
+
+@pytest.fixture(scope="module")
+def telco(tmp_path_factory):
+    """A telco-like export of 6,000 accounts: the first 4,000 to fit on, the rest held out."""
+    folder = tmp_path_factory.mktemp("telco")
+    rows = telco_rows(6000, 2026)
+    paths = {}
+    for name, part in (("train", rows[:4000]), ("test", rows[4000:])):
+        write_export(folder / f"{name}.csv", part)
+        _drop_column(folder / f"{name}.csv", "MonthlyCharges")  # a map that reads MonthlyCharges as arr takes it
+        write_outcomes(folder / f"{name}-outcomes.csv", part)
+        paths[name] = (folder / f"{name}.csv", folder / f"{name}-outcomes.csv")
+    return paths
+
+
+@pytest.fixture(scope="module")
+def fitted_telco(telco, tmp_path_factory):
+    """The churn and health scorecards fitted on the telco training part: {analysis: (file, seconds)}."""
+    folder = tmp_path_factory.mktemp("fitted")
+    train, train_outcomes = telco["train"]
+    fitted = {}
+    for analysis in ("churn", "health"):
+        output = folder / f"{analysis}.json"
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, os.path.join(SCRIPTS, TOOL), str(train), "--outcomes",
+                               str(train_outcomes), "--analysis", analysis, "--output", str(output), *AS_OF],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        fitted[analysis] = (output, time.perf_counter() - started)
+    return fitted
+
+
+def _drop_column(path, column):
+    with open(path, newline="") as handle:
+        table = list(csv.reader(handle))
+    at = table[0].index(column)
+    with open(path, "w", newline="") as handle:
+        csv.writer(handle).writerows(row[:at] + row[at + 1:] for row in table)
+
+
+@pytest.mark.parametrize("analysis", ["churn", "health"])
+def test_the_sample_fits_with_a_warning_and_the_tool_reads_the_file(run_tool, tmp_path, analysis):
+    done, output = fit(run_tool, tmp_path, analysis)
+    assert done.returncode == 0
+    assert done.stderr == ("warning: only 6 churned accounts: a fit on fewer than 50 is unreliable (its points "
+                           "will move with every new outcome); about 44 more churned accounts are needed\n")
+    assert done.stdout.startswith(f"Fitted {analysis} scorecard\n")
+    assert max(len(line) for line in done.stdout.splitlines()) <= 80
+    scored = run_tool(TOOLS[analysis], SAMPLE, "--config", output, *AS_OF, "--format", "json")
+    assert scored.returncode == 0, scored.stderr
+    assert json.loads(scored.stdout)["summary"]["total_customers"] == 20
+
+
+@pytest.mark.parametrize("analysis", ["churn", "health"])
+def test_print_config_round_trips_a_fitted_file(run_tool, tmp_path, analysis):
+    _, output = fit(run_tool, tmp_path, analysis)
+    printed = run_tool(TOOLS[analysis], "--config", output, "--print-config").stdout
+    again = tmp_path / "printed.json"
+    again.write_text(printed)
+    assert run_tool(TOOLS[analysis], "--config", again, "--print-config").stdout == printed
+    assert json.loads(printed)["replaces"] == [f"{analysis}.{'signals' if analysis == 'churn' else 'dimensions'}"]
+
+
+def test_two_runs_write_byte_identical_files_and_reports(run_tool, tmp_path):
+    first, output = fit(run_tool, tmp_path, "churn", SAMPLE, OUTCOMES, "--format", "json")
+    written = output.read_bytes()
+    second, _ = fit(run_tool, tmp_path, "churn", SAMPLE, OUTCOMES, "--format", "json")
+    assert output.read_bytes() == written
+    assert first.stdout == second.stdout
+
+
+def test_a_fitted_churn_file_is_neutral_on_renewal_urgency(run_tool, tmp_path):
+    _, output = fit(run_tool, tmp_path, "churn")
+    urgency = json.loads(output.read_text())["churn"]["renewal_urgency"]
+    assert {band["multiplier"] for band in urgency["bands"]} == {1.0}
+    assert (urgency["later"], urgency["no_date"], urgency["lapsed"]) == (1.0, 1.0, 1.0)
+
+
+def _outcomes(tmp_path, churned):
+    path = tmp_path / "outcomes.csv"
+    ids = [customer["customer_id"] for customer in json.load(open(SAMPLE))["customers"]]
+    path.write_text("customer_id,churned\n" + "".join(f"{i},{'true' if churned else 'false'}\n" for i in ids))
+    return path
+
+
+@pytest.mark.parametrize("churned, message", [
+    (False, "error: none of the 20 accounts with an outcome churned: nothing to learn from\n"),
+    (True, "error: all 20 accounts with an outcome churned: there is no retained account to learn from\n"),
+])
+def test_outcomes_with_nothing_to_learn_are_a_clear_error(run_tool, tmp_path, churned, message):
+    done, output = fit(run_tool, tmp_path, "churn", SAMPLE, _outcomes(tmp_path, churned))
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", message)
+    assert not output.exists()
+
+
+def test_outcomes_for_unknown_accounts_are_listed_and_bad_rows_rejected(run_tool, tmp_path):
+    path = tmp_path / "outcomes.csv"
+    path.write_text(open(OUTCOMES).read() + "ACC-9999,true\nACC-1001,maybe\n")
+    done, output = fit(run_tool, tmp_path, "churn", SAMPLE, path, "--format", "json")
+    assert done.returncode == 3
+    assert f"error: {path} row 23 (ACC-1001): churned must be true or false, got \"maybe\"\n" in done.stderr
+    assert "warning: 1 outcomes name an account the portfolio does not have (first: ACC-9999)" in done.stderr
+    report = json.loads(done.stdout)
+    assert report["unmatched_outcomes"]["not_in_portfolio"] == {"count": 1, "customer_ids": ["ACC-9999"]}
+    assert [entry["location"] for entry in report["rejected"]] == [f"{path} row 23"]
+    assert output.exists()
+
+
+def test_a_wrong_command_line_is_exit_2(run_tool, tmp_path):
+    done, _ = fit(run_tool, tmp_path, "churn", SAMPLE, OUTCOMES, "--folds", "1")
+    assert done.returncode == 2
+    assert "--folds: must be a whole number of folds, 2 or more, got '1'" in done.stderr
+
+
+def test_an_unreadable_portfolio_is_exit_1(run_tool, tmp_path):
+    done, _ = fit(run_tool, tmp_path, "churn", tmp_path / "missing.json")
+    assert (done.returncode, done.stderr) == (1, f"error: {tmp_path / 'missing.json'}: no such file\n")
+
+
+def test_the_report_reads_in_markdown_and_json(run_tool, tmp_path):
+    markdown, _ = fit(run_tool, tmp_path, "health", SAMPLE, OUTCOMES, "--format", "markdown")
+    assert markdown.stdout.startswith("# Fitted health scorecard\n")
+    assert "## What matters most" in markdown.stdout
+    report = json.loads(fit(run_tool, tmp_path, "health", SAMPLE, OUTCOMES, "--format", "json")[0].stdout)
+    assert report["validation"]["starting_model"]["auc"] is not None
+    assert report["cutoffs"]["values"]["green"] > report["cutoffs"]["values"]["yellow"]
+    assert report["metrics"] == sorted(report["metrics"], key=lambda m: (-m["points_range"], m["column"]))
+
+
+def test_the_backtest_says_its_cut_offs_are_in_sample(run_tool):
+    for output_format in ("text", "markdown", "json"):
+        done = run_tool(TOOLS["churn"], SAMPLE, "--outcomes", OUTCOMES, *AS_OF, "--format", output_format)
+        words = " ".join(done.stdout.replace("\\_", "_").split())  # markdown escapes the underscore
+        assert "fitted on the same outcomes they are judged on (in sample)" in words
+        assert "scripts/fit_scorecard.py" in words
+
+
+# --- Candidates, on a telco-like export ----------------------------------------------------------
+
+def _book(path, outcomes):
+    portfolio = loading.open_portfolio(str(path))
+    return scorecard.match_outcomes(portfolio, backtest.read_outcomes(str(outcomes)),
+                                    load_methodology()["segments"]), portfolio.from_text
+
+
+def test_candidates_of_a_telco_export_and_what_is_skipped(tmp_path):
+    rows = telco_rows(600, 4)
+    write_export(tmp_path / "book.csv", rows)  # Churn, the outcome, is exported beside the data
+    with open(tmp_path / "book.csv", newline="") as handle:
+        table = list(csv.reader(handle))
+    table[0] += ["email", "Region"]
+    for number, row in enumerate(table[1:]):
+        row += [f"user{number}@example.com", "EMEA"]
+    with open(tmp_path / "book.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows(table)
+    write_outcomes(tmp_path / "outcomes.csv", rows)
+    book, from_text = _book(tmp_path / "book.csv", tmp_path / "outcomes.csv")
+    candidates, skipped = scorecard.find_candidates(book.records, from_text, book.churned, {})
+    kinds = {candidate.column: candidate.kind for candidate in candidates}
+    assert "customer_id" not in kinds and "arr" not in kinds
+    assert (kinds["tenure"], kinds["TotalCharges"], kinds["SeniorCitizen"], kinds["Partner"]) == \
+        ("banded", "banded", "boolean", "boolean")
+    assert (kinds["Contract"], kinds["PaymentMethod"], kinds["gender"]) == ("mapping", "mapping", "mapping")
+    assert {entry.column: entry.why for entry in skipped} == {
+        "Churn": "looks like the outcome itself (AUC 1.000 on its own)",
+        "email": "high-cardinality text (600 distinct values: an id, a name, an email or free text)",
+        "Region": 'one value only ("EMEA")',
+    }
+    groups = {candidate.column: candidate.group for candidate in candidates}
+    assert (groups["tenure"], groups["TechSupport"], groups["InternetService"], groups["gender"]) == \
+        ("contract_billing", "support", "usage_product", "account_profile")
+
+
+def test_points_add_up_to_a_0_100_risk_and_weights_to_one(telco):
+    book, from_text = _book(*telco["train"])
+    candidates, _ = scorecard.find_candidates(book.records, from_text, book.churned, {})
+    design = scorecard.build_design(candidates, book.records, from_text, book.churned)
+    from csm import fitting
+    final = fitting.fit_logistic(design, 3.0)
+    document, _ = scorecard.scorecard_methodology(candidates, final, "churn", "test")
+    signals = document["churn"]["signals"]
+    assert sum(signal["weight"] for signal in signals.values()) == pytest.approx(1)
+    for signal in signals.values():
+        top = 0
+        for metric in signal["metrics"].values():
+            figures = ([score for _, score in metric["bands"]] if metric["scoring"] == "banded" else
+                       [metric["points"], 0] if metric["scoring"] == "flag" else list(metric["values"].values()))
+            assert min(figures) == 0
+            top += max(figures)
+        assert top <= 100
+
+
+def test_a_fitted_scorecard_ranks_held_out_accounts_as_well_as_scikit_learn(run_tool, telco, fitted_telco):
+    test, test_outcomes = telco["test"]
+    for analysis in ("churn", "health"):
+        output, elapsed = fitted_telco[analysis]
+        assert elapsed < 60  # 4,000 accounts
+        scored = run_tool(TOOLS[analysis], test, "--config", output, "--outcomes", test_outcomes, *AS_OF,
+                          "--format", "json")
+        assert scored.returncode == 0, scored.stderr
+        held_out = json.loads(scored.stdout)["backtest"]["auc"]
+        assert held_out >= SKLEARN_HELD_OUT_AUC - 0.005, (analysis, held_out)
+
+
+def test_a_label_the_fit_never_saw_rejects_that_account_by_name(run_tool, tmp_path, telco, fitted_telco):
+    test, _ = telco["test"]
+    output, _ = fitted_telco["churn"]
+    with open(test, newline="") as handle:
+        table = list(csv.reader(handle))
+    table = table[:3]
+    table[1][table[0].index("PaymentMethod")] = "Crypto"
+    book = tmp_path / "new.csv"
+    with open(book, "w", newline="") as handle:
+        csv.writer(handle).writerows(table)
+    done = run_tool(TOOLS["churn"], book, "--config", output, *AS_OF)
+    assert done.returncode == 3
+    assert done.stderr == (f"error: row 2 ({table[1][0]}): PaymentMethod must be one of Bank transfer "
+                           "(automatic), Credit card (automatic), Electronic check, Mailed check, got \"Crypto\"\n")
