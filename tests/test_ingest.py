@@ -184,6 +184,20 @@ def write_workbook(path, rows, layout="excel", date_columns=(), percent_columns=
     return path
 
 
+def minimal_workbook(path, sheet, shared=None):
+    """The fewest parts a reader needs: the workbook, its relationships, one sheet (and shared strings)."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{xlsx.REL_NS}"><sheets>'
+                         '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        archive.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="x"><Relationship Id="rId1" '
+                         'Target="worksheets/sheet1.xml"/></Relationships>')
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        if shared is not None:
+            archive.writestr("xl/sharedStrings.xml", shared)
+    return path
+
+
 def _xml(text):
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
@@ -243,14 +257,7 @@ def test_the_xlsx_reader_handles_rich_text_inline_strings_booleans_errors_formul
              '</sheetData></worksheet>')
     shared = (f'<sst xmlns="{main}"><si><r><t>Rich</t></r><r><rPr/><t xml:space="preserve"> text</t></r>'
               '<rPh><t>PHONETIC</t></rPh></si><si><t>d</t></si></sst>')
-    path = tmp_path / "cells.xlsx"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{xlsx.REL_NS}"><sheets>'
-                         '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        archive.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="x"><Relationship Id="rId1" '
-                         'Target="worksheets/sheet1.xml"/></Relationships>')
-        archive.writestr("xl/worksheets/sheet1.xml", sheet)
-        archive.writestr("xl/sharedStrings.xml", shared)
+    path = minimal_workbook(tmp_path / "cells.xlsx", sheet, shared)
     rows = list(xlsx.read_sheet(str(path), "cells.xlsx").rows())
     assert rows == [(1, ["Rich text", "b", "", "d"]), (3, ["true", "#N/A", "2", "x"])]
 
@@ -547,16 +554,10 @@ def test_arr_is_read_from_an_arr_column_before_an_mrr_one(tmp_path):
 
 def test_a_sheet_row_of_empty_styled_cells_is_no_row(tmp_path):
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    path = tmp_path / "styled.xlsx"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{xlsx.REL_NS}"><sheets>'
-                         '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        archive.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="x"><Relationship Id="rId1" '
-                         'Target="worksheets/sheet1.xml"/></Relationships>')
-        archive.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{main}"><sheetData>'
-                         '<row r="1"><c r="A1" s="3"/><c r="B1" s="3"/></row>'
-                         '<row r="2"><c r="A2" t="inlineStr"><is><t>customer_id</t></is></c></row>'
-                         '</sheetData></worksheet>')
+    path = minimal_workbook(tmp_path / "styled.xlsx", f'<worksheet xmlns="{main}"><sheetData>'
+                            '<row r="1"><c r="A1" s="3"/><c r="B1" s="3"/></row>'
+                            '<row r="2"><c r="A2" t="inlineStr"><is><t>customer_id</t></is></c></row>'
+                            '</sheetData></worksheet>')
     assert list(xlsx.read_sheet(str(path), "styled").rows()) == [(2, ["customer_id"])]
 
 
