@@ -18,7 +18,7 @@ TOOL = Tool(
         "previous period, why the score is what it is, and what to do."
     ),
     example="python3 scripts/health_score_calculator.py assets/sample_customer_data.json",
-    prepare=lambda methodology, args: health.prepare(methodology),
+    prepare=lambda methodology, args: health.prepare(methodology, args.as_of),
     assess=health.assess,
     summary=health.Summary,
     sort_key=health.urgency_key,

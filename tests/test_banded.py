@@ -147,4 +147,5 @@ def test_replaces_refuses_a_path_that_cannot_be_replaced_whole():
     with pytest.raises(ConfigError) as caught:
         methodology_from({"replaces": ["churn.tiers"]})
     assert str(caught.value) == ('config: replaces: "churn.tiers" cannot be replaced whole (these can: '
-                                 'health.dimensions, churn.signals, expansion.tiers, expansion.module_cross_sell.fractions)')
+                                 'health.dimensions, churn.signals, expansion.tiers, expansion.module_cross_sell.fractions, '
+                                 'lifecycle.stages)')

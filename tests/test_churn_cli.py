@@ -7,6 +7,7 @@ import json
 import pytest
 
 from conftest import NORTHWIND, SAMPLE, sample_warnings_only
+from csm.methodology import default_methodology, methodology_hash
 
 TOOL = "churn_risk_analyzer.py"
 AS_OF = ("--as-of", "2026-11-22")
@@ -27,7 +28,7 @@ Churn Risk Report                                               as of 2026-11-22
 ================================================================================
 1 account, $64,000 ARR; average risk 39.6; ARR at risk (critical + high) $0
 (0.0% of the book)
-Methodology: default
+Methodology: default (hash {hash})
 
 Risk mix
 Tier      Accounts  % accounts      ARR   % ARR
@@ -78,7 +79,7 @@ LOW       Northwind Logistics (ACC-0042)
        monthly.
   Do:  Look for advocacy and expansion at the next quarterly business review.
 
-"""
+""".replace("{hash}", methodology_hash(default_methodology()))
 
 
 def report_of(done):

@@ -27,7 +27,8 @@ README = os.path.join(ROOT, "README.md")
 DOCS = {"SKILL.md": SKILL, "README.md": README}
 # The references show commands too; they must run as well.
 REFERENCE_DOCS = {f"references/{name}": os.path.join(ROOT, "references", name)
-                  for name in ("health-scoring-framework.md", "cs-playbooks.md", "cs-metrics-benchmarks.md")}
+                  for name in ("health-scoring-framework.md", "cs-playbooks.md", "cs-metrics-benchmarks.md",
+                               "history.md")}
 RUNNABLE_DOCS = {**DOCS, **REFERENCE_DOCS}
 AS_OF = "2026-11-22"
 SAMPLE = os.path.join(ROOT, "assets", "sample_customer_data.json")

@@ -37,7 +37,7 @@ from_text)` scores one record and returns plain data, or raises RecordRejected;
 
 import operator
 
-from . import values
+from . import lifecycle, owners, values
 from .accounts import SEGMENTS, read_account
 from .banded import FIELDED, Bands, boolean_labels, check_bands, check_field, field_parts, gather_section
 from .errors import RecordRejected
@@ -663,6 +663,7 @@ class ChurnModel:
         section = methodology["churn"]
         self.methodology = methodology
         self.as_of = as_of
+        self.lifecycle = lifecycle.rule_for(methodology, as_of)  # None: results carry no lifecycle stage
         self.section = section
         self.segments = methodology["segments"]
         self.signals = [Signal(name, spec) for name, spec in section["signals"].items()]
@@ -893,7 +894,7 @@ def assess(raw, model, from_text=False):
                     rank, severity, message = warned
                     fired.append((rank, {"severity": severity, "signal": signal.name, "message": message}))
     fired.sort(key=_first)
-    return {
+    result = {
         "customer_id": account.customer_id,
         "name": account.name,
         "segment": account.segment,
@@ -917,6 +918,9 @@ def assess(raw, model, from_text=False):
         "missing_fields": missing,
         "notes": notes,
     }
+    if account.contract_start_date is not None and model.lifecycle is not None:
+        result["lifecycle"] = model.lifecycle.of(account.contract_start_date)  # the stage, beside the actions
+    return result
 
 
 def churn_risk(raw, model, from_text=False):
@@ -1005,11 +1009,14 @@ class Summary:
         self.unknown_renewal = 0
         self.incomplete = 0
         self.warning_counts = {severity: 0 for severity in SEVERITIES}
+        self.owners = owners.Books(model.methodology, owners.CHURN, model.due_within)
 
     def add(self, result):
         arr = result["arr"]
         score = result["risk_score"]
         tier = result["risk_tier"]
+        if result["owner"] is not None:
+            self.owners.add(result)
         self.count += 1
         self.total_arr += arr
         self.score_sum += score
@@ -1069,7 +1076,7 @@ class Summary:
                                     "tiers": dict(window["tiers"])}
             for within, window in self.windows
         }
-        return {
+        summary = {
             "total_customers": count,
             "rejected_count": rejected_count,
             "total_arr": money_round(total_arr),
@@ -1090,3 +1097,6 @@ class Summary:
             "warning_counts": dict(self.warning_counts),
             "incomplete_data_count": self.incomplete,
         }
+        if self.owners.count:
+            summary["by_owner"] = self.owners.result(summary)
+        return summary

@@ -3,6 +3,7 @@
 from .churn import SEVERITIES, TIERS, renewal_words
 from .render import (OWNER_COLUMNS, WIDTH, account_tail, account_tail_markdown, owner_cells, owner_markdown, owner_text, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line, wrap)
+from . import changes_views
 from .values import printable
 
 TITLE = "Churn Risk Report"
@@ -62,7 +63,9 @@ def text(report, model):
     summary = report["summary"]
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap(_headline(summary))
-    lines += [f"Methodology: {terminal(report['methodology'], 60)}", "", "Risk mix"]
+    lines += [f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']})"]
+    lines += changes_views.changes_text(summary)
+    lines += ["", "Risk mix"]
     lines += text_table(["Tier", "Accounts", "% accounts", "ARR", "% ARR"], _tier_rows(summary), "lrrrr")
     lines += ["", "By segment"]
     lines += text_table(SEGMENT_HEADER, _segment_rows(summary), "lrrrrrrrr")
@@ -77,6 +80,7 @@ def text(report, model):
     counts = summary["warning_counts"]
     lines += wrap("Warnings: " + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES)
                   + f"; incomplete data: {summary['incomplete_data_count']}")
+    lines += changes_views.owners_text(summary)
     lines += ["", "Accounts, riskiest first", rule("-")]
     for result in report["customers"]:
         lines += _account_text(result, model)
@@ -95,6 +99,7 @@ def _account_text(result, model):
         lines += wrap(f"! {warning['severity'].upper():<9}{warning['message']}", indent="             ", first="  ")
     for reason in result["why"]:
         lines += wrap(f"Why: {reason['detail']} adds {reason['points']:.1f} points", indent="       ", first="  ")
+    lines += changes_views.account_text(result)
     return lines + owner_text(result) + account_tail(result["recommended_actions"], result["missing_fields"],
                                                      result["notes"])
 
@@ -103,8 +108,10 @@ def markdown(report, model):
     """Return the report as GitHub markdown, ready for a QBR deck."""
     summary = report["summary"]
     lines = [f"# {TITLE}", "",
-             f"As of {report['as_of']} · methodology {md(report['methodology'])} · {md(_headline(summary))}", "",
-             "## Risk mix", ""]
+             f"As of {report['as_of']} · methodology {md(report['methodology'])} "
+             f"(hash {report['methodology_hash']}) · {md(_headline(summary))}", ""]
+    lines += changes_views.changes_markdown(summary)
+    lines += ["## Risk mix", ""]
     lines += md_table(["Tier", "Accounts", "% accounts", "ARR", "% ARR"], _tier_rows(summary), "lrrrr")
     lines += ["", "## By segment", ""]
     lines += md_table(SEGMENT_HEADER, _segment_rows(summary), "lrrrrrrrr")
@@ -118,6 +125,7 @@ def markdown(report, model):
     lines += [f"**Renewal date unknown:** {summary['unknown_renewal_count']} · **Warnings:** "
               + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES)
               + f" · **Incomplete data:** {summary['incomplete_data_count']}", ""]
+    lines += changes_views.owners_markdown(summary)
     lines += ["## Accounts, riskiest first", ""]
     signal_names = model.signal_names
     lines += md_table(
@@ -138,6 +146,7 @@ def markdown(report, model):
             lines.append(f"- Warning ({warning['severity']}): {md(warning['message'])}")
         for reason in r["why"]:
             lines.append(f"- Why: {md(reason['detail'])} adds {reason['points']:.1f} points")
+        lines += changes_views.account_markdown(r)
         lines += owner_markdown(r)
         lines += account_tail_markdown(r["recommended_actions"], r["missing_fields"], r["data_completeness"], r["notes"])
     lines += rejected_markdown(report["rejected"])

@@ -44,12 +44,12 @@ import sys
 import tempfile
 import textwrap
 
-from . import __version__
+from . import __version__, changes
 from .accounts import customer_id_of
 from .errors import ConfigError, InputError, RecordRejected
 from .ingest import render_map
 from .loading import Unreadable, open_portfolio
-from .methodology import load_methodology, render_methodology
+from .methodology import load_methodology, methodology_hash, render_methodology
 from .values import parse_iso_date, printable, shown
 
 STREAMING_FORMATS = ("jsonl", "csv")
@@ -163,6 +163,7 @@ def build_parser(tool):
     parser.add_argument("--sheet", metavar="NAME",
                         help="the sheet of an .xlsx workbook to read (default: the first)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    changes.add_arguments(parser)
     if tool.add_arguments is not None:
         tool.add_arguments(parser)
     return parser
@@ -265,11 +266,20 @@ def run(tool, argv=None, held=None):
         return _emit_config(methodology, args)
     if args.input is None:
         parser.error("INPUT is required (a portfolio file, or - for standard input)")
+    problem = changes.same_file_problem(args)
+    if problem:
+        parser.error(problem)
     args.as_of = args.as_of or datetime.date.today()
     sink = None
     try:
         with _collector_paused(resume=held is None):
             model = tool.prepare(methodology, args)
+            digest = methodology_hash(methodology)
+            tracker = None
+            if changes.requested(args) and not args.print_map:  # the history is checked and read before scoring
+                tracker = changes.Tracker(tool, model, args, digest)
+                for line in tracker.warnings:
+                    warning(line)
             portfolio = open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=methodology,
                                        sections=tool.sections)
             for line in portfolio.warnings:
@@ -279,7 +289,7 @@ def run(tool, argv=None, held=None):
                 sink.write(render_map(portfolio.inferred_map()))
                 sink.commit()
                 return EXIT_OK
-            status = _score_and_write(tool, model, portfolio, args, sink, held)
+            status = _score_and_write(tool, model, portfolio, args, sink, held, digest, tracker)
             if status != EXIT_FAILED:  # nothing scored: the error lines say why
                 for line in portfolio.closing_warnings():
                     warning(line)
@@ -352,7 +362,7 @@ def _finishes(tool, args):
     return tool.finish is not None and (tool.finish_when is None or tool.finish_when(args))
 
 
-def _score_and_write(tool, model, portfolio, args, sink, held=None):
+def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None, tracker=None):
     streaming = args.format in STREAMING_FORMATS
     finishing = _finishes(tool, args)
     # json without a finish hook: hold (sort key, encoded account) pairs, not results.
@@ -361,6 +371,8 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
         encode = _encoder()
         sort_key = tool.sort_key
     summary = tool.summary(model)
+    if tracker is not None:  # each account is tracked (its trajectory added) before it is summarised and written
+        summary = tracker.wrap(summary)
     results = []
     rejected = []
     first_seen = {}
@@ -416,8 +428,11 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None):
         "version": __version__,
         "as_of": args.as_of.isoformat(),
         "methodology": model.methodology.get("name", "default"),
+        "methodology_hash": digest or methodology_hash(model.methodology),
         "summary": summary.result(len(rejected)),
     }
+    if tracker is not None:
+        tracker.save()  # one transaction, before the report is written: a history that cannot be written fails the run
     if streaming:
         if args.format == "jsonl":
             sink.write(_encoder()(report) + "\n")

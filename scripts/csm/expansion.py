@@ -32,7 +32,7 @@ scores one record and returns plain data, or raises RecordRejected.
 import datetime
 import operator
 
-from . import churn, health, values
+from . import churn, health, lifecycle, owners, values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
 from .figures import money_round, one_decimal, share
@@ -195,6 +195,7 @@ class ExpansionModel:
         section = methodology["expansion"]
         self.methodology = methodology
         self.as_of = as_of
+        self.lifecycle = lifecycle.rule_for(methodology, as_of)  # None: results carry no lifecycle stage
         self.section = section
         self.segments = methodology["segments"]
         tiers = section["tiers"]
@@ -698,7 +699,7 @@ def assess(raw, model, from_text=False, scored=None):
                 }))
     ranked.sort(key=_first)
     opportunities = [opportunity for _, opportunity in ranked]
-    return {
+    result = {
         "customer_id": account.customer_id,
         "name": account.name,
         "segment": segment,
@@ -724,6 +725,9 @@ def assess(raw, model, from_text=False, scored=None):
         "missing_fields": missing,
         "notes": notes,
     }
+    if account.contract_start_date is not None and model.lifecycle is not None:
+        result["lifecycle"] = model.lifecycle.of(account.contract_start_date)  # the stage, beside the actions
+    return result
 
 
 def _seat_rationale(active, licensed, utilisation, additional, growth, segment, model):
@@ -841,10 +845,13 @@ class Summary:
         self.ranking = Top(self.limit)
         self.stabilise_count = 0
         self.ready_count_with_opportunity = 0
+        self.owners = owners.Books(model.methodology, owners.EXPANSION)
 
     def add(self, result):
         revenue = result["total_estimated_revenue"]
         opportunities = result["opportunities"]
+        if result["owner"] is not None:
+            self.owners.add(result)
         self.count += 1
         self.total_arr += result["arr"]
         self.total_revenue += revenue
@@ -893,7 +900,7 @@ class Summary:
             for name, (count, arr, opportunities, revenue) in self.segments.items()
         }
         stabilise_count = self.stabilise_count
-        return {
+        summary = {
             "total_customers": self.count,
             "rejected_count": rejected_count,
             "total_arr": money_round(self.total_arr),
@@ -914,6 +921,9 @@ class Summary:
             "ranked_by_potential": self.ranking.entries(),
             "summary_lists_limited_to": self.limit,
         }
+        if self.owners.count:
+            summary["by_owner"] = self.owners.result(summary)
+        return summary
 
 
 _first = operator.itemgetter(0)  # of a (sort key, entry) pair

@@ -1,5 +1,6 @@
 """How the expansion report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
+from . import changes_views
 from .expansion import CATEGORIES, READY
 from .render import (OWNER_COLUMNS, WIDTH, md, md_table, owner_cells, owner_markdown, owner_text, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line, wrap)
@@ -87,7 +88,9 @@ def text(report, model):
     top = model.top_accounts
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap(_headline(summary))
-    lines += [f"Methodology: {terminal(report['methodology'], 60)}", "", "Potential by type"]
+    lines += [f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']})"]
+    lines += changes_views.changes_text(summary)
+    lines += ["", "Potential by type"]
     lines += text_table(["Type", "Opportunities", "Est. revenue"], _category_rows(summary), "lrr")
     lines += ["", "By segment"]
     lines += text_table(["Segment", "Accounts", "ARR", "Opportunities", "Est. revenue"], _segment_rows(summary),
@@ -123,6 +126,7 @@ def text(report, model):
          for position, i in enumerate(ranked[:top], 1)],
         "rllrr",
     )
+    lines += changes_views.owners_text(summary)
     lines += ["", "Accounts, ready first, then by potential", rule("-")]
     for result in report["customers"]:
         lines += _account_text(result)
@@ -162,6 +166,7 @@ def _account_text(result):
         lines += wrap("Missing: " + ", ".join(result["missing_fields"]), indent="           ", first="  ")
     for note in result["notes"]:
         lines += wrap(f"Note: {terminal(note)}", indent="        ", first="  ")
+    lines += changes_views.account_text(result)
     lines.append("")
     return lines
 
@@ -171,8 +176,10 @@ def markdown(report, model):
     summary = report["summary"]
     top = model.top_accounts
     lines = [f"# {TITLE}", "",
-             f"As of {report['as_of']} · methodology {md(report['methodology'])} · {md(_headline(summary))}", "",
-             "## Potential by type", ""]
+             f"As of {report['as_of']} · methodology {md(report['methodology'])} "
+             f"(hash {report['methodology_hash']}) · {md(_headline(summary))}", ""]
+    lines += changes_views.changes_markdown(summary)
+    lines += ["## Potential by type", ""]
     lines += md_table(["Type", "Opportunities", "Est. revenue"],
                       [[md(t), c, r] for t, c, r in _category_rows(summary)], "lrr")
     lines += ["", "## By segment", ""]
@@ -202,7 +209,8 @@ def markdown(report, model):
         )
     else:
         lines.append("None.")
-    lines += ["", "## Accounts, ready first, then by potential", ""]
+    lines += [""] + changes_views.owners_markdown(summary)
+    lines += ["## Accounts, ready first, then by potential", ""]
     lines += md_table(
         ["Readiness", "Account", "Segment", "ARR", "Potential", "Opportunities", "Top opportunity"],
         [[r["readiness"]["status"], f"{md(r['name'])} ({md(r['customer_id'])})", r["segment"], money(r["arr"]),
@@ -232,6 +240,7 @@ def markdown(report, model):
             lines.append("- Missing data: " + md(", ".join(r["missing_fields"])))
         for note in r["notes"]:
             lines.append(f"- Note: {md(note)}")
+        lines += changes_views.account_markdown(r)
         lines.append("")
     lines += rejected_markdown(report["rejected"])
     return "\n".join(lines)

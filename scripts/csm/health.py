@@ -25,7 +25,7 @@ scores one record and returns plain data, or raises RecordRejected;
 
 import operator
 
-from . import values
+from . import lifecycle, owners, values
 from .accounts import SEGMENTS, read_account
 from .banded import FIELDED, Bands, boolean_labels, check_bands, check_field, field_parts, gather_section
 from .errors import RecordRejected
@@ -431,9 +431,10 @@ class Dimension:
 class HealthModel:
     """The health section of a methodology, compiled once for fast scoring of many records."""
 
-    def __init__(self, methodology):
+    def __init__(self, methodology, as_of=None):
         section = methodology["health"]
         self.methodology = methodology
+        self.lifecycle = lifecycle.rule_for(methodology, as_of)  # None: results carry no lifecycle stage
         self.section = section
         self.segments = methodology["segments"]
         self.by_segment = {segment: [Dimension(name, spec, segment) for name, spec in section["dimensions"].items()]
@@ -451,9 +452,9 @@ class HealthModel:
         self.dimension_labels = {name: spec.get("label", name) for name, spec in section["dimensions"].items()}
 
 
-def prepare(methodology):
-    """Compile the methodology's health section; see HealthModel."""
-    return HealthModel(methodology)
+def prepare(methodology, as_of=None):
+    """Compile the methodology's health section; see HealthModel (with as_of, results carry the lifecycle stage)."""
+    return HealthModel(methodology, as_of)
 
 
 def classify(score, segment, cutoffs):
@@ -638,7 +639,7 @@ def assess(raw, model, from_text=False):
         {"metric": metric.path, "points_lost": one_decimal(points), "detail": metric.describe(value)}
         for points, metric, value in losses[: model.why_count] if points >= model.why_points
     ]
-    return {
+    result = {
         "customer_id": account.customer_id,
         "name": account.name,
         "segment": segment,
@@ -657,6 +658,9 @@ def assess(raw, model, from_text=False):
         "missing_metrics": missing,
         "notes": account.notes,
     }
+    if account.contract_start_date is not None and model.lifecycle is not None:
+        result["lifecycle"] = model.lifecycle.of(account.contract_start_date)  # the stage, beside the actions
+    return result
 
 
 def overall_health(raw, model, segment, from_text=False):
@@ -700,11 +704,14 @@ class Summary:
         self.declining = []
         self.improving = 0
         self.incomplete = 0
+        self.owners = owners.Books(model.methodology, owners.HEALTH)
 
     def add(self, result):
         arr = result["arr"]
         score = result["overall_score"]
         klass = result["classification"]
+        if result["owner"] is not None:
+            self.owners.add(result)
         self.count += 1
         self.total_arr += arr
         self.score_sum += score
@@ -747,7 +754,7 @@ class Summary:
                 "yellow_count": segment["yellow"],
                 "red_count": segment["red"],
             }
-        return {
+        summary = {
             "total_customers": count,
             "rejected_count": rejected_count,
             "total_arr": money_round(total_arr),
@@ -764,3 +771,6 @@ class Summary:
             "improving_count": self.improving,
             "incomplete_data_count": self.incomplete,
         }
+        if self.owners.count:
+            summary["by_owner"] = self.owners.result(summary)
+        return summary

@@ -4,6 +4,7 @@ from .health import CLASSES, PRIORITIES
 from .render import (OWNER_COLUMNS, WIDTH, account_tail, account_tail_markdown, owner_cells, owner_markdown, owner_text, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line,
                      wrap)
+from . import changes, changes_views
 from .values import printable
 
 TITLE = "Customer Health Report"
@@ -23,7 +24,7 @@ def _dimension_words(result, model):
 
 def _trend_words(result):
     direction = result["trends"]["overall"].replace("_", " ")
-    previous = result.get("previous_overall_score")
+    previous = changes.earlier_health(result)
     if previous is None:
         return "no previous period" if direction == "no data" else direction
     return f"{direction} (was {score(previous)})"
@@ -40,7 +41,9 @@ def text(report, model):
     summary = report["summary"]
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap(_headline(summary))
-    lines += [f"Methodology: {terminal(report['methodology'], 60)}", "", "Health mix"]
+    lines += [f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']})"]
+    lines += changes_views.changes_text(summary)
+    lines += ["", "Health mix"]
     lines += text_table(
         ["Class", "Accounts", "% accounts", "ARR", "% ARR"],
         [[klass.capitalize(), c["count"], pct(c["share_of_accounts"]), money(c["arr"]), pct(c["share_of_arr"])]
@@ -65,6 +68,7 @@ def text(report, model):
     else:
         lines.append("Declining: none")
     lines.append(f"Improving: {summary['improving_count']}; incomplete data: {summary['incomplete_data_count']}")
+    lines += changes_views.owners_text(summary)
     lines += ["", "Accounts, most urgent first", rule("-")]
     for result in report["customers"]:
         lines += _account_text(result, model)
@@ -84,6 +88,7 @@ def _account_text(result, model):
     for reason in result["why"]:
         lines += wrap(f"Why: {reason['detail']} costs {reason['points_lost']:.1f} points", indent="       ",
                       first="  ")
+    lines += changes_views.account_text(result)
     return lines + owner_text(result) + account_tail(result["recommendations"], result["missing_metrics"],
                                                      result["notes"])
 
@@ -92,8 +97,10 @@ def markdown(report, model):
     """Return the report as GitHub markdown, ready for a QBR deck."""
     summary = report["summary"]
     lines = [f"# {TITLE}", "",
-             f"As of {report['as_of']} · methodology {md(report['methodology'])} · {md(_headline(summary))}", "",
-             "## Health mix", ""]
+             f"As of {report['as_of']} · methodology {md(report['methodology'])} "
+             f"(hash {report['methodology_hash']}) · {md(_headline(summary))}", ""]
+    lines += changes_views.changes_markdown(summary)
+    lines += ["## Health mix", ""]
     lines += md_table(
         ["Class", "Accounts", "% accounts", "ARR", "% ARR"],
         [[klass.capitalize(), c["count"], pct(c["share_of_accounts"]), money(c["arr"]), pct(c["share_of_arr"])]
@@ -111,6 +118,7 @@ def markdown(report, model):
     lines += ["", "**Attention:** " + ", ".join(f"{attention[p]} {p}" for p in PRIORITIES)
               + f" · **Declining:** {summary['declining_count']} · **Improving:** {summary['improving_count']}"
               + f" · **Incomplete data:** {summary['incomplete_data_count']}", ""]
+    lines += changes_views.owners_markdown(summary)
     lines += ["## Accounts, most urgent first", ""]
     dimension_names = model.dimension_names
     lines += md_table(
@@ -128,6 +136,7 @@ def markdown(report, model):
         lines.append("")
         for reason in r["why"]:
             lines.append(f"- Why: {md(reason['detail'])} costs {reason['points_lost']:.1f} points")
+        lines += changes_views.account_markdown(r)
         lines += owner_markdown(r)
         lines += account_tail_markdown(r["recommendations"], r["missing_metrics"], r["data_completeness"], r["notes"])
     lines += rejected_markdown(report["rejected"])

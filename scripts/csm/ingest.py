@@ -33,7 +33,6 @@ import os
 from . import values
 from .errors import InputError
 
-MAX_MAP_BYTES = 1 << 20
 WARNING_LINES = 20  # unread-column lines per file; the rest are counted in one last line
 SUGGEST_CUTOFF = 0.75
 MAP_KEYS = ("fields", "keep")
@@ -205,27 +204,10 @@ def _metric_path(section, metric, spec):
     return field if isinstance(field, str) and field else f"{section}.{metric}"
 
 
-def read_json_file(path, where, limit=MAX_MAP_BYTES):
-    """Return the JSON value of a small file (a map, retention figures); InputError names `where` if unusable."""
-    try:
-        if os.path.isdir(path):
-            raise InputError(f"{where} is a folder, not a JSON file")
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
-    except FileNotFoundError:
-        raise InputError(f"{where}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{where} cannot be read ({exc.strerror or exc})") from None
-    if len(data) > limit:
-        raise InputError(f"{where} is larger than {limit // 1024} KB")
-    try:
-        return json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(f"{where} is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except (ValueError, RecursionError) as exc:
-        raise InputError(f"{where} is not usable JSON: {exc}") from None
+def read_json_file(path, where):
+    """The JSON document of a small file an option names (loading.read_json_file, imported when needed)."""
+    from .loading import read_json_file as read  # loading imports this module
+    return read(path, where, InputError)
 
 
 def load_map(path, schema):

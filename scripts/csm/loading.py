@@ -542,3 +542,25 @@ def _unflatten_planned(plan, row):
             target = child
         target[key] = cell
     return record
+
+
+def read_json_file(path, where, error, what="JSON file", hint=""):
+    """Return the JSON document in the file at `path` (a small file a command-line option names).
+
+    Raises `error` (an exception class) with one message starting with `where` when
+    the file is missing, a folder, not UTF-8, not JSON (`hint` is added to say what
+    was expected) or unreadable.
+    """
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        raise error(f"{where}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{where} is a folder, not a {what}") from None
+    except UnicodeDecodeError:
+        raise error(f"{where} is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise error(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}") from None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise error(f"{where} cannot be read: {exc}") from None

@@ -18,10 +18,12 @@ the same.
 
 import copy
 import fnmatch
+import hashlib
 import json
 
-from . import accounts, churn, expansion, health, portfolio
+from . import accounts, changes, churn, expansion, health, lifecycle, owners, portfolio
 from .errors import ConfigError
+from .loading import read_json_file
 
 # Section name -> the module that owns it. Later analyses add themselves here.
 SECTIONS = {
@@ -30,6 +32,9 @@ SECTIONS = {
     "churn": churn,
     "expansion": expansion,
     "report": portfolio,
+    "changes": changes,
+    "owners": owners,
+    "lifecycle": lifecycle,
 }
 
 def default_methodology():
@@ -49,19 +54,7 @@ def load_methodology(path=None):
     table = default_methodology()
     if path is None:
         return table
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            override = json.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"config {path}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"config {path} is a folder, not a JSON file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"config {path} is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"config {path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except (OSError, ValueError, RecursionError) as exc:
-        raise ConfigError(f"config {path} cannot be read: {exc}") from None
+    override = read_json_file(path, f"config {path}", ConfigError)
     if not isinstance(override, dict):
         raise ConfigError(f"config {path} must hold a JSON object like the one --print-config prints")
     return methodology_from(override, f"config {path}")
@@ -196,6 +189,20 @@ def merge(base, override, path, open_paths, problems):
         else:
             result[key] = value
     return result
+
+
+def methodology_hash(table):
+    """Return the methodology's fingerprint: the first 12 hex digits of the SHA-256 of its canonical JSON.
+
+    Canonical: keys sorted, no spaces (`sort_keys=True, separators=(",", ":")`), so
+    the same figures give the same hash whatever the order or layout of the config
+    file they came from. Every output states it (`methodology_hash`).
+
+    >>> methodology_hash({"b": 1, "a": [1.5, "x"]}) == methodology_hash({"a": [1.5, "x"], "b": 1})
+    True
+    """
+    text = json.dumps(table, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 def render_methodology(table):

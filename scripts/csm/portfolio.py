@@ -29,7 +29,7 @@ the `report` section of the methodology, `DEFAULTS` below.
 
 import datetime
 
-from . import churn, expansion, health, values
+from . import changes, churn, expansion, health, lifecycle, owners, values
 from .errors import InputError, RecordRejected
 from .figures import money_round, share
 from .methodology_checks import check_number
@@ -112,6 +112,9 @@ class PortfolioModel:
         self.health = health.prepare(methodology)
         self.churn = churn.prepare(methodology, as_of)
         self.expansion = expansion.prepare(methodology, as_of)
+        # The lifecycle stage is the account's, given once beside its actions, not in each analysis.
+        self.lifecycle = lifecycle.rule_for(methodology, as_of)
+        self.churn.lifecycle = self.expansion.lifecycle = None
         self.analyses = (("health", health, self.health), ("churn", churn, self.churn),
                          ("expansion", expansion, self.expansion))
         self.renewal_probability = dict(section["renewal_probability"])
@@ -155,7 +158,7 @@ def assess(raw, model, from_text=False):
     if not scored:
         raise RecordRejected(merge_errors(errors))
     first = scored[0]
-    return {
+    account = {
         "customer_id": first["customer_id"],
         "name": first["name"],
         "segment": first["segment"],
@@ -168,6 +171,9 @@ def assess(raw, model, from_text=False):
         "expansion": results["expansion"],
         "analysis_errors": errors,
     }
+    if first["contract_start_date"] is not None and model.lifecycle is not None:
+        account["lifecycle"] = model.lifecycle.of(first["contract_start_date"])
+    return account
 
 
 def merge_errors(errors):
@@ -214,8 +220,11 @@ class Summary:
         self.parts = {"health": health.Summary(model.health), "churn": churn.Summary(model.churn),
                       "expansion": expansion.Summary(model.expansion)}
         self.not_scored = {name: 0 for name in ANALYSES}
+        self.owners = owners.Books(model.methodology, owners.PORTFOLIO, model.churn.due_within)
 
     def add(self, result):
+        if result["owner"] is not None:
+            self.owners.add(result)
         self.count += 1
         self.total_arr += result["arr"]
         for name, part in self.parts.items():
@@ -238,6 +247,8 @@ class Summary:
         }
         for name, part in self.parts.items():
             summary[name] = part.result(rejected_count + self.not_scored[name])
+        if self.owners.count:
+            summary["by_owner"] = self.owners.result(summary)
         return summary
 
 
@@ -361,7 +372,7 @@ def _identity(result):
 
 def _health_words(result):
     """The health in a few words, e.g. 'green 76.0, declining (was 84.0)'."""
-    previous = result["previous_overall_score"]
+    previous = changes.earlier_health(result)
     words = f"{result['classification']} {result['overall_score']:.1f}, {result['trends']['overall'].replace('_', ' ')}"
     return words + (f" (was {previous:.1f})" if previous is not None else "")
 
@@ -531,7 +542,7 @@ def trends(customers, model):
             continue
         klass = fitness["classification"]
         direction = fitness["trends"]["overall"]
-        previous = fitness["previous_overall_score"]
+        previous = changes.earlier_health(fitness)  # the latest earlier snapshot's, with history
         was = None if previous is None else health.classify(previous, fitness["segment"], cutoffs)
         change = None if previous is None else round(fitness["overall_score"] - previous, 1)
         entry = {**_identity(result), "classification": klass, "overall_score": fitness["overall_score"],

@@ -9,6 +9,7 @@ or `terminal` wherever it lands.
 
 import math
 
+from . import changes_views
 from .churn import TIERS
 from .health import CLASSES
 from .render import (WIDTH, html_text, md, md_table, money, money_short, owner_html, owner_parts, pct, plural,
@@ -242,7 +243,9 @@ def markdown(report, model):
     views = report["views"]
     limit = model.max_rows
     lines = [f"# {TITLE}", "",
-             f"As of {report['as_of']} · methodology {md(report['methodology'])} · {md(_headline(report))}", ""]
+             f"As of {report['as_of']} · methodology {md(report['methodology'])} "
+             f"(hash {report['methodology_hash']}) · {md(_headline(report))}", ""]
+    lines += changes_views.changes_markdown(report["summary"])
     book = views["book"]
     lines += [f"## {_section_title(0, report)}", ""]
     lines += md_table(["Measure", "Value"], [[name, md(value)] for name, value in book_rows(book)], "ll")
@@ -252,6 +255,8 @@ def markdown(report, model):
     lines += md_table(["Health"] + MIX_HEADER, mix_rows(book["health_mix"], CLASSES), "lrrrr")
     lines += ["", "**Churn risk mix**", ""]
     lines += md_table(["Risk"] + MIX_HEADER, mix_rows(book["risk_mix"], TIERS), "lrrrr")
+    if "by_owner" in report["summary"]:
+        lines += [""] + changes_views.owners_markdown(report["summary"])[:-1]
 
     lines += ["", f"## {_section_title(1, report)}", ""]
     shown, hidden = _shown(views["this_week"], limit)
@@ -355,7 +360,9 @@ def text(report, model):
     views = report["views"]
     limit = model.max_rows
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
-    lines += wrap(f"{_headline(report)}; methodology {terminal(report['methodology'], 40)}")
+    lines += wrap(f"{_headline(report)}; methodology {terminal(report['methodology'], 40)} "
+                  f"(hash {report['methodology_hash']})")
+    lines += changes_views.changes_text(report["summary"])
     book = views["book"]
     lines += ["", _section_title(0, report), rule("-")]
     for name, value in book_rows(book):
@@ -364,6 +371,7 @@ def text(report, model):
         lines += wrap(retention_words(book["retention"]), indent=" " * 22, first=" " * 22)
     lines += [""] + text_table(["Health"] + MIX_HEADER, mix_rows(book["health_mix"], CLASSES), "lrrrr")
     lines += [""] + text_table(["Risk"] + MIX_HEADER, mix_rows(book["risk_mix"], TIERS), "lrrrr")
+    lines += changes_views.owners_text(report["summary"])
 
     lines += ["", _section_title(1, report), rule("-")]
     shown, hidden = _shown(views["this_week"], limit)
@@ -679,8 +687,12 @@ def html(report, model):
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{_h(TITLE)} as of {_h(report['as_of'])}</title>", f"<style>{STYLE}</style>", "</head>",
            "<body>", "<header>", f"<h1>{_h(TITLE)}</h1>",
-           f'<p class="sub">As of {_h(report["as_of"])} · methodology {_h(report["methodology"])} · '
-           f"{_h(_headline(report))}</p>", "</header>"]
+           f'<p class="sub">As of {_h(report["as_of"])} · methodology {_h(report["methodology"])} '
+           f'(hash {_h(report["methodology_hash"])}) · {_h(_headline(report))}</p>', "</header>"]
+    account = changes_views.account_cell(_html_account, report)  # with its score history drawn, when there is one
+    summary = report["summary"]
+    if "changes" in summary:
+        out.append(changes_views.html(summary["changes"], account_cell=account))
 
     out.append(f"<section><h2>{_h(_section_title(0, report))}</h2>")
     kpis = [_kpi("Accounts", f"{book['accounts']:,}",
@@ -718,13 +730,17 @@ def html(report, model):
                              [[_tag(row[0].lower())] + [_h(c) for c in row[1:]]
                               for row in mix_rows(book["risk_mix"], TIERS)], "lrrrr")
                + "</div></div></section>")
+    if "by_owner" in summary:
+        out.append("<section><h2>Owners' books</h2><p class=\"sub\">Load 1.00 is a full book by the segment "
+                   "coverage ratios.</p>" + _html_table(*changes_views.owners_views.html_rows(summary["by_owner"]))
+                   + "</section>")
 
     out.append(f"<section><h2>{_h(_section_title(1, report))}</h2>")
     shown, hidden = _shown(views["this_week"], limit)
     if shown:
         out.append(_html_table(
             ["Account", "Risk", "ARR", "Renewal", "Why", "First action"],
-            [[_html_account(e), f"{_tag(e['risk_tier'])} {score(e['risk_score'])}", money(e["arr"]),
+            [[account(e), f"{_tag(e['risk_tier'])} {score(e['risk_score'])}", money(e["arr"]),
               _h(renewal_short(e["days_to_renewal"], e["contract_end_date"])),
               "<br>".join(_h(reason) for reason in e["reasons"]), _h(e["first_action"])] for e in shown],
             "llrlll"))
@@ -741,7 +757,7 @@ def html(report, model):
     out.append(f"<h3>Lapsed renewals: {_h(plural(lapsed['count'], 'account'))}, {_h(money(lapsed['arr']))}</h3>")
     if lapsed["accounts"]:
         out.append(_html_table(["Account", "ARR", "Contract ended", "Overdue", "Risk"],
-                               [[_html_account(e), money(e["arr"]), _h(e["contract_end_date"]),
+                               [[account(e), money(e["arr"]), _h(e["contract_end_date"]),
                                  f"{e['days_overdue']:,} days", f"{_tag(e['risk_tier'])} {score(e['risk_score'])}"]
                                 for e in lapsed["accounts"]], "lrlrl"))
     out.append(f'<p class="note">{_h(renewal_tail_words(renewals))}</p></section>')
@@ -753,7 +769,7 @@ def html(report, model):
         shown, hidden = _shown(entries, limit)
         if shown:
             out.append(_html_table(["Account", "ARR", "Health now", "Previous", "Change"],
-                                   [[_html_account(e), money(e["arr"])] + [_h(c) for c in trend_cells(e)]
+                                   [[account(e), money(e["arr"])] + [_h(c) for c in trend_cells(e)]
                                     for e in shown], "lrllr"))
         else:
             out.append('<p class="note">None.</p>')
@@ -768,7 +784,7 @@ def html(report, model):
     shown, hidden = _shown(ready, limit)
     if shown:
         out.append(_html_table(["Account", "ARR", "Top opportunity", "Revenue", "Potential"],
-                               [[_html_account(e), money(e["arr"]), opportunity_words(e["top_opportunity"], _h),
+                               [[account(e), money(e["arr"]), opportunity_words(e["top_opportunity"], _h),
                                  money(e["top_opportunity"]["estimated_revenue"]), money(e["total_estimated_revenue"])]
                                 for e in shown], "lrlrr"))
     else:
@@ -783,7 +799,7 @@ def html(report, model):
     shown, hidden = _shown(waiting, limit)
     if shown:
         out.append(_html_table(["Account", "ARR", "On hold", "Why"],
-                               [[_html_account(e), money(e["arr"]), money(e["total_estimated_revenue"]),
+                               [[account(e), money(e["arr"]), money(e["total_estimated_revenue"]),
                                  "<br>".join(_h(reason) for reason in e["reasons"])] for e in shown], "lrrl"))
     else:
         out.append('<p class="note">None.</p>')
@@ -793,7 +809,7 @@ def html(report, model):
     shown, hidden = _shown(views["action_list"], limit)
     if shown:
         out.append(_html_table(["#", "Account", "Urgency", "ARR", "Why", "Do"],
-                               [[str(e["rank"]), _html_account(e), _tag(e["urgency"]), money(e["arr"]),
+                               [[str(e["rank"]), account(e), _tag(e["urgency"]), money(e["arr"]),
                                  "<br>".join(_h(reason) for reason in e["reasons"]), _h(e["action"])]
                                 for e in shown], "rllrll"))
     else:
@@ -804,7 +820,7 @@ def html(report, model):
     if notes:
         out.append(f"<section><h2>Accounts an analysis could not score ({len(notes)})</h2><ul class=\"plain\">")
         for result, name, messages in notes:
-            out.append(f"<li>{_html_account(result)}: {_h(ANALYSIS_WORDS[name])}: {_h('; '.join(messages))}</li>")
+            out.append(f"<li>{account(result)}: {_h(ANALYSIS_WORDS[name])}: {_h('; '.join(messages))}</li>")
         out.append("</ul></section>")
     if report["rejected"]:
         out.append(f"<section><h2>Rejected records ({len(report['rejected'])})</h2><ul class=\"plain\">")
