@@ -9,15 +9,16 @@ package beside this file (`csm.scorecard`, `csm.fitting`; the report's wording i
 import argparse
 import datetime
 import json
-import os
 import sys
 
 from csm import __version__
 from csm.backtest import read_outcomes_for_tool, say_rejected
-from csm.cli import EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, Sink, as_of_date, error, warning, whole_number
+from csm.cli import (EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, EXIT_USAGE, Sink, as_of_date, error, help_formatter,
+                     warning, whole_number)
 from csm.errors import ConfigError, InputError
 from csm.loading import open_portfolio
 from csm.methodology import load_methodology, render_methodology
+from csm.output import interruptions_raise, same_file_as_input
 from csm.scorecard import ANALYSES, fit_scorecard, match_outcomes
 from csm import scorecard_views
 
@@ -52,7 +53,7 @@ def _seed(text):
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="fit_scorecard.py", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="fit_scorecard.py", epilog=EPILOG, formatter_class=help_formatter,
         description="Learn the points of a transparent churn or health scorecard from known\n"
                     "outcomes and write them as a methodology file that --config reads.")
     parser.add_argument("input", metavar="PORTFOLIO", help="portfolio file (JSON, JSON Lines or CSV), or -")
@@ -74,13 +75,6 @@ def build_parser():
     return parser
 
 
-def _same_file(path, output):
-    try:
-        return os.path.samefile(path, output)
-    except OSError:  # one of them does not exist (yet)
-        return False
-
-
 def open_book(args):
     """Open the portfolio: the one place the fitter reads it (a column map plugs in here)."""
     return open_portfolio(args.input)
@@ -91,10 +85,16 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.input == "-" and args.outcomes == "-":
         parser.error("PORTFOLIO and --outcomes cannot both be - (standard input)")
-    for option, path in (("PORTFOLIO", args.input), ("--outcomes", args.outcomes), ("--config", args.config)):
-        if path not in (None, "-") and _same_file(path, args.output):
-            parser.error(f"--output {args.output} is the {option} file; it would be overwritten")
+    overwrite = same_file_as_input(args)  # the portfolio, outcomes or config file itself: refused before reading
+    if overwrite is not None:
+        error(overwrite)
+        return EXIT_USAGE
     args.as_of = args.as_of or datetime.date.today()
+    with interruptions_raise():  # SIGTERM / SIGHUP clean up as Ctrl-C does
+        return _fit(args)
+
+
+def _fit(args):
     try:
         start = load_methodology(args.config)
     except ConfigError as exc:
@@ -141,10 +141,10 @@ def main(argv=None):
             sink.abort()
         error(f"cannot write {args.output}: {exc.strerror or exc}")
         return EXIT_FAILED
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP (output.Interrupted)
         if sink is not None:
             sink.abort()
-        return 130
+        return getattr(exc, "status", 130)
     return EXIT_SOME_REJECTED if report["rejected"] else EXIT_OK
 
 

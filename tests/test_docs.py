@@ -193,9 +193,21 @@ def test_documented_commands_pin_the_as_of_date_when_they_score():
                     assert f"--as-of {AS_OF}" in line, f"{name}: {line}"
 
 
+# The test line works on a stock Debian or Ubuntu Python (pip refuses to install into an
+# externally managed system Python): the virtual environment is part of it.
+TEST_LINE = 'python3 -m venv .venv && .venv/bin/python -m pip install -e ".[test]" && .venv/bin/python -m pytest -q'
+
+
 def test_readme_keeps_its_quick_start_and_test_commands_first():
     blocks = [body.strip() for _, body in code_blocks(read(README))]
-    assert blocks[:2] == [QUICK_START, 'python3 -m pip install -e ".[test]" && python3 -m pytest -q']
+    assert blocks[:2] == [QUICK_START, TEST_LINE]
+
+
+def test_ci_runs_the_readme_test_line_and_fails_when_it_fails():
+    script = read(os.path.join(ROOT, ".ci", "run"))
+    assert script.startswith("#!/usr/bin/env bash\n") and "set -euo pipefail" in script
+    assert script.rstrip().splitlines()[-1] == TEST_LINE
+    assert ".venv/" in read(os.path.join(ROOT, ".gitignore")).splitlines()
 
 
 # ---- input and output examples ------------------------------------------------------

@@ -70,7 +70,8 @@ def test_adoption_summary_of_the_worked_account(model, northwind):
         "adopted_modules": 2,
         "adoption_rate": 66.7,  # 2 of 3
         "avg_usage_pct": 55.0,  # adopted modules: (88 + 22) / 2
-        "seat_utilisation": 0.95,  # 57 / 60
+        "seat_utilisation": 95.0,  # 57 / 60, a percentage as published
+        "seat_utilisation_ratio": 0.95,
         "current_tier": "professional",
         "departments_covered": 1,
         "departments_potential": 2,  # finance and sales, neither held yet
@@ -98,14 +99,15 @@ def test_seat_expansion_is_proposed_at_95_percent_utilisation(model):
     assert opportunity["additional_seats"] == 20  # int(100 x 0.20)
     assert opportunity["priority_score"] == 30.0  # 20000 / 2000 = 10 x 3
     assert opportunity["rationale"].startswith("95 of 100 licensed seats are in use (95.0%")
-    assert result["adoption_summary"]["seat_utilisation"] == 0.95
+    assert result["adoption_summary"]["seat_utilisation"] == 95.0
+    assert (opportunity["seat_utilisation"], opportunity["seat_utilisation_ratio"]) == (95.0, 0.95)
 
 
 def test_seat_expansion_is_not_proposed_at_89_percent_utilisation(model):
     result = expansion.assess(account(contract=seats(100, 89)), model)
     assert result["opportunities"] == []
     assert result["categories_evaluated"] == ["seat_expansion"]
-    assert result["adoption_summary"]["seat_utilisation"] == 0.89
+    assert result["adoption_summary"]["seat_utilisation"] == 89.0
 
 
 def test_exactly_90_percent_utilisation_triggers_seat_expansion(model):
@@ -126,14 +128,22 @@ def test_additional_seats_are_the_whole_part_of_licensed_times_growth(model, seg
 
 def test_more_active_than_licensed_seats_is_allowed_and_noted(model):
     result = expansion.assess(account(contract=seats(10, 12)), model)
-    assert result["adoption_summary"]["seat_utilisation"] == 1.2
+    assert result["adoption_summary"]["seat_utilisation"] == 120.0
     assert figures(result) == [("seat_expansion", "", 20000, 30.0)]
     assert result["notes"] == ["active_seats (12) is above licensed_seats (10): more seats in use than paid for"]
+
+
+def test_seat_utilisation_is_the_published_percentage_to_one_decimal_with_the_ratio_beside_it(model):
+    summary = expansion.assess(account(contract=seats(1000, 935)), model)["adoption_summary"]
+    assert (summary["seat_utilisation"], summary["seat_utilisation_ratio"]) == (93.5, 0.935)
+    summary = expansion.assess(account(contract=seats(3, 2)), model)["adoption_summary"]
+    assert (summary["seat_utilisation"], summary["seat_utilisation_ratio"]) == (66.7, 0.667)
 
 
 def test_zero_licensed_seats_gives_no_utilisation_and_says_why(model):
     result = expansion.assess(account(contract=seats(0, 0)), model)
     assert result["adoption_summary"]["seat_utilisation"] is None
+    assert result["adoption_summary"]["seat_utilisation_ratio"] is None
     assert result["opportunities"] == []
     assert result["notes"] == ["licensed_seats is 0: seat utilisation cannot be computed"]
 
@@ -396,7 +406,7 @@ def test_every_problem_of_a_record_is_reported_at_once(model):
 def test_seat_counts_must_be_whole_numbers(model):
     assert rejection(account(contract=seats(10.5, 3)), model) == [
         "contract.licensed_seats must be a whole number of 0 or more, got 10.5"]
-    assert expansion.assess(account(contract=seats(10.0, 3)), model)["adoption_summary"]["seat_utilisation"] == 0.3
+    assert expansion.assess(account(contract=seats(10.0, 3)), model)["adoption_summary"]["seat_utilisation"] == 30.0
 
 
 def test_a_seat_count_too_large_for_a_float_is_rejected_not_a_crash(model):
@@ -564,7 +574,14 @@ def test_a_config_can_change_rates_fractions_and_readiness(tmp_path, northwind):
 
 @pytest.mark.parametrize("section, message", [
     ({"tiers": {"gold": "x"}}, 'expansion.tiers.gold must be a number, got "x"'),
-    ({"tiers": {"starter": 0}}, "expansion.tiers.starter must be above 0, got 0"),
+    ({"tiers": {"starter": 0}}, "expansion.tiers.starter must be from 0.001 to 1000, got 0"),
+    ({"tiers": {"starter": 1e-308}}, "expansion.tiers.starter must be from 0.001 to 1000, got 1e-308"),
+    ({"priority": {"effort_multipliers": {"low": 1e308}}},
+     "expansion.priority.effort_multipliers.low must be from 0 to 1000, got 1e+308"),
+    ({"seat_expansion": {"growth": {"smb": 1e308}}},
+     "expansion.seat_expansion.growth.smb must be from 0 to 10, got 1e+308"),
+    ({"department_expansion": {"revenue_factor": 11}},
+     "expansion.department_expansion.revenue_factor must be from 0 to 10, got 11"),
     ({"tiers": {"Starter": 1.0}}, 'expansion.tiers: "Starter" and "starter" are the same name '
                                   "(case and separators are ignored)"),
     ({"priority": {"revenue_divisor": 0}}, "expansion.priority.revenue_divisor must be above 0, got 0"),
@@ -574,11 +591,11 @@ def test_a_config_can_change_rates_fractions_and_readiness(tmp_path, northwind):
     ({"readiness": {"stabilise_first_churn_tiers": ["severe"]}},
      'expansion.readiness.stabilise_first_churn_tiers[0] must be one of critical, high, medium, low, got "severe"'),
     ({"seat_expansion": {"growth": {"smb": -0.1}}},
-     "expansion.seat_expansion.growth.smb must be of 0 or more, got -0.1"),
+     "expansion.seat_expansion.growth.smb must be from 0 to 10, got -0.1"),
     ({"seat_expansion": {"growth": {"micro": 0.1}}},
      "unknown key expansion.seat_expansion.growth.micro (known here: enterprise, mid-market, smb)"),
     ({"report": {"top_accounts": 2.5}}, "expansion.report.top_accounts must be a whole number, got 2.5"),
-], ids=["tier-not-a-number", "tier-zero", "tier-twice", "divisor-zero", "unknown-effort", "threshold-range",
+], ids=["tier-not-a-number", "tier-zero", "tier-tiny", "effort-huge", "growth-huge", "factor-huge", "tier-twice", "divisor-zero", "unknown-effort", "threshold-range",
         "unknown-churn-tier", "negative-growth", "unknown-segment", "fractional-top"])
 def test_a_bad_config_is_rejected_naming_the_key(tmp_path, section, message):
     path = write_config(tmp_path, section)

@@ -39,7 +39,7 @@ def test_json_output_keeps_the_published_field_names_and_methodology_figures(run
     assert report["summary"]["total_estimated_revenue"] == 165547
     assert report["summary"]["total_opportunities"] == 5
     (account,) = report["customers"]
-    assert account["adoption_summary"]["seat_utilisation"] == 0.95
+    assert account["adoption_summary"]["seat_utilisation"] == 95.0
     assert account["opportunity_count"] == 5
     assert account["opportunities"][0] == {
         "type": "Tier upgrade", "category": "tier_upgrade", "current_tier": "professional",

@@ -325,8 +325,8 @@ def test_output_onto_the_history_or_compare_file_is_refused_before_anything_is_r
     db = tmp_path / "history.sqlite"
     done = run_tool(HEALTH, weeks[1], "--history", db, "--output", db)
     assert done.returncode == 2
-    assert done.stderr.endswith(f"error: --output {db} is the --history file; writing the report there would "
-                                "destroy it\n")
+    assert done.stderr == (f"error: --output {db} is the same file as --history ({db}): writing the report there "
+                           "would replace what the run reads; choose another output file\n")
     assert not db.exists()
 
 

@@ -96,7 +96,9 @@ def test_a_wrong_retention_object_names_every_problem():
     ("lots", 'retention must be an object with period_start, period_end, starting_arr, expansion_arr, '
              'contraction_arr, churned_arr, got "lots"'),
     (dict(RETENTION, starting_arr=0, contraction_arr=0, churned_arr=0),
-     "retention.starting_arr must be above 0 (NRR and GRR are shares of it)"),
+     "retention.starting_arr must be at least $1 (NRR and GRR are shares of it), got 0"),
+    (dict(RETENTION, starting_arr=1e-300, contraction_arr=0, churned_arr=0),
+     "retention.starting_arr must be at least $1 (NRR and GRR are shares of it), got 1e-300"),
     (dict(RETENTION, churned_arr=990000),
      "retention.contraction_arr + retention.churned_arr ($1,020,000) is more than retention.starting_arr "
      "($1,000,000): a period cannot lose more ARR than it started with"),

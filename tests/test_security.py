@@ -40,9 +40,10 @@ FORBIDDEN_OS = {"system", "popen", "fork", "forkpty", "kill", "killpg", "environ
 FORBIDDEN_OS_PREFIXES = ("exec", "spawn", "posix_spawn")
 
 # Calls that open, create, rename or delete files; and the only functions allowed to make
-# them, each for a path the user named: INPUT (loading), --config (methodology), --output
-# (cli.Sink: a temporary file beside it, renamed over it or removed), and os.devnull
-# (cli, to end quietly on a closed pipe).
+# them, each for a path the user named: INPUT (loading), --config and --outcomes (smallfile, capped), --output
+# (output.Sink: a temporary file beside it, renamed over it or removed; a device or FIFO
+# opened in place), and os.devnull (cli, to end quietly on a closed pipe; output, to hold
+# a closed standard descriptor).
 FILE_CALLS = {"open", "io.open", "os.open", "os.fdopen", "codecs.open", "tempfile.mkstemp",
               "tempfile.NamedTemporaryFile", "tempfile.TemporaryFile", "tempfile.mkdtemp",
               "tempfile.SpooledTemporaryFile", "tempfile.TemporaryDirectory", "os.replace", "os.rename",
@@ -52,12 +53,14 @@ FILE_CALLS = {"open", "io.open", "os.open", "os.fdopen", "codecs.open", "tempfil
 FILE_METHODS = {"read_text", "read_bytes", "write_text", "write_bytes", "open", "unlink", "rename", "touch"}
 ALLOWED_FILE_CALLS = {
     ("csm/loading.py", "_open", "open"),
-    ("csm/loading.py", "read_json_file", "open"),  # --config, --compare, --map, --retention
+    ("csm/smallfile.py", "read_capped", "open"),  # --config, --outcomes, --compare, --map, --retention (capped)
     ("csm/history.py", "inspect", "open"),  # --history: its first 100 bytes, read before sqlite3 opens it
-    ("csm/cli.py", "Sink.__init__", "tempfile.mkstemp"),
-    ("csm/cli.py", "Sink.__init__", "os.fdopen"),
-    ("csm/cli.py", "Sink.commit", "os.replace"),
-    ("csm/cli.py", "Sink.abort", "os.unlink"),
+    ("csm/output.py", "Sink.__init__", "tempfile.mkstemp"),
+    ("csm/output.py", "Sink.__init__", "os.fdopen"),
+    ("csm/output.py", "Sink.__init__", "open"),
+    ("csm/output.py", "Sink.commit", "os.replace"),
+    ("csm/output.py", "Sink.abort", "os.unlink"),
+    ("csm/output.py", "hold_closed_descriptors", "os.open"),
     ("csm/cli.py", "_quiet_broken_pipe", "os.open"),
 }
 

@@ -114,6 +114,8 @@ def read_account(raw, segments, problems, from_text=False):
         problems.append("arr is missing (annual recurring revenue, a number of 0 or more)")
     else:
         arr = values.number(arr, "arr", problems, 0, None, from_text)
+        if arr == 0:
+            arr += 0  # -0.0 (0 or more, as numbers go) becomes 0.0; an int 0 stays 0
     notes = [] if type(raw) is dict else list(getattr(raw, "notes", ()))  # how a map read it (MRR x 12)
     segment_value = raw.get("segment")
     segment = None

@@ -41,6 +41,7 @@ from . import values
 from .accounts import read_customer_id
 from .errors import InputError
 from .loading import Unreadable, open_portfolio
+from .smallfile import OUTCOMES_LIMIT, read_capped
 
 # The floors practitioners hold a churn signal to (issue 7): the top band (red /
 # critical) churns at 3x the base rate or more; at least two thirds of the churned
@@ -212,8 +213,9 @@ def read_outcomes(path, stdin=None):
     Raises InputError when the file cannot be read, or when no row of it is usable
     (the message then lists every problem, one per line).
     """
+    data = None if path == "-" else read_capped(path, f"outcomes file {path}", InputError, OUTCOMES_LIMIT, "CSV or JSON file")
     try:
-        source = open_portfolio(path, stdin=stdin)
+        source = open_portfolio(path, stdin=stdin, data=data)
         name = values.printable(source.name, 200)
         by_id = {}
         rejected = []

@@ -33,12 +33,11 @@ With --history the run's own snapshot is written at the end, in one transaction
 import datetime
 import json
 import math
-import os
 from typing import Callable, FrozenSet, NamedTuple, Tuple
 
 from . import health
 from .errors import InputError
-from .loading import read_json_file
+from .smallfile import COMPARE_LIMIT, load_json
 from .methodology_checks import check_number
 
 DEFAULTS = {
@@ -127,24 +126,6 @@ def add_arguments(parser):
 
 def requested(args):
     return bool(getattr(args, "history", None) or getattr(args, "compare", None))
-
-
-def same_file_problem(args):
-    """Return why --output cannot be the --history or --compare file (it would replace it), or None."""
-    output = getattr(args, "output", None)
-    if not output or output == "-":
-        return None
-    for option, path in (("--history", getattr(args, "history", None)), ("--compare", getattr(args, "compare", None))):
-        if path and _same_file(output, path):
-            return f"--output {output} is the {option} file; writing the report there would destroy it"
-    return None
-
-
-def _same_file(first, second):
-    try:
-        return os.path.samefile(first, second)
-    except OSError:
-        return os.path.abspath(first) == os.path.abspath(second)
 
 
 class Past(NamedTuple):
@@ -404,8 +385,8 @@ def read_compare(path, report_name, kinds, as_of, length, methodology_hash, warn
     or none at all, is dated after this run, or an account in it has no usable score.
     """
     where = f"--compare {path}"
-    document = read_json_file(path, where, InputError, "JSON output",
-                              "; give an earlier --format json output of this tool")
+    document = load_json(path, where, InputError, COMPARE_LIMIT, "JSON output",
+                         "; give an earlier --format json output of this tool")
     report = document.get("report") if isinstance(document, dict) else None
     if not isinstance(report, str) or report not in TOOL_ANALYSES:
         raise InputError(f"{where} is not a JSON output of this bundle's tools (no \"report\" field); "

@@ -27,7 +27,8 @@ When a run holds what, and what it costs (benchmarks/bench.py measures it):
   backtest, the portfolio report) holds the results instead and encodes at the end.
 - text, markdown or html out: the results are held and sorted before anything is
   written; the views build their report as one string, written in slices.
-- A run with --output writes to a temporary file beside it, renamed at the end.
+- A run with --output writes to a temporary file beside it, renamed at the end
+  (csm.output: symlinks followed, devices and FIFOs written in place, modes kept).
 - A script (`run_script`) leaves what it held for the operating system to take back
   whole when the process ends: freeing a large book object by object, then letting
   the garbage collector walk what is left, is 5% of a portfolio report's run.
@@ -40,8 +41,8 @@ import gc
 import json
 import operator
 import os
+import shutil
 import sys
-import tempfile
 import textwrap
 
 from . import __version__, changes
@@ -50,10 +51,12 @@ from .errors import ConfigError, InputError, RecordRejected
 from .ingest import render_map
 from .loading import Unreadable, open_portfolio
 from .methodology import load_methodology, methodology_hash, render_methodology
+from .output import (Interrupted, Sink, closed_stream_problem, hold_closed_descriptors, interruptions_raise,
+                     same_file_as_input)
+from .render import escape_controls
 from .values import parse_iso_date, printable, shown
 
 STREAMING_FORMATS = ("jsonl", "csv")
-WRITE_CHUNK = 1 << 22  # characters encoded and written at a time (a JSON batch is one slice)
 JSON_BATCH = 512  # customers encoded per chunk of a JSON document
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SOME_REJECTED = 0, 1, 2, 3
 
@@ -96,12 +99,53 @@ class Tool:
         self.sections = sections  # the analyses it runs (None: all), for the warning on metrics no record has
 
 
+# --as-of: the years a run may take for "today". The reports look a year and more ahead
+# and behind (renewal quarters, windows, lifecycle); these bounds keep every such date a date.
+AS_OF_EARLIEST = datetime.date(1900, 1, 1)
+AS_OF_LATEST = datetime.date(9000, 12, 31)
+
+
 def as_of_date(text):
-    """argparse type for --as-of: a YYYY-MM-DD date (the same rule on every Python)."""
-    date = parse_iso_date(text) if len(text.strip()) == 10 else None
-    if date is None:
+    """argparse type for --as-of: a YYYY-MM-DD date from 1900 to 9000 (the same rule on every Python)."""
+    day = parse_iso_date(text) if len(text.strip()) == 10 else None
+    if day is None:
         raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD, got {text!r}")
-    return date
+    if not AS_OF_EARLIEST <= day <= AS_OF_LATEST:
+        raise argparse.ArgumentTypeError(f"must be a date from {AS_OF_EARLIEST} to {AS_OF_LATEST}, got {text}")
+    return day
+
+
+HELP_WIDTH = 80  # --help fits an 80-column terminal, whatever COLUMNS says
+
+
+def shell_lines(command, width=HELP_WIDTH, indent="  "):
+    """Return a shell command as help lines of at most `width` columns, continued with a backslash.
+
+    >>> print(shell_lines("python3 scripts/x.py portfolio.csv --format json --output scores.json", 52))
+      python3 scripts/x.py portfolio.csv --format json \\
+          --output scores.json
+    """
+    lines = []
+    prefix = indent
+    rest = command
+    while len(prefix) + len(rest) > width:
+        room = width - len(prefix)  # a line is prefix + rest[:cut] + " \\"
+        cut = rest.rfind(" -", 0, room)  # before an option where one fits, else at a space
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, room - 1)
+        if cut <= 0:
+            break
+        lines.append(f"{prefix}{rest[:cut]} \\")
+        rest = rest[cut + 1:]
+        prefix = indent + "    "
+    lines.append(prefix + rest)
+    return "\n".join(lines)
+
+
+def help_formatter(prog):
+    """argparse formatter of every tool: raw epilog and description, at most HELP_WIDTH columns."""
+    columns = min(HELP_WIDTH, shutil.get_terminal_size().columns)
+    return argparse.RawDescriptionHelpFormatter(prog, width=columns - 2)
 
 
 def whole_number(minimum, noun):
@@ -124,9 +168,9 @@ def whole_number(minimum, noun):
 def build_parser(tool):
     epilog = (
         "examples:\n"
-        f"  {tool.example}\n"
-        f"  python3 scripts/{tool.prog} portfolio.csv --format json --output scores.json\n"
-        f"  python3 scripts/{tool.prog} --print-config > my-methodology.json\n\n"
+        f"{shell_lines(tool.example)}\n"
+        f"{shell_lines(f'python3 scripts/{tool.prog} portfolio.csv --format json --output scores.json')}\n"
+        f"{shell_lines(f'python3 scripts/{tool.prog} --print-config > my-methodology.json')}\n\n"
         "input: a JSON object {\"customers\": [...]}, a JSON array, JSON Lines (.jsonl),\n"
         "CSV with dotted headers (usage.login_frequency) or an .xlsx workbook; '-' reads\n"
         "standard input. Another export's own column names: --map (see --print-map).\n\n"
@@ -137,7 +181,7 @@ def build_parser(tool):
     )
     parser = argparse.ArgumentParser(
         prog=tool.prog, description="\n".join(textwrap.wrap(tool.description, 79)), epilog=epilog,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=help_formatter,
     )
     streamed = [name for name in STREAMING_FORMATS if name in tool.formats]
     format_help = f"output format (default: {tool.default_format})"
@@ -171,62 +215,27 @@ def build_parser(tool):
 
 def error(message):
     """Write one `error: ...` line per line of message to stderr."""
-    for line in str(message).splitlines() or [""]:
-        sys.stderr.write(f"error: {line}\n")
+    _say("error", message)
 
 
 def warning(message):
     """Write one `warning: ...` line per line of message to stderr (the run goes on)."""
-    for line in str(message).splitlines() or [""]:
-        sys.stderr.write(f"warning: {line}\n")
+    _say("warning", message)
+
+
+def _say(kind, message):
+    stream = sys.stderr
+    if stream is None:  # standard error closed (2>&-): nowhere to say it; the exit status still does
+        return
+    try:
+        for line in str(message).splitlines() or [""]:
+            stream.write(f"{kind}: {escape_controls(line)}\n")  # a config key may hold ESC too
+    except (OSError, ValueError):
+        pass
 
 
 def record_where(label, customer_id):
     return f"{label} ({printable(customer_id)})" if customer_id else label
-
-
-class Sink:
-    """Where the report goes: standard output, or a temporary file renamed over --output at the end."""
-
-    def __init__(self, path):
-        self.path = path
-        self.handle = None
-        self.temp = None
-        if path is None:
-            self.handle = sys.stdout.buffer
-            return
-        folder = os.path.dirname(os.path.abspath(path))
-        if os.path.isdir(path):
-            raise InputError(f"--output {path} is a folder")
-        fd, self.temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
-        self.handle = os.fdopen(fd, "wb")
-
-    def write(self, text):
-        """Write text as UTF-8, a slice at a time so a large report is never held twice.
-
-        A lone surrogate (JSON input may escape one, `"\\ud800"`) is written as
-        `\\ud800` instead of failing the run.
-        """
-        write = self.handle.write
-        for start in range(0, len(text), WRITE_CHUNK):
-            write(text[start:start + WRITE_CHUNK].encode("utf-8", "backslashreplace"))
-
-    def commit(self):
-        if self.temp is None:
-            self.handle.flush()
-            return
-        self.handle.close()
-        os.replace(self.temp, self.path)
-        self.temp = None
-
-    def abort(self):
-        if self.temp is not None:
-            self.handle.close()
-            try:
-                os.unlink(self.temp)
-            except OSError:
-                pass
-            self.temp = None
 
 
 def run_script(tool):
@@ -236,15 +245,34 @@ def run_script(tool):
     written and the standard streams flushed, the process ends (os._exit) and the
     operating system takes its memory back whole. Nothing else is pending then:
     --output was renamed into place (or removed) and no exit handlers are used.
+    Under a profiler, tracer or debugger the process exits normally instead, so
+    that `python3 -m cProfile scripts/X.py ...` prints its profile.
     """
     held = []
+    hold_closed_descriptors()
     status = run(tool, held=held)
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:
+                stream.flush()
         except (OSError, ValueError):  # the reader went away, or the stream is closed: nothing left to say
             pass
+    if not _plain_script_run():
+        sys.exit(status)  # a profiler, tracer or debugger has its report to write at exit
     os._exit(status)
+
+
+def _plain_script_run():
+    """True when the process is this script run by Python itself: no profiler, tracer or debugger.
+
+    `python3 -m cProfile scripts/X.py` (or trace, pdb) runs the script under a `__main__`
+    module of its own, and writes its report when the process exits normally.
+    """
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return False
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return bool(main_file and sys.argv and sys.argv[0]
+                and os.path.abspath(main_file) == os.path.abspath(sys.argv[0]))
 
 
 def run(tool, argv=None, held=None):
@@ -257,6 +285,22 @@ def run(tool, argv=None, held=None):
     args = parser.parse_args(argv)
     if hasattr(sys.stderr, "reconfigure"):
         sys.stderr.reconfigure(errors="backslashreplace")
+    overwrite = same_file_as_input(args)  # before anything is read
+    if overwrite is not None:
+        error(overwrite)
+        return EXIT_USAGE
+    closed = closed_stream_problem(args)
+    if closed is not None:
+        error(closed)
+        return EXIT_FAILED
+    with interruptions_raise():
+        try:
+            return _run(tool, parser, args, held)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (Interrupted): the output is as it was
+            return exc.status if isinstance(exc, Interrupted) else 130
+
+
+def _run(tool, parser, args, held):
     try:
         methodology = load_methodology(args.config)
     except ConfigError as exc:
@@ -266,9 +310,6 @@ def run(tool, argv=None, held=None):
         return _emit_config(methodology, args)
     if args.input is None:
         parser.error("INPUT is required (a portfolio file, or - for standard input)")
-    problem = changes.same_file_problem(args)
-    if problem:
-        parser.error(problem)
     args.as_of = args.as_of or datetime.date.today()
     sink = None
     try:
@@ -305,10 +346,10 @@ def run(tool, argv=None, held=None):
             return _quiet_broken_pipe()
         error(f"cannot write {args.output or 'the report'}: {exc.strerror or exc}")
         return EXIT_FAILED
-    except KeyboardInterrupt:
+    except BaseException:  # Ctrl-C, SIGTERM or SIGHUP (Interrupted), or anything unforeseen: nothing left behind
         if sink is not None:
             sink.abort()
-        return 130
+        raise
     return status
 
 
@@ -354,6 +395,10 @@ def _emit_config(methodology, args):
             sink.abort()
         error(f"cannot write {args.output or 'the methodology'}: {getattr(exc, 'strerror', None) or exc}")
         return EXIT_FAILED
+    except BaseException:
+        if sink is not None:
+            sink.abort()
+        raise
     return EXIT_OK
 
 
@@ -487,7 +532,7 @@ def render(tool, model, report, output_format):
     if output_format == "json":
         return json_document(report)
     if output_format == "html":
-        return tool.views.html(report, model)
+        return escape_controls(tool.views.html(report, model))
     if output_format == "markdown":
         body = tool.views.markdown(report, model)
     else:
@@ -495,7 +540,9 @@ def render(tool, model, report, output_format):
     if "backtest" in report:  # added by a tool's finish hook (--outcomes); same section for every tool
         from .backtest_views import section
         body += section(report["backtest"], output_format)
-    return body
+    # The one place no control character or bidi override of a methodology or an input
+    # (a playbook action, a name from --config) reaches a terminal raw, whatever view wrote it.
+    return escape_controls(body)
 
 
 def _encoder():

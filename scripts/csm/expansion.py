@@ -38,6 +38,14 @@ from .errors import RecordRejected
 from .figures import money_round, one_decimal, share
 from .methodology_checks import check_number
 
+# Upper bounds of a methodology's figures, so that no revenue or priority can overflow
+# (ARR is at most 1e15): a growth rate, module fraction or department factor is a share
+# of ARR (at most 10, i.e. 1,000%); a tier price multiplier or effort multiplier at most 1000,
+# a tier multiplier at least 0.001 (a ratio of two tiers' prices stays under 1e6).
+MAX_SHARE = 10
+MAX_FIGURE = 1000
+MIN_TIER_MULTIPLIER = 0.001
+
 CATEGORIES = ("seat_expansion", "tier_upgrade", "module_cross_sell", "department_expansion")
 EFFORTS = ("low", "medium", "high")
 CHURN_TIERS = ("critical", "high", "medium", "low")
@@ -125,23 +133,22 @@ def check(section, methodology):
     problems += _check_names(tiers, "expansion.tiers")
     for name, multiplier in tiers.items():
         where = f"expansion.tiers.{name}"
-        found = check_number(multiplier, where, 0)
-        if not found and multiplier == 0:
-            found = [f"{where} must be above 0, got 0"]
-        problems += found
+        problems += check_number(multiplier, where, MIN_TIER_MULTIPLIER, MAX_FIGURE)
     seats = section["seat_expansion"]
     problems += check_number(seats["utilisation_trigger"], "expansion.seat_expansion.utilisation_trigger", 0)
     for segment in SEGMENTS:
-        problems += check_number(seats["growth"][segment], f"expansion.seat_expansion.growth.{segment}", 0)
+        problems += check_number(seats["growth"][segment], f"expansion.seat_expansion.growth.{segment}", 0,
+                                 MAX_SHARE)
     modules = section["module_cross_sell"]
     problems += _check_names(modules["fractions"], "expansion.module_cross_sell.fractions")
     for name, fraction in modules["fractions"].items():
-        problems += check_number(fraction, f"expansion.module_cross_sell.fractions.{name}", 0)
-    problems += check_number(modules["default_fraction"], "expansion.module_cross_sell.default_fraction", 0)
+        problems += check_number(fraction, f"expansion.module_cross_sell.fractions.{name}", 0, MAX_SHARE)
+    problems += check_number(modules["default_fraction"], "expansion.module_cross_sell.default_fraction", 0,
+                             MAX_SHARE)
     problems += check_number(section["enablement"]["usage_below_pct"], "expansion.enablement.usage_below_pct",
                              0, 100)
     problems += check_number(section["department_expansion"]["revenue_factor"],
-                             "expansion.department_expansion.revenue_factor", 0)
+                             "expansion.department_expansion.revenue_factor", 0, MAX_SHARE)
     divisor = section["priority"]["revenue_divisor"]
     found = check_number(divisor, "expansion.priority.revenue_divisor", 0)
     if not found and divisor == 0:
@@ -149,7 +156,7 @@ def check(section, methodology):
     problems += found
     for effort in EFFORTS:
         problems += check_number(section["priority"]["effort_multipliers"][effort],
-                                 f"expansion.priority.effort_multipliers.{effort}", 0)
+                                 f"expansion.priority.effort_multipliers.{effort}", 0, MAX_FIGURE)
     for category in CATEGORIES:
         effort = section[category]["effort"]
         if effort not in EFFORTS:
@@ -252,7 +259,8 @@ def prepare(methodology, as_of=None):
 def priority_score(revenue, category, model):
     """Return clamp(revenue / divisor) x the category's effort multiplier, 1 decimal.
 
-    >>> model = prepare(_default_methodology())
+    >>> from csm.methodology import default_methodology
+    >>> model = prepare(default_methodology())
     >>> priority_score(42667, "tier_upgrade", model)  # 21.3335 x 2 (medium effort)
     42.7
     """
@@ -267,7 +275,8 @@ def next_tier(current, available, model):
 
     The order of `available` does not matter.
 
-    >>> model = prepare(_default_methodology())
+    >>> from csm.methodology import default_methodology
+    >>> model = prepare(default_methodology())
     >>> next_tier("professional", ["enterprise_plus", "enterprise", "starter"], model)
     'enterprise'
     """
@@ -282,15 +291,11 @@ def next_tier(current, available, model):
     return found
 
 
-def _default_methodology():
-    from .methodology import default_methodology
-    return default_methodology()
-
-
 def comparison_key(name, model):
     """Return values.key_of(name), remembered in the model (names repeat across a book).
 
-    >>> comparison_key("Customer Success", prepare(_default_methodology()))
+    >>> from csm.methodology import default_methodology
+    >>> comparison_key("Customer Success", prepare(default_methodology()))
     'customersuccess'
     """
     cache = model.key_cache
@@ -576,11 +581,12 @@ def assess(raw, model, from_text=False, scored=None):
     rank = model.category_rank
     ranked = []  # (sort key, opportunity): higher priority first, then category order, then name
     total = 0
-    utilisation = seat_utilisation = None
+    utilisation = seat_utilisation = seat_ratio = None
     if seats_known:
         if licensed:
             utilisation = active / licensed
-            seat_utilisation = round(utilisation, 3)
+            seat_utilisation = one_decimal(utilisation * 100)  # a percentage, as published (93.5)
+            seat_ratio = round(utilisation, 3)
             if active > licensed:
                 notes.append(f"active_seats ({active:,}) is above licensed_seats ({licensed:,}): "
                              "more seats in use than paid for")
@@ -596,6 +602,7 @@ def assess(raw, model, from_text=False, scored=None):
                     "licensed_seats": licensed,
                     "active_seats": active,
                     "seat_utilisation": seat_utilisation,
+                    "seat_utilisation_ratio": seat_ratio,
                     "additional_seats": additional,
                     "estimated_revenue": revenue,
                     "effort": efforts["seat_expansion"],
@@ -715,6 +722,7 @@ def assess(raw, model, from_text=False, scored=None):
             "adoption_rate": share(adopted_count, total_modules) if total_modules else None,
             "avg_usage_pct": one_decimal(usage_sum / usage_count) if usage_count else None,
             "seat_utilisation": seat_utilisation,
+            "seat_utilisation_ratio": seat_ratio,
             "current_tier": plan_tier,
             "departments_covered": len(current) if current is not None else None,
             "departments_potential": departments_potential,

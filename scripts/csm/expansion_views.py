@@ -67,7 +67,7 @@ def _adoption_words(adoption):
                      f"({pct(adoption['adoption_rate'])})"
                      + (f", average usage {pct(usage)}" if usage is not None else ""))
     if adoption["seat_utilisation"] is not None:
-        parts.append(f"seats {pct(adoption['seat_utilisation'] * 100)} used")
+        parts.append(f"seats {pct(adoption['seat_utilisation'])} used")
     if adoption["current_tier"] is not None:
         parts.append(f"tier {terminal(adoption['current_tier'], 30)}")
     if adoption["departments_covered"] is not None:

@@ -30,7 +30,7 @@ from .accounts import SEGMENTS, read_account
 from .banded import FIELDED, Bands, boolean_labels, check_bands, check_field, field_parts, gather_section
 from .errors import RecordRejected
 from .figures import SCORE_MEMO, money_round, one_decimal, share
-from .methodology_checks import check_number, check_weights
+from .methodology_checks import check_number, check_valid_range, check_weights
 
 CLASSES = ("green", "yellow", "red")
 TRENDS = ("improving", "stable", "declining", "no_data")
@@ -252,7 +252,7 @@ def _check_metric(metric, where):
         problems += check_field(metric["field"], where)
     if scoring == "banded":
         problems += check_bands(metric.get("bands"), where)
-        problems += _check_valid(metric.get("valid", BANDED_VALID), where)
+        problems += check_valid_range(metric.get("valid", BANDED_VALID), where)
     elif scoring == "mapping":
         mapping = metric.get("values")
         if not isinstance(mapping, dict) or not mapping:
@@ -268,7 +268,7 @@ def _check_metric(metric, where):
         else:
             for segment in SEGMENTS:
                 problems += check_number(per_segment[segment], f"{where}.{figure}.{segment}", 0)
-        problems += _check_valid(metric.get("valid"), where)
+        problems += check_valid_range(metric.get("valid"), where)
     rule = metric.get("recommend")
     if rule is not None:
         if not isinstance(rule, dict) or rule.get("when") not in RECOMMEND_WHEN or "at" not in rule \
@@ -287,17 +287,6 @@ def _check_metric(metric, where):
 
 # A banded metric without `valid` accepts any number of 0 or more.
 BANDED_VALID = {"min": 0, "max": None}
-
-
-def _check_valid(valid, where):
-    if not isinstance(valid, dict) or set(valid) != {"min", "max"}:
-        return [f"{where}.valid must be an object with min and max (max null for no upper bound)"]
-    problems = check_number(valid["min"], f"{where}.valid.min")
-    if valid["max"] is not None:
-        problems += check_number(valid["max"], f"{where}.valid.max")
-        if not problems and valid["max"] < valid["min"]:
-            problems.append(f"{where}.valid: max is below min")
-    return problems
 
 
 class Metric:

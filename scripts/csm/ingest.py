@@ -32,6 +32,7 @@ import os
 
 from . import values
 from .errors import InputError
+from .smallfile import load_json
 
 WARNING_LINES = 20  # unread-column lines per file; the rest are counted in one last line
 SUGGEST_CUTOFF = 0.75
@@ -204,16 +205,10 @@ def _metric_path(section, metric, spec):
     return field if isinstance(field, str) and field else f"{section}.{metric}"
 
 
-def read_json_file(path, where):
-    """The JSON document of a small file an option names (loading.read_json_file, imported when needed)."""
-    from .loading import read_json_file as read  # loading imports this module
-    return read(path, where, InputError)
-
-
 def load_map(path, schema):
     """Read and check a --map file; return a FieldMap or raise InputError naming every problem."""
     where = f"map {path}"
-    return check_map(read_json_file(path, where), schema, where)
+    return check_map(load_json(path, where, InputError), schema, where)
 
 
 def check_map(document, schema, where="the map"):
@@ -706,7 +701,7 @@ def load_retention(path):
     InputError when the file cannot be read or is not a JSON object.
     """
     where = f"--retention {path}"
-    document = read_json_file(path, where)
+    document = load_json(path, where, InputError)
     if not isinstance(document, dict):
         raise InputError(f"{where} must hold a JSON object: starting_arr, expansion_arr, contraction_arr, "
                          "churned_arr (and optional period_start, period_end)")

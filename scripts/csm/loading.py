@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 
 from . import ingest, xlsx
@@ -80,7 +81,7 @@ class Portfolio:
         return self._inferred()
 
 
-def open_portfolio(path, stdin=None, map=None, sheet=None, methodology=None, sections=None):  # noqa: A002
+def open_portfolio(path, stdin=None, map=None, sheet=None, methodology=None, sections=None, data=None):  # noqa: A002
     """Open `path` ("-" for standard input) and return a Portfolio; raise InputError if unreadable.
 
     `map`: a --map file path or an `ingest.FieldMap`; `sheet`: the sheet of an .xlsx
@@ -88,6 +89,10 @@ def open_portfolio(path, stdin=None, map=None, sheet=None, methodology=None, sec
     paths the header is matched to (given a map without one, the defaults);
     `sections`: the analyses whose metrics the closing warnings cover (None: all).
     Without a methodology and a map the file is read as written (schema names only).
+
+    A stream (standard input, a pipe, `/dev/stdin`, `<(...)`) is read as a stream:
+    its first bytes are looked at without seeking back. `data`: the bytes of `path`,
+    already read (a capped small file, see smallfile), read from memory under its name.
     """
     reading = None
     if methodology is not None or map is not None:
@@ -97,14 +102,17 @@ def open_portfolio(path, stdin=None, map=None, sheet=None, methodology=None, sec
         schema = ingest.Schema(methodology)
         field_map = map if isinstance(map, ingest.FieldMap) or map is None else ingest.load_map(map, schema)
         reading = (schema, field_map, sections)
-    return _open(path, stdin, sheet, reading)
+    return _open(path, stdin, sheet, reading, data)
 
 
-def _open(path, stdin, sheet, reading):
-    if path == "-":
+def _open(path, stdin, sheet, reading, data):
+    if data is not None:
+        stream = io.BytesIO(data)
+        name = "standard input" if path == "-" else path
+        suffix = "" if path == "-" else os.path.splitext(path)[1].lower()
+    elif path == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
         name = "standard input"
-        stream, head = _peek(stream)
         suffix = ""
     else:
         name = path
@@ -116,13 +124,12 @@ def _open(path, stdin, sheet, reading):
             raise InputError(f"{path}: no such file") from None
         except OSError as exc:
             raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-        try:
-            head = stream.read(SNIFF_BYTES)
-            stream.seek(0)
-        except OSError as exc:
-            stream.close()
-            raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
         suffix = os.path.splitext(path)[1].lower()
+    try:
+        stream, head = _sniff(stream)
+    except OSError as exc:
+        stream.close()
+        raise InputError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     shape = _shape(suffix, head, name)
     if sheet is not None and shape != "xlsx":
         stream.close()
@@ -183,14 +190,58 @@ def _dotted_paths(record, prefix=""):
             yield path
 
 
-def _peek(stream):
-    """Return (stream, its first bytes) without consuming them; a plain stream is wrapped to allow it."""
-    if not hasattr(stream, "peek"):
-        stream = io.BufferedReader(stream)
+def _sniff(stream):
+    """Return (stream, its first SNIFF_BYTES bytes or fewer at its end), the stream still at its start.
+
+    A seekable file is read and sought back; a pipe or terminal is read until its
+    first line and the start of the next are there (or SNIFF_BYTES, or its end), so a
+    live stream is not held up, and handed on as a stream that yields them first.
+    """
     try:
-        return stream, stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+        seekable = stream.seekable()
     except (OSError, ValueError):
-        return stream, b""
+        seekable = False
+    if seekable:
+        start = stream.tell()
+        head = stream.read(SNIFF_BYTES)
+        stream.seek(start)
+        return stream, head
+    head = b""
+    read = getattr(stream, "read1", stream.read)
+    while len(head) < SNIFF_BYTES:
+        part = read(SNIFF_BYTES - len(head))
+        if not part:
+            break
+        head += part
+        newline = head.find(b"\n")
+        if newline >= 0 and head[newline + 1:].strip():  # a whole first line and more: enough to tell the shape
+            break
+    return io.BufferedReader(_Replayed(head, stream)), head
+
+
+class _Replayed(io.RawIOBase):
+    """A raw stream that yields `head` first, then the rest of `stream` (read once, never sought)."""
+
+    def __init__(self, head, stream):
+        self._head = memoryview(head)
+        self._stream = stream
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self._head:
+            count = min(len(buffer), len(self._head))
+            buffer[:count] = self._head[:count]
+            self._head = self._head[count:]
+            return count
+        read = getattr(self._stream, "readinto1", None) or self._stream.readinto
+        return read(buffer)
+
+    def close(self):
+        if not self.closed and self._stream is not getattr(sys.stdin, "buffer", None):
+            self._stream.close()
+        super().close()
 
 
 def _shape(suffix, head, name):
@@ -232,7 +283,7 @@ def _decode_all(stream, name):
     except OSError as exc:
         raise InputError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     finally:
-        if stream is not sys.stdin.buffer:
+        if stream is not getattr(sys.stdin, "buffer", None):
             stream.close()
     try:
         return codecs.decode(data, "utf-8-sig")
@@ -250,13 +301,16 @@ def _json_document(stream, name):
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        if exc.msg == "Extra data" and text.lstrip().startswith("{"):
-            return Portfolio(name, "jsonl", False, _json_lines_from_text(text, name))
+        if exc.msg == "Extra data":
+            if "\n" not in text[:exc.pos].strip():  # a one-line object, then more: JSON Lines after all
+                return Portfolio(name, "jsonl", False, _json_lines_from_text(text, name))
+            raise InputError(f"{name} is not valid JSON: extra data after the JSON document at line {exc.lineno} "
+                             f"column {exc.colno}") from None
         raise InputError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise InputError(f"{name} is nested too deeply to be a portfolio") from None
     except ValueError as exc:  # e.g. an integer with thousands of digits
-        raise InputError(f"{name} is not usable JSON: {exc}") from None
+        raise InputError(f"{name} is not usable JSON: {_unusable(exc, text, True)}") from None
     del text
     top = None
     if isinstance(document, list):
@@ -294,8 +348,22 @@ def _release_as_read(records, label):
 
 
 def _json_lines_records(stream, name):
-    reader = io.TextIOWrapper(stream, encoding="utf-8-sig", newline=None)
-    yield from _json_lines(reader, name)
+    yield from _json_lines(_decoded_lines(stream, name), name)
+
+
+def _decoded_lines(stream, name):
+    """Yield the lines of a binary stream as text, naming the line of a byte that is not UTF-8."""
+    number = 0
+    for data in stream:
+        number += 1
+        try:
+            line = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name} is not UTF-8 text (line {number}: byte 0x{data[exc.start]:02x} at byte "
+                             f"{exc.start + 1} of the line); save or export it as UTF-8") from None
+        if number == 1 and line.startswith("\ufeff"):
+            line = line[1:]
+        yield line
 
 
 def _json_lines_from_text(text, name):
@@ -305,28 +373,42 @@ def _json_lines_from_text(text, name):
 def _json_lines(lines, name):
     index = 0
     line_number = 0
-    try:
-        for line in lines:
-            line_number += 1
-            if not line.strip():
-                continue
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raw = Unreadable(f"not valid JSON: {exc.msg} at column {exc.colno}")
-            except RecursionError:
-                raw = Unreadable("nested too deeply")
-            except ValueError as exc:
-                raw = Unreadable(f"not usable JSON: {exc}")
-            yield index, f"line {line_number}", raw
-            index += 1
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{name} is not UTF-8 text (near line {line_number + 1}, offset {exc.start}); "
-            "save or export it as UTF-8"
-        ) from None
+    for line in lines:
+        line_number += 1
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raw = Unreadable(f"not valid JSON: {exc.msg} at column {exc.colno}")
+        except RecursionError:
+            raw = Unreadable("nested too deeply")
+        except ValueError as exc:
+            raw = Unreadable(f"not usable JSON: {_unusable(exc, line, False)}")
+        yield index, f"line {line_number}", raw
+        index += 1
     if index == 0:
         raise InputError(f"{name} has no customers")
+
+
+def _unusable(exc, text, with_line):
+    """Say why json could not take `text` (a ValueError that is not a syntax error), and where.
+
+    The one such error of the standard library's JSON reader is an integer with
+    more digits than Python converts (4,300 by default); it is named by its place.
+    """
+    try:
+        limit = sys.get_int_max_str_digits()
+    except AttributeError:  # a Python without the limit
+        limit = 0
+    found = re.search(r"\d{%d,}" % (limit + 1), text) if limit else None
+    if found is None:
+        return str(exc).split(";")[0]
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    where = f"line {line} column {column}" if with_line else f"column {column}"
+    return (f"a number at {where} has {len(found.group()):,} digits, more than the {limit:,} a number "
+            "may have here")
 
 
 def _set_csv_field_limit():
@@ -542,25 +624,3 @@ def _unflatten_planned(plan, row):
             target = child
         target[key] = cell
     return record
-
-
-def read_json_file(path, where, error, what="JSON file", hint=""):
-    """Return the JSON document in the file at `path` (a small file a command-line option names).
-
-    Raises `error` (an exception class) with one message starting with `where` when
-    the file is missing, a folder, not UTF-8, not JSON (`hint` is added to say what
-    was expected) or unreadable.
-    """
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return json.load(handle)
-    except FileNotFoundError:
-        raise error(f"{where}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{where} is a folder, not a {what}") from None
-    except UnicodeDecodeError:
-        raise error(f"{where} is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise error(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}") from None
-    except (OSError, ValueError, RecursionError) as exc:
-        raise error(f"{where} cannot be read: {exc}") from None

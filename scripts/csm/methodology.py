@@ -23,7 +23,7 @@ import json
 
 from . import accounts, changes, churn, expansion, health, lifecycle, owners, portfolio
 from .errors import ConfigError
-from .loading import read_json_file
+from .smallfile import load_json
 
 # Section name -> the module that owns it. Later analyses add themselves here.
 SECTIONS = {
@@ -54,7 +54,7 @@ def load_methodology(path=None):
     table = default_methodology()
     if path is None:
         return table
-    override = read_json_file(path, f"config {path}", ConfigError)
+    override = load_json(path, f"config {path}", ConfigError)
     if not isinstance(override, dict):
         raise ConfigError(f"config {path} must hold a JSON object like the one --print-config prints")
     return methodology_from(override, f"config {path}")

@@ -29,3 +29,20 @@ def check_number(value, where, low=None, high=None):
         bounds = f"from {low:g} to {high:g}" if high is not None else f"of {low:g} or more"
         return [f"{where} must be {bounds}, got {value:g}"]
     return []
+
+
+def check_valid_range(valid, where):
+    """Return the problems of a metric's `valid` range: {min, max}, max null for no upper bound, min <= max.
+
+    >>> check_valid_range({"min": 10, "max": 5}, "health.dimensions.usage.metrics.login_frequency")
+    ['health.dimensions.usage.metrics.login_frequency.valid: min 10 is above max 5, so no value could be read']
+    """
+    if not isinstance(valid, dict) or set(valid) != {"min", "max"}:
+        return [f"{where}.valid must be an object with min and max (max null for no upper bound)"]
+    problems = check_number(valid["min"], f"{where}.valid.min")
+    if valid["max"] is not None:
+        problems += check_number(valid["max"], f"{where}.valid.max")
+        if not problems and valid["max"] < valid["min"]:
+            problems.append(f"{where}.valid: min {valid['min']:g} is above max {valid['max']:g}, "
+                            "so no value could be read")
+    return problems

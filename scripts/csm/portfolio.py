@@ -294,8 +294,8 @@ def read_retention(document, model, source="the portfolio"):
     if not problems:
         start = figures["starting_arr"]
         lost = figures["contraction_arr"] + figures["churned_arr"]
-        if start == 0:
-            problems.append("retention.starting_arr must be above 0 (NRR and GRR are shares of it)")
+        if start < 1:  # a share of a fraction of a cent is no rate (1e-300 would make NRR "inf%")
+            problems.append(f"retention.starting_arr must be at least $1 (NRR and GRR are shares of it), got {start:g}")
         elif lost > start:
             problems.append(f"retention.contraction_arr + retention.churned_arr ({money_words(lost)}) is more than "
                             f"retention.starting_arr ({money_words(start)}): a period cannot lose more ARR than it "
@@ -435,17 +435,13 @@ def renewal_forecast(tiers, probabilities):
 def quarter_of(days, model):
     """Return the quarter (1-based) a renewal `days` from the as-of date falls in, or None past the last.
 
-    >>> model = prepare(_default_methodology(), datetime.date(2026, 11, 22))
+    >>> from csm.methodology import default_methodology
+    >>> model = prepare(default_methodology(), datetime.date(2026, 11, 22))
     >>> quarter_of(0, model), quarter_of(90, model), quarter_of(91, model), quarter_of(364, model)
     (1, 1, 2, None)
     """
     quarter = days // model.quarter_days + 1
     return quarter if quarter <= model.quarter_count else None
-
-
-def _default_methodology():
-    from .methodology import default_methodology
-    return default_methodology()
 
 
 def renewals(customers, model):

@@ -15,7 +15,18 @@ WIDTH = 80
 
 MARKDOWN_SPECIALS = "\\`*_[]|~#"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A bare URL (http://, https://, ftp://, www.) that GitHub would make a live link: a word
+# joiner (U+2060, invisible) after its scheme keeps it plain text.
+_LINK_START = "(?i:(?:https?|ftp)(?=://)|www(?=\\.))"
 _MARKDOWN_SPECIAL = re.compile("[<>&" + re.escape(MARKDOWN_SPECIALS) + "]")
+_LINK = re.compile(_LINK_START)
+WORD_JOINER = "\u2060"
+# What a terminal, a spreadsheet or an editor would act on rather than show: C0 and C1
+# control characters (ESC, BEL, NUL, CR ...), DEL, line and paragraph separators, and the
+# bidirectional overrides and isolates (RLO can make a name read backwards).
+_CONTROL = "\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_CONTROLS = re.compile(f"[{_CONTROL}]")
+_CONTROLS_OR_NEWLINE = re.compile(f"[{_CONTROL}\n]")
 _MARKDOWN_ESCAPES = str.maketrans({"<": "&lt;", ">": "&gt;", "&": "&amp;",
                                    **{special: "\\" + special for special in MARKDOWN_SPECIALS}})
 
@@ -87,11 +98,30 @@ def terminal(text, limit=None):
     return text
 
 
+def _escaped(found):
+    return f"\\u{ord(found.group()):04x}"
+
+
+def escape_controls(text, keep_newlines=True):
+    """Return text with control characters and bidi overrides written as \\uXXXX (newlines kept or not).
+
+    The last pass of every text, markdown and HTML report (cli.render), so that no
+    text from a methodology or an input reaches a terminal raw, whatever view made it.
+
+    >>> escape_controls("Acme\\x1b[2J\\u202eevil\\n")
+    'Acme\\\\u001b[2J\\\\u202eevil\\n'
+    """
+    pattern = _CONTROLS if keep_newlines else _CONTROLS_OR_NEWLINE
+    return pattern.sub(_escaped, text) if pattern.search(text) else text
+
+
 def md(text):
     """Return untrusted text safe inside markdown (tables included): no markup, no HTML.
 
     >>> md("A|B *bold* <script>")
     'A\\\\|B \\\\*bold\\\\* &lt;script&gt;'
+    >>> md("see https://x.example and www.y.example") == "see https\\u2060://x.example and www\\u2060.y.example"
+    True
     """
     if type(text) is not str:
         text = str(text)
@@ -100,8 +130,17 @@ def md(text):
     if not (text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "):
         text = " ".join(text.split())
         if not text.isprintable():
-            return "".join(ch.translate(_MARKDOWN_ESCAPES) if ch.isprintable() else " " for ch in text)
-    return text.translate(_MARKDOWN_ESCAPES) if _MARKDOWN_SPECIAL.search(text) else text
+            text = "".join(ch.translate(_MARKDOWN_ESCAPES) if ch.isprintable() else " " for ch in text)
+            return _LINK.sub(_joined, text)
+    if _MARKDOWN_SPECIAL.search(text):
+        text = text.translate(_MARKDOWN_ESCAPES)
+    if "." in text or "://" in text:  # the cheap test first: most cells have neither
+        return _LINK.sub(_joined, text)
+    return text
+
+
+def _joined(found):
+    return found.group() + WORD_JOINER
 
 
 def html_text(text):
@@ -116,12 +155,16 @@ def html_text(text):
 def csv_cell(value):
     """Return a value for a CSV cell; text that a spreadsheet would run as a formula gets a leading quote.
 
-    >>> csv_cell("=HYPERLINK(1)"), csv_cell(-5.0), csv_cell(None)
-    ("'=HYPERLINK(1)", -5.0, '')
+    Control characters and bidi overrides are written as \\uXXXX (a newline is kept).
+
+    >>> csv_cell("=HYPERLINK(1)"), csv_cell(-5.0), csv_cell(None), csv_cell("A\\x07\\u202eB")
+    ("'=HYPERLINK(1)", -5.0, '', 'A\\\\u0007\\\\u202eB')
     """
     if value is None:
         return ""
     if isinstance(value, str):
+        if not value.isprintable():
+            value = escape_controls(value)  # ESC, BEL, NUL, RLO ... as \uXXXX; a newline stays in its quoted cell
         if value.startswith(FORMULA_STARTS):
             return "'" + value
         return value
