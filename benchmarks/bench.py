@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark the bundle's tools against the floor: plain json.load + compact json.dumps.
+"""Benchmark the bundle's tools against the floor: json.load + compact json.dumps, collector off.
 
 For each portfolio size it generates (once, seeded, under benchmarks/data/, which
 git ignores) a portfolio with every section of assets/sample_customer_data.json's
@@ -11,7 +11,11 @@ prints both as ratios to the floor measured the same way in the same run, one
 floor run before each tool run (best of each over the same minutes, so a shared
 machine's slow and quiet spells fall on both):
 
-    python3 -c "d = json.load(open(IN)); open(OUT, 'w').write(json.dumps(d, separators=(',', ':')))"
+    python3 -c "gc.disable(); d = json.load(open(IN)); open(OUT, 'w').write(json.dumps(d, separators=(',', ':')))"
+
+The floor switches the cyclic garbage collector off, as the tools do (cli's
+_collector_paused): left on, the collector is a third to half of the floor's own
+time on a large book, and a ratio to that slower floor flatters the tools.
 
 Streaming formats (jsonl, csv out) are also run with JSON Lines and CSV input, and
 a separate check streams 10,000 and 50,000 accounts to show memory does not grow
@@ -22,6 +26,10 @@ Targets (issue 8), on --format json: time and memory within 1.25x of the floor
 
     python3 benchmarks/bench.py                       # 20k and 100k, every tool and format
     python3 benchmarks/bench.py --sizes 20000 --tools health --formats json --repeat 5
+    python3 benchmarks/bench.py --sizes 20000 --profile expansion   # where one run's time goes
+
+--profile runs one tool once under cProfile, in process (the script's main flow,
+cli.run, not run_script's os._exit), and prints its top functions by own time.
 
 Standard library only; not a pytest test.
 """
@@ -58,11 +66,25 @@ GOAL, MUST = 1.25, 1.5
 
 # The floor and the measuring wrapper run as fresh `python3 -c` processes.
 FLOOR = (
-    "import json, sys\n"
+    "import gc, json, sys\n"
+    "gc.disable()\n"
     "with open(sys.argv[1], encoding='utf-8') as handle:\n"
     "    document = json.load(handle)\n"
     "with open(sys.argv[2], 'w', encoding='utf-8') as handle:\n"
     "    handle.write(json.dumps(document, separators=(',', ':')))\n"
+)
+# Runs one tool's flow (cli.run of the script's TOOL) under cProfile: argv[1] script,
+# argv[2] how many functions to print, argv[3:] the tool's arguments.
+PROFILE = (
+    "import cProfile, os, pstats, runpy, sys\n"
+    "script, top = sys.argv[1], int(sys.argv[2])\n"
+    "sys.path.insert(0, os.path.dirname(script))\n"
+    "tool = runpy.run_path(script, run_name='profiled')\n"
+    "profile = cProfile.Profile()\n"
+    "status = profile.runcall(tool['run'], tool['TOOL'], sys.argv[3:])\n"
+    "sys.stdout.flush()\n"
+    "pstats.Stats(profile, stream=sys.stdout).sort_stats('tottime').print_stats(top)\n"
+    "print(f'exit status {status}')\n"
 )
 # Runs argv[3:] with stdout to argv[1] and stderr to argv[2]; prints wall seconds,
 # the child's own peak RSS (KB, from wait4: that child only) and its exit status.
@@ -311,6 +333,25 @@ def verdict(time_ratio, memory_ratio):
     return "goal" if worst <= GOAL else "must" if worst <= MUST else "OVER"
 
 
+def profile(args):
+    """Run one tool once under cProfile on the first size's JSON portfolio; print the top functions."""
+    tools = present_tools([args.profile])
+    if not tools:
+        raise SystemExit(f"{args.profile} is not under scripts/ yet")
+    size = int(args.sizes.split(",")[0])
+    paths = write_portfolio(size)
+    out_folder = os.path.join(DATA, "out")
+    os.makedirs(out_folder, exist_ok=True)
+    output = os.path.join(out_folder, f"profile-{args.profile}-{size}.json")
+    print(f"{args.profile}, {size:,} accounts, --format json, under cProfile (its times are inflated; "
+          "compare functions, not runs)")
+    finished = subprocess.run([sys.executable, "-c", PROFILE, tools[args.profile], str(args.top), paths["json"],
+                               "--format", "json", "--as-of", AS_OF, "--output", output],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    print(finished.stdout, end="")
+    return 0 if finished.returncode == 0 else 1
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -324,7 +365,13 @@ def main(argv=None):
     parser.add_argument("--cold", action="store_true",
                         help="do not compile scripts/ to bytecode first (as a first run, or with "
                              "PYTHONDONTWRITEBYTECODE set, pays for compiling the package every run)")
+    parser.add_argument("--profile", metavar="TOOL",
+                        help="profile one json run of TOOL at the first size (cProfile) and print its top "
+                             "functions, instead of the benchmark")
+    parser.add_argument("--top", type=int, default=25, help="functions --profile prints (default: 25)")
     args = parser.parse_args(argv)
+    if args.profile:
+        return profile(args)
     sizes = [int(size) for size in args.sizes.split(",") if size]
     formats = [name for name in args.formats.split(",") if name]
     tools = present_tools([name for name in args.tools.split(",") if name])
@@ -346,7 +393,7 @@ def main(argv=None):
                  os.path.join(out_folder, "floor.stdout"))
         floor_time, floor_peak, _, _ = best(*floor, args.repeat)
         print()
-        print(f"{size:,} accounts ({megabytes:.1f} MB JSON); floor json.load + json.dumps: "
+        print(f"{size:,} accounts ({megabytes:.1f} MB JSON); floor json.load + json.dumps, collector off: "
               f"{floor_time:.2f} s, {floor_peak:.0f} MB (each ratio is to the floor run beside that row's runs)")
         print(f"{'tool':<10} {'format':<9} {'input':<6} {'time s':>7} {'x floor':>8} {'peak MB':>8} "
               f"{'x floor':>8}  {'exit':>4}  verdict")

@@ -3,7 +3,8 @@
 
 Run `python3 scripts/portfolio_report.py --help`. The work is done by the `csm`
 package beside this file (`csm.portfolio` for the analysis, `csm.portfolio_views`
-for markdown, HTML and text); this script only wires them into the shared command line.
+for markdown, HTML and text, `csm.portfolio_brief` for the brief per account its JSON
+lists unless --full); this script only wires them into the shared command line.
 
 A JSON portfolio may carry a top-level `retention` object for NRR and GRR:
 
@@ -18,7 +19,7 @@ lost by leaving during it (new logos are not part of NRR). All four are required
 (0 or more, starting_arr above 0); the dates are optional.
 """
 
-from csm import ingest, portfolio, portfolio_views
+from csm import ingest, portfolio, portfolio_brief, portfolio_views
 from csm.cli import Tool, run, run_script, warning
 
 EPILOG = """
@@ -33,6 +34,9 @@ renewal quarters: rolling 91-day windows from --as-of (Q1 = days 0-90).
 
 
 def add_arguments(parser):
+    parser.add_argument("--full", action="store_true",
+                        help="json: each account's three results in full, as each tool writes them "
+                             "(default: a brief per account)")
     parser.add_argument("--retention", metavar="FILE",
                         help="JSON file with the period's retention figures (NRR, GRR); "
                              "overrides the portfolio's own")
@@ -54,6 +58,8 @@ def finish(report, model, args, opened):
         document, source = opened.document, opened.name
     for line in portfolio.complete(report, model, document, source):
         warning(line)
+    if args.format == "json" and not args.full:
+        portfolio_brief.abridge(report["customers"])
 
 
 TOOL = Tool(

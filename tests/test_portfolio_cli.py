@@ -24,14 +24,15 @@ RETENTION = {"period_start": "2026-07-01", "period_end": "2026-09-30", "starting
 @pytest.fixture(scope="module")
 def sample_reports():
     """The portfolio report and each tool's report on the sample portfolio, as JSON."""
-    def run(script):
-        done = subprocess.run([sys.executable, os.path.join(SCRIPTS, script), SAMPLE, "--format", "json", *AS_OF],
-                              capture_output=True, text=True, timeout=120)
+    def run(script, *more):
+        done = subprocess.run([sys.executable, os.path.join(SCRIPTS, script), SAMPLE, "--format", "json", *AS_OF,
+                               *more], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
     reports = {name: run(script) for name, script in TOOLS.items()}
     reports["portfolio"] = run(TOOL)
+    reports["portfolio --full"] = run(TOOL, "--full")
     return reports
 
 
@@ -74,11 +75,64 @@ def test_counts_arr_at_risk_expansion_potential_and_total_arr_agree_with_the_too
             (line["count"], line["estimated_revenue"])
 
 
-def test_each_account_carries_the_three_analyses_as_each_tool_reports_them(sample_reports):
-    accounts = sample_reports["portfolio"]["customers"]
+def test_with_full_each_account_carries_the_three_analyses_as_each_tool_reports_them(sample_reports):
+    accounts = sample_reports["portfolio --full"]["customers"]
     for name in TOOLS:
         by_id = {result["customer_id"]: result for result in sample_reports[name]["customers"]}
         assert {a["customer_id"]: a[name] for a in accounts} == by_id, name
+
+
+def test_with_full_everything_but_the_accounts_is_the_report_without_it(sample_reports):
+    full, brief = sample_reports["portfolio --full"], sample_reports["portfolio"]
+    assert {key: value for key, value in full.items() if key != "customers"} == \
+        {key: value for key, value in brief.items() if key != "customers"}
+    assert [a["customer_id"] for a in full["customers"]] == [a["customer_id"] for a in brief["customers"]]
+
+
+def test_each_account_brief_is_each_tool_s_figures_for_that_account(sample_reports):
+    tools = {name: {result["customer_id"]: result for result in sample_reports[name]["customers"]}
+             for name in TOOLS}
+    full = {a["customer_id"]: a for a in sample_reports["portfolio --full"]["customers"]}
+    for account in sample_reports["portfolio"]["customers"]:
+        customer_id = account["customer_id"]
+        assert list(account) == list(full[customer_id])  # the account's own keys, in the same order
+        assert {key: value for key, value in account.items() if key not in TOOLS} == \
+            {key: value for key, value in full[customer_id].items() if key not in TOOLS}
+        fitness, risk, found = (tools[name][customer_id] for name in TOOLS)
+        assert account["health"] == {"overall_score": fitness["overall_score"],
+                                     "classification": fitness["classification"],
+                                     "trend": fitness["trends"]["overall"],
+                                     "attention_priority": fitness["attention_priority"],
+                                     "previous_overall_score": fitness["previous_overall_score"]}
+        assert account["churn"] == {key: risk[key] for key in ("risk_score", "risk_tier", "renewal_status",
+                                                                "days_to_renewal", "contract_end_date")}
+        top = dict(found["opportunities"][0]) if found["opportunities"] else None
+        if top is not None:
+            del top["rationale"], top["readiness"]
+        assert account["expansion"] == {"readiness": found["readiness"]["status"],
+                                        "total_estimated_revenue": found["total_estimated_revenue"],
+                                        "opportunity_count": found["opportunity_count"], "top_opportunity": top}
+
+
+def test_the_report_json_is_smaller_than_the_three_tools_json_together(run_tool):
+    sizes = {}
+    for name, script in [*TOOLS.items(), ("portfolio", TOOL)]:
+        done = run_tool(script, SAMPLE, "--format", "json", *AS_OF)
+        assert done.returncode == 0, done.stderr
+        sizes[name] = len(done.stdout.encode("utf-8"))
+    assert sizes["portfolio"] < sum(sizes[name] for name in TOOLS), sizes
+
+
+def test_an_account_one_analysis_cannot_score_has_none_there_and_its_errors_in_the_brief(run_tool, write_json,
+                                                                                         northwind):
+    no_usage = {key: value for key, value in northwind.items() if key not in ("usage", "engagement")}
+    path = write_json({"customers": [dict(northwind, customer_id="ACC-1"), dict(no_usage, customer_id="ACC-2")]})
+    done = run_tool(TOOL, path, "--format", "json", *AS_OF)
+    assert done.returncode == 0, done.stderr
+    accounts = {a["customer_id"]: a for a in json.loads(done.stdout)["customers"]}
+    assert accounts["ACC-2"]["health"] is None
+    assert accounts["ACC-2"]["analysis_errors"]["health"]
+    assert accounts["ACC-1"]["health"]["classification"] in ("green", "yellow", "red")
 
 
 def test_lapsed_renewals_and_the_first_quarter_agree_with_the_churn_tool(sample_reports):

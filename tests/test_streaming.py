@@ -113,3 +113,22 @@ def test_the_sorted_formats_hold_the_book_and_sort_it(books):
     ranks = {"critical": 0, "high": 1, "medium": 2, "low": 3}
     keys = [ranks[c["attention_priority"]] for c in customers]
     assert keys == sorted(keys)
+
+
+def test_streamed_rejected_records_are_written_and_counted_not_held(tmp_path):
+    peaks = {}
+    for size in (SMALL, LARGE * 2):
+        source = tmp_path / f"bad-{size}.jsonl"
+        with open(source, "w", encoding="utf-8") as handle:
+            for number in range(size):  # each rejected with a few problems, as a bad export would be
+                handle.write(json.dumps({"customer_id": f"BAD-{number:07d}", "name": "x" * 40, "arr": -1,
+                                         "usage": "n/a", "engagement": {"nps_score": "ten"}}) + "\n")
+        out = str(tmp_path / f"bad-{size}.out")
+        seconds, peaks[size], status, tail = bench.measure(
+            [sys.executable, os.path.join(SCRIPTS, "health_score_calculator.py"), str(source), "--format", "jsonl",
+             "--as-of", bench.AS_OF], out)
+        assert status == 1, tail  # nothing could be scored
+        with open(out, encoding="utf-8") as handle:
+            assert sum(1 for line in handle if line.startswith('{"rejected":')) == size
+    per_record = (peaks[LARGE * 2] - peaks[SMALL]) * 2**20 / (LARGE * 2 - SMALL)
+    assert per_record < 200, f"{peaks}: {per_record:.0f} bytes a rejected record"

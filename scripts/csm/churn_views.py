@@ -1,7 +1,7 @@
 """How the churn risk report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .churn import SEVERITIES, TIERS, renewal_words
-from .render import (OWNER_COLUMNS, WIDTH, account_tail, account_tail_markdown, owner_cells, owner_markdown, owner_text, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
+from .render import (OWNER_COLUMNS, Pieces, WIDTH, account_tail, account_tail_markdown, md, md_table, owner_cells, owner_markdown, owner_text, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line, wrap)
 from . import changes_views
 from .values import printable
@@ -59,7 +59,10 @@ RENEWAL_HEADER = ["Renewal", "Accounts", "ARR", "Crit", "High", "Med", "Low"]
 
 
 def text(report, model):
-    """Return the report for an 80-column terminal: summary first, then accounts, riskiest first."""
+    """Return the report for an 80-column terminal: summary first, then accounts, riskiest first.
+
+    A render.Pieces, written a batch of accounts at a time; str() of it is the text.
+    """
     summary = report["summary"]
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap(_headline(summary))
@@ -82,10 +85,8 @@ def text(report, model):
                   + f"; incomplete data: {summary['incomplete_data_count']}")
     lines += changes_views.owners_text(summary)
     lines += ["", "Accounts, riskiest first", rule("-")]
-    for result in report["customers"]:
-        lines += _account_text(result, model)
-    lines += rejected_text(report["rejected"])
-    return "\n".join(lines) + "\n"
+    return Pieces(lines, report["customers"], lambda result: _account_text(result, model),
+                  rejected_text(report["rejected"]))
 
 
 def _account_text(result, model):

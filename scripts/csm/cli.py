@@ -14,9 +14,10 @@ input is JSON Lines or CSV. The other formats sort the book, so they hold it.
 When a run holds what, and what it costs (benchmarks/bench.py measures it):
 
 - JSON Lines or CSV in, jsonl or csv out: streams. One record, its result and the
-  line written are alive at a time; what remains grows only with the customer ids
-  seen (kept to reject duplicates, ~170 bytes an account) and with what the tool's
-  summary keeps (health: the ids of declining accounts). 50,000 accounts: ~26 MB.
+  line written are alive at a time; rejected records are written as they come and
+  only counted. What remains grows only with the customer ids seen (kept to reject
+  duplicates: ids.SeenIds' compact index, ~70 bytes an account) and with what the
+  tool's summary keeps (health: the ids of declining accounts).
 - A JSON document in (an object with a customers list, or an array), any format:
   the document is parsed whole (JSON needs it), then each record is released as it
   is scored; peak memory is that of `json.load` of the file.
@@ -25,8 +26,11 @@ When a run holds what, and what it costs (benchmarks/bench.py measures it):
   texts are sorted (most urgent first) and written a batch at a time, never the
   whole document as one string. A tool whose finish hook reads the results (a
   backtest, the portfolio report) holds the results instead and encodes at the end.
-- text, markdown or html out: the results are held and sorted before anything is
-  written; the views build their report as one string, written in slices.
+- text and markdown out: as json, each account is held as its JSON text; the
+  view reads each back (`Decoded`) as it renders it; text is written a batch of
+  accounts at a time (render.Pieces), markdown built as one string and written in
+  slices: a bounded multiple of the json run's memory. A tool whose finish hook
+  reads the results (the portfolio report) holds the results.
 - A run with --output writes to a temporary file beside it, renamed at the end
   (csm.output: symlinks followed, devices and FIFOs written in place, modes kept).
 - A script (`run_script`) leaves what it held for the operating system to take back
@@ -49,11 +53,12 @@ from . import __version__, changes
 from .accounts import customer_id_of
 from .errors import ConfigError, InputError, RecordRejected
 from .ingest import render_map
+from .ids import SeenIds
 from .loading import Unreadable, open_portfolio
 from .methodology import load_methodology, methodology_hash, render_methodology
 from .output import (Interrupted, Sink, closed_stream_problem, hold_closed_descriptors, interruptions_raise,
                      same_file_as_input)
-from .render import escape_controls
+from .render import Pieces, escape_controls
 from .values import parse_iso_date, printable, shown
 
 STREAMING_FORMATS = ("jsonl", "csv")
@@ -410,8 +415,9 @@ def _finishes(tool, args):
 def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None, tracker=None):
     streaming = args.format in STREAMING_FORMATS
     finishing = _finishes(tool, args)
-    # json without a finish hook: hold (sort key, encoded account) pairs, not results.
-    encode_early = args.format == "json" and not finishing
+    # Without a finish hook, hold (sort key, encoded account) pairs, not results: json writes
+    # the texts as they are, the other sorted formats read each back as they render it.
+    encode_early = not streaming and not finishing
     if encode_early:
         encode = _encoder()
         sort_key = tool.sort_key
@@ -419,8 +425,10 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
     if tracker is not None:  # each account is tracked (its trajectory added) before it is summarised and written
         summary = tracker.wrap(summary)
     results = []
-    rejected = []
-    first_seen = {}
+    rejected = []  # streamed runs write each rejected entry as it comes and only count it
+    rejected_count = 0
+    seen = SeenIds()
+    check_id = seen.check
     from_text = portfolio.from_text
     assess = tool.assess
     if streaming:
@@ -438,12 +446,13 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
             except RecordRejected as exc:
                 problems = exc.errors
             if customer_id is not None:
-                first = first_seen.get(customer_id)
-                if first is None:
-                    first_seen[customer_id] = label
-                else:
-                    problems = [f"duplicate customer_id {shown(customer_id)}: the first is at {first}; "
-                                "only the first is scored"] + problems
+                duplicate = check_id(customer_id, label)
+                if duplicate is not None:
+                    problems = [duplicate] + problems
+                elif seen.warnings:
+                    for line in seen.warnings:
+                        warning(line)
+                    seen.warnings.clear()
             if not problems:
                 if type(raw) is not dict:  # read through a map (ingest.MappedRecord): its kept columns
                     kept = getattr(raw, "kept", None)
@@ -461,11 +470,16 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
         for problem in problems:
             error(f"{where}: {problem}")
         entry = {"index": index, "location": label, "customer_id": customer_id, "errors": problems}
-        rejected.append(entry)
+        rejected_count += 1
         if streaming:
             write_result(None, entry)
+        else:
+            rejected.append(entry)
+    untold = seen.untold_warnings()
+    if untold is not None:
+        warning(untold)
     if summary.count == 0:
-        error(f"no record in {portfolio.name} could be scored ({len(rejected)} rejected)")
+        error(f"no record in {portfolio.name} could be scored ({rejected_count} rejected)")
         sink.abort()
         return EXIT_FAILED
     report = {
@@ -474,7 +488,7 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
         "as_of": args.as_of.isoformat(),
         "methodology": model.methodology.get("name", "default"),
         "methodology_hash": digest or methodology_hash(model.methodology),
-        "summary": summary.result(len(rejected)),
+        "summary": summary.result(rejected_count),
     }
     if tracker is not None:
         tracker.save()  # one transaction, before the report is written: a history that cannot be written fails the run
@@ -484,7 +498,8 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
     else:
         if encode_early:
             results.sort(key=_first)  # stable, as sorting the results by sort_key would be
-            report["customers"] = Encoded(text for _, text in results)
+            texts = Encoded(text for _, text in results)
+            report["customers"] = texts if args.format == "json" else Decoded(texts)
         else:
             results.sort(key=tool.sort_key)
             report["customers"] = results
@@ -495,11 +510,13 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
             for chunk in json_chunks(report):
                 sink.write(chunk)
         else:
-            sink.write(render(tool, model, report, args.format))
+            body = render(tool, model, report, args.format)
+            for piece in body if isinstance(body, Pieces) else (body,):
+                sink.write(piece)
     sink.commit()
     if held is not None:
-        held.append((portfolio, results, report, first_seen, summary))
-    return EXIT_SOME_REJECTED if rejected else EXIT_OK
+        held.append((portfolio, results, report, seen, summary))
+    return EXIT_SOME_REJECTED if rejected_count or rejected else EXIT_OK  # a finish hook may add to rejected
 
 
 def _stream_writer(tool, model, output_format, sink, as_of):
@@ -528,7 +545,10 @@ def _stream_writer(tool, model, output_format, sink, as_of):
 
 
 def render(tool, model, report, output_format):
-    """Return the whole report in one of the sorted formats (json, text, markdown, html)."""
+    """Return the whole report in one of the sorted formats (json, text, markdown, html).
+
+    A text view may return `render.Pieces` (written a piece at a time); str() of it is the text.
+    """
     if output_format == "json":
         return json_document(report)
     if output_format == "html":
@@ -539,9 +559,11 @@ def render(tool, model, report, output_format):
         body = tool.views.text(report, model)
     if "backtest" in report:  # added by a tool's finish hook (--outcomes); same section for every tool
         from .backtest_views import section
-        body += section(report["backtest"], output_format)
+        body = str(body) + section(report["backtest"], output_format)
     # The one place no control character or bidi override of a methodology or an input
     # (a playbook action, a name from --config) reaches a terminal raw, whatever view wrote it.
+    if isinstance(body, Pieces):
+        return body.each_through(escape_controls)
     return escape_controls(body)
 
 
@@ -589,6 +611,31 @@ def json_document(report):
 
 class Encoded(list):
     """A report list whose items are already JSON texts (json_chunks writes them as they are)."""
+
+
+class Decoded:
+    """The accounts of a report held as JSON texts, read back one at a time as a view iterates them.
+
+    A text or markdown report of a large book then holds the compact texts (what a
+    json run holds) rather than every result dict at once. Iterating again reads again.
+    """
+
+    def __init__(self, texts):
+        self.texts = texts
+
+    def __len__(self):
+        return len(self.texts)
+
+    def __bool__(self):
+        return bool(self.texts)
+
+    def __iter__(self):
+        return map(json.loads, self.texts)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [json.loads(text) for text in self.texts[index]]
+        return json.loads(self.texts[index])
 
 
 _first = operator.itemgetter(0)  # of a (sort key, encoded account) pair

@@ -2,7 +2,7 @@
 
 from . import changes_views
 from .expansion import CATEGORIES, READY
-from .render import (OWNER_COLUMNS, WIDTH, md, md_table, owner_cells, owner_markdown, owner_text, money, pct, plural, rejected_markdown, rejected_text, rule, score,
+from .render import (OWNER_COLUMNS, Pieces, WIDTH, md, md_table, owner_cells, owner_markdown, owner_text, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line, wrap)
 
 TITLE = "Expansion Opportunity Report"
@@ -78,12 +78,17 @@ def _adoption_words(adoption):
     return "; ".join(parts) if parts else "no adoption data"
 
 
-def _by_id(report):
-    return {result["customer_id"]: result for result in report["customers"]}
+def _by_id(report, wanted):
+    """The results of the accounts named in `wanted`, by customer_id (one pass; only those are kept)."""
+    wanted = set(wanted)
+    return {result["customer_id"]: result for result in report["customers"] if result["customer_id"] in wanted}
 
 
 def text(report, model):
-    """Return the report for an 80-column terminal: summary first, then accounts, ready ones first."""
+    """Return the report for an 80-column terminal: summary first, then accounts, ready ones first.
+
+    A render.Pieces, written a batch of accounts at a time; str() of it is the text.
+    """
     summary = report["summary"]
     top = model.top_accounts
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
@@ -117,7 +122,7 @@ def text(report, model):
     if not stabilise:
         lines.append("  none")
     ranked = summary["ranked_by_potential"]
-    results = _by_id(report)
+    results = _by_id(report, ranked[:top])
     lines += ["", f"Accounts by potential ({_top_words(len(ranked), top)})"]
     lines += text_table(
         ["#", "Account", "Readiness", "ARR", "Potential"],
@@ -128,10 +133,7 @@ def text(report, model):
     )
     lines += changes_views.owners_text(summary)
     lines += ["", "Accounts, ready first, then by potential", rule("-")]
-    for result in report["customers"]:
-        lines += _account_text(result)
-    lines += rejected_text(report["rejected"])
-    return "\n".join(lines) + "\n"
+    return Pieces(lines, report["customers"], _account_text, rejected_text(report["rejected"]))
 
 
 def _top_words(count, top):

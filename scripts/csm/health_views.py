@@ -1,7 +1,7 @@
 """How the health report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .health import CLASSES, PRIORITIES
-from .render import (OWNER_COLUMNS, WIDTH, account_tail, account_tail_markdown, owner_cells, owner_markdown, owner_text, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
+from .render import (OWNER_COLUMNS, Pieces, WIDTH, account_tail, account_tail_markdown, md, md_table, owner_cells, owner_markdown, owner_text, money, pct, plural, rejected_markdown, rejected_text, rule, score,
                      terminal, text_table, title_line,
                      wrap)
 from . import changes, changes_views
@@ -37,7 +37,10 @@ def _headline(summary):
 
 
 def text(report, model):
-    """Return the report for an 80-column terminal: summary first, then accounts, most urgent first."""
+    """Return the report for an 80-column terminal: summary first, then accounts, most urgent first.
+
+    A render.Pieces, written a batch of accounts at a time; str() of it is the text.
+    """
     summary = report["summary"]
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap(_headline(summary))
@@ -70,10 +73,8 @@ def text(report, model):
     lines.append(f"Improving: {summary['improving_count']}; incomplete data: {summary['incomplete_data_count']}")
     lines += changes_views.owners_text(summary)
     lines += ["", "Accounts, most urgent first", rule("-")]
-    for result in report["customers"]:
-        lines += _account_text(result, model)
-    lines += rejected_text(report["rejected"])
-    return "\n".join(lines) + "\n"
+    return Pieces(lines, report["customers"], lambda result: _account_text(result, model),
+                  rejected_text(report["rejected"]))
 
 
 def _account_text(result, model):

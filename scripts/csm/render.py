@@ -397,3 +397,57 @@ def account_tail_markdown(actions, missing, completeness, notes):
     lines += [f"- Note: {md(note)}" for note in notes]
     lines.append("")
     return lines
+
+
+class Pieces:
+    """A text report written a piece at a time: its head, its accounts' lines, its tail.
+
+    The same text as "\\n".join(head + every account's lines + tail) + "\\n", but
+    never held whole: iterating renders the accounts a batch at a time (a view of
+    a large book reads each account as it goes; see cli.Decoded). str() joins it.
+
+    >>> str(Pieces(["Title"], [1, 2], lambda n: [f"account {n}"], ["Rejected: none"]))
+    'Title\\naccount 1\\naccount 2\\nRejected: none\\n'
+    """
+
+    BATCH = 4096  # lines per piece
+
+    def __init__(self, head, accounts, account_lines, tail):
+        self.head = head
+        self.accounts = accounts
+        self.account_lines = account_lines
+        self.tail = tail
+        self.through = None
+
+    def each_through(self, function):
+        """Pass each piece through function (character by character, as escape_controls); return self."""
+        self.through = function
+        return self
+
+    def __iter__(self):
+        if self.through is None:
+            return self._pieces()
+        return map(self.through, self._pieces())
+
+    def _pieces(self):
+        written = False
+        if self.head:
+            yield "\n".join(self.head) + "\n"
+            written = True
+        batch = []
+        for account in self.accounts:
+            batch += self.account_lines(account)
+            if len(batch) >= self.BATCH:
+                yield "\n".join(batch) + "\n"
+                batch = []
+                written = True
+        if batch:
+            yield "\n".join(batch) + "\n"
+            written = True
+        if self.tail:
+            yield "\n".join(self.tail) + "\n"
+        elif not written:
+            yield "\n"
+
+    def __str__(self):
+        return "".join(self)
