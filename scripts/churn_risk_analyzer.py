@@ -26,6 +26,7 @@ TOOL = Tool(
     facts=focus.churn_facts,
     filters=focus.CHURN_FILTERS,
     views=churn_views,
+    sections=("churn",),
     add_arguments=backtest.add_arguments,
     finish=backtest.finisher(backtest.CHURN),
     finish_when=backtest.requested,

@@ -26,6 +26,7 @@ TOOL = Tool(
     facts=focus.expansion_facts,
     filters=focus.ALL_FILTERS,
     views=expansion_views,
+    sections=("expansion",),
 )
 
 

@@ -25,6 +25,7 @@ TOOL = Tool(
     facts=focus.health_facts,
     filters=focus.HEALTH_FILTERS,
     views=health_views,
+    sections=("health",),
     add_arguments=backtest.add_arguments,
     finish=backtest.finisher(backtest.HEALTH),
     finish_when=backtest.requested,

@@ -19,14 +19,15 @@ lost by leaving during it (new logos are not part of NRR). All four are required
 (0 or more, starting_arr above 0); the dates are optional.
 """
 
-from csm import brief, focus, portfolio, portfolio_brief, portfolio_views
+from csm import brief, focus, ingest, portfolio, portfolio_brief, portfolio_views
 from csm.cli import Tool, run, run_script, warning, whole_number
 from csm.errors import InputError
 
 EPILOG = """
-retention (JSON object input only): a top-level "retention" object with
-starting_arr, expansion_arr, contraction_arr, churned_arr (and optional
-period_start, period_end) adds NRR and GRR to the book at a glance:
+retention: a top-level "retention" object of a JSON portfolio, or --retention
+FILE.json (any input: CSV, JSON Lines, XLSX), with starting_arr, expansion_arr,
+contraction_arr, churned_arr (and optional period_start, period_end) adds NRR
+and GRR to the book at a glance:
   NRR = (starting + expansion - contraction - churned) / starting
   GRR = (starting - contraction - churned) / starting
 renewal quarters: rolling 91-day windows from --as-of (Q1 = days 0-90).
@@ -49,12 +50,28 @@ def add_arguments(parser):
     group.add_argument("--template", metavar="FILE",
                        help="with --account: fill this template (assets/save_plan_template.md ...) from "
                             "the brief; what the data cannot say is a marked [to fill: ...] blank")
+    parser.add_argument("--retention", metavar="FILE",
+                        help="JSON file with the period's retention figures (NRR, GRR); "
+                             "overrides the portfolio's own")
+
+
+def prepare(methodology, args):
+    model = portfolio.prepare(methodology, args.as_of, args.capacity)
+    args.retention_document = None
+    if args.retention is not None:  # read and checked before the book, so a bad file costs no scoring
+        args.retention_document = ingest.load_retention(args.retention)
+        portfolio.read_retention(args.retention_document, model, f"--retention {args.retention}")
+    return model
 
 
 def finish(report, model, args, opened):
     if args.template is not None and args.account is None:
         raise InputError("--template needs --account ID (the account whose brief fills it)")
-    for line in portfolio.complete(report, model, opened.document, opened.name):
+    if args.retention_document is not None:
+        document, source = args.retention_document, f"--retention {args.retention}"
+    else:
+        document, source = opened.document, opened.name
+    for line in portfolio.complete(report, model, document, source):
         if args.account is None or line.startswith(f"{args.account}:"):
             warning(line)
     if args.account is not None:
@@ -73,7 +90,7 @@ TOOL = Tool(
         "the next four quarters, trends, the expansion pipeline, and who to call this week."
     ),
     example="python3 scripts/portfolio_report.py assets/sample_customer_data.json --format html --output qbr.html",
-    prepare=lambda methodology, args: portfolio.prepare(methodology, args.as_of, args.capacity),
+    prepare=prepare,
     assess=portfolio.assess,
     summary=portfolio.Summary,
     sort_key=portfolio.urgency_key,

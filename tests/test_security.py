@@ -52,9 +52,9 @@ FILE_CALLS = {"open", "io.open", "os.open", "os.fdopen", "codecs.open", "tempfil
               "shutil.rmtree", "pathlib.Path"}
 FILE_METHODS = {"read_text", "read_bytes", "write_text", "write_bytes", "open", "unlink", "rename", "touch"}
 ALLOWED_FILE_CALLS = {
-    ("csm/loading.py", "open_portfolio", "open"),
+    ("csm/loading.py", "_open", "open"),
     ("csm/brief.py", "read_template", "open"),  # --template FILE, named on the command line
-    ("csm/smallfile.py", "read_capped", "open"),  # --config, --outcomes, --compare (capped)
+    ("csm/smallfile.py", "read_capped", "open"),  # --config, --outcomes, --compare, --map, --retention (capped)
     ("csm/history.py", "inspect", "open"),  # --history: its first 100 bytes, read before sqlite3 opens it
     ("csm/output.py", "Sink.__init__", "tempfile.mkstemp"),
     ("csm/output.py", "Sink.__init__", "os.fdopen"),

@@ -1,8 +1,9 @@
 """How the churn risk report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .churn import SEVERITIES, TIERS, renewal_words
-from .render import (Pieces, WIDTH, account_tail, account_tail_markdown, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
-                     terminal, text_table, title_line, wrap)
+from .render import (account_tail, account_tail_markdown, md, md_table, money, owner_cells, OWNER_COLUMNS,
+                     owner_markdown, owner_text, owner_words, pct, Pieces, plural, rejected_markdown, rejected_text,
+                     rule, score, terminal, text_table, title_line, WIDTH, wrap)
 from . import changes_views
 from .values import printable
 from . import focus, next_action
@@ -105,7 +106,8 @@ def _account_text(result, model):
                else f"renews {result['contract_end_date']}")
     detail = focus.limit(model) is None
     risk = _risk_words(result) if detail else f"risk {score(result['risk_score'])} {result['risk_tier']}"
-    lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR; {risk}; {renewal}{data}", indent="  ")
+    lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR{owner_words(result)}; {risk}; {renewal}{data}",
+                  indent="  ")
     lines += wrap(next_action.short(result["next_action"]), indent="        ", first="  ")
     warnings, hidden = focus.shown(result["warning_signals"], model)
     for position, warning in enumerate(warnings, 1):
@@ -126,7 +128,7 @@ def _account_text(result, model):
         lines += wrap("Why: " + "; ".join(parts), indent="       ", first="  ")
     lines += changes_views.account_text(result)
     actions, most = focus.other_actions(result["recommended_actions"], result["next_action"], model)
-    return lines + account_tail(actions, result["missing_fields"], result["notes"], most)
+    return lines + owner_text(result) + account_tail(actions, result["missing_fields"], result["notes"], most)
 
 
 def markdown(report, model):
@@ -180,6 +182,7 @@ def markdown(report, model):
             lines.append(f"- Why: {md(reason['detail'])} adds {reason['points']:.1f} points")
         lines += changes_views.account_markdown(r)
         actions, most = focus.other_actions(r["recommended_actions"], r["next_action"], model)
+        lines += owner_markdown(r)
         lines += account_tail_markdown(actions, r["missing_fields"], r["data_completeness"], r["notes"], most)
     lines += rejected_markdown(report["rejected"])
     return "\n".join(lines)
@@ -190,7 +193,7 @@ def csv_header(model):
              "urgency_multiplier", "days_to_renewal", "contract_end_date", "renewal_status"]
             + [f"{name}_score" for name in model.signal_names]
             + ["warning_count", "warning_signals", "why", "recommended_actions", "data_completeness",
-               "missing_fields", "notes", "next_action_attention", "next_action"])
+               "missing_fields", "notes", "next_action_attention", "next_action"] + OWNER_COLUMNS)
 
 
 def csv_row(result, model):
@@ -206,4 +209,4 @@ def csv_row(result, model):
                result["data_completeness"],
                "; ".join(result["missing_fields"]),
                " | ".join(result["notes"]),
-               result["next_action"]["attention"], result["next_action"]["action"]])
+               result["next_action"]["attention"], result["next_action"]["action"]] + owner_cells(result))

@@ -52,13 +52,14 @@ import textwrap
 from . import __version__, changes, focus
 from .accounts import customer_id_of
 from .errors import ConfigError, InputError, RecordRejected
+from .ingest import render_map
 from .ids import SeenIds
 from .loading import Unreadable, open_portfolio
 from .methodology import load_methodology, methodology_hash, render_methodology
 from .output import (Interrupted, Sink, closed_stream_problem, hold_closed_descriptors, interruptions_raise,
                      same_file_as_input)
 from .render import Pieces, escape_controls
-from .values import printable, shown
+from .values import parse_iso_date, printable, shown
 
 STREAMING_FORMATS = ("jsonl", "csv")
 JSON_BATCH = 512  # customers encoded per chunk of a JSON document
@@ -80,11 +81,14 @@ class Tool:
       A run without it may encode its json as it scores, since nothing reads the results after.
     - `facts(result)` -> csm.focus.Facts and `filters` (the focus filters it can evaluate):
       a tool with them takes the focus options (--top, --segment ..., --detail; csm.focus).
+    - `sections`: the methodology sections its analyses read ("health", "churn", "expansion";
+      None: all), so the warning about a metric no record carries names only its own.
     """
 
     def __init__(self, prog, report, description, example, prepare, assess, summary, sort_key, views,
                  formats=("text", "json", "markdown", "csv", "jsonl"), default_format="text",
-                 add_arguments=None, finish=None, finish_when=None, epilog_extra="", facts=None, filters=()):
+                 add_arguments=None, finish=None, finish_when=None, epilog_extra="", facts=None, filters=(),
+                 sections=None):
         self.prog = prog
         self.report = report
         self.description = description
@@ -102,6 +106,7 @@ class Tool:
         self.epilog_extra = epilog_extra
         self.facts = facts
         self.filters = filters
+        self.sections = sections  # the analyses it runs (None: all), for the warning on metrics no record has
 
 
 # --as-of: the years a run may take for "today". The reports look a year and more ahead
@@ -111,11 +116,10 @@ AS_OF_LATEST = datetime.date(9000, 12, 31)
 
 
 def as_of_date(text):
-    """argparse type for --as-of: a YYYY-MM-DD date from 1900 to 9000."""
-    try:
-        day = datetime.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD, got {text!r}") from None
+    """argparse type for --as-of: a YYYY-MM-DD date from 1900 to 9000 (the same rule on every Python)."""
+    day = parse_iso_date(text) if len(text.strip()) == 10 else None
+    if day is None:
+        raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD, got {text!r}")
     if not AS_OF_EARLIEST <= day <= AS_OF_LATEST:
         raise argparse.ArgumentTypeError(f"must be a date from {AS_OF_EARLIEST} to {AS_OF_LATEST}, got {text}")
     return day
@@ -177,8 +181,9 @@ def build_parser(tool):
         f"{shell_lines(tool.example)}\n"
         f"{shell_lines(f'python3 scripts/{tool.prog} portfolio.csv --format json --output scores.json')}\n"
         f"{shell_lines(f'python3 scripts/{tool.prog} --print-config > my-methodology.json')}\n\n"
-        "input: a JSON object {\"customers\": [...]}, a JSON array, JSON Lines (.jsonl)\n"
-        "or CSV with dotted headers (usage.login_frequency); '-' reads standard input.\n\n"
+        "input: a JSON object {\"customers\": [...]}, a JSON array, JSON Lines (.jsonl),\n"
+        "CSV with dotted headers (usage.login_frequency) or an .xlsx workbook; '-' reads\n"
+        "standard input. Another export's own column names: --map (see --print-map).\n\n"
         "exit status: 0 every record scored; 1 nothing could be scored (unreadable\n"
         "input, no customers, bad --config); 2 wrong command line; 3 some records\n"
         "were rejected (listed on stderr and under \"rejected\"; the rest is scored).\n"
@@ -204,6 +209,13 @@ def build_parser(tool):
                         help="JSON methodology file merged over the defaults (see --print-config)")
     parser.add_argument("--print-config", action="store_true",
                         help="print the effective methodology as JSON and exit")
+    parser.add_argument("--map", metavar="FILE",
+                        help="JSON map of the export's columns: schema path -> column, and the "
+                             "columns to keep in the output (see --print-map)")
+    parser.add_argument("--print-map", action="store_true",
+                        help="print the map INPUT is read with, ready to edit, and exit")
+    parser.add_argument("--sheet", metavar="NAME",
+                        help="the sheet of an .xlsx workbook to read (default: the first)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     changes.add_arguments(parser)
     if tool.add_arguments is not None:
@@ -325,15 +337,23 @@ def _run(tool, parser, args, held):
                 model.focus = run_focus
             digest = methodology_hash(methodology)
             tracker = None
-            if changes.requested(args):  # the history is checked and read before anything is scored
+            if changes.requested(args) and not args.print_map:  # the history is checked and read before scoring
                 tracker = changes.Tracker(tool, model, args, digest)
                 for line in tracker.warnings:
                     warning(line)
-            portfolio = open_portfolio(args.input)
+            portfolio = open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=methodology,
+                                       sections=tool.sections)
             for line in portfolio.warnings:
                 warning(line)
             sink = Sink(args.output)
+            if args.print_map:  # the map INPUT is read with (given --map, with what it leaves to the rules)
+                sink.write(render_map(portfolio.inferred_map()))
+                sink.commit()
+                return EXIT_OK
             status = _score_and_write(tool, model, portfolio, args, sink, held, digest, tracker, run_focus)
+            if status != EXIT_FAILED:  # nothing scored: the error lines say why
+                for line in portfolio.closing_warnings():
+                    warning(line)
     except (InputError, ConfigError) as exc:
         if sink is not None:
             sink.abort()
@@ -457,6 +477,10 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
                         warning(line)
                     seen.warnings.clear()
             if not problems:
+                if type(raw) is not dict:  # read through a map (ingest.MappedRecord): its kept columns
+                    kept = getattr(raw, "kept", None)
+                    if kept is not None:
+                        result["fields_kept"] = kept
                 summary.add(result)
                 if run_focus is not None:
                     if filtering and not run_focus.keeps(facts(result)):

@@ -2,9 +2,9 @@
 
 from . import changes_views, focus, next_action
 from .expansion import CATEGORIES, READY
-from .render import (Pieces, people_name, WIDTH, md, md_table, money, pct, plural, rejected_markdown, rejected_text,
-                     rule, score,
-                     terminal, text_table, title_line, wrap)
+from .render import (md, md_table, money, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct,
+                     people_name, Pieces, plural, rejected_markdown, rejected_text, rule, score, terminal, text_table,
+                     title_line, WIDTH, wrap)
 
 TITLE = "Expansion Opportunity Report"
 
@@ -155,7 +155,7 @@ def _account_text(result, model):
     readiness = result["readiness"]
     head = f"{readiness['status'].upper():<18}{name} ({ident})"
     lines = [head[:WIDTH]]
-    lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR; {money(result['ready_revenue'])} ready of "
+    lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR{owner_words(result)}; {money(result['ready_revenue'])} ready of "
                   f"{money(result['total_estimated_revenue'])} potential in "
                   f"{plural(result['opportunity_count'], 'opportunity', 'opportunities')}", indent="  ")
     lines += wrap(next_action.sentence(result["next_action"]), indent="    ", first="  ")
@@ -176,6 +176,7 @@ def _account_text(result, model):
         lines.append(f"          ... and {plural(hidden, 'more opportunity', 'more opportunities')} (--detail)")
     for need in result["enablement_needs"]:
         lines += wrap(f"Enable: {terminal(need['module'], 40)}: {need['action']}", indent="          ", first="  ")
+    lines += owner_text(result)
     if result["missing_fields"]:
         lines += wrap("Missing: " + ", ".join(result["missing_fields"]), indent="           ", first="  ")
     for note in result["notes"]:
@@ -252,6 +253,7 @@ def markdown(report, model):
         for need in r["enablement_needs"]:
             lines.append(f"- Enable: {md(need['module'])}: {md(need['action'])}")
         lines.append(f"- Readiness: {md('; '.join(r['readiness']['reasons']))}")
+        lines += owner_markdown(r)
         if r["missing_fields"]:
             lines.append("- Missing data: " + md(", ".join(r["missing_fields"])))
         for note in r["notes"]:
@@ -279,7 +281,7 @@ def csv_header(model):
                      "current_tier", "departments_covered", "departments_potential", "enablement_needs",
                      "health_score", "health_classification", "churn_risk_score", "churn_risk_tier",
                      "readiness_reasons", "missing_fields", "notes", "ready_revenue", "next_action_attention",
-                     "next_action"]
+                     "next_action"] + OWNER_COLUMNS
 
 
 def csv_row(result, model):
@@ -309,7 +311,7 @@ def csv_row(result, model):
         "; ".join(result["missing_fields"]),
         " | ".join(result["notes"]),
         result["ready_revenue"], result["next_action"]["attention"], result["next_action"]["action"],
-    ]
+    ] + owner_cells(result)
 
 
 __all__ = ["text", "markdown", "csv_header", "csv_row", "headline", "READY"]

@@ -1,9 +1,9 @@
 """How the health report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .health import CLASSES, PRIORITIES
-from .render import (Pieces, WIDTH, account_tail, account_tail_markdown, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
-                     terminal, text_table, title_line,
-                     wrap)
+from .render import (account_tail, account_tail_markdown, md, md_table, money, owner_cells, OWNER_COLUMNS,
+                     owner_markdown, owner_text, owner_words, pct, Pieces, plural, rejected_markdown, rejected_text,
+                     rule, score, terminal, text_table, title_line, WIDTH, wrap)
 from . import changes, changes_views
 from .values import printable
 from . import focus, next_action
@@ -118,7 +118,7 @@ def _account_text(result, model):
     ident = terminal(result["customer_id"], 30)
     lines = [next_action.head_line(result["next_action"], f"{name} ({ident})")]
     detail = focus.limit(model) is None
-    lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR; health {score(result['overall_score'])} "
+    lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR{owner_words(result)}; health {score(result['overall_score'])} "
                   f"{result['classification']}, {_trend_words(result)}{_renewal_words(result, model)}"
                   f"{_data_words(result['data_completeness'], result['missing_metrics'])}", indent="  ")
     lines += wrap(" | ".join(_dimension_words(result, model, trends=detail)), indent="  ")
@@ -136,7 +136,7 @@ def _account_text(result, model):
         lines += wrap("Why: " + "; ".join(parts), indent="       ", first="  ")
     lines += changes_views.account_text(result)
     actions, most = focus.other_actions(result["recommendations"], result["next_action"], model)
-    return lines + account_tail(actions, result["missing_metrics"], result["notes"], most)
+    return lines + owner_text(result) + account_tail(actions, result["missing_metrics"], result["notes"], most)
 
 
 def markdown(report, model):
@@ -188,6 +188,7 @@ def markdown(report, model):
             lines.append(f"- Why: {md(reason['detail'])} costs {reason['points_lost']:.1f} points")
         lines += changes_views.account_markdown(r)
         actions, most = focus.other_actions(r["recommendations"], r["next_action"], model)
+        lines += owner_markdown(r)
         lines += account_tail_markdown(actions, r["missing_metrics"], r["data_completeness"], r["notes"], most)
     lines += rejected_markdown(report["rejected"])
     return "\n".join(lines)
@@ -199,7 +200,7 @@ def csv_header(model):
     for name in model.dimension_names:
         header += [f"{name}_score", f"{name}_classification", f"{name}_trend"]
     return header + ["data_completeness", "missing_metrics", "why", "recommendations", "notes", "days_to_renewal",
-                     "next_action_attention", "next_action"]
+                     "next_action_attention", "next_action"] + OWNER_COLUMNS
 
 
 def csv_row(result, model):
@@ -216,7 +217,7 @@ def csv_row(result, model):
         " | ".join(result["recommendations"]),
         " | ".join(result["notes"]),
         result["days_to_renewal"], result["next_action"]["attention"], result["next_action"]["action"],
-    ]
+    ] + owner_cells(result)
 
 
 __all__ = ["text", "markdown", "csv_header", "csv_row", "CLASSES"]

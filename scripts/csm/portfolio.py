@@ -402,8 +402,11 @@ def book(summary, model, retention, expansion_view):
 
 
 def _identity(result):
-    return {"customer_id": result["customer_id"], "name": result["name"], "segment": result["segment"],
-            "arr": result["arr"]}
+    identity = {"customer_id": result["customer_id"], "name": result["name"], "segment": result["segment"],
+                "arr": result["arr"], "owner": result.get("owner")}
+    if result.get("fields_kept") is not None:
+        identity["fields_kept"] = result["fields_kept"]
+    return identity
 
 
 def _health_words(result):

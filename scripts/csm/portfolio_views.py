@@ -12,9 +12,8 @@ import math
 from . import brief, changes_views, focus
 from .churn import TIERS
 from .health import CLASSES
-from .render import (people_name, WIDTH, html_text, md, md_table, money, money_short, pct, plural, rejected_markdown,
-                     rejected_text, rule, score, terminal,
-                     text_table, title_line, wrap)
+from .render import (html_text, md, md_table, money, money_short, owner_html, owner_parts, pct, people_name, plural,
+                     rejected_markdown, rejected_text, rule, score, terminal, text_table, title_line, WIDTH, wrap)
 
 TITLE = "Portfolio Report"
 SECTIONS = ("1. The book at a glance", "2. Critical and high churn risk", "3. Renewals, next four quarters",
@@ -244,7 +243,8 @@ ANALYSIS_WORDS = {"health": "health", "churn": "churn risk", "expansion": "expan
 # Markdown
 
 def _md_account(entry):
-    return f"{md(entry['name'])} ({md(entry['customer_id'])})"
+    owner = "".join(f" · {md(label)}: {md(value)}" for label, value in owner_parts(entry))
+    return f"{md(entry['name'])} ({md(entry['customer_id'])}){owner}"
 
 
 def markdown(report, model):
@@ -366,7 +366,8 @@ def markdown(report, model):
 # Text (80 columns)
 
 def _plain_account(entry, limit=40):
-    return f"{terminal(entry['name'], limit)} ({terminal(entry['customer_id'], 30)})"
+    owner = "".join(f"; {terminal(value, 24)}" for _, value in owner_parts(entry))
+    return f"{terminal(entry['name'], limit)} ({terminal(entry['customer_id'], 30)}{owner})"
 
 
 def text(report, model):
@@ -545,7 +546,9 @@ def _verdict_cell(name, value, retention):
 
 
 def _html_account(entry):
-    return f'{_h(entry["name"])} <span class="id">{_h(entry["customer_id"])}</span>'
+    owner = owner_html(entry)
+    owner = f' <span class="id">{owner}</span>' if owner else ""
+    return f'{_h(entry["name"])} <span class="id">{_h(entry["customer_id"])}</span>{owner}'
 
 
 def _html_table(header, rows, align, total_last=False):

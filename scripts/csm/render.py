@@ -336,6 +336,69 @@ def rejected_markdown(rejected):
     return lines
 
 
+OWNER_COLUMNS = ["owner", "fields_kept"]  # the last columns of every tool's csv
+
+
+def owner_parts(result, with_owner=True):
+    """Return [(label, text)]: the account's owner, then the columns a map kept (fields_kept), as text.
+
+    >>> owner_parts({"owner": "Dana", "fields_kept": {"Region": "EMEA", "Seats": 12, "Plan": None}})
+    [('Owner', 'Dana'), ('Region', 'EMEA'), ('Seats', '12'), ('Plan', '')]
+    """
+    parts = []
+    owner = result.get("owner")
+    if owner and with_owner:
+        parts.append(("Owner", owner))
+    for column, value in (result.get("fields_kept") or {}).items():
+        shown_value = "" if value is None else value if isinstance(value, str) else json.dumps(value)
+        parts.append((str(column), shown_value))
+    return parts
+
+
+def owner_words(result):
+    """Return ", owner NAME" for an account's identity line in a text report ('' without an owner).
+
+    >>> owner_words({"owner": "Dana"}), owner_words({"owner": None})
+    (', owner Dana', '')
+    """
+    owner = result.get("owner")
+    return f", owner {terminal(owner, 40)}" if owner else ""
+
+
+def owner_text(result, indent="  "):
+    """Return the text lines naming the columns a map kept ([] without them); the owner is on the
+    identity line (owner_words).
+
+    >>> owner_text({"owner": "Dana", "fields_kept": {"Region": "EMEA"}})
+    ['  Region: EMEA']
+    """
+    parts = owner_parts(result, with_owner=False)
+    if not parts:
+        return []
+    return wrap("; ".join(f"{terminal(label, 40)}: {terminal(value, 60)}" for label, value in parts),
+                indent=indent + "  ", first=indent)
+
+
+def owner_markdown(result):
+    """Return the markdown line naming the owner and the kept columns ([] without them)."""
+    parts = owner_parts(result)
+    if not parts:
+        return []
+    return ["- " + " · ".join(f"{md(label)}: {md(value)}" for label, value in parts)]
+
+
+def owner_html(result):
+    """Return the owner and kept columns as escaped HTML ('' without them)."""
+    parts = owner_parts(result)
+    return " · ".join(f"{html_text(label)}: {html_text(value)}" for label, value in parts)
+
+
+def owner_cells(result):
+    """The csv cells of OWNER_COLUMNS: the owner, and the kept columns as a JSON object (or empty)."""
+    kept = result.get("fields_kept")
+    return [result.get("owner"), json.dumps(kept, ensure_ascii=False) if kept else None]
+
+
 def account_tail(actions, missing, notes, limit=None):
     """Return the closing lines of an account in a text report: its actions, missing data and notes.
 
