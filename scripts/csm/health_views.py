@@ -1,6 +1,6 @@
 """How the health report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
-from .health import CLASSES, PRIORITIES
+from .health import CLASSES
 from .render import (account_tail, account_tail_markdown, md, md_table, money, owner_cells, OWNER_COLUMNS,
                      owner_markdown, owner_text, owner_words, pct, Pieces, plural, rejected_markdown, rejected_text,
                      rule, score, terminal, text_table, title_line, WIDTH, wrap)

@@ -28,7 +28,6 @@ import decimal
 import difflib
 import json
 import math
-import os
 
 from . import values
 from .errors import InputError

@@ -35,8 +35,7 @@ tool and of the call list: attention, then ARR at stake (larger first), then day
 to renewal (sooner first), then customer_id.
 """
 
-import datetime
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 from . import values
 from .methodology_checks import check_number
