@@ -3,7 +3,7 @@
 from .health import CLASSES
 from .render import (account_tail, account_tail_markdown, md, md_table, money, owner_cells, OWNER_COLUMNS,
                      owner_markdown, owner_text, owner_words, pct, Pieces, plural, rejected_markdown, rejected_text,
-                     rule, score, terminal, text_table, title_line, WIDTH, wrap)
+                     rule, score, terminal, text_table, title_line, why_line, wrap)
 from . import changes, changes_views
 from .values import printable
 from . import focus, next_action
@@ -129,11 +129,8 @@ def _account_text(result, model):
                           first="  ")
     elif result["why"]:  # the short form: the reasons that cost most, as many as fit one line
         labels = _metric_labels(model)
-        parts = [f"{labels.get(reason['metric'], reason['metric'])} -{reason['points_lost']:.1f}"
-                 for reason in result["why"]]
-        while len(parts) > 1 and len("  Why: " + "; ".join(parts)) > WIDTH:
-            parts.pop()
-        lines += wrap("Why: " + "; ".join(parts), indent="       ", first="  ")
+        lines += why_line(f"{labels.get(reason['metric'], reason['metric'])} -{reason['points_lost']:.1f}"
+                          for reason in result["why"])
     lines += changes_views.account_text(result)
     actions, most = focus.other_actions(result["recommendations"], result["next_action"], model)
     return lines + owner_text(result) + account_tail(actions, result["missing_metrics"], result["notes"], most)

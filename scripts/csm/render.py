@@ -339,6 +339,18 @@ def rejected_markdown(rejected):
 OWNER_COLUMNS = ["owner", "fields_kept"]  # the last columns of every tool's csv
 
 
+def why_line(parts):
+    """Return the short form of an account's reasons: "Why: a; b", as many parts as fit one line (one at least).
+
+    >>> why_line(["Usage -7.0", "Support -3.5"])
+    ['  Why: Usage -7.0; Support -3.5']
+    """
+    parts = list(parts)
+    while len(parts) > 1 and len("  Why: " + "; ".join(parts)) > WIDTH:
+        parts.pop()
+    return wrap("Why: " + "; ".join(parts), indent="       ", first="  ")
+
+
 def owner_parts(result, with_owner=True):
     """Return [(label, text)]: the account's owner, then the columns a map kept (fields_kept), as text.
 
