@@ -204,6 +204,7 @@ def renewal_days(raw, rule):
     field, remembered per value as written. A contract_end_date that is not an ISO
     date is (None, None) here: the churn analysis is where it is an error.
 
+    >>> import datetime
     >>> rule = Rule({}, datetime.date(2026, 11, 22))
     >>> renewal_days({"contract_end_date": "2026-11-12"}, rule), renewal_days({}, rule)
     ((-10, '2026-11-12'), (None, None))
