@@ -1,9 +1,9 @@
 """How the churn risk report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .churn import SEVERITIES, TIERS, renewal_words
-from .render import (account_tail, account_tail_markdown, md, md_table, money, owner_cells, OWNER_COLUMNS,
-                     owner_markdown, owner_text, owner_words, pct, Pieces, plural, rejected_markdown, rejected_text,
-                     rule, score, terminal, text_table, title_line, why_line, wrap)
+from .render import (account_tail, account_tail_markdown, accounts_pieces, md, md_table, money, owner_cells,
+                     OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural, rejected_markdown, rule,
+                     score, terminal, text_table, title_line, why_line, wrap)
 from . import changes_views
 from .values import printable
 from . import focus, next_action
@@ -91,9 +91,7 @@ def text(report, model):
     if listed:
         lines += wrap(f"Listed: {listed}")
     lines += changes_views.owners_text(summary)
-    lines += ["", "Accounts, most urgent first", rule("-")]
-    return Pieces(lines, report["customers"], lambda result: _account_text(result, model),
-                  rejected_text(report["rejected"]))
+    return accounts_pieces(lines, report, lambda result: _account_text(result, model))
 
 
 def _account_text(result, model):

@@ -2,8 +2,8 @@
 
 from . import changes_views, focus, next_action
 from .expansion import CATEGORIES, READY
-from .render import (md, md_table, money, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct,
-                     people_name, Pieces, plural, rejected_markdown, rejected_text, rule, score, terminal, text_table,
+from .render import (accounts_pieces, md, md_table, money, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text,
+                     owner_words, pct, people_name, plural, rejected_markdown, rule, score, terminal, text_table,
                      title_line, WIDTH, wrap)
 
 TITLE = "Expansion Opportunity Report"
@@ -140,9 +140,8 @@ def text(report, model):
     if listed:
         lines += [""] + wrap(f"Listed: {listed}")
     lines += changes_views.owners_text(summary)
-    lines += ["", "Accounts, ready revenue first, then by potential", rule("-")]
-    return Pieces(lines, report["customers"], lambda result: _account_text(result, model),
-                  rejected_text(report["rejected"]))
+    return accounts_pieces(lines, report, lambda result: _account_text(result, model),
+                           "Accounts, ready revenue first, then by potential")
 
 
 def _top_words(count, top):

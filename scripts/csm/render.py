@@ -508,3 +508,13 @@ class Pieces:
 
     def __str__(self):
         return "".join(self)
+
+
+
+def accounts_pieces(lines, report, account_text, heading="Accounts, most urgent first"):
+    """Return a text report as Pieces: the summary `lines`, the accounts' heading, each account, the rejected.
+
+    The accounts are written a batch at a time (Pieces), each by account_text(result).
+    """
+    return Pieces(lines + ["", heading, rule("-")], report["customers"], account_text,
+                  rejected_text(report["rejected"]))
