@@ -6,7 +6,7 @@ Run `python3 scripts/churn_risk_analyzer.py --help`. The work is done by the
 the shared command line.
 """
 
-from csm import backtest, churn, churn_views
+from csm import backtest, churn, churn_views, focus
 from csm.cli import Tool, run, run_script
 
 TOOL = Tool(
@@ -22,8 +22,11 @@ TOOL = Tool(
     prepare=lambda methodology, args: churn.prepare(methodology, args.as_of),
     assess=churn.assess,
     summary=churn.Summary,
-    sort_key=churn.risk_key,
+    sort_key=churn.urgency_key,
+    facts=focus.churn_facts,
+    filters=focus.CHURN_FILTERS,
     views=churn_views,
+    sections=("churn",),
     add_arguments=backtest.add_arguments,
     finish=backtest.finisher(backtest.CHURN),
     finish_when=backtest.requested,

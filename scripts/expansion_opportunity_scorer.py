@@ -6,7 +6,7 @@ the `csm` package beside this file; this script only wires the expansion analysi
 into the shared command line.
 """
 
-from csm import expansion, expansion_views
+from csm import expansion, expansion_views, focus
 from csm.cli import Tool, run, run_script
 
 TOOL = Tool(
@@ -23,7 +23,10 @@ TOOL = Tool(
     assess=expansion.assess,
     summary=expansion.Summary,
     sort_key=expansion.portfolio_key,
+    facts=focus.expansion_facts,
+    filters=focus.ALL_FILTERS,
     views=expansion_views,
+    sections=("expansion",),
 )
 
 

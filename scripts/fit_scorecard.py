@@ -62,6 +62,10 @@ def build_parser():
     parser.add_argument("--analysis", choices=ANALYSES, required=True, help="the scorecard to fit")
     parser.add_argument("--output", metavar="FITTED.json", required=True,
                         help="where the fitted methodology is written (whole or not at all)")
+    parser.add_argument("--map", metavar="FILE",
+                        help="JSON map of the export's own column names to schema fields, as every tool "
+                             "takes (see their --print-map); columns it leaves unclaimed are candidates")
+    parser.add_argument("--sheet", metavar="NAME", help=".xlsx input: the sheet to read (default: the first)")
     parser.add_argument("--config", metavar="START",
                         help="starting methodology, measured beside the fit (default: the shipped one)")
     parser.add_argument("--folds", type=whole_number(2, "folds"), default=5, metavar="K",
@@ -75,9 +79,20 @@ def build_parser():
     return parser
 
 
-def open_book(args):
-    """Open the portfolio: the one place the fitter reads it (a column map plugs in here)."""
-    return open_portfolio(args.input)
+def open_book(args, start):
+    """Open the portfolio through the ingest layer (the --map, header matching), as the tools do."""
+    return open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=start, sections=(args.analysis,))
+
+
+def _said(lines):
+    """Write the reading's warning lines, but those naming columns no analysis reads: here they are candidates."""
+    candidates = 0
+    for line in lines:
+        if " is not read" in line:
+            candidates += 1
+        else:
+            warning(line)
+    return candidates
 
 
 def main(argv=None):
@@ -104,13 +119,13 @@ def _fit(args):
     report = {"rejected": []}
     try:
         sink = Sink(args.output)
-        portfolio = open_book(args)
-        for line in portfolio.warnings:
-            warning(line)
+        portfolio = open_book(args, start)
+        _said(portfolio.warnings)
         outcomes = read_outcomes_for_tool(args.outcomes)
         book = match_outcomes(portfolio, outcomes, start["segments"])
         say_rejected(book.rejected)
         fitted = fit_scorecard(book, portfolio.from_text, args.analysis, start, args.folds, args.seed, args.as_of)
+        _said(portfolio.closing_warnings())
         for line in fitted.report["warnings"]:
             warning(line)
         if book.not_in_portfolio:

@@ -6,7 +6,7 @@ Run `python3 scripts/health_score_calculator.py --help`. The work is done by the
 the shared command line.
 """
 
-from csm import backtest, health, health_views
+from csm import backtest, focus, health, health_views
 from csm.cli import Tool, run, run_script
 
 TOOL = Tool(
@@ -22,7 +22,10 @@ TOOL = Tool(
     assess=health.assess,
     summary=health.Summary,
     sort_key=health.urgency_key,
+    facts=focus.health_facts,
+    filters=focus.HEALTH_FILTERS,
     views=health_views,
+    sections=("health",),
     add_arguments=backtest.add_arguments,
     finish=backtest.finisher(backtest.HEALTH),
     finish_when=backtest.requested,

@@ -19,16 +19,20 @@ lost by leaving during it (new logos are not part of NRR). All four are required
 (0 or more, starting_arr above 0); the dates are optional.
 """
 
-from csm import changes, portfolio, portfolio_brief, portfolio_views
-from csm.cli import Tool, run, run_script, warning
+from csm import brief, changes, focus, ingest, portfolio, portfolio_brief, portfolio_views
+from csm.cli import Tool, run, run_script, warning, whole_number
+from csm.errors import InputError
 
 EPILOG = """
-retention (JSON object input only): a top-level "retention" object with
-starting_arr, expansion_arr, contraction_arr, churned_arr (and optional
-period_start, period_end) adds NRR and GRR to the book at a glance:
+retention: a top-level "retention" object of a JSON portfolio, or --retention
+FILE.json (any input: CSV, JSON Lines, XLSX), with starting_arr, expansion_arr,
+contraction_arr, churned_arr (and optional period_start, period_end) adds NRR
+and GRR to the book at a glance:
   NRR = (starting + expansion - contraction - churned) / starting
   GRR = (starting - contraction - churned) / starting
 renewal quarters: rolling 91-day windows from --as-of (Q1 = days 0-90).
+account brief: --account ACC-1003 --template assets/save_plan_template.md
+  writes the save plan of ACC-1003 with its figures filled in.
 """
 
 
@@ -36,18 +40,49 @@ def add_arguments(parser):
     parser.add_argument("--full", action="store_true",
                         help="json: each account's three results in full, as each tool writes them "
                              "(default: a brief per account)")
+    group = parser.add_argument_group("call list and account brief")
+    group.add_argument("--capacity", type=whole_number(1, "calls"), metavar="N",
+                       help="calls the team can work this week: the action list's length, the rest "
+                            "counted (default: report.action_list.capacity, 15)")
+    group.add_argument("--account", metavar="ID",
+                       help="write one account's brief instead (health, churn risk, expansion, renewal, "
+                            "lifecycle stage, the next best action)")
+    group.add_argument("--template", metavar="FILE",
+                       help="with --account: fill this template (assets/save_plan_template.md ...) from "
+                            "the brief; what the data cannot say is a marked [to fill: ...] blank")
+    parser.add_argument("--retention", metavar="FILE",
+                        help="JSON file with the period's retention figures (NRR, GRR); "
+                             "overrides the portfolio's own")
+
+
+def prepare(methodology, args):
+    model = portfolio.prepare(methodology, args.as_of, args.capacity, lean=_lean(args))
+    args.retention_document = None
+    if args.retention is not None:  # read and checked before the book, so a bad file costs no scoring
+        args.retention_document = ingest.load_retention(args.retention)
+        portfolio.read_retention(args.retention_document, model, f"--retention {args.retention}")
+    return model
 
 
 def _lean(args):
-    """True when the run writes no account's results in full (not json --full) and keeps no history
-    (the history keeps each analysis' figures): the analyses then skip what nobody reads."""
-    return not (args.format == "json" and args.full) and not changes.requested(args)
+    """True when the run writes no account's results in full (not json --full, not an --account
+    brief) and keeps no history (it keeps each analysis' figures): the analyses skip what nobody reads."""
+    return not (args.format == "json" and args.full) and args.account is None and not changes.requested(args)
 
 
 def finish(report, model, args, opened):
-    for line in portfolio.complete(report, model, opened.document, opened.name):
-        warning(line)
-    if args.format == "json" and not args.full:
+    if args.template is not None and args.account is None:
+        raise InputError("--template needs --account ID (the account whose brief fills it)")
+    if args.retention_document is not None:
+        document, source = args.retention_document, f"--retention {args.retention}"
+    else:
+        document, source = opened.document, opened.name
+    for line in portfolio.complete(report, model, document, source):
+        if args.account is None or line.startswith(f"{args.account}:"):
+            warning(line)
+    if args.account is not None:
+        brief.into_report(report, args.account, model.as_of, args.template, getattr(model, "focus", None) is not None)
+    elif args.format == "json" and not args.full:
         portfolio_brief.abridge(report["customers"])
 
 
@@ -61,10 +96,12 @@ TOOL = Tool(
         "the next four quarters, trends, the expansion pipeline, and who to call this week."
     ),
     example="python3 scripts/portfolio_report.py assets/sample_customer_data.json --format html --output qbr.html",
-    prepare=lambda methodology, args: portfolio.prepare(methodology, args.as_of, lean=_lean(args)),
+    prepare=prepare,
     assess=portfolio.assess,
     summary=portfolio.Summary,
     sort_key=portfolio.urgency_key,
+    facts=focus.portfolio_facts,
+    filters=focus.ALL_FILTERS,
     views=portfolio_views,
     formats=("markdown", "html", "json", "text"),
     default_format="markdown",

@@ -64,3 +64,14 @@ def write_json(tmp_path):
         return path
 
     return write
+
+
+def sample_warnings_only(stderr):
+    """True when stderr holds nothing but the warnings the sample earns: its business_outcomes
+    figures (read by assets/methodology/five-dimension.json) are not read by the default methodology."""
+    return all(line.startswith("warning: ") and "business_outcomes" in line for line in stderr.splitlines())
+
+
+def without_warnings(stderr):
+    """stderr without its warning lines (a small test book leaves metrics out, and the tools say so)."""
+    return "".join(line for line in stderr.splitlines(True) if not line.startswith("warning: "))

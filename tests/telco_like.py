@@ -94,10 +94,10 @@ def telco_rows(count, seed):
 
 
 def write_export(path, rows, id_column="customer_id", arr=True):
-    """Write rows as the CSV a team would export, the id under `id_column`, ARR (MonthlyCharges x 12) beside.
+    """Write rows as a CSV export, the id under `id_column`, ARR (MonthlyCharges x 12) beside unless `arr` is False.
 
-    Until the loading layer maps a `customerID` column and an MRR column (`--map`),
-    the fitter reads the schema's own names: `customer_id` and `arr`.
+    `write_export(path, rows, "customerID", arr=False)` is the export exactly as a
+    telco team has it: read with a --map naming the id and the MonthlyCharges column.
     """
     header = [id_column if column == "customerID" else column for column in COLUMNS]
     if arr:

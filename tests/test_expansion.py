@@ -454,7 +454,7 @@ def test_an_account_with_red_health_must_be_stabilised_first(model, northwind):
     readiness = result["readiness"]
     assert readiness["status"] == "stabilise first"
     assert readiness["health_classification"] == "red"
-    assert readiness["reasons"][0] == f"health red ({scored['overall_score']:.1f}): stabilise first"
+    assert readiness["reasons"][0] == f"health red ({scored['overall_score']:.1f}, declining): stabilise first"
     assert {o["readiness"] for o in result["opportunities"]} == {"stabilise first"}
     # Its own ranking stays by priority.
     assert [o["priority_score"] for o in result["opportunities"]] == [42.7, 25.6, 25.6, 19.2, 11.5]
@@ -478,33 +478,37 @@ def test_a_green_low_risk_account_is_ready_and_says_why(model, northwind):
     risk = churn.assess(northwind, churn.prepare(default_methodology(), AS_OF))
     assert readiness == {"status": "ready",
                          "reasons": ["health green (78.1)", f"churn risk low ({risk['risk_score']:.1f})"],
-                         "health_score": 78.1, "health_classification": "green",
-                         "churn_risk_score": risk["risk_score"], "churn_risk_tier": "low"}
+                         "health_score": 78.1, "health_classification": "green", "health_trend": "improving",
+                         "churn_risk_score": risk["risk_score"], "churn_risk_tier": "low", "days_to_renewal": 129}
 
 
-def test_health_that_cannot_be_scored_is_unknown_and_does_not_reject_the_record(model, northwind):
+def test_health_that_cannot_be_scored_is_unknown_not_ready_and_does_not_reject_the_record(model, northwind):
     northwind["usage"]["login_frequency"] = "high"
     result = expansion.assess(northwind, model)
     assert result["opportunity_count"] == 5
-    assert result["readiness"]["status"] == "ready"
+    assert result["readiness"]["status"] == "readiness unknown"  # fail closed: unknown is not ready
+    assert result["ready_revenue"] == 0
+    assert {o["readiness"] for o in result["opportunities"]} == {"readiness unknown"}
     assert result["readiness"]["health_classification"] is None
     assert result["readiness"]["reasons"][0] == (
         'health unknown: usage.login_frequency must be a number from 0 to 100, got "high"')
 
 
-def test_without_health_or_churn_data_readiness_rests_on_expansion_data_alone(model):
-    readiness = expansion.assess(account(contract=seats(10, 10)), model)["readiness"]
-    assert readiness["status"] == "ready"
-    assert readiness["reasons"] == ["no health or churn data in the record: readiness rests on expansion data alone"]
+def test_without_health_or_churn_data_readiness_is_unknown_not_ready(model):
+    result = expansion.assess(account(contract=seats(10, 10)), model)
+    readiness = result["readiness"]
+    assert readiness["status"] == "readiness unknown"
+    assert readiness["reasons"] == ["health unknown: no health data in the record",
+                                    "churn risk unknown: no churn signals in the record"]
+    assert (result["ready_revenue"], result["total_estimated_revenue"]) == (0, 20000)
 
 
-def test_the_portfolio_view_ranks_ready_accounts_ahead_then_by_potential_arr_and_id():
-    def result(customer_id, status, potential, arr):
-        return {"customer_id": customer_id, "readiness": {"status": status}, "total_estimated_revenue": potential,
-                "arr": arr}
-    rows = [result("S", "stabilise first", 900000, 1), result("B", "ready", 500, 10), result("A", "ready", 500, 10),
-            result("C", "ready", 500, 99), result("D", "ready", 9000, 1)]
-    assert [r["customer_id"] for r in sorted(rows, key=expansion.portfolio_key)] == ["D", "C", "A", "B", "S"]
+def test_the_portfolio_view_ranks_ready_revenue_ahead_then_by_potential_arr_and_id():
+    def result(customer_id, ready, potential, arr):
+        return {"customer_id": customer_id, "ready_revenue": ready, "total_estimated_revenue": potential, "arr": arr}
+    rows = [result("S", 0, 900000, 1), result("B", 500, 500, 10), result("A", 500, 500, 10),
+            result("C", 500, 500, 99), result("D", 9000, 9000, 1), result("T", 0, 1000, 1)]
+    assert [r["customer_id"] for r in sorted(rows, key=expansion.portfolio_key)] == ["D", "C", "A", "B", "S", "T"]
 
 
 # Summary
@@ -528,11 +532,13 @@ def test_summary_totals_potential_by_category_readiness_and_ranking(model, north
                                                      "estimated_revenue": 42667 + 85333}
     assert result["by_category"]["department_expansion"]["count"] == 4
     assert result["enablement_needs_count"] == 2
-    assert (result["ready_count"], result["stabilise_first_count"]) == (2, 1)
+    # X-1 has no health or churn data: not ready (fail closed).
+    assert (result["ready_count"], result["stabilise_first_count"]) == (1, 2)
+    assert (result["ready_revenue"], result["total_estimated_revenue"]) == (165547, 165547 + 331093)
     assert result["ready_for_upgrade_conversation"] == [{
         "customer_id": "ACC-0042", "name": "Northwind Logistics", "total_estimated_revenue": 165547,
-        "opportunity": ready["opportunities"][0]}]
-    assert [entry["customer_id"] for entry in result["stabilise_first"]] == ["R-1"]
+        "ready_revenue": 165547, "opportunity": ready["opportunities"][0]}]
+    assert [entry["customer_id"] for entry in result["stabilise_first"]] == ["R-1", "X-1"]
     assert result["ranked_by_potential"] == ["R-1", "ACC-0042", "X-1"]
     assert result["accounts_with_opportunities"] == 2
 

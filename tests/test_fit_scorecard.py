@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, SAMPLE, SCRIPTS
+from conftest import ROOT, SAMPLE, SCRIPTS, without_warnings
 from csm import backtest, loading, scorecard
 from csm.methodology import load_methodology
 from telco_like import telco_rows, write_export, write_outcomes
@@ -246,5 +246,32 @@ def test_a_label_the_fit_never_saw_rejects_that_account_by_name(run_tool, tmp_pa
         csv.writer(handle).writerows(table)
     done = run_tool(TOOLS["churn"], book, "--config", output, *AS_OF)
     assert done.returncode == 3
-    assert done.stderr == (f"error: row 2 ({table[1][0]}): PaymentMethod must be one of Bank transfer "
+    # warning: lines (the Churn column no analysis reads, no renewal dates) leave the error alone.
+    errors = without_warnings(done.stderr)
+    assert errors == (f"error: row 2 ({table[1][0]}): PaymentMethod must be one of Bank transfer "
                            "(automatic), Credit card (automatic), Electronic check, Mailed check, got \"Crypto\"\n")
+
+
+def test_the_export_as_written_fits_through_a_map_naming_only_the_id_and_arr(run_tool, tmp_path):
+    rows = telco_rows(1200, 7)
+    train, test = rows[:800], rows[800:]
+    for name, part in (("train", train), ("test", test)):
+        write_export(tmp_path / f"{name}.csv", part, "customerID", arr=False)
+        write_outcomes(tmp_path / f"{name}-outcomes.csv", part)
+    field_map = tmp_path / "map.json"
+    field_map.write_text(json.dumps({"fields": {"customer_id": "customerID",
+                                                "arr": {"column": "MonthlyCharges", "scale": 12}}}))
+    done, output = fit(run_tool, tmp_path, "churn", tmp_path / "train.csv", tmp_path / "train-outcomes.csv",
+                       "--map", field_map)
+    assert done.returncode == 0, done.stderr
+    assert "is not read" not in done.stderr  # the columns no analysis reads are the fitter's candidates
+    fitted = json.loads(output.read_text())
+    fields = {metric.get("field") for signal in fitted["churn"]["signals"].values()
+              for metric in signal["metrics"].values()}
+    assert {"tenure", "Contract", "InternetService"} <= fields and "MonthlyCharges" not in fields  # the map's arr
+    scored = run_tool(TOOLS["churn"], tmp_path / "test.csv", "--map", field_map, "--config", output,
+                      "--outcomes", tmp_path / "test-outcomes.csv", *AS_OF, "--format", "json")
+    assert scored.returncode == 0, scored.stderr
+    report = json.loads(scored.stdout)
+    assert report["summary"]["total_customers"] == 400
+    assert report["backtest"]["auc"] > 0.75

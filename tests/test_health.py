@@ -142,18 +142,19 @@ def test_attention_priority_follows_the_classification_by_trend_matrix(model, kl
     assert model.matrix[klass][direction] == priority
 
 
-def test_a_declining_green_outranks_a_stable_yellow():
-    def result(priority, arr, customer_id):
-        return {"attention_priority": priority, "arr": arr, "customer_id": customer_id}
-    ranked = sorted([result("medium", 900000, "Y"), result("high", 1000, "G")], key=health.urgency_key)
+def _ranked(attention, arr, customer_id, days=None):
+    return {"next_action": {"attention": attention}, "arr": arr, "customer_id": customer_id, "days_to_renewal": days}
+
+
+def test_an_account_to_work_this_week_outranks_a_larger_one_for_this_month():
+    ranked = sorted([_ranked("this month", 900000, "Y"), _ranked("this week", 1000, "G")], key=health.urgency_key)
     assert [r["customer_id"] for r in ranked] == ["G", "Y"]
 
 
-def test_accounts_of_equal_priority_are_ordered_by_arr_then_id():
-    rows = [{"attention_priority": "low", "arr": 10, "customer_id": "B"},
-            {"attention_priority": "low", "arr": 10, "customer_id": "A"},
-            {"attention_priority": "low", "arr": 99, "customer_id": "C"}]
-    assert [r["customer_id"] for r in sorted(rows, key=health.urgency_key)] == ["C", "A", "B"]
+def test_accounts_of_equal_attention_are_ordered_by_arr_then_days_to_renewal_then_id():
+    rows = [_ranked("monitor", 10, "B", 40), _ranked("monitor", 10, "A", 40), _ranked("monitor", 99, "C"),
+            _ranked("monitor", 10, "D", 5)]
+    assert [r["customer_id"] for r in sorted(rows, key=health.urgency_key)] == ["C", "D", "A", "B"]
 
 
 @pytest.mark.parametrize("segment, score, expected", [

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import SAMPLE, SCRIPTS
+from conftest import SAMPLE, SCRIPTS, without_warnings
 
 HEALTH = os.path.join(SCRIPTS, "health_score_calculator.py")
 AS_OF = ("--as-of", "2026-11-22")
@@ -88,5 +88,6 @@ def test_a_5000_digit_integer_is_named_by_its_place(tmp_path):
     lines.write_text(jsonl(2) + '{"customer_id": "Z", "arr": ' + "1" * 5000 + "}\n")
     done = health(lines, "--format", "json")
     assert done.returncode == 3
-    assert done.stderr.decode() == ("error: line 3: not usable JSON: a number at column 29 has 5,000 digits, "
-                                    "more than the 4,300 a number may have here\n")
+    assert without_warnings(done.stderr.decode()) == (  # the sample's business_outcomes key warns apart
+        "error: line 3: not usable JSON: a number at column 29 has 5,000 digits, "
+        "more than the 4,300 a number may have here\n")

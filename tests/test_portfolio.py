@@ -242,6 +242,8 @@ def test_the_report_reuses_health_and_churn_for_readiness_and_gets_the_expansion
                 in_report = portfolio.assess(raw, model)["expansion"]
             except RecordRejected:
                 in_report = None
+            if alone is not None:  # the report keeps one next action per account, not one per analysis
+                del alone["next_action"]
             assert in_report == alone
             compared += alone is not None
     assert compared > 500
@@ -299,22 +301,43 @@ def test_this_week_lists_critical_and_high_risk_accounts_with_why_and_the_first_
     assert entry["risk_tier"] == "critical"
     assert entry["renewal"] == "renews in 129 days on 2027-03-31"
     assert 2 <= len(entry["reasons"]) <= 3
-    assert entry["first_action"].startswith("Escalate to an executive on our side within 48 hours")
+    assert entry["first_action"].startswith("Escalate: our executive calls the decision maker within 48 hours")
 
 
-def test_the_action_list_calls_the_most_urgent_first_and_says_why(book):
+def test_the_action_list_calls_the_most_urgent_first_then_by_arr_at_stake_and_says_why(book):
     actions = book["views"]["action_list"]
+    # RISKY ($64,000, critical) and LAPSED ($1,000) are both "act today": the larger ARR at stake comes first.
     assert [(e["rank"], e["customer_id"], e["urgency"]) for e in actions] == [
-        (1, "LAPSED", "critical"), (2, "RISKY", "critical"), (3, "SOON", "medium"), (4, "PLAIN", "expansion")]
-    assert actions[0]["reasons"] == ["renewal lapsed 21 days ago on 2026-11-01"]
-    assert actions[0]["action"].startswith("Call the decision maker today")
-    assert actions[2]["reasons"] == ["renews in 20 days on 2026-12-12"]
+        (1, "RISKY", "act today"), (2, "LAPSED", "act today"), (3, "SOON", "this week"), (4, "PLAIN", "monitor")]
+    assert actions[1]["reasons"] == ["renewal lapsed 21 days ago on 2026-11-01"]
+    assert actions[1]["action"] == "Get the lapsed renewal signed today, or a written extension."
+    assert actions[0]["action"].startswith("Escalate: our executive calls the decision maker within 48 hours")
+    assert actions[2]["reasons"] == ["renews in 20 days on 2026-12-12",
+                                     "ready to expand: $165,547 ready in 5 opportunities"]
     assert actions[3]["action"].startswith("Open an expansion conversation")
+    assert book["views"]["action_list_rest"] == {"count": 0, "arr": 0, "capacity": 15}
+
+
+def test_the_action_list_is_cut_to_the_capacity_and_counts_the_rest():
+    records = [account(f"R-{n}", arr=1000 * n, **CRITICAL_SIGNALS) for n in range(1, 6)]
+    report, _ = report_of(records, model=portfolio.prepare(default_methodology(), AS_OF, capacity=2))
+    assert [e["customer_id"] for e in report["views"]["action_list"]] == ["R-5", "R-4"]
+    assert report["views"]["action_list_rest"] == {"count": 3, "arr": 6000, "capacity": 2}
+
+
+def test_a_large_account_renewing_in_4_days_is_called_before_a_small_lapsed_one():
+    records = [account("SMALL-LAPSED", arr=24648, contract_end_date="2026-11-01"),
+               account("BIG-SOON", arr=972959, contract_end_date="2026-11-26", **CRITICAL_SIGNALS)]
+    report, _ = report_of(records)
+    assert [e["customer_id"] for e in report["views"]["action_list"]] == ["BIG-SOON", "SMALL-LAPSED"]
+    assert [c["customer_id"] for c in report["customers"]] == ["BIG-SOON", "SMALL-LAPSED"]
 
 
 def test_expansion_waits_for_an_account_to_be_stabilised(book):
     expansion = book["views"]["expansion"]
-    assert [e["customer_id"] for e in expansion["stabilise_first"]] == ["RISKY"]
+    assert [(e["customer_id"], e["status"]) for e in expansion["stabilise_first"]] == [
+        ("RISKY", "stabilise first"), ("LAPSED", "renew first")]
+    assert "LAPSED" not in [e["customer_id"] for e in expansion["ready_now"]]
     assert "RISKY" not in [e["customer_id"] for e in expansion["ready_now"]]
     pipeline = expansion["pipeline"]
     assert sum(line["ready_revenue"] + line["on_hold_revenue"] for line in pipeline.values()) == \
@@ -356,7 +379,7 @@ def test_a_report_section_that_makes_no_sense_is_named(change, message):
 
 
 def test_a_lean_run_gives_the_same_summary_views_and_briefs_as_a_full_one_on_damaged_books():
-    # Lean (every run that writes no account in full): health and churn leave out what nobody reads.
+    # Lean (every run that writes no account in full): churn leaves out what nobody reads.
     from csm import portfolio_brief
     from test_damage import damaged_portfolio
     full_model, lean_model = model_of(), portfolio.prepare(default_methodology(), AS_OF, lean=True)
@@ -383,19 +406,15 @@ def test_a_lean_run_gives_the_same_summary_views_and_briefs_as_a_full_one_on_dam
         assert [portfolio_brief.brief(a) for a in lean["customers"]] == \
             [portfolio_brief.brief(a) for a in full["customers"]]
         for lean_account, full_account in zip(lean["customers"], full["customers"]):
-            for name in ("health", "churn"):
-                part, whole = lean_account[name], full_account[name]
-                if part is None:
-                    assert whole is None
-                    continue
-                if name == "health":
-                    assert "dimensions" not in part and part["trends"] == {"overall": whole["trends"]["overall"]}
-                else:
-                    assert "signal_scores" not in part
-                # what it keeps is the full result's, and the reasons where the views read them
-                assert {key: whole[key] for key in part if key != "trends"} == \
-                    {key: value for key, value in part.items() if key != "trends"}
-                urgent = (part["attention_priority"] if name == "health" else part["risk_tier"]) in ("critical", "high")
-                assert ("why" in part) == urgent
-                kept_reasons += urgent
+            assert lean_account["health"] == full_account["health"]
+            part, whole = lean_account["churn"], full_account["churn"]
+            if part is None:
+                assert whole is None
+                continue
+            assert "signal_scores" not in part
+            # what it keeps is the full result's, and the reasons and playbook where the views read them
+            assert {key: whole[key] for key in part} == part
+            urgent = part["risk_tier"] in ("critical", "high")
+            assert ("why" in part) == ("recommended_actions" in part) == urgent
+            kept_reasons += urgent
     assert kept_reasons > 50

@@ -9,13 +9,13 @@ import sys
 
 import pytest
 
-from conftest import NORTHWIND, SAMPLE, SCRIPTS
+from conftest import NORTHWIND, SAMPLE, SCRIPTS, sample_warnings_only
 
 TOOL = "portfolio_report.py"
 AS_OF = ("--as-of", "2026-11-22")
 TOOLS = {"health": "health_score_calculator.py", "churn": "churn_risk_analyzer.py",
          "expansion": "expansion_opportunity_scorer.py"}
-SECTIONS = ["1. The book at a glance", "2. This week: critical and high risk", "3. Renewals, next four quarters",
+SECTIONS = ["1. The book at a glance", "2. Critical and high churn risk", "3. Renewals, next four quarters",
             "4. Trends", "5. Expansion", "6. Action list: who to call this week"]
 RETENTION = {"period_start": "2026-07-01", "period_end": "2026-09-30", "starting_arr": 800000,
              "expansion_arr": 120000, "contraction_arr": 16000, "churned_arr": 24000}
@@ -44,10 +44,16 @@ def hostile_book(northwind):
 
 # Agreement with the three tools -----------------------------------------------------------------
 
+def _own(found):
+    """A tool's summary or result without its own next action: the report keeps one per account (csm.next_action)."""
+    return {key: value for key, value in found.items() if key not in ("next_action", "next_action_attention")}
+
+
 def test_its_summary_of_each_analysis_is_the_one_that_tool_reports(sample_reports):
     summary = sample_reports["portfolio"]["summary"]
     for name in TOOLS:
-        assert summary[name] == sample_reports[name]["summary"], name
+        assert summary[name] == _own(sample_reports[name]["summary"]), name
+    assert sum(summary["next_action_attention"].values()) == summary["total_customers"]
 
 
 def test_counts_arr_at_risk_expansion_potential_and_total_arr_agree_with_the_tools(sample_reports):
@@ -78,8 +84,11 @@ def test_counts_arr_at_risk_expansion_potential_and_total_arr_agree_with_the_too
 def test_with_full_each_account_carries_the_three_analyses_as_each_tool_reports_them(sample_reports):
     accounts = sample_reports["portfolio --full"]["customers"]
     for name in TOOLS:
-        by_id = {result["customer_id"]: result for result in sample_reports[name]["customers"]}
+        by_id = {result["customer_id"]: _own(result) for result in sample_reports[name]["customers"]}
         assert {a["customer_id"]: a[name] for a in accounts} == by_id, name
+    # The report's one next action per account is the expansion tool's (the tool that knows all four facts).
+    by_id = {result["customer_id"]: result["next_action"] for result in sample_reports["expansion"]["customers"]}
+    assert {a["customer_id"]: a["next_action"] for a in accounts} == by_id
 
 
 def test_with_full_everything_but_the_accounts_is_the_report_without_it(sample_reports):
@@ -155,7 +164,8 @@ def test_the_json_carries_the_analyses_the_cross_views_as_of_and_rejected(sample
     assert report["report"] == "portfolio_report"
     assert report["as_of"] == "2026-11-22"
     assert report["rejected"] == []
-    assert list(report["views"]) == ["book", "this_week", "renewals", "trends", "expansion", "action_list"]
+    assert list(report["views"]) == ["book", "this_week", "renewals", "trends", "expansion", "action_list",
+                                     "action_list_rest"]
     assert list(report["customers"][0])[:7] == ["customer_id", "name", "segment", "arr", "owner",
                                                  "contract_start_date", "priority"]
     assert all(a["health"] and a["churn"] and a["expansion"] for a in report["customers"])
@@ -167,7 +177,7 @@ def test_the_json_carries_the_analyses_the_cross_views_as_of_and_rejected(sample
 def test_markdown_is_the_default_and_shows_the_six_views_in_order(run_tool):
     done = run_tool(TOOL, SAMPLE, *AS_OF)
     assert done.returncode == 0, done.stderr
-    assert done.stderr == ""
+    assert sample_warnings_only(done.stderr), done.stderr
     assert done.stdout.startswith("# Portfolio Report\n")
     positions = [done.stdout.index(f"## {title}") for title in SECTIONS]
     assert positions == sorted(positions)
@@ -264,7 +274,7 @@ def test_an_account_one_analysis_cannot_score_stays_in_the_report_with_a_warning
     assert report["summary"]["total_customers"] == 2
     health = run_tool(TOOLS["health"], path, "--format", "json", *AS_OF)
     assert health.returncode == 3
-    assert report["summary"]["health"] == json.loads(health.stdout)["summary"]
+    assert report["summary"]["health"] == _own(json.loads(health.stdout)["summary"])
     assert report["summary"]["health"]["rejected_count"] == 1
     deck = run_tool(TOOL, path, *AS_OF).stdout
     assert "## Accounts an analysis could not score (1)" in deck

@@ -110,8 +110,8 @@ def test_the_sorted_formats_hold_the_book_and_sort_it(books):
     with open(source, encoding="utf-8") as handle:
         ids = [json.loads(line)["customer_id"] for line in handle]
     assert [c["customer_id"] for c in customers] != [i for i in ids if i in {c["customer_id"] for c in customers}]
-    ranks = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-    keys = [ranks[c["attention_priority"]] for c in customers]
+    ranks = {"act today": 0, "this week": 1, "this month": 2, "monitor": 3}
+    keys = [ranks[c["next_action"]["attention"]] for c in customers]
     assert keys == sorted(keys)
 
 

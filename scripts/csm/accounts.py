@@ -116,7 +116,7 @@ def read_account(raw, segments, problems, from_text=False):
         arr = values.number(arr, "arr", problems, 0, None, from_text)
         if arr == 0:
             arr += 0  # -0.0 (0 or more, as numbers go) becomes 0.0; an int 0 stays 0
-    notes = []
+    notes = [] if type(raw) is dict else list(getattr(raw, "notes", ()))  # how a map read it (MRR x 12)
     segment_value = raw.get("segment")
     segment = None
     if isinstance(segment_value, str):

@@ -124,7 +124,7 @@ def read_field(raw, parts):
     """
     value = raw
     for part in parts:
-        if type(value) is not dict:
+        if not isinstance(value, dict):  # a record read through a map is a dict subclass (ingest.MappedRecord)
             return None
         value = value.get(part)
         if value is None:

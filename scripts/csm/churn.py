@@ -34,12 +34,17 @@ data (a points signal's weight is shared equally by its metrics); a record below
 `prepare(methodology, as_of)` compiles the model once; `assess(raw, model,
 from_text)` scores one record and returns plain data, or raises RecordRejected;
 `churn_risk` gives only its risk score and tier, from the same scoring.
+
+Each result carries its `next_action` (csm.next_action, from the tier and the
+renewal: churn knows no health class); the churn report sorts by it
+(`urgency_key`). A lapsed renewal's actions lead the playbook and replace the low
+tier's ("standard monitoring", "look for advocacy and expansion").
 """
 
 import operator
 from typing import NamedTuple, Optional
 
-from . import lifecycle, owners, values
+from . import lifecycle, next_action, owners, values
 from .accounts import SEGMENTS, read_account
 from .banded import FIELDED, Bands, boolean_labels, check_bands, check_field, field_parts, gather_section
 from .errors import RecordRejected
@@ -253,28 +258,27 @@ DEFAULTS = {
     # executive escalation within 48 hours; low is standard monitoring). Wording ours.
     "playbooks": {
         "critical": [
-            "Escalate to an executive on our side within 48 hours and book a call with the customer's decision maker.",
-            "Open a save plan within 72 hours: the problems behind each warning, an owner and a date for each fix.",
-            "Review the account with the CSM, account executive and support lead every week until it leaves critical.",
+            "Escalate: our executive calls the decision maker within 48 hours.",
+            "Open a save plan within 72 hours: each cause, an owner, a date.",
+            "Review weekly with the CSM, AE and support lead until not critical.",
         ],
         "high": [
-            "Call the main contact within a week to confirm what is behind the warning signals.",
-            "Agree a recovery plan with the customer within two weeks, with success criteria and dates.",
-            "Check in every two weeks; bring in the account executive when the renewal is within 90 days.",
+            "Call the main contact within a week about what is behind the warnings.",
+            "Agree a recovery plan within two weeks, with success criteria and dates.",
+            "Check in every two weeks; bring in the AE 90 days before renewal.",
         ],
         "medium": [
-            "Raise the warning signals at the next check-in, within 30 days, and agree one fix with the customer.",
-            "Offer a targeted enablement session this quarter on the features they stopped using.",
+            "Raise the warnings at the next check-in (within 30 days); agree one fix.",
+            "Offer an enablement session this quarter on the features they dropped.",
         ],
         "low": [
-            "Standard monitoring: keep the regular cadence and review the risk score monthly.",
+            "Standard monitoring: the regular cadence; review the risk score monthly.",
             "Look for advocacy and expansion at the next quarterly business review.",
         ],
         # A lapsed renewal (METHODOLOGY.md fix) comes first whatever the tier: a contract past
         # its end date is a commercial emergency even when the usage signals look calm.
         "lapsed_renewal": [
-            "Renewal lapsed: within 48 hours, confirm the contract status with finance and the account "
-            "executive, then agree the renewal or a written extension with the customer's decision maker.",
+            "Renewal lapsed: confirm the contract with finance and the AE (48 hours).",
         ],
     },
     # The summary's "renewals due in the next N days" windows (INTERFACE.md: 30, 60, 90);
@@ -676,6 +680,7 @@ class ChurnModel:
         self.tier_labels = {tier: tiers[tier]["label"] for tier in TIERS}
         self.playbooks = {tier: list(section["playbooks"][tier]) for tier in TIERS}
         self.lapsed_actions = list(section["playbooks"]["lapsed_renewal"])
+        self.next_rule = next_action.prepare(methodology, as_of)
         self.windows = list(section["renewal_windows_days"])
         self.due_within = self.windows[-1]
         self.min_completeness = section["min_data_completeness"]
@@ -924,6 +929,10 @@ def assess(raw, model, from_text=False, read=None):
                     rank, severity, message = warned
                     fired.append((rank, {"severity": severity, "signal": signal.name, "message": message}))
     fired.sort(key=_first)
+    if status == "lapsed":  # the renewal leads; a low tier's "standard monitoring" and expansion do not fit
+        actions = model.lapsed_actions + ([] if tier == "low" else model.playbooks[tier])
+    else:
+        actions = list(model.playbooks[tier])
     result = {
         "customer_id": account.customer_id,
         "name": account.name,
@@ -944,12 +953,12 @@ def assess(raw, model, from_text=False, read=None):
         result["signal_scores"] = signal_scores
     result["warning_signals"] = [warning for _, warning in fired]
     if lean is None or tier in lean:
-        result["recommended_actions"] = (model.lapsed_actions + model.playbooks[tier] if status == "lapsed"
-                                         else list(model.playbooks[tier]))
+        result["recommended_actions"] = actions
         result["why"] = _why(contributions, present_weight, all_signals, model)
     result["data_completeness"] = completeness
     result["missing_fields"] = missing
     result["notes"] = notes
+    result["next_action"] = next_action.decide(model.next_rule, days=days, risk_tier=tier).as_dict()
     if account.contract_start_date is not None and model.lifecycle is not None:
         result["lifecycle"] = model.lifecycle.of(account.contract_start_date)  # the stage, beside the actions
     return result
@@ -1022,6 +1031,13 @@ def risk_key(result):
     return (-result["risk_score"], -result["arr"], result["customer_id"])
 
 
+def urgency_key(result):
+    """Sort key of the churn report: the next action's attention (csm.next_action.order_key), then ARR,
+    days to renewal, customer_id."""
+    return next_action.order_key(result["next_action"]["attention"], result["arr"], result["days_to_renewal"],
+                                 result["customer_id"])
+
+
 class Summary:
     """The portfolio summary, built one scored account at a time (so it also works when streaming)."""
 
@@ -1042,6 +1058,7 @@ class Summary:
         self.unknown_renewal = 0
         self.incomplete = 0
         self.warning_counts = {severity: 0 for severity in SEVERITIES}
+        self.attention = next_action.attention_counts()
         self.owners = owners.Books(model.methodology, owners.CHURN, model.due_within)
 
     def add(self, result):
@@ -1079,6 +1096,9 @@ class Summary:
                     window["tiers"][tier] += 1
         for warning in result["warning_signals"]:
             self.warning_counts[warning["severity"]] += 1
+        decision = result.get("next_action")  # the portfolio report keeps one per account, not per analysis
+        if decision is not None:
+            self.attention[decision["attention"]] += 1
         if result["missing_fields"]:
             self.incomplete += 1
 
@@ -1126,6 +1146,7 @@ class Summary:
             "renewals_due": renewals,
             "lapsed_renewals": {"count": len(self.lapsed), "arr": money_round(self.lapsed_arr),
                                 "tiers": dict(self.lapsed_tiers), "customer_ids": sorted(self.lapsed)},
+            "next_action_attention": dict(self.attention),
             "unknown_renewal_count": self.unknown_renewal,
             "warning_counts": dict(self.warning_counts),
             "incomplete_data_count": self.incomplete,

@@ -1,10 +1,12 @@
 """How the churn risk report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .churn import SEVERITIES, TIERS, renewal_words
-from .render import (Pieces, WIDTH, account_tail, account_tail_markdown, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
-                     terminal, text_table, title_line, wrap)
+from .render import (account_tail, account_tail_markdown, accounts_pieces, md, md_table, money, owner_cells,
+                     OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural, rejected_markdown, rule,
+                     score, terminal, text_table, title_line, why_line, wrap)
 from . import changes_views
 from .values import printable
+from . import focus, next_action
 
 TITLE = "Churn Risk Report"
 
@@ -83,25 +85,45 @@ def text(report, model):
     counts = summary["warning_counts"]
     lines += wrap("Warnings: " + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES)
                   + f"; incomplete data: {summary['incomplete_data_count']}")
+    lines += wrap("Next actions: " + ", ".join(f"{summary['next_action_attention'][a]} {a}"
+                                               for a in next_action.ATTENTIONS))
+    listed = focus.summary_words(summary)
+    if listed:
+        lines += wrap(f"Listed: {listed}")
     lines += changes_views.owners_text(summary)
-    lines += ["", "Accounts, riskiest first", rule("-")]
-    return Pieces(lines, report["customers"], lambda result: _account_text(result, model),
-                  rejected_text(report["rejected"]))
+    return accounts_pieces(lines, report, lambda result: _account_text(result, model))
 
 
 def _account_text(result, model):
     name = terminal(result["name"], 40)
     ident = terminal(result["customer_id"], 30)
-    lines = [f"{result['risk_tier'].upper():<9} {name} ({ident})"[:WIDTH]]
-    lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR; {_risk_words(result)}; "
-                  f"{_renewal(result)}; data {pct(result['data_completeness'])}", indent="  ")
-    lines += wrap(" | ".join(_signal_words(result, model)), indent="  ")
-    for warning in result["warning_signals"]:
-        lines += wrap(f"! {warning['severity'].upper():<9}{warning['message']}", indent="             ", first="  ")
-    for reason in result["why"]:
-        lines += wrap(f"Why: {reason['detail']} adds {reason['points']:.1f} points", indent="       ", first="  ")
+    lines = [next_action.head_line(result["next_action"], f"{name} ({ident})")]
+    data = f"; data {pct(result['data_completeness'])}" if result["data_completeness"] < 100 else ""
+    days = result["days_to_renewal"]
+    renewal = ("no renewal date" if days is None else f"lapsed {result['contract_end_date']}" if days < 0
+               else f"renews {result['contract_end_date']}")
+    detail = focus.limit(model) is None
+    risk = _risk_words(result) if detail else f"risk {score(result['risk_score'])} {result['risk_tier']}"
+    lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR{owner_words(result)}; {risk}; {renewal}{data}",
+                  indent="  ")
+    lines += wrap(next_action.short(result["next_action"]), indent="        ", first="  ")
+    warnings, hidden = focus.shown(result["warning_signals"], model)
+    for position, warning in enumerate(warnings, 1):
+        more = f" (+{hidden} more)" if hidden and position == len(warnings) else ""
+        lines += wrap(f"! {warning['severity'].upper():<9}{warning['message']}{more}", indent="             ",
+                      first="  ")
+    if detail:  # --detail: the signal scores and every reason
+        lines += wrap(" | ".join(_signal_words(result, model)), indent="  ")
+        for reason in result["why"]:
+            lines += wrap(f"Why: {reason['detail']} adds {reason['points']:.1f} points", indent="       ",
+                          first="  ")
+    elif result["why"]:
+        signal_labels = model.signal_labels  # the short form: the signals that add most, as many as fit one line
+        lines += why_line(f"{signal_labels.get(reason['signal'], reason['signal'])} +{reason['points']:.1f}"
+                          for reason in result["why"])
     lines += changes_views.account_text(result)
-    return lines + account_tail(result["recommended_actions"], result["missing_fields"], result["notes"])
+    actions, most = focus.other_actions(result["recommended_actions"], result["next_action"], model)
+    return lines + owner_text(result) + account_tail(actions, result["missing_fields"], result["notes"], most)
 
 
 def markdown(report, model):
@@ -125,29 +147,38 @@ def markdown(report, model):
     lines += [f"**Renewal date unknown:** {summary['unknown_renewal_count']} · **Warnings:** "
               + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES)
               + f" · **Incomplete data:** {summary['incomplete_data_count']}", ""]
+    listed = focus.summary_words(summary)
+    if listed:
+        lines += [f"**Listed:** {md(listed)}", ""]
     lines += changes_views.owners_markdown(summary)
-    lines += ["## Accounts, riskiest first", ""]
+    lines += ["## Accounts, most urgent first", ""]
     signal_names = model.signal_names
     lines += md_table(
-        ["Tier", "Account", "Segment", "ARR", "Risk", "Raw", "Urgency", "Renewal"]
+        ["Next", "Tier", "Account", "Segment", "ARR", "Risk", "Raw", "Urgency", "Renewal"]
         + [md(model.signal_labels[s]) for s in signal_names],
-        [[r["risk_tier"].upper(), f"{md(r['name'])} ({md(r['customer_id'])})", r["segment"], money(r["arr"]),
+        [[r["next_action"]["attention"], r["risk_tier"], f"{md(r['name'])} ({md(r['customer_id'])})", r["segment"], money(r["arr"]),
           score(r["risk_score"]), score(r["raw_score"]), f"x{r['urgency_multiplier']:g}", md(_renewal(r))]
          + [score(r["signal_scores"][s]["score"]) for s in signal_names]
          for r in report["customers"]],
-        "lllrrrrl" + "r" * len(signal_names),
+        "llllrrrrl" + "r" * len(signal_names),
     )
     lines += ["", "## Why, and what to do", ""]
     for r in report["customers"]:
         lines.append(f"### {md(r['name'])} ({md(r['customer_id'])}): {md(r['risk_label'])}, "
                      f"{score(r['risk_score'])}")
         lines.append("")
-        for warning in r["warning_signals"]:
+        lines.append(f"- {md(next_action.sentence(r['next_action']))}")
+        warnings, hidden = focus.shown(r["warning_signals"], model)
+        for warning in warnings:
             lines.append(f"- Warning ({warning['severity']}): {md(warning['message'])}")
+        if hidden:
+            lines.append(f"- ... and {plural(hidden, 'more warning')} (--detail, or --format json)")
         for reason in r["why"]:
             lines.append(f"- Why: {md(reason['detail'])} adds {reason['points']:.1f} points")
         lines += changes_views.account_markdown(r)
-        lines += account_tail_markdown(r["recommended_actions"], r["missing_fields"], r["data_completeness"], r["notes"])
+        actions, most = focus.other_actions(r["recommended_actions"], r["next_action"], model)
+        lines += owner_markdown(r)
+        lines += account_tail_markdown(actions, r["missing_fields"], r["data_completeness"], r["notes"], most)
     lines += rejected_markdown(report["rejected"])
     return "\n".join(lines)
 
@@ -157,7 +188,7 @@ def csv_header(model):
              "urgency_multiplier", "days_to_renewal", "contract_end_date", "renewal_status"]
             + [f"{name}_score" for name in model.signal_names]
             + ["warning_count", "warning_signals", "why", "recommended_actions", "data_completeness",
-               "missing_fields", "notes"])
+               "missing_fields", "notes", "next_action_attention", "next_action"] + OWNER_COLUMNS)
 
 
 def csv_row(result, model):
@@ -172,4 +203,5 @@ def csv_row(result, model):
                " | ".join(result["recommended_actions"]),
                result["data_completeness"],
                "; ".join(result["missing_fields"]),
-               " | ".join(result["notes"])])
+               " | ".join(result["notes"]),
+               result["next_action"]["attention"], result["next_action"]["action"]] + owner_cells(result))

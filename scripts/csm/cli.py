@@ -49,16 +49,17 @@ import shutil
 import sys
 import textwrap
 
-from . import __version__, changes
+from . import __version__, changes, focus
 from .accounts import customer_id_of
 from .errors import ConfigError, InputError, RecordRejected
+from .ingest import render_map
 from .ids import SeenIds
 from .loading import Unreadable, open_portfolio
 from .methodology import load_methodology, methodology_hash, render_methodology
 from .output import (Interrupted, Sink, closed_stream_problem, hold_closed_descriptors, interruptions_raise,
                      same_file_as_input)
 from .render import Pieces, escape_controls
-from .values import printable, shown
+from .values import parse_iso_date, printable, shown
 
 STREAMING_FORMATS = ("jsonl", "csv")
 JSON_BATCH = 512  # customers encoded per chunk of a JSON document
@@ -78,11 +79,16 @@ class Tool:
       for options of the tool's own and additions to the report (e.g. a backtest);
     - `finish_when(args)`: whether this run calls `finish` (default: whenever there is one).
       A run without it may encode its json as it scores, since nothing reads the results after.
+    - `facts(result)` -> csm.focus.Facts and `filters` (the focus filters it can evaluate):
+      a tool with them takes the focus options (--top, --segment ..., --detail; csm.focus).
+    - `sections`: the methodology sections its analyses read ("health", "churn", "expansion";
+      None: all), so the warning about a metric no record carries names only its own.
     """
 
     def __init__(self, prog, report, description, example, prepare, assess, summary, sort_key, views,
                  formats=("text", "json", "markdown", "csv", "jsonl"), default_format="text",
-                 add_arguments=None, finish=None, finish_when=None, epilog_extra=""):
+                 add_arguments=None, finish=None, finish_when=None, epilog_extra="", facts=None, filters=(),
+                 sections=None):
         self.prog = prog
         self.report = report
         self.description = description
@@ -98,6 +104,9 @@ class Tool:
         self.finish = finish
         self.finish_when = finish_when
         self.epilog_extra = epilog_extra
+        self.facts = facts
+        self.filters = filters
+        self.sections = sections  # the analyses it runs (None: all), for the warning on metrics no record has
 
 
 # --as-of: the years a run may take for "today". The reports look a year and more ahead
@@ -107,11 +116,10 @@ AS_OF_LATEST = datetime.date(9000, 12, 31)
 
 
 def as_of_date(text):
-    """argparse type for --as-of: a YYYY-MM-DD date from 1900 to 9000."""
-    try:
-        day = datetime.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD, got {text!r}") from None
+    """argparse type for --as-of: a YYYY-MM-DD date from 1900 to 9000 (the same rule on every Python)."""
+    day = parse_iso_date(text) if len(text.strip()) == 10 else None
+    if day is None:
+        raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD, got {text!r}")
     if not AS_OF_EARLIEST <= day <= AS_OF_LATEST:
         raise argparse.ArgumentTypeError(f"must be a date from {AS_OF_EARLIEST} to {AS_OF_LATEST}, got {text}")
     return day
@@ -173,8 +181,9 @@ def build_parser(tool):
         f"{shell_lines(tool.example)}\n"
         f"{shell_lines(f'python3 scripts/{tool.prog} portfolio.csv --format json --output scores.json')}\n"
         f"{shell_lines(f'python3 scripts/{tool.prog} --print-config > my-methodology.json')}\n\n"
-        "input: a JSON object {\"customers\": [...]}, a JSON array, JSON Lines (.jsonl)\n"
-        "or CSV with dotted headers (usage.login_frequency); '-' reads standard input.\n\n"
+        "input: a JSON object {\"customers\": [...]}, a JSON array, JSON Lines (.jsonl),\n"
+        "CSV with dotted headers (usage.login_frequency) or an .xlsx workbook; '-' reads\n"
+        "standard input. Another export's own column names: --map (see --print-map).\n\n"
         "exit status: 0 every record scored; 1 nothing could be scored (unreadable\n"
         "input, no customers, bad --config); 2 wrong command line; 3 some records\n"
         "were rejected (listed on stderr and under \"rejected\"; the rest is scored).\n"
@@ -200,10 +209,19 @@ def build_parser(tool):
                         help="JSON methodology file merged over the defaults (see --print-config)")
     parser.add_argument("--print-config", action="store_true",
                         help="print the effective methodology as JSON and exit")
+    parser.add_argument("--map", metavar="FILE",
+                        help="JSON map of the export's columns: schema path -> column, and the "
+                             "columns to keep in the output (see --print-map)")
+    parser.add_argument("--print-map", action="store_true",
+                        help="print the map INPUT is read with, ready to edit, and exit")
+    parser.add_argument("--sheet", metavar="NAME",
+                        help="the sheet of an .xlsx workbook to read (default: the first)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     changes.add_arguments(parser)
     if tool.add_arguments is not None:
         tool.add_arguments(parser)
+    if tool.facts is not None:
+        focus.add_arguments(parser)
     return parser
 
 
@@ -304,22 +322,38 @@ def _run(tool, parser, args, held):
         return _emit_config(methodology, args)
     if args.input is None:
         parser.error("INPUT is required (a portfolio file, or - for standard input)")
+    run_focus = None
+    if tool.facts is not None:
+        try:
+            run_focus = focus.from_args(args, tool.filters)
+        except ValueError as exc:
+            parser.error(str(exc))
     args.as_of = args.as_of or datetime.date.today()
     sink = None
     try:
         with _collector_paused(resume=held is None):
             model = tool.prepare(methodology, args)
+            if run_focus is not None:
+                model.focus = run_focus
             digest = methodology_hash(methodology)
             tracker = None
-            if changes.requested(args):  # the history is checked and read before anything is scored
+            if changes.requested(args) and not args.print_map:  # the history is checked and read before scoring
                 tracker = changes.Tracker(tool, model, args, digest)
                 for line in tracker.warnings:
                     warning(line)
-            portfolio = open_portfolio(args.input)
+            portfolio = open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=methodology,
+                                       sections=tool.sections)
             for line in portfolio.warnings:
                 warning(line)
             sink = Sink(args.output)
-            status = _score_and_write(tool, model, portfolio, args, sink, held, digest, tracker)
+            if args.print_map:  # the map INPUT is read with (given --map, with what it leaves to the rules)
+                sink.write(render_map(portfolio.inferred_map()))
+                sink.commit()
+                return EXIT_OK
+            status = _score_and_write(tool, model, portfolio, args, sink, held, digest, tracker, run_focus)
+            if status != EXIT_FAILED:  # nothing scored: the error lines say why
+                for line in portfolio.closing_warnings():
+                    warning(line)
     except (InputError, ConfigError) as exc:
         if sink is not None:
             sink.abort()
@@ -393,8 +427,16 @@ def _finishes(tool, args):
     return tool.finish is not None and (tool.finish_when is None or tool.finish_when(args))
 
 
-def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None, tracker=None):
+def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None, tracker=None, run_focus=None):
     streaming = args.format in STREAMING_FORMATS
+    filtering = run_focus is not None and run_focus.filtering
+    facts = tool.facts
+    top = None if run_focus is None else run_focus.top
+    held_top = None
+    if streaming and top is not None:  # the N most urgent, written after the last record (csm.focus)
+        from .expansion import Top
+        held_top = Top(top)
+        sort_key = tool.sort_key
     finishing = _finishes(tool, args)
     # Without a finish hook, hold (sort key, encoded account) pairs, not results: json writes
     # the texts as they are, the other sorted formats read each back as they render it.
@@ -435,8 +477,20 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
                         warning(line)
                     seen.warnings.clear()
             if not problems:
+                if type(raw) is not dict:  # read through a map (ingest.MappedRecord): its kept columns
+                    kept = getattr(raw, "kept", None)
+                    if kept is not None:
+                        result["fields_kept"] = kept
                 summary.add(result)
-                if streaming:
+                if run_focus is not None:
+                    if filtering and not run_focus.keeps(facts(result)):
+                        continue
+                    run_focus.count(result["arr"])
+                if held_top is not None:
+                    key = sort_key(result)
+                    if held_top.wants(key):
+                        held_top.add(key, result)
+                elif streaming:
                     write_result(result)
                 elif encode_early:
                     results.append((sort_key(result), encode(result)))
@@ -470,11 +524,21 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
     if tracker is not None:
         tracker.save()  # one transaction, before the report is written: a history that cannot be written fails the run
     if streaming:
+        listed = run_focus.matched if run_focus is not None else 0
+        if held_top is not None:
+            kept = held_top.entries()
+            listed = len(kept)
+            for result in kept:
+                write_result(result)
+        if run_focus is not None:
+            report["summary"]["listed"] = run_focus.listed(summary.count, listed)
         if args.format == "jsonl":
             sink.write(_encoder()(report) + "\n")
     else:
         if encode_early:
             results.sort(key=_first)  # stable, as sorting the results by sort_key would be
+            if top is not None:
+                del results[top:]
             texts = Encoded(text for _, text in results)
             report["customers"] = texts if args.format == "json" else Decoded(texts)
         else:
@@ -483,6 +547,10 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
         report["rejected"] = rejected
         if finishing:
             tool.finish(report, model, args, portfolio)
+        if run_focus is not None and "customers" in report:  # (a finish hook may make another report: a brief)
+            if top is not None and not encode_early:  # after finish: its views cover every account that matched
+                del report["customers"][top:]  # (encoded early: cut to the top N above, before decoding)
+            report["summary"]["listed"] = run_focus.listed(summary.count, len(report["customers"]))
         if args.format == "json":
             for chunk in json_chunks(report):
                 sink.write(chunk)

@@ -20,10 +20,16 @@ from the published (whole-unit) revenue so it can be checked from the output.
 A category whose data is missing is not evaluated and its fields are listed in
 `missing_fields`; a record with no category to evaluate is rejected.
 
-Readiness: when the record also carries health metrics or churn signals, they are
-scored with the health and churn analyses of the same methodology; a red account,
-or a critical- or high-risk one, is "stabilise first" and the portfolio view ranks
-ready accounts ahead of it (its own opportunities keep their priority order).
+Readiness (METHODOLOGY.md section 3, fail closed): the record's health metrics and
+churn signals are scored with the health and churn analyses of the same methodology.
+An account is ready only when both were scored, health is neither red nor yellow
+and declining, churn risk is neither high nor critical, and the renewal has not
+lapsed; otherwise it is "renew first", "stabilise first" or "readiness unknown".
+A tier upgrade of a ready account also waits ("grow usage first") while seat
+utilisation is under `readiness.tier_upgrade_min_seat_utilisation` (70%) or unknown.
+`ready_revenue` (per account and in the summary) is the revenue of the ready
+opportunities: the qualified pipeline, beside the whitespace total. Each result
+carries its `next_action` (csm.next_action: expansion knows all four facts).
 
 `prepare(methodology, as_of)` compiles the model once; `assess(raw, model, from_text)`
 scores one record and returns plain data, or raises RecordRejected.
@@ -32,11 +38,12 @@ scores one record and returns plain data, or raises RecordRejected.
 import datetime
 import operator
 
-from . import churn, health, lifecycle, owners, values
+from . import churn, health, lifecycle, next_action, owners, values
 from .accounts import SEGMENTS, read_account
 from .errors import RecordRejected
 from .figures import money_round, one_decimal, share
 from .methodology_checks import check_number
+from .render import people_name
 
 # Upper bounds of a methodology's figures, so that no revenue or priority can overflow
 # (ARR is at most 1e15): a growth rate, module fraction or department factor is a share
@@ -51,6 +58,9 @@ EFFORTS = ("low", "medium", "high")
 CHURN_TIERS = ("critical", "high", "medium", "low")
 READY = "ready"
 STABILISE_FIRST = "stabilise first"
+RENEW_FIRST = "renew first"
+UNKNOWN = "readiness unknown"
+GROW_USAGE_FIRST = "grow usage first"  # a tier upgrade's own readiness while seat utilisation is low
 
 # Every figure below is METHODOLOGY.md section 3 (the published framework's defaults),
 # unless its comment says otherwise.
@@ -103,7 +113,12 @@ DEFAULTS = {
     # stabilised before an expansion conversation.
     "readiness": {
         "stabilise_first_health_classes": ["red"],
+        # METHODOLOGY.md section 3: a yellow account that is declining is not ready either.
+        "stabilise_first_declining_health_classes": ["yellow"],
         "stabilise_first_churn_tiers": ["critical", "high"],
+        # METHODOLOGY.md section 3: a tier upgrade waits ("grow usage first") while seat
+        # utilisation (active / licensed) is under this share, or unknown.
+        "tier_upgrade_min_seat_utilisation": 0.70,
     },
     # Ours: how many accounts the text and markdown reports rank by potential, and how many
     # entries the summary's account lists (ready, stabilise first, ranked) keep, so that a
@@ -163,7 +178,10 @@ def check(section, methodology):
             problems.append(f"expansion.{category}.effort must be one of {', '.join(EFFORTS)}, "
                             f"got {values.shown(effort)}")
     readiness = section["readiness"]
+    problems += check_number(readiness["tier_upgrade_min_seat_utilisation"],
+                             "expansion.readiness.tier_upgrade_min_seat_utilisation", 0, 1)
     for key, accepted in (("stabilise_first_health_classes", health.CLASSES),
+                          ("stabilise_first_declining_health_classes", health.CLASSES),
                           ("stabilise_first_churn_tiers", CHURN_TIERS)):
         for position, label in enumerate(readiness[key]):
             if label not in accepted:
@@ -240,9 +258,12 @@ class ExpansionModel:
         readiness = section["readiness"]
         self.stabilise_health = frozenset(readiness["stabilise_first_health_classes"])
         self.stabilise_churn = frozenset(readiness["stabilise_first_churn_tiers"])
+        self.stabilise_declining = frozenset(readiness["stabilise_first_declining_health_classes"])
+        self.upgrade_min_utilisation = readiness["tier_upgrade_min_seat_utilisation"]
+        self.next_rule = next_action.prepare(methodology, as_of)
         self.top_accounts = int(section["report"]["top_accounts"])
         # Readiness scores health and churn risk with their own sections of the same methodology.
-        self.health_model = health.prepare(methodology)
+        self.health_model = health.prepare(methodology, as_of)
         self.health_sections = tuple(self.health_model.dimension_names)
         self.churn_model = churn.prepare(methodology, as_of)
         self.churn_sections = tuple(self.churn_model.signal_names)
@@ -629,7 +650,8 @@ def assess(raw, model, from_text=False, scored=None, read=None):
             upgrade = model.upgrade_words.get((plan_tier, target))
             if upgrade is None:  # the words of each (current, target) pair are made once
                 upgrade = model.upgrade_words[plan_tier, target] = (
-                    f"On {plan_tier} today; {target} is the next tier up (price x{target_multiplier:g} "
+                    f"On {people_name(plan_tier)} today; {people_name(target)} is the next tier up "
+                    f"(price x{target_multiplier:g} "
                     f"against x{current_multiplier:g}): about $")
             total += revenue
             ranked.append(((-priority, rank["tier_upgrade"], target), {
@@ -641,7 +663,7 @@ def assess(raw, model, from_text=False, scored=None, read=None):
                 "effort": efforts["tier_upgrade"],
                 "rationale": f"{upgrade}{revenue:,} more a year.",
                 "priority_score": priority,
-                "readiness": status,
+                "readiness": _upgrade_readiness(status, utilisation, model),
             }))
     enablement = []
     total_modules = adopted_count = usage_count = 0
@@ -674,7 +696,7 @@ def assess(raw, model, from_text=False, scored=None, read=None):
                 "module": name,
                 "estimated_revenue": revenue,
                 "effort": efforts["module_cross_sell"],
-                "rationale": (f"Module {name} is not adopted yet; it is typically worth {worth}: "
+                "rationale": (f"Module {people_name(name)} is not adopted yet; it is typically worth {worth}: "
                               f"about ${revenue:,} a year."),
                 "priority_score": priority,
                 "readiness": status,
@@ -707,12 +729,28 @@ def assess(raw, model, from_text=False, scored=None, read=None):
                     "department": name,
                     "estimated_revenue": revenue,
                     "effort": efforts["department_expansion"],
-                    "rationale": "The " + name + after_name,
+                    "rationale": "The " + people_name(name) + after_name,
                     "priority_score": priority,
                     "readiness": status,
                 }))
     ranked.sort(key=_first)
     opportunities = [opportunity for _, opportunity in ranked]
+    ready_revenue = 0
+    first_ready = None
+    if status == READY:
+        for opportunity in opportunities:
+            if opportunity["readiness"] == READY:
+                ready_revenue += opportunity["estimated_revenue"]
+                if first_ready is None:
+                    first_ready = opportunity["rationale"]
+        if first_ready is None and opportunities:
+            readiness["reasons"].append(f"tier upgrade: {GROW_USAGE_FIRST} (seat utilisation under "
+                                        f"{model.upgrade_min_utilisation * 100:g}% or unknown)")
+    decision = next_action.decide(model.next_rule, days=readiness["days_to_renewal"],
+                                  risk_tier=readiness["churn_risk_tier"],
+                                  health_class=readiness["health_classification"],
+                                  health_trend=readiness["health_trend"], ready=first_ready is not None,
+                                  opportunity=first_ready)
     result = {
         "customer_id": account.customer_id,
         "name": account.name,
@@ -722,6 +760,7 @@ def assess(raw, model, from_text=False, scored=None, read=None):
         "contract_start_date": account.contract_start_date,
         "readiness": readiness,
         "total_estimated_revenue": total,
+        "ready_revenue": ready_revenue,
         "opportunity_count": len(opportunities),
         "adoption_summary": {
             "total_modules": total_modules if modules is not None else None,
@@ -739,10 +778,24 @@ def assess(raw, model, from_text=False, scored=None, read=None):
         "categories_evaluated": evaluated,
         "missing_fields": missing,
         "notes": notes,
+        "next_action": decision.as_dict(),
     }
     if account.contract_start_date is not None and model.lifecycle is not None:
         result["lifecycle"] = model.lifecycle.of(account.contract_start_date)  # the stage, beside the actions
     return result
+
+
+def _upgrade_readiness(status, utilisation, model):
+    """A tier upgrade's readiness: the account's, or "grow usage first" while seat utilisation is low or unknown.
+
+    >>> from csm.methodology import default_methodology
+    >>> model = prepare(default_methodology())
+    >>> _upgrade_readiness(READY, 0.4, model), _upgrade_readiness(READY, 0.7, model), _upgrade_readiness(RENEW_FIRST, 0.9, model)
+    ('grow usage first', 'ready', 'renew first')
+    """
+    if status == READY and (utilisation is None or utilisation < model.upgrade_min_utilisation):
+        return GROW_USAGE_FIRST
+    return status
 
 
 def _seat_rationale(active, licensed, utilisation, additional, growth, segment, model):
@@ -766,57 +819,80 @@ def _first_problem(errors):
 
 
 def _readiness(raw, segment, model, from_text, scored=None):
-    """Return {status, reasons, health and churn figures} for one record whose account fields are checked.
+    """Return {status, reasons, health, churn and renewal figures} for one record whose account fields are checked.
 
-    Health (and churn risk) is scored only when the record carries their sections,
-    by their lean entry points (the same scores as their own reports), or taken
-    from `scored` (see assess); a record they cannot score keeps its expansion
-    result and the reasons say why readiness is unknown on that side.
+    METHODOLOGY.md section 3, fail closed: ready only when health and churn risk
+    were both scored and neither says stabilise (health red, or yellow and
+    declining; churn risk high or critical) and the renewal has not lapsed.
+    Health and churn are scored by their lean entry points (the same scores as
+    their own reports) when the record carries their sections, or taken from
+    `scored` (see assess); a side that could not be scored, or has no data, makes
+    the status "readiness unknown" (not ready) and the reasons say why.
+    Status, most pressing first: renew first (lapsed), stabilise first, readiness unknown, ready.
     """
     reasons = []
-    stabilise = False
-    health_score = health_class = risk_score = risk_tier = None
-    if _carries(raw, model.health_sections):
-        if scored is None:
-            try:
-                health_score, health_class = health.overall_health(raw, model.health_model, segment, from_text)
-            except RecordRejected as exc:
-                reasons.append(f"health unknown: {_first_problem(exc.errors)}")
-        elif isinstance(scored[0], dict):
-            health_score, health_class = scored[0]["overall_score"], scored[0]["classification"]
+    stabilise = unknown = False
+    health_score = health_class = health_trend = risk_score = risk_tier = None
+    if scored is not None:
+        if isinstance(scored[0], dict):
+            fitness = scored[0]
+            health_score, health_class = fitness["overall_score"], fitness["classification"]
+            health_trend = fitness["trends"]["overall"]
         else:
             reasons.append(f"health unknown: {_first_problem(scored[0])}")
-        if health_class is not None:
-            if health_class in model.stabilise_health:
-                stabilise = True
-                reasons.append(f"health {health_class} ({health_score:.1f}): stabilise first")
-            else:
-                reasons.append(f"health {health_class} ({health_score:.1f})")
-    if _carries(raw, model.churn_sections):
-        if scored is None:
-            try:
-                risk_score, risk_tier = churn.churn_risk(raw, model.churn_model, from_text)
-            except RecordRejected as exc:
-                reasons.append(f"churn risk unknown: {_first_problem(exc.errors)}")
-        elif isinstance(scored[1], dict):
-            risk_score, risk_tier = scored[1]["risk_score"], scored[1]["risk_tier"]
+    elif _carries(raw, model.health_sections):
+        try:
+            health_score, health_class, health_trend = health.health_standing(raw, model.health_model, segment,
+                                                                               from_text)
+        except RecordRejected as exc:
+            reasons.append(f"health unknown: {_first_problem(exc.errors)}")
+    else:
+        reasons.append("health unknown: no health data in the record")
+    if health_class is None:
+        unknown = True
+    else:
+        declining = health_trend == "declining"
+        words = f"health {health_class} ({health_score:.1f}{', declining' if declining else ''})"
+        if health_class in model.stabilise_health or declining and health_class in model.stabilise_declining:
+            stabilise = True
+            words += ": stabilise first"
+        reasons.append(words)
+    days = None
+    if scored is not None:
+        if isinstance(scored[1], dict):
+            risk = scored[1]
+            risk_score, risk_tier, days = risk["risk_score"], risk["risk_tier"], risk["days_to_renewal"]
         else:
             reasons.append(f"churn risk unknown: {_first_problem(scored[1])}")
-        if risk_tier is not None:
-            if risk_tier in model.stabilise_churn:
-                stabilise = True
-                reasons.append(f"churn risk {risk_tier} ({risk_score:.1f}): stabilise first")
-            else:
-                reasons.append(f"churn risk {risk_tier} ({risk_score:.1f})")
-    if not reasons:
-        reasons.append("no health or churn data in the record: readiness rests on expansion data alone")
+    elif _carries(raw, model.churn_sections):
+        try:
+            risk_score, risk_tier = churn.churn_risk(raw, model.churn_model, from_text)
+        except RecordRejected as exc:
+            reasons.append(f"churn risk unknown: {_first_problem(exc.errors)}")
+    else:
+        reasons.append("churn risk unknown: no churn signals in the record")
+    if risk_tier is None:
+        unknown = True
+    elif risk_tier in model.stabilise_churn:
+        stabilise = True
+        reasons.append(f"churn risk {risk_tier} ({risk_score:.1f}): stabilise first")
+    else:
+        reasons.append(f"churn risk {risk_tier} ({risk_score:.1f})")
+    if scored is None or not isinstance(scored[1], dict):
+        days = next_action.renewal_days(raw, model.next_rule)[0]
+    lapsed = days is not None and days < 0
+    if lapsed:
+        reasons.insert(0, f"renewal lapsed {-days:,} day{'' if days == -1 else 's'} ago: renew first")
+    status = RENEW_FIRST if lapsed else STABILISE_FIRST if stabilise else UNKNOWN if unknown else READY
     return {
-        "status": STABILISE_FIRST if stabilise else READY,
+        "status": status,
         "reasons": reasons,
         "health_score": health_score,
         "health_classification": health_class,
+        "health_trend": health_trend,
         "churn_risk_score": risk_score,
         "churn_risk_tier": risk_tier,
+        "days_to_renewal": days,
     }
 
 
@@ -829,9 +905,15 @@ def _carries(raw, sections):
 
 
 def portfolio_key(result):
-    """Sort key of the portfolio view: ready accounts first, then total potential, ARR, customer_id."""
-    return (result["readiness"]["status"] != READY, -result["total_estimated_revenue"], -result["arr"],
-            result["customer_id"])
+    """Sort key of the expansion report: accounts with ready revenue first (most first), then total
+    potential, ARR, customer_id."""
+    ready = result["ready_revenue"]
+    return (not ready, -ready, -result["total_estimated_revenue"], -result["arr"], result["customer_id"])
+
+
+def ready_key(result):
+    """Sort key of the ready list: ready revenue (what it shows), then ARR, then customer_id."""
+    return (-result["ready_revenue"], -result["arr"], result["customer_id"])
 
 
 def potential_key(result):
@@ -860,6 +942,8 @@ class Summary:
         self.ranking = Top(self.limit)
         self.stabilise_count = 0
         self.ready_count_with_opportunity = 0
+        self.ready_revenue = 0
+        self.attention = next_action.attention_counts()
         self.owners = owners.Books(model.methodology, owners.EXPANSION)
 
     def add(self, result):
@@ -891,12 +975,20 @@ class Summary:
         if opportunities:
             self.with_opportunities += 1
         readiness = result["readiness"]
+        decision = result.get("next_action")  # the portfolio report keeps one per account, not per analysis
+        if decision is not None:
+            self.attention[decision["attention"]] += 1
+        ready_revenue = result["ready_revenue"]
+        self.ready_revenue += ready_revenue
         if readiness["status"] == READY:
-            if opportunities:
+            if ready_revenue:
                 self.ready_count_with_opportunity += 1
+                key = ready_key(result)
                 if self.ready.wants(key):
+                    first = next(o for o in opportunities if o["readiness"] == READY)
                     self.ready.add(key, {"customer_id": result["customer_id"], "name": result["name"],
-                                         "total_estimated_revenue": revenue, "opportunity": opportunities[0]})
+                                         "total_estimated_revenue": revenue, "ready_revenue": ready_revenue,
+                                         "opportunity": first})
         else:
             self.stabilise_count += 1
             if self.stabilise.wants(key):
@@ -920,6 +1012,8 @@ class Summary:
             "rejected_count": rejected_count,
             "total_arr": money_round(self.total_arr),
             "total_estimated_revenue": self.total_revenue,
+            "ready_revenue": self.ready_revenue,
+            "ready_share_of_arr": share(self.ready_revenue, self.total_arr),
             "total_opportunities": self.total_opportunities,
             "potential_share_of_arr": share(self.total_revenue, self.total_arr),
             "accounts_with_opportunities": self.with_opportunities,
@@ -929,6 +1023,7 @@ class Summary:
             "accounts_needing_enablement": self.needing_enablement,
             "ready_count": self.count - stabilise_count,
             "stabilise_first_count": stabilise_count,
+            "next_action_attention": dict(self.attention),
             "incomplete_data_count": self.incomplete,
             "ready_for_upgrade_conversation_count": self.ready_count_with_opportunity,
             "ready_for_upgrade_conversation": self.ready.entries(),

@@ -1,9 +1,10 @@
 """How the expansion report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
-from . import changes_views
+from . import changes_views, focus, next_action
 from .expansion import CATEGORIES, READY
-from .render import (Pieces, WIDTH, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
-                     terminal, text_table, title_line, wrap)
+from .render import (accounts_pieces, md, md_table, money, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text,
+                     owner_words, pct, people_name, plural, rejected_markdown, rule, score, terminal, text_table,
+                     title_line, WIDTH, wrap)
 
 TITLE = "Expansion Opportunity Report"
 
@@ -14,7 +15,7 @@ def headline(opportunity, escape, short=False):
     >>> tier = {"type": "Tier upgrade", "category": "tier_upgrade", "current_tier": "professional",
     ...         "target_tier": "enterprise"}
     >>> headline(tier, str), headline(tier, str, short=True)
-    ('Tier upgrade: professional to enterprise', 'Tier upgrade to enterprise')
+    ('Tier upgrade: Professional to Enterprise', 'Tier upgrade to Enterprise')
     """
     category = opportunity["category"]
     label = escape(opportunity["type"])
@@ -23,11 +24,11 @@ def headline(opportunity, escape, short=False):
         return f"{label}: " + (f"+{plural(seats, 'seat')}" if seats else "seat top-up")
     if category == "tier_upgrade":
         if short:
-            return f"{label} to {escape(opportunity['target_tier'])}"
-        return f"{label}: {escape(opportunity['current_tier'])} to {escape(opportunity['target_tier'])}"
+            return f"{label} to {escape(people_name(opportunity['target_tier']))}"
+        return f"{label}: {escape(people_name(opportunity['current_tier']))} to {escape(people_name(opportunity['target_tier']))}"
     if category == "module_cross_sell":
-        return f"{label}: {escape(opportunity['module'])}"
-    return f"{label}: {escape(opportunity['department'])}"
+        return f"{label}: {escape(people_name(opportunity['module']))}"
+    return f"{label}: {escape(people_name(opportunity['department']))}"
 
 
 def _plain(text):
@@ -36,13 +37,14 @@ def _plain(text):
 
 def _headline(summary):
     return (f"{plural(summary['total_customers'], 'account')}, {money(summary['total_arr'])} ARR; "
-            f"{money(summary['total_estimated_revenue'])} expansion potential "
-            f"({pct(summary['potential_share_of_arr'])} of ARR) in "
+            f"{money(summary['ready_revenue'])} ready now (qualified pipeline) of "
+            f"{money(summary['total_estimated_revenue'])} whitespace in "
             f"{plural(summary['total_opportunities'], 'opportunity', 'opportunities')}")
 
 
 def _readiness_line(summary):
-    return (f"Readiness: {summary['ready_count']:,} ready, {summary['stabilise_first_count']:,} stabilise first; "
+    return (f"Readiness: {summary['ready_count']:,} ready, {summary['stabilise_first_count']:,} not ready "
+            "(renew first, stabilise first or readiness unknown); "
             f"enablement needs: {summary['enablement_needs_count']:,} "
             f"(in {plural(summary['accounts_needing_enablement'], 'account')}); "
             f"incomplete data: {summary['incomplete_data_count']:,}")
@@ -69,7 +71,7 @@ def _adoption_words(adoption):
     if adoption["seat_utilisation"] is not None:
         parts.append(f"seats {pct(adoption['seat_utilisation'])} used")
     if adoption["current_tier"] is not None:
-        parts.append(f"tier {terminal(adoption['current_tier'], 30)}")
+        parts.append(f"tier {terminal(people_name(adoption['current_tier']), 30)}")
     if adoption["departments_covered"] is not None:
         words = f"{plural(adoption['departments_covered'], 'department')} covered"
         if adoption["departments_potential"] is not None:
@@ -102,19 +104,19 @@ def text(report, model):
                         "lrrrr")
     lines += [""] + wrap(_readiness_line(summary))
     ready = summary["ready_for_upgrade_conversation"]
-    lines += ["", f"Ready for an upgrade conversation now ({_top_words(len(ready), top)})"]
+    lines += ["", f"Ready for an upgrade conversation now ({_top_words(len(ready), top)}), by ready revenue"]
     if ready:
         lines += text_table(
-            ["Account", "Opportunity", "Revenue"],
+            ["Account", "Start with", "Ready revenue"],
             [[f"{_plain(e['name'])} ({terminal(e['customer_id'], 30)})",
-              headline(e["opportunity"], _plain, short=True), money(e["opportunity"]["estimated_revenue"])]
+              headline(e["opportunity"], _plain, short=True), money(e["ready_revenue"])]
              for e in ready[:top]],
             "llr",
         )
     else:
         lines.append("  none")
     stabilise = summary["stabilise_first"]
-    lines += ["", f"Stabilise first ({_top_words(len(stabilise), top)})"]
+    lines += ["", f"Not ready yet ({_top_words(len(stabilise), top)})"]
     for entry in stabilise[:top]:
         lines += wrap(f"{_plain(entry['name'])} ({terminal(entry['customer_id'], 30)}), "
                       f"{money(entry['total_estimated_revenue'])} potential: "
@@ -122,6 +124,9 @@ def text(report, model):
     if not stabilise:
         lines.append("  none")
     ranked = summary["ranked_by_potential"]
+    if "listed" in summary:  # a focused run lists only some
+        listed_ids = {result["customer_id"] for result in report["customers"]}
+        ranked = [i for i in ranked if i in listed_ids]
     results = _by_id(report, ranked[:top])
     lines += ["", f"Accounts by potential ({_top_words(len(ranked), top)})"]
     lines += text_table(
@@ -131,28 +136,33 @@ def text(report, model):
          for position, i in enumerate(ranked[:top], 1)],
         "rllrr",
     )
+    listed = focus.summary_words(summary)
+    if listed:
+        lines += [""] + wrap(f"Listed: {listed}")
     lines += changes_views.owners_text(summary)
-    lines += ["", "Accounts, ready first, then by potential", rule("-")]
-    return Pieces(lines, report["customers"], _account_text, rejected_text(report["rejected"]))
+    return accounts_pieces(lines, report, lambda result: _account_text(result, model),
+                           "Accounts, ready revenue first, then by potential")
 
 
 def _top_words(count, top):
     return f"top {top} of {count:,}" if count > top else f"{count:,}"
 
 
-def _account_text(result):
+def _account_text(result, model):
     name = terminal(result["name"], 40)
     ident = terminal(result["customer_id"], 30)
     readiness = result["readiness"]
-    head = f"{readiness['status'].upper():<16}{name} ({ident})"
+    head = f"{readiness['status'].upper():<18}{name} ({ident})"
     lines = [head[:WIDTH]]
-    lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR; potential "
-                  f"{money(result['total_estimated_revenue'])} in "
+    lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR{owner_words(result)}; {money(result['ready_revenue'])} ready of "
+                  f"{money(result['total_estimated_revenue'])} potential in "
                   f"{plural(result['opportunity_count'], 'opportunity', 'opportunities')}", indent="  ")
+    lines += wrap(next_action.sentence(result["next_action"]), indent="    ", first="  ")
     lines += wrap(f"Adoption: {_adoption_words(result['adoption_summary'])}", indent="    ", first="  ")
     lines += wrap("Readiness: " + "; ".join(terminal(reason) for reason in readiness["reasons"]),
                   indent="    ", first="  ")
-    for opportunity in result["opportunities"]:
+    opportunities, hidden = focus.shown(result["opportunities"], model)
+    for opportunity in opportunities:
         left = f"  {score(opportunity['priority_score']):>6}  "
         right = f"  {opportunity['effort']:<6} {money(opportunity['estimated_revenue']):>11}"
         room = WIDTH - len(left) - len(right)
@@ -161,8 +171,11 @@ def _account_text(result):
             words = words[: room - 1] + "~"
         lines.append(left + words.ljust(room) + right)
         lines += wrap(terminal(opportunity["rationale"]), indent=" " * 10)
+    if hidden:
+        lines.append(f"          ... and {plural(hidden, 'more opportunity', 'more opportunities')} (--detail)")
     for need in result["enablement_needs"]:
         lines += wrap(f"Enable: {terminal(need['module'], 40)}: {need['action']}", indent="          ", first="  ")
+    lines += owner_text(result)
     if result["missing_fields"]:
         lines += wrap("Missing: " + ", ".join(result["missing_fields"]), indent="           ", first="  ")
     for note in result["notes"]:
@@ -188,19 +201,18 @@ def markdown(report, model):
                       "lrrrr")
     lines += ["", f"**{md(_readiness_line(summary))}**", ""]
     ready = summary["ready_for_upgrade_conversation"]
-    lines += [f"## Ready for an upgrade conversation now ({_top_words(len(ready), top)})", ""]
+    lines += [f"## Ready for an upgrade conversation now ({_top_words(len(ready), top)}), by ready revenue", ""]
     if ready:
         lines += md_table(
-            ["Account", "Opportunity", "Effort", "Revenue", "Priority"],
-            [[f"{md(e['name'])} ({md(e['customer_id'])})", headline(e["opportunity"], md),
-              e["opportunity"]["effort"], money(e["opportunity"]["estimated_revenue"]),
-              score(e["opportunity"]["priority_score"])] for e in ready[:top]],
-            "lllrr",
+            ["Account", "Ready revenue", "Start with", "Effort", "Revenue"],
+            [[f"{md(e['name'])} ({md(e['customer_id'])})", money(e["ready_revenue"]), headline(e["opportunity"], md),
+              e["opportunity"]["effort"], money(e["opportunity"]["estimated_revenue"])] for e in ready[:top]],
+            "lrllr",
         )
     else:
         lines.append("None.")
     stabilise = summary["stabilise_first"]
-    lines += ["", f"## Stabilise first ({_top_words(len(stabilise), top)})", ""]
+    lines += ["", f"## Not ready yet ({_top_words(len(stabilise), top)})", ""]
     if stabilise:
         lines += md_table(
             ["Account", "Potential", "Why"],
@@ -210,21 +222,25 @@ def markdown(report, model):
         )
     else:
         lines.append("None.")
+    listed = focus.summary_words(summary)
+    if listed:
+        lines += ["", f"**Listed:** {md(listed)}"]
     lines += [""] + changes_views.owners_markdown(summary)
-    lines += ["## Accounts, ready first, then by potential", ""]
+    lines += ["", "## Accounts, ready revenue first, then by potential", ""]
     lines += md_table(
-        ["Readiness", "Account", "Segment", "ARR", "Potential", "Opportunities", "Top opportunity"],
+        ["Readiness", "Account", "Segment", "ARR", "Ready", "Potential", "Opportunities", "Top opportunity"],
         [[r["readiness"]["status"], f"{md(r['name'])} ({md(r['customer_id'])})", r["segment"], money(r["arr"]),
-          money(r["total_estimated_revenue"]), r["opportunity_count"],
+          money(r["ready_revenue"]), money(r["total_estimated_revenue"]), r["opportunity_count"],
           headline(r["opportunities"][0], md) if r["opportunities"] else "none"]
          for r in report["customers"]],
-        "lllrrrl",
+        "lllrrrrl",
     )
     lines += ["", "## Opportunities by account", ""]
     for r in report["customers"]:
-        lines.append(f"### {md(r['name'])} ({md(r['customer_id'])}): {money(r['total_estimated_revenue'])} "
-                     f"potential, {r['readiness']['status']}")
-        lines += ["", f"Adoption: {md(_adoption_words(r['adoption_summary']))}", ""]
+        lines.append(f"### {md(r['name'])} ({md(r['customer_id'])}): {money(r['ready_revenue'])} ready of "
+                     f"{money(r['total_estimated_revenue'])} potential, {r['readiness']['status']}")
+        lines += ["", md(next_action.sentence(r["next_action"])), "",
+                  f"Adoption: {md(_adoption_words(r['adoption_summary']))}", ""]
         if r["opportunities"]:
             lines += md_table(
                 ["Priority", "Opportunity", "Effort", "Revenue", "Rationale"],
@@ -236,6 +252,7 @@ def markdown(report, model):
         for need in r["enablement_needs"]:
             lines.append(f"- Enable: {md(need['module'])}: {md(need['action'])}")
         lines.append(f"- Readiness: {md('; '.join(r['readiness']['reasons']))}")
+        lines += owner_markdown(r)
         if r["missing_fields"]:
             lines.append("- Missing data: " + md(", ".join(r["missing_fields"])))
         for note in r["notes"]:
@@ -262,7 +279,8 @@ def csv_header(model):
     return header + ["total_modules", "adopted_modules", "adoption_rate", "avg_usage_pct", "seat_utilisation",
                      "current_tier", "departments_covered", "departments_potential", "enablement_needs",
                      "health_score", "health_classification", "churn_risk_score", "churn_risk_tier",
-                     "readiness_reasons", "missing_fields", "notes"]
+                     "readiness_reasons", "missing_fields", "notes", "ready_revenue", "next_action_attention",
+                     "next_action"] + OWNER_COLUMNS
 
 
 def csv_row(result, model):
@@ -291,7 +309,8 @@ def csv_row(result, model):
         " | ".join(readiness["reasons"]),
         "; ".join(result["missing_fields"]),
         " | ".join(result["notes"]),
-    ]
+        result["ready_revenue"], result["next_action"]["attention"], result["next_action"]["action"],
+    ] + owner_cells(result)
 
 
 __all__ = ["text", "markdown", "csv_header", "csv_row", "headline", "READY"]

@@ -21,11 +21,18 @@ spread over the metrics present, within its dimension and across dimensions.
 `prepare(methodology)` compiles the model once; `assess(raw, model, from_text)`
 scores one record and returns plain data, or raises RecordRejected;
 `overall_health` gives only its overall score and class, from the same scoring.
+
+Each result also carries the account's renewal (`contract_end_date`,
+`days_to_renewal`: read when the record has it, never an error here; the churn
+analysis checks it) and its `next_action` (csm.next_action, from health and the
+renewal: health knows no churn tier). A lapsed renewal leads the recommendations
+and takes the place of the green class action ("Expand ...").
 """
 
+import datetime
 import operator
 
-from . import lifecycle, owners, values
+from . import lifecycle, next_action, owners, values
 from .accounts import SEGMENTS, read_account
 from .banded import FIELDED, Bands, boolean_labels, check_bands, check_field, field_parts, gather_section
 from .errors import RecordRejected
@@ -57,19 +64,19 @@ DEFAULTS = {
                     "label": "Login frequency", "weight": 0.35, "scoring": "ratio", "unit": "%",
                     "target": _segments(90, 80, 70), "valid": {"min": 0, "max": 100},
                     "recommend": {"when": "score_below", "at": 60, "action":
-                                  "Re-engage users: run a login campaign and check that the product is wired into daily workflows."},
+                                  "Re-engage users: a login campaign; wire the product into daily work."},
                 },
                 "feature_adoption": {
                     "label": "Feature adoption", "weight": 0.40, "scoring": "ratio", "unit": "%",
                     "target": _segments(80, 70, 60), "valid": {"min": 0, "max": 100},
                     "recommend": {"when": "score_below", "at": 50, "action":
-                                  "Drive feature adoption: book a guided enablement session on the unused features that fit their goals."},
+                                  "Drive adoption: a guided session on the unused features that fit."},
                 },
                 "dau_mau_ratio": {
                     "label": "DAU/MAU ratio", "weight": 0.25, "scoring": "ratio", "unit": "",
                     "target": _segments(0.50, 0.40, 0.30), "valid": {"min": 0, "max": 1},
                     "recommend": {"when": "score_below", "at": 50, "action":
-                                  "Build daily habits: add in-app prompts, digests or integrations that bring users back each day."},
+                                  "Build daily habits: in-app prompts, digests or integrations."},
                 },
             },
         },
@@ -85,19 +92,19 @@ DEFAULTS = {
                     "label": "Meeting attendance", "weight": 0.30, "scoring": "ratio", "unit": "%",
                     "target": _segments(95, 85, 75), "valid": {"min": 0, "max": 100},
                     "recommend": {"when": "score_below", "at": 60, "action":
-                                  "Fix meeting cadence: confirm the right attendees and an agenda tied to their goals."},
+                                  "Fix meeting cadence: the right attendees, an agenda tied to their goals."},
                 },
                 "nps_score": {
                     "label": "NPS", "weight": 0.25, "scoring": "ratio", "unit": "",
                     "target": _segments(9, 8, 7), "valid": {"min": 0, "max": 10},
                     "recommend": {"when": "value_below", "at": 7, "action":
-                                  "Close the loop on NPS: call the detractors this week and log what would change their score."},
+                                  "Close the NPS loop: call the detractors; log what would change it."},
                 },
                 "csat_score": {
                     "label": "CSAT", "weight": 0.25, "scoring": "ratio", "unit": "",
                     "target": _segments(4.5, 4.0, 3.8), "valid": {"min": 0, "max": 5},
                     "recommend": {"when": "value_below", "at": 3.5, "action":
-                                  "Review recent support interactions with the support lead and fix the causes of low CSAT."},
+                                  "Review support interactions with the support lead; fix the low CSAT."},
                 },
             },
         },
@@ -109,19 +116,19 @@ DEFAULTS = {
                     "label": "Open tickets", "weight": 0.35, "scoring": "inverse", "unit": "",
                     "max": _segments(10, 15, 20), "valid": {"min": 0, "max": None},
                     "recommend": {"when": "value_above_share_of_max", "at": 0.5, "action":
-                                  "Work down the ticket backlog with support: agree owners and dates for every open ticket."},
+                                  "Work down the ticket backlog: an owner and a date for every open ticket."},
                 },
                 "escalation_rate": {
                     "label": "Escalation rate", "weight": 0.35, "scoring": "inverse", "unit": "",
                     "max": _segments(0.25, 0.30, 0.40), "valid": {"min": 0, "max": 1},
                     "recommend": {"when": "value_above_share_of_max", "at": 0.5, "action":
-                                  "Find the root cause of escalations and review them with the customer's admin."},
+                                  "Find the cause of escalations; review them with the customer's admin."},
                 },
                 "avg_resolution_hours": {
                     "label": "Average resolution time", "weight": 0.30, "scoring": "inverse", "unit": " h",
                     "max": _segments(72, 96, 120), "valid": {"min": 0, "max": None},
                     "recommend": {"when": "value_above_share_of_max", "at": 0.5, "action":
-                                  "Speed up resolution: raise the account's support priority and track time to resolve."},
+                                  "Speed up resolution: raise the support priority, track time to resolve."},
                 },
             },
         },
@@ -133,19 +140,19 @@ DEFAULTS = {
                     "label": "Executive sponsor engagement", "weight": 0.35, "scoring": "ratio", "unit": "%",
                     "target": _segments(90, 75, 60), "valid": {"min": 0, "max": 100},
                     "recommend": {"when": "score_below", "at": 50, "action":
-                                  "Re-engage the executive sponsor: book an executive business review this quarter."},
+                                  "Re-engage the executive sponsor: an executive review this quarter."},
                 },
                 "multi_threading_depth": {
                     "label": "Multi-threading depth", "weight": 0.30, "scoring": "ratio", "unit": " contacts",
                     "target": _segments(5, 3, 2), "valid": {"min": 0, "max": None},
                     "recommend": {"when": "value_below", "at": 2, "action":
-                                  "Multi-thread the account: build relationships with at least two more stakeholders."},
+                                  "Multi-thread the account: two more stakeholders at least."},
                 },
                 "renewal_sentiment": {
                     "label": "Renewal sentiment", "weight": 0.35, "scoring": "mapping", "unit": "",
                     "values": {"positive": 100, "neutral": 60, "negative": 20, "unknown": 50},
                     "recommend": {"when": "value_is", "at": "negative", "action":
-                                  "Address negative renewal sentiment now: meet the decision maker and agree a recovery plan."},
+                                  "Address negative renewal sentiment: meet the decision maker now."},
                 },
             },
         },
@@ -159,8 +166,8 @@ DEFAULTS = {
     # What each class calls for (the second seeded model's expand / nurture / save).
     "class_actions": {
         "green": "Expand: look for advocacy and expansion; keep the success plan current.",
-        "yellow": "Nurture: agree a recovery plan for the weak dimensions and check in every two weeks.",
-        "red": "Save: open a save plan this week with the account team and an executive sponsor.",
+        "yellow": "Nurture: a recovery plan for the weak dimensions; check in biweekly.",
+        "red": "Save: open a save plan this week with an executive sponsor.",
     },
     # current - previous > 5 improving, < -5 declining, otherwise stable.
     "trend_threshold": 5,
@@ -295,7 +302,7 @@ class Metric:
     __slots__ = ("name", "path", "label", "unit", "scoring", "figure", "weight", "low", "high",
                  "table", "scores", "accepted", "rule_when", "rule_at", "rule_action",
                  "mapping", "ratio", "bound", "exact_labels", "float_scores", "score_of", "known",
-                 "field", "bands", "bool_labels", "words")
+                 "field", "bands", "bool_labels", "as_share", "words")
 
     def __init__(self, dimension, name, spec, segment):
         self.name = name
@@ -308,6 +315,7 @@ class Metric:
         self.weight = spec["weight"]
         self.figure = None
         self.low = self.high = self.bound = self.score_of = None
+        self.as_share = False
         self.known = {}  # checked value -> score (see score)
         self.words = {}  # value -> describe's words
         self.table = self.scores = self.accepted = self.exact_labels = self.float_scores = self.bands = None
@@ -336,6 +344,8 @@ class Metric:
             self.high = spec["valid"]["max"]
             self.bound = values.LARGEST if self.high is None else self.high
             self.score_of = ratio_score if self.ratio else inverse_score
+            # A rate read as a 0-1 ratio with no unit of its own is said as a percentage (0.4 -> 40%).
+            self.as_share = self.high == 1 and self.low == 0 and not self.unit
         rule = spec.get("recommend") or {}
         self.rule_when = rule.get("when")
         self.rule_at = rule.get("at")
@@ -389,7 +399,9 @@ class Metric:
             return f"{self.label} {value}"
         if self.bands is not None:
             return f"{self.label} {_figure(value)}{self.unit} ({self.bands.words(value, self.unit)})"
-        word = "target" if self.scoring == "ratio" else "max"
+        word = "target" if self.scoring == "ratio" else "limit"  # an inverse metric costs points below its limit too
+        if self.as_share:
+            return f"{self.label} {_figure(value * 100)}% ({word} {_figure(self.figure * 100)}%)"
         return f"{self.label} {_figure(value)}{self.unit} ({word} {_figure(self.figure)}{self.unit})"
 
 
@@ -440,6 +452,7 @@ class HealthModel:
     def __init__(self, methodology, as_of=None):
         section = methodology["health"]
         self.methodology = methodology
+        self.next_rule = next_action.prepare(methodology, as_of or datetime.date.today())
         self.lifecycle = lifecycle.rule_for(methodology, as_of)  # None: results carry no lifecycle stage
         self.section = section
         self.segments = methodology["segments"]
@@ -456,11 +469,13 @@ class HealthModel:
         self.previous_fields = [(name, f"{name}_score", f"previous_period.{name}_score")
                                 for name in self.dimension_names + ["overall"]]
         self.dimension_labels = {name: spec.get("label", name) for name, spec in section["dimensions"].items()}
-        self.lean = None  # or the attention priorities whose reasons a caller reads (see assess)
 
 
 def prepare(methodology, as_of=None):
-    """Compile the methodology's health section; see HealthModel (with as_of, results carry the lifecycle stage)."""
+    """Compile the methodology's health section; see HealthModel.
+
+    With `as_of`, results carry the lifecycle stage; the renewal's days are counted from it (default today).
+    """
     return HealthModel(methodology, as_of)
 
 
@@ -586,8 +601,7 @@ def _score(raw, model, segment, problems, from_text, detail=True):
             kind = type(value)
             if not ((kind is int or kind is float) and 0 <= value <= 100):
                 value = values.number(value, field, problems, 0, 100, from_text)
-            if detail:
-                previous_scores[name] = value
+            previous_scores[name] = value
     if problems:
         raise RecordRejected(problems)
     completeness = one_decimal(present_weight * 100)
@@ -609,10 +623,6 @@ def assess(raw, model, from_text=False, read=None):
 
     `read`: (account, problems) of accounts.read_account on this record with the
     model's segments, from a caller that read it already (the portfolio report).
-    With `model.lean` (a set of attention priorities; the portfolio report's views)
-    the result leaves out `dimensions` and the dimensions' trends (`trends` has
-    `overall` only), and has `why` and `recommendations` only for an account of one
-    of those priorities: the same figures, without what nobody reads.
     """
     if read is None:
         problems = []
@@ -626,9 +636,6 @@ def assess(raw, model, from_text=False, read=None):
     green, yellow = model.cutoffs[segment]  # classify(), inlined below for the dimensions
     threshold = model.trend_threshold
     classification = classify(overall, segment, model.cutoffs)
-    if model.lean is not None:
-        return _lean_result(account, segment, overall, classification, previous_scores, dimensions, missing,
-                            completeness, scored_dimensions, model)
     dimension_out = {}
     trends = {}
     for dimension in dimensions:
@@ -642,41 +649,6 @@ def assess(raw, model, from_text=False, read=None):
         trends[dimension.name] = trend(score, previous_scores.get(dimension.name), threshold)
     previous_overall = _previous_overall(previous_scores, dimensions, model)
     trends["overall"] = trend(overall, previous_overall, threshold)
-    why, actions = _why_and_actions(scored_dimensions, model)
-    result = {
-        "customer_id": account.customer_id,
-        "name": account.name,
-        "segment": segment,
-        "arr": account.arr,
-        "owner": account.owner,
-        "contract_start_date": account.contract_start_date,
-        "overall_score": overall,
-        "classification": classification,
-        "attention_priority": model.matrix[classification][trends["overall"]],
-        "dimensions": dimension_out,
-        "trends": trends,
-        "previous_overall_score": previous_overall,
-        "recommendations": [model.class_actions[classification]] + actions,
-        "why": why,
-        "data_completeness": completeness,
-        "missing_metrics": missing,
-        "notes": account.notes,
-    }
-    if account.contract_start_date is not None and model.lifecycle is not None:
-        result["lifecycle"] = model.lifecycle.of(account.contract_start_date)  # the stage, beside the actions
-    return result
-
-
-def _previous_overall(previous_scores, dimensions, model):
-    """The previous overall score: the record's own, else the weighted sum of every previous dimension score."""
-    previous_overall = previous_scores.get("overall")
-    if previous_overall is None and all(previous_scores.get(name) is not None for name in model.dimension_names):
-        previous_overall = round(sum(previous_scores[d.name] * d.weight for d in dimensions), 1)
-    return previous_overall
-
-
-def _why_and_actions(scored_dimensions, model):
-    """Return (why, the recommendations of the metrics): the metrics that cost most points, and the rules that fire."""
     losses = []
     actions = []
     for dimension_weight, weight_present, scored in scored_dimensions:
@@ -692,15 +664,14 @@ def _why_and_actions(scored_dimensions, model):
         {"metric": metric.path, "points_lost": one_decimal(points), "detail": metric.describe(value)}
         for points, metric, value in losses[: model.why_count] if points >= model.why_points
     ]
-    return why, actions
-
-
-def _lean_result(account, segment, overall, classification, previous_scores, dimensions, missing, completeness,
-                 scored_dimensions, model):
-    """assess's result under `model.lean` (see assess): its keys in its order, less those left out."""
-    previous_overall = _previous_overall(previous_scores, dimensions, model)
-    direction = trend(overall, previous_overall, model.trend_threshold)
-    priority = model.matrix[classification][direction]
+    days, end_date = next_action.renewal_days(raw, model.next_rule)
+    decision = next_action.decide(model.next_rule, days=days, health_class=classification,
+                                  health_trend=trends["overall"])
+    if days is not None and days < 0:  # the renewal leads; no expansion pitch beside it
+        class_action = [] if classification == "green" else [model.class_actions[classification]]
+        recommendations = [decision.action] + class_action + actions
+    else:
+        recommendations = [model.class_actions[classification]] + actions
     result = {
         "customer_id": account.customer_id,
         "name": account.name,
@@ -710,20 +681,42 @@ def _lean_result(account, segment, overall, classification, previous_scores, dim
         "contract_start_date": account.contract_start_date,
         "overall_score": overall,
         "classification": classification,
-        "attention_priority": priority,
-        "trends": {"overall": direction},
+        "attention_priority": model.matrix[classification][trends["overall"]],
+        "dimensions": dimension_out,
+        "trends": trends,
         "previous_overall_score": previous_overall,
+        "recommendations": recommendations,
+        "why": why,
+        "data_completeness": completeness,
+        "missing_metrics": missing,
+        "notes": account.notes,
+        "contract_end_date": end_date,
+        "days_to_renewal": days,
+        "next_action": decision.as_dict(),
     }
-    if priority in model.lean:
-        why, actions = _why_and_actions(scored_dimensions, model)
-        result["recommendations"] = [model.class_actions[classification]] + actions
-        result["why"] = why
-    result["data_completeness"] = completeness
-    result["missing_metrics"] = missing
-    result["notes"] = account.notes
     if account.contract_start_date is not None and model.lifecycle is not None:
-        result["lifecycle"] = model.lifecycle.of(account.contract_start_date)
+        result["lifecycle"] = model.lifecycle.of(account.contract_start_date)  # the stage, beside the actions
     return result
+
+
+def _previous_overall(previous_scores, dimensions, model):
+    """The previous overall score: as given, or from the four previous dimension scores (METHODOLOGY.md fix)."""
+    previous_overall = previous_scores.get("overall")
+    if previous_overall is None and all(previous_scores.get(name) is not None for name in model.dimension_names):
+        previous_overall = round(sum(previous_scores[d.name] * d.weight for d in dimensions), 1)
+    return previous_overall
+
+
+def health_standing(raw, model, segment, from_text=False):
+    """Return (overall_score, classification, overall trend) of a record whose account fields are checked.
+
+    overall_health with the trend against the previous period, which expansion
+    readiness needs (yellow and declining is not ready).
+    """
+    scored = _score(raw, model, segment, [], from_text, detail=False)
+    overall = scored[4]
+    previous = _previous_overall(scored[5], model.by_segment[segment], model)
+    return overall, classify(overall, segment, model.cutoffs), trend(overall, previous, model.trend_threshold)
 
 
 def overall_health(raw, model, segment, from_text=False):
@@ -747,8 +740,9 @@ PRIORITY_RANK = {priority: rank for rank, priority in enumerate(PRIORITIES)}
 
 
 def urgency_key(result):
-    """Sort key: most urgent attention priority first, then larger ARR, then customer_id."""
-    return (PRIORITY_RANK[result["attention_priority"]], -result["arr"], result["customer_id"])
+    """Sort key: the next action's attention (csm.next_action.order_key), then ARR, days to renewal, customer_id."""
+    return next_action.order_key(result["next_action"]["attention"], result["arr"], result["days_to_renewal"],
+                                 result["customer_id"])
 
 
 class Summary:
@@ -764,6 +758,7 @@ class Summary:
         self.segments = {segment: {"count": 0, "arr": 0, "score_sum": 0.0, **{k: 0 for k in CLASSES}}
                          for segment in SEGMENTS}
         self.priorities = {priority: 0 for priority in PRIORITIES}
+        self.attention = next_action.attention_counts()
         self.declining = []
         self.improving = 0
         self.incomplete = 0
@@ -787,6 +782,9 @@ class Summary:
         segment["score_sum"] += score
         segment[klass] += 1
         self.priorities[result["attention_priority"]] += 1
+        decision = result.get("next_action")  # the portfolio report keeps one per account, not per analysis
+        if decision is not None:
+            self.attention[decision["attention"]] += 1
         direction = result["trends"]["overall"]
         if direction == "declining":
             self.declining.append(result["customer_id"])
@@ -829,6 +827,7 @@ class Summary:
             "classes": classes,
             "segments": segments,
             "attention_priority": dict(self.priorities),
+            "next_action_attention": dict(self.attention),
             "declining_count": len(self.declining),
             "declining_customers": sorted(self.declining),
             "improving_count": self.improving,

@@ -1,24 +1,29 @@
 """How the health report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
-from .health import CLASSES, PRIORITIES
-from .render import (Pieces, WIDTH, account_tail, account_tail_markdown, md, md_table, money, pct, plural, rejected_markdown, rejected_text, rule, score,
-                     terminal, text_table, title_line,
-                     wrap)
+from .health import CLASSES
+from .render import (account_tail, account_tail_markdown, accounts_pieces, md, md_table, money, owner_cells,
+                     OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural, rejected_markdown, rule,
+                     score, terminal, text_table, title_line, why_line, wrap)
 from . import changes, changes_views
 from .values import printable
+from . import focus, next_action
 
 TITLE = "Customer Health Report"
 
 
-def _dimension_words(result, model):
+def _dimension_words(result, model, trends=True):
     parts = []
     for name, dimension in result["dimensions"].items():
         label = model.dimension_labels.get(name, name)
         if dimension["score"] is None:
             parts.append(f"{label} n/a")
         else:
-            parts.append(f"{label} {score(dimension['score'])} {dimension['classification']} "
-                         f"({result['trends'][name].replace('_', ' ')})")
+            klass = dimension["classification"]
+            if trends:
+                parts.append(f"{label} {score(dimension['score'])} {klass} "
+                             f"({result['trends'][name].replace('_', ' ')})")
+            else:  # the short form names a class only where it is not green
+                parts.append(f"{label} {score(dimension['score'])}" + ("" if klass == "green" else f" {klass}"))
     return parts
 
 
@@ -28,6 +33,12 @@ def _trend_words(result):
     if previous is None:
         return "no previous period" if direction == "no data" else direction
     return f"{direction} (was {score(previous)})"
+
+
+def _attention_words(summary):
+    """The next actions of the book in the attention words (csm.next_action), e.g. 'Next actions: 5 act today, ...'."""
+    attention = summary["next_action_attention"]
+    return "Next actions: " + ", ".join(f"{attention[a]} {a}" for a in next_action.ATTENTIONS)
 
 
 def _headline(summary):
@@ -60,9 +71,8 @@ def text(report, model):
           s["red_count"]] for name, s in summary["segments"].items()],
         "lrrrrrr",
     )
-    attention = summary["attention_priority"]
     lines += [""]
-    lines += wrap("Attention: " + ", ".join(f"{attention[p]} {p}" for p in PRIORITIES))
+    lines += wrap(_attention_words(summary))
     declining = summary["declining_customers"]
     if declining:
         shown_ids = ", ".join(printable(i, 30) for i in declining[:10])
@@ -71,26 +81,57 @@ def text(report, model):
     else:
         lines.append("Declining: none")
     lines.append(f"Improving: {summary['improving_count']}; incomplete data: {summary['incomplete_data_count']}")
+    listed = focus.summary_words(summary)
+    if listed:
+        lines += wrap(f"Listed: {listed}")
     lines += changes_views.owners_text(summary)
-    lines += ["", "Accounts, most urgent first", rule("-")]
-    return Pieces(lines, report["customers"], lambda result: _account_text(result, model),
-                  rejected_text(report["rejected"]))
+    return accounts_pieces(lines, report, lambda result: _account_text(result, model))
+
+
+def _metric_labels(model):
+    """Metric path -> its label (the same in every segment), made once per model."""
+    labels = getattr(model, "metric_labels", None)
+    if labels is None:
+        labels = model.metric_labels = {metric.path: metric.label for dimensions in model.by_segment.values()
+                                        for dimension in dimensions for metric in dimension.metrics}
+    return labels
+
+
+def _renewal_words(result, model):
+    """The renewal date, when it is lapsed or within the watch window of the next action (90 days)
+    and the head line's reason does not already say it."""
+    days = result["days_to_renewal"]
+    if days is None or days > next_action.watch_days(model) or result["next_action"]["reason"].startswith("renewal"):
+        return ""
+    return f"; lapsed {result['contract_end_date']}" if days < 0 else f"; renews {result['contract_end_date']}"
+
+
+def _data_words(completeness, missing):
+    """The data completeness, said only when some weight is missing (never 'data 100.0%' beside a gap)."""
+    return f"; data {pct(completeness)}" if missing and completeness < 100 else ""
 
 
 def _account_text(result, model):
     name = terminal(result["name"], 40)
     ident = terminal(result["customer_id"], 30)
-    head = f"{result['attention_priority'].upper():<9} {name} ({ident})"
-    lines = [head[:WIDTH]]
-    lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR; health {score(result['overall_score'])} "
-                  f"{result['classification']}, {_trend_words(result)}; data {pct(result['data_completeness'])}",
-                  indent="  ")
-    lines += wrap(" | ".join(_dimension_words(result, model)), indent="  ")
-    for reason in result["why"]:
-        lines += wrap(f"Why: {reason['detail']} costs {reason['points_lost']:.1f} points", indent="       ",
-                      first="  ")
+    lines = [next_action.head_line(result["next_action"], f"{name} ({ident})")]
+    detail = focus.limit(model) is None
+    lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR{owner_words(result)}; health {score(result['overall_score'])} "
+                  f"{result['classification']}, {_trend_words(result)}{_renewal_words(result, model)}"
+                  f"{_data_words(result['data_completeness'], result['missing_metrics'])}", indent="  ")
+    lines += wrap(" | ".join(_dimension_words(result, model, trends=detail)), indent="  ")
+    lines += wrap(next_action.short(result["next_action"]), indent="        ", first="  ")
+    if detail:
+        for reason in result["why"]:
+            lines += wrap(f"Why: {reason['detail']} costs {reason['points_lost']:.1f} points", indent="       ",
+                          first="  ")
+    elif result["why"]:  # the short form: the reasons that cost most, as many as fit one line
+        labels = _metric_labels(model)
+        lines += why_line(f"{labels.get(reason['metric'], reason['metric'])} -{reason['points_lost']:.1f}"
+                          for reason in result["why"])
     lines += changes_views.account_text(result)
-    return lines + account_tail(result["recommendations"], result["missing_metrics"], result["notes"])
+    actions, most = focus.other_actions(result["recommendations"], result["next_action"], model)
+    return lines + owner_text(result) + account_tail(actions, result["missing_metrics"], result["notes"], most)
 
 
 def markdown(report, model):
@@ -114,17 +155,19 @@ def markdown(report, model):
           s["red_count"]] for name, s in summary["segments"].items()],
         "lrrrrrr",
     )
-    attention = summary["attention_priority"]
-    lines += ["", "**Attention:** " + ", ".join(f"{attention[p]} {p}" for p in PRIORITIES)
+    lines += ["", f"**{_attention_words(summary)}**"
               + f" · **Declining:** {summary['declining_count']} · **Improving:** {summary['improving_count']}"
               + f" · **Incomplete data:** {summary['incomplete_data_count']}", ""]
+    listed = focus.summary_words(summary)
+    if listed:
+        lines += [f"**Listed:** {md(listed)}", ""]
     lines += changes_views.owners_markdown(summary)
     lines += ["## Accounts, most urgent first", ""]
     dimension_names = model.dimension_names
     lines += md_table(
-        ["Priority", "Account", "Segment", "ARR", "Health", "Class", "Trend"]
+        ["Next", "Account", "Segment", "ARR", "Health", "Class", "Trend"]
         + [md(model.dimension_labels[d]) for d in dimension_names],
-        [[r["attention_priority"].upper(), f"{md(r['name'])} ({md(r['customer_id'])})", r["segment"],
+        [[r["next_action"]["attention"], f"{md(r['name'])} ({md(r['customer_id'])})", r["segment"],
           money(r["arr"]), score(r["overall_score"]), r["classification"], md(_trend_words(r))]
          + [score(r["dimensions"][d]["score"]) for d in dimension_names]
          for r in report["customers"]],
@@ -132,12 +175,16 @@ def markdown(report, model):
     )
     lines += ["", "## Why, and what to do", ""]
     for r in report["customers"]:
-        lines.append(f"### {md(r['name'])} ({md(r['customer_id'])}): {r['attention_priority']} priority")
+        lines.append(f"### {md(r['name'])} ({md(r['customer_id'])}): {r['next_action']['attention']}")
         lines.append("")
-        for reason in r["why"]:
+        lines.append(f"- {md(next_action.sentence(r['next_action']))}")
+        why, _ = focus.shown(r["why"], model)
+        for reason in why:
             lines.append(f"- Why: {md(reason['detail'])} costs {reason['points_lost']:.1f} points")
         lines += changes_views.account_markdown(r)
-        lines += account_tail_markdown(r["recommendations"], r["missing_metrics"], r["data_completeness"], r["notes"])
+        actions, most = focus.other_actions(r["recommendations"], r["next_action"], model)
+        lines += owner_markdown(r)
+        lines += account_tail_markdown(actions, r["missing_metrics"], r["data_completeness"], r["notes"], most)
     lines += rejected_markdown(report["rejected"])
     return "\n".join(lines)
 
@@ -147,7 +194,8 @@ def csv_header(model):
               "trend", "previous_overall_score"]
     for name in model.dimension_names:
         header += [f"{name}_score", f"{name}_classification", f"{name}_trend"]
-    return header + ["data_completeness", "missing_metrics", "why", "recommendations", "notes"]
+    return header + ["data_completeness", "missing_metrics", "why", "recommendations", "notes", "days_to_renewal",
+                     "next_action_attention", "next_action"] + OWNER_COLUMNS
 
 
 def csv_row(result, model):
@@ -163,7 +211,8 @@ def csv_row(result, model):
         "; ".join(f"{w['detail']} (-{w['points_lost']:.1f})" for w in result["why"]),
         " | ".join(result["recommendations"]),
         " | ".join(result["notes"]),
-    ]
+        result["days_to_renewal"], result["next_action"]["attention"], result["next_action"]["action"],
+    ] + owner_cells(result)
 
 
 __all__ = ["text", "markdown", "csv_header", "csv_row", "CLASSES"]

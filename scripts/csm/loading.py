@@ -8,6 +8,11 @@ streaming format never holds the whole book; a JSON document is parsed whole
 
 `raw` is the customer as a dict, or an `Unreadable` when that one record could
 not be parsed (a broken JSON line), so the caller rejects it and goes on.
+
+An .xlsx workbook (by its suffix or its zip signature) is read by `csm.xlsx`, its
+rows then as CSV rows. Given a `methodology` (or a `map`), the ingest layer
+(`csm.ingest`) reads the file for it: header matching, the --map, unread-column
+warnings (`warnings`), and after the records `closing_warnings()`.
 """
 
 import codecs
@@ -18,11 +23,16 @@ import os
 import re
 import sys
 
+from . import ingest, xlsx
 from .errors import InputError
 
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
 SNIFF_BYTES = 65536
+# A header row is names, not data: a CRM export has hundreds of columns at most.
+MAX_COLUMNS = 5000
+MAX_HEADER_CHARS = 1 << 20
 
 
 class Unreadable:
@@ -35,11 +45,13 @@ class Unreadable:
 class Portfolio:
     """A portfolio opened for reading.
 
-    `shape` is "json", "jsonl" or "csv"; `from_text` is True when values arrive as
-    text (CSV) and must be parsed; `document` is the top-level JSON object when
-    there is one (other tools read optional top-level sections from it).
+    `shape` is "json", "jsonl", "csv" or "xlsx"; `from_text` is True when values
+    arrive as text (CSV, XLSX) and must be parsed; `document` is the top-level JSON
+    object when there is one (other tools read optional top-level sections from it).
     `warnings` lists what opening found questionable but could go on with (a CSV
-    header naming a field twice).
+    header naming a field twice, a column nothing reads); `closing_warnings()`, once
+    the records are read, what only the whole file shows (a metric no record carries).
+    `inferred_map()` is the map --print-map prints.
     """
 
     def __init__(self, name, shape, from_text, records, document=None, warnings=None):
@@ -49,18 +61,51 @@ class Portfolio:
         self._records = records
         self.document = document or {}
         self.warnings = warnings if warnings is not None else []
+        self._closing = []  # objects with warnings(), asked at the end
+        self._inferred = None
+        self.unread = []  # the columns (or top-level keys) no analysis reads: kept in the records as named
 
     def records(self):
         return self._records
 
+    def closing_warnings(self):
+        lines = []
+        for source in self._closing:
+            lines.extend(source.warnings())
+        return lines
 
-def open_portfolio(path, stdin=None, data=None):
+    def inferred_map(self):
+        """The map the ingest layer read this file with, ready to edit (--print-map)."""
+        if self._inferred is None:
+            raise InputError(f"{self.name}: no map is inferred without a methodology")
+        return self._inferred()
+
+
+def open_portfolio(path, stdin=None, map=None, sheet=None, methodology=None, sections=None, data=None):  # noqa: A002
     """Open `path` ("-" for standard input) and return a Portfolio; raise InputError if unreadable.
+
+    `map`: a --map file path or an `ingest.FieldMap`; `sheet`: the sheet of an .xlsx
+    workbook (default the first); `methodology`: the effective methodology, whose read
+    paths the header is matched to (given a map without one, the defaults);
+    `sections`: the analyses whose metrics the closing warnings cover (None: all).
+    Without a methodology and a map the file is read as written (schema names only).
 
     A stream (standard input, a pipe, `/dev/stdin`, `<(...)`) is read as a stream:
     its first bytes are looked at without seeking back. `data`: the bytes of `path`,
     already read (a capped small file, see smallfile), read from memory under its name.
     """
+    reading = None
+    if methodology is not None or map is not None:
+        if methodology is None:
+            from .methodology import default_methodology
+            methodology = default_methodology()
+        schema = ingest.Schema(methodology)
+        field_map = map if isinstance(map, ingest.FieldMap) or map is None else ingest.load_map(map, schema)
+        reading = (schema, field_map, sections)
+    return _open(path, stdin, sheet, reading, data)
+
+
+def _open(path, stdin, sheet, reading, data):
     if data is not None:
         stream = io.BytesIO(data)
         name = "standard input" if path == "-" else path
@@ -86,11 +131,63 @@ def open_portfolio(path, stdin=None, data=None):
         stream.close()
         raise InputError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     shape = _shape(suffix, head, name)
+    if sheet is not None and shape != "xlsx":
+        stream.close()
+        raise InputError(f"--sheet {sheet!r}: {name} is not an .xlsx workbook (only a workbook has sheets)")
+    if shape == "xlsx":
+        try:
+            table = xlsx.read_sheet(stream, name, sheet)
+        except InputError:
+            stream.close()
+            raise
+        return _open_rows(iter(table.rows()), name, reading, "xlsx")
     if shape == "csv":
-        return _open_csv(stream, name)
+        return _open_csv(stream, name, reading)
     if shape == "jsonl":
-        return Portfolio(name, "jsonl", False, _json_lines_records(stream, name))
-    return _json_document(stream, name)
+        portfolio = Portfolio(name, "jsonl", False, _json_lines_records(stream, name))
+    else:
+        portfolio = _json_document(stream, name)
+    if reading is not None:
+        _read_json_through(portfolio, reading)
+    return portfolio
+
+
+def _read_json_through(portfolio, reading):
+    """Put a JSON portfolio's records through the ingest layer (the map, key matching, closing warnings)."""
+    schema, field_map, sections = reading
+    if field_map is not None and portfolio.shape == "json":
+        ingest.check_json_map(portfolio.parsed, field_map, portfolio.name)
+    records, reader = ingest.json_records(portfolio.records(), schema, field_map, portfolio.name)
+    carried = ingest.Carried(schema.metrics_of(sections), portfolio.name)
+    portfolio._records = carried.track(records)
+    portfolio._closing = [reader, carried]
+    portfolio.unread = reader.unread  # grows as records are read
+
+    def inferred():
+        fields = {}
+        for count, (_, _, raw) in enumerate(portfolio.records()):
+            if count == 100:
+                break
+            if isinstance(raw, dict):
+                for path in _dotted_paths(raw):
+                    if schema.is_read(path):
+                        fields.setdefault(path, ingest.Field(path, path, how="schema"))
+        mapped = list(field_map.fields) if field_map is not None else []
+        renamed = list(reader.renames.values())
+        return ingest.inferred_map(mapped + renamed + list(fields.values()), reader.unread,
+                                   field_map.keep if field_map is not None else ())
+    portfolio._inferred = inferred
+
+
+def _dotted_paths(record, prefix=""):
+    for key, value in record.items():
+        if not isinstance(key, str):
+            continue
+        path = prefix + key
+        if type(value) is dict and value and len(path) < 200:
+            yield from _dotted_paths(value, path + ".")
+        else:
+            yield path
 
 
 def _sniff(stream):
@@ -148,7 +245,9 @@ class _Replayed(io.RawIOBase):
 
 
 def _shape(suffix, head, name):
-    """Decide json / jsonl / csv from the file suffix, else from its first bytes."""
+    """Decide json / jsonl / csv / xlsx from the file suffix, else from its first bytes."""
+    if suffix in XLSX_SUFFIXES or xlsx.is_workbook(head):
+        return "xlsx"
     if suffix in CSV_SUFFIXES:
         return "csv"
     if suffix in JSON_LINES_SUFFIXES:
@@ -235,7 +334,9 @@ def _json_document(stream, name):
     if not records:
         raise InputError(f"{name} has no customers")
     label = "customers" if top is not None else ""
-    return Portfolio(name, "json", False, _release_as_read(records, label), document=top)
+    portfolio = Portfolio(name, "json", False, _release_as_read(records, label), document=top)
+    portfolio.parsed = records  # the ingest layer checks a map against every record before any is read
+    return portfolio
 
 
 def _release_as_read(records, label):
@@ -320,34 +421,122 @@ def _set_csv_field_limit():
             limit //= 10
 
 
-def _open_csv(stream, name):
+def _open_csv(stream, name, reading=None):
     """Read and check the header row; return the Portfolio whose records are the rows, read as iterated."""
     _set_csv_field_limit()
-    reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
-    try:
-        header = next(reader, None)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise _unreadable_csv(exc, name, 1) from None
-    if header is None or not any(cell.strip() for cell in header):
-        raise InputError(f"{name} is empty")
-    paths = [tuple(part.strip() for part in cell.strip().split(".")) for cell in header]
-    if ("customer_id",) not in paths:
-        raise InputError(_no_id_column(name, header, paths))
-    warnings = []
-    plan = _unflatten_plan(_checked_header(paths, name, warnings))
-    return Portfolio(name, "csv", True, _csv_records(reader, plan, name), warnings=warnings)
+    held = []  # the physical lines of the row being read (see _csv_rows)
+    reader = csv.reader(_held_lines(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""), held))
+    return _open_rows(_csv_rows(reader, name, held), name, reading, "csv")
 
 
-def _csv_records(reader, plan, name):
+def _held_lines(lines, held):
+    """Yield the lines of a text stream, keeping those of the current row in `held`."""
+    for line in lines:
+        held.append(line)
+        yield line
+
+
+def _csv_rows(reader, name, held):
+    """Yield (row number, cells) of a CSV file, or (row number, Unreadable) for a row a quote never closes.
+
+    A quote that is opened and never closed swallows every later line into one cell
+    (the csv module reads to the end of the file): a row of more than one line is
+    read again strictly, and if the file ends inside its quote, it is reported.
+    """
     index = 0
+    line = 0
     try:
         for row in reader:
+            first_line = line + 1
+            line += len(held)
+            damage = _quote_damage(held) if len(held) > 1 else None
+            if damage is not None:
+                index += 1
+                if damage == "unclosed":
+                    yield index, Unreadable(
+                        f"a quote opens in this row (line {first_line}) and is never closed: the {len(held) - 1} "
+                        "lines after it were read into one cell; close the quote (a quote inside a cell is "
+                        "written twice) and export again")
+                    del held[:]
+                    return
+                yield index, Unreadable(
+                    f"a quoted cell of this row opens at line {first_line} and runs to line {line}: a quote is "
+                    "not closed where it should be (a quote inside a cell is written twice)")
+                del held[:]
+                continue
+            del held[:]
+            index += 1
             if not "".join(row).strip():  # no cell holds anything
                 continue
-            yield index, f"row {index + 2}", _unflatten_planned(plan, row)
-            index += 1
+            yield index, row
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise _unreadable_csv(exc, name, index + 2) from None
+        raise _unreadable_csv(exc, name, index + 1) from None
+
+
+def _quote_damage(lines):
+    """How the lines of one multi-line row break strict CSV: "unclosed" (the file ends in a quote), "stray", or None."""
+    try:
+        for _ in csv.reader(lines, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unclosed" if "unexpected end of data" in str(exc) else "stray"
+    return None
+
+
+def _open_rows(rows, name, reading, shape):
+    """Read the header from (row number, cells) rows and return the Portfolio of the rest."""
+    try:
+        first = next(rows, None)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise _unreadable_csv(exc, name, 1) from None
+    header = first[1] if first is not None else None
+    if isinstance(header, Unreadable):
+        raise InputError(f"{name}: the header row: {header.reason}")
+    if header is None or not any(cell.strip() for cell in header):
+        raise InputError(f"{name} is empty")
+    if len(header) > MAX_COLUMNS or sum(map(len, header)) > MAX_HEADER_CHARS:
+        raise InputError(f"{name}: the header row has {len(header):,} columns and "
+                         f"{sum(map(len, header)):,} characters; at most {MAX_COLUMNS:,} columns and "
+                         f"{MAX_HEADER_CHARS >> 10} KB are read (is the first row the header?)")
+    warnings = []
+    finish = None
+    if reading is not None:
+        schema, field_map, sections = reading
+        plan = ingest.plan_columns(header, schema, field_map, name)
+        paths = plan.paths
+        if plan.needs_record_step():
+            finish = plan.finish_row
+    else:
+        paths = [tuple(part.strip() for part in cell.strip().split(".")) for cell in header]
+    if ("customer_id",) not in paths:
+        raise InputError(_no_id_column(name, header, paths, reading is not None))
+    compiled = _unflatten_plan(_checked_header(paths, name, warnings))
+    if reading is not None:
+        warnings.extend(plan.warnings)
+    records = _row_records(rows, compiled, name, finish)
+    portfolio = Portfolio(name, shape, True, records, warnings=warnings)
+    if reading is not None:
+        carried = ingest.Carried(schema.metrics_of(sections), name)
+        portfolio._records = carried.track(records)
+        portfolio._closing = [carried]
+        portfolio._inferred = lambda: ingest.inferred_map(plan.fields, plan.unread, [kept for _, kept in plan.keep])
+        portfolio.unread = plan.unread
+    return portfolio
+
+
+def _row_records(rows, plan, name, finish):
+    """Yield (index, label, record) for each (row number, cells) of a CSV file or a sheet."""
+    index = 0
+    for number, row in rows:
+        if isinstance(row, Unreadable):
+            yield index, f"row {number}", row
+            index += 1
+            continue
+        record = _unflatten_planned(plan, row)
+        if finish is not None:
+            record = finish(record, row)
+        yield index, f"row {number}", record
+        index += 1
     if index == 0:
         raise InputError(f"{name} has no customers")
 
@@ -359,8 +548,13 @@ def _unreadable_csv(exc, name, row):
     return InputError(f"{name}: unreadable CSV near row {row}: {exc}")
 
 
-def _no_id_column(name, header, paths):
+def _no_id_column(name, header, paths, matched=False):
     """The message for a CSV header without a customer_id column, with the likely culprit when there is one."""
+    if matched:
+        shown_header = ",".join(header)[:80]
+        return (f"{name}: the header row has no customer_id column (nor Account ID, Record ID or Id; "
+                f"first row read: {json.dumps(shown_header)}); name the id column in a --map: "
+                '{"fields": {"customer_id": "<its header>"}}')
     near = [".".join(path) for path in paths if len(path) == 1 and path[0].lower().replace(" ", "_") == "customer_id"]
     if near:
         return (f"{name}: the CSV header row has no customer_id column; it has {json.dumps(near[0])}: "

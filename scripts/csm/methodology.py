@@ -21,7 +21,7 @@ import fnmatch
 import hashlib
 import json
 
-from . import accounts, changes, churn, expansion, health, lifecycle, owners, portfolio
+from . import accounts, changes, churn, expansion, health, lifecycle, next_action, owners, portfolio
 from .errors import ConfigError
 from .smallfile import load_json
 
@@ -35,6 +35,7 @@ SECTIONS = {
     "changes": changes,
     "owners": owners,
     "lifecycle": lifecycle,
+    "next_action": next_action,
 }
 
 def default_methodology():

@@ -21,7 +21,12 @@ Then the cross-views, in the order of the report (issue 6):
 4. `trends`: accounts declining, greens falling, reds recovering;
 5. `expansion`: accounts ready for a conversation now, pipeline by type, and the
    accounts where expansion waits until they are stabilised;
-6. `action_list`: who to call this week and why, most urgent first.
+6. `action_list`: who to call this week and why, most urgent first (the next action's
+   order), capped to the team's capacity; `action_list_rest` counts the accounts left off.
+
+Each account carries its one `next_action` (csm.next_action, from health, churn,
+renewal and readiness together); the analyses' own copies are dropped from its
+results so the report speaks with one voice.
 
 The figures of the views (renewal probabilities, benchmarks, quarter length ...) are
 the `report` section of the methodology, `DEFAULTS` below.
@@ -29,7 +34,7 @@ the `report` section of the methodology, `DEFAULTS` below.
 
 import datetime
 
-from . import changes, churn, expansion, health, lifecycle, owners, values
+from . import changes, churn, expansion, health, lifecycle, next_action, owners, values
 from .accounts import read_account
 from .errors import InputError, RecordRejected
 from .figures import money_round, share
@@ -39,9 +44,6 @@ ANALYSES = ("health", "churn", "expansion")
 TIERS = churn.TIERS
 PRIORITIES = ("critical", "high", "medium", "low")
 PRIORITY_RANK = {priority: rank for rank, priority in enumerate(PRIORITIES)}
-# The urgencies of the action list: the three of churn and health, then an expansion call.
-URGENCIES = ("critical", "high", "medium", "expansion")
-URGENCY_RANK = {urgency: rank for rank, urgency in enumerate(URGENCIES)}
 ASSUMPTION = "assumption"
 
 DEFAULTS = {
@@ -59,7 +61,10 @@ DEFAULTS = {
     "renewal_quarters": {"count": 4, "days": 91},
     # Ours: the action list calls an account whose renewal is within this many days even at
     # medium or low risk, and the top `expansion_accounts` ready accounts by potential.
-    "action_list": {"renewal_within_days": 30, "expansion_accounts": 3},
+    "action_list": {"renewal_within_days": 30, "expansion_accounts": 3,
+                    # Ours (issue 15): the calls a team can work in a week; the rest are counted.
+                    # `--capacity N` overrides it for one run.
+                    "capacity": 15},
     # Ours: text, markdown and HTML list at most this many rows per table (JSON lists all).
     "max_rows": 25,
 }
@@ -91,6 +96,7 @@ def check(section, methodology):
     actions = section["action_list"]
     problems += _check_whole(actions["renewal_within_days"], "report.action_list.renewal_within_days", 0, 3650)
     problems += _check_whole(actions["expansion_accounts"], "report.action_list.expansion_accounts", 0, 1000)
+    problems += _check_whole(actions["capacity"], "report.action_list.capacity", 1, 100000)
     problems += _check_whole(section["max_rows"], "report.max_rows", 1, 100000)
     return problems
 
@@ -102,10 +108,9 @@ def _check_whole(value, where, low, high):
     return found
 
 
-# What the cross-views read of an account's health and churn results beyond their figures
-# (why, recommendations, the playbook): only for these attention priorities and risk tiers
-# (action_list, this_week). A lean run's results carry them only there (see PortfolioModel).
-REASONS_FOR_PRIORITIES = frozenset({"critical", "high"})
+# What the cross-views read of an account's churn result beyond its figures (why, the
+# playbook): only for these risk tiers (this_week, action_list). A lean run's churn
+# results carry them only there (see PortfolioModel).
 REASONS_FOR_TIERS = frozenset({"critical", "high"})
 
 
@@ -113,8 +118,8 @@ class PortfolioModel:
     """The three analyses' models and the report section, compiled once for one as-of date.
 
     `lean`: the accounts' full results are not written (a brief per account, or a
-    text, markdown or HTML report): health and churn then leave out what neither the
-    views, the summaries nor the briefs read (health.assess, churn.assess under `lean`).
+    text, markdown or HTML report): churn then leaves out what neither the views,
+    the summaries nor the briefs read (churn.assess under `lean`).
     """
 
     def __init__(self, methodology, as_of, lean=False):
@@ -122,11 +127,10 @@ class PortfolioModel:
         self.methodology = methodology
         self.as_of = as_of
         self.section = section
-        self.health = health.prepare(methodology)
+        self.health = health.prepare(methodology, as_of)
         self.churn = churn.prepare(methodology, as_of)
         self.expansion = expansion.prepare(methodology, as_of)
         if lean:
-            self.health.lean = REASONS_FOR_PRIORITIES
             self.churn.lean = REASONS_FOR_TIERS
         # The lifecycle stage is the account's, given once beside its actions, not in each analysis.
         self.lifecycle = lifecycle.rule_for(methodology, as_of)
@@ -140,12 +144,17 @@ class PortfolioModel:
         self.quarter_days = int(section["renewal_quarters"]["days"])
         self.call_renewals_within = int(section["action_list"]["renewal_within_days"])
         self.expansion_calls = int(section["action_list"]["expansion_accounts"])
+        self.capacity = int(section["action_list"]["capacity"])
+        self.next_rule = next_action.prepare(methodology, as_of)
         self.max_rows = int(section["max_rows"])
 
 
-def prepare(methodology, as_of, lean=False):
-    """Compile the methodology for the portfolio report; see PortfolioModel."""
-    return PortfolioModel(methodology, as_of, lean)
+def prepare(methodology, as_of, capacity=None, lean=False):
+    """Compile the methodology for the portfolio report; see PortfolioModel (`capacity`: --capacity)."""
+    model = PortfolioModel(methodology, as_of, lean)
+    if capacity is not None:
+        model.capacity = capacity
+    return model
 
 
 def assess(raw, model, from_text=False):
@@ -176,6 +185,17 @@ def assess(raw, model, from_text=False):
     if not scored:
         raise RecordRejected(merge_errors(errors))
     first = scored[0]
+    fitness, risk, found = results["health"], results["churn"], results["expansion"]
+    for result in scored:  # one next action per account: the report's, from all it knows
+        del result["next_action"]
+    days = risk["days_to_renewal"] if risk is not None else fitness["days_to_renewal"] if fitness is not None \
+        else found["readiness"]["days_to_renewal"]
+    decision = next_action.decide(
+        model.next_rule, days=days, risk_tier=None if risk is None else risk["risk_tier"],
+        health_class=None if fitness is None else fitness["classification"],
+        health_trend=None if fitness is None else fitness["trends"]["overall"],
+        ready=found is not None and found["ready_revenue"] > 0,
+        opportunity=None if found is None else _first_ready(found))
     account = {
         "customer_id": first["customer_id"],
         "name": first["name"],
@@ -188,10 +208,20 @@ def assess(raw, model, from_text=False):
         "churn": results["churn"],
         "expansion": results["expansion"],
         "analysis_errors": errors,
+        "days_to_renewal": days,
+        "next_action": decision.as_dict(),
     }
     if first["contract_start_date"] is not None and model.lifecycle is not None:
         account["lifecycle"] = model.lifecycle.of(first["contract_start_date"])
     return account
+
+
+def _first_ready(found):
+    """The rationale of an expansion result's first ready opportunity, or None."""
+    for opportunity in found["opportunities"]:
+        if opportunity["readiness"] == expansion.READY:
+            return opportunity["rationale"]
+    return None
 
 
 def merge_errors(errors):
@@ -223,9 +253,10 @@ def account_priority(health_result, churn_result):
 
 
 def urgency_key(result):
-    """Sort key: most urgent priority first, then higher churn risk, larger ARR, customer_id."""
-    risk = result["churn"]["risk_score"] if result["churn"] is not None else -1.0
-    return (PRIORITY_RANK[result["priority"]], -risk, -result["arr"], result["customer_id"])
+    """Sort key: the next action's attention, then ARR at stake, days to renewal, customer_id
+    (csm.next_action.order_key, the order of every tool and of the call list)."""
+    return next_action.order_key(result["next_action"]["attention"], result["arr"], result["days_to_renewal"],
+                                 result["customer_id"])
 
 
 class Summary:
@@ -238,6 +269,7 @@ class Summary:
         self.parts = {"health": health.Summary(model.health), "churn": churn.Summary(model.churn),
                       "expansion": expansion.Summary(model.expansion)}
         self.not_scored = {name: 0 for name in ANALYSES}
+        self.attention = next_action.attention_counts()
         self.owners = owners.Books(model.methodology, owners.PORTFOLIO, model.churn.due_within)
 
     def add(self, result):
@@ -245,6 +277,7 @@ class Summary:
             self.owners.add(result)
         self.count += 1
         self.total_arr += result["arr"]
+        self.attention[result["next_action"]["attention"]] += 1
         for name, part in self.parts.items():
             analysed = result[name]
             if analysed is None:
@@ -262,9 +295,11 @@ class Summary:
             "total_customers": self.count,
             "rejected_count": rejected_count,
             "total_arr": money_round(self.total_arr),
+            "next_action_attention": dict(self.attention),
         }
         for name, part in self.parts.items():
             summary[name] = part.result(rejected_count + self.not_scored[name])
+            summary[name].pop("next_action_attention", None)  # the report's is the account's, above
         if self.owners.count:
             summary["by_owner"] = self.owners.result(summary)
         return summary
@@ -344,13 +379,15 @@ def cross_views(report, model, retention):
     """Return the six views of the report, in order, from the scored accounts and the summary."""
     customers = report["customers"]
     expansion_view = expansion_views(customers, report["summary"]["expansion"], model)
+    calls, rest = action_list(customers, model, expansion_view["ready_now"])
     return {
         "book": book(report["summary"], model, retention, expansion_view),
         "this_week": this_week(customers),
         "renewals": renewals(customers, model),
         "trends": trends(customers, model),
         "expansion": expansion_view,
-        "action_list": action_list(customers, model, expansion_view["ready_now"]),
+        "action_list": calls,
+        "action_list_rest": rest,
     }
 
 
@@ -381,8 +418,11 @@ def book(summary, model, retention, expansion_view):
 
 
 def _identity(result):
-    return {"customer_id": result["customer_id"], "name": result["name"], "segment": result["segment"],
-            "arr": result["arr"]}
+    identity = {"customer_id": result["customer_id"], "name": result["name"], "segment": result["segment"],
+                "arr": result["arr"], "owner": result.get("owner")}
+    if result.get("fields_kept") is not None:
+        identity["fields_kept"] = result["fields_kept"]
+    return identity
 
 
 def _health_words(result):
@@ -572,7 +612,11 @@ def trends(customers, model):
 
 
 def expansion_views(customers, expansion_summary, model):
-    """Return the accounts ready for a conversation now, the pipeline by type, and those to stabilise first."""
+    """Return the accounts ready for a conversation now, the pipeline by type, and those to stabilise first.
+
+    An opportunity counts as ready when its own readiness is (a tier upgrade of a
+    ready account may wait for usage); the ready list is sorted by the ready revenue it shows.
+    """
     ready = []
     waiting = []
     pipeline = {category: {"type": figures["type"], "count": figures["count"],
@@ -584,26 +628,28 @@ def expansion_views(customers, expansion_summary, model):
         if found is None:
             continue
         readiness = found["readiness"]
-        is_ready = readiness["status"] == expansion.READY
-        side = "ready" if is_ready else "on_hold"
+        first_ready = None
         for opportunity in found["opportunities"]:
             line = pipeline[opportunity["category"]]
+            side = "ready" if opportunity["readiness"] == expansion.READY else "on_hold"
+            if side == "ready" and first_ready is None:
+                first_ready = opportunity
             line[f"{side}_count"] += 1
             line[f"{side}_revenue"] += opportunity["estimated_revenue"]
-        key = expansion.potential_key(found)
         fitness = result["health"]
         risk = result["churn"]
-        if is_ready:
-            if found["opportunities"]:
-                ready.append((key, {**_identity(result), "total_estimated_revenue": found["total_estimated_revenue"],
-                                    "opportunity_count": found["opportunity_count"],
-                                    "top_opportunity": found["opportunities"][0],
-                                    "health_classification": None if fitness is None else fitness["classification"],
-                                    "risk_tier": None if risk is None else risk["risk_tier"]}))
-        else:
-            waiting.append((key, {**_identity(result), "total_estimated_revenue": found["total_estimated_revenue"],
-                                  "opportunity_count": found["opportunity_count"],
-                                  "reasons": readiness["reasons"]}))
+        if first_ready is not None:
+            ready.append((expansion.ready_key(found), {
+                **_identity(result), "ready_revenue": found["ready_revenue"],
+                "total_estimated_revenue": found["total_estimated_revenue"],
+                "opportunity_count": found["opportunity_count"], "top_opportunity": first_ready,
+                "health_classification": None if fitness is None else fitness["classification"],
+                "risk_tier": None if risk is None else risk["risk_tier"]}))
+        elif readiness["status"] != expansion.READY:
+            waiting.append((expansion.potential_key(found), {
+                **_identity(result), "total_estimated_revenue": found["total_estimated_revenue"],
+                "opportunity_count": found["opportunity_count"], "status": readiness["status"],
+                "reasons": readiness["reasons"]}))
     ready.sort(key=_first)
     waiting.sort(key=_first)
     ready_revenue = sum(line["ready_revenue"] for line in pipeline.values())
@@ -618,72 +664,64 @@ def expansion_views(customers, expansion_summary, model):
     }
 
 
-def _health_action(fitness):
-    """The health action that fits the account: its class action (save, nurture) for red and yellow;
-    for a falling green, its first specific recommendation (the class action there is to expand)."""
-    recommendations = fitness["recommendations"]
-    if fitness["classification"] != "green":
-        return recommendations[0]
-    if len(recommendations) > 1:
-        return recommendations[1]
-    return "Ask what changed: review the weakest dimensions with the customer before the fall reaches the renewal."
-
-
 def _health_reason(fitness):
     why = fitness["why"]
     return f"health {_health_words(fitness)}" + (f"; most points lost on {why[0]['detail']}" if why else "")
 
 
-def action_list(customers, model, ready_now):
-    """Return who to call this week and why, most urgent first (one entry per account).
+CALL_ATTENTIONS = (next_action.ACT_TODAY, next_action.THIS_WEEK)
 
-    Calls, each with an urgency: a lapsed renewal (critical); critical or high churn
-    risk (its tier; the first action of its playbook); critical or high health
-    attention priority (red or declining; the health recommendation); a renewal within
-    `report.action_list.renewal_within_days` days (medium); the top ready expansion
-    accounts by potential (expansion). An account called for several reasons takes
-    the most urgent one's urgency and action and lists every reason.
+
+def action_list(customers, model, ready_now):
+    """Return who to call this week and why, most urgent first (one entry per account), and the rest counted.
+
+    An account is called when its next action (csm.next_action, the same rule as
+    every tool) is `act today` or `this week`, or when it is among the top
+    `report.action_list.expansion_accounts` ready expansion accounts. Its urgency
+    and action are its next action's; the reasons are every fact behind the call
+    (renewal, churn risk, health, expansion). Ordered by next_action.order_key
+    (attention, then ARR at stake, then days to renewal), then cut to the team's
+    capacity (`report.action_list.capacity`, `--capacity`). Returns (calls, rest):
+    rest counts the accounts and ARR left off.
     """
-    calls = {}
-    within = model.call_renewals_within
-    for result in customers:
-        found = []
-        risk = result["churn"]
-        fitness = result["health"]
-        if risk is not None:
-            days = risk["days_to_renewal"]
-            renewal = churn.renewal_words(days, risk["contract_end_date"])
-            if risk["renewal_status"] == "lapsed":
-                found.append(("critical", 0, renewal,
-                              "Call the decision maker today: get the renewal signed, or learn why it has not been."))
-            if risk["risk_tier"] in ("critical", "high"):
-                why = risk["why"][0]["detail"] if risk["why"] else "warning signals"
-                found.append((risk["risk_tier"], 1, f"churn risk {risk['risk_tier']} ({risk['risk_score']:.1f}): {why}",
-                              risk["recommended_actions"][0]))
-            if days is not None and 0 <= days <= within:
-                found.append(("medium", 3, renewal,
-                              "Confirm the renewal path with the decision maker and settle any open issue first."))
-        if fitness is not None and fitness["attention_priority"] in ("critical", "high"):
-            found.append((fitness["attention_priority"], 2, _health_reason(fitness), _health_action(fitness)))
-        if found:
-            calls[result["customer_id"]] = (result, found)
-    for entry in ready_now[:model.expansion_calls]:
-        if entry["customer_id"] in calls:
-            continue
-        opportunity = entry["top_opportunity"]
-        calls[entry["customer_id"]] = (entry, [(
-            "expansion", 4,
-            f"ready to expand: {money_words(entry['total_estimated_revenue'])} potential in "
-            f"{entry['opportunity_count']} {'opportunity' if entry['opportunity_count'] == 1 else 'opportunities'}",
-            f"Open an expansion conversation, starting with: {opportunity['rationale']}")])
+    expansion_calls = {entry["customer_id"]: entry for entry in ready_now[:model.expansion_calls]}
     ranked = []
-    for customer_id, (result, found) in calls.items():
-        found.sort(key=lambda call: (URGENCY_RANK[call[0]], call[1]))
-        urgency, order, _, action = found[0]
-        ranked.append(((URGENCY_RANK[urgency], order, -result["arr"], customer_id), {
-            **_identity(result), "urgency": urgency, "reasons": [call[2] for call in found], "action": action}))
+    for result in customers:
+        decision = result["next_action"]
+        attention = decision["attention"]
+        ready = expansion_calls.get(result["customer_id"])
+        if attention not in CALL_ATTENTIONS and ready is None:
+            continue
+        ranked.append((next_action.order_key(attention, result["arr"], result["days_to_renewal"],
+                                             result["customer_id"]),
+                       {**_identity(result), "urgency": attention, "reasons": _call_reasons(result, decision, ready, model),
+                        "action": decision["action"]}))
     ranked.sort(key=_first)
-    return [{"rank": position, **entry} for position, (_, entry) in enumerate(ranked, 1)]
+    calls = [{"rank": position, **entry} for position, (_, entry) in enumerate(ranked[:model.capacity], 1)]
+    left = [entry for _, entry in ranked[model.capacity:]]
+    rest = {"count": len(left), "arr": money_round(sum(entry["arr"] for entry in left)),
+            "capacity": model.capacity}
+    return calls, rest
+
+
+def _call_reasons(result, decision, ready, model):
+    """The facts behind a call (renewal, churn risk, health, expansion); the decision's reason when none applies."""
+    reasons = []
+    risk = result["churn"]
+    fitness = result["health"]
+    if risk is not None:
+        days = risk["days_to_renewal"]
+        if days is not None and (days < 0 or days <= model.next_rule.watch):
+            reasons.append(churn.renewal_words(days, risk["contract_end_date"]))
+        if risk["risk_tier"] in ("critical", "high"):
+            why = risk["why"][0]["detail"] if risk["why"] else "warning signals"
+            reasons.append(f"churn risk {risk['risk_tier']} ({risk['risk_score']:.1f}): {why}")
+    if fitness is not None and (fitness["classification"] == "red" or fitness["trends"]["overall"] == "declining"):
+        reasons.append(_health_reason(fitness))
+    if ready is not None:
+        reasons.append(f"ready to expand: {money_words(ready['ready_revenue'])} ready in "
+                       f"{ready['opportunity_count']:,} opportunit{'y' if ready['opportunity_count'] == 1 else 'ies'}")
+    return reasons or [decision["reason"]]
 
 
 def money_words(amount):

@@ -9,15 +9,14 @@ or `terminal` wherever it lands.
 
 import math
 
-from . import changes_views
+from . import brief, changes_views, focus
 from .churn import TIERS
 from .health import CLASSES
-from .render import (WIDTH, html_text, md, md_table, money, money_short, pct, plural, rejected_markdown,
-                     rejected_text, rule, score, terminal,
-                     text_table, title_line, wrap)
+from .render import (html_text, md, md_table, money, money_short, owner_html, owner_parts, pct, people_name, plural,
+                     rejected_markdown, rejected_text, rule, score, terminal, text_table, title_line, WIDTH, wrap)
 
 TITLE = "Portfolio Report"
-SECTIONS = ("1. The book at a glance", "2. This week: critical and high risk", "3. Renewals, next four quarters",
+SECTIONS = ("1. The book at a glance", "2. Critical and high churn risk", "3. Renewals, next four quarters",
             "4. Trends", "5. Expansion", "6. Action list: who to call this week")
 
 CLASS_COLOURS = {"green": "#2f9e44", "yellow": "#e8a317", "red": "#d9480f"}
@@ -44,8 +43,10 @@ def _count_word(count):
 
 def _headline(report):
     book = report["views"]["book"]
-    return (f"{plural(book['accounts'], 'account')}, {money(book['total_arr'])} ARR "
-            f"({money_short(book['total_arr'])})")
+    words = (f"{plural(book['accounts'], 'account')}, {money(book['total_arr'])} ARR "
+             f"({money_short(book['total_arr'])})")
+    listed = focus.summary_words(report["summary"])
+    return f"{words}; {listed}" if listed else words
 
 
 def _benchmark_words(figure, suffix=""):
@@ -66,10 +67,10 @@ def book_rows(book, retention_hint=True):
                                        f"ARR-weighted {score(book['arr_weighted_health'])}"))
     rows.append(("ARR at risk", f"{money(book['arr_at_risk'])} ({pct(book['arr_at_risk_share'])} of ARR) in "
                                 f"{plural(book['accounts_at_risk'], 'critical or high risk account')}"))
-    rows.append(("Expansion potential", f"{money(book['expansion_potential'])} "
-                                        f"({pct(book['expansion_potential_share'])} of ARR) in "
-                                        f"{plural(book['opportunities'], 'opportunity', 'opportunities')}; "
-                                        f"{money(book['expansion_ready_potential'])} ready now"))
+    rows.append(("Expansion ready now", f"{money(book['expansion_ready_potential'])} qualified pipeline "
+                                        f"(ready accounts and opportunities); whitespace "
+                                        f"{money(book['expansion_potential'])} in "
+                                        f"{plural(book['opportunities'], 'opportunity', 'opportunities')}"))
     retention = book["retention"]
     if retention is None:
         missing = "not available: the portfolio has no top-level retention object" if retention_hint else "n/a"
@@ -185,17 +186,17 @@ def opportunity_words(opportunity, escape):
 
     >>> opportunity_words({"type": "Tier upgrade", "category": "tier_upgrade", "current_tier": "professional",
     ...                    "target_tier": "enterprise"}, str)
-    'Tier upgrade: professional to enterprise'
+    'Tier upgrade: Professional to Enterprise'
     """
     category = opportunity["category"]
     label = escape(opportunity["type"])
     if category == "seat_expansion":
         return f"{label}: +{opportunity['additional_seats']:,} seats"
     if category == "tier_upgrade":
-        return f"{label}: {escape(opportunity['current_tier'])} to {escape(opportunity['target_tier'])}"
+        return f"{label}: {escape(people_name(opportunity['current_tier']))} to {escape(people_name(opportunity['target_tier']))}"
     if category == "module_cross_sell":
-        return f"{label}: {escape(opportunity['module'])}"
-    return f"{label}: {escape(opportunity['department'])}"
+        return f"{label}: {escape(people_name(opportunity['module']))}"
+    return f"{label}: {escape(people_name(opportunity['department']))}"
 
 
 def pipeline_rows(expansion_view, escape):
@@ -208,6 +209,15 @@ def pipeline_rows(expansion_view, escape):
 
 
 PIPELINE_HEADER = ["Type", "Opportunities", "Revenue", "Ready now", "On hold"]
+
+
+def _rest_words(views, escape, template="{}"):
+    """The accounts the call list leaves off for capacity, in words ('' when none)."""
+    rest = views.get("action_list_rest")
+    if not rest or not rest["count"]:
+        return ""
+    return template.format(escape(f"... and {plural(rest['count'], 'more account')} ({money(rest['arr'])} ARR) "
+                                  f"beyond the team's capacity of {rest['capacity']:,} calls (--capacity)."))
 
 
 def _shown(items, limit):
@@ -233,11 +243,14 @@ ANALYSIS_WORDS = {"health": "health", "churn": "churn risk", "expansion": "expan
 # Markdown
 
 def _md_account(entry):
-    return f"{md(entry['name'])} ({md(entry['customer_id'])})"
+    owner = "".join(f" · {md(label)}: {md(value)}" for label, value in owner_parts(entry))
+    return f"{md(entry['name'])} ({md(entry['customer_id'])}){owner}"
 
 
 def markdown(report, model):
     """Return the report as GitHub markdown, ready for a QBR deck."""
+    if report["report"] == "account_brief":
+        return brief.markdown(report)
     views = report["views"]
     limit = model.max_rows
     lines = [f"# {TITLE}", "",
@@ -302,23 +315,24 @@ def markdown(report, model):
               f"{money(expansion_view['ready_revenue'])}**", ""]
     shown, hidden = _shown(ready, limit)
     if shown:
-        lines += md_table(["Account", "ARR", "Top opportunity", "Revenue", "Potential"],
-                          [[_md_account(e), money(e["arr"]), opportunity_words(e["top_opportunity"], md),
-                            money(e["top_opportunity"]["estimated_revenue"]), money(e["total_estimated_revenue"])]
-                           for e in shown], "lrlrr")
+        lines += md_table(["Account", "ARR", "Ready revenue", "Start with", "Revenue"],
+                          [[_md_account(e), money(e["arr"]), money(e["ready_revenue"]),
+                            opportunity_words(e["top_opportunity"], md), money(e["top_opportunity"]["estimated_revenue"])]
+                           for e in shown], "lrrlr")
         if hidden:
             lines += ["", _more_words(hidden)]
         lines.append("")
     lines += ["**Pipeline by type**", ""]
     lines += md_table(PIPELINE_HEADER, pipeline_rows(expansion_view, md), "lrrrr")
     waiting = expansion_view["stabilise_first"]
-    lines += ["", f"**Stabilise first: {plural(len(waiting), 'account')}, "
+    lines += ["", f"**Not ready yet (renew first, stabilise first, or readiness unknown): "
+                  f"{plural(len(waiting), 'account')}, "
                   f"{money(expansion_view['on_hold_revenue'])} on hold**", ""]
     shown, hidden = _shown(waiting, limit)
     if shown:
-        lines += md_table(["Account", "ARR", "On hold", "Why"],
-                          [[_md_account(e), money(e["arr"]), money(e["total_estimated_revenue"]),
-                            md("; ".join(e["reasons"]))] for e in shown], "lrrl")
+        lines += md_table(["Account", "ARR", "On hold", "Status", "Why"],
+                          [[_md_account(e), money(e["arr"]), money(e["total_estimated_revenue"]), e["status"],
+                            md("; ".join(e["reasons"]))] for e in shown], "lrrll")
         if hidden:
             lines += ["", _more_words(hidden)]
         lines.append("")
@@ -331,6 +345,9 @@ def markdown(report, model):
                             md(e["action"])] for e in shown], "rllrll")
         if hidden:
             lines += ["", _more_words(hidden)]
+        rest = _rest_words(views, md)
+        if rest:
+            lines += ["", rest]
     else:
         lines.append("Nobody needs a call this week on these figures.")
     lines.append("")
@@ -349,11 +366,14 @@ def markdown(report, model):
 # Text (80 columns)
 
 def _plain_account(entry, limit=40):
-    return f"{terminal(entry['name'], limit)} ({terminal(entry['customer_id'], 30)})"
+    owner = "".join(f"; {terminal(value, 24)}" for _, value in owner_parts(entry))
+    return f"{terminal(entry['name'], limit)} ({terminal(entry['customer_id'], 30)}{owner})"
 
 
 def text(report, model):
     """Return the report for an 80-column terminal, in the order of the markdown."""
+    if report["report"] == "account_brief":
+        return brief.text(report)
     views = report["views"]
     limit = model.max_rows
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
@@ -418,14 +438,14 @@ def text(report, model):
                  f"{money(expansion_view['ready_revenue'])}")
     shown, hidden = _shown(ready, limit)
     for e in shown:
-        lines += wrap(f"{_plain_account(e)}: {money(e['total_estimated_revenue'])} potential; top "
+        lines += wrap(f"{_plain_account(e)}: {money(e['ready_revenue'])} ready; start with "
                       f"{opportunity_words(e['top_opportunity'], terminal)}, "
                       f"{money(e['top_opportunity']['estimated_revenue'])}", indent="    ", first="  ")
     if hidden:
         lines += wrap(_more_words(hidden))
     lines += [""] + text_table(PIPELINE_HEADER, pipeline_rows(expansion_view, terminal), "lrrrr")
     waiting = expansion_view["stabilise_first"]
-    lines += ["", f"Stabilise first: {plural(len(waiting), 'account')}, "
+    lines += ["", f"Not ready yet: {plural(len(waiting), 'account')}, "
                   f"{money(expansion_view['on_hold_revenue'])} on hold"]
     shown, hidden = _shown(waiting, limit)
     for e in shown:
@@ -437,12 +457,13 @@ def text(report, model):
     lines += ["", _section_title(5, report), rule("-")]
     shown, hidden = _shown(views["action_list"], limit)
     for e in shown:
-        lines.append(f"{e['rank']:>2}. {e['urgency'].upper():<10}{_plain_account(e)}"[:WIDTH])
+        lines.append(f"{e['rank']:>2}. {e['urgency'].upper():<11}{_plain_account(e)}"[:WIDTH])
         lines += wrap(f"{money(e['arr'])} ARR; why: " + "; ".join(terminal(reason) for reason in e["reasons"]),
                       indent="      ", first="    ")
         lines += wrap(f"Do: {terminal(e['action'])}", indent="      ", first="    ")
     if hidden:
         lines += wrap(_more_words(hidden))
+    lines += wrap(_rest_words(views, terminal)) if _rest_words(views, terminal) else []
     if not shown:
         lines.append("Nobody needs a call this week on these figures.")
 
@@ -489,7 +510,10 @@ tr.total td { font-weight: 600; border-top: 2px solid #9aa5b1; }
   color: #fff; white-space: nowrap; }
 .t-critical { background: #b42318; } .t-high { background: #e8590c; } .t-medium { background: #b7791f; }
 .t-low, .t-green { background: #2f9e44; } .t-yellow { background: #b7791f; } .t-red { background: #d9480f; }
-.t-expansion { background: #1971c2; }
+.t-expansion, .t-monitor { background: #1971c2; }
+.t-act-today { background: #b42318; } .t-this-week { background: #e8590c; } .t-this-month { background: #b7791f; }
+.d { white-space: nowrap; }
+span.good { color: #2b8a3e; font-weight: 600; } span.bad { color: #c92a2a; font-weight: 600; }
 .note { color: #52606d; font-size: 13px; }
 .muted { color: #7b8794; }
 .id { color: #7b8794; white-space: nowrap; }
@@ -510,11 +534,21 @@ def _h(text):
 
 
 def _tag(word):
-    return f'<span class="tag t-{_h(word)}">{_h(word)}</span>'
+    return f'<span class="tag t-{_h(word.replace(" ", "-"))}">{_h(word)}</span>'
+
+
+def _verdict_cell(name, value, retention):
+    """A measure's value; NRR and GRR coloured against their benchmark (met: green, below: red)."""
+    figure = retention.get(name.lower()) if retention is not None and name in ("NRR", "GRR") else None
+    if figure is None:
+        return _h(value)
+    return f'<span class="{"good" if figure["meets_benchmark"] else "bad"}">{_h(value)}</span>'
 
 
 def _html_account(entry):
-    return f'{_h(entry["name"])} <span class="id">{_h(entry["customer_id"])}</span>'
+    owner = owner_html(entry)
+    owner = f' <span class="id">{owner}</span>' if owner else ""
+    return f'{_h(entry["name"])} <span class="id">{_h(entry["customer_id"])}</span>{owner}'
 
 
 def _html_table(header, rows, align, total_last=False):
@@ -642,7 +676,8 @@ def _charts(views):
     health_chart = hbar_chart(
         "Health mix by ARR",
         [(klass.capitalize(), [(health_mix[klass]["arr"], CLASS_COLOURS[klass])],
-          f"{money_short(health_mix[klass]['arr'])} · {pct(health_mix[klass]['share_of_arr'])}")
+          f"{plural(health_mix[klass]['count'], 'account')} · {money_short(health_mix[klass]['arr'])} · "
+          f"{pct(health_mix[klass]['share_of_arr'])}")
          for klass in CLASSES])
     risk_chart = hbar_chart(
         "ARR by churn risk tier",
@@ -675,6 +710,8 @@ def _html_more(hidden):
 
 def html(report, model):
     """Return the report as one self-contained HTML page: inline CSS and SVG, no script, nothing fetched."""
+    if report["report"] == "account_brief":
+        return brief.html(report)
     views = report["views"]
     limit = model.max_rows
     book = views["book"]
@@ -689,6 +726,17 @@ def html(report, model):
     if "changes" in summary:
         out.append(changes_views.html(summary["changes"], account_cell=account))
 
+    # The call list comes first in the HTML, where a VP looks (its number keeps the order of the other formats).
+    out.append(f"<section><h2>{_h(_section_title(5, report))}</h2>")
+    shown, hidden = _shown(views["action_list"], limit)
+    if shown:
+        out.append(_html_table(["#", "Account", "Urgency", "ARR", "Why", "Do"],
+                               [[str(e["rank"]), account(e), _tag(e["urgency"]), money(e["arr"]),
+                                 "<br>".join(_h(reason) for reason in e["reasons"]), _h(e["action"])]
+                                for e in shown], "rllrll"))
+    else:
+        out.append('<p class="note">Nobody needs a call this week on these figures.</p>')
+    out.append(_html_more(hidden) + _rest_words(views, _h, "<p class=\"note\">{}</p>") + "</section>")
     out.append(f"<section><h2>{_h(_section_title(0, report))}</h2>")
     kpis = [_kpi("Accounts", f"{book['accounts']:,}",
                  f"{book['rejected_count']:,} rejected records" if book["rejected_count"] else "all records scored"),
@@ -700,8 +748,8 @@ def html(report, model):
                          average["meets_benchmark"]))
     kpis.append(_kpi("ARR at risk", money_short(book["arr_at_risk"]),
                      f"{pct(book['arr_at_risk_share'])} of ARR, {plural(book['accounts_at_risk'], 'account')}"))
-    kpis.append(_kpi("Expansion potential", money_short(book["expansion_potential"]),
-                     f"{money_short(book['expansion_ready_potential'])} ready now"))
+    kpis.append(_kpi("Expansion ready now", money_short(book["expansion_ready_potential"]),
+                     f"qualified; whitespace {money_short(book['expansion_potential'])}"))
     retention = book["retention"]
     if retention is not None:
         for key in ("nrr", "grr"):
@@ -709,22 +757,19 @@ def html(report, model):
             kpis.append(_kpi(key.upper(), pct(figure["value"]), f"target {figure['benchmark']:g}%",
                              figure["meets_benchmark"]))
     out.append('<div class="kpis">' + "".join(kpis) + "</div>")
-    out.append(_html_table(["Measure", "Value"], [[_h(name), _h(value)] for name, value in book_rows(book)], "ll"))
+    out.append(_html_table(["Measure", "Value"], [[_h(name), _verdict_cell(name, value, retention)]
+                                                  for name, value in book_rows(book)], "ll"))
     if retention is not None:
         out.append(f'<p class="note">{_h(retention_words(retention))}.</p>')
     else:
         out.append('<p class="note">NRR and GRR need a top-level "retention" object in the portfolio '
                    "(starting_arr, expansion_arr, contraction_arr, churned_arr): see the tool's --help.</p>")
     out.append(_charts(views))
-    out.append('<div class="charts"><div><h3>Health mix</h3>'
-               + _html_table(["Health"] + MIX_HEADER,
-                             [[_tag(row[0].lower())] + [_h(c) for c in row[1:]]
-                              for row in mix_rows(book["health_mix"], CLASSES)], "lrrrr")
-               + "</div><div><h3>Churn risk mix</h3>"
+    out.append("<h3>Churn risk mix</h3>"
                + _html_table(["Risk"] + MIX_HEADER,
                              [[_tag(row[0].lower())] + [_h(c) for c in row[1:]]
                               for row in mix_rows(book["risk_mix"], TIERS)], "lrrrr")
-               + "</div></div></section>")
+               + "</section>")
     if "by_owner" in summary:
         out.append("<section><h2>Owners' books</h2><p class=\"sub\">Load 1.00 is a full book by the segment "
                    "coverage ratios.</p>" + _html_table(*changes_views.owners_views.html_rows(summary["by_owner"]))
@@ -736,7 +781,7 @@ def html(report, model):
         out.append(_html_table(
             ["Account", "Risk", "ARR", "Renewal", "Why", "First action"],
             [[account(e), f"{_tag(e['risk_tier'])} {score(e['risk_score'])}", money(e["arr"]),
-              _h(renewal_short(e["days_to_renewal"], e["contract_end_date"])),
+              f'<span class="d">{_h(renewal_short(e["days_to_renewal"], e["contract_end_date"]))}</span>',
               "<br>".join(_h(reason) for reason in e["reasons"]), _h(e["first_action"])] for e in shown],
             "llrlll"))
     else:
@@ -752,7 +797,7 @@ def html(report, model):
     out.append(f"<h3>Lapsed renewals: {_h(plural(lapsed['count'], 'account'))}, {_h(money(lapsed['arr']))}</h3>")
     if lapsed["accounts"]:
         out.append(_html_table(["Account", "ARR", "Contract ended", "Overdue", "Risk"],
-                               [[account(e), money(e["arr"]), _h(e["contract_end_date"]),
+                               [[account(e), money(e["arr"]), f'<span class="d">{_h(e["contract_end_date"])}</span>',
                                  f"{e['days_overdue']:,} days", f"{_tag(e['risk_tier'])} {score(e['risk_score'])}"]
                                 for e in lapsed["accounts"]], "lrlrl"))
     out.append(f'<p class="note">{_h(renewal_tail_words(renewals))}</p></section>')
@@ -778,10 +823,10 @@ def html(report, model):
                f"{_h(money(expansion_view['ready_revenue']))}</h3>")
     shown, hidden = _shown(ready, limit)
     if shown:
-        out.append(_html_table(["Account", "ARR", "Top opportunity", "Revenue", "Potential"],
-                               [[account(e), money(e["arr"]), opportunity_words(e["top_opportunity"], _h),
-                                 money(e["top_opportunity"]["estimated_revenue"]), money(e["total_estimated_revenue"])]
-                                for e in shown], "lrlrr"))
+        out.append(_html_table(["Account", "ARR", "Ready revenue", "Start with", "Revenue"],
+                               [[account(e), money(e["arr"]), money(e["ready_revenue"]),
+                                 opportunity_words(e["top_opportunity"], _h),
+                                 money(e["top_opportunity"]["estimated_revenue"])] for e in shown], "lrrlr"))
     else:
         out.append('<p class="note">None.</p>')
     out.append(_html_more(hidden))
@@ -789,27 +834,19 @@ def html(report, model):
     out.append(_html_table(PIPELINE_HEADER, [[cell if i == 0 else _h(cell) for i, cell in enumerate(row)]
                                              for row in pipeline_rows(expansion_view, _h)], "lrrrr", total_last=True))
     waiting = expansion_view["stabilise_first"]
-    out.append(f"<h3>Stabilise first: {_h(plural(len(waiting), 'account'))}, "
+    out.append(f"<h3>Not ready yet (renew first, stabilise first, or readiness unknown): "
+               f"{_h(plural(len(waiting), 'account'))}, "
                f"{_h(money(expansion_view['on_hold_revenue']))} on hold</h3>")
     shown, hidden = _shown(waiting, limit)
     if shown:
-        out.append(_html_table(["Account", "ARR", "On hold", "Why"],
+        out.append(_html_table(["Account", "ARR", "On hold", "Status", "Why"],
                                [[account(e), money(e["arr"]), money(e["total_estimated_revenue"]),
-                                 "<br>".join(_h(reason) for reason in e["reasons"])] for e in shown], "lrrl"))
+                                 _h(e["status"]), "<br>".join(_h(reason) for reason in e["reasons"])]
+                                for e in shown], "lrrll"))
     else:
         out.append('<p class="note">None.</p>')
     out.append(_html_more(hidden) + "</section>")
 
-    out.append(f"<section><h2>{_h(_section_title(5, report))}</h2>")
-    shown, hidden = _shown(views["action_list"], limit)
-    if shown:
-        out.append(_html_table(["#", "Account", "Urgency", "ARR", "Why", "Do"],
-                               [[str(e["rank"]), account(e), _tag(e["urgency"]), money(e["arr"]),
-                                 "<br>".join(_h(reason) for reason in e["reasons"]), _h(e["action"])]
-                                for e in shown], "rllrll"))
-    else:
-        out.append('<p class="note">Nobody needs a call this week on these figures.</p>')
-    out.append(_html_more(hidden) + "</section>")
 
     notes = _analysis_notes(report)
     if notes:

@@ -5,6 +5,7 @@ Untrusted text (names, ids) passes through `terminal`, `md`, `html_text` or
 """
 
 import csv
+import functools
 import html
 import io
 import json
@@ -56,6 +57,25 @@ def money_short(amount):
     if amount >= 1000:
         return f"${amount / 1000:.1f}K"
     return f"${amount:.0f}"
+
+
+# Short names people write in capitals when a CRM stores them in lower case.
+ACRONYMS = frozenset(("it", "hr", "api", "sso", "crm", "erp", "qa", "ui", "ux", "bi", "r&d", "rnd", "pr", "gtm"))
+
+
+@functools.lru_cache(maxsize=4096)  # names repeat across a book; the answer is worked out once
+def people_name(name):
+    """Return a tier, module or department name as people write it, when stored as a lower-case key.
+
+    A name with a capital letter is kept as written (someone chose it).
+
+    >>> people_name("enterprise_plus"), people_name("it"), people_name("clinical_ops"), people_name("McKinsey Ops")
+    ('Enterprise Plus', 'IT', 'Clinical Ops', 'McKinsey Ops')
+    """
+    if name != name.lower():
+        return name
+    words = re.split(r"[_\s-]+", name.strip())
+    return " ".join(word.upper() if word in ACRONYMS else word.capitalize() for word in words if word)
 
 
 def plural(count, word, many=None):
@@ -316,15 +336,98 @@ def rejected_markdown(rejected):
     return lines
 
 
-def account_tail(actions, missing, notes):
+OWNER_COLUMNS = ["owner", "fields_kept"]  # the last columns of every tool's csv
+
+
+def why_line(parts):
+    """Return the short form of an account's reasons: "Why: a; b", as many parts as fit one line (one at least).
+
+    >>> why_line(["Usage -7.0", "Support -3.5"])
+    ['  Why: Usage -7.0; Support -3.5']
+    """
+    parts = list(parts)
+    while len(parts) > 1 and len("  Why: " + "; ".join(parts)) > WIDTH:
+        parts.pop()
+    return wrap("Why: " + "; ".join(parts), indent="       ", first="  ")
+
+
+def owner_parts(result, with_owner=True):
+    """Return [(label, text)]: the account's owner, then the columns a map kept (fields_kept), as text.
+
+    >>> owner_parts({"owner": "Dana", "fields_kept": {"Region": "EMEA", "Seats": 12, "Plan": None}})
+    [('Owner', 'Dana'), ('Region', 'EMEA'), ('Seats', '12'), ('Plan', '')]
+    """
+    parts = []
+    owner = result.get("owner")
+    if owner and with_owner:
+        parts.append(("Owner", owner))
+    for column, value in (result.get("fields_kept") or {}).items():
+        shown_value = "" if value is None else value if isinstance(value, str) else json.dumps(value)
+        parts.append((str(column), shown_value))
+    return parts
+
+
+def owner_words(result):
+    """Return ", owner NAME" for an account's identity line in a text report ('' without an owner).
+
+    >>> owner_words({"owner": "Dana"}), owner_words({"owner": None})
+    (', owner Dana', '')
+    """
+    owner = result.get("owner")
+    return f", owner {terminal(owner, 40)}" if owner else ""
+
+
+def owner_text(result, indent="  "):
+    """Return the text lines naming the columns a map kept ([] without them); the owner is on the
+    identity line (owner_words).
+
+    >>> owner_text({"owner": "Dana", "fields_kept": {"Region": "EMEA"}})
+    ['  Region: EMEA']
+    """
+    parts = owner_parts(result, with_owner=False)
+    if not parts:
+        return []
+    return wrap("; ".join(f"{terminal(label, 40)}: {terminal(value, 60)}" for label, value in parts),
+                indent=indent + "  ", first=indent)
+
+
+def owner_markdown(result):
+    """Return the markdown line naming the owner and the kept columns ([] without them)."""
+    parts = owner_parts(result)
+    if not parts:
+        return []
+    return ["- " + " · ".join(f"{md(label)}: {md(value)}" for label, value in parts)]
+
+
+def owner_html(result):
+    """Return the owner and kept columns as escaped HTML ('' without them)."""
+    parts = owner_parts(result)
+    return " · ".join(f"{html_text(label)}: {html_text(value)}" for label, value in parts)
+
+
+def owner_cells(result):
+    """The csv cells of OWNER_COLUMNS: the owner, and the kept columns as a JSON object (or empty)."""
+    kept = result.get("fields_kept")
+    return [result.get("owner"), json.dumps(kept, ensure_ascii=False) if kept else None]
+
+
+def account_tail(actions, missing, notes, limit=None):
     """Return the closing lines of an account in a text report: its actions, missing data and notes.
+
+    `limit`: at most this many actions, the rest counted (csm.focus: three unless --detail).
 
     >>> account_tail(["Call the sponsor."], ["usage.dau_mau_ratio"], [])
     ['  Do:  Call the sponsor.', '  Missing: usage.dau_mau_ratio', '']
+    >>> account_tail(["One.", "Two."], [], [], limit=1)
+    ['  Do:  One. (+1 more)', '']
     """
     lines = []
-    for action in actions:
-        lines += wrap(f"Do:  {action}", indent="       ", first="  ")
+    hidden = 0
+    if limit is not None and len(actions) > limit:
+        actions, hidden = actions[:limit], len(actions) - limit
+    for position, action in enumerate(actions, 1):
+        more = f" (+{hidden} more)" if hidden and position == len(actions) else ""
+        lines += wrap(f"Do:  {action}{more}", indent="       ", first="  ")
     if missing:
         lines += wrap("Missing: " + ", ".join(missing), indent="       ", first="  ")
     for note in notes:
@@ -333,15 +436,21 @@ def account_tail(actions, missing, notes):
     return lines
 
 
-def account_tail_markdown(actions, missing, completeness, notes):
+def account_tail_markdown(actions, missing, completeness, notes, limit=None):
     """Return the closing lines of an account in a markdown report: actions, missing data, notes.
 
     >>> account_tail_markdown(["Call the sponsor."], [], 100.0, [])
     ['- Do: Call the sponsor.', '']
     """
+    hidden = 0
+    if limit is not None and len(actions) > limit:
+        actions, hidden = actions[:limit], len(actions) - limit
     lines = [f"- Do: {md(action)}" for action in actions]
-    if missing:
-        lines.append(f"- Missing data ({pct(completeness)} complete): " + md(", ".join(missing)))
+    if hidden:
+        lines.append(f"- ... and {plural(hidden, 'more action')} (--detail, or --format json)")
+    if missing:  # a field outside the score's weight (a renewal date) leaves it 100% complete: not said beside it
+        complete = f" ({pct(completeness)} complete)" if completeness < 100 else ""
+        lines.append(f"- Missing data{complete}: " + md(", ".join(missing)))
     lines += [f"- Note: {md(note)}" for note in notes]
     lines.append("")
     return lines
@@ -399,3 +508,13 @@ class Pieces:
 
     def __str__(self):
         return "".join(self)
+
+
+
+def accounts_pieces(lines, report, account_text, heading="Accounts, most urgent first"):
+    """Return a text report as Pieces: the summary `lines`, the accounts' heading, each account, the rejected.
+
+    The accounts are written a batch at a time (Pieces), each by account_text(result).
+    """
+    return Pieces(lines + ["", heading, rule("-")], report["customers"], account_text,
+                  rejected_text(report["rejected"]))

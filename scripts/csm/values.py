@@ -14,8 +14,10 @@ values from JSON must already have the right type.
 """
 
 import datetime
+import decimal
 import json
 import math
+import re
 import sys
 
 MISSING = object()
@@ -26,8 +28,8 @@ MISSING = object()
 LARGEST = 1e15
 FLOAT_MAX = sys.float_info.max
 
-TRUE_WORDS = frozenset(("true", "yes", "y", "1", "t"))
-FALSE_WORDS = frozenset(("false", "no", "n", "0", "f"))
+TRUE_WORDS = frozenset(("true", "yes", "y", "1", "t", "checked"))
+FALSE_WORDS = frozenset(("false", "no", "n", "0", "f", "unchecked"))
 
 
 def shown(value, limit=60):
@@ -91,19 +93,82 @@ def range_words(low, high):
     return f"from {low:g} to {high:g}"
 
 
-def parse_number_text(text):
-    """Parse a number written in a CSV cell ("64,000", "$64000", " 72 "); None if it is not one."""
-    cleaned = text.strip().replace(",", "")
-    if cleaned.startswith("$"):
-        cleaned = cleaned[1:]
-    try:
-        return int(cleaned)
-    except ValueError:
-        pass
-    try:
-        return float(cleaned)
-    except ValueError:
+# CRM number text (INTERFACE.md "CRM value formats"): ASCII digits only (Python's int and
+# float also take Arabic-Indic and full-width digits, and "1_000": refused here), an
+# optional sign, currency ($, US$, USD, EUR, GBP, CAD, AUD, €, £) before or after, a
+# decimal point, thousands commas only in groups of three ("7,5" is refused, never 75),
+# an exponent only without commas, and an optional trailing percent sign. A decimal
+# comma ("1.234,5") is refused: the export must use a point, whatever its locale.
+_NUMBER_BODY = re.compile(
+    r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?"
+    r"|[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?"
+    r"|\.[0-9]+(?:[eE][+-]?[0-9]+)?)",
+    re.ASCII)
+_CURRENCIES = ("US$", "USD", "EUR", "GBP", "CAD", "AUD", "$", "\u20ac", "\u00a3")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)  # what most cells hold: the fast path
+_DIGITS = frozenset("0123456789.")
+_LONGEST_DIGITS = 4000  # int() of more digits is refused by Python 3.11+; far beyond any usable figure
+
+
+def _number_text_parts(text):
+    """Return (number text without commas, sign, has percent) of CRM number text, or None.
+
+    >>> _number_text_parts(" USD 1,234.50 "), _number_text_parts("-$64,000"), _number_text_parts("72 %")
+    (('1234.50', '', False), ('64000', '-', False), ('72', '', True))
+    >>> _number_text_parts("7,5"), _number_text_parts("1_000"), _number_text_parts("\u0667\u0662")
+    (None, None, None)
+    """
+    rest = text.strip()
+    percent = rest.endswith("%")
+    if percent:
+        rest = rest[:-1].rstrip()
+    sign = ""
+    if rest[:1] in ("+", "-"):
+        sign, rest = rest[0], rest[1:]
+    if rest[:1] not in _DIGITS or rest[-1:] not in _DIGITS:
+        upper = rest.upper()
+        for code in _CURRENCIES:
+            if upper.startswith(code):
+                rest = rest[len(code):].lstrip()
+                break
+            if upper.endswith(code):
+                rest = rest[:-len(code)].rstrip()
+                break
+    if not sign and rest[:1] in ("+", "-"):
+        sign, rest = rest[0], rest[1:]
+    if not _NUMBER_BODY.fullmatch(rest):
         return None
+    return rest.replace(",", ""), sign, percent
+
+
+def parse_number_text(text, ratio=False, percent_ok=True):
+    """Parse a number written in a CSV cell ("64,000", "$64000", "USD 1,234.50", " 72 ", "72%"); None if it is not one.
+
+    A percent sign is read on the field's scale: a 0-1 ratio (`ratio`) reads "72%" as
+    0.72 (exactly the number 0.72 written out), any other field as 72; with
+    `percent_ok` False a percent sign makes the text not a number.
+
+    >>> parse_number_text("72%"), parse_number_text("72%", ratio=True), parse_number_text("7.2%", ratio=True)
+    (72, 0.72, 0.072)
+    >>> parse_number_text("1,234,567"), parse_number_text("7,5"), parse_number_text("1.234,5")
+    (1234567, None, None)
+    """
+    if len(text) < 300 and _PLAIN_NUMBER.fullmatch(text):
+        return float(text) if "." in text else int(text)
+    parts = _number_text_parts(text)
+    if parts is None:
+        return None
+    digits, sign, percent = parts
+    if percent:
+        if not percent_ok:
+            return None
+        if ratio:
+            return float(decimal.Decimal(sign + digits).scaleb(-2))
+    if len(digits) > _LONGEST_DIGITS:
+        return math.inf
+    if "." not in digits and "e" not in digits and "E" not in digits:
+        return int(sign + digits)
+    return float(sign + digits)
 
 
 def number(value, field, problems, low=0, high=None, from_text=False):
@@ -123,12 +188,13 @@ def number(value, field, problems, low=0, high=None, from_text=False):
     if (kind is int or kind is float) and low <= value <= (LARGEST if high is None else high):
         return value
     if from_text and kind is str:
-        parsed = parse_number_text(value)
+        # A percent sign fits a ratio (0-1) or a percentage scale (up to 100 or more), not a count or ARR.
+        parsed = parse_number_text(value, high is not None and high <= 1, high is not None and (high <= 1 or high >= 100))
         if parsed is not None and not isinstance(parsed, bool):
             # An int is compared exactly (math.isfinite would overflow on one of 400 digits).
             if (type(parsed) is int or math.isfinite(parsed)) and low <= parsed <= (LARGEST if high is None else high):
                 return parsed
-            if high is None and (type(parsed) is int or math.isfinite(parsed)) and parsed > LARGEST:
+            if high is None and (type(parsed) is int or not math.isnan(parsed)) and parsed > LARGEST:
                 problems.append(f"{field} must be a number {range_words(low, high)}, got a number too large to use")
             else:
                 problems.append(f"{field} must be a number {range_words(low, high)}, got {shown(value)}")
@@ -145,7 +211,7 @@ def number(value, field, problems, low=0, high=None, from_text=False):
 
 
 def boolean(value, field, problems, from_text=False):
-    """Return value as a bool; CSV text true/false/yes/no/1/0 is accepted.
+    """Return value as a bool; CSV text true/false/yes/no/1/0/checked/unchecked is accepted (any case).
 
     >>> boolean("Yes", "relationship_signals.champion_left", [], from_text=True)
     True
@@ -179,19 +245,71 @@ def enum(value, field, problems, table, accepted):
     return None
 
 
+# The one date rule on every Python 3.9+ (date.fromisoformat differs: 3.11 also takes
+# "2026-W01-1" and "20260101"): YYYY-MM-DD, or an ISO timestamp
+# YYYY-MM-DD[T or space]HH:MM[:SS[.fff]][Z or +HH:MM], read as the date it is written
+# on (a CRM writes 2026-12-31T00:00:00Z for a date; the offset is not applied).
+_ISO_DATE = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+    r"(?:[T ]([01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,9})?)?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])?)?",
+    re.ASCII)
+
+
+class DateText(str):
+    """Text a map's `date_format` could not read: the check's message names the format."""
+
+    date_format = ""
+
+
+def parse_iso_date(text):
+    """Return the date of ISO text (YYYY-MM-DD or an ISO timestamp, see _ISO_DATE), or None.
+
+    >>> parse_iso_date("2026-12-31"), parse_iso_date("2026-12-31T23:30:00+05:30")
+    (datetime.date(2026, 12, 31), datetime.date(2026, 12, 31))
+    >>> parse_iso_date("2026-W01-1"), parse_iso_date("20260101"), parse_iso_date("2026-02-30")
+    (None, None, None)
+    """
+    match = _ISO_DATE.fullmatch(text.strip())
+    if match is None:
+        return None
+    try:
+        return datetime.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def parse_date_text(text, date_format):
+    """Return the date `text` holds under a strptime pattern (a map's date_format), or None.
+
+    Only ASCII text is read (strptime also takes other scripts' digits).
+
+    >>> parse_date_text("12/31/2026", "%m/%d/%Y"), parse_date_text("31/12/2026", "%m/%d/%Y")
+    (datetime.date(2026, 12, 31), None)
+    """
+    text = text.strip()
+    if not text.isascii():
+        return None
+    try:
+        return datetime.datetime.strptime(text, date_format).date()
+    except ValueError:
+        return None
+
+
 def iso_date(value, field, problems):
-    """Return value (YYYY-MM-DD text) as a date.
+    """Return value (YYYY-MM-DD text, or an ISO timestamp read as its date) as a date.
 
     >>> iso_date("2027-03-31", "contract_end_date", [])
     datetime.date(2027, 3, 31)
     """
     if isinstance(value, str):
-        text = value.strip()
-        try:
-            if len(text) == 10:
-                return datetime.date.fromisoformat(text)
-        except ValueError:
-            pass
+        parsed = parse_iso_date(value)
+        if parsed is not None:
+            return parsed
+        if type(value) is DateText:
+            problems.append(f"{field} must be a date written {value.date_format} (the map's date_format) "
+                            f"or YYYY-MM-DD, got {shown(str(value))}")
+            return None
     problems.append(f"{field} must be a date written YYYY-MM-DD, got {shown(value)}")
     return None
 
