@@ -98,6 +98,19 @@ def test_compare_with_the_first_json_output_names_the_same_accounts(run_tool, we
         assert compared[key] == with_history[key], key
 
 
+@pytest.mark.parametrize("first_options", [(), ("--full",)])
+def test_the_report_compares_with_its_own_earlier_json_brief_or_full(run_tool, weeks, tmp_path, first_options):
+    db = tmp_path / "history.sqlite"
+    first_path = tmp_path / "first.json"
+    first_path.write_text(json.dumps(run_json(run_tool, REPORT, weeks[0], WEEK1, *first_options)))
+    run_json(run_tool, REPORT, weeks[0], WEEK1, "--history", db)
+    with_history = run_json(run_tool, REPORT, weeks[1], WEEK2, "--history", db)["summary"]["changes"]
+    compared = run_json(run_tool, REPORT, weeks[1], WEEK2, "--compare", first_path)["summary"]["changes"]
+    assert compared["since"] == WEEK1 and with_history["dropped"]
+    for key in ("dropped", "moved", "recovered", "new_lapsed"):
+        assert compared[key] == with_history[key], key
+
+
 def test_snapshots_rerun_and_concurrent_runs_keep_one_row_per_account_per_snapshot(run_tool, weeks, tmp_path):
     db = tmp_path / "history.sqlite"
     count = len(book_of_week(1)["customers"])

@@ -92,6 +92,12 @@ def _expansion_figures(result):
     return {"opportunity_count": result["opportunity_count"]}
 
 
+def _readiness_status(result):
+    """The expansion band of a result: the tool's readiness.status (the report's brief holds the status itself)."""
+    readiness = result["readiness"]
+    return readiness if isinstance(readiness, str) else readiness["status"]
+
+
 KINDS = {
     "health": Kind("health", lambda r: r["overall_score"], lambda r: r["classification"],
                    ("green", "yellow", "red"), False, False, frozenset({"red"}), frozenset({"green"}),
@@ -99,8 +105,9 @@ KINDS = {
     "churn": Kind("churn", lambda r: r["risk_score"], lambda r: r["risk_tier"],
                   ("low", "medium", "high", "critical"), True, False, frozenset({"critical", "high"}),
                   frozenset({"low"}), _churn_figures),
-    "expansion": Kind("expansion", lambda r: r["total_estimated_revenue"], lambda r: r["readiness"]["status"],
-                      ("ready", "stabilise first"), False, True, frozenset({"stabilise first"}),
+    "expansion": Kind("expansion", lambda r: r["total_estimated_revenue"], lambda r: _readiness_status(r),
+                      ("ready", "readiness unknown", "stabilise first", "renew first"), False, True,
+                      frozenset({"stabilise first", "renew first"}),
                       frozenset({"ready"}), _expansion_figures),
 }
 
