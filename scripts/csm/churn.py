@@ -959,9 +959,7 @@ def assess(raw, model, from_text=False, read=None):
     result["missing_fields"] = missing
     result["notes"] = notes
     result["next_action"] = next_action.decide(model.next_rule, days=days, risk_tier=tier).as_dict()
-    if account.contract_start_date is not None and model.lifecycle is not None:
-        result["lifecycle"] = model.lifecycle.of(account.contract_start_date)  # the stage, beside the actions
-    return result
+    return lifecycle.add_stage(result, account.contract_start_date, model.lifecycle)
 
 
 def churn_risk(raw, model, from_text=False):

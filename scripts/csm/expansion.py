@@ -780,9 +780,7 @@ def assess(raw, model, from_text=False, scored=None, read=None):
         "notes": notes,
         "next_action": decision.as_dict(),
     }
-    if account.contract_start_date is not None and model.lifecycle is not None:
-        result["lifecycle"] = model.lifecycle.of(account.contract_start_date)  # the stage, beside the actions
-    return result
+    return lifecycle.add_stage(result, account.contract_start_date, model.lifecycle)
 
 
 def _upgrade_readiness(status, utilisation, model):

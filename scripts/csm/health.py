@@ -694,9 +694,7 @@ def assess(raw, model, from_text=False, read=None):
         "days_to_renewal": days,
         "next_action": decision.as_dict(),
     }
-    if account.contract_start_date is not None and model.lifecycle is not None:
-        result["lifecycle"] = model.lifecycle.of(account.contract_start_date)  # the stage, beside the actions
-    return result
+    return lifecycle.add_stage(result, account.contract_start_date, model.lifecycle)
 
 
 def _previous_overall(previous_scores, dimensions, model):

@@ -107,6 +107,17 @@ class Rule:
         return found.as_dict()
 
 
+def add_stage(result, contract_start_date, rule):
+    """Return result with its `lifecycle` stage added, when the account has a start date and the run a rule.
+
+    >>> add_stage({"customer_id": "A-1"}, None, None)
+    {'customer_id': 'A-1'}
+    """
+    if contract_start_date is not None and rule is not None:
+        result["lifecycle"] = rule.of(contract_start_date)  # the stage, beside the actions
+    return result
+
+
 def rule_for(methodology, as_of):
     """Return the Rule of a methodology on an as-of date, or None without a date or a lifecycle section."""
     if as_of is None or "lifecycle" not in methodology:

@@ -211,9 +211,7 @@ def assess(raw, model, from_text=False):
         "days_to_renewal": days,
         "next_action": decision.as_dict(),
     }
-    if first["contract_start_date"] is not None and model.lifecycle is not None:
-        account["lifecycle"] = model.lifecycle.of(first["contract_start_date"])
-    return account
+    return lifecycle.add_stage(account, first["contract_start_date"], model.lifecycle)
 
 
 def _first_ready(found):
