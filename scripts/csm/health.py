@@ -31,6 +31,7 @@ and takes the place of the green class action ("Expand ...").
 
 import datetime
 import operator
+from typing import NamedTuple
 
 from . import lifecycle, next_action, owners, values
 from .accounts import SEGMENTS, read_account
@@ -302,7 +303,8 @@ class Metric:
     __slots__ = ("name", "path", "label", "unit", "scoring", "figure", "weight", "low", "high",
                  "table", "scores", "accepted", "rule_when", "rule_at", "rule_action",
                  "mapping", "ratio", "bound", "exact_labels", "float_scores", "score_of", "known",
-                 "field", "bands", "bool_labels", "as_share", "words")
+                 "field", "bands", "bool_labels", "as_share", "words", "complete_weight", "dimension_weight",
+                 "label_entries")
 
     def __init__(self, dimension, name, spec, segment):
         self.name = name
@@ -316,7 +318,7 @@ class Metric:
         self.figure = None
         self.low = self.high = self.bound = self.score_of = None
         self.as_share = False
-        self.known = {}  # checked value -> score (see score)
+        self.known = {}  # checked value -> its Entry (see entry)
         self.words = {}  # value -> describe's words
         self.table = self.scores = self.accepted = self.exact_labels = self.float_scores = self.bands = None
         self.bool_labels = {}  # True / False -> label, for a mapping of yes and no (a fitted boolean column)
@@ -351,16 +353,30 @@ class Metric:
         self.rule_at = rule.get("at")
         self.rule_action = rule.get("action")
 
-    def score(self, value):
-        """Return the 0-100 score of a checked value of a ratio or inverse metric, and remember it.
+    def complete(self, dimension_weight, complete_weight):
+        """Learn the dimension's weight and the weight of all its metrics (set by Dimension, once)."""
+        self.dimension_weight = dimension_weight
+        self.complete_weight = complete_weight
+        if self.mapping:
+            self.label_entries = {label: self._entry(label, score) for label, score in self.float_scores.items()}
+
+    def entry(self, value):
+        """Return the Entry of a checked value of a ratio, inverse or banded metric, and remember it.
 
         The scoring loop looks a value of the right type up in `known` first: a
         value found there passed the checks before and scores the same again.
         """
-        score = self.score_of(value, self.figure)
+        found = self._entry(value, self.score_of(value, self.figure))
         if len(self.known) < SCORE_MEMO:
-            self.known[value] = score
-        return score
+            self.known[value] = found
+        return found
+
+    def _entry(self, value, score):
+        # The same expressions, in the same order, as a dimension with every metric present
+        # gives them (a dimension with one missing works its points out again: _score).
+        return (score, score * self.weight,
+                (100 - score) * self.weight / self.complete_weight * self.dimension_weight if self.complete_weight
+                else 0.0, self.recommends(value, score))
 
     def recommends(self, value, score):
         """Return True when this metric's recommendation rule fires."""
@@ -441,6 +457,11 @@ class Dimension:
         self.label = spec.get("label", name.replace("_", " ").capitalize())
         self.weight = spec["weight"]
         self.metrics = [Metric(name, metric_name, metric, segment) for metric_name, metric in spec["metrics"].items()]
+        complete_weight = 0.0  # summed as _score sums the weight of the metrics present
+        for metric in self.metrics:
+            complete_weight += metric.weight
+        for metric in self.metrics:
+            metric.complete(self.weight, complete_weight)
         # A dimension with a metric that reads a `field` is gathered from the record (banded.gather_section).
         self.fields = any(metric.field is not None for metric in self.metrics)
         self.key = FIELDED if self.fields else name
@@ -509,25 +530,38 @@ def trend(current, previous, threshold):
     return "stable"
 
 
-_points_lost = operator.itemgetter(0)  # of a (points, metric, value) loss
+_points_lost = operator.itemgetter(0)  # of a (points, metric, value, score) loss
+
+# What Metric.entry remembers of a checked value: its score, score x the metric's weight,
+# the points it costs in a dimension with every metric present, and whether the metric's
+# recommendation fires. A tuple, indexed in _score's loop (the fastest to read there).
+SCORE, CONTRIBUTION, POINTS, FIRES = range(4)
+
+
+class Scored(NamedTuple):
+    """What _score finds in a record: the figures assess and overall_health rest on."""
+
+    dimension_scores: dict  # dimension -> its rounded score (None without data); only with detail
+    missing: list  # the metric paths without a usable value
+    completeness: float  # % of the model's weight with data
+    overall: float
+    previous_scores: dict  # the checked previous-period scores: dimension (or overall) -> score
+    losses: list  # (points lost, metric, value, score) of each metric under 100, in model order; only with detail
+    actions: list  # the recommendations of the metrics whose rule fires, in model order; only with detail
 
 
 def _score(raw, model, segment, problems, from_text, detail=True):
-    """Check and score every metric of a record; the figures assess and overall_health rest on.
+    """Check and score every metric of a record; return its Scored figures.
 
-    Returns (dimension_scores, scored_dimensions, missing, completeness, overall,
-    previous_scores): the rounded score of each dimension (None without data); per
-    dimension with data, (its weight, the weight of its metrics present, [(metric,
-    value, score)]); the missing metric paths; data completeness (%); the overall
-    score; the checked previous-period scores. Raises RecordRejected with `problems`
-    (those found before, then every one found here) or for insufficient data.
-    Without `detail` (overall_health) only completeness and the overall score are
-    returned, the rest None: the same checks and figures, without the lists and
-    dicts assess needs for its reasons.
+    Raises RecordRejected with `problems` (those found before, then every one found
+    here) or for insufficient data. Without `detail` (overall_health) the dimension
+    scores, losses and actions are None: the same checks and figures, without the
+    lists and dicts assess needs for its reasons.
     """
-    dimension_scores = {}
+    dimension_scores = {} if detail else None
+    losses = [] if detail else None
+    actions = [] if detail else None
     all_dimensions = True
-    scored_dimensions = []
     present_weight = 0.0
     missing = []
     overall_sum = 0.0
@@ -541,14 +575,15 @@ def _score(raw, model, segment, problems, from_text, detail=True):
             section = (gather_section(raw, dimension.name, dimension.metrics, problems) if dimension.fields
                        else values.section(raw, dimension.name, problems))
             if section is None:
-                dimension_scores[dimension.name] = None
+                if detail:
+                    dimension_scores[dimension.name] = None
                 all_dimensions = False
                 missing.extend(metric.path for metric in dimension.metrics)
                 continue
         weighted = 0.0
         weight_present = 0.0
         absent = 0  # metrics missing or unusable: rare, so counted rather than the present ones
-        scored = []
+        first_loss = len(losses) if detail else 0
         for metric in dimension.metrics:
             value = section.get(metric.name)
             if value is None:
@@ -565,32 +600,43 @@ def _score(raw, model, segment, problems, from_text, detail=True):
                         absent += 1
                         continue
                 value = label
-                score = metric.float_scores[label]
+                entry = metric.label_entries[label]
             else:
                 kind = type(value)
-                score = metric.known.get(value) if kind is int or kind is float else None
-                if score is None:
+                entry = metric.known.get(value) if kind is int or kind is float else None
+                if entry is None:
                     if not ((kind is int or kind is float) and metric.low <= value <= metric.bound):
                         value = values.number(value, metric.path, problems, metric.low, metric.high, from_text)
                         if value is None:
                             absent += 1
                             continue
-                    score = metric.score(value)
-            weighted += score * metric.weight
+                    entry = metric.entry(value)
+            weighted += entry[CONTRIBUTION]
             weight_present += metric.weight
             if detail:
-                scored.append((metric, value, score))
+                if entry[SCORE] < 100:
+                    losses.append((entry[POINTS], metric, value, entry[SCORE]))
+                if entry[FIRES]:
+                    actions.append(metric.rule_action)
         if not weight_present:
-            dimension_scores[dimension.name] = None
+            if detail:
+                dimension_scores[dimension.name] = None
             all_dimensions = False
             continue
-        dimension_score = one_decimal(weighted / weight_present if absent else weighted)
+        if absent:
+            dimension_score = one_decimal(weighted / weight_present)
+            if detail:  # the points of a metric are its share of the weight present
+                for at in range(first_loss, len(losses)):
+                    _, metric, value, score = losses[at]
+                    losses[at] = ((100 - score) * metric.weight / weight_present * dimension.weight, metric, value,
+                                  score)
+        else:
+            dimension_score = one_decimal(weighted)
         present_weight += weight_present * dimension.weight
         overall_sum += dimension_score * dimension.weight
         overall_weight += dimension.weight
         if detail:
             dimension_scores[dimension.name] = dimension_score
-            scored_dimensions.append((dimension.weight, weight_present, scored))
     previous = raw.get("previous_period")
     if type(previous) is not dict:
         previous = values.section(raw, "previous_period", problems) or {}
@@ -611,7 +657,7 @@ def _score(raw, model, segment, problems, from_text, detail=True):
             f"(at least {model.min_completeness:g}% is needed); missing {', '.join(missing)}"
         ])
     overall = one_decimal(overall_sum if all_dimensions else overall_sum / overall_weight)
-    return dimension_scores, scored_dimensions, missing, completeness, overall, previous_scores
+    return Scored(dimension_scores, missing, completeness, overall, previous_scores, losses, actions)
 
 
 def assess(raw, model, from_text=False, read=None):
@@ -631,42 +677,46 @@ def assess(raw, model, from_text=False, read=None):
         account, problems = read[0], list(read[1])
     segment = account.segment if account is not None else "mid-market"
     dimensions = model.by_segment[segment]
-    dimension_scores, scored_dimensions, missing, completeness, overall, previous_scores = _score(
-        raw, model, segment, problems, from_text)
-    green, yellow = model.cutoffs[segment]  # classify(), inlined below for the dimensions
+    scored = _score(raw, model, segment, problems, from_text)
+    overall = scored.overall
+    dimension_scores = scored.dimension_scores
+    previous_scores = scored.previous_scores
+    green, yellow = model.cutoffs[segment]  # classify() and trend(), inlined below
     threshold = model.trend_threshold
-    classification = classify(overall, segment, model.cutoffs)
+    classification = "green" if overall >= green else "yellow" if overall >= yellow else "red"
     dimension_out = {}
     trends = {}
     for dimension in dimensions:
-        score = dimension_scores[dimension.name]
-        dimension_out[dimension.name] = {
+        name = dimension.name
+        score = dimension_scores[name]
+        if score is None:
+            dimension_out[name] = {"score": None, "weight": dimension.weight, "classification": None}
+            trends[name] = "no_data"
+            continue
+        dimension_out[name] = {
             "score": score,
             "weight": dimension.weight,
-            "classification": None if score is None else
-            "green" if score >= green else "yellow" if score >= yellow else "red",
+            "classification": "green" if score >= green else "yellow" if score >= yellow else "red",
         }
-        trends[dimension.name] = trend(score, previous_scores.get(dimension.name), threshold)
+        before = previous_scores.get(name)
+        if before is None:
+            trends[name] = "no_data"
+        else:
+            change = score - before
+            trends[name] = "improving" if change > threshold else "declining" if change < -threshold else "stable"
     previous_overall = _previous_overall(previous_scores, dimensions, model)
-    trends["overall"] = trend(overall, previous_overall, threshold)
-    losses = []
-    actions = []
-    for dimension_weight, weight_present, scored in scored_dimensions:
-        for metric, value, score in scored:
-            if score < 100:
-                losses.append(((100 - score) * metric.weight / weight_present * dimension_weight, metric, value))
-            when = metric.rule_when
-            if when is not None and (score < metric.rule_at if when == "score_below"
-                                     else metric.recommends(value, score)):
-                actions.append(metric.rule_action)
+    overall_trend = trends["overall"] = trend(overall, previous_overall, threshold)
+    losses = scored.losses
     losses.sort(key=_points_lost, reverse=True)  # stable: ties keep the model's metric order
+    why_points = model.why_points
     why = [
         {"metric": metric.path, "points_lost": one_decimal(points), "detail": metric.describe(value)}
-        for points, metric, value in losses[: model.why_count] if points >= model.why_points
+        for points, metric, value, _ in losses[: model.why_count] if points >= why_points
     ]
     days, end_date = next_action.renewal_days(raw, model.next_rule)
     decision = next_action.decide(model.next_rule, days=days, health_class=classification,
-                                  health_trend=trends["overall"])
+                                  health_trend=overall_trend)
+    actions = scored.actions
     if days is not None and days < 0:  # the renewal leads; no expansion pitch beside it
         class_action = [] if classification == "green" else [model.class_actions[classification]]
         recommendations = [decision.action] + class_action + actions
@@ -681,14 +731,14 @@ def assess(raw, model, from_text=False, read=None):
         "contract_start_date": account.contract_start_date,
         "overall_score": overall,
         "classification": classification,
-        "attention_priority": model.matrix[classification][trends["overall"]],
+        "attention_priority": model.matrix[classification][overall_trend],
         "dimensions": dimension_out,
         "trends": trends,
         "previous_overall_score": previous_overall,
         "recommendations": recommendations,
         "why": why,
-        "data_completeness": completeness,
-        "missing_metrics": missing,
+        "data_completeness": scored.completeness,
+        "missing_metrics": scored.missing,
         "notes": account.notes,
         "contract_end_date": end_date,
         "days_to_renewal": days,
@@ -700,8 +750,12 @@ def assess(raw, model, from_text=False, read=None):
 def _previous_overall(previous_scores, dimensions, model):
     """The previous overall score: as given, or from the four previous dimension scores (METHODOLOGY.md fix)."""
     previous_overall = previous_scores.get("overall")
-    if previous_overall is None and all(previous_scores.get(name) is not None for name in model.dimension_names):
-        previous_overall = round(sum(previous_scores[d.name] * d.weight for d in dimensions), 1)
+    # Without an overall, the scores held are the dimensions' (each one checked, none None).
+    if previous_overall is None and len(previous_scores) == len(dimensions):
+        total = 0  # as sum() adds
+        for dimension in dimensions:
+            total += previous_scores[dimension.name] * dimension.weight
+        previous_overall = round(total, 1)
     return previous_overall
 
 
@@ -712,8 +766,8 @@ def health_standing(raw, model, segment, from_text=False):
     readiness needs (yellow and declining is not ready).
     """
     scored = _score(raw, model, segment, [], from_text, detail=False)
-    overall = scored[4]
-    previous = _previous_overall(scored[5], model.by_segment[segment], model)
+    overall = scored.overall
+    previous = _previous_overall(scored.previous_scores, model.by_segment[segment], model)
     return overall, classify(overall, segment, model.cutoffs), trend(overall, previous, model.trend_threshold)
 
 
@@ -730,7 +784,7 @@ def overall_health(raw, model, segment, from_text=False):
     >>> overall_health({"usage": usage, "engagement": engagement}, model, "mid-market")  # usage 76, engagement 82.5
     (79.0, 'green')
     """
-    overall = _score(raw, model, segment, [], from_text, detail=False)[4]
+    overall = _score(raw, model, segment, [], from_text, detail=False).overall
     return overall, classify(overall, segment, model.cutoffs)
 
 
