@@ -709,10 +709,11 @@ def assess(raw, model, from_text=False, read=None):
     losses = scored.losses
     losses.sort(key=_points_lost, reverse=True)  # stable: ties keep the model's metric order
     why_points = model.why_points
-    why = [
-        {"metric": metric.path, "points_lost": one_decimal(points), "detail": metric.describe(value)}
-        for points, metric, value, _ in losses[: model.why_count] if points >= why_points
-    ]
+    why = []
+    for points, metric, value, _ in losses[: model.why_count]:
+        if points < why_points:  # sorted: the rest lose fewer points still
+            break
+        why.append({"metric": metric.path, "points_lost": one_decimal(points), "detail": metric.describe(value)})
     days, end_date = next_action.renewal_days(raw, model.next_rule)
     decision = next_action.decide(model.next_rule, days=days, health_class=classification,
                                   health_trend=overall_trend)
