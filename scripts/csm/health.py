@@ -318,7 +318,7 @@ class Metric:
         self.figure = None
         self.low = self.high = self.bound = self.score_of = None
         self.as_share = False
-        self.known = {}  # checked value -> its Entry (see entry)
+        self.known = {}  # checked value -> its entry tuple (see entry, _score)
         self.words = {}  # value -> describe's words
         self.table = self.scores = self.accepted = self.exact_labels = self.float_scores = self.bands = None
         self.bool_labels = {}  # True / False -> label, for a mapping of yes and no (a fitted boolean column)
@@ -361,7 +361,7 @@ class Metric:
             self.label_entries = {label: self._entry(label, score) for label, score in self.float_scores.items()}
 
     def entry(self, value):
-        """Return the Entry of a checked value of a ratio, inverse or banded metric, and remember it.
+        """Return the entry tuple of a checked value of a ratio, inverse or banded metric, and remember it.
 
         The scoring loop looks a value of the right type up in `known` first: a
         value found there passed the checks before and scores the same again.
@@ -532,10 +532,9 @@ def trend(current, previous, threshold):
 
 _points_lost = operator.itemgetter(0)  # of a (points, metric, value, score) loss
 
-# What Metric.entry remembers of a checked value: its score, score x the metric's weight,
-# the points it costs in a dimension with every metric present, and whether the metric's
-# recommendation fires. A tuple, indexed in _score's loop (the fastest to read there).
-SCORE, CONTRIBUTION, POINTS, FIRES = range(4)
+# What Metric.entry remembers of a checked value, a tuple (the fastest to read in _score's
+# loop): (score, score x the metric's weight, the points it costs in a dimension with every
+# metric present, whether the metric's recommendation fires).
 
 
 class Scored(NamedTuple):
@@ -611,12 +610,13 @@ def _score(raw, model, segment, problems, from_text, detail=True):
                             absent += 1
                             continue
                     entry = metric.entry(value)
-            weighted += entry[CONTRIBUTION]
+            weighted += entry[1]  # score x weight
             weight_present += metric.weight
             if detail:
-                if entry[SCORE] < 100:
-                    losses.append((entry[POINTS], metric, value, entry[SCORE]))
-                if entry[FIRES]:
+                score, _, points, fires = entry
+                if score < 100:
+                    losses.append((points, metric, value, score))
+                if fires:
                     actions.append(metric.rule_action)
         if not weight_present:
             if detail:
