@@ -374,9 +374,18 @@ class Metric:
     def _entry(self, value, score):
         # The same expressions, in the same order, as a dimension with every metric present
         # gives them (a dimension with one missing works its points out again: _score).
-        return (score, score * self.weight,
-                (100 - score) * self.weight / self.complete_weight * self.dimension_weight if self.complete_weight
-                else 0.0, self.recommends(value, score))
+        points = (100 - score) * self.weight / self.complete_weight * self.dimension_weight if self.complete_weight \
+            else 0.0
+        reason = None
+        if score < 100 and not (type(value) is float and value.is_integer()):
+            # Shared by every result whose reasons name this value (read only). Not for a whole
+            # float: an equal value finds this entry, and -0.0 and 0 print apart.
+            reason = self.reason(value, points)
+        return score, score * self.weight, points, self.recommends(value, score), reason
+
+    def reason(self, value, points):
+        """Return the `why` entry of a value that costs `points`: the metric, the points lost and the value in words."""
+        return {"metric": self.path, "points_lost": one_decimal(points), "detail": self.describe(value)}
 
     def recommends(self, value, score):
         """Return True when this metric's recommendation rule fires."""
@@ -530,11 +539,11 @@ def trend(current, previous, threshold):
     return "stable"
 
 
-_points_lost = operator.itemgetter(0)  # of a (points, metric, value, score) loss
+_points_lost = operator.itemgetter(0)  # of a (points, metric, value, score, reason) loss
 
 # What Metric.entry remembers of a checked value, a tuple (the fastest to read in _score's
 # loop): (score, score x the metric's weight, the points it costs in a dimension with every
-# metric present, whether the metric's recommendation fires).
+# metric present, whether the metric's recommendation fires, and its `why` entry there or None).
 
 
 class Scored(NamedTuple):
@@ -545,7 +554,8 @@ class Scored(NamedTuple):
     completeness: float  # % of the model's weight with data
     overall: float
     previous_scores: dict  # the checked previous-period scores: dimension (or overall) -> score
-    losses: list  # (points lost, metric, value, score) of each metric under 100, in model order; only with detail
+    losses: list  # (points lost, metric, value, score, its why entry or None) of each metric under 100, in model
+    # order; only with detail
     actions: list  # the recommendations of the metrics whose rule fires, in model order; only with detail
 
 
@@ -613,9 +623,9 @@ def _score(raw, model, segment, problems, from_text, detail=True):
             weighted += entry[1]  # score x weight
             weight_present += metric.weight
             if detail:
-                score, _, points, fires = entry
+                score, _, points, fires, reason = entry
                 if score < 100:
-                    losses.append((points, metric, value, score))
+                    losses.append((points, metric, value, score, reason))
                 if fires:
                     actions.append(metric.rule_action)
         if not weight_present:
@@ -627,9 +637,9 @@ def _score(raw, model, segment, problems, from_text, detail=True):
             dimension_score = one_decimal(weighted / weight_present)
             if detail:  # the points of a metric are its share of the weight present
                 for at in range(first_loss, len(losses)):
-                    _, metric, value, score = losses[at]
+                    _, metric, value, score, _ = losses[at]
                     losses[at] = ((100 - score) * metric.weight / weight_present * dimension.weight, metric, value,
-                                  score)
+                                  score, None)
         else:
             dimension_score = one_decimal(weighted)
         present_weight += weight_present * dimension.weight
@@ -710,10 +720,12 @@ def assess(raw, model, from_text=False, read=None):
     losses.sort(key=_points_lost, reverse=True)  # stable: ties keep the model's metric order
     why_points = model.why_points
     why = []
-    for points, metric, value, _ in losses[: model.why_count]:
+    for points, metric, value, _, reason in losses[: model.why_count]:
         if points < why_points:  # sorted: the rest lose fewer points still
             break
-        why.append({"metric": metric.path, "points_lost": one_decimal(points), "detail": metric.describe(value)})
+        if reason is None or type(value) is float and value.is_integer():  # not the remembered one (Metric._entry)
+            reason = metric.reason(value, points)
+        why.append(reason)
     days, end_date = next_action.renewal_days(raw, model.next_rule)
     decision = next_action.decide(model.next_rule, days=days, health_class=classification,
                                   health_trend=overall_trend)
