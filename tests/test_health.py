@@ -300,3 +300,24 @@ def test_a_metric_s_words_are_remembered_but_a_whole_float_and_minus_zero_keep_t
         "Login frequency 0% (target 70%)", "Login frequency -0% (target 70%)", "Login frequency 72.5% (target 70%)",
         "Login frequency 72.5% (target 70%)", "Login frequency 72% (target 70%)"]
     assert set(metric.words) == {0, 72.5, 72}
+
+
+def test_a_reason_names_each_value_as_written_though_equal_values_share_a_score(model, northwind):
+    # The scoring loop remembers each value's score and reason; -0.0 equals 0 but prints apart,
+    # and a dimension with a metric missing spreads the points over the metrics present.
+    said = []
+    for value in (0, -0.0, 0.0, -0.0, 0):
+        record = copy.deepcopy(northwind)
+        record["usage"]["login_frequency"] = value
+        said.append([reason["detail"] for reason in health.assess(record, model)["why"]
+                     if reason["metric"] == "usage.login_frequency"])
+    assert said == [["Login frequency 0% (target 80%)"], ["Login frequency -0% (target 80%)"],
+                    ["Login frequency 0% (target 80%)"], ["Login frequency -0% (target 80%)"],
+                    ["Login frequency 0% (target 80%)"]]
+    record = copy.deepcopy(northwind)
+    record["usage"]["login_frequency"] = 0
+    complete = {r["metric"]: r["points_lost"] for r in health.assess(record, model)["why"]}
+    del record["usage"]["dau_mau_ratio"]
+    partial = {r["metric"]: r["points_lost"] for r in health.assess(record, model)["why"]}
+    assert complete["usage.login_frequency"] == 10.5  # 100 x 0.35 of usage's 0.30
+    assert partial["usage.login_frequency"] == 14.0  # 100 x 0.35 / 0.75 of usage's 0.30
