@@ -267,6 +267,10 @@ class ExpansionModel:
         self.health_sections = tuple(self.health_model.dimension_names)
         self.churn_model = churn.prepare(methodology, as_of)
         self.churn_sections = tuple(self.churn_model.signal_names)
+        # Set by the portfolio report (see assess): `next_action` False, results carry none (the
+        # report makes the account's own); `lean` True, results leave out what the report never reads.
+        self.next_action = True
+        self.lean = False
 
 
 def prepare(methodology, as_of=None):
@@ -569,6 +573,11 @@ def assess(raw, model, from_text=False, scored=None, read=None):
     `read`: (account, problems) of accounts.read_account on this record with the
     model's segments, from a caller that read it already (the portfolio report);
     the account's notes are copied before any is added.
+
+    Two switches of the model, for the portfolio report: without `model.next_action`
+    the result has no `next_action`; with `model.lean` (a report that writes no
+    account in full) `adoption_summary` is None and each enablement need is its
+    module name alone: the same figures, without what the report never reads.
     """
     missing = []
     if read is None:
@@ -668,6 +677,7 @@ def assess(raw, model, from_text=False, scored=None, read=None):
     enablement = []
     total_modules = adopted_count = usage_count = 0
     usage_sum = 0.0
+    lean = model.lean
     if modules is not None:
         below = model.enablement_below
         for name, fraction, worth, adopted, usage_pct in modules:
@@ -678,6 +688,9 @@ def assess(raw, model, from_text=False, scored=None, read=None):
                     usage_count += 1
                     usage_sum += usage_pct
                     if usage_pct < below:
+                        if lean:  # the report counts the needs (and sorts no list it never shows)
+                            enablement.append(name)
+                            continue
                         enablement.append({
                             "module": name,
                             "usage_pct": usage_pct,
@@ -701,7 +714,7 @@ def assess(raw, model, from_text=False, scored=None, read=None):
                 "priority_score": priority,
                 "readiness": status,
             }))
-        if len(enablement) > 1:
+        if len(enablement) > 1 and not lean:
             enablement.sort(key=_enablement_order)
     departments_potential = None
     if departments_known:
@@ -746,11 +759,6 @@ def assess(raw, model, from_text=False, scored=None, read=None):
         if first_ready is None and opportunities:
             readiness["reasons"].append(f"tier upgrade: {GROW_USAGE_FIRST} (seat utilisation under "
                                         f"{model.upgrade_min_utilisation * 100:g}% or unknown)")
-    decision = next_action.decide(model.next_rule, days=readiness["days_to_renewal"],
-                                  risk_tier=readiness["churn_risk_tier"],
-                                  health_class=readiness["health_classification"],
-                                  health_trend=readiness["health_trend"], ready=first_ready is not None,
-                                  opportunity=first_ready)
     result = {
         "customer_id": account.customer_id,
         "name": account.name,
@@ -762,7 +770,7 @@ def assess(raw, model, from_text=False, scored=None, read=None):
         "total_estimated_revenue": total,
         "ready_revenue": ready_revenue,
         "opportunity_count": len(opportunities),
-        "adoption_summary": {
+        "adoption_summary": None if lean else {
             "total_modules": total_modules if modules is not None else None,
             "adopted_modules": adopted_count if modules is not None else None,
             "adoption_rate": share(adopted_count, total_modules) if total_modules else None,
@@ -778,8 +786,12 @@ def assess(raw, model, from_text=False, scored=None, read=None):
         "categories_evaluated": evaluated,
         "missing_fields": missing,
         "notes": notes,
-        "next_action": decision.as_dict(),
     }
+    if model.next_action:
+        result["next_action"] = next_action.decide(
+            model.next_rule, days=readiness["days_to_renewal"], risk_tier=readiness["churn_risk_tier"],
+            health_class=readiness["health_classification"], health_trend=readiness["health_trend"],
+            ready=first_ready is not None, opportunity=first_ready).as_dict()
     return lifecycle.add_stage(result, account.contract_start_date, model.lifecycle)
 
 
