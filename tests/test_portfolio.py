@@ -431,3 +431,16 @@ def test_a_lean_run_gives_the_same_summary_views_and_briefs_as_a_full_one_on_dam
             assert {k: v for k, v in part.items() if k not in kept} == {k: v for k, v in whole.items() if k not in kept}
             assert "next_action" not in part and "next_action" not in whole
     assert kept_reasons > 30
+
+
+def test_a_brief_keeps_the_churn_fields_in_their_order_and_the_top_opportunity_without_its_words():
+    from csm import portfolio_brief
+    report, _ = report_of([account("ACC-1"), account("ACC-2", contract_end_date="2026-12-01")])
+    for result in report["customers"]:
+        made = portfolio_brief.brief(result)
+        assert list(made["churn"]) == list(portfolio_brief.CHURN_FIELDS)
+        assert made["churn"] == {name: result["churn"][name] for name in portfolio_brief.CHURN_FIELDS}
+        first = result["expansion"]["opportunities"][0]
+        assert made["expansion"]["top_opportunity"] == {key: value for key, value in first.items()
+                                                        if key not in portfolio_brief.LEFT_OUT}
+        assert "rationale" in first  # the full result keeps what its brief leaves out

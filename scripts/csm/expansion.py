@@ -244,6 +244,7 @@ class ExpansionModel:
         self.default_fraction = modules["default_fraction"]
         self.default_worth = f"{self.default_fraction * 100:g}% of ARR, the default for modules outside the catalogue"
         self.modules = {}  # module name as written -> _module's answer
+        self.department_words = {}  # department name -> the start of its rationale ("The Finance")
         self.enablement_below = section["enablement"]["usage_below_pct"]
         self.department_factor = section["department_expansion"]["revenue_factor"]
         self.department_share = f"{self.department_factor * 100:g}%"
@@ -441,7 +442,7 @@ def _remembered(memo, written):
 
 
 def _read_modules(raw, model, problems, missing, from_text):
-    """Check product_usage; return [(name, fraction, worth in words, adopted, usage_pct)] or None when absent."""
+    """Check product_usage; return [(name, fraction, pitch, adopted, usage_pct)] or None when absent (see _module)."""
     usage = raw.get("product_usage")
     if type(usage) is not dict:
         usage = values.section(raw, "product_usage", problems)
@@ -460,7 +461,7 @@ def _read_modules(raw, model, problems, missing, from_text):
             if module is None:
                 problems.append(f"product_usage: {values.shown(given)} is not a usable module name")
                 continue
-        key, name, fraction, worth = module
+        key, name, fraction, pitch = module
         if key in seen:
             problems.append(f"product_usage lists one module twice: {values.shown(seen[key])} and "
                             f"{values.shown(given)}")
@@ -483,20 +484,24 @@ def _read_modules(raw, model, problems, missing, from_text):
             continue
         if adopted and given_usage is None:
             missing.append(f"product_usage.{values.printable(given, 60)}.usage_pct")
-        modules.append((name, fraction, worth, adopted, usage_pct))
+        modules.append((name, fraction, pitch, adopted, usage_pct))
     return modules or None
 
 
 def _module(given, model):
-    """Return (comparison key, name, fraction, worth in words) of a module name as written, or None if unusable.
+    """Return (comparison key, name, fraction, pitch) of a module name as written, or None if unusable.
 
-    Names repeat across a book, so the answer is kept in model.modules (see MEMO_LIMIT).
+    The pitch is the start of its cross-sell rationale, up to the revenue (which is the
+    account's). Names repeat across a book, so the answer is kept in model.modules (see MEMO_LIMIT).
     """
     key = comparison_key(given, model)
     if not key or len(given) > MAX_MODULE_NAME:
         return None
     known = model.fractions.get(key)
-    module = (key,) + (known if known is not None else (given.strip(), model.default_fraction, model.default_worth))
+    name, fraction, worth = known if known is not None else (given.strip(), model.default_fraction,
+                                                             model.default_worth)
+    pitch = f"Module {people_name(name)} is not adopted yet; it is typically worth {worth}: about $"
+    module = (key, name, fraction, pitch)
     _keep(model.modules, given, module)
     return module
 
@@ -680,7 +685,7 @@ def assess(raw, model, from_text=False, scored=None, read=None):
     lean = model.lean
     if modules is not None:
         below = model.enablement_below
-        for name, fraction, worth, adopted, usage_pct in modules:
+        for name, fraction, pitch, adopted, usage_pct in modules:
             total_modules += 1
             if adopted:
                 adopted_count += 1
@@ -709,8 +714,7 @@ def assess(raw, model, from_text=False, scored=None, read=None):
                 "module": name,
                 "estimated_revenue": revenue,
                 "effort": efforts["module_cross_sell"],
-                "rationale": (f"Module {people_name(name)} is not adopted yet; it is typically worth {worth}: "
-                              f"about ${revenue:,} a year."),
+                "rationale": f"{pitch}{revenue:,} a year.",
                 "priority_score": priority,
                 "readiness": status,
             }))
@@ -734,7 +738,13 @@ def assess(raw, model, from_text=False, scored=None, read=None):
                           f"it is worth about ${revenue:,} a year.")
             priority = priority_score(revenue, "department_expansion", model)
             category_rank = rank["department_expansion"]
+            words = model.department_words
             for name in new_departments:
+                start = words.get(name)
+                if start is None:  # "The " and the name as people write it, worked out once per name
+                    start = "The " + people_name(name)
+                    if len(name) <= MAX_KEPT_NAME:
+                        _keep(words, name, start)
                 total += revenue
                 ranked.append(((-priority, category_rank, name), {
                     "type": labels["department_expansion"],
@@ -742,7 +752,7 @@ def assess(raw, model, from_text=False, scored=None, read=None):
                     "department": name,
                     "estimated_revenue": revenue,
                     "effort": efforts["department_expansion"],
-                    "rationale": "The " + people_name(name) + after_name,
+                    "rationale": start + after_name,
                     "priority_score": priority,
                     "readiness": status,
                 }))
