@@ -25,8 +25,8 @@ Then the cross-views, in the order of the report (issue 6):
    order), capped to the team's capacity; `action_list_rest` counts the accounts left off.
 
 Each account carries its one `next_action` (csm.next_action, from health, churn,
-renewal and readiness together); the analyses' own copies are dropped from its
-results so the report speaks with one voice.
+renewal and readiness together); health's and churn's own are dropped from its
+results, and expansion makes none there, so the report speaks with one voice.
 
 The figures of the views (renewal probabilities, benchmarks, quarter length ...) are
 the `report` section of the methodology, `DEFAULTS` below.
@@ -118,8 +118,9 @@ class PortfolioModel:
     """The three analyses' models and the report section, compiled once for one as-of date.
 
     `lean`: the accounts' full results are not written (a brief per account, or a
-    text, markdown or HTML report): churn then leaves out what neither the views,
-    the summaries nor the briefs read (churn.assess under `lean`).
+    text, markdown or HTML report): churn and expansion then leave out what neither
+    the views, the summaries nor the briefs read (churn.assess and expansion.assess
+    under `lean`).
     """
 
     def __init__(self, methodology, as_of, lean=False):
@@ -705,21 +706,22 @@ def action_list(customers, model, ready_now):
     rest counts the accounts and ARR left off.
     """
     expansion_calls = {entry["customer_id"]: entry for entry in ready_now[:model.expansion_calls]}
-    ranked = []
+    ranked = []  # (order key, account, its expansion call or None)
     for result in customers:
-        decision = result["next_action"]
-        attention = decision["attention"]
+        attention = result["next_action"]["attention"]
         ready = expansion_calls.get(result["customer_id"])
         if attention not in CALL_ATTENTIONS and ready is None:
             continue
         ranked.append((next_action.order_key(attention, result["arr"], result["days_to_renewal"],
-                                             result["customer_id"]),
-                       {**_identity(result), "urgency": attention, "reasons": _call_reasons(result, decision, ready, model),
-                        "action": decision["action"]}))
+                                             result["customer_id"]), result, ready))
     ranked.sort(key=_first)
-    calls = [{"rank": position, **entry} for position, (_, entry) in enumerate(ranked[:model.capacity], 1)]
-    left = [entry for _, entry in ranked[model.capacity:]]
-    rest = {"count": len(left), "arr": money_round(sum(entry["arr"] for entry in left)),
+    calls = []
+    for position, (_, result, ready) in enumerate(ranked[:model.capacity], 1):  # entries for the calls alone
+        decision = result["next_action"]
+        calls.append({"rank": position, **_identity(result), "urgency": decision["attention"],
+                      "reasons": _call_reasons(result, decision, ready, model), "action": decision["action"]})
+    left = ranked[model.capacity:]
+    rest = {"count": len(left), "arr": money_round(sum(result["arr"] for _, result, _ in left)),
             "capacity": model.capacity}
     return calls, rest
 
