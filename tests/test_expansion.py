@@ -331,7 +331,8 @@ def test_what_is_remembered_stays_bounded_however_many_distinct_names_a_book_hol
     long_name = "x" * (expansion.MAX_KEPT_NAME + 1)
     long_list = [f"{number:0200d}" for number in range(expansion.MAX_KEPT_LIST // 200 + 1)]
     expansion.assess(account(departments={"current": [long_name], "potential": long_list}), model)
-    memos = (model.key_cache, model.department_lists, model.modules, model.ladders, model.next_tiers)
+    memos = (model.key_cache, model.department_lists, model.modules, model.ladders, model.next_tiers,
+             model.department_words)
     assert max(len(memo) for memo in memos) <= expansion.MEMO_LIMIT
     assert long_name not in model.key_cache
     assert tuple(long_list) not in model.department_lists

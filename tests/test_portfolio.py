@@ -229,13 +229,15 @@ def test_the_report_reuses_health_and_churn_for_readiness_and_gets_the_expansion
     from csm import expansion
     from test_damage import damaged_portfolio
     model = model_of()
+    own = expansion.prepare(default_methodology(), AS_OF)  # the expansion tool's model
+    own.lifecycle = None  # the report gives the stage once, beside the account's actions
     compared = 0
     for seed in range(40):
         for raw in damaged_portfolio(seed):
             if not isinstance(raw, dict):
                 continue
             try:
-                alone = expansion.assess(copy.deepcopy(raw), model.expansion)
+                alone = expansion.assess(copy.deepcopy(raw), own)
             except RecordRejected:
                 alone = None
             try:
@@ -379,7 +381,7 @@ def test_a_report_section_that_makes_no_sense_is_named(change, message):
 
 
 def test_a_lean_run_gives_the_same_summary_views_and_briefs_as_a_full_one_on_damaged_books():
-    # Lean (every run that writes no account in full): churn leaves out what nobody reads.
+    # Lean (every run that writes no account in full): churn and expansion leave out what nobody reads.
     from csm import portfolio_brief
     from test_damage import damaged_portfolio
     full_model, lean_model = model_of(), portfolio.prepare(default_methodology(), AS_OF, lean=True)
@@ -417,4 +419,28 @@ def test_a_lean_run_gives_the_same_summary_views_and_briefs_as_a_full_one_on_dam
             urgent = part["risk_tier"] in ("critical", "high")
             assert ("why" in part) == ("recommended_actions" in part) == urgent
             kept_reasons += urgent
+        for lean_account, full_account in zip(lean["customers"], full["customers"]):
+            part, whole = lean_account["expansion"], full_account["expansion"]
+            if part is None:
+                assert whole is None
+                continue
+            # expansion: no adoption summary, each enablement need its module alone; the rest as in full
+            assert part["adoption_summary"] is None and whole["adoption_summary"] is not None
+            assert sorted(part["enablement_needs"]) == sorted(need["module"] for need in whole["enablement_needs"])
+            kept = ("adoption_summary", "enablement_needs")
+            assert {k: v for k, v in part.items() if k not in kept} == {k: v for k, v in whole.items() if k not in kept}
+            assert "next_action" not in part and "next_action" not in whole
     assert kept_reasons > 30
+
+
+def test_a_brief_keeps_the_churn_fields_in_their_order_and_the_top_opportunity_without_its_words():
+    from csm import portfolio_brief
+    report, _ = report_of([account("ACC-1"), account("ACC-2", contract_end_date="2026-12-01")])
+    for result in report["customers"]:
+        made = portfolio_brief.brief(result)
+        assert list(made["churn"]) == list(portfolio_brief.CHURN_FIELDS)
+        assert made["churn"] == {name: result["churn"][name] for name in portfolio_brief.CHURN_FIELDS}
+        first = result["expansion"]["opportunities"][0]
+        assert made["expansion"]["top_opportunity"] == {key: value for key, value in first.items()
+                                                        if key not in portfolio_brief.LEFT_OUT}
+        assert "rationale" in first  # the full result keeps what its brief leaves out

@@ -244,6 +244,7 @@ class ExpansionModel:
         self.default_fraction = modules["default_fraction"]
         self.default_worth = f"{self.default_fraction * 100:g}% of ARR, the default for modules outside the catalogue"
         self.modules = {}  # module name as written -> _module's answer
+        self.department_words = {}  # department name -> the start of its rationale ("The Finance")
         self.enablement_below = section["enablement"]["usage_below_pct"]
         self.department_factor = section["department_expansion"]["revenue_factor"]
         self.department_share = f"{self.department_factor * 100:g}%"
@@ -267,6 +268,10 @@ class ExpansionModel:
         self.health_sections = tuple(self.health_model.dimension_names)
         self.churn_model = churn.prepare(methodology, as_of)
         self.churn_sections = tuple(self.churn_model.signal_names)
+        # Set by the portfolio report (see assess): `next_action` False, results carry none (the
+        # report makes the account's own); `lean` True, results leave out what the report never reads.
+        self.next_action = True
+        self.lean = False
 
 
 def prepare(methodology, as_of=None):
@@ -437,7 +442,7 @@ def _remembered(memo, written):
 
 
 def _read_modules(raw, model, problems, missing, from_text):
-    """Check product_usage; return [(name, fraction, worth in words, adopted, usage_pct)] or None when absent."""
+    """Check product_usage; return [(name, fraction, pitch, adopted, usage_pct)] or None when absent (see _module)."""
     usage = raw.get("product_usage")
     if type(usage) is not dict:
         usage = values.section(raw, "product_usage", problems)
@@ -456,7 +461,7 @@ def _read_modules(raw, model, problems, missing, from_text):
             if module is None:
                 problems.append(f"product_usage: {values.shown(given)} is not a usable module name")
                 continue
-        key, name, fraction, worth = module
+        key, name, fraction, pitch = module
         if key in seen:
             problems.append(f"product_usage lists one module twice: {values.shown(seen[key])} and "
                             f"{values.shown(given)}")
@@ -479,20 +484,24 @@ def _read_modules(raw, model, problems, missing, from_text):
             continue
         if adopted and given_usage is None:
             missing.append(f"product_usage.{values.printable(given, 60)}.usage_pct")
-        modules.append((name, fraction, worth, adopted, usage_pct))
+        modules.append((name, fraction, pitch, adopted, usage_pct))
     return modules or None
 
 
 def _module(given, model):
-    """Return (comparison key, name, fraction, worth in words) of a module name as written, or None if unusable.
+    """Return (comparison key, name, fraction, pitch) of a module name as written, or None if unusable.
 
-    Names repeat across a book, so the answer is kept in model.modules (see MEMO_LIMIT).
+    The pitch is the start of its cross-sell rationale, up to the revenue (which is the
+    account's). Names repeat across a book, so the answer is kept in model.modules (see MEMO_LIMIT).
     """
     key = comparison_key(given, model)
     if not key or len(given) > MAX_MODULE_NAME:
         return None
     known = model.fractions.get(key)
-    module = (key,) + (known if known is not None else (given.strip(), model.default_fraction, model.default_worth))
+    name, fraction, worth = known if known is not None else (given.strip(), model.default_fraction,
+                                                             model.default_worth)
+    pitch = f"Module {people_name(name)} is not adopted yet; it is typically worth {worth}: about $"
+    module = (key, name, fraction, pitch)
     _keep(model.modules, given, module)
     return module
 
@@ -569,6 +578,11 @@ def assess(raw, model, from_text=False, scored=None, read=None):
     `read`: (account, problems) of accounts.read_account on this record with the
     model's segments, from a caller that read it already (the portfolio report);
     the account's notes are copied before any is added.
+
+    Two switches of the model, for the portfolio report: without `model.next_action`
+    the result has no `next_action`; with `model.lean` (a report that writes no
+    account in full) `adoption_summary` is None and each enablement need is its
+    module name alone: the same figures, without what the report never reads.
     """
     missing = []
     if read is None:
@@ -668,9 +682,10 @@ def assess(raw, model, from_text=False, scored=None, read=None):
     enablement = []
     total_modules = adopted_count = usage_count = 0
     usage_sum = 0.0
+    lean = model.lean
     if modules is not None:
         below = model.enablement_below
-        for name, fraction, worth, adopted, usage_pct in modules:
+        for name, fraction, pitch, adopted, usage_pct in modules:
             total_modules += 1
             if adopted:
                 adopted_count += 1
@@ -678,6 +693,9 @@ def assess(raw, model, from_text=False, scored=None, read=None):
                     usage_count += 1
                     usage_sum += usage_pct
                     if usage_pct < below:
+                        if lean:  # the report counts the needs (and sorts no list it never shows)
+                            enablement.append(name)
+                            continue
                         enablement.append({
                             "module": name,
                             "usage_pct": usage_pct,
@@ -696,12 +714,11 @@ def assess(raw, model, from_text=False, scored=None, read=None):
                 "module": name,
                 "estimated_revenue": revenue,
                 "effort": efforts["module_cross_sell"],
-                "rationale": (f"Module {people_name(name)} is not adopted yet; it is typically worth {worth}: "
-                              f"about ${revenue:,} a year."),
+                "rationale": f"{pitch}{revenue:,} a year.",
                 "priority_score": priority,
                 "readiness": status,
             }))
-        if len(enablement) > 1:
+        if len(enablement) > 1 and not lean:
             enablement.sort(key=_enablement_order)
     departments_potential = None
     if departments_known:
@@ -721,7 +738,13 @@ def assess(raw, model, from_text=False, scored=None, read=None):
                           f"it is worth about ${revenue:,} a year.")
             priority = priority_score(revenue, "department_expansion", model)
             category_rank = rank["department_expansion"]
+            words = model.department_words
             for name in new_departments:
+                start = words.get(name)
+                if start is None:  # "The " and the name as people write it, worked out once per name
+                    start = "The " + people_name(name)
+                    if len(name) <= MAX_KEPT_NAME:
+                        _keep(words, name, start)
                 total += revenue
                 ranked.append(((-priority, category_rank, name), {
                     "type": labels["department_expansion"],
@@ -729,7 +752,7 @@ def assess(raw, model, from_text=False, scored=None, read=None):
                     "department": name,
                     "estimated_revenue": revenue,
                     "effort": efforts["department_expansion"],
-                    "rationale": "The " + people_name(name) + after_name,
+                    "rationale": start + after_name,
                     "priority_score": priority,
                     "readiness": status,
                 }))
@@ -746,11 +769,6 @@ def assess(raw, model, from_text=False, scored=None, read=None):
         if first_ready is None and opportunities:
             readiness["reasons"].append(f"tier upgrade: {GROW_USAGE_FIRST} (seat utilisation under "
                                         f"{model.upgrade_min_utilisation * 100:g}% or unknown)")
-    decision = next_action.decide(model.next_rule, days=readiness["days_to_renewal"],
-                                  risk_tier=readiness["churn_risk_tier"],
-                                  health_class=readiness["health_classification"],
-                                  health_trend=readiness["health_trend"], ready=first_ready is not None,
-                                  opportunity=first_ready)
     result = {
         "customer_id": account.customer_id,
         "name": account.name,
@@ -762,7 +780,7 @@ def assess(raw, model, from_text=False, scored=None, read=None):
         "total_estimated_revenue": total,
         "ready_revenue": ready_revenue,
         "opportunity_count": len(opportunities),
-        "adoption_summary": {
+        "adoption_summary": None if lean else {
             "total_modules": total_modules if modules is not None else None,
             "adopted_modules": adopted_count if modules is not None else None,
             "adoption_rate": share(adopted_count, total_modules) if total_modules else None,
@@ -778,8 +796,12 @@ def assess(raw, model, from_text=False, scored=None, read=None):
         "categories_evaluated": evaluated,
         "missing_fields": missing,
         "notes": notes,
-        "next_action": decision.as_dict(),
     }
+    if model.next_action:
+        result["next_action"] = next_action.decide(
+            model.next_rule, days=readiness["days_to_renewal"], risk_tier=readiness["churn_risk_tier"],
+            health_class=readiness["health_classification"], health_trend=readiness["health_trend"],
+            ready=first_ready is not None, opportunity=first_ready).as_dict()
     return lifecycle.add_stage(result, account.contract_start_date, model.lifecycle)
 
 

@@ -25,8 +25,8 @@ Then the cross-views, in the order of the report (issue 6):
    order), capped to the team's capacity; `action_list_rest` counts the accounts left off.
 
 Each account carries its one `next_action` (csm.next_action, from health, churn,
-renewal and readiness together); the analyses' own copies are dropped from its
-results so the report speaks with one voice.
+renewal and readiness together); health's and churn's own are dropped from its
+results, and expansion makes none there, so the report speaks with one voice.
 
 The figures of the views (renewal probabilities, benchmarks, quarter length ...) are
 the `report` section of the methodology, `DEFAULTS` below.
@@ -118,8 +118,9 @@ class PortfolioModel:
     """The three analyses' models and the report section, compiled once for one as-of date.
 
     `lean`: the accounts' full results are not written (a brief per account, or a
-    text, markdown or HTML report): churn then leaves out what neither the views,
-    the summaries nor the briefs read (churn.assess under `lean`).
+    text, markdown or HTML report): churn and expansion then leave out what neither
+    the views, the summaries nor the briefs read (churn.assess and expansion.assess
+    under `lean`).
     """
 
     def __init__(self, methodology, as_of, lean=False):
@@ -130,13 +131,14 @@ class PortfolioModel:
         self.health = health.prepare(methodology, as_of)
         self.churn = churn.prepare(methodology, as_of)
         self.expansion = expansion.prepare(methodology, as_of)
+        # The account's one next action is the report's: expansion makes none of its own.
+        self.expansion.next_action = False
         if lean:
             self.churn.lean = REASONS_FOR_TIERS
+            self.expansion.lean = True
         # The lifecycle stage is the account's, given once beside its actions, not in each analysis.
         self.lifecycle = lifecycle.rule_for(methodology, as_of)
         self.churn.lifecycle = self.expansion.lifecycle = None
-        self.analyses = (("health", health, self.health), ("churn", churn, self.churn),
-                         ("expansion", expansion, self.expansion))
         self.renewal_probability = dict(section["renewal_probability"])
         self.probability_source = section["renewal_probability_source"].strip()
         self.benchmarks = dict(section["benchmarks"])
@@ -167,27 +169,33 @@ def assess(raw, model, from_text=False):
     RecordRejected only when all three fail; its messages say which analysis each
     comes from when they do not all share it.
     """
-    results = {}
     errors = {}
     problems = []
     read = (read_account(raw, model.health.segments, problems, from_text), problems)  # once for the three
-    for name, module, sub_model in model.analyses:
-        try:
-            if module is expansion:  # its readiness takes the health and churn just worked out
-                scored = tuple(results[side] or errors[side] for side in ("health", "churn"))
-                results[name] = module.assess(raw, sub_model, from_text, scored, read)
-            else:
-                results[name] = module.assess(raw, sub_model, from_text, read)
-        except RecordRejected as exc:
-            results[name] = None
-            errors[name] = exc.errors
-    scored = [result for result in results.values() if result is not None]
-    if not scored:
+    # The three analyses one after the other (no loop over them: this runs once per account).
+    # One next action per account, the report's from all it knows: health's and churn's are
+    # dropped, and expansion makes none (PortfolioModel).
+    try:
+        fitness = health.assess(raw, model.health, from_text, read)
+        del fitness["next_action"]
+    except RecordRejected as exc:
+        fitness = None
+        errors["health"] = exc.errors
+    try:
+        risk = churn.assess(raw, model.churn, from_text, read)
+        del risk["next_action"]
+    except RecordRejected as exc:
+        risk = None
+        errors["churn"] = exc.errors
+    try:  # its readiness takes the health and churn just worked out
+        found = expansion.assess(raw, model.expansion, from_text,
+                                 (fitness or errors["health"], risk or errors["churn"]), read)
+    except RecordRejected as exc:
+        found = None
+        errors["expansion"] = exc.errors
+    first = fitness or risk or found
+    if first is None:
         raise RecordRejected(merge_errors(errors))
-    first = scored[0]
-    fitness, risk, found = results["health"], results["churn"], results["expansion"]
-    for result in scored:  # one next action per account: the report's, from all it knows
-        del result["next_action"]
     days = risk["days_to_renewal"] if risk is not None else fitness["days_to_renewal"] if fitness is not None \
         else found["readiness"]["days_to_renewal"]
     decision = next_action.decide(
@@ -203,10 +211,10 @@ def assess(raw, model, from_text=False):
         "arr": first["arr"],
         "owner": first["owner"],
         "contract_start_date": first["contract_start_date"],
-        "priority": account_priority(results["health"], results["churn"]),
-        "health": results["health"],
-        "churn": results["churn"],
-        "expansion": results["expansion"],
+        "priority": account_priority(fitness, risk),
+        "health": fitness,
+        "churn": risk,
+        "expansion": found,
         "analysis_errors": errors,
         "days_to_renewal": days,
         "next_action": decision.as_dict(),
@@ -593,16 +601,21 @@ def trends(customers, model):
         direction = fitness["trends"]["overall"]
         previous = changes.earlier_health(fitness)  # the latest earlier snapshot's, with history
         was = None if previous is None else health.classify(previous, fitness["segment"], cutoffs)
+        is_declining = direction == "declining"
+        is_falling = klass == "green" and is_declining or was == "green" and klass != "green"
+        is_recovering = klass == "red" and direction == "improving" or was == "red" and klass != "red"
+        if not (is_declining or is_falling or is_recovering):  # most accounts: no entry to make
+            continue
         change = None if previous is None else round(fitness["overall_score"] - previous, 1)
         entry = {**_identity(result), "classification": klass, "overall_score": fitness["overall_score"],
                  "previous_overall_score": previous, "previous_classification": was, "change": change,
                  "trend": direction, "attention_priority": fitness["attention_priority"]}
         key_fall = (change if change is not None else 0.0, -result["arr"], result["customer_id"])
-        if direction == "declining":
+        if is_declining:
             declining.append((key_fall, entry))
-        if klass == "green" and direction == "declining" or was == "green" and klass != "green":
+        if is_falling:
             falling.append((key_fall, entry))
-        if klass == "red" and direction == "improving" or was == "red" and klass != "red":
+        if is_recovering:
             recovering.append(((-(change or 0.0), -result["arr"], result["customer_id"]), entry))
     return {name: [entry for _, entry in sorted(found, key=_first)]
             for name, found in (("declining", declining), ("falling_greens", falling),
@@ -617,10 +630,10 @@ def expansion_views(customers, expansion_summary, model):
     """
     ready = []
     waiting = []
-    pipeline = {category: {"type": figures["type"], "count": figures["count"],
-                           "estimated_revenue": figures["estimated_revenue"],
-                           "ready_count": 0, "ready_revenue": 0, "on_hold_count": 0, "on_hold_revenue": 0}
-                for category, figures in expansion_summary["by_category"].items()}
+    by_category = expansion_summary["by_category"]
+    # category -> [ready count, ready revenue, on hold count, on hold revenue], tallied in a list
+    tallies = {category: [0, 0, 0, 0] for category in by_category}
+    ready_status = expansion.READY
     for result in customers:
         found = result["expansion"]
         if found is None:
@@ -628,12 +641,15 @@ def expansion_views(customers, expansion_summary, model):
         readiness = found["readiness"]
         first_ready = None
         for opportunity in found["opportunities"]:
-            line = pipeline[opportunity["category"]]
-            side = "ready" if opportunity["readiness"] == expansion.READY else "on_hold"
-            if side == "ready" and first_ready is None:
-                first_ready = opportunity
-            line[f"{side}_count"] += 1
-            line[f"{side}_revenue"] += opportunity["estimated_revenue"]
+            tally = tallies[opportunity["category"]]
+            if opportunity["readiness"] == ready_status:
+                if first_ready is None:
+                    first_ready = opportunity
+                tally[0] += 1
+                tally[1] += opportunity["estimated_revenue"]
+            else:
+                tally[2] += 1
+                tally[3] += opportunity["estimated_revenue"]
         fitness = result["health"]
         risk = result["churn"]
         if first_ready is not None:
@@ -650,6 +666,13 @@ def expansion_views(customers, expansion_summary, model):
                 "reasons": readiness["reasons"]}))
     ready.sort(key=_first)
     waiting.sort(key=_first)
+    pipeline = {}
+    for category, figures in by_category.items():
+        ready_count, ready_revenue, on_hold_count, on_hold_revenue = tallies[category]
+        pipeline[category] = {"type": figures["type"], "count": figures["count"],
+                              "estimated_revenue": figures["estimated_revenue"],
+                              "ready_count": ready_count, "ready_revenue": ready_revenue,
+                              "on_hold_count": on_hold_count, "on_hold_revenue": on_hold_revenue}
     ready_revenue = sum(line["ready_revenue"] for line in pipeline.values())
     on_hold_revenue = sum(line["on_hold_revenue"] for line in pipeline.values())
     return {
@@ -683,21 +706,22 @@ def action_list(customers, model, ready_now):
     rest counts the accounts and ARR left off.
     """
     expansion_calls = {entry["customer_id"]: entry for entry in ready_now[:model.expansion_calls]}
-    ranked = []
+    ranked = []  # (order key, account, its expansion call or None)
     for result in customers:
-        decision = result["next_action"]
-        attention = decision["attention"]
+        attention = result["next_action"]["attention"]
         ready = expansion_calls.get(result["customer_id"])
         if attention not in CALL_ATTENTIONS and ready is None:
             continue
         ranked.append((next_action.order_key(attention, result["arr"], result["days_to_renewal"],
-                                             result["customer_id"]),
-                       {**_identity(result), "urgency": attention, "reasons": _call_reasons(result, decision, ready, model),
-                        "action": decision["action"]}))
+                                             result["customer_id"]), result, ready))
     ranked.sort(key=_first)
-    calls = [{"rank": position, **entry} for position, (_, entry) in enumerate(ranked[:model.capacity], 1)]
-    left = [entry for _, entry in ranked[model.capacity:]]
-    rest = {"count": len(left), "arr": money_round(sum(entry["arr"] for entry in left)),
+    calls = []
+    for position, (_, result, ready) in enumerate(ranked[:model.capacity], 1):  # entries for the calls alone
+        decision = result["next_action"]
+        calls.append({"rank": position, **_identity(result), "urgency": decision["attention"],
+                      "reasons": _call_reasons(result, decision, ready, model), "action": decision["action"]})
+    left = ranked[model.capacity:]
+    rest = {"count": len(left), "arr": money_round(sum(result["arr"] for _, result, _ in left)),
             "capacity": model.capacity}
     return calls, rest
 

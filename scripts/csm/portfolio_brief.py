@@ -50,7 +50,14 @@ def brief(result):
             "previous_overall_score": fitness["previous_overall_score"],
         }
     risk = result["churn"]
-    out["churn"] = None if risk is None else {name: risk[name] for name in CHURN_FIELDS}
+    # (CHURN_FIELDS spelt out, as a literal is built faster than a comprehension)
+    out["churn"] = None if risk is None else {
+        "risk_score": risk["risk_score"],
+        "risk_tier": risk["risk_tier"],
+        "renewal_status": risk["renewal_status"],
+        "days_to_renewal": risk["days_to_renewal"],
+        "contract_end_date": risk["contract_end_date"],
+    }
     found = result["expansion"]
     if found is None:
         out["expansion"] = None
@@ -58,7 +65,9 @@ def brief(result):
         opportunities = found["opportunities"]
         top = None
         if opportunities:
-            top = {key: value for key, value in opportunities[0].items() if key not in LEFT_OUT}
+            top = opportunities[0].copy()  # then LEFT_OUT taken out: a copy is faster than a filtered comprehension
+            for key in LEFT_OUT:
+                top.pop(key, None)
         out["expansion"] = {
             "readiness": found["readiness"]["status"],
             "total_estimated_revenue": found["total_estimated_revenue"],
