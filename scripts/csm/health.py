@@ -484,6 +484,10 @@ class HealthModel:
         self.methodology = methodology
         self.next_rule = next_action.prepare(methodology, as_of or datetime.date.today())
         self.lifecycle = lifecycle.rule_for(methodology, as_of)  # None: results carry no lifecycle stage
+        # Set by the portfolio report (see assess): the account's one next action is the report's,
+        # and a lean run writes no health result in full.
+        self.next_action = True
+        self.lean = False
         self.section = section
         self.segments = methodology["segments"]
         self.by_segment = {segment: [Dimension(name, spec, segment) for name, spec in section["dimensions"].items()]
@@ -679,6 +683,11 @@ def assess(raw, model, from_text=False, read=None):
 
     `read`: (account, problems) of accounts.read_account on this record with the
     model's segments, from a caller that read it already (the portfolio report).
+    Without `model.next_action` the result has no next_action (the report makes the
+    account's own). With `model.lean` (the report, when no account's results are
+    written in full) it holds only what the report reads: the identity, the scores,
+    class, attention priority, the overall trend, the missing metrics, the renewal,
+    and `why` only for a red or declining account (its call-list reason).
     """
     if read is None:
         problems = []
@@ -689,11 +698,33 @@ def assess(raw, model, from_text=False, read=None):
     dimensions = model.by_segment[segment]
     scored = _score(raw, model, segment, problems, from_text)
     overall = scored.overall
-    dimension_scores = scored.dimension_scores
     previous_scores = scored.previous_scores
     green, yellow = model.cutoffs[segment]  # classify() and trend(), inlined below
     threshold = model.trend_threshold
     classification = "green" if overall >= green else "yellow" if overall >= yellow else "red"
+    previous_overall = _previous_overall(previous_scores, dimensions, model)
+    overall_trend = trend(overall, previous_overall, threshold)
+    days, end_date = next_action.renewal_days(raw, model.next_rule)
+    if model.lean:
+        why = _why(scored.losses, model) if classification == "red" or overall_trend == "declining" else []
+        return {
+            "customer_id": account.customer_id,
+            "name": account.name,
+            "segment": segment,
+            "arr": account.arr,
+            "owner": account.owner,
+            "contract_start_date": account.contract_start_date,
+            "overall_score": overall,
+            "classification": classification,
+            "attention_priority": model.matrix[classification][overall_trend],
+            "trends": {"overall": overall_trend},
+            "previous_overall_score": previous_overall,
+            "why": why,
+            "missing_metrics": scored.missing,
+            "contract_end_date": end_date,
+            "days_to_renewal": days,
+        }
+    dimension_scores = scored.dimension_scores
     dimension_out = {}
     trends = {}
     for dimension in dimensions:
@@ -714,23 +745,14 @@ def assess(raw, model, from_text=False, read=None):
         else:
             change = score - before
             trends[name] = "improving" if change > threshold else "declining" if change < -threshold else "stable"
-    previous_overall = _previous_overall(previous_scores, dimensions, model)
-    overall_trend = trends["overall"] = trend(overall, previous_overall, threshold)
-    losses = scored.losses
-    losses.sort(key=_points_lost, reverse=True)  # stable: ties keep the model's metric order
-    why_points = model.why_points
-    why = []
-    for points, metric, value, _, reason in losses[: model.why_count]:
-        if points < why_points:  # sorted: the rest lose fewer points still
-            break
-        if reason is None or type(value) is float and value.is_integer():  # not the remembered one (Metric._entry)
-            reason = metric.reason(value, points)
-        why.append(reason)
-    days, end_date = next_action.renewal_days(raw, model.next_rule)
-    decision = next_action.decide(model.next_rule, days=days, health_class=classification,
-                                  health_trend=overall_trend)
+    trends["overall"] = overall_trend
+    lapsed = days is not None and days < 0
+    decision = None
+    if model.next_action or lapsed:
+        decision = next_action.decide(model.next_rule, days=days, health_class=classification,
+                                      health_trend=overall_trend)
     actions = scored.actions
-    if days is not None and days < 0:  # the renewal leads; no expansion pitch beside it
+    if lapsed:  # the renewal leads; no expansion pitch beside it
         class_action = [] if classification == "green" else [model.class_actions[classification]]
         recommendations = [decision.action] + class_action + actions
     else:
@@ -749,15 +771,30 @@ def assess(raw, model, from_text=False, read=None):
         "trends": trends,
         "previous_overall_score": previous_overall,
         "recommendations": recommendations,
-        "why": why,
+        "why": _why(scored.losses, model),
         "data_completeness": scored.completeness,
         "missing_metrics": scored.missing,
         "notes": account.notes,
         "contract_end_date": end_date,
         "days_to_renewal": days,
-        "next_action": decision.as_dict(),
     }
+    if model.next_action:
+        result["next_action"] = decision.as_dict()
     return lifecycle.add_stage(result, account.contract_start_date, model.lifecycle)
+
+
+def _why(losses, model):
+    """The reasons of a score: the metrics that cost most points (at most why.max_reasons, each at least why.min_points)."""
+    losses.sort(key=_points_lost, reverse=True)  # stable: ties keep the model's metric order
+    why_points = model.why_points
+    why = []
+    for points, metric, value, _, reason in losses[: model.why_count]:
+        if points < why_points:  # sorted: the rest lose fewer points still
+            break
+        if reason is None or type(value) is float and value.is_integer():  # not the remembered one (Metric._entry)
+            reason = metric.reason(value, points)
+        why.append(reason)
+    return why
 
 
 def _previous_overall(previous_scores, dimensions, model):

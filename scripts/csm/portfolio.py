@@ -25,8 +25,8 @@ Then the cross-views, in the order of the report (issue 6):
    order), capped to the team's capacity; `action_list_rest` counts the accounts left off.
 
 Each account carries its one `next_action` (csm.next_action, from health, churn,
-renewal and readiness together); health's and churn's own are dropped from its
-results, and expansion makes none there, so the report speaks with one voice.
+renewal and readiness together); churn's own is dropped from its results, and
+health and expansion make none there, so the report speaks with one voice.
 
 The figures of the views (renewal probabilities, benchmarks, quarter length ...) are
 the `report` section of the methodology, `DEFAULTS` below.
@@ -118,9 +118,9 @@ class PortfolioModel:
     """The three analyses' models and the report section, compiled once for one as-of date.
 
     `lean`: the accounts' full results are not written (a brief per account, or a
-    text, markdown or HTML report): churn and expansion then leave out what neither
-    the views, the summaries nor the briefs read (churn.assess and expansion.assess
-    under `lean`).
+    text, markdown or HTML report): health, churn and expansion then leave out what
+    neither the views, the summaries nor the briefs read (health.assess, churn.assess
+    and expansion.assess under `lean`).
     """
 
     def __init__(self, methodology, as_of, lean=False):
@@ -131,9 +131,10 @@ class PortfolioModel:
         self.health = health.prepare(methodology, as_of)
         self.churn = churn.prepare(methodology, as_of)
         self.expansion = expansion.prepare(methodology, as_of)
-        # The account's one next action is the report's: expansion makes none of its own.
-        self.expansion.next_action = False
+        # The account's one next action is the report's: health and expansion make none of their own.
+        self.health.next_action = self.expansion.next_action = False
         if lean:
+            self.health.lean = True
             self.churn.lean = REASONS_FOR_TIERS
             self.expansion.lean = True
         # The lifecycle stage is the account's, given once beside its actions, not in each analysis.
@@ -173,11 +174,10 @@ def assess(raw, model, from_text=False):
     problems = []
     read = (read_account(raw, model.health.segments, problems, from_text), problems)  # once for the three
     # The three analyses one after the other (no loop over them: this runs once per account).
-    # One next action per account, the report's from all it knows: health's and churn's are
-    # dropped, and expansion makes none (PortfolioModel).
+    # One next action per account, the report's from all it knows: churn's is dropped, and
+    # health and expansion make none (PortfolioModel).
     try:
         fitness = health.assess(raw, model.health, from_text, read)
-        del fitness["next_action"]
     except RecordRejected as exc:
         fitness = None
         errors["health"] = exc.errors
