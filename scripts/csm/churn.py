@@ -507,10 +507,11 @@ class Metric:
     __slots__ = ("name", "path", "label", "unit", "scoring", "weight", "share", "low", "high", "rate", "baseline",
                  "many_at", "many_points", "points", "scores", "table", "exact", "accepted", "warnings", "words",
                  "numeric", "flag", "rising", "start", "bound", "many_score", "flag_score", "float_scores",
-                 "warned", "known", "field", "bands", "bool_labels")
+                 "warned", "known", "field", "bands", "bool_labels", "signal", "fired")
 
     def __init__(self, signal, name, spec, share_of_model):
         self.name = name
+        self.signal = signal
         field = spec.get("field")
         self.field = field_parts(field) if field is not None else None
         self.path = ".".join(self.field) if field is not None else f"{signal}.{name}"
@@ -524,6 +525,7 @@ class Metric:
         self.bool_labels = {}  # True / False -> label, for a mapping of yes and no (a fitted boolean column)
         self.words = {}
         self.warned = {}
+        self.fired = {}  # value -> (rank, warning dict) or None, as a result lists it (see fired_entry)
         self.known = {}  # checked value -> score of a numeric metric (see score)
         # Precomputed for the scoring loop (_score): which way to score, and the figures it uses.
         self.numeric = self.scoring in NUMERIC_SCORINGS
@@ -617,6 +619,25 @@ class Metric:
                 self.warned[value] = warned
         return warned
 
+    def fired_entry(self, value):
+        """Return (rank, warning) of the warning a checked value fires, or None; remembered per value.
+
+        The warning is the dict a result lists in warning_signals (severity, signal, message);
+        results share it, so it is never changed.
+
+        >>> spec = DEFAULTS["signals"]["usage_decline"]["metrics"]["login_trend"]
+        >>> Metric("usage_decline", "login_trend", spec, 0.12).fired_entry(-12)
+        (1, {'severity': 'high', 'signal': 'usage_decline', 'message': 'Login trend -12%, at or below -10%'})
+        """
+        entry = self.fired.get(value, values.MISSING)
+        if entry is values.MISSING:
+            warned = self.warning(value)
+            entry = None if warned is None else (warned[0], {"severity": warned[1], "signal": self.signal,
+                                                             "message": warned[2]})
+            if len(self.fired) < DESCRIBE_MEMO:
+                self.fired[value] = entry
+        return entry
+
     def describe(self, value):
         """Return the value in words, e.g. 'Login trend -12%' or 'Champion left'.
 
@@ -641,7 +662,7 @@ class Signal:
     """One signal of the model, compiled: its weight, how it combines, its metrics."""
 
     __slots__ = ("name", "label", "weight", "points", "metrics", "fields", "key", "names", "values_of", "parts",
-                 "no_part")
+                 "no_part", "shares")
 
     def __init__(self, name, spec):
         self.name = name
@@ -666,6 +687,7 @@ class Signal:
         self.parts = ({}, {})
         # The part of a section that is not an object (a problem, so the record is rejected).
         self.no_part = Part(self, (), None, (), (), False, ())
+        self.shares = tuple(metric.share for metric in self.metrics)  # of a part with every metric
 
 
 class Part:
@@ -732,8 +754,8 @@ def _part(signal, key, problems, from_text, memo):
     absent = 0  # metrics missing or unusable: rare, so counted rather than the present ones
     scored = []
     missing = []
-    shares = []
     fired = []
+    missing_answer = values.MISSING
     for metric, value in zip(signal.metrics, key):
         if value is None:
             missing.append(metric.path)
@@ -772,21 +794,21 @@ def _part(signal, key, problems, from_text, memo):
         else:
             total += score * metric.weight
             weight_present += metric.weight
-        shares.append(metric.share)
         scored.append((metric, value, score))
         if metric.warnings:
-            warned = metric.warning(value)
-            if warned is not None:
-                rank, severity, message = warned
-                fired.append((rank, {"severity": severity, "signal": signal.name, "message": message}))
+            entry = metric.fired.get(value, missing_answer)  # Metric.fired_entry's memo, looked into first
+            if entry is missing_answer:
+                entry = metric.fired_entry(value)
+            if entry is not None:
+                fired.append(entry)
     if absent == len(signal.metrics):
         signal_score = None
     elif points:
         signal_score = one_decimal(float(clamp(total)))
     else:
         signal_score = one_decimal(total / weight_present if absent else total)
-    part = Part(signal, tuple(map(type, key)), signal_score, tuple(missing), tuple(shares), not absent,
-                tuple(fired), tuple(scored))
+    shares = signal.shares if not absent else tuple(metric.share for metric, _, _ in scored)
+    part = Part(signal, tuple(map(type, key)), signal_score, tuple(missing), shares, not absent, fired, scored)
     if len(problems) == count and len(memo) < PART_MEMO:
         memo[key] = part
     return part
@@ -831,6 +853,9 @@ class ChurnModel:
             for metric in signal.metrics:
                 share_sum += metric.share
         self.full_completeness = one_decimal(share_sum * 100)
+        self.signals_weight = 0.0  # the weight of the signals with data when all have, added up as _score would
+        for signal in self.signals:
+            self.signals_weight += signal.weight
         self.decisions = {}  # (days to renewal, risk tier) -> next_action dict (assess copies it)
 
 
@@ -921,7 +946,6 @@ def _score(raw, model, problems, from_text):
     parts = []
     missing = []
     raw_sum = 0.0
-    present_weight = 0.0
     all_signals = True
     full = True  # every metric of every signal there: the completeness is the model's full one
     memo_index = 1 if from_text else 0
@@ -955,7 +979,13 @@ def _score(raw, model, problems, from_text):
                 all_signals = False
                 continue
         raw_sum += part.weighted
-        present_weight += signal.weight
+    if all_signals:
+        present_weight = model.signals_weight
+    else:  # the weights of the signals with data, added in model order
+        present_weight = 0.0
+        for part in parts:
+            if part.score is not None:
+                present_weight += part.signal.weight
     end_value = raw.get("contract_end_date")
     renewal = model.no_renewal
     if end_value is not None:
@@ -1103,6 +1133,7 @@ _first = operator.itemgetter(0)
 _second = operator.itemgetter(1)
 _entry = operator.attrgetter("entry")
 _weighted = operator.attrgetter("weighted")
+_severity = operator.itemgetter("severity")
 
 
 def _why(parts, present_weight, all_signals, model):
@@ -1161,6 +1192,7 @@ class Summary:
                                    **{tier: 0 for tier in TIERS}} for segment in SEGMENTS}
         self.windows = [(days, {"count": 0, "arr": 0, "tiers": {tier: 0 for tier in TIERS}})
                         for days in model.windows]
+        self.due_within = model.windows[-1]
         self.lapsed = []
         self.lapsed_arr = 0
         self.lapsed_tiers = {tier: 0 for tier in TIERS}
@@ -1197,14 +1229,15 @@ class Summary:
             self.lapsed.append(result["customer_id"])
             self.lapsed_arr += arr
             self.lapsed_tiers[tier] += 1
-        else:
+        elif days <= self.due_within:  # within the largest window (they increase)
             for within, window in self.windows:
                 if days <= within:
                     window["count"] += 1
                     window["arr"] += arr
                     window["tiers"][tier] += 1
-        for warning in result["warning_signals"]:
-            self.warning_counts[warning["severity"]] += 1
+        warning_counts = self.warning_counts
+        for severity in map(_severity, result["warning_signals"]):
+            warning_counts[severity] += 1
         decision = result.get("next_action")  # the portfolio report keeps one per account, not per analysis
         if decision is not None:
             self.attention[decision["attention"]] += 1
