@@ -662,7 +662,7 @@ class Signal:
     """One signal of the model, compiled: its weight, how it combines, its metrics."""
 
     __slots__ = ("name", "label", "weight", "points", "metrics", "fields", "key", "names", "values_of", "parts",
-                 "no_part", "shares")
+                 "no_part", "shares", "heads")
 
     def __init__(self, name, spec):
         self.name = name
@@ -688,6 +688,7 @@ class Signal:
         # The part of a section that is not an object (a problem, so the record is rejected).
         self.no_part = Part(self, (), None, (), (), False, ())
         self.shares = tuple(metric.share for metric in self.metrics)  # of a part with every metric
+        self.heads = {}  # score -> the start of a "why" reason's words, e.g. 'Usage decline 26.2'
 
 
 class Part:
@@ -697,7 +698,8 @@ class Part:
     signal's weight (its points of the raw score when every signal has data); `missing`
     the paths of its absent metrics; `shares` the model shares of the metrics present;
     `full` whether every metric was there; `fired` its warnings, (rank, warning), in
-    metric order; `scored` (metric, value, score) of the metrics present; `entry` its
+    metric order; `scored` (points added to the signal, metric, value, score) of the metrics
+    present; `entry` its
     signal_scores entry. A book repeats a signal's values, so a part is kept per values
     (Signal.parts) and read by many results: its dicts are shared, never changed.
     """
@@ -727,13 +729,17 @@ class Part:
         detail = self.detail
         if detail is None:
             signal = self.signal
-            drivers = [(metric_score if signal.points else metric_score * metric.weight, metric, value)
-                       for metric, value, metric_score in self.scored if metric_score > 0]
-            drivers.sort(key=_first, reverse=True)
-            detail = f"{signal.label} {self.score:.1f}"
+            detail = signal.heads.get(self.score)  # a few hundred scores, each worded once
+            if detail is None:
+                detail = f"{signal.label} {self.score:.1f}"
+                if len(signal.heads) < DESCRIBE_MEMO:
+                    signal.heads[self.score] = detail
+            drivers = [driver for driver in self.scored if driver[3] > 0]
             if drivers:
+                if len(drivers) > 1:
+                    drivers.sort(key=_first, reverse=True)
                 detail += " (" + ", ".join([metric.words.get(value) or metric.describe(value)  # its memo first
-                                            for _, metric, value in drivers]) + ")"
+                                            for _, metric, value, _ in drivers]) + ")"
             self.detail = detail
         return detail
 
@@ -790,11 +796,13 @@ def _part(signal, key, problems, from_text, memo):
             value = label
             score = metric.float_scores[label]
         if points:
+            added = score
             total += score
         else:
-            total += score * metric.weight
+            added = score * metric.weight
+            total += added
             weight_present += metric.weight
-        scored.append((metric, value, score))
+        scored.append((added, metric, value, score))
         if metric.warnings:
             entry = metric.fired.get(value, missing_answer)  # Metric.fired_entry's memo, looked into first
             if entry is missing_answer:
@@ -807,7 +815,7 @@ def _part(signal, key, problems, from_text, memo):
         signal_score = one_decimal(float(clamp(total)))
     else:
         signal_score = one_decimal(total / weight_present if absent else total)
-    shares = signal.shares if not absent else tuple(metric.share for metric, _, _ in scored)
+    shares = signal.shares if not absent else tuple(metric.share for _, metric, _, _ in scored)
     part = Part(signal, tuple(map(type, key)), signal_score, tuple(missing), shares, not absent, fired, scored)
     if len(problems) == count and len(memo) < PART_MEMO:
         memo[key] = part
@@ -837,6 +845,7 @@ class ChurnModel:
         self.renewals = {}
         tiers = section["tiers"]
         self.tier_cuts = [(tier, tiers[tier]["min_score"]) for tier in TIERS[:-1]]
+        self.tier_of = {}  # risk score -> its tier (classify)
         self.tier_labels = {tier: tiers[tier]["label"] for tier in TIERS}
         self.playbooks = {tier: list(section["playbooks"][tier]) for tier in TIERS}
         self.lapsed_actions = list(section["playbooks"]["lapsed_renewal"])
@@ -1013,11 +1022,17 @@ def _score(raw, model, problems, from_text):
             f"(at least {model.min_completeness:g}% is needed); missing {_missing_words(missing, model)}"
         ])
     unrounded = raw_sum if all_signals else raw_sum / present_weight
-    risk_score = float(clamp(one_decimal(unrounded * renewal[2])))  # from the unrounded raw, as published
+    risk_score = one_decimal(unrounded * renewal[2])  # from the unrounded raw, as published; clamped, a float:
+    risk_score = 100.0 if risk_score > 100 else 0.0 if risk_score < 0 else float(risk_score)
+    tier = model.tier_of.get(risk_score)  # classify's answer, remembered per score (at most 1,001 of them)
+    if tier is None:
+        tier = classify(risk_score, model.tier_cuts)
+        if len(model.tier_of) < DECISION_MEMO:
+            model.tier_of[risk_score] = tier
     # tuple.__new__ builds the Scored without the Python-level __new__ a NamedTuple call goes
     # through: the same object, at half the cost of Scored(...) (0.4 against 0.9 us a record).
     return _new_tuple(Scored, (parts, missing, completeness, present_weight, all_signals, one_decimal(unrounded),
-                               renewal, risk_score, classify(risk_score, model.tier_cuts)))
+                               renewal, risk_score, tier))
 
 
 def assess(raw, model, from_text=False, read=None):
@@ -1133,7 +1148,6 @@ _first = operator.itemgetter(0)
 _second = operator.itemgetter(1)
 _entry = operator.attrgetter("entry")
 _weighted = operator.attrgetter("weighted")
-_severity = operator.itemgetter("severity")
 
 
 def _why(parts, present_weight, all_signals, model):
@@ -1236,8 +1250,8 @@ class Summary:
                     window["arr"] += arr
                     window["tiers"][tier] += 1
         warning_counts = self.warning_counts
-        for severity in map(_severity, result["warning_signals"]):
-            warning_counts[severity] += 1
+        for warning in result["warning_signals"]:
+            warning_counts[warning["severity"]] += 1
         decision = result.get("next_action")  # the portfolio report keeps one per account, not per analysis
         if decision is not None:
             self.attention[decision["attention"]] += 1
