@@ -683,8 +683,9 @@ class Signal:
         self.names = tuple(metric.name for metric in self.metrics)
         getter = operator.itemgetter(*self.names)
         self.values_of = getter if len(self.names) > 1 else lambda section: (getter(section),)
-        # values -> Part, one memo for JSON values and one for CSV text (from_text): a book repeats them.
-        self.parts = ({}, {})
+        # values -> Part, one memo for JSON values and one for CSV text (from_text), then the same
+        # two for churn_risk's parts (figures only): a book repeats them.
+        self.parts = ({}, {}, {}, {})
         # The part of a section that is not an object (a problem, so the record is rejected).
         self.no_part = Part(self, (), None, (), (), False, ())
         self.shares = tuple(metric.share for metric in self.metrics)  # of a part with every metric
@@ -699,15 +700,16 @@ class Part:
     the paths of its absent metrics; `shares` the model shares of the metrics present;
     `full` whether every metric was there; `fired` its warnings, (rank, warning), in
     metric order; `scored` (points added to the signal, metric, value, score) of the metrics
-    present; `entry` its
-    signal_scores entry. A book repeats a signal's values, so a part is kept per values
-    (Signal.parts) and read by many results: its dicts are shared, never changed.
+    present; `entry` its signal_scores entry. A book repeats a signal's values, so a part
+    is kept per values (Signal.parts) and read by many results: its dicts are shared, never
+    changed. A part made for churn_risk alone (`detail` False) has no warnings, scored
+    metrics or entry, and is kept apart.
     """
 
     __slots__ = ("signal", "kinds", "score", "weighted", "missing", "shares", "full", "fired", "scored", "entry",
                  "detail", "reason")
 
-    def __init__(self, signal, kinds, score, missing, shares, full, fired, scored=()):
+    def __init__(self, signal, kinds, score, missing, shares, full, fired, scored=(), detail=True):
         self.signal = signal
         self.kinds = kinds  # the type of each value: True and 1 are equal keys, not equal values
         self.score = score
@@ -717,7 +719,7 @@ class Part:
         self.full = full
         self.fired = fired
         self.scored = scored
-        self.entry = {"score": score, "weight": signal.weight}
+        self.entry = {"score": score, "weight": signal.weight} if detail else None
         self.detail = None  # the words of its "why" reason, made when first read (reason_detail)
         self.reason = None  # its "why" reason when every signal has data (points = weighted), likewise
 
@@ -744,10 +746,11 @@ class Part:
         return detail
 
 
-def _part(signal, key, problems, from_text, memo):
+def _part(signal, key, problems, from_text, memo, detail=True):
     """Check and score one signal's metric values (key: in model order); return its Part.
 
     Problems are appended to `problems`; a part found without any is remembered in `memo`.
+    Without `detail` (churn_risk) the part has the figures only: no warnings, no scored metrics.
     The metric loop scores by the metric's way (decline, rise, count, flag, mapping; see
     the module docstring) with the fast path of values.number / boolean / enum inlined (a
     value of the right type and range, or a number scored before: Metric.known); anything
@@ -802,6 +805,8 @@ def _part(signal, key, problems, from_text, memo):
             added = score * metric.weight
             total += added
             weight_present += metric.weight
+        if not detail:
+            continue
         scored.append((added, metric, value, score))
         if metric.warnings:
             entry = metric.fired.get(value, missing_answer)  # Metric.fired_entry's memo, looked into first
@@ -815,8 +820,11 @@ def _part(signal, key, problems, from_text, memo):
         signal_score = one_decimal(float(clamp(total)))
     else:
         signal_score = one_decimal(total / weight_present if absent else total)
-    shares = signal.shares if not absent else tuple(metric.share for _, metric, _, _ in scored)
-    part = Part(signal, tuple(map(type, key)), signal_score, tuple(missing), shares, not absent, fired, scored)
+    # The metrics present are those with a value: an unusable one is a problem, and the record is rejected.
+    shares = signal.shares if not absent else tuple(metric.share for metric, value in zip(signal.metrics, key)
+                                                    if value is not None)
+    part = Part(signal, tuple(map(type, key)), signal_score, tuple(missing), shares, not absent, fired, scored,
+                detail)
     if len(problems) == count and len(memo) < PART_MEMO:
         memo[key] = part
     return part
@@ -940,7 +948,7 @@ class Scored(NamedTuple):
 _new_tuple = tuple.__new__
 
 
-def _score(raw, model, problems, from_text):
+def _score(raw, model, problems, from_text, detail=True):
     """Check and score every signal of a record and its renewal; the figures assess and churn_risk rest on.
 
     Returns a Scored (parts, missing, completeness, present_weight, all_signals,
@@ -950,14 +958,14 @@ def _score(raw, model, problems, from_text):
     computed from the unrounded one, METHODOLOGY.md section 2); (days, end_date text,
     multiplier, renewal_status) of the renewal; the risk score and tier. Raises
     RecordRejected with `problems` (those found before, then every one found here) or
-    for insufficient data.
+    for insufficient data. Without `detail` (churn_risk) the parts have the figures alone.
     """
     parts = []
     missing = []
     raw_sum = 0.0
     all_signals = True
     full = True  # every metric of every signal there: the completeness is the model's full one
-    memo_index = 1 if from_text else 0
+    memo_index = (1 if from_text else 0) + (0 if detail else 2)
     for signal in model.signals:
         section = raw.get(signal.key)
         if type(section) is not dict:
@@ -978,7 +986,7 @@ def _score(raw, model, problems, from_text):
             part = None
         # A part is read for the values it was made from, of the same types (True == 1 as a key).
         if part is None or part.kinds != tuple(map(type, key)):
-            part = _part(signal, key, problems, from_text, memo)
+            part = _part(signal, key, problems, from_text, memo, detail)
         parts.append(part)
         if not part.full:
             full = False
@@ -1124,7 +1132,7 @@ def churn_risk(raw, model, from_text=False):
     >>> churn_risk(record, model)  # raw (.30 x 26.2 + .25 x 32.0) / .55 = 28.836, x 1.5 renewing in 20 days
     (43.3, 'medium')
     """
-    scored = _score(raw, model, [], from_text)
+    scored = _score(raw, model, [], from_text, detail=False)
     return scored.risk_score, scored.risk_tier
 
 
