@@ -657,6 +657,77 @@ def test_a_value_scored_before_still_has_its_type_checked(model):
             f"engagement_drop.meeting_cancellations must be a number of 0 or more, got {shown}"]
 
 
+def _outcome(record, model, from_text=False):
+    """The result as JSON text, or the rejection's messages."""
+    try:
+        return json.dumps(churn.assess(record, model, from_text))
+    except RecordRejected as exc:
+        return exc.errors
+
+
+def test_a_model_that_has_scored_a_book_gives_what_a_fresh_one_gives():
+    # A signal's scored part is remembered per its values (and their types), the next action per
+    # (days, tier): a warm model must give the same text as a fresh model, record by record.
+    records = json.load(open(SAMPLE))["customers"]
+    for seed, base in enumerate((NORTHWIND, STRAINED, QUIET)):
+        records += list(_variants(base, ("usage_decline", "engagement_drop", "support_issues",
+                                         "relationship_signals", "commercial_factors", "contract_end_date"), seed))
+    warm = churn.prepare(default_methodology(), AS_OF)
+    for record in records + records:  # the second round reads every part from the memo
+        assert _outcome(record, warm) == _outcome(record, churn.prepare(default_methodology(), AS_OF))
+
+
+@pytest.mark.parametrize("section, field, good, bad", [
+    ("relationship_signals", "champion_left", True, 1),  # a flag: 1 equals True as a key, and is refused
+    ("relationship_signals", "champion_left", False, 0.0),
+    ("relationship_signals", "competitor_mentions", 1, True),  # a count: True equals 1, and is refused
+    ("support_issues", "unresolved_critical", 0, False),
+])
+def test_a_signal_remembered_for_its_values_is_not_taken_for_equal_values_of_another_type(section, field, good,
+                                                                                         bad):
+    model = churn.prepare(default_methodology(), AS_OF)
+    kept = record(**{section: {field: good}})
+    first = churn.assess(kept, model)
+    with pytest.raises(RecordRejected):
+        churn.assess(record(**{section: {field: bad}}), model)
+    with pytest.raises(RecordRejected):
+        churn.churn_risk(record(**{section: {field: bad}}), model)
+    assert churn.assess(kept, model) == first
+
+
+def test_csv_text_and_json_values_are_remembered_apart():
+    # "1" read from CSV text is the number 1; the same text in JSON is refused.
+    model = churn.prepare(default_methodology(), AS_OF)
+    text = record(engagement_drop={"meeting_cancellations": "1"})
+    number = record(engagement_drop={"meeting_cancellations": 1})
+    from_text = churn.assess(text, model, from_text=True)
+    assert signal(from_text, "engagement_drop") == signal(churn.assess(number, model), "engagement_drop")
+    with pytest.raises(RecordRejected):
+        churn.assess(text, model)
+    assert churn.assess(text, model, from_text=True) == from_text
+
+
+def test_churn_risk_after_assess_and_assess_after_churn_risk_agree():
+    records = list(_variants(NORTHWIND, ("usage_decline", "engagement_drop", "relationship_signals"), 11))
+    for first, second in ((churn.assess, churn.churn_risk), (churn.churn_risk, churn.assess)):
+        model = churn.prepare(default_methodology(), AS_OF)
+        for one in records:
+            try:
+                first(one, model)
+            except RecordRejected:
+                pass
+        for one in records:
+            fresh = churn.prepare(default_methodology(), AS_OF)
+            try:
+                expected = second(one, fresh)
+            except RecordRejected as exc:
+                with pytest.raises(RecordRejected) as caught:
+                    second(one, model)
+                assert caught.value.errors == exc.errors
+            else:
+                assert second(one, model) == expected
+
+
 def test_owner_and_contract_start_date_are_read_when_present_and_checked(model):
     result = churn.assess(dict(NORTHWIND, owner=" Dana Reyes ", contract_start_date="2026-04-01"), model)
     assert (result["owner"], result["contract_start_date"]) == ("Dana Reyes", "2026-04-01")

@@ -73,6 +73,10 @@ LAPSED_SEVERITY = "critical"
 DESCRIBE_MEMO = 4096
 # How many distinct contract_end_date texts keep their reading in the model (a book repeats its dates).
 RENEWAL_MEMO = 8192
+# How many distinct values of a signal's metrics keep their scored Part (Signal.parts), per signal.
+PART_MEMO = 8192
+# How many (days to renewal, risk tier) keep their next action (ChurnModel.decisions).
+DECISION_MEMO = 8192
 
 # CRM spellings of the enum labels (compared by values.key_of: case, spaces, hyphens
 # and underscores do not matter; each label is also accepted as itself).
@@ -503,10 +507,11 @@ class Metric:
     __slots__ = ("name", "path", "label", "unit", "scoring", "weight", "share", "low", "high", "rate", "baseline",
                  "many_at", "many_points", "points", "scores", "table", "exact", "accepted", "warnings", "words",
                  "numeric", "flag", "rising", "start", "bound", "many_score", "flag_score", "float_scores",
-                 "warned", "known", "field", "bands", "bool_labels")
+                 "warned", "known", "field", "bands", "bool_labels", "signal", "fired")
 
     def __init__(self, signal, name, spec, share_of_model):
         self.name = name
+        self.signal = signal
         field = spec.get("field")
         self.field = field_parts(field) if field is not None else None
         self.path = ".".join(self.field) if field is not None else f"{signal}.{name}"
@@ -520,6 +525,7 @@ class Metric:
         self.bool_labels = {}  # True / False -> label, for a mapping of yes and no (a fitted boolean column)
         self.words = {}
         self.warned = {}
+        self.fired = {}  # value -> (rank, warning dict) or None, as a result lists it (see fired_entry)
         self.known = {}  # checked value -> score of a numeric metric (see score)
         # Precomputed for the scoring loop (_score): which way to score, and the figures it uses.
         self.numeric = self.scoring in NUMERIC_SCORINGS
@@ -613,6 +619,25 @@ class Metric:
                 self.warned[value] = warned
         return warned
 
+    def fired_entry(self, value):
+        """Return (rank, warning) of the warning a checked value fires, or None; remembered per value.
+
+        The warning is the dict a result lists in warning_signals (severity, signal, message);
+        results share it, so it is never changed.
+
+        >>> spec = DEFAULTS["signals"]["usage_decline"]["metrics"]["login_trend"]
+        >>> Metric("usage_decline", "login_trend", spec, 0.12).fired_entry(-12)
+        (1, {'severity': 'high', 'signal': 'usage_decline', 'message': 'Login trend -12%, at or below -10%'})
+        """
+        entry = self.fired.get(value, values.MISSING)
+        if entry is values.MISSING:
+            warned = self.warning(value)
+            entry = None if warned is None else (warned[0], {"severity": warned[1], "signal": self.signal,
+                                                             "message": warned[2]})
+            if len(self.fired) < DESCRIBE_MEMO:
+                self.fired[value] = entry
+        return entry
+
     def describe(self, value):
         """Return the value in words, e.g. 'Login trend -12%' or 'Champion left'.
 
@@ -636,7 +661,8 @@ class Metric:
 class Signal:
     """One signal of the model, compiled: its weight, how it combines, its metrics."""
 
-    __slots__ = ("name", "label", "weight", "points", "metrics", "fields", "key")
+    __slots__ = ("name", "label", "weight", "points", "metrics", "fields", "key", "names", "values_of", "parts",
+                 "no_part", "shares", "heads")
 
     def __init__(self, name, spec):
         self.name = name
@@ -652,6 +678,156 @@ class Signal:
         # A signal with a metric that reads a `field` is gathered from the record (banded.gather_section).
         self.fields = any(metric.field is not None for metric in self.metrics)
         self.key = FIELDED if self.fields else name
+        # The metrics' values of a section in model order, as one tuple: the key of `parts`
+        # (itemgetter raises KeyError when a metric is absent; _score then reads with get).
+        self.names = tuple(metric.name for metric in self.metrics)
+        getter = operator.itemgetter(*self.names)
+        self.values_of = getter if len(self.names) > 1 else lambda section: (getter(section),)
+        # values -> Part, one memo for JSON values and one for CSV text (from_text), then the same
+        # two for churn_risk's parts (figures only): a book repeats them.
+        self.parts = ({}, {}, {}, {})
+        # The part of a section that is not an object (a problem, so the record is rejected).
+        self.no_part = Part(self, (), None, (), (), False, ())
+        self.shares = tuple(metric.share for metric in self.metrics)  # of a part with every metric
+        self.heads = {}  # score -> the start of a "why" reason's words, e.g. 'Usage decline 26.2'
+
+
+class Part:
+    """One signal of one record, scored from its metrics' values: what assess and churn_risk read of it.
+
+    `score` is the signal's rounded score (None without data); `weighted` is score x the
+    signal's weight (its points of the raw score when every signal has data); `missing`
+    the paths of its absent metrics; `shares` the model shares of the metrics present;
+    `full` whether every metric was there; `fired` its warnings, (rank, warning), in
+    metric order; `scored` (points added to the signal, metric, value, score) of the metrics
+    present; `entry` its signal_scores entry. A book repeats a signal's values, so a part
+    is kept per values (Signal.parts) and read by many results: its dicts are shared, never
+    changed. A part made for churn_risk alone (`detail` False) has no warnings, scored
+    metrics or entry, and is kept apart.
+    """
+
+    __slots__ = ("signal", "kinds", "score", "weighted", "missing", "shares", "full", "fired", "scored", "entry",
+                 "detail", "reason")
+
+    def __init__(self, signal, kinds, score, missing, shares, full, fired, scored=(), detail=True):
+        self.signal = signal
+        self.kinds = kinds  # the type of each value: True and 1 are equal keys, not equal values
+        self.score = score
+        self.weighted = None if score is None else score * signal.weight
+        self.missing = missing
+        self.shares = shares
+        self.full = full
+        self.fired = fired
+        self.scored = scored
+        self.entry = {"score": score, "weight": signal.weight} if detail else None
+        self.detail = None  # the words of its "why" reason, made when first read (reason_detail)
+        self.reason = None  # its "why" reason when every signal has data (points = weighted), likewise
+
+    def reason_detail(self):
+        """Return the "why" words of the signal, e.g. 'Usage decline 26.2 (Login trend -12%, ...)'.
+
+        The metrics are listed by what they added to the signal, most first.
+        """
+        detail = self.detail
+        if detail is None:
+            signal = self.signal
+            detail = signal.heads.get(self.score)  # a few hundred scores, each worded once
+            if detail is None:
+                detail = f"{signal.label} {self.score:.1f}"
+                if len(signal.heads) < DESCRIBE_MEMO:
+                    signal.heads[self.score] = detail
+            drivers = [driver for driver in self.scored if driver[3] > 0]
+            if drivers:
+                if len(drivers) > 1:
+                    drivers.sort(key=_first, reverse=True)
+                detail += " (" + ", ".join([metric.words.get(value) or metric.describe(value)  # its memo first
+                                            for _, metric, value, _ in drivers]) + ")"
+            self.detail = detail
+        return detail
+
+
+def _part(signal, key, problems, from_text, memo, detail=True):
+    """Check and score one signal's metric values (key: in model order); return its Part.
+
+    Problems are appended to `problems`; a part found without any is remembered in `memo`.
+    Without `detail` (churn_risk) the part has the figures only: no warnings, no scored metrics.
+    The metric loop scores by the metric's way (decline, rise, count, flag, mapping; see
+    the module docstring) with the fast path of values.number / boolean / enum inlined (a
+    value of the right type and range, or a number scored before: Metric.known); anything
+    else goes through values, which words the problem.
+    """
+    count = len(problems)
+    points = signal.points
+    total = 0.0
+    weight_present = 0.0
+    absent = 0  # metrics missing or unusable: rare, so counted rather than the present ones
+    scored = []
+    missing = []
+    fired = []
+    missing_answer = values.MISSING
+    for metric, value in zip(signal.metrics, key):
+        if value is None:
+            missing.append(metric.path)
+            absent += 1
+            continue
+        if metric.numeric:
+            kind = type(value)
+            score = metric.known.get(value) if kind is int or kind is float else None
+            if score is None:
+                if not ((kind is int or kind is float) and metric.low <= value <= metric.bound):
+                    value = values.number(value, metric.path, problems, metric.low, metric.high, from_text)
+                    if value is None:
+                        absent += 1
+                        continue
+                score = metric.score(value)
+        elif metric.flag:
+            if value is not True and value is not False:
+                value = values.boolean(value, metric.path, problems, from_text)
+                if value is None:
+                    absent += 1
+                    continue
+            score = metric.flag_score if value else 0.0
+        else:
+            label = metric.exact.get(value) if type(value) is str else None
+            if label is None:
+                label = metric.bool_labels.get(value) if type(value) is bool else None
+            if label is None:
+                label = values.enum(value, metric.path, problems, metric.table, metric.accepted)
+                if label is None:
+                    absent += 1
+                    continue
+            value = label
+            score = metric.float_scores[label]
+        if points:
+            added = score
+            total += score
+        else:
+            added = score * metric.weight
+            total += added
+            weight_present += metric.weight
+        if not detail:
+            continue
+        scored.append((added, metric, value, score))
+        if metric.warnings:
+            entry = metric.fired.get(value, missing_answer)  # Metric.fired_entry's memo, looked into first
+            if entry is missing_answer:
+                entry = metric.fired_entry(value)
+            if entry is not None:
+                fired.append(entry)
+    if absent == len(signal.metrics):
+        signal_score = None
+    elif points:
+        signal_score = one_decimal(float(clamp(total)))
+    else:
+        signal_score = one_decimal(total / weight_present if absent else total)
+    # The metrics present are those with a value: an unusable one is a problem, and the record is rejected.
+    shares = signal.shares if not absent else tuple(metric.share for metric, value in zip(signal.metrics, key)
+                                                    if value is not None)
+    part = Part(signal, tuple(map(type, key)), signal_score, tuple(missing), shares, not absent, fired, scored,
+                detail)
+    if len(problems) == count and len(memo) < PART_MEMO:
+        memo[key] = part
+    return part
 
 
 class ChurnModel:
@@ -677,6 +853,7 @@ class ChurnModel:
         self.renewals = {}
         tiers = section["tiers"]
         self.tier_cuts = [(tier, tiers[tier]["min_score"]) for tier in TIERS[:-1]]
+        self.tier_of = {}  # risk score -> its tier (classify)
         self.tier_labels = {tier: tiers[tier]["label"] for tier in TIERS}
         self.playbooks = {tier: list(section["playbooks"][tier]) for tier in TIERS}
         self.lapsed_actions = list(section["playbooks"]["lapsed_renewal"])
@@ -687,6 +864,16 @@ class ChurnModel:
         self.why_count = int(section["why"]["max_reasons"])
         self.why_points = section["why"]["min_points"]
         self.lean = None  # or the risk tiers whose reasons and playbook a caller reads (see assess)
+        # The data completeness of a record with every metric: the shares added up as _score adds them.
+        share_sum = 0.0
+        for signal in self.signals:
+            for metric in signal.metrics:
+                share_sum += metric.share
+        self.full_completeness = one_decimal(share_sum * 100)
+        self.signals_weight = 0.0  # the weight of the signals with data when all have, added up as _score would
+        for signal in self.signals:
+            self.signals_weight += signal.weight
+        self.decisions = {}  # (days to renewal, risk tier) -> next_action dict (assess copies it)
 
 
 def prepare(methodology, as_of):
@@ -747,8 +934,7 @@ def renewal_words(days, end_date):
 class Scored(NamedTuple):
     """What _score finds for one record (see _score for each part)."""
 
-    signal_values: list
-    contributions: list
+    parts: list
     missing: list
     completeness: float
     present_weight: float
@@ -763,100 +949,60 @@ _new_tuple = tuple.__new__
 
 
 def _score(raw, model, problems, from_text, detail=True):
-    """Check and score every metric of a record and its renewal; the figures assess and churn_risk rest on.
+    """Check and score every signal of a record and its renewal; the figures assess and churn_risk rest on.
 
-    Returns a Scored (signal_values, contributions, missing, completeness, present_weight,
-    all_signals, raw_score, renewal, risk_score, risk_tier): each signal's rounded
-    score in model order (None without data); (signal, score, [(metric, value,
-    score)]) per signal with data; the missing metric paths; data completeness (%);
-    the weight of the signals with data and whether that is all of them; the raw
-    score (rounded; the risk score is computed from the unrounded one, METHODOLOGY.md
-    section 2); (days, end_date text, multiplier, renewal_status) of the renewal; the risk
-    score and tier. Raises RecordRejected with `problems` (those found before, then
-    every one found here) or for insufficient data. Without `detail` (churn_risk)
-    signal_values and contributions stay empty: the same checks and figures,
-    without the lists assess needs for its reasons.
+    Returns a Scored (parts, missing, completeness, present_weight, all_signals,
+    raw_score, renewal, risk_score, risk_tier): each signal's Part in model order;
+    the missing metric paths; data completeness (%); the weight of the signals with
+    data and whether that is all of them; the raw score (rounded; the risk score is
+    computed from the unrounded one, METHODOLOGY.md section 2); (days, end_date text,
+    multiplier, renewal_status) of the renewal; the risk score and tier. Raises
+    RecordRejected with `problems` (those found before, then every one found here) or
+    for insufficient data. Without `detail` (churn_risk) the parts have the figures alone.
     """
-    signal_values = []
-    raw_sum = 0.0
-    present_weight = 0.0
-    completeness_share = 0.0
-    all_signals = True
+    parts = []
     missing = []
-    contributions = []
-    # The metric loop scores by the metric's way (decline, rise, count, flag, mapping; see the
-    # module docstring) with the fast path of values.number / boolean / enum inlined (a value
-    # of the right type and range, or a number scored before: Metric.known); anything else
-    # goes through values, which words the problem.
+    raw_sum = 0.0
+    all_signals = True
+    full = True  # every metric of every signal there: the completeness is the model's full one
+    memo_index = (1 if from_text else 0) + (0 if detail else 2)
     for signal in model.signals:
         section = raw.get(signal.key)
         if type(section) is not dict:
             section = (gather_section(raw, signal.name, signal.metrics, problems) if signal.fields
                        else values.section(raw, signal.name, problems))
             if section is None:
-                signal_values.append(None)
+                parts.append(signal.no_part)
+                all_signals = full = False
+                continue
+        try:
+            key = signal.values_of(section)
+        except KeyError:  # a metric absent from the section
+            key = tuple(map(section.get, signal.names))
+        memo = signal.parts[memo_index]
+        try:
+            part = memo.get(key)
+        except TypeError:  # a value that is a list or an object: _part words the problem
+            part = None
+        # A part is read for the values it was made from, of the same types (True == 1 as a key).
+        if part is None or part.kinds != tuple(map(type, key)):
+            part = _part(signal, key, problems, from_text, memo, detail)
+        parts.append(part)
+        if not part.full:
+            full = False
+            if part.missing:
+                missing += part.missing
+            if part.score is None:
                 all_signals = False
                 continue
-        points = signal.points
-        total = 0.0
-        weight_present = 0.0
-        absent = 0  # metrics missing or unusable: rare, so counted rather than the present ones
-        scored = []
-        for metric in signal.metrics:
-            value = section.get(metric.name)
-            if value is None:
-                missing.append(metric.path)
-                absent += 1
-                continue
-            if metric.numeric:
-                kind = type(value)
-                score = metric.known.get(value) if kind is int or kind is float else None
-                if score is None:
-                    if not ((kind is int or kind is float) and metric.low <= value <= metric.bound):
-                        value = values.number(value, metric.path, problems, metric.low, metric.high, from_text)
-                        if value is None:
-                            absent += 1
-                            continue
-                    score = metric.score(value)
-            elif metric.flag:
-                if value is not True and value is not False:
-                    value = values.boolean(value, metric.path, problems, from_text)
-                    if value is None:
-                        absent += 1
-                        continue
-                score = metric.flag_score if value else 0.0
-            else:
-                label = metric.exact.get(value) if type(value) is str else None
-                if label is None:
-                    label = metric.bool_labels.get(value) if type(value) is bool else None
-                if label is None:
-                    label = values.enum(value, metric.path, problems, metric.table, metric.accepted)
-                    if label is None:
-                        absent += 1
-                        continue
-                value = label
-                score = metric.float_scores[label]
-            if points:
-                total += score
-            else:
-                total += score * metric.weight
-                weight_present += metric.weight
-            completeness_share += metric.share
-            if detail:
-                scored.append((metric, value, score))
-        if absent == len(signal.metrics):
-            signal_values.append(None)
-            all_signals = False
-            continue
-        if points:
-            signal_score = one_decimal(float(clamp(total)))
-        else:
-            signal_score = one_decimal(total / weight_present if absent else total)
-        raw_sum += signal_score * signal.weight
-        present_weight += signal.weight
-        if detail:
-            signal_values.append(signal_score)
-            contributions.append((signal, signal_score, scored))
+        raw_sum += part.weighted
+    if all_signals:
+        present_weight = model.signals_weight
+    else:  # the weights of the signals with data, added in model order
+        present_weight = 0.0
+        for part in parts:
+            if part.score is not None:
+                present_weight += part.signal.weight
     end_value = raw.get("contract_end_date")
     renewal = model.no_renewal
     if end_value is not None:
@@ -870,18 +1016,31 @@ def _score(raw, model, problems, from_text, detail=True):
                     model.renewals[end_value] = renewal
     if problems:
         raise RecordRejected(problems)
-    completeness = one_decimal(completeness_share * 100)
+    if full:
+        completeness = model.full_completeness
+    else:  # the shares of the metrics present, added in model order
+        completeness_share = 0.0
+        for part in parts:
+            for metric_share in part.shares:
+                completeness_share += metric_share
+        completeness = one_decimal(completeness_share * 100)
     if completeness < model.min_completeness or not present_weight:
         raise RecordRejected([
             f"insufficient data: {completeness:g}% of the churn model's weight has data "
             f"(at least {model.min_completeness:g}% is needed); missing {_missing_words(missing, model)}"
         ])
     unrounded = raw_sum if all_signals else raw_sum / present_weight
-    risk_score = float(clamp(one_decimal(unrounded * renewal[2])))  # from the unrounded raw, as published
+    risk_score = one_decimal(unrounded * renewal[2])  # from the unrounded raw, as published; clamped, a float:
+    risk_score = 100.0 if risk_score > 100 else 0.0 if risk_score < 0 else float(risk_score)
+    tier = model.tier_of.get(risk_score)  # classify's answer, remembered per score (at most 1,001 of them)
+    if tier is None:
+        tier = classify(risk_score, model.tier_cuts)
+        if len(model.tier_of) < DECISION_MEMO:
+            model.tier_of[risk_score] = tier
     # tuple.__new__ builds the Scored without the Python-level __new__ a NamedTuple call goes
     # through: the same object, at half the cost of Scored(...) (0.4 against 0.9 us a record).
-    return _new_tuple(Scored, (signal_values, contributions, missing, completeness, present_weight, all_signals,
-                               one_decimal(unrounded), renewal, risk_score, classify(risk_score, model.tier_cuts)))
+    return _new_tuple(Scored, (parts, missing, completeness, present_weight, all_signals, one_decimal(unrounded),
+                               renewal, risk_score, tier))
 
 
 def assess(raw, model, from_text=False, read=None):
@@ -896,38 +1055,28 @@ def assess(raw, model, from_text=False, read=None):
     With `model.lean` (a set of risk tiers; the portfolio report's views) the result
     leaves out `signal_scores`, and has `recommended_actions` and `why` only for an
     account of one of those tiers: the same figures, without what nobody reads.
+
+    The dicts inside a result's signal_scores, warning_signals, why and next_action
+    may be shared with other results (a book repeats them): read them, do not change them.
     """
     if read is None:
         problems = []
         account = read_account(raw, model.segments, problems, from_text)
     else:
         account, problems = read[0], list(read[1])
-    (signal_values, contributions, missing, completeness, present_weight, all_signals, raw_score, renewal,
-     risk_score, tier) = _score(raw, model, problems, from_text)
+    parts, missing, completeness, present_weight, all_signals, raw_score, renewal, risk_score, tier = \
+        _score(raw, model, problems, from_text)
     days, end_text, multiplier, status = renewal
     notes = account.notes
     if days is None:
         missing.append("contract_end_date")
         notes = notes + ["renewal date unknown (no contract_end_date): no urgency multiplier applied"]
-    lean = model.lean
-    if lean is None:
-        signal_scores = {}
-        for signal, signal_score in zip(model.signals, signal_values):
-            signal_scores[signal.name] = {"score": signal_score, "weight": signal.weight}
-    fired = []  # (rank, warning): sorted on the rank alone, so equal ranks keep the model's order
-    if status == "lapsed":
-        fired.append((SEVERITY_RANK[LAPSED_SEVERITY], {"severity": LAPSED_SEVERITY, "signal": "renewal",
-                                                       "message": renewal_words(days, end_text)}))
-    missing_answer = values.MISSING
-    for signal, _, scored in contributions:
-        for metric, value, _ in scored:
-            if metric.warnings:
-                warned = metric.warned.get(value, missing_answer)  # Metric.warning's memo, looked into first
-                if warned is missing_answer:
-                    warned = metric.warning(value)
-                if warned is not None:
-                    rank, severity, message = warned
-                    fired.append((rank, {"severity": severity, "signal": signal.name, "message": message}))
+    # (rank, warning): sorted on the rank alone, so equal ranks keep the model's order
+    fired = [] if status != "lapsed" else [(SEVERITY_RANK[LAPSED_SEVERITY], {
+        "severity": LAPSED_SEVERITY, "signal": "renewal", "message": renewal_words(days, end_text)})]
+    for part in parts:
+        if part.fired:
+            fired += part.fired
     fired.sort(key=_first)
     if status == "lapsed":  # the renewal leads; a low tier's "standard monitoring" and expansion do not fit
         actions = model.lapsed_actions + ([] if tier == "low" else model.playbooks[tier])
@@ -949,16 +1098,22 @@ def assess(raw, model, from_text=False, read=None):
         "contract_end_date": end_text,
         "renewal_status": status,
     }
+    lean = model.lean
     if lean is None:
-        result["signal_scores"] = signal_scores
-    result["warning_signals"] = [warning for _, warning in fired]
+        result["signal_scores"] = dict(zip(model.signal_names, map(_entry, parts)))
+    result["warning_signals"] = list(map(_second, fired))
     if lean is None or tier in lean:
         result["recommended_actions"] = actions
-        result["why"] = _why(contributions, present_weight, all_signals, model)
+        result["why"] = _why(parts, present_weight, all_signals, model)
     result["data_completeness"] = completeness
     result["missing_fields"] = missing
     result["notes"] = notes
-    result["next_action"] = next_action.decide(model.next_rule, days=days, risk_tier=tier).as_dict()
+    decision = model.decisions.get((days, tier))  # a book repeats its renewal days; each result gets a copy
+    if decision is None:
+        decision = next_action.decide(model.next_rule, days=days, risk_tier=tier).as_dict()
+        if len(model.decisions) < DECISION_MEMO:
+            model.decisions[(days, tier)] = decision
+    result["next_action"] = dict(decision)
     return lifecycle.add_stage(result, account.contract_start_date, model.lifecycle)
 
 
@@ -998,29 +1153,38 @@ def _missing_words(missing, model):
 
 
 _first = operator.itemgetter(0)
+_second = operator.itemgetter(1)
+_entry = operator.attrgetter("entry")
+_weighted = operator.attrgetter("weighted")
 
 
-def _why(contributions, present_weight, all_signals, model):
+def _why(parts, present_weight, all_signals, model):
     """Return the signals that add most points to the raw score, each with the metrics that drove it.
 
     Points are the signal's share of the raw score (score x weight, the weight spread
     when a signal is missing); the metrics are listed by what they added to the signal.
     """
-    scale = 1.0 if all_signals else 1.0 / present_weight
-    ranked = [(score * signal.weight * scale, signal, score, scored) for signal, score, scored in contributions]
+    if all_signals:  # points = score x weight: each part's own, and its reason can be kept with it
+        ranked = sorted(parts, key=_weighted, reverse=True)  # stable: equal points keep the model's order
+        reasons = []
+        for part in ranked[: model.why_count]:
+            points = part.weighted
+            if points < model.why_points or points <= 0:
+                break
+            reason = part.reason
+            if reason is None:
+                reason = part.reason = {"signal": part.signal.name, "points": one_decimal(points),
+                                        "detail": part.reason_detail()}
+            reasons.append(reason)
+        return reasons
+    scale = 1.0 / present_weight
+    ranked = [(part.weighted * scale, part) for part in parts if part.score is not None]
     ranked.sort(key=_first, reverse=True)
     reasons = []
-    for points, signal, score, scored in ranked[: model.why_count]:
+    for points, part in ranked[: model.why_count]:
         if points < model.why_points or points <= 0:
             break
-        drivers = [(metric_score if signal.points else metric_score * metric.weight, metric, value)
-                   for metric, value, metric_score in scored if metric_score > 0]
-        drivers.sort(key=_first, reverse=True)
-        detail = f"{signal.label} {score:.1f}"
-        if drivers:
-            detail += " (" + ", ".join([metric.words.get(value) or metric.describe(value)  # its memo first
-                                        for _, metric, value in drivers]) + ")"
-        reasons.append({"signal": signal.name, "points": one_decimal(points), "detail": detail})
+        reasons.append({"signal": part.signal.name, "points": one_decimal(points), "detail": part.reason_detail()})
     return reasons
 
 
@@ -1050,6 +1214,7 @@ class Summary:
                                    **{tier: 0 for tier in TIERS}} for segment in SEGMENTS}
         self.windows = [(days, {"count": 0, "arr": 0, "tiers": {tier: 0 for tier in TIERS}})
                         for days in model.windows]
+        self.due_within = model.windows[-1]
         self.lapsed = []
         self.lapsed_arr = 0
         self.lapsed_tiers = {tier: 0 for tier in TIERS}
@@ -1086,14 +1251,15 @@ class Summary:
             self.lapsed.append(result["customer_id"])
             self.lapsed_arr += arr
             self.lapsed_tiers[tier] += 1
-        else:
+        elif days <= self.due_within:  # within the largest window (they increase)
             for within, window in self.windows:
                 if days <= within:
                     window["count"] += 1
                     window["arr"] += arr
                     window["tiers"][tier] += 1
+        warning_counts = self.warning_counts
         for warning in result["warning_signals"]:
-            self.warning_counts[warning["severity"]] += 1
+            warning_counts[warning["severity"]] += 1
         decision = result.get("next_action")  # the portfolio report keeps one per account, not per analysis
         if decision is not None:
             self.attention[decision["attention"]] += 1
