@@ -440,6 +440,10 @@ def test_a_lean_run_gives_the_same_summary_views_and_briefs_as_a_full_one_on_dam
             kept = ("adoption_summary", "enablement_needs")
             assert {k: v for k, v in part.items() if k not in kept} == {k: v for k, v in whole.items() if k not in kept}
             assert "next_action" not in part and "next_action" not in whole
+        for account in lean["customers"] + full["customers"]:  # one next action per account: the report's
+            assert "next_action" in account
+            assert all("next_action" not in account[name] for name in ("health", "churn", "expansion")
+                       if account[name] is not None)
     assert kept_reasons > 30
 
 

@@ -864,6 +864,7 @@ class ChurnModel:
         self.why_count = int(section["why"]["max_reasons"])
         self.why_points = section["why"]["min_points"]
         self.lean = None  # or the risk tiers whose reasons and playbook a caller reads (see assess)
+        self.next_action = True  # False: no next_action in a result (the portfolio report makes the account's)
         # The data completeness of a record with every metric: the shares added up as _score adds them.
         share_sum = 0.0
         for signal in self.signals:
@@ -1055,6 +1056,7 @@ def assess(raw, model, from_text=False, read=None):
     With `model.lean` (a set of risk tiers; the portfolio report's views) the result
     leaves out `signal_scores`, and has `recommended_actions` and `why` only for an
     account of one of those tiers: the same figures, without what nobody reads.
+    Without `model.next_action` the result has no next_action (the report makes the account's own).
 
     The dicts inside a result's signal_scores, warning_signals, why and next_action
     may be shared with other results (a book repeats them): read them, do not change them.
@@ -1108,12 +1110,13 @@ def assess(raw, model, from_text=False, read=None):
     result["data_completeness"] = completeness
     result["missing_fields"] = missing
     result["notes"] = notes
-    decision = model.decisions.get((days, tier))  # a book repeats its renewal days; each result gets a copy
-    if decision is None:
-        decision = next_action.decide(model.next_rule, days=days, risk_tier=tier).as_dict()
-        if len(model.decisions) < DECISION_MEMO:
-            model.decisions[(days, tier)] = decision
-    result["next_action"] = dict(decision)
+    if model.next_action:
+        decision = model.decisions.get((days, tier))  # a book repeats its renewal days; each result gets a copy
+        if decision is None:
+            decision = next_action.decide(model.next_rule, days=days, risk_tier=tier).as_dict()
+            if len(model.decisions) < DECISION_MEMO:
+                model.decisions[(days, tier)] = decision
+        result["next_action"] = dict(decision)
     return lifecycle.add_stage(result, account.contract_start_date, model.lifecycle)
 
 

@@ -25,8 +25,8 @@ Then the cross-views, in the order of the report (issue 6):
    order), capped to the team's capacity; `action_list_rest` counts the accounts left off.
 
 Each account carries its one `next_action` (csm.next_action, from health, churn,
-renewal and readiness together); churn's own is dropped from its results, and
-health and expansion make none there, so the report speaks with one voice.
+renewal and readiness together); the analyses make none of their own there, so
+the report speaks with one voice.
 
 The figures of the views (renewal probabilities, benchmarks, quarter length ...) are
 the `report` section of the methodology, `DEFAULTS` below.
@@ -131,8 +131,8 @@ class PortfolioModel:
         self.health = health.prepare(methodology, as_of)
         self.churn = churn.prepare(methodology, as_of)
         self.expansion = expansion.prepare(methodology, as_of)
-        # The account's one next action is the report's: health and expansion make none of their own.
-        self.health.next_action = self.expansion.next_action = False
+        # The account's one next action is the report's: the analyses make none of their own.
+        self.health.next_action = self.churn.next_action = self.expansion.next_action = False
         if lean:
             self.health.lean = True
             self.churn.lean = REASONS_FOR_TIERS
@@ -174,8 +174,8 @@ def assess(raw, model, from_text=False):
     problems = []
     read = (read_account(raw, model.health.segments, problems, from_text), problems)  # once for the three
     # The three analyses one after the other (no loop over them: this runs once per account).
-    # One next action per account, the report's from all it knows: churn's is dropped, and
-    # health and expansion make none (PortfolioModel).
+    # One next action per account, the report's from all it knows: the analyses make none
+    # of their own (PortfolioModel).
     try:
         fitness = health.assess(raw, model.health, from_text, read)
     except RecordRejected as exc:
@@ -183,7 +183,6 @@ def assess(raw, model, from_text=False):
         errors["health"] = exc.errors
     try:
         risk = churn.assess(raw, model.churn, from_text, read)
-        del risk["next_action"]
     except RecordRejected as exc:
         risk = None
         errors["churn"] = exc.errors
