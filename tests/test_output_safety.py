@@ -167,8 +167,10 @@ def _stream_then_signal(tmp_path, signum):
     """Run a streaming csv report from a pipe, signal it mid-run; return (exit status, stderr)."""
     output = tmp_path / "scores.csv"
     output.write_text("previous report\n")
+    # A shell's background job ignores SIGINT, and so would the child: it gets the default back, as a terminal's run has.
     child = subprocess.Popen([sys.executable, HEALTH, "-", "--format", "csv", "--output", str(output), *AS_OF],
-                             stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+                             stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     records = json.load(open(SAMPLE, encoding="utf-8"))["customers"]
     for record in records[:5]:
         child.stdin.write((json.dumps(record) + "\n").encode())

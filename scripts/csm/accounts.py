@@ -21,6 +21,9 @@ SEGMENT_ALIASES = {
     "smallandmediumbusiness": "smb", "sme": "smb",
 }
 
+# Segment texts as written in the books read so far -> the segment they name (a known alias).
+_SEGMENTS_AS_WRITTEN = {}
+
 DEFAULTS = {
     # METHODOLOGY.md "Segments by ARR": Enterprise > $100k; Mid-Market $25k-$100k; SMB < $25k.
     "by_arr": {
@@ -113,14 +116,20 @@ def read_account(raw, segments, problems, from_text=False):
     if arr is None:
         problems.append("arr is missing (annual recurring revenue, a number of 0 or more)")
     else:
-        arr = values.number(arr, "arr", problems, 0, None, from_text)
-        if arr == 0:
-            arr += 0  # -0.0 (0 or more, as numbers go) becomes 0.0; an int 0 stays 0
+        kind = type(arr)
+        if not ((kind is int or kind is float) and 0 < arr <= values.LARGEST):  # values.number's fast path, inlined
+            arr = values.number(arr, "arr", problems, 0, None, from_text)
+            if arr == 0:
+                arr += 0  # -0.0 (0 or more, as numbers go) becomes 0.0; an int 0 stays 0
     notes = [] if type(raw) is dict else list(getattr(raw, "notes", ()))  # how a map read it (MRR x 12)
     segment_value = raw.get("segment")
     segment = None
     if isinstance(segment_value, str):
-        segment = SEGMENT_ALIASES.get(values.key_of(segment_value))
+        segment = _SEGMENTS_AS_WRITTEN.get(segment_value)  # a book spells its segments a few ways
+        if segment is None:
+            segment = SEGMENT_ALIASES.get(values.key_of(segment_value))
+            if segment is not None and len(_SEGMENTS_AS_WRITTEN) < 256:
+                _SEGMENTS_AS_WRITTEN[segment_value] = segment
     if segment is None:
         if arr is not None:
             segment = segment_by_arr(arr, segments["by_arr"])
