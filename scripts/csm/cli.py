@@ -450,7 +450,7 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
     results = []
     rejected = []  # streamed runs write each rejected entry as it comes and only count it
     rejected_count = 0
-    seen = SeenIds()
+    seen = SeenIds(compact=streaming)  # a run that holds the book holds a dict of its ids too
     check_id = seen.check
     from_text = portfolio.from_text
     assess = tool.assess
