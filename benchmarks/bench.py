@@ -27,6 +27,7 @@ Targets (issue 8), on --format json: time and memory within 1.25x of the floor
     python3 benchmarks/bench.py                       # 20k and 100k, every tool and format
     python3 benchmarks/bench.py --sizes 20000 --tools health --formats json --repeat 5
     python3 benchmarks/bench.py --sizes 20000 --profile expansion   # where one run's time goes
+    python3 benchmarks/bench.py --sizes 3000 --tools health --instructions   # repeatable counts (valgrind)
 
 --profile runs one tool once under cProfile, in process (the script's main flow,
 cli.run, not run_script's os._exit), and prints its top functions by own time.
@@ -42,6 +43,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 
@@ -352,6 +354,46 @@ def profile(args):
     return 0 if finished.returncode == 0 else 1
 
 
+def instructions(args):
+    """Count the instructions of the floor and of each tool's json run (valgrind callgrind); print the ratios.
+
+    Wall time on a shared machine moves by 10-20% from run to run; an instruction count
+    does not (the hash seed is fixed), so two versions of a tool compare to a fraction of
+    a percent. The ratio understates the time ratio somewhat: the floor's C code does
+    more per instruction than the interpreter does.
+    """
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+    tools = present_tools([name for name in args.tools.split(",") if name])
+    if not tools:
+        raise SystemExit("no tool of the ones asked for exists under scripts/ yet")
+    if not args.cold:
+        compileall.compile_dir(SCRIPTS, quiet=1)
+    out_folder = os.path.join(DATA, "out")
+    os.makedirs(out_folder, exist_ok=True)
+    environment = dict(os.environ, PYTHONHASHSEED="0")
+
+    def count(command):
+        done = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null"] + command,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environment)
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        if found is None:
+            raise SystemExit(f"valgrind gave no count for {' '.join(command)}")
+        return int(found.group(1))
+
+    print(f"python {sys.version.split()[0]}; instructions (valgrind callgrind, PYTHONHASHSEED=0), --format json")
+    for size in [int(size) for size in args.sizes.split(",") if size]:
+        paths = write_portfolio(size)
+        floor = count([sys.executable, "-c", FLOOR, paths["json"], os.path.join(out_folder, "floor.json")])
+        print(f"\n{size:,} accounts; floor json.load + json.dumps, collector off: {floor / 1e6:,.0f} M")
+        for name, script in tools.items():
+            used = count([sys.executable, script, paths["json"], "--format", "json", "--as-of", AS_OF,
+                          "--output", os.path.join(out_folder, f"{name}-{size}-instructions.json")])
+            print(f"{name:<10} {used / 1e6:>9,.0f} M  {used / floor:.3f}x")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -369,9 +411,15 @@ def main(argv=None):
                         help="profile one json run of TOOL at the first size (cProfile) and print its top "
                              "functions, instead of the benchmark")
     parser.add_argument("--top", type=int, default=25, help="functions --profile prints (default: 25)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions (valgrind) of the floor and each tool's json run, instead of "
+                             "timing them: repeatable to a fraction of a percent on a busy machine (use a small "
+                             "--sizes, e.g. 3000: valgrind runs some 50x slower)")
     args = parser.parse_args(argv)
     if args.profile:
         return profile(args)
+    if args.instructions:
+        return instructions(args)
     sizes = [int(size) for size in args.sizes.split(",") if size]
     formats = [name for name in args.formats.split(",") if name]
     tools = present_tools([name for name in args.tools.split(",") if name])
