@@ -132,6 +132,20 @@ def read_field(raw, parts):
     return value
 
 
+def mapping_label(value, metric, problems):
+    """Return the label of a mapping metric's value not spelled exactly as configured, or None with a problem.
+
+    A true or false of a boolean mapping (boolean_labels) is its yes or no label;
+    anything else is read by values.enum (case, spaces, the table's other words).
+    The scoring loops look the exact spelling up first and call this for the rest.
+    """
+    if type(value) is bool:
+        label = metric.bool_labels.get(value)
+        if label is not None:
+            return label
+    return values.enum(value, metric.path, problems, metric.table, metric.accepted)
+
+
 def boolean_labels(labels, table):
     """Return {True: yes label, False: no label} of a mapping whose labels are yes and no (or true and false).
 

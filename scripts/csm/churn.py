@@ -46,7 +46,8 @@ from typing import NamedTuple, Optional
 
 from . import lifecycle, next_action, owners, values
 from .accounts import SEGMENTS, read_account
-from .banded import FIELDED, Bands, boolean_labels, check_bands, check_field, field_parts, gather_section
+from .banded import (FIELDED, Bands, boolean_labels, check_bands, check_field, field_parts, gather_section,
+                     mapping_label)
 from .errors import RecordRejected
 from .figures import SCORE_MEMO, clamp, money_round, one_decimal, share
 from .methodology_checks import check_number, check_valid_range, check_weights
@@ -790,9 +791,7 @@ def _part(signal, key, problems, from_text, memo, detail=True):
         else:
             label = metric.exact.get(value) if type(value) is str else None
             if label is None:
-                label = metric.bool_labels.get(value) if type(value) is bool else None
-            if label is None:
-                label = values.enum(value, metric.path, problems, metric.table, metric.accepted)
+                label = mapping_label(value, metric, problems)
                 if label is None:
                     absent += 1
                     continue

@@ -35,7 +35,8 @@ from typing import NamedTuple
 
 from . import lifecycle, next_action, owners, values
 from .accounts import SEGMENTS, read_account
-from .banded import FIELDED, Bands, boolean_labels, check_bands, check_field, field_parts, gather_section
+from .banded import (FIELDED, Bands, boolean_labels, check_bands, check_field, field_parts, gather_section,
+                     mapping_label)
 from .errors import RecordRejected
 from .figures import SCORE_MEMO, money_round, one_decimal, share
 from .methodology_checks import check_number, check_valid_range, check_weights
@@ -606,9 +607,7 @@ def _score(raw, model, segment, problems, from_text, detail=True):
             if metric.mapping:
                 label = metric.exact_labels.get(value) if type(value) is str else None
                 if label is None:
-                    label = metric.bool_labels.get(value) if type(value) is bool else None
-                if label is None:
-                    label = values.enum(value, metric.path, problems, metric.table, metric.accepted)
+                    label = mapping_label(value, metric, problems)
                     if label is None:
                         absent += 1
                         continue
@@ -702,28 +701,28 @@ def assess(raw, model, from_text=False, read=None):
     green, yellow = model.cutoffs[segment]  # classify() and trend(), inlined below
     threshold = model.trend_threshold
     classification = "green" if overall >= green else "yellow" if overall >= yellow else "red"
-    previous_overall = _previous_overall(previous_scores, dimensions, model)
+    previous_overall = _previous_overall(previous_scores, dimensions)
     overall_trend = trend(overall, previous_overall, threshold)
     days, end_date = next_action.renewal_days(raw, model.next_rule)
+    result = {
+        "customer_id": account.customer_id,
+        "name": account.name,
+        "segment": segment,
+        "arr": account.arr,
+        "owner": account.owner,
+        "contract_start_date": account.contract_start_date,
+        "overall_score": overall,
+        "classification": classification,
+        "attention_priority": model.matrix[classification][overall_trend],
+    }
     if model.lean:
-        why = _why(scored.losses, model) if classification == "red" or overall_trend == "declining" else []
-        return {
-            "customer_id": account.customer_id,
-            "name": account.name,
-            "segment": segment,
-            "arr": account.arr,
-            "owner": account.owner,
-            "contract_start_date": account.contract_start_date,
-            "overall_score": overall,
-            "classification": classification,
-            "attention_priority": model.matrix[classification][overall_trend],
-            "trends": {"overall": overall_trend},
-            "previous_overall_score": previous_overall,
-            "why": why,
-            "missing_metrics": scored.missing,
-            "contract_end_date": end_date,
-            "days_to_renewal": days,
-        }
+        result["trends"] = {"overall": overall_trend}
+        result["previous_overall_score"] = previous_overall
+        result["why"] = _why(scored.losses, model) if classification == "red" or overall_trend == "declining" else []
+        result["missing_metrics"] = scored.missing
+        result["contract_end_date"] = end_date
+        result["days_to_renewal"] = days
+        return result
     dimension_scores = scored.dimension_scores
     dimension_out = {}
     trends = {}
@@ -757,16 +756,7 @@ def assess(raw, model, from_text=False, read=None):
         recommendations = [decision.action] + class_action + actions
     else:
         recommendations = [model.class_actions[classification]] + actions
-    result = {
-        "customer_id": account.customer_id,
-        "name": account.name,
-        "segment": segment,
-        "arr": account.arr,
-        "owner": account.owner,
-        "contract_start_date": account.contract_start_date,
-        "overall_score": overall,
-        "classification": classification,
-        "attention_priority": model.matrix[classification][overall_trend],
+    result.update({
         "dimensions": dimension_out,
         "trends": trends,
         "previous_overall_score": previous_overall,
@@ -777,7 +767,7 @@ def assess(raw, model, from_text=False, read=None):
         "notes": account.notes,
         "contract_end_date": end_date,
         "days_to_renewal": days,
-    }
+    })
     if model.next_action:
         result["next_action"] = decision.as_dict()
     return lifecycle.add_stage(result, account.contract_start_date, model.lifecycle)
@@ -797,7 +787,7 @@ def _why(losses, model):
     return why
 
 
-def _previous_overall(previous_scores, dimensions, model):
+def _previous_overall(previous_scores, dimensions):
     """The previous overall score: as given, or from the four previous dimension scores (METHODOLOGY.md fix)."""
     previous_overall = previous_scores.get("overall")
     # Without an overall, the scores held are the dimensions' (each one checked, none None).
@@ -817,7 +807,7 @@ def health_standing(raw, model, segment, from_text=False):
     """
     scored = _score(raw, model, segment, [], from_text, detail=False)
     overall = scored.overall
-    previous = _previous_overall(scored.previous_scores, model.by_segment[segment], model)
+    previous = _previous_overall(scored.previous_scores, model.by_segment[segment])
     return overall, classify(overall, segment, model.cutoffs), trend(overall, previous, model.trend_threshold)
 
 
