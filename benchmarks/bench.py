@@ -354,6 +354,18 @@ def profile(args):
     return 0 if finished.returncode == 0 else 1
 
 
+def _ready(args):
+    """Return the tools asked for (name -> script) and the output folder, with scripts/ compiled unless --cold."""
+    tools = present_tools([name for name in args.tools.split(",") if name])
+    if not tools:
+        raise SystemExit("no tool of the ones asked for exists under scripts/ yet")
+    out_folder = os.path.join(DATA, "out")
+    os.makedirs(out_folder, exist_ok=True)
+    if not args.cold:  # what any run but the first finds in scripts/csm/__pycache__ (git ignores it)
+        compileall.compile_dir(SCRIPTS, quiet=1)
+    return tools, out_folder
+
+
 def instructions(args):
     """Count the instructions of the floor and of each tool's json run (valgrind callgrind); print the ratios.
 
@@ -365,13 +377,7 @@ def instructions(args):
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
-    tools = present_tools([name for name in args.tools.split(",") if name])
-    if not tools:
-        raise SystemExit("no tool of the ones asked for exists under scripts/ yet")
-    if not args.cold:
-        compileall.compile_dir(SCRIPTS, quiet=1)
-    out_folder = os.path.join(DATA, "out")
-    os.makedirs(out_folder, exist_ok=True)
+    tools, out_folder = _ready(args)
     environment = dict(os.environ, PYTHONHASHSEED="0")
 
     def count(command):
@@ -422,14 +428,8 @@ def main(argv=None):
         return instructions(args)
     sizes = [int(size) for size in args.sizes.split(",") if size]
     formats = [name for name in args.formats.split(",") if name]
-    tools = present_tools([name for name in args.tools.split(",") if name])
     stream_sizes = [int(size) for size in args.stream_sizes.split(",") if size]
-    if not tools:
-        raise SystemExit("no tool of the ones asked for exists under scripts/ yet")
-    out_folder = os.path.join(DATA, "out")
-    os.makedirs(out_folder, exist_ok=True)
-    if not args.cold:  # what any run but the first finds in scripts/csm/__pycache__ (git ignores it)
-        compileall.compile_dir(SCRIPTS, quiet=1)
+    tools, out_folder = _ready(args)
     choices = {name: [f for f in tool_formats(script) if f in formats] for name, script in tools.items()}
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; best of {args.repeat}; "
           f"tools: {', '.join(tools)}; as of {AS_OF}; bytecode {'not ' if args.cold else ''}compiled")
