@@ -6,7 +6,9 @@ git ignores) a portfolio with every section of assets/sample_customer_data.json'
 schema, as JSON, JSON Lines and CSV. Then, for each tool present under scripts/
 and each format, it runs the tool as a fresh process and measures wall time and
 peak memory (the peak resident set of that one process, from os.wait4 in a small
-wrapper process, so the benchmark's own memory never leaks into the figure), and
+wrapper process, so the benchmark's own memory never leaks into the figure; for a
+run that forks a helper, csm.parallel, the peak of both processes' Pss together,
+sampled, when that is larger), and
 prints both as ratios to the floor measured the same way in the same run, one
 floor run before each tool run (best of each over the same minutes, so a shared
 machine's slow and quiet spells fall on both):
@@ -88,17 +90,43 @@ PROFILE = (
     "pstats.Stats(profile, stream=sys.stdout).sort_stats('tottime').print_stats(top)\n"
     "print(f'exit status {status}')\n"
 )
-# Runs argv[3:] with stdout to argv[1] and stderr to argv[2]; prints wall seconds,
-# the child's own peak RSS (KB, from wait4: that child only) and its exit status.
+# Runs argv[3:] with stdout to argv[1] and stderr to argv[2]; prints wall seconds, the peak
+# memory (KB) and the exit status. The peak is the child's own peak RSS (from wait4), or,
+# when the child forks a helper (csm.parallel), the largest sum of the two processes'
+# proportional set sizes (Pss: a page they share counts once), sampled every 50 ms from
+# /proc, if that is larger: what the run holds in all, not the larger of its two processes.
 MEASURE = (
-    "import json, os, subprocess, sys, time\n"
+    "import json, os, subprocess, sys, threading, time\n"
+    "def pss(pid):\n"
+    "    try:\n"
+    "        with open(f'/proc/{pid}/smaps_rollup') as handle:\n"
+    "            return sum(int(line.split()[1]) for line in handle if line.startswith('Pss:'))\n"
+    "    except OSError:\n"
+    "        return 0\n"
+    "def family(pid):\n"
+    "    try:\n"
+    "        with open(f'/proc/{pid}/task/{pid}/children') as handle:\n"
+    "            return [pid] + [int(child) for child in handle.read().split()]\n"
+    "    except OSError:\n"
+    "        return [pid]\n"
+    "peak = [0]\n"
+    "def sample(pid, stop):\n"
+    "    while not stop.wait(0.05):\n"
+    "        pids = family(pid)\n"
+    "        if len(pids) > 1:\n"
+    "            peak[0] = max(peak[0], sum(map(pss, pids)))\n"
     "with open(sys.argv[1], 'wb') as out, open(sys.argv[2], 'wb') as err:\n"
     "    start = time.perf_counter()\n"
     "    child = subprocess.Popen(sys.argv[3:], stdout=out, stderr=err)\n"
+    "    stop = threading.Event()\n"
+    "    sampler = threading.Thread(target=sample, args=(child.pid, stop), daemon=True)\n"
+    "    sampler.start()\n"
     "    _, status, usage = os.wait4(child.pid, 0)\n"
     "    wall = time.perf_counter() - start\n"
+    "    stop.set()\n"
+    "    sampler.join()\n"
     "child.returncode = os.waitstatus_to_exitcode(status)\n"
-    "print(json.dumps({'wall': wall, 'rss_kb': usage.ru_maxrss, 'status': child.returncode}))\n"
+    "print(json.dumps({'wall': wall, 'rss_kb': max(usage.ru_maxrss, peak[0]), 'status': child.returncode}))\n"
 )
 
 # ---------------------------------------------------------------------------
@@ -383,10 +411,10 @@ def instructions(args):
     def count(command):
         done = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null"] + command,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environment)
-        found = re.search(r"Collected : (\d+)", done.stderr)
-        if found is None:
+        found = re.findall(r"Collected : (\d+)", done.stderr)  # one line a process: a helper (csm.parallel) too
+        if not found:
             raise SystemExit(f"valgrind gave no count for {' '.join(command)}")
-        return int(found.group(1))
+        return sum(map(int, found))
 
     print(f"python {sys.version.split()[0]}; instructions (valgrind callgrind, PYTHONHASHSEED=0), --format json")
     for size in [int(size) for size in args.sizes.split(",") if size]:

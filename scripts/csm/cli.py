@@ -31,6 +31,11 @@ When a run holds what, and what it costs (benchmarks/bench.py measures it):
   accounts at a time (render.Pieces), markdown built as one string and written in
   slices: a bounded multiple of the json run's memory. A tool whose finish hook
   reads the results (the portfolio report) holds the results.
+- A JSON document in (of 2,000 accounts or more), a sorted format out, two processors
+  or more: a forked helper scores the later half of the book while this process scores
+  the first, and hands each account back as its JSON text (csm.parallel); everything
+  that depends on the order of the book stays here, so the report is byte for byte the
+  single-process one, in about two thirds of the time.
 - A run with --output writes to a temporary file beside it, renamed at the end
   (csm.output: symlinks followed, devices and FIFOs written in place, modes kept).
 - A script (`run_script`) leaves what it held for the operating system to take back
@@ -49,7 +54,7 @@ import shutil
 import sys
 import textwrap
 
-from . import __version__, changes, focus
+from . import __version__, changes, focus, parallel
 from .accounts import customer_id_of
 from .errors import ConfigError, InputError, RecordRejected
 from .ingest import render_map
@@ -428,6 +433,40 @@ def _finishes(tool, args):
 
 
 def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None, tracker=None, run_focus=None):
+    helper = None
+    parsed = getattr(portfolio, "parsed", None)  # a parsed JSON document: every record in memory (csm.parallel)
+    if args.format not in STREAMING_FORMATS and parsed is not None and parallel.available(len(parsed)):
+        texts = not _finishes(tool, args) and tracker is None  # its texts are written as they are
+        helper = parallel.start(portfolio.records(), len(parsed), _record_scorer(tool.assess, model,
+                                portfolio.from_text), _encoder(), parallel.SHARE_WITH_TEXT if texts else parallel.SHARE)
+    try:
+        return _score_records(tool, model, portfolio, args, sink, held, digest, tracker, run_focus, helper)
+    finally:
+        if helper is not None:
+            helper.close()
+
+
+def _record_scorer(assess, model, from_text):
+    """Return score(raw) -> (result, problems) of one record that is an object (for csm.parallel's helper)."""
+    def score(raw):
+        try:
+            result = assess(raw, model, from_text)
+        except RecordRejected as exc:
+            return None, exc.errors
+        _add_kept(result, raw)
+        return result, []
+    return score
+
+
+def _add_kept(result, raw):
+    """A record read through a map (ingest.MappedRecord) carries its kept columns into the result."""
+    if type(raw) is not dict:
+        kept = getattr(raw, "kept", None)
+        if kept is not None:
+            result["fields_kept"] = kept
+
+
+def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, run_focus, helper):
     streaming = args.format in STREAMING_FORMATS
     filtering = run_focus is not None and run_focus.filtering
     facts = tool.facts
@@ -454,6 +493,8 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
     check_id = seen.check
     from_text = portfolio.from_text
     assess = tool.assess
+    cut = helper.cut if helper is not None else None
+    reuse_text = tracker is None  # a history adds each account's trajectory to its result: encoded after
     if streaming:
         write_result = _stream_writer(tool, model, args.format, sink, args.as_of.isoformat())
     for index, label, raw in portfolio.records():
@@ -463,11 +504,16 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
         elif not isinstance(raw, dict):
             problems = [f"record must be an object of customer fields, got {shown(raw)}"]
         else:
-            problems = []
-            try:
-                result = assess(raw, model, from_text)
-            except RecordRejected as exc:
-                problems = exc.errors
+            outcome = helper.outcome(index) if cut is not None and index >= cut else None
+            if outcome is not None:  # scored by the helper: the result read back from its text
+                result, problems, text = outcome
+            else:
+                problems = []
+                text = None
+                try:
+                    result = assess(raw, model, from_text)
+                except RecordRejected as exc:
+                    problems = exc.errors
             if customer_id is not None:
                 duplicate = check_id(customer_id, label)
                 if duplicate is not None:
@@ -477,10 +523,8 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
                         warning(line)
                     seen.warnings.clear()
             if not problems:
-                if type(raw) is not dict:  # read through a map (ingest.MappedRecord): its kept columns
-                    kept = getattr(raw, "kept", None)
-                    if kept is not None:
-                        result["fields_kept"] = kept
+                if text is None:
+                    _add_kept(result, raw)
                 summary.add(result)
                 if run_focus is not None:
                     if filtering and not run_focus.keeps(facts(result)):
@@ -493,7 +537,7 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
                 elif streaming:
                     write_result(result)
                 elif encode_early:
-                    results.append((sort_key(result), encode(result)))
+                    results.append((sort_key(result), text if text is not None and reuse_text else encode(result)))
                 else:
                     results.append(result)
                 continue

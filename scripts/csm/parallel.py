@@ -1,0 +1,176 @@
+"""Scoring a held book on two processors: this process and one forked helper.
+
+A run that has parsed a whole JSON document (every record in memory, nothing left
+to read) and writes a sorted format (json, text, markdown, html) scores its records
+one at a time in input order. With two processors or more, `start` forks one helper
+before the first record is scored. The helper scores the later share of the records
+(from `Helper.cut` on) and writes each outcome, in input order, to an unlinked
+temporary file; this process scores the records before the cut as ever, then takes
+the helper's outcomes in place of scoring the rest. Everything that depends on the
+order of the book (duplicate ids, the stderr lines, the summaries, the history, the
+sort) stays in this process, so the report is byte for byte the one a single process
+writes; the helper only does what is the same wherever it is done: `assess`, and for
+a json run the sort key and the account's JSON text.
+
+What crosses from the helper is JSON, a line per record: the account's text as the
+report writes it (this process reads the result back from it: the summaries see
+exactly what is written), or the record's errors. It costs a temporary file of about
+the size of the helper's share of the report, and the helper's copy of the pages it
+touches (a little of the parsed book). What it does not do: run without a
+`fork` (Windows), on one processor (or one allowed by the affinity mask, `taskset`),
+for a book under `MIN_RECORDS`, for input read as it streams (JSON Lines, CSV, xlsx:
+one file offset, two readers), under a profiler, tracer or debugger (so a profile
+shows the whole work), or beside other threads (fork copies one thread).
+
+It fails safe: if the helper cannot be started, dies, or leaves anything but the
+outcomes expected, this process scores the remaining records itself. A run that
+ends early (an error, Ctrl-C, SIGTERM) stops the helper on its way out (`close`).
+"""
+
+import json
+import os
+import signal
+import sys
+import tempfile
+from typing import NamedTuple
+
+MIN_RECORDS = 2000  # below it the fork and the file cost more than the helper saves
+# The helper's share of the records. This process also keeps the summaries and writes the
+# report, so it takes a little less than half or half: balanced on the 20,000-account benchmark.
+SHARE_WITH_TEXT = 0.47  # its texts are the report's (json, text, markdown runs without a history)
+SHARE = 0.5  # this process encodes again, or holds the results (a finish hook, a history)
+
+
+def processors():
+    """The processors this process may run on (the affinity mask where there is one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def available(count):
+    """True when a book of `count` held records is worth scoring on two processes here."""
+    if count < MIN_RECORDS or not hasattr(os, "fork"):
+        return False
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return False
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return False
+    return processors() >= 2
+
+
+def start(records, count, score, encode, share):
+    """Fork the helper over the portfolio's records; return a Helper, or None when it cannot start.
+
+    `records`: the portfolio's record iterator (index, label, raw) over `count` records,
+    not yet started: the helper runs its own copy of it from the first record, so every
+    record it scores is read exactly as this process reads it. `score(raw)` -> (result,
+    problems) of a record that is an object; `encode(result)`: its JSON text, one line.
+    `share`: the helper's fraction of the records.
+    """
+    cut = count - int(count * share)
+    try:
+        spool = tempfile.TemporaryFile()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        spool.close()
+        return None
+    if pid == 0:  # the helper: never returns, never writes anywhere but its file
+        status = 1
+        try:
+            for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+                if signum is not None:
+                    signal.signal(signum, signal.SIG_DFL)
+            _work(records, score, encode, cut, spool)
+            status = 0
+        except BaseException:  # any failure: this process scores the rest itself
+            pass
+        finally:
+            os._exit(status)
+    return Helper(pid, spool, cut)
+
+
+END = b"end\n"  # the last line: a file without it is a helper that did not finish
+
+
+def _work(records, score, encode, cut, spool):
+    write = spool.write
+    for index, _, raw in records:
+        if index < cut or not isinstance(raw, dict):
+            continue
+        result, problems = score(raw)
+        # "<index> <the result's JSON>" or "<index> !<the errors' JSON>"
+        line = f"{index} {encode(result)}\n" if not problems else f"{index} !{encode(problems)}\n"
+        write(line.encode("utf-8", "surrogatepass"))
+    write(END)
+    spool.flush()
+
+
+class Outcome(NamedTuple):
+    """One record as the helper found it."""
+
+    result: dict  # None when rejected
+    problems: list  # the record's errors; empty when scored
+    text: str  # the result's JSON (what the report writes for it); None when rejected
+
+
+class Helper:
+    """The forked helper as this process sees it: `outcome(index)` for each record from `cut` on."""
+
+    def __init__(self, pid, spool, cut):
+        self.pid = pid
+        self.spool = spool
+        self.cut = cut
+        self._reading = False
+        self._failed = False
+
+    def outcome(self, index):
+        """Return the Outcome of record `index` (an object), or None: score it here."""
+        if self._failed:
+            return None
+        try:
+            if not self._reading:
+                self._wait()
+                self._reading = True
+            line = self.spool.readline()
+            if line == END or not line.endswith(b"\n"):
+                raise ValueError("the helper's file ends early")
+            found, _, payload = line[:-1].decode("utf-8", "surrogatepass").partition(" ")
+            if found != str(index):
+                raise ValueError(f"the helper's record {found} where {index} was expected")
+            if payload.startswith("!"):
+                return Outcome(None, json.loads(payload[1:]), None)
+            return Outcome(json.loads(payload), [], payload)
+        except (OSError, ValueError, UnicodeDecodeError):
+            self._fail()
+            return None
+
+    def _wait(self):
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if status != 0:
+            raise ValueError(f"the helper ended with status {status}")
+        self.spool.seek(0)
+
+    def _fail(self):
+        self._failed = True
+        self.close()
+
+    def close(self):
+        """Stop the helper if it still runs, and drop its file."""
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            self.pid = None
+        self.spool.close()

@@ -1,0 +1,214 @@
+"""csm.parallel: a held book scored by this process and a forked helper writes exactly what one process writes."""
+
+import copy
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import SAMPLE, SCRIPTS
+from csm import parallel
+from test_damage import damaged_portfolio, load_tool
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the helper is forked")
+
+AS_OF = ("--as-of", "2026-11-22")
+TOOLS = ("health_score_calculator.py", "churn_risk_analyzer.py", "expansion_opportunity_scorer.py",
+         "portfolio_report.py")
+
+
+@pytest.fixture(scope="module")
+def damaged_book(tmp_path_factory):
+    """Some 600 records: damaged, rejected, not objects, duplicated ids, ids that differ by case or a zero-width space."""
+    records = []
+    for seed in range(24):
+        for record in damaged_portfolio(seed):
+            if isinstance(record, dict) and isinstance(record.get("customer_id"), str) and seed % 3:
+                record["customer_id"] = f"{record['customer_id']}-{seed}"
+            records.append(record)
+    with open(SAMPLE, encoding="utf-8") as handle:
+        first = json.load(handle)["customers"][0]
+    records.append(dict(copy.deepcopy(first), customer_id=first["customer_id"].lower()))
+    records.append(dict(copy.deepcopy(first), customer_id=first["customer_id"] + "\u200b"))
+    path = tmp_path_factory.mktemp("parallel") / "damaged.json"
+    path.write_text(json.dumps({"customers": records}, allow_nan=True), encoding="utf-8")
+    return path
+
+
+class Spy:
+    """Counts the outcomes the helper served (a parallel run that served none tested nothing)."""
+
+    def __init__(self, monkeypatch):
+        self.served = 0
+        outcome = parallel.Helper.outcome
+
+        def counted(helper, index):
+            found = outcome(helper, index)
+            self.served += found is not None
+            return found
+
+        monkeypatch.setattr(parallel.Helper, "outcome", counted)
+
+
+def _run(script, argv, capsys, tmp_path, name):
+    output = tmp_path / name
+    status = load_tool(script).main([*map(str, argv), "--output", str(output)])
+    return status, output.read_bytes(), capsys.readouterr().err
+
+
+def _both(script, argv, capsys, tmp_path, monkeypatch):
+    """Run serially, then with the helper; return (serial, parallel, outcomes the helper served)."""
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 10 ** 9)
+    serial = _run(script, argv, capsys, tmp_path, "serial.out")
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 1)
+    monkeypatch.setattr(parallel, "processors", lambda: 2)
+    spy = Spy(monkeypatch)
+    helped = _run(script, argv, capsys, tmp_path, "helped.out")
+    return serial, helped, spy.served
+
+
+@pytest.mark.parametrize("script", TOOLS)
+@pytest.mark.parametrize("output_format", ["json", "text"])
+def test_a_damaged_book_scored_with_the_helper_is_byte_for_byte_the_single_process_report(
+        script, output_format, damaged_book, capsys, tmp_path, monkeypatch):
+    if output_format not in load_tool(script).TOOL.formats:
+        output_format = "markdown"
+    serial, helped, served = _both(script, [damaged_book, *AS_OF, "--format", output_format], capsys, tmp_path,
+                                   monkeypatch)
+    assert served > 200  # the helper scored the later half
+    assert serial[0] == 3  # some records rejected
+    assert helped == serial  # status, report and every stderr line, in order
+
+
+@pytest.mark.parametrize("script", ["health_score_calculator.py", "portfolio_report.py"])
+def test_with_a_history_and_focus_the_helper_changes_nothing(script, damaged_book, capsys, tmp_path, monkeypatch):
+    def argv(name):  # each run its own history, so that both start from none
+        return [damaged_book, *AS_OF, "--format", "json", "--history", tmp_path / name, "--top", "40",
+                "--segment", "enterprise,smb"]
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 10 ** 9)
+    serial = _run(script, argv("serial.db"), capsys, tmp_path, "serial.json")
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 1)
+    monkeypatch.setattr(parallel, "processors", lambda: 2)
+    spy = Spy(monkeypatch)
+    helped = _run(script, argv("helped.db"), capsys, tmp_path, "helped.json")
+    assert spy.served > 200
+    assert helped[0] == serial[0] and helped[2] == serial[2].replace("serial.db", "helped.db")
+    assert helped[1] == serial[1]
+
+
+def test_a_json_book_read_through_a_map_keeps_its_columns_with_the_helper(capsys, tmp_path, monkeypatch):
+    records = []
+    for number in range(300):
+        records.append({"id": f"A-{number}", "crm": {"mrr": 1000 + number, "tier": ("SMB", "Enterprise")[number % 2]},
+                        "usage": {"login_frequency": number % 101, "feature_adoption": 60, "dau_mau_ratio": 0.3},
+                        "region": ("EMEA", "APAC", "AMER")[number % 3],
+                        "engagement": {"support_ticket_volume": number % 7, "meeting_attendance": 85, "nps_score": 8},
+                        "support": {"open_tickets": 3, "escalation_rate": 0.05, "avg_resolution_hours": 20}})
+    book = tmp_path / "book.json"
+    book.write_text(json.dumps(records))
+    field_map = tmp_path / "map.json"
+    field_map.write_text(json.dumps({"fields": {"customer_id": "id", "arr": {"column": "crm.mrr", "scale": 12},
+                                                "segment": "crm.tier"}, "keep": ["region"]}))
+    serial, helped, served = _both("health_score_calculator.py", [book, "--map", field_map, *AS_OF, "--format",
+                                                                  "json"], capsys, tmp_path, monkeypatch)
+    assert served > 100
+    assert helped == serial
+    accounts = json.loads(helped[1])["customers"]
+    assert {account["fields_kept"]["region"] for account in accounts} == {"EMEA", "APAC", "AMER"}
+
+
+@pytest.mark.parametrize("failure", ["raises", "dies", "truncated"])
+def test_a_helper_that_fails_leaves_this_process_to_score_the_rest(failure, damaged_book, capsys, tmp_path,
+                                                                   monkeypatch):
+    work = parallel._work
+
+    def failing(records, score, encode, cut, spool):
+        if failure == "raises":
+            raise MemoryError
+        if failure == "dies":
+            os.kill(os.getpid(), signal.SIGKILL)
+        work(records, score, encode, cut, spool)
+        spool.truncate(spool.tell() // 2)  # half its file, and a clean exit
+
+    script = "expansion_opportunity_scorer.py"
+    argv = [damaged_book, *AS_OF, "--format", "json"]
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 10 ** 9)
+    serial = _run(script, argv, capsys, tmp_path, "serial.json")
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 1)
+    monkeypatch.setattr(parallel, "processors", lambda: 2)
+    monkeypatch.setattr(parallel, "_work", failing)
+    spy = Spy(monkeypatch)
+    helped = _run(script, argv, capsys, tmp_path, "helped.json")
+    assert helped == serial
+    if failure == "truncated":
+        assert 0 < spy.served < 400  # what the file held was used, the rest scored here
+    else:
+        assert spy.served == 0
+
+
+def test_no_helper_for_a_small_book_one_processor_a_profiler_or_other_threads(monkeypatch):
+    monkeypatch.setattr(parallel, "processors", lambda: 2)
+    assert parallel.available(parallel.MIN_RECORDS)
+    assert not parallel.available(parallel.MIN_RECORDS - 1)
+    monkeypatch.setattr(parallel, "processors", lambda: 1)
+    assert not parallel.available(10 ** 6)
+    monkeypatch.setattr(parallel, "processors", lambda: 2)
+    sys.setprofile(lambda *args: None)
+    try:
+        profiled = parallel.available(10 ** 6)
+    finally:
+        sys.setprofile(None)
+    assert not profiled
+    import threading
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not parallel.available(10 ** 6)
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _children(pid):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
+def test_sigterm_stops_the_helper_too(tmp_path):
+    with open(SAMPLE, encoding="utf-8") as handle:
+        records = json.load(handle)["customers"]
+    customers = [dict(record, customer_id=f"{record['customer_id']}-{copy_}") for copy_ in range(1000)
+                 for record in records]  # 20,000 accounts: seconds of work for the helper
+    book = tmp_path / "large.json"
+    book.write_text(json.dumps({"customers": customers}))
+    child = subprocess.Popen([sys.executable, os.path.join(SCRIPTS, "expansion_opportunity_scorer.py"), str(book),
+                              "--format", "json", "--output", str(tmp_path / "out.json"), *AS_OF],
+                             stderr=subprocess.PIPE)
+    helpers = []
+    deadline = time.time() + 60
+    while not helpers and child.poll() is None and time.time() < deadline:
+        helpers = _children(child.pid)
+        time.sleep(0.01)
+    if not helpers:
+        pytest.skip("no helper was started here (one processor, or the run ended first)")
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(60) == 143
+    assert "Traceback" not in child.stderr.read().decode()
+    for pid in helpers:
+        assert not os.path.exists(f"/proc/{pid}"), "the helper outlived the run"
+    assert not (tmp_path / "out.json").exists()
