@@ -1,30 +1,35 @@
 """Scoring a held book on two processors: this process and one forked helper.
 
-A run that has parsed a whole JSON document (every record in memory, nothing left
-to read) and writes a sorted format (json, text, markdown, html) scores its records
-one at a time in input order. With two processors or more, `start` forks one helper
-before the first record is scored. The helper scores the later share of the records
-(from `Helper.cut` on) and writes each outcome, in input order, to an unlinked
-temporary file; this process scores the records before the cut as ever, then takes
-the helper's outcomes in place of scoring the rest. Everything that depends on the
-order of the book (duplicate ids, the stderr lines, the summaries, the history, the
-sort) stays in this process, so the report is byte for byte the one a single process
-writes; the helper only does what is the same wherever it is done: `assess`, and for
-a json run the sort key and the account's JSON text.
+A run that has parsed a whole JSON document (every record in memory, nothing left to
+read) and holds each account as its JSON text until the sorted report is written
+(json, text and markdown without a finish hook: csm.cli) scores its records one at a
+time, in input order. With two processors or more, `start` forks one helper before
+the first record is scored. The helper scores the later half of the records (from
+`Helper.cut` on) and writes each outcome, in input order, to an unlinked temporary
+file; this process scores the records before the cut as ever, then takes the
+helper's outcomes in place of scoring the rest. Everything that depends on the order
+of the book (duplicate ids, the stderr lines, the summaries, the focus, the history,
+the sort) stays in this process, so the report is byte for byte the one a single
+process writes: the helper only does what is the same wherever it is done, `assess`
+and the account's JSON text.
 
 What crosses from the helper is JSON, a line per record: the account's text as the
-report writes it (this process reads the result back from it: the summaries see
-exactly what is written), or the record's errors. It costs a temporary file of about
-the size of the helper's share of the report, and the helper's copy of the pages it
-touches (a little of the parsed book). What it does not do: run without a
-`fork` (Windows), on one processor (or one allowed by the affinity mask, `taskset`),
-for a book under `MIN_RECORDS`, for input read as it streams (JSON Lines, CSV, xlsx:
-one file offset, two readers), under a profiler, tracer or debugger (so a profile
-shows the whole work), or beside other threads (fork copies one thread).
+report writes it (this process reads the result back from it for its summaries, so
+they see exactly what is written), or the record's errors. That reading back is what
+keeps the gain under half: on the 20,000-account benchmark a tool's run takes some
+15-30% less time, for some 30% more processor time and memory. It costs a temporary
+file of about the size of the helper's share of the report, and the helper's copy of
+the pages it writes to (it keeps every record, so that freeing none copies its pages).
+
+Not used: without `fork` (Windows), on one processor (or one left by the affinity
+mask: `taskset -c 0` runs single), for a book under `MIN_RECORDS`, for input read as
+it streams (JSON Lines, CSV, xlsx: one file offset, two readers), under a profiler,
+tracer or debugger (a profile then shows the whole work), or beside other threads
+(fork copies only the one).
 
 It fails safe: if the helper cannot be started, dies, or leaves anything but the
-outcomes expected, this process scores the remaining records itself. A run that
-ends early (an error, Ctrl-C, SIGTERM) stops the helper on its way out (`close`).
+outcomes expected, this process scores the remaining records itself. A run that ends
+early (an error, Ctrl-C, SIGTERM) stops the helper on its way out (`Helper.close`).
 """
 
 import json
@@ -35,10 +40,10 @@ import tempfile
 from typing import NamedTuple
 
 MIN_RECORDS = 2000  # below it the fork and the file cost more than the helper saves
-# The helper's share of the records. This process also keeps the summaries and writes the
-# report, so it takes a little less than half or half: balanced on the 20,000-account benchmark.
-SHARE_WITH_TEXT = 0.47  # its texts are the report's (json, text, markdown runs without a history)
-SHARE = 0.5  # this process encodes again, or holds the results (a finish hook, a history)
+# The helper's share of the records, balanced on the 20,000-account benchmark: this process also
+# reads each of the helper's accounts back from its text, summarises it and writes the report.
+SHARE = 0.48
+SHARE_ENCODED_AGAIN = 0.45  # with a history, each account is encoded here again (its trajectory added)
 
 
 def processors():
@@ -61,38 +66,52 @@ def available(count):
     return processors() >= 2
 
 
-def start(records, count, score, encode, share):
+def start(records, parsed, score, encode, share):
     """Fork the helper over the portfolio's records; return a Helper, or None when it cannot start.
 
-    `records`: the portfolio's record iterator (index, label, raw) over `count` records,
+    `records`: the portfolio's record iterator (index, label, raw) over the list `parsed`,
     not yet started: the helper runs its own copy of it from the first record, so every
     record it scores is read exactly as this process reads it. `score(raw)` -> (result,
     problems) of a record that is an object; `encode(result)`: its JSON text, one line.
     `share`: the helper's fraction of the records.
     """
-    cut = count - int(count * share)
+    cut = len(parsed) - int(len(parsed) * share)
     try:
         spool = tempfile.TemporaryFile()
     except OSError:
         return None
     try:
-        pid = os.fork()
+        done, told = os.pipe()  # a byte when the file is complete: sooner than the helper's exit
     except OSError:
         spool.close()
         return None
-    if pid == 0:  # the helper: never returns, never writes anywhere but its file
+    try:
+        pid = os.fork()
+    except OSError:
+        for end in (done, told):
+            os.close(end)
+        spool.close()
+        return None
+    if pid == 0:  # the helper: never returns, never writes anywhere but its file and the pipe
         status = 1
         try:
             for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
                 if signum is not None:
                     signal.signal(signum, signal.SIG_DFL)
+            os.close(done)
+            # The iterator releases each record as it goes; the helper keeps them all instead, since
+            # freeing one writes to every page it lies on, and a page written is a page copied.
+            held = list(parsed)
             _work(records, score, encode, cut, spool)
+            os.write(told, b"1")
             status = 0
+            del held
         except BaseException:  # any failure: this process scores the rest itself
             pass
         finally:
             os._exit(status)
-    return Helper(pid, spool, cut)
+    os.close(told)
+    return Helper(pid, spool, cut, done)
 
 
 END = b"end\n"  # the last line: a file without it is a helper that did not finish
@@ -122,10 +141,11 @@ class Outcome(NamedTuple):
 class Helper:
     """The forked helper as this process sees it: `outcome(index)` for each record from `cut` on."""
 
-    def __init__(self, pid, spool, cut):
+    def __init__(self, pid, spool, cut, done):
         self.pid = pid
         self.spool = spool
         self.cut = cut
+        self.done = done  # the pipe's end the helper's byte comes through
         self._reading = False
         self._failed = False
 
@@ -151,10 +171,9 @@ class Helper:
             return None
 
     def _wait(self):
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = None
-        if status != 0:
-            raise ValueError(f"the helper ended with status {status}")
+        told = os.read(self.done, 1)  # b"" when the helper ended without finishing
+        if told != b"1":
+            raise ValueError("the helper ended before it had written every outcome")
         self.spool.seek(0)
 
     def _fail(self):
@@ -162,15 +181,17 @@ class Helper:
         self.close()
 
     def close(self):
-        """Stop the helper if it still runs, and drop its file."""
+        """Stop the helper if it still runs (a run that ends early), reap it, and drop its file and pipe."""
         if self.pid is not None:
+            if not self._reading or self._failed:
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except OSError:
+                    pass
             try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            try:
-                os.waitpid(self.pid, 0)
+                os.waitpid(self.pid, 0)  # after a report is written, long since ended
             except OSError:
                 pass
             self.pid = None
-        self.spool.close()
+            os.close(self.done)
+            self.spool.close()
