@@ -155,6 +155,7 @@ def test_a_helper_that_fails_leaves_this_process_to_score_the_rest(failure, dama
     monkeypatch.setattr(parallel, "MIN_RECORDS", 1)
     monkeypatch.setattr(parallel, "processors", lambda: 2)
     monkeypatch.setattr(parallel, "_work", failing)
+    monkeypatch.setattr(parallel, "BATCH", 16)  # read 16 at a time: half the file holds whole batches
     spy = Spy(monkeypatch)
     helped = _run(script, argv, capsys, tmp_path, "helped.json")
     assert helped == serial
