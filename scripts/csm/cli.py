@@ -31,11 +31,12 @@ When a run holds what, and what it costs (benchmarks/bench.py measures it):
   accounts at a time (render.Pieces), markdown built as one string and written in
   slices: a bounded multiple of the json run's memory. A tool whose finish hook
   reads the results (the portfolio report) holds the results.
-- A JSON document in (of 2,000 accounts or more), a sorted format out, two processors
-  or more: a forked helper scores the later half of the book while this process scores
-  the first, and hands each account back as its JSON text (csm.parallel); everything
-  that depends on the order of the book stays here, so the report is byte for byte the
-  single-process one, in about two thirds of the time.
+- A JSON document in (of 2,000 accounts or more), json, text or markdown out without a
+  finish hook, two processors or more: a forked helper scores the later half of the
+  book while this process scores the first, and hands each account back as its JSON
+  text (csm.parallel); everything that depends on the order of the book stays here,
+  so the report is byte for byte the single-process one, in some three quarters of
+  the time on the 2-core benchmark machine (and 20-40% more memory in all).
 - A run with --output writes to a temporary file beside it, renamed at the end
   (csm.output: symlinks followed, devices and FIFOs written in place, modes kept).
 - A script (`run_script`) leaves what it held for the operating system to take back
