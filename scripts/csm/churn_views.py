@@ -1,9 +1,9 @@
 """How the churn risk report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .churn import SEVERITIES, TIERS, renewal_words
-from .render import (account_tail, account_tail_markdown, accounts_pieces, md, md_table, money, owner_cells,
-                     OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural, rejected_markdown, rule,
-                     score, terminal, text_table, title_line, why_line, wrap)
+from .render import (account_tail, account_tail_markdown, accounts_pieces, JoinedPieces, md, md_row, md_table, money,
+                     owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural,
+                     rejected_markdown, rule, score, terminal, text_table, title_line, why_line, wrap)
 from . import changes_views
 from .values import printable
 from . import focus, next_action
@@ -153,34 +153,35 @@ def markdown(report, model):
     lines += changes_views.owners_markdown(summary)
     lines += ["## Accounts, most urgent first", ""]
     signal_names = model.signal_names
-    lines += md_table(
-        ["Next", "Tier", "Account", "Segment", "ARR", "Risk", "Raw", "Urgency", "Renewal"]
-        + [md(model.signal_labels[s]) for s in signal_names],
-        [[r["next_action"]["attention"], r["risk_tier"], f"{md(r['name'])} ({md(r['customer_id'])})", r["segment"], money(r["arr"]),
-          score(r["risk_score"]), score(r["raw_score"]), f"x{r['urgency_multiplier']:g}", md(_renewal(r))]
-         + [score(r["signal_scores"][s]["score"]) for s in signal_names]
-         for r in report["customers"]],
-        "llllrrrrl" + "r" * len(signal_names),
-    )
-    lines += ["", "## Why, and what to do", ""]
-    for r in report["customers"]:
-        lines.append(f"### {md(r['name'])} ({md(r['customer_id'])}): {md(r['risk_label'])}, "
-                     f"{score(r['risk_score'])}")
-        lines.append("")
-        lines.append(f"- {md(next_action.sentence(r['next_action']))}")
-        warnings, hidden = focus.shown(r["warning_signals"], model)
-        for warning in warnings:
-            lines.append(f"- Warning ({warning['severity']}): {md(warning['message'])}")
-        if hidden:
-            lines.append(f"- ... and {plural(hidden, 'more warning')} (--detail, or --format json)")
-        for reason in r["why"]:
-            lines.append(f"- Why: {md(reason['detail'])} adds {reason['points']:.1f} points")
-        lines += changes_views.account_markdown(r)
-        actions, most = focus.other_actions(r["recommended_actions"], r["next_action"], model)
-        lines += owner_markdown(r)
-        lines += account_tail_markdown(actions, r["missing_fields"], r["data_completeness"], r["notes"], most)
-    lines += rejected_markdown(report["rejected"])
-    return "\n".join(lines)
+    lines += md_table(["Next", "Tier", "Account", "Segment", "ARR", "Risk", "Raw", "Urgency", "Renewal"]
+                      + [md(model.signal_labels[s]) for s in signal_names], [],
+                      "llllrrrrl" + "r" * len(signal_names))
+
+    def row(r):
+        return [md_row([r["next_action"]["attention"], r["risk_tier"], f"{md(r['name'])} ({md(r['customer_id'])})",
+                        r["segment"], money(r["arr"]), score(r["risk_score"]), score(r["raw_score"]),
+                        f"x{r['urgency_multiplier']:g}", md(_renewal(r))]
+                       + [score(r["signal_scores"][s]["score"]) for s in signal_names])]
+
+    return JoinedPieces([lines, (report["customers"], row), ["", "## Why, and what to do", ""],
+                         (report["customers"], lambda r: _account_markdown(r, model)),
+                         rejected_markdown(report["rejected"])])
+
+
+def _account_markdown(r, model):
+    lines = [f"### {md(r['name'])} ({md(r['customer_id'])}): {md(r['risk_label'])}, {score(r['risk_score'])}", "",
+             f"- {md(next_action.sentence(r['next_action']))}"]
+    warnings, hidden = focus.shown(r["warning_signals"], model)
+    for warning in warnings:
+        lines.append(f"- Warning ({warning['severity']}): {md(warning['message'])}")
+    if hidden:
+        lines.append(f"- ... and {plural(hidden, 'more warning')} (--detail, or --format json)")
+    for reason in r["why"]:
+        lines.append(f"- Why: {md(reason['detail'])} adds {reason['points']:.1f} points")
+    lines += changes_views.account_markdown(r)
+    actions, most = focus.other_actions(r["recommended_actions"], r["next_action"], model)
+    lines += owner_markdown(r)
+    return lines + account_tail_markdown(actions, r["missing_fields"], r["data_completeness"], r["notes"], most)
 
 
 def csv_header(model):

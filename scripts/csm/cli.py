@@ -27,10 +27,10 @@ When a run holds what, and what it costs (benchmarks/bench.py measures it):
   whole document as one string. A tool whose finish hook reads the results (a
   backtest, the portfolio report) holds the results instead and encodes at the end.
 - text and markdown out: as json, each account is held as its JSON text; the
-  view reads each back (`Decoded`) as it renders it; text is written a batch of
-  accounts at a time (render.Pieces), markdown built as one string and written in
-  slices: a bounded multiple of the json run's memory. A tool whose finish hook
-  reads the results (the portfolio report) holds the results.
+  view reads each back (`Decoded`) as it renders it, and the report is written a
+  batch of accounts at a time (render.Pieces, render.JoinedPieces): about the json
+  run's memory. A tool whose finish hook reads the results (the portfolio report)
+  holds the results.
 - A JSON document in (of 2,000 accounts or more), json, text or markdown out without a
   finish hook, two processors or more: a forked helper scores the later half of the
   book while this process scores the first, and hands each account back as its JSON

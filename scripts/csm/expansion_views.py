@@ -2,9 +2,9 @@
 
 from . import changes_views, focus, next_action
 from .expansion import CATEGORIES, READY
-from .render import (accounts_pieces, md, md_table, money, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text,
-                     owner_words, pct, people_name, plural, rejected_markdown, rule, score, terminal, text_table,
-                     title_line, WIDTH, wrap)
+from .render import (accounts_pieces, JoinedPieces, md, md_row, md_table, money, owner_cells, OWNER_COLUMNS,
+                     owner_markdown, owner_text, owner_words, pct, people_name, plural, rejected_markdown, rule, score,
+                     terminal, text_table, title_line, WIDTH, wrap)
 
 TITLE = "Expansion Opportunity Report"
 
@@ -227,40 +227,42 @@ def markdown(report, model):
         lines += ["", f"**Listed:** {md(listed)}"]
     lines += [""] + changes_views.owners_markdown(summary)
     lines += ["", "## Accounts, ready revenue first, then by potential", ""]
-    lines += md_table(
-        ["Readiness", "Account", "Segment", "ARR", "Ready", "Potential", "Opportunities", "Top opportunity"],
-        [[r["readiness"]["status"], f"{md(r['name'])} ({md(r['customer_id'])})", r["segment"], money(r["arr"]),
-          money(r["ready_revenue"]), money(r["total_estimated_revenue"]), r["opportunity_count"],
-          headline(r["opportunities"][0], md) if r["opportunities"] else "none"]
-         for r in report["customers"]],
-        "lllrrrrl",
-    )
-    lines += ["", "## Opportunities by account", ""]
-    for r in report["customers"]:
-        lines.append(f"### {md(r['name'])} ({md(r['customer_id'])}): {money(r['ready_revenue'])} ready of "
-                     f"{money(r['total_estimated_revenue'])} potential, {r['readiness']['status']}")
-        lines += ["", md(next_action.sentence(r["next_action"])), "",
-                  f"Adoption: {md(_adoption_words(r['adoption_summary']))}", ""]
-        if r["opportunities"]:
-            lines += md_table(
-                ["Priority", "Opportunity", "Effort", "Revenue", "Rationale"],
-                [[score(o["priority_score"]), headline(o, md), o["effort"], money(o["estimated_revenue"]),
-                  md(o["rationale"])] for o in r["opportunities"]],
-                "rllrl",
-            )
-            lines.append("")
-        for need in r["enablement_needs"]:
-            lines.append(f"- Enable: {md(need['module'])}: {md(need['action'])}")
-        lines.append(f"- Readiness: {md('; '.join(r['readiness']['reasons']))}")
-        lines += owner_markdown(r)
-        if r["missing_fields"]:
-            lines.append("- Missing data: " + md(", ".join(r["missing_fields"])))
-        for note in r["notes"]:
-            lines.append(f"- Note: {md(note)}")
-        lines += changes_views.account_markdown(r)
+    lines += md_table(["Readiness", "Account", "Segment", "ARR", "Ready", "Potential", "Opportunities",
+                       "Top opportunity"], [], "lllrrrrl")
+
+    def row(r):
+        return [md_row([r["readiness"]["status"], f"{md(r['name'])} ({md(r['customer_id'])})", r["segment"],
+                        money(r["arr"]), money(r["ready_revenue"]), money(r["total_estimated_revenue"]),
+                        r["opportunity_count"], headline(r["opportunities"][0], md) if r["opportunities"] else "none"])]
+
+    return JoinedPieces([lines, (report["customers"], row), ["", "## Opportunities by account", ""],
+                         (report["customers"], _account_markdown), rejected_markdown(report["rejected"])])
+
+
+def _account_markdown(r):
+    lines = [f"### {md(r['name'])} ({md(r['customer_id'])}): {money(r['ready_revenue'])} ready of "
+             f"{money(r['total_estimated_revenue'])} potential, {r['readiness']['status']}",
+             "", md(next_action.sentence(r["next_action"])), "",
+             f"Adoption: {md(_adoption_words(r['adoption_summary']))}", ""]
+    if r["opportunities"]:
+        lines += md_table(
+            ["Priority", "Opportunity", "Effort", "Revenue", "Rationale"],
+            [[score(o["priority_score"]), headline(o, md), o["effort"], money(o["estimated_revenue"]),
+              md(o["rationale"])] for o in r["opportunities"]],
+            "rllrl",
+        )
         lines.append("")
-    lines += rejected_markdown(report["rejected"])
-    return "\n".join(lines)
+    for need in r["enablement_needs"]:
+        lines.append(f"- Enable: {md(need['module'])}: {md(need['action'])}")
+    lines.append(f"- Readiness: {md('; '.join(r['readiness']['reasons']))}")
+    lines += owner_markdown(r)
+    if r["missing_fields"]:
+        lines.append("- Missing data: " + md(", ".join(r["missing_fields"])))
+    for note in r["notes"]:
+        lines.append(f"- Note: {md(note)}")
+    lines += changes_views.account_markdown(r)
+    lines.append("")
+    return lines
 
 
 CATEGORY_COLUMNS = {

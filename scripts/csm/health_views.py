@@ -1,9 +1,9 @@
 """How the health report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .health import CLASSES
-from .render import (account_tail, account_tail_markdown, accounts_pieces, md, md_table, money, owner_cells,
-                     OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural, rejected_markdown, rule,
-                     score, terminal, text_table, title_line, why_line, wrap)
+from .render import (account_tail, account_tail_markdown, accounts_pieces, JoinedPieces, md, md_row, md_table, money,
+                     owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural,
+                     rejected_markdown, rule, score, terminal, text_table, title_line, why_line, wrap)
 from . import changes, changes_views
 from .values import printable
 from . import focus, next_action
@@ -164,29 +164,30 @@ def markdown(report, model):
     lines += changes_views.owners_markdown(summary)
     lines += ["## Accounts, most urgent first", ""]
     dimension_names = model.dimension_names
-    lines += md_table(
-        ["Next", "Account", "Segment", "ARR", "Health", "Class", "Trend"]
-        + [md(model.dimension_labels[d]) for d in dimension_names],
-        [[r["next_action"]["attention"], f"{md(r['name'])} ({md(r['customer_id'])})", r["segment"],
-          money(r["arr"]), score(r["overall_score"]), r["classification"], md(_trend_words(r))]
-         + [score(r["dimensions"][d]["score"]) for d in dimension_names]
-         for r in report["customers"]],
-        "lllrrll" + "r" * len(dimension_names),
-    )
-    lines += ["", "## Why, and what to do", ""]
-    for r in report["customers"]:
-        lines.append(f"### {md(r['name'])} ({md(r['customer_id'])}): {r['next_action']['attention']}")
-        lines.append("")
-        lines.append(f"- {md(next_action.sentence(r['next_action']))}")
-        why, _ = focus.shown(r["why"], model)
-        for reason in why:
-            lines.append(f"- Why: {md(reason['detail'])} costs {reason['points_lost']:.1f} points")
-        lines += changes_views.account_markdown(r)
-        actions, most = focus.other_actions(r["recommendations"], r["next_action"], model)
-        lines += owner_markdown(r)
-        lines += account_tail_markdown(actions, r["missing_metrics"], r["data_completeness"], r["notes"], most)
-    lines += rejected_markdown(report["rejected"])
-    return "\n".join(lines)
+    lines += md_table(["Next", "Account", "Segment", "ARR", "Health", "Class", "Trend"]
+                      + [md(model.dimension_labels[d]) for d in dimension_names], [],
+                      "lllrrll" + "r" * len(dimension_names))
+
+    def row(r):
+        return [md_row([r["next_action"]["attention"], f"{md(r['name'])} ({md(r['customer_id'])})", r["segment"],
+                        money(r["arr"]), score(r["overall_score"]), r["classification"], md(_trend_words(r))]
+                       + [score(r["dimensions"][d]["score"]) for d in dimension_names])]
+
+    return JoinedPieces([lines, (report["customers"], row), ["", "## Why, and what to do", ""],
+                         (report["customers"], lambda r: _account_markdown(r, model)),
+                         rejected_markdown(report["rejected"])])
+
+
+def _account_markdown(r, model):
+    lines = [f"### {md(r['name'])} ({md(r['customer_id'])}): {r['next_action']['attention']}", "",
+             f"- {md(next_action.sentence(r['next_action']))}"]
+    why, _ = focus.shown(r["why"], model)
+    for reason in why:
+        lines.append(f"- Why: {md(reason['detail'])} costs {reason['points_lost']:.1f} points")
+    lines += changes_views.account_markdown(r)
+    actions, most = focus.other_actions(r["recommendations"], r["next_action"], model)
+    lines += owner_markdown(r)
+    return lines + account_tail_markdown(actions, r["missing_metrics"], r["data_completeness"], r["notes"], most)
 
 
 def csv_header(model):

@@ -292,9 +292,18 @@ def text_table(header, rows, align, width=WIDTH):
 def md_table(header, rows, align):
     """Return a markdown table as lines; cells must already be escaped with md()."""
     marks = {"l": "---", "r": "---:", "c": ":---:"}
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(marks[a] for a in align) + " |"]
-    lines.extend("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows)
+    lines = [md_row(header), md_row(marks[a] for a in align)]
+    lines.extend(map(md_row, rows))
     return lines
+
+
+def md_row(cells):
+    """Return one row of a markdown table (cells escaped with md() already).
+
+    >>> md_row(["a", 1])
+    '| a | 1 |'
+    """
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
 
 
 def rule(char="=", width=WIDTH):
@@ -509,6 +518,44 @@ class Pieces:
     def __str__(self):
         return "".join(self)
 
+
+
+class JoinedPieces(Pieces):
+    """A markdown report written a piece at a time: "\\n".join of its lines, never held whole.
+
+    `parts`, in order: lists of lines, and (accounts, account_lines) pairs whose
+    accounts are rendered a batch at a time (each by account_lines(account) -> lines;
+    a view of a large book reads each account as it goes, see cli.Decoded). The same
+    text as "\\n".join of every line, with no newline added at the end. str() joins it.
+
+    >>> str(JoinedPieces([["# Title", ""], ([1, 2], lambda n: [f"| {n} |"]), ["", "end"]]))
+    '# Title\\n\\n| 1 |\\n| 2 |\\n\\nend'
+    """
+
+    def __init__(self, parts):
+        super().__init__([], (), None, [])
+        self.parts = parts
+
+    def _pieces(self):
+        started = False
+        for lines in self._batches():
+            if lines:
+                yield ("\n" if started else "") + "\n".join(lines)
+                started = True
+
+    def _batches(self):
+        for part in self.parts:
+            if isinstance(part, list):
+                yield part
+                continue
+            accounts, account_lines = part
+            batch = []
+            for account in accounts:
+                batch += account_lines(account)
+                if len(batch) >= self.BATCH:
+                    yield batch
+                    batch = []
+            yield batch
 
 
 def accounts_pieces(lines, report, account_text, heading="Accounts, most urgent first"):
