@@ -132,3 +132,35 @@ def test_streamed_rejected_records_are_written_and_counted_not_held(tmp_path):
             assert sum(1 for line in handle if line.startswith('{"rejected":')) == size
     per_record = (peaks[LARGE * 2] - peaks[SMALL]) * 2**20 / (LARGE * 2 - SMALL)
     assert per_record < 200, f"{peaks}: {per_record:.0f} bytes a rejected record"
+
+
+@pytest.mark.parametrize("script", STREAMING_TOOLS)
+@pytest.mark.parametrize("output_format", ["text", "markdown"])
+def test_text_and_markdown_are_written_a_batch_of_accounts_at_a_time(script, output_format, books, tmp_path,
+                                                                     monkeypatch, capsys):
+    # A sorted report of a large book is never one string: each write is a batch of accounts
+    # (render.Pieces.BATCH lines), and the pieces make the same report as one string would.
+    from csm import output, render
+    tool = importlib.import_module(script[:-3])
+    written = []
+    real_write = output.Sink.write
+
+    def recorded(sink, text):
+        written.append(len(text))
+        real_write(sink, text)
+
+    def report(name, batch):
+        monkeypatch.setattr(render.Pieces, "BATCH", batch)
+        written.clear()
+        path = tmp_path / name
+        assert tool.main([books[SMALL, "jsonl"], "--format", output_format, "--as-of", bench.AS_OF, "--detail",
+                          "--output", str(path)]) == 0
+        capsys.readouterr()
+        return path.read_bytes(), list(written)
+
+    monkeypatch.setattr(output.Sink, "write", recorded)
+    whole, one_write = report("whole.out", 10 ** 9)
+    pieces, writes = report("pieces.out", 200)
+    assert pieces == whole
+    assert len(one_write) <= 5 and len(writes) > 50  # 2,000 accounts, 200 lines at a time
+    assert max(writes) < len(whole) / 20
