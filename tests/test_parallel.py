@@ -71,7 +71,7 @@ def _both(script, argv, capsys, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("script", TOOLS)
-@pytest.mark.parametrize("output_format", ["json", "text"])
+@pytest.mark.parametrize("output_format", ["json", "text", "markdown"])
 def test_a_damaged_book_scored_with_the_helper_is_byte_for_byte_the_single_process_report(
         script, output_format, damaged_book, capsys, tmp_path, monkeypatch):
     serial, helped, served = _both(script, [damaged_book, *AS_OF, "--format", output_format], capsys, tmp_path,
