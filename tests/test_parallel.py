@@ -43,10 +43,12 @@ class Spy:
 
     def __init__(self, monkeypatch):
         self.served = 0
+        self.asked = 0
         outcome = parallel.Helper.outcome
 
         def counted(helper, index):
             found = outcome(helper, index)
+            self.asked += 1
             self.served += found is not None
             return found
 
@@ -135,7 +137,7 @@ def test_a_json_book_read_through_a_map_keeps_its_columns_with_the_helper(capsys
     assert {account["fields_kept"]["region"] for account in accounts} == {"EMEA", "APAC", "AMER"}
 
 
-@pytest.mark.parametrize("failure", ["raises", "dies", "truncated"])
+@pytest.mark.parametrize("failure", ["raises", "dies", "truncated", "misnumbered"])
 def test_a_helper_that_fails_leaves_this_process_to_score_the_rest(failure, damaged_book, capsys, tmp_path,
                                                                    monkeypatch):
     work = parallel._work
@@ -145,8 +147,11 @@ def test_a_helper_that_fails_leaves_this_process_to_score_the_rest(failure, dama
             raise MemoryError
         if failure == "dies":
             os.kill(os.getpid(), signal.SIGKILL)
+        if failure == "misnumbered":  # each of its lines names the record after its own
+            records = ((index + 1 if index >= cut else index, label, raw) for index, label, raw in records)
         work(records, score, encode, cut, spool)
-        spool.truncate(spool.tell() // 2)  # half its file, and a clean exit
+        if failure == "truncated":
+            spool.truncate(spool.tell() // 2)  # half its file, and a clean exit
 
     script = "expansion_opportunity_scorer.py"
     argv = [damaged_book, *AS_OF, "--format", "json"]
@@ -163,6 +168,8 @@ def test_a_helper_that_fails_leaves_this_process_to_score_the_rest(failure, dama
         assert 0 < spy.served < 400  # what the file held was used, the rest scored here
     else:
         assert spy.served == 0
+    if failure == "misnumbered":  # the helper ran to its end: the lines were refused, not missing
+        assert spy.asked > 0
 
 
 def test_no_helper_for_a_small_book_one_processor_a_profiler_or_other_threads(monkeypatch):
