@@ -452,7 +452,10 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
 
 
 def _record_scorer(assess, model, from_text):
-    """Return score(raw) -> (result, problems) of one record that is an object (for csm.parallel's helper)."""
+    """Return score(raw) -> (result, problems) of one record that is an object.
+
+    The one way a record is scored, here and in csm.parallel's helper.
+    """
     def score(raw):
         try:
             result = assess(raw, model, from_text)
@@ -496,8 +499,7 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
     rejected_count = 0
     seen = SeenIds(compact=streaming)  # a run that holds the book holds a dict of its ids too
     check_id = seen.check
-    from_text = portfolio.from_text
-    assess = tool.assess
+    score = _record_scorer(tool.assess, model, portfolio.from_text)
     cut = helper.cut if helper is not None else None
     reuse_text = tracker is None  # a history adds each account's trajectory to its result: encoded after
     if streaming:
@@ -513,12 +515,8 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
             if outcome is not None:  # scored by the helper: the result read back from its text
                 result, problems, text = outcome
             else:
-                problems = []
+                result, problems = score(raw)
                 text = None
-                try:
-                    result = assess(raw, model, from_text)
-                except RecordRejected as exc:
-                    problems = exc.errors
             if customer_id is not None:
                 duplicate = check_id(customer_id, label)
                 if duplicate is not None:
@@ -528,8 +526,6 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
                         warning(line)
                     seen.warnings.clear()
             if not problems:
-                if text is None:
-                    _add_kept(result, raw)
                 summary.add(result)
                 if run_focus is not None:
                     if filtering and not run_focus.keeps(facts(result)):

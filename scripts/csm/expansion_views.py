@@ -2,9 +2,9 @@
 
 from . import changes_views, focus, next_action
 from .expansion import CATEGORIES, READY
-from .render import (accounts_pieces, JoinedPieces, md, md_row, md_table, money, owner_cells, OWNER_COLUMNS,
-                     owner_markdown, owner_text, owner_words, pct, people_name, plural, rejected_markdown, rule, score,
-                     terminal, text_table, title_line, WIDTH, wrap)
+from .render import (accounts_pieces, markdown_pieces, md, md_row, md_table, money, owner_cells, OWNER_COLUMNS,
+                     owner_markdown, owner_text, owner_words, pct, people_name, plural, rule, score, terminal,
+                     text_table, title_line, WIDTH, wrap)
 
 TITLE = "Expansion Opportunity Report"
 
@@ -235,8 +235,7 @@ def markdown(report, model):
                         money(r["arr"]), money(r["ready_revenue"]), money(r["total_estimated_revenue"]),
                         r["opportunity_count"], headline(r["opportunities"][0], md) if r["opportunities"] else "none"])]
 
-    return JoinedPieces([lines, (report["customers"], row), ["", "## Opportunities by account", ""],
-                         (report["customers"], _account_markdown), rejected_markdown(report["rejected"])])
+    return markdown_pieces(lines, report, row, "## Opportunities by account", _account_markdown)
 
 
 def _account_markdown(r):

@@ -1,9 +1,9 @@
 """How the health report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from .health import CLASSES
-from .render import (account_tail, account_tail_markdown, accounts_pieces, JoinedPieces, md, md_row, md_table, money,
-                     owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural,
-                     rejected_markdown, rule, score, terminal, text_table, title_line, why_line, wrap)
+from .render import (account_tail, account_tail_markdown, accounts_pieces, markdown_pieces, md, md_row, md_table,
+                     money, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural, rule,
+                     score, terminal, text_table, title_line, why_line, wrap)
 from . import changes, changes_views
 from .values import printable
 from . import focus, next_action
@@ -173,9 +173,7 @@ def markdown(report, model):
                         money(r["arr"]), score(r["overall_score"]), r["classification"], md(_trend_words(r))]
                        + [score(r["dimensions"][d]["score"]) for d in dimension_names])]
 
-    return JoinedPieces([lines, (report["customers"], row), ["", "## Why, and what to do", ""],
-                         (report["customers"], lambda r: _account_markdown(r, model)),
-                         rejected_markdown(report["rejected"])])
+    return markdown_pieces(lines, report, row, "## Why, and what to do", lambda r: _account_markdown(r, model))
 
 
 def _account_markdown(r, model):

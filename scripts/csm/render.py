@@ -558,6 +558,14 @@ class JoinedPieces(Pieces):
             yield batch
 
 
+def markdown_pieces(lines, report, account_row, heading, account_markdown):
+    """Return a markdown report as JoinedPieces: `lines` (ending in the accounts table's head), a
+    row of that table per account (account_row(result) -> lines), the `heading` of the accounts'
+    sections, each account's section (account_markdown(result) -> lines), then the rejected."""
+    return JoinedPieces([lines, (report["customers"], account_row), ["", heading, ""],
+                         (report["customers"], account_markdown), rejected_markdown(report["rejected"])])
+
+
 def accounts_pieces(lines, report, account_text, heading="Accounts, most urgent first"):
     """Return a text report as Pieces: the summary `lines`, the accounts' heading, each account, the rejected.
 
