@@ -386,6 +386,7 @@ def test_a_lean_run_gives_the_same_summary_views_and_briefs_as_a_full_one_on_dam
     from test_damage import damaged_portfolio
     full_model, lean_model = model_of(), portfolio.prepare(default_methodology(), AS_OF, lean=True)
     kept_reasons = 0
+    cut_opportunities = 0
     for seed in range(12):
         records = [raw for raw in damaged_portfolio(seed) if isinstance(raw, dict)]
         reports = []
@@ -437,14 +438,24 @@ def test_a_lean_run_gives_the_same_summary_views_and_briefs_as_a_full_one_on_dam
             # expansion: no adoption summary, each enablement need its module alone; the rest as in full
             assert part["adoption_summary"] is None and whole["adoption_summary"] is not None
             assert sorted(part["enablement_needs"]) == sorted(need["module"] for need in whole["enablement_needs"])
-            kept = ("adoption_summary", "enablement_needs")
+            kept = ("adoption_summary", "enablement_needs", "opportunities")
             assert {k: v for k, v in part.items() if k not in kept} == {k: v for k, v in whole.items() if k not in kept}
+            # the first opportunity and the first ready one whole, the others' category, revenue and readiness
+            first_ready = next((o for o in whole["opportunities"] if o["readiness"] == "ready"), None)
+            assert len(part["opportunities"]) == len(whole["opportunities"])
+            for position, (small, large) in enumerate(zip(part["opportunities"], whole["opportunities"])):
+                if position == 0 or large is first_ready:
+                    assert small == large
+                else:
+                    assert small == {key: large[key] for key in ("category", "estimated_revenue", "readiness")}
+                    cut_opportunities += 1
             assert "next_action" not in part and "next_action" not in whole
         for account in lean["customers"] + full["customers"]:  # one next action per account: the report's
             assert "next_action" in account
             assert all("next_action" not in account[name] for name in ("health", "churn", "expansion")
                        if account[name] is not None)
     assert kept_reasons > 30
+    assert cut_opportunities > 30
 
 
 def test_a_brief_keeps_the_churn_fields_in_their_order_and_the_top_opportunity_without_its_words():

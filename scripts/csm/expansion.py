@@ -581,8 +581,10 @@ def assess(raw, model, from_text=False, scored=None, read=None):
 
     Two switches of the model, for the portfolio report: without `model.next_action`
     the result has no `next_action`; with `model.lean` (a report that writes no
-    account in full) `adoption_summary` is None and each enablement need is its
-    module name alone: the same figures, without what the report never reads.
+    account in full) `adoption_summary` is None, each enablement need is its
+    module name alone, and an opportunity that is neither the first nor the first
+    ready one keeps only its category, estimated_revenue and readiness: the same
+    figures, without what the report never reads.
     """
     missing = []
     if read is None:
@@ -765,10 +767,12 @@ def assess(raw, model, from_text=False, scored=None, read=None):
             if opportunity["readiness"] == READY:
                 ready_revenue += opportunity["estimated_revenue"]
                 if first_ready is None:
-                    first_ready = opportunity["rationale"]
+                    first_ready = opportunity
         if first_ready is None and opportunities:
             readiness["reasons"].append(f"tier upgrade: {GROW_USAGE_FIRST} (seat utilisation under "
                                         f"{model.upgrade_min_utilisation * 100:g}% or unknown)")
+    if lean and len(opportunities) > 1:
+        opportunities = _report_opportunities(opportunities, first_ready)
     result = {
         "customer_id": account.customer_id,
         "name": account.name,
@@ -801,8 +805,21 @@ def assess(raw, model, from_text=False, scored=None, read=None):
         result["next_action"] = next_action.decide(
             model.next_rule, days=readiness["days_to_renewal"], risk_tier=readiness["churn_risk_tier"],
             health_class=readiness["health_classification"], health_trend=readiness["health_trend"],
-            ready=first_ready is not None, opportunity=first_ready).as_dict()
+            ready=first_ready is not None, opportunity=None if first_ready is None else first_ready["rationale"]
+        ).as_dict()
     return lifecycle.add_stage(result, account.contract_start_date, model.lifecycle)
+
+
+def _report_opportunities(opportunities, first_ready):
+    """The opportunities of a lean result (the portfolio report's): the first one (its brief's top
+    opportunity) and the first ready one (its ready-now entry and call) whole; of the others what
+    the report's tallies read: category, estimated_revenue and readiness."""
+    kept = [opportunities[0]]
+    for opportunity in opportunities[1:]:
+        kept.append(opportunity if opportunity is first_ready else {
+            "category": opportunity["category"], "estimated_revenue": opportunity["estimated_revenue"],
+            "readiness": opportunity["readiness"]})
+    return kept
 
 
 def _upgrade_readiness(status, utilisation, model):
