@@ -107,6 +107,7 @@ TOOL = Tool(
     default_format="markdown",
     add_arguments=add_arguments,
     finish=finish,
+    helped_when=_lean,  # its lean results are small enough to read back from a helper (csm.cli)
     epilog_extra=EPILOG,
 )
 

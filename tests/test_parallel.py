@@ -99,19 +99,54 @@ def test_with_a_history_and_focus_the_helper_changes_nothing(script, damaged_boo
     assert helped[1] == serial[1]
 
 
-@pytest.mark.parametrize("script, argv", [("portfolio_report.py", ()), ("churn_risk_analyzer.py", ("--outcomes",))])
+@pytest.mark.parametrize("output_format", ["json", "text", "markdown", "html"])
+def test_the_portfolio_report_scored_with_the_helper_is_byte_for_byte_the_single_process_report(
+        output_format, damaged_book, capsys, tmp_path, monkeypatch):
+    # Its views, summaries and briefs read the helper's lean results back from JSON.
+    serial, helped, served = _both("portfolio_report.py", [damaged_book, *AS_OF, "--format", output_format],
+                                   capsys, tmp_path, monkeypatch)
+    assert served > 200
+    assert serial[0] == 3
+    assert helped == serial
+
+
+def test_the_portfolio_report_with_focus_and_owners_is_the_same_with_the_helper(capsys, tmp_path, monkeypatch):
+    with open(SAMPLE, encoding="utf-8") as handle:
+        customers = json.load(handle)["customers"]
+    book = []
+    for copy_number in range(40):  # the sample's accounts (owners, lifecycles, every tier), again and again
+        for record in copy.deepcopy(customers):
+            record["customer_id"] = f"{record['customer_id']}-{copy_number}"
+            record["arr"] = record["arr"] + copy_number
+            book.append(record)
+    path = tmp_path / "owned.json"
+    path.write_text(json.dumps({"customers": book}), encoding="utf-8")
+    for argv in (["--format", "json", "--top", "25", "--segment", "enterprise,smb"],
+                 ["--format", "markdown", "--tier", "critical,high", "--capacity", "40"],
+                 ["--format", "text", "--renewing-within", "120", "--detail"]):
+        serial, helped, served = _both("portfolio_report.py", [path, *AS_OF, *argv], capsys, tmp_path, monkeypatch)
+        assert served > 100
+        assert helped == serial
+
+
+@pytest.mark.parametrize("script, argv", [("portfolio_report.py", ("--full",)),
+                                          ("portfolio_report.py", ("--account", "ACC-1001")),
+                                          ("portfolio_report.py", ("--history",)),
+                                          ("churn_risk_analyzer.py", ("--outcomes",))])
 def test_a_run_that_holds_its_results_for_a_finish_hook_scores_in_one_process(script, argv, damaged_book, capsys,
                                                                                tmp_path, monkeypatch):
-    # The report's views and a backtest read the results themselves: read back from JSON, the
-    # helper's would each hold their own copy of every word (1.9x the memory, for 5% of the time).
+    # A backtest and the report's full results read the results themselves: read back from JSON,
+    # the helper's would each hold their own copy of every word (1.9x the memory, for 5% of the time).
     monkeypatch.setattr(parallel, "MIN_RECORDS", 1)
     monkeypatch.setattr(parallel, "processors", lambda: 2)
     started = []
     monkeypatch.setattr(parallel, "start", lambda *args: started.append(args))
-    if argv:
+    if argv == ("--outcomes",):
         outcomes = tmp_path / "outcomes.csv"
         outcomes.write_text("customer_id,churned\nACC-1001,true\nACC-1002,false\n")
         argv = (*argv, outcomes)
+    if argv == ("--history",):  # a history keeps each analysis' figures: results in full
+        argv = (*argv, tmp_path / "history.db")
     status, report, _ = _run(script, [damaged_book, *AS_OF, "--format", "json", *argv], capsys, tmp_path, "out.json")
     assert report and started == []
 

@@ -85,6 +85,9 @@ class Tool:
       for options of the tool's own and additions to the report (e.g. a backtest);
     - `finish_when(args)`: whether this run calls `finish` (default: whenever there is one).
       A run without it may encode its json as it scores, since nothing reads the results after.
+    - `helped_when(args)`: whether a run that calls `finish` may take results scored by a
+      forked helper (csm.parallel), each read back from its JSON with its own copy of every
+      word and figure: for a tool whose results are then small (the report's lean ones).
     - `facts(result)` -> csm.focus.Facts and `filters` (the focus filters it can evaluate):
       a tool with them takes the focus options (--top, --segment ..., --detail; csm.focus).
     - `sections`: the methodology sections its analyses read ("health", "churn", "expansion";
@@ -94,7 +97,7 @@ class Tool:
     def __init__(self, prog, report, description, example, prepare, assess, summary, sort_key, views,
                  formats=("text", "json", "markdown", "csv", "jsonl"), default_format="text",
                  add_arguments=None, finish=None, finish_when=None, epilog_extra="", facts=None, filters=(),
-                 sections=None):
+                 sections=None, helped_when=None):
         self.prog = prog
         self.report = report
         self.description = description
@@ -113,6 +116,7 @@ class Tool:
         self.facts = facts
         self.filters = filters
         self.sections = sections  # the analyses it runs (None: all), for the warning on metrics no record has
+        self.helped_when = helped_when
 
 
 # --as-of: the years a run may take for "today". The reports look a year and more ahead
@@ -437,13 +441,19 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
     helper = None
     parsed = getattr(portfolio, "parsed", None)  # a parsed JSON document: every record in memory
     # A forked helper scores the later half (csm.parallel) when the run holds each account as its
-    # text: not for a finish hook's run (the portfolio report, a backtest), which holds the results
-    # themselves, and would hold the helper's read back from JSON, each with its own copy of every
-    # word and figure (the report: 1.9x the floor's memory at 20,000 accounts, for 5% of its time).
-    if args.format not in STREAMING_FORMATS and not _finishes(tool, args) and parsed is not None \
+    # text, or holds results the tool says are small (helped_when: the report's lean ones). Not for
+    # other finish hooks' runs (a backtest, the report's --full), which would hold the helper's results
+    # read back from JSON, each with its own copy of every word and figure.
+    finishing = _finishes(tool, args)
+    helped = not finishing or (tool.helped_when is not None and tool.helped_when(args))
+    if args.format not in STREAMING_FORMATS and helped and parsed is not None \
             and parallel.available(len(parsed)):
+        # The helper also encodes each account's text when this run writes it as it is: without a
+        # finish hook or a history (which adds each account's trajectory before it is encoded).
+        written_as_is = not finishing and tracker is None
         helper = parallel.start(portfolio.records(), parsed, _record_scorer(tool.assess, model, portfolio.from_text),
-                                _encoder(), parallel.SHARE if tracker is None else parallel.SHARE_ENCODED_AGAIN)
+                                _encoder() if written_as_is else None,
+                                parallel.SHARE if written_as_is else parallel.SHARE_ENCODED_HERE)
     try:
         return _score_records(tool, model, portfolio, args, sink, held, digest, tracker, run_focus, helper)
     finally:
