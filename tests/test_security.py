@@ -388,7 +388,7 @@ def test_marshal_is_imported_by_the_helper_alone_and_loads_only_its_file():
     assert found == ALLOWED_IMPORTS
     tree = dict(PARSED)["csm/parallel.py"]
     loads = {scope for scope, callee, _ in calls_of(tree).calls if callee in ("marshal.loads", "marshal.load")}
-    assert loads == {"Helper._read_batch"}  # the batches the helper wrote to its spool, nothing else
+    assert loads == {"Helper._next_batch"}  # the batches the helper wrote to its spool, nothing else
 
 
 def test_the_allowed_process_calls_are_the_only_ones_and_still_there():

@@ -452,8 +452,7 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
         # finish hook or a history (which adds each account's trajectory before it is encoded).
         written_as_is = not finishing and tracker is None
         helper = parallel.start(portfolio.records(), parsed, _record_scorer(tool.assess, model, portfolio.from_text),
-                                _encoder() if written_as_is else None,
-                                parallel.SHARE if written_as_is else parallel.SHARE_ENCODED_HERE)
+                                _encoder() if written_as_is else None)
     try:
         return _score_records(tool, model, portfolio, args, sink, held, digest, tracker, run_focus, helper)
     finally:
@@ -521,7 +520,7 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
         elif not isinstance(raw, dict):
             problems = [f"record must be an object of customer fields, got {shown(raw)}"]
         else:
-            outcome = helper.outcome(index) if cut is not None and index >= cut else None
+            outcome = helper.outcome(index, customer_id) if cut is not None and index >= cut else None
             if outcome is not None:  # scored by the helper: the result read back from its text
                 result, problems, text = outcome
             else:

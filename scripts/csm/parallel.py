@@ -5,14 +5,18 @@ read) and holds what it scores until the sorted report is written scores its rec
 one at a time, in input order: json, text and markdown without a finish hook (each
 account held as its JSON text), and the portfolio report's lean runs (its small
 results held for the views; Tool.helped_when; csm.cli). With two processors or more,
-`start` forks one helper before the first record is scored. The helper scores the
-later half of the records (from `Helper.cut` on) and writes each outcome, in input
-order, to an unlinked temporary file; this process scores the records before the cut
-as ever, then takes the helper's outcomes in place of scoring the rest. Everything
-that depends on the order of the book (duplicate ids, the stderr lines, the
-summaries, the focus, the history, the sort, the report's views) stays in this
-process, so the report is byte for byte the one a single process writes: the helper
-only does what is the same wherever it is done, `assess` and the account's JSON text.
+`start` forks one helper before the first record is scored. This process scores
+the records from the first on, as ever; the helper scores them from START to the
+end, then goes back from START towards this process, and they meet where both have
+worked as long (two counters in shared memory say how far each has come: FRONT and
+BACK). From the meeting on, this process takes the helper's outcomes in place of
+scoring the records. Everything that depends on the order of the book (duplicate
+ids, the stderr lines, the summaries, the focus, the history, the sort, the
+report's views) stays in this process, so the report is byte for byte the one a
+single process writes: the helper only does what is the same wherever it is done,
+`assess` and the account's JSON text. The counters only steer who scores what:
+this process checks each outcome's index and customer id against its record, so a
+stale or torn counter at worst has a record scored twice or here.
 
 What crosses from the helper is marshal, a batch of BATCH records at a time: each
 record's result (the very values this process would have made, dicts in the same
@@ -37,17 +41,28 @@ early (an error, Ctrl-C, SIGTERM) stops the helper on its way out (`Helper.close
 """
 
 import marshal
+import mmap
 import os
 import signal
+import struct
 import sys
 import tempfile
 from typing import NamedTuple
 
+from .accounts import customer_id_of
+
 MIN_RECORDS = 2000  # below it the fork and the file cost more than the helper saves
-# The helper's share of the records, balanced on the 20,000-account benchmark: this process also
-# reads each of the helper's accounts back from its text, summarises it and writes the report.
-SHARE = 0.48
-SHARE_ENCODED_HERE = 0.45  # a run whose accounts this process encodes (a history adds their trajectory) or holds
+# Where the helper works, as fractions of the book: from START to the end, then back from START
+# towards this process until they meet (never below LOWEST). They meet where both have spent the
+# same time, whatever the two processes' speeds on the machine of the day: between LOWEST and
+# START, a helper from 2.3 times as fast as this process to 1.5 times as slow never keeps it waiting.
+START = 0.6
+LOWEST = 0.3
+# The meeting point: two counters in memory both processes share. FRONT: the first record this
+# process has not taken (it scores every one before). BACK: the last record the helper scored
+# going back (it has scored every one from there to the end).
+FRONT, BACK = 0, 8
+COUNTER = struct.Struct("q")
 
 
 def processors():
@@ -70,7 +85,7 @@ def available(count):
     return processors() >= 2
 
 
-def start(records, parsed, score, encode, share):
+def start(records, parsed, score, encode):
     """Fork the helper over the portfolio's records; return a Helper, or None when it cannot start.
 
     `records`: the portfolio's record iterator (index, label, raw) over the list `parsed`,
@@ -78,16 +93,18 @@ def start(records, parsed, score, encode, share):
     record it scores is read exactly as this process reads it. `score(raw)` -> (result,
     problems) of a record that is an object; `encode(result)`: its JSON text, one line, when
     the run writes the text as it is (else None: the helper sends the results alone).
-    `share`: the helper's fraction of the records.
     """
-    cut = len(parsed) - int(len(parsed) * share)
+    count = len(parsed)
+    first, lowest = int(count * START), int(count * LOWEST)
     try:
         spool = tempfile.TemporaryFile()
     except OSError:
         return None
     try:
+        shared = mmap.mmap(-1, 2 * COUNTER.size)  # anonymous and shared: the child sees this process's writes
+        COUNTER.pack_into(shared, BACK, first)
         done, told = os.pipe()  # a byte when the file is complete: sooner than the helper's exit
-    except OSError:
+    except (OSError, ValueError):
         spool.close()
         return None
     try:
@@ -97,7 +114,7 @@ def start(records, parsed, score, encode, share):
             os.close(end)
         spool.close()
         return None
-    if pid == 0:  # the helper: never returns, never writes anywhere but its file and the pipe
+    if pid == 0:  # the helper: never returns, never writes anywhere but its file, the pipe and `shared`
         status = 1
         try:
             for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
@@ -107,7 +124,7 @@ def start(records, parsed, score, encode, share):
             # The iterator releases each record as it goes; the helper keeps them all instead, since
             # freeing one writes to every page it lies on, and a page written is a page copied.
             held = list(parsed)
-            _work(records, score, encode, cut, spool)
+            _work(records, score, encode, lowest, first, spool, shared)
             os.write(told, b"1")
             status = 0
             del held
@@ -116,24 +133,42 @@ def start(records, parsed, score, encode, share):
         finally:
             os._exit(status)
     os.close(told)
-    return Helper(pid, spool, cut, done)
+    return Helper(pid, spool, lowest, done, shared)
 
 
 BATCH = 256  # outcomes the helper writes, and this process reads, at a time
-HEADER = 8  # each batch: its length in bytes (little-endian), then its marshal data; a length of 0 ends the file
+# Each batch: its length in bytes (little-endian), then its marshal data. The file: the batches
+# going forward (from START), a length of 0, the batches going back (towards this process), a 0.
+HEADER = 8
 
 
-def _work(records, score, encode, cut, spool):
-    """Score the records from `cut` on; write their outcomes a batch at a time, then the end."""
+def _work(records, score, encode, lowest, first, spool, shared):
+    """Score the records from `first` to the end, then back from `first` until this process is met."""
     write = spool.write
+    back = []  # the records from `lowest` to `first`: scored last, backwards, as far as this process leaves them
     batch = []
-    for index, _, raw in records:
-        if index < cut or not isinstance(raw, dict):
+    for item in records:
+        index, _, raw = item
+        if index < lowest or not isinstance(raw, dict):
             continue
-        result, problems = score(raw)
-        # (index, result, its JSON text or None, errors): the text when a run writes it as it is
-        batch.append((index, None, None, problems) if problems else
-                     (index, result, None if encode is None else encode(result), None))
+        if index < first:
+            back.append(item)
+            continue
+        batch.append(_outcome(index, raw, score, encode))
+        if len(batch) == BATCH:
+            _write_batch(write, batch)
+            batch = []
+    if batch:
+        _write_batch(write, batch)
+        batch = []
+    write(bytes(HEADER))
+    front = COUNTER.unpack_from
+    publish = COUNTER.pack_into
+    for index, _, raw in reversed(back):
+        if index < front(shared, FRONT)[0]:  # this process has taken it, and every one before
+            break
+        batch.append(_outcome(index, raw, score, encode))
+        publish(shared, BACK, index)
         if len(batch) == BATCH:
             _write_batch(write, batch)
             batch = []
@@ -141,6 +176,14 @@ def _work(records, score, encode, cut, spool):
         _write_batch(write, batch)
     write(bytes(HEADER))
     spool.flush()
+
+
+def _outcome(index, raw, score, encode):
+    """(index, customer_id, result, its JSON text or None, errors): the text when the run writes it as it is."""
+    result, problems = score(raw)
+    if problems:
+        return index, customer_id_of(raw), None, None, problems
+    return index, customer_id_of(raw), result, None if encode is None else encode(result), None
 
 
 def _write_batch(write, batch):
@@ -158,57 +201,79 @@ class Outcome(NamedTuple):
 
 
 class Helper:
-    """The forked helper as this process sees it: `outcome(index)` for each record from `cut` on."""
+    """The forked helper as this process sees it: `outcome(index, customer_id)` for each record from `cut` on."""
 
-    def __init__(self, pid, spool, cut, done):
+    def __init__(self, pid, spool, cut, done, shared):
         self.pid = pid
         self.spool = spool
-        self.cut = cut
+        self.cut = cut  # from here on, this process asks before it scores a record
         self.done = done  # the pipe's end the helper's byte comes through
+        self.shared = shared
         self._reading = False
         self._failed = False
-        self._batch = []  # (index, result, text, errors) read ahead, the next one last
+        self._batches = None  # the (offset, size) of the helper's batches, in the order they are read
+        self._batch = []  # (index, customer_id, result, text, errors) read ahead, the next one last
 
-    def outcome(self, index):
+    def outcome(self, index, customer_id):
         """Return the Outcome of record `index` (an object), or None: score it here."""
         if self._failed:
             return None
         try:
-            if not self._batch:
-                self._read_batch()
-            found, result, text, problems = self._batch.pop()
-            if found != index:
+            if not self._reading:
+                if index < COUNTER.unpack_from(self.shared, BACK)[0]:  # the helper has not come back this far
+                    COUNTER.pack_into(self.shared, FRONT, index + 1)  # this process takes it
+                    return None
+                self._read_batches()
+                self._reading = True
+            while True:
+                if not self._batch:
+                    self._next_batch()
+                found, found_id, result, text, problems = self._batch.pop()
+                if found >= index:
+                    break  # (one before: both scored it when they met; this process's counts)
+            if found != index or found_id != customer_id:
                 raise ValueError(f"the helper's record {found} where {index} was expected")
         except (OSError, ValueError, TypeError, EOFError):
             self._fail()
             return None
         return Outcome(result, problems or [], text)
 
-    def _read_batch(self):
-        """Read the helper's next batch of outcomes (one marshal.loads: a fifth of the time JSON takes)."""
-        if not self._reading:
-            self._wait()
-            self._reading = True
-        header = self.spool.read(HEADER)
-        if len(header) != HEADER:
-            raise ValueError("the helper's file ends early")
-        size = int.from_bytes(header, "little")
-        if not size:
+    def _read_batches(self):
+        """Wait for the helper's file, and list its batches in input order: the ones going back, last first."""
+        told = os.read(self.done, 1)  # b"" when the helper ended without finishing
+        if told != b"1":
+            raise ValueError("the helper ended before it had written every outcome")
+        parts = ([], [])
+        offset = 0
+        for part in parts:
+            while True:
+                self.spool.seek(offset)
+                header = self.spool.read(HEADER)
+                if len(header) != HEADER:
+                    raise ValueError("the helper's file ends early")
+                size = int.from_bytes(header, "little")
+                offset += HEADER + size
+                if not size:
+                    break
+                part.append((offset - size, size))
+        forward, back = parts
+        self._batches = forward[::-1] + back  # popped from the end: the last batch going back first
+
+    def _next_batch(self):
+        """Read the next batch of outcomes (one marshal.loads: a fifth of the time JSON takes)."""
+        if not self._batches:
             raise ValueError("more records than the helper scored")
+        offset, size = self._batches.pop()
+        self.spool.seek(offset)
         data = self.spool.read(size)
         if len(data) != size:
             raise ValueError("the helper's file ends early")
         batch = marshal.loads(data)
         if type(batch) is not list or not batch:
             raise ValueError("the helper's batch is not a list of outcomes")
-        batch.reverse()  # popped from the end, in input order
+        if batch[0][0] < batch[-1][0]:  # a batch going forward: popped from the end, in input order
+            batch.reverse()
         self._batch = batch
-
-    def _wait(self):
-        told = os.read(self.done, 1)  # b"" when the helper ended without finishing
-        if told != b"1":
-            raise ValueError("the helper ended before it had written every outcome")
-        self.spool.seek(0)
 
     def _fail(self):
         self._failed = True
@@ -229,3 +294,4 @@ class Helper:
             self.pid = None
             os.close(self.done)
             self.spool.close()
+            self.shared.close()
