@@ -82,8 +82,11 @@ def finish(report, model, args, opened):
             warning(line)
     if args.account is not None:
         brief.into_report(report, args.account, model.as_of, args.template, getattr(model, "focus", None) is not None)
-    elif args.format == "json" and not args.full:
-        portfolio_brief.abridge(report["customers"])
+
+
+def json_entry(args):
+    """The brief per account a json report lists, unless --full or --account (csm.portfolio_brief)."""
+    return portfolio_brief.brief if not args.full and args.account is None else None
 
 
 TOOL = Tool(
@@ -108,6 +111,7 @@ TOOL = Tool(
     add_arguments=add_arguments,
     finish=finish,
     helped_when=_lean,  # its lean results are small enough to read back from a helper (csm.cli)
+    json_entry=json_entry,
     epilog_extra=EPILOG,
 )
 

@@ -86,8 +86,10 @@ class Tool:
     - `finish_when(args)`: whether this run calls `finish` (default: whenever there is one).
       A run without it may encode its json as it scores, since nothing reads the results after.
     - `helped_when(args)`: whether a run that calls `finish` may take results scored by a
-      forked helper (csm.parallel), each read back from its JSON with its own copy of every
-      word and figure: for a tool whose results are then small (the report's lean ones).
+      forked helper (csm.parallel): for a tool whose results are then small (the report's lean ones).
+    - `json_entry(args)` -> None, or entry(result): what a json run that calls `finish` lists
+      for an account instead of its result (the report's brief). Each entry is encoded as the
+      account is scored (by the helper, for its accounts), and listed in the sorted order.
     - `facts(result)` -> csm.focus.Facts and `filters` (the focus filters it can evaluate):
       a tool with them takes the focus options (--top, --segment ..., --detail; csm.focus).
     - `sections`: the methodology sections its analyses read ("health", "churn", "expansion";
@@ -97,7 +99,7 @@ class Tool:
     def __init__(self, prog, report, description, example, prepare, assess, summary, sort_key, views,
                  formats=("text", "json", "markdown", "csv", "jsonl"), default_format="text",
                  add_arguments=None, finish=None, finish_when=None, epilog_extra="", facts=None, filters=(),
-                 sections=None, helped_when=None):
+                 sections=None, helped_when=None, json_entry=None):
         self.prog = prog
         self.report = report
         self.description = description
@@ -117,6 +119,7 @@ class Tool:
         self.filters = filters
         self.sections = sections  # the analyses it runs (None: all), for the warning on metrics no record has
         self.helped_when = helped_when
+        self.json_entry = json_entry
 
 
 # --as-of: the years a run may take for "today". The reports look a year and more ahead
@@ -448,16 +451,34 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
     helped = not finishing or (tool.helped_when is not None and tool.helped_when(args))
     if args.format not in STREAMING_FORMATS and helped and parsed is not None \
             and parallel.available(len(parsed)):
-        # The helper also encodes each account's text when this run writes it as it is: without a
-        # finish hook or a history (which adds each account's trajectory before it is encoded).
-        written_as_is = not finishing and tracker is None
+        # The helper also encodes each account's text when this run writes it as it is (without a
+        # finish hook or a history, which adds each account's trajectory before it is encoded), or
+        # the entry a finish hook's json lists for it (the report's brief).
+        entry_text = None
+        if tracker is None:
+            entry_text = _entry_encoder(tool, args, finishing) or (None if finishing else _encoder())
         helper = parallel.start(portfolio.records(), parsed, _record_scorer(tool.assess, model, portfolio.from_text),
-                                _encoder() if written_as_is else None)
+                                entry_text)
     try:
         return _score_records(tool, model, portfolio, args, sink, held, digest, tracker, run_focus, helper)
     finally:
         if helper is not None:
             helper.close()
+
+
+def _entry_encoder(tool, args, finishing):
+    """Return text(result): the JSON of the entry a finish hook's json run lists for an account
+    (Tool.json_entry); None when the run lists the results themselves."""
+    if not finishing or args.format != "json" or tool.json_entry is None:
+        return None
+    entry = tool.json_entry(args)
+    if entry is None:
+        return None
+    encode = _encoder()
+
+    def text(result):
+        return encode(entry(result))
+    return text
 
 
 def _record_scorer(assess, model, from_text):
@@ -500,6 +521,8 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
     if encode_early:
         encode = _encoder()
         sort_key = tool.sort_key
+    entry_text = _entry_encoder(tool, args, finishing)  # the results for the finish hook, beside their entries
+    entries = [] if entry_text is not None else None
     summary = tool.summary(model)
     if tracker is not None:  # each account is tracked (its trajectory added) before it is summarised and written
         summary = tracker.wrap(summary)
@@ -550,6 +573,8 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
                     results.append((sort_key(result), text if text is not None and reuse_text else encode(result)))
                 else:
                     results.append(result)
+                    if entries is not None:
+                        entries.append(text if text is not None else entry_text(result))
                 continue
         where = record_where(label, customer_id)
         for problem in problems:
@@ -595,12 +620,19 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
                 del results[top:]
             texts = Encoded(text for _, text in results)
             report["customers"] = texts if args.format == "json" else Decoded(texts)
+        elif entries is not None:  # sorted as the results are (stable), each entry beside its account
+            order = sorted(range(len(results)), key=_key_of(results, tool.sort_key))
+            results = [results[position] for position in order]
+            entries = Encoded(entries[position] for position in order)
+            report["customers"] = results
         else:
             results.sort(key=tool.sort_key)
             report["customers"] = results
         report["rejected"] = rejected
         if finishing:
             tool.finish(report, model, args, portfolio)
+            if entries is not None and "customers" in report:  # the views made: the accounts listed as entries
+                report["customers"] = entries
         if run_focus is not None and "customers" in report:  # (a finish hook may make another report: a brief)
             if top is not None and not encode_early:  # after finish: its views cover every account that matched
                 del report["customers"][top:]  # (encoded early: cut to the top N above, before decoding)
@@ -616,6 +648,12 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
     if held is not None:
         held.append((portfolio, results, report, seen, summary))
     return EXIT_SOME_REJECTED if rejected_count or rejected else EXIT_OK  # a finish hook may add to rejected
+
+
+def _key_of(results, sort_key):
+    def key(position):
+        return sort_key(results[position])
+    return key
 
 
 def _stream_writer(tool, model, output_format, sink, as_of):

@@ -16,6 +16,8 @@ writes for the account:
   rationale and readiness).
 
 An analysis that could not score the account is None, as in the full result.
+Each brief is made and encoded as its account is scored (csm.cli, Tool.json_entry;
+the helper makes its own accounts'), and listed in the report's order.
 `--full` writes the three results in full instead (each as its own tool writes
 it): about eight times the size (the accounts of a 20,000-account book: 120 MB in
 full, 14 MB as briefs), slower to write and to read back.
@@ -76,12 +78,3 @@ def brief(result):
         }
     return out
 
-
-def abridge(customers):
-    """Replace each account of the report's list by its brief, in place.
-
-    Each full result is let go as its brief takes its place, so the run's peak
-    memory stays that of the full results the cross-views were made from.
-    """
-    for index, result in enumerate(customers):
-        customers[index] = brief(result)
