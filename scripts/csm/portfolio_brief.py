@@ -77,4 +77,3 @@ def brief(result):
             "top_opportunity": top,
         }
     return out
-
