@@ -78,7 +78,7 @@ def test_a_damaged_book_scored_with_the_helper_is_byte_for_byte_the_single_proce
         script, output_format, damaged_book, capsys, tmp_path, monkeypatch):
     serial, helped, served = _both(script, [damaged_book, *AS_OF, "--format", output_format], capsys, tmp_path,
                                    monkeypatch)
-    assert served > 150  # the helper scored the later part (from parallel.START on, at least)
+    assert served > 100  # the helper scored the later part (from parallel.START on, at least)
     assert serial[0] == 3  # some records rejected
     assert helped == serial  # status, report and every stderr line, in order
 
@@ -94,7 +94,7 @@ def test_with_a_history_and_focus_the_helper_changes_nothing(script, damaged_boo
     monkeypatch.setattr(parallel, "processors", lambda: 2)
     spy = Spy(monkeypatch)
     helped = _run(script, argv("helped.db"), capsys, tmp_path, "helped.json")
-    assert spy.served > 150
+    assert spy.served > 100
     assert helped[0] == serial[0] and helped[2] == serial[2].replace("serial.db", "helped.db")
     assert helped[1] == serial[1]
 
@@ -105,7 +105,7 @@ def test_the_portfolio_report_scored_with_the_helper_is_byte_for_byte_the_single
     # Its views, summaries and briefs read the helper's lean results back from JSON.
     serial, helped, served = _both("portfolio_report.py", [damaged_book, *AS_OF, "--format", output_format],
                                    capsys, tmp_path, monkeypatch)
-    assert served > 150
+    assert served > 100
     assert serial[0] == 3
     assert helped == serial
 
@@ -125,7 +125,7 @@ def test_the_portfolio_report_with_focus_and_owners_is_the_same_with_the_helper(
                  ["--format", "markdown", "--tier", "critical,high", "--capacity", "40"],
                  ["--format", "text", "--renewing-within", "120", "--detail"]):
         serial, helped, served = _both("portfolio_report.py", [path, *AS_OF, *argv], capsys, tmp_path, monkeypatch)
-        assert served > 100
+        assert served > 60
         assert helped == serial
 
 
@@ -166,7 +166,7 @@ def test_a_json_book_read_through_a_map_keeps_its_columns_with_the_helper(capsys
                                                 "segment": "crm.tier"}, "keep": ["region"]}))
     serial, helped, served = _both("health_score_calculator.py", [book, "--map", field_map, *AS_OF, "--format",
                                                                   "json"], capsys, tmp_path, monkeypatch)
-    assert served > 100
+    assert served > 50
     assert helped == serial
     accounts = json.loads(helped[1])["customers"]
     assert {account["fields_kept"]["region"] for account in accounts} == {"EMEA", "APAC", "AMER"}
@@ -177,14 +177,14 @@ def test_a_helper_that_fails_leaves_this_process_to_score_the_rest(failure, dama
                                                                    monkeypatch):
     work = parallel._work
 
-    def failing(records, score, encode, lowest, first, spool, shared):
+    def failing(records, score, encode, lowest, first, spool, counters):
         if failure == "raises":
             raise MemoryError
         if failure == "dies":
             os.kill(os.getpid(), signal.SIGKILL)
         if failure == "misnumbered":  # each of its outcomes names the record after its own
             records = ((index + 1 if index >= lowest else index, label, raw) for index, label, raw in records)
-        work(records, score, encode, lowest, first, spool, shared)
+        work(records, score, encode, lowest, first, spool, counters)
         if failure == "truncated":
             spool.truncate(spool.tell() // 2)  # half its file, and a clean exit
 
@@ -233,7 +233,8 @@ def test_the_two_meet_where_both_have_worked_as_long(slower, damaged_book, capsy
     assert helped == serial
     # From the cut (LOWEST) on: a slow helper scores what lies from START on; a fast one comes back to the cut.
     if slower == "helper":
-        assert 0.4 * spy.asked < spy.served < 0.65 * spy.asked
+        from_start = (1 - parallel.START) / (1 - parallel.LOWEST) * spy.asked
+        assert 0.8 * from_start < spy.served < 1.3 * from_start
     else:
         assert spy.served > 0.9 * spy.asked
 

@@ -44,7 +44,6 @@ import marshal
 import mmap
 import os
 import signal
-import struct
 import sys
 import tempfile
 from typing import NamedTuple
@@ -55,14 +54,17 @@ MIN_RECORDS = 2000  # below it the fork and the file cost more than the helper s
 # Where the helper works, as fractions of the book: from START to the end, then back from START
 # towards this process until they meet (never below LOWEST). They meet where both have spent the
 # same time, whatever the two processes' speeds on the machine of the day: between LOWEST and
-# START, a helper from 2.3 times as fast as this process to 1.5 times as slow never keeps it waiting.
-START = 0.6
+# START, a helper from 2.3 times as fast as this process to 3 times as slow never keeps it waiting.
+# (It is the slower one: it also encodes what it sends, and copies each page it writes to; on the
+# 100,000-account report, some 1.4 times as slow, and twice as slow in a busy hour.)
+START = 0.75
 LOWEST = 0.3
-# The meeting point: two counters in memory both processes share. FRONT: the first record this
-# process has not taken (it scores every one before). BACK: the last record the helper scored
-# going back (it has scored every one from there to the end).
-FRONT, BACK = 0, 8
-COUNTER = struct.Struct("q")
+# The meeting point: two counters in memory both processes share, each read and written whole
+# (a memoryview of 64-bit integers: struct.pack_into would zero the bytes before it writes them,
+# and the other process could read that 0). FRONT: the first record this process has not taken
+# (it scores every one before). BACK: the last record the helper scored going back (it has scored
+# every one from there to the end).
+FRONT, BACK = 0, 1
 
 
 def processors():
@@ -101,10 +103,11 @@ def start(records, parsed, score, encode):
     except OSError:
         return None
     try:
-        shared = mmap.mmap(-1, 2 * COUNTER.size)  # anonymous and shared: the child sees this process's writes
-        COUNTER.pack_into(shared, BACK, first)
+        shared = mmap.mmap(-1, 16)  # anonymous and shared: each process sees the other's writes
+        counters = memoryview(shared).cast("q")
+        counters[BACK] = first
         done, told = os.pipe()  # a byte when the file is complete: sooner than the helper's exit
-    except (OSError, ValueError):
+    except (OSError, ValueError, TypeError):
         spool.close()
         return None
     try:
@@ -113,8 +116,10 @@ def start(records, parsed, score, encode):
         for end in (done, told):
             os.close(end)
         spool.close()
+        counters.release()
+        shared.close()
         return None
-    if pid == 0:  # the helper: never returns, never writes anywhere but its file, the pipe and `shared`
+    if pid == 0:  # the helper: never returns, never writes anywhere but its file, the pipe and the counters
         status = 1
         try:
             for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
@@ -124,7 +129,7 @@ def start(records, parsed, score, encode):
             # The iterator releases each record as it goes; the helper keeps them all instead, since
             # freeing one writes to every page it lies on, and a page written is a page copied.
             held = list(parsed)
-            _work(records, score, encode, lowest, first, spool, shared)
+            _work(records, score, encode, lowest, first, spool, counters)
             os.write(told, b"1")
             status = 0
             del held
@@ -133,7 +138,7 @@ def start(records, parsed, score, encode):
         finally:
             os._exit(status)
     os.close(told)
-    return Helper(pid, spool, lowest, done, shared)
+    return Helper(pid, spool, lowest, done, (shared, counters))
 
 
 BATCH = 256  # outcomes the helper writes, and this process reads, at a time
@@ -142,7 +147,7 @@ BATCH = 256  # outcomes the helper writes, and this process reads, at a time
 HEADER = 8
 
 
-def _work(records, score, encode, lowest, first, spool, shared):
+def _work(records, score, encode, lowest, first, spool, counters):
     """Score the records from `first` to the end, then back from `first` until this process is met."""
     write = spool.write
     back = []  # the records from `lowest` to `first`: scored last, backwards, as far as this process leaves them
@@ -162,13 +167,11 @@ def _work(records, score, encode, lowest, first, spool, shared):
         _write_batch(write, batch)
         batch = []
     write(bytes(HEADER))
-    front = COUNTER.unpack_from
-    publish = COUNTER.pack_into
     for index, _, raw in reversed(back):
-        if index < front(shared, FRONT)[0]:  # this process has taken it, and every one before
+        if index < counters[FRONT]:  # this process has taken it, and every one before
             break
         batch.append(_outcome(index, raw, score, encode))
-        publish(shared, BACK, index)
+        counters[BACK] = index
         if len(batch) == BATCH:
             _write_batch(write, batch)
             batch = []
@@ -208,7 +211,7 @@ class Helper:
         self.spool = spool
         self.cut = cut  # from here on, this process asks before it scores a record
         self.done = done  # the pipe's end the helper's byte comes through
-        self.shared = shared
+        self.shared, self.counters = shared  # the mmap, and its two counters
         self._reading = False
         self._failed = False
         self._batches = None  # the (offset, size) of the helper's batches, in the order they are read
@@ -220,8 +223,8 @@ class Helper:
             return None
         try:
             if not self._reading:
-                if index < COUNTER.unpack_from(self.shared, BACK)[0]:  # the helper has not come back this far
-                    COUNTER.pack_into(self.shared, FRONT, index + 1)  # this process takes it
+                if index < self.counters[BACK]:  # the helper has not come back this far
+                    self.counters[FRONT] = index + 1  # this process takes it
                     return None
                 self._read_batches()
                 self._reading = True
@@ -294,4 +297,5 @@ class Helper:
             self.pid = None
             os.close(self.done)
             self.spool.close()
+            self.counters.release()
             self.shared.close()
