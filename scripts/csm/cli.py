@@ -25,18 +25,22 @@ When a run holds what, and what it costs (benchmarks/bench.py measures it):
   still in the processor's cache) and only its text and sort key are held; the
   texts are sorted (most urgent first) and written a batch at a time, never the
   whole document as one string. A tool whose finish hook reads the results (a
-  backtest, the portfolio report) holds the results instead and encodes at the end.
+  backtest, the portfolio report) holds the results instead and encodes at the end;
+  the report's json holds each account's brief as its text beside its result
+  (Tool.json_entry), encoded as the account is scored.
 - text and markdown out: as json, each account is held as its JSON text; the
   view reads each back (`Decoded`) as it renders it, and the report is written a
   batch of accounts at a time (render.Pieces, render.JoinedPieces): about the json
   run's memory. A tool whose finish hook reads the results (the portfolio report)
   holds the results.
 - A JSON document in (of 2,000 accounts or more), json, text or markdown out without a
-  finish hook, two processors or more: a forked helper scores the later half of the
-  book while this process scores the first, and hands each account back as its JSON
-  text (csm.parallel); everything that depends on the order of the book stays here,
-  so the report is byte for byte the single-process one, in some three quarters of
-  the time on the 2-core benchmark machine (and 20-40% more memory in all).
+  finish hook, or the portfolio report's lean runs (Tool.helped_when), two processors
+  or more: a forked helper scores the later part of the book while this process
+  scores from the first record, they meet where both have worked as long, and the
+  helper hands each account back in marshal batches, with its JSON text when the run
+  writes it as it is (csm.parallel); everything that depends on the order of the book
+  stays here, so the report is byte for byte the single-process one, in some 60-75%
+  of the time on the 2-core benchmark machine (and 20-40% more memory in all).
 - A run with --output writes to a temporary file beside it, renamed at the end
   (csm.output: symlinks followed, devices and FIFOs written in place, modes kept).
 - A script (`run_script`) leaves what it held for the operating system to take back
