@@ -61,12 +61,23 @@ def _run(script, argv, capsys, tmp_path, name):
     return status, output.read_bytes(), capsys.readouterr().err
 
 
-def _both(script, argv, capsys, tmp_path, monkeypatch):
-    """Run serially, then with the helper; return (serial, parallel, outcomes the helper served)."""
+def _serial(script, argv, capsys, tmp_path, monkeypatch, name="serial.out"):
+    """Run in one process; then let the next runs fork their helper (_allow_helper)."""
     monkeypatch.setattr(parallel, "MIN_RECORDS", 10 ** 9)
-    serial = _run(script, argv, capsys, tmp_path, "serial.out")
+    serial = _run(script, argv, capsys, tmp_path, name)
+    _allow_helper(monkeypatch)
+    return serial
+
+
+def _allow_helper(monkeypatch):
+    """Let a run fork its helper, whatever the book's size and this machine's processors."""
     monkeypatch.setattr(parallel, "MIN_RECORDS", 1)
     monkeypatch.setattr(parallel, "processors", lambda: 2)
+
+
+def _both(script, argv, capsys, tmp_path, monkeypatch):
+    """Run serially, then with the helper; return (serial, parallel, outcomes the helper served)."""
+    serial = _serial(script, argv, capsys, tmp_path, monkeypatch)
     spy = Spy(monkeypatch)
     helped = _run(script, argv, capsys, tmp_path, "helped.out")
     return serial, helped, spy.served
@@ -88,10 +99,7 @@ def test_with_a_history_and_focus_the_helper_changes_nothing(script, damaged_boo
     def argv(name):  # each run its own history, so that both start from none
         return [damaged_book, *AS_OF, "--format", "json", "--history", tmp_path / name, "--top", "40",
                 "--segment", "enterprise,smb"]
-    monkeypatch.setattr(parallel, "MIN_RECORDS", 10 ** 9)
-    serial = _run(script, argv("serial.db"), capsys, tmp_path, "serial.json")
-    monkeypatch.setattr(parallel, "MIN_RECORDS", 1)
-    monkeypatch.setattr(parallel, "processors", lambda: 2)
+    serial = _serial(script, argv("serial.db"), capsys, tmp_path, monkeypatch, "serial.json")
     spy = Spy(monkeypatch)
     helped = _run(script, argv("helped.db"), capsys, tmp_path, "helped.json")
     assert spy.served > 100
@@ -137,8 +145,7 @@ def test_a_run_that_holds_its_results_for_a_finish_hook_scores_in_one_process(sc
                                                                                tmp_path, monkeypatch):
     # A backtest and the report's full results read the results themselves: read back from JSON,
     # the helper's would each hold their own copy of every word (1.9x the memory, for 5% of the time).
-    monkeypatch.setattr(parallel, "MIN_RECORDS", 1)
-    monkeypatch.setattr(parallel, "processors", lambda: 2)
+    _allow_helper(monkeypatch)
     started = []
     monkeypatch.setattr(parallel, "start", lambda *args: started.append(args))
     if argv == ("--outcomes",):
@@ -190,10 +197,7 @@ def test_a_helper_that_fails_leaves_this_process_to_score_the_rest(failure, dama
 
     script = "expansion_opportunity_scorer.py"
     argv = [damaged_book, *AS_OF, "--format", "json"]
-    monkeypatch.setattr(parallel, "MIN_RECORDS", 10 ** 9)
-    serial = _run(script, argv, capsys, tmp_path, "serial.json")
-    monkeypatch.setattr(parallel, "MIN_RECORDS", 1)
-    monkeypatch.setattr(parallel, "processors", lambda: 2)
+    serial = _serial(script, argv, capsys, tmp_path, monkeypatch, "serial.json")
     monkeypatch.setattr(parallel, "_work", failing)
     monkeypatch.setattr(parallel, "BATCH", 16)  # 16 at a time: half the file holds whole batches
     spy = Spy(monkeypatch)
@@ -208,10 +212,7 @@ def test_a_helper_that_fails_leaves_this_process_to_score_the_rest(failure, dama
 def test_the_two_meet_where_both_have_worked_as_long(slower, damaged_book, capsys, tmp_path, monkeypatch):
     script = "churn_risk_analyzer.py"
     argv = [damaged_book, *AS_OF, "--format", "json"]
-    monkeypatch.setattr(parallel, "MIN_RECORDS", 10 ** 9)
-    serial = _run(script, argv, capsys, tmp_path, "serial.json")
-    monkeypatch.setattr(parallel, "MIN_RECORDS", 1)
-    monkeypatch.setattr(parallel, "processors", lambda: 2)
+    serial = _serial(script, argv, capsys, tmp_path, monkeypatch, "serial.json")
     if slower == "helper":  # 2 ms a record in the helper alone
         outcome_of = parallel._outcome
 

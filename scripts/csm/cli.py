@@ -447,10 +447,9 @@ def _finishes(tool, args):
 def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None, tracker=None, run_focus=None):
     helper = None
     parsed = getattr(portfolio, "parsed", None)  # a parsed JSON document: every record in memory
-    # A forked helper scores the later half (csm.parallel) when the run holds each account as its
-    # text, or holds results the tool says are small (helped_when: the report's lean ones). Not for
-    # other finish hooks' runs (a backtest, the report's --full), which would hold the helper's results
-    # read back from JSON, each with its own copy of every word and figure.
+    # A forked helper scores the later part (csm.parallel) when the run holds each account as its
+    # text, or holds results the tool says may be handed back (helped_when: the report's lean ones).
+    # Not for other finish hooks' runs (a backtest, the report's --full): results held whole.
     finishing = _finishes(tool, args)
     helped = not finishing or (tool.helped_when is not None and tool.helped_when(args))
     if args.format not in STREAMING_FORMATS and helped and parsed is not None \
@@ -537,7 +536,6 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
     check_id = seen.check
     score = _record_scorer(tool.assess, model, portfolio.from_text)
     cut = helper.cut if helper is not None else None
-    reuse_text = tracker is None  # a history adds each account's trajectory to its result: encoded after
     if streaming:
         write_result = _stream_writer(tool, model, args.format, sink, args.as_of.isoformat())
     for index, label, raw in portfolio.records():
@@ -548,7 +546,7 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
             problems = [f"record must be an object of customer fields, got {shown(raw)}"]
         else:
             outcome = helper.outcome(index, customer_id) if cut is not None and index >= cut else None
-            if outcome is not None:  # scored by the helper: the result read back from its text
+            if outcome is not None:  # scored by the helper: its result and text, handed back
                 result, problems, text = outcome
             else:
                 result, problems = score(raw)
@@ -574,7 +572,7 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
                 elif streaming:
                     write_result(result)
                 elif encode_early:
-                    results.append((sort_key(result), text if text is not None and reuse_text else encode(result)))
+                    results.append((sort_key(result), text if text is not None else encode(result)))
                 else:
                     results.append(result)
                     if entries is not None:
@@ -625,7 +623,7 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
             texts = Encoded(text for _, text in results)
             report["customers"] = texts if args.format == "json" else Decoded(texts)
         elif entries is not None:  # sorted as the results are (stable), each entry beside its account
-            order = sorted(range(len(results)), key=_key_of(results, tool.sort_key))
+            order = sorted(range(len(results)), key=lambda position: tool.sort_key(results[position]))
             results = [results[position] for position in order]
             entries = Encoded(entries[position] for position in order)
             report["customers"] = results
@@ -652,12 +650,6 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
     if held is not None:
         held.append((portfolio, results, report, seen, summary))
     return EXIT_SOME_REJECTED if rejected_count or rejected else EXIT_OK  # a finish hook may add to rejected
-
-
-def _key_of(results, sort_key):
-    def key(position):
-        return sort_key(results[position])
-    return key
 
 
 def _stream_writer(tool, model, output_format, sink, as_of):

@@ -138,7 +138,7 @@ def start(records, parsed, score, encode):
         finally:
             os._exit(status)
     os.close(told)
-    return Helper(pid, spool, lowest, done, (shared, counters))
+    return Helper(pid, spool, lowest, done, shared, counters)
 
 
 BATCH = 256  # outcomes the helper writes, and this process reads, at a time
@@ -149,9 +149,8 @@ HEADER = 8
 
 def _work(records, score, encode, lowest, first, spool, counters):
     """Score the records from `first` to the end, then back from `first` until this process is met."""
-    write = spool.write
+    batches = _Batches(spool.write)
     back = []  # the records from `lowest` to `first`: scored last, backwards, as far as this process leaves them
-    batch = []
     for item in records:
         index, _, raw = item
         if index < lowest or not isinstance(raw, dict):
@@ -159,25 +158,14 @@ def _work(records, score, encode, lowest, first, spool, counters):
         if index < first:
             back.append(item)
             continue
-        batch.append(_outcome(index, raw, score, encode))
-        if len(batch) == BATCH:
-            _write_batch(write, batch)
-            batch = []
-    if batch:
-        _write_batch(write, batch)
-        batch = []
-    write(bytes(HEADER))
+        batches.add(_outcome(index, raw, score, encode))
+    batches.end_part()
     for index, _, raw in reversed(back):
         if index < counters[FRONT]:  # this process has taken it, and every one before
             break
-        batch.append(_outcome(index, raw, score, encode))
+        batches.add(_outcome(index, raw, score, encode))
         counters[BACK] = index
-        if len(batch) == BATCH:
-            _write_batch(write, batch)
-            batch = []
-    if batch:
-        _write_batch(write, batch)
-    write(bytes(HEADER))
+    batches.end_part()
     spool.flush()
 
 
@@ -189,10 +177,28 @@ def _outcome(index, raw, score, encode):
     return index, customer_id_of(raw), result, None if encode is None else encode(result), None
 
 
-def _write_batch(write, batch):
-    data = marshal.dumps(batch)
-    write(len(data).to_bytes(HEADER, "little"))
-    write(data)
+class _Batches:
+    """The helper's outcomes, written BATCH at a time; `end_part` writes the rest, then a length of 0."""
+
+    def __init__(self, write):
+        self.write = write
+        self.batch = []
+
+    def add(self, outcome):
+        self.batch.append(outcome)
+        if len(self.batch) == BATCH:
+            self._write()
+
+    def end_part(self):
+        if self.batch:
+            self._write()
+        self.write(bytes(HEADER))
+
+    def _write(self):
+        data = marshal.dumps(self.batch)
+        self.write(len(data).to_bytes(HEADER, "little"))
+        self.write(data)
+        self.batch = []
 
 
 class Outcome(NamedTuple):
@@ -200,18 +206,19 @@ class Outcome(NamedTuple):
 
     result: dict  # None when rejected
     problems: list  # the record's errors; empty when scored
-    text: str  # the result's JSON (what the report writes for it); None when rejected or not asked for
+    text: str  # the account's JSON as the run lists it (its result, or the finish hook's entry); or None
 
 
 class Helper:
     """The forked helper as this process sees it: `outcome(index, customer_id)` for each record from `cut` on."""
 
-    def __init__(self, pid, spool, cut, done, shared):
+    def __init__(self, pid, spool, cut, done, shared, counters):
         self.pid = pid
         self.spool = spool
         self.cut = cut  # from here on, this process asks before it scores a record
         self.done = done  # the pipe's end the helper's byte comes through
-        self.shared, self.counters = shared  # the mmap, and its two counters
+        self.shared = shared  # the mmap the two counters lie in
+        self.counters = counters
         self._reading = False
         self._failed = False
         self._batches = None  # the (offset, size) of the helper's batches, in the order they are read
