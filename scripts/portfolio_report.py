@@ -19,7 +19,7 @@ lost by leaving during it (new logos are not part of NRR). All four are required
 (0 or more, starting_arr above 0); the dates are optional.
 """
 
-from csm import brief, changes, focus, ingest, portfolio, portfolio_brief, portfolio_views
+from csm import brief, changes, focus, ingest, portfolio, portfolio_views
 from csm.cli import Tool, run, run_script, warning, whole_number
 from csm.errors import InputError
 
@@ -70,23 +70,24 @@ def _lean(args):
     return not (args.format == "json" and args.full) and args.account is None and not changes.requested(args)
 
 
-def finish(report, model, args, opened):
+def finish(report, model, args, opened, parts):
     if args.template is not None and args.account is None:
         raise InputError("--template needs --account ID (the account whose brief fills it)")
     if args.retention_document is not None:
         document, source = args.retention_document, f"--retention {args.retention}"
     else:
         document, source = opened.document, opened.name
-    for line in portfolio.complete(report, model, document, source):
+    for line in portfolio.complete(report, model, document, source, parts):
         if args.account is None or line.startswith(f"{args.account}:"):
             warning(line)
     if args.account is not None:
         brief.into_report(report, args.account, model.as_of, args.template, getattr(model, "focus", None) is not None)
 
 
-def json_entry(args):
-    """The brief per account a json report lists, unless --full or --account (csm.portfolio_brief)."""
-    return portfolio_brief.brief if not args.full and args.account is None else None
+def json_part(args, model, encode):
+    """Unless --full or --account: each account's brief (what the json lists, csm.portfolio_brief) and
+    its entries in the views, as JSON texts made as the account is scored (csm.portfolio.json_part)."""
+    return portfolio.json_part(model, encode) if not args.full and args.account is None else None
 
 
 TOOL = Tool(
@@ -111,7 +112,7 @@ TOOL = Tool(
     add_arguments=add_arguments,
     finish=finish,
     helped_when=_lean,  # its lean results are small enough to read back from a helper (csm.cli)
-    json_entry=json_entry,
+    json_part=json_part,
     epilog_extra=EPILOG,
 )
 

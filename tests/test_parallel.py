@@ -118,6 +118,21 @@ def test_the_portfolio_report_scored_with_the_helper_is_byte_for_byte_the_single
     assert helped == serial
 
 
+def test_the_report_views_made_as_each_account_is_scored_are_the_ones_made_from_the_full_results(
+        damaged_book, capsys, tmp_path, monkeypatch):
+    # A json run keeps each account's entries in the views as JSON texts as it scores it (the helper
+    # makes its own accounts'; csm.portfolio.json_part); --full makes them from the results at the end.
+    full = _serial("portfolio_report.py", [damaged_book, *AS_OF, "--format", "json", "--full"], capsys, tmp_path,
+                   monkeypatch, "full.json")
+    spy = Spy(monkeypatch)
+    lean = _run("portfolio_report.py", [damaged_book, *AS_OF, "--format", "json"], capsys, tmp_path, "lean.json")
+    assert spy.served > 100
+    views = json.loads(lean[1])["views"]
+    assert views == json.loads(full[1])["views"]
+    assert views["this_week"] and views["expansion"]["ready_now"] and views["expansion"]["stabilise_first"]
+    assert all(views["trends"].values())
+
+
 def test_the_portfolio_report_with_focus_and_owners_is_the_same_with_the_helper(capsys, tmp_path, monkeypatch):
     with open(SAMPLE, encoding="utf-8") as handle:
         customers = json.load(handle)["customers"]

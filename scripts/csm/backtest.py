@@ -643,8 +643,9 @@ def finisher(kind):
     The hook reads --outcomes, writes one stderr line per problem of an unusable
     outcome row, lists those rows under the report's `rejected` (so the exit status
     is 3) and adds `report["backtest"]`. An unreadable outcomes file raises InputError.
+    (`parts`: None, as these tools have no Tool.json_part.)
     """
-    def finish(report, model, args, portfolio):
+    def finish(report, model, args, portfolio, parts):
         if not requested(args):
             return
         outcomes = read_outcomes_for_tool(args.outcomes)

@@ -26,8 +26,9 @@ When a run holds what, and what it costs (benchmarks/bench.py measures it):
   texts are sorted (most urgent first) and written a batch at a time, never the
   whole document as one string. A tool whose finish hook reads the results (a
   backtest, the portfolio report) holds the results instead and encodes at the end;
-  the report's json holds each account's brief as its text beside its result
-  (Tool.json_entry), encoded as the account is scored.
+  the report's json holds, beside each result, the account's brief and its entries in
+  the views as JSON texts made as the account is scored (Tool.json_part), so what is
+  left after the last account is sorting and merging them.
 - text and markdown out: as json, each account is held as its JSON text; the
   view reads each back (`Decoded`) as it renders it, and the report is written a
   batch of accounts at a time (render.Pieces, render.JoinedPieces): about the json
@@ -68,7 +69,7 @@ from .loading import Unreadable, open_portfolio
 from .methodology import load_methodology, methodology_hash, render_methodology
 from .output import (Interrupted, Sink, closed_stream_problem, hold_closed_descriptors, interruptions_raise,
                      same_file_as_input)
-from .render import Pieces, escape_controls
+from .render import Encoded, Pieces, escape_controls, held_json
 from .values import parse_iso_date, printable, shown
 
 STREAMING_FORMATS = ("jsonl", "csv")
@@ -85,15 +86,18 @@ class Tool:
     - `sort_key(result)`: order of accounts in sorted formats;
     - `views`: a module or object with `text(report, model)`, `markdown(report, model)`,
       `csv_header(model)` and `csv_row(result, model)`; optional `html(report, model)`;
-    - `add_arguments(parser)` and `finish(report, model, args, portfolio)`: optional hooks
-      for options of the tool's own and additions to the report (e.g. a backtest);
+    - `add_arguments(parser)` and `finish(report, model, args, portfolio, parts)`: optional hooks
+      for options of the tool's own and additions to the report (e.g. a backtest); `parts`
+      are the run's json parts (`json_part`) in the order of report["customers"], or None;
     - `finish_when(args)`: whether this run calls `finish` (default: whenever there is one).
       A run without it may encode its json as it scores, since nothing reads the results after.
     - `helped_when(args)`: whether a run that calls `finish` may take results scored by a
       forked helper (csm.parallel): for a tool whose results are then small (the report's lean ones).
-    - `json_entry(args)` -> None, or entry(result): what a json run that calls `finish` lists
-      for an account instead of its result (the report's brief). Each entry is encoded as the
-      account is scored (by the helper, for its accounts), and listed in the sorted order.
+    - `json_part(args, model, encode)` -> None, or part(result): what a json run that calls
+      `finish` keeps of each account beside its result, made as the account is scored (by the
+      helper, for its accounts), in plain data (str, numbers, None, tuples, lists, dicts: it
+      crosses back in marshal); `encode` is the run's JSON encoder. The report's: the account's
+      brief and its entries in the views, as JSON texts (csm.portfolio.json_part).
     - `facts(result)` -> csm.focus.Facts and `filters` (the focus filters it can evaluate):
       a tool with them takes the focus options (--top, --segment ..., --detail; csm.focus).
     - `sections`: the methodology sections its analyses read ("health", "churn", "expansion";
@@ -103,7 +107,7 @@ class Tool:
     def __init__(self, prog, report, description, example, prepare, assess, summary, sort_key, views,
                  formats=("text", "json", "markdown", "csv", "jsonl"), default_format="text",
                  add_arguments=None, finish=None, finish_when=None, epilog_extra="", facts=None, filters=(),
-                 sections=None, helped_when=None, json_entry=None):
+                 sections=None, helped_when=None, json_part=None):
         self.prog = prog
         self.report = report
         self.description = description
@@ -123,7 +127,7 @@ class Tool:
         self.filters = filters
         self.sections = sections  # the analyses it runs (None: all), for the warning on metrics no record has
         self.helped_when = helped_when
-        self.json_entry = json_entry
+        self.json_part = json_part
 
 
 # --as-of: the years a run may take for "today". The reports look a year and more ahead
@@ -456,12 +460,12 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
             and parallel.available(len(parsed)):
         # The helper also encodes each account's text when this run writes it as it is (without a
         # finish hook or a history, which adds each account's trajectory before it is encoded), or
-        # the entry a finish hook's json lists for it (the report's brief).
-        entry_text = None
+        # makes the part a finish hook's json keeps of it (Tool.json_part: the report's brief and views).
+        made = None
         if tracker is None:
-            entry_text = _entry_encoder(tool, args, finishing) or (None if finishing else _encoder())
+            made = _part_maker(tool, args, model, finishing) or (None if finishing else _encoder())
         helper = parallel.start(portfolio.records(), parsed, _record_scorer(tool.assess, model, portfolio.from_text),
-                                entry_text)
+                                made)
     try:
         return _score_records(tool, model, portfolio, args, sink, held, digest, tracker, run_focus, helper)
     finally:
@@ -469,19 +473,12 @@ def _score_and_write(tool, model, portfolio, args, sink, held=None, digest=None,
             helper.close()
 
 
-def _entry_encoder(tool, args, finishing):
-    """Return text(result): the JSON of the entry a finish hook's json run lists for an account
-    (Tool.json_entry); None when the run lists the results themselves."""
-    if not finishing or args.format != "json" or tool.json_entry is None:
+def _part_maker(tool, args, model, finishing):
+    """Return part(result): what a finish hook's json run keeps of each account beside its result
+    (Tool.json_part); None when the run keeps the results alone."""
+    if not finishing or args.format != "json" or tool.json_part is None:
         return None
-    entry = tool.json_entry(args)
-    if entry is None:
-        return None
-    encode = _encoder()
-
-    def text(result):
-        return encode(entry(result))
-    return text
+    return tool.json_part(args, model, _encoder())
 
 
 def _record_scorer(assess, model, from_text):
@@ -524,8 +521,8 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
     if encode_early:
         encode = _encoder()
         sort_key = tool.sort_key
-    entry_text = _entry_encoder(tool, args, finishing)  # the results for the finish hook, beside their entries
-    entries = [] if entry_text is not None else None
+    part_of = _part_maker(tool, args, model, finishing)  # the results for the finish hook, beside their parts
+    parts = [] if part_of is not None else None
     summary = tool.summary(model)
     if tracker is not None:  # each account is tracked (its trajectory added) before it is summarised and written
         summary = tracker.wrap(summary)
@@ -546,11 +543,11 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
             problems = [f"record must be an object of customer fields, got {shown(raw)}"]
         else:
             outcome = helper.outcome(index, customer_id) if cut is not None and index >= cut else None
-            if outcome is not None:  # scored by the helper: its result and text, handed back
-                result, problems, text = outcome
+            if outcome is not None:  # scored by the helper: its result, and its text or part, handed back
+                result, problems, made = outcome
             else:
                 result, problems = score(raw)
-                text = None
+                made = None
             if customer_id is not None:
                 duplicate = check_id(customer_id, label)
                 if duplicate is not None:
@@ -572,11 +569,11 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
                 elif streaming:
                     write_result(result)
                 elif encode_early:
-                    results.append((sort_key(result), text if text is not None else encode(result)))
+                    results.append((sort_key(result), made if made is not None else encode(result)))
                 else:
                     results.append(result)
-                    if entries is not None:
-                        entries.append(text if text is not None else entry_text(result))
+                    if parts is not None:
+                        parts.append(made if made is not None else part_of(result))
                 continue
         where = record_where(label, customer_id)
         for problem in problems:
@@ -622,19 +619,17 @@ def _score_records(tool, model, portfolio, args, sink, held, digest, tracker, ru
                 del results[top:]
             texts = Encoded(text for _, text in results)
             report["customers"] = texts if args.format == "json" else Decoded(texts)
-        elif entries is not None:  # sorted as the results are (stable), each entry beside its account
+        elif parts is not None:  # sorted as the results are (stable), each part beside its account
             order = sorted(range(len(results)), key=lambda position: tool.sort_key(results[position]))
             results = [results[position] for position in order]
-            entries = Encoded(entries[position] for position in order)
+            parts = [parts[position] for position in order]
             report["customers"] = results
         else:
             results.sort(key=tool.sort_key)
             report["customers"] = results
         report["rejected"] = rejected
         if finishing:
-            tool.finish(report, model, args, portfolio)
-            if entries is not None and "customers" in report:  # the views made: the accounts listed as entries
-                report["customers"] = entries
+            tool.finish(report, model, args, portfolio, parts)
         if run_focus is not None and "customers" in report:  # (a finish hook may make another report: a brief)
             if top is not None and not encode_early:  # after finish: its views cover every account that matched
                 del report["customers"][top:]  # (encoded early: cut to the top N above, before decoding)
@@ -742,10 +737,6 @@ def json_document(report):
     return "".join(json_chunks(report))
 
 
-class Encoded(list):
-    """A report list whose items are already JSON texts (json_chunks writes them as they are)."""
-
-
 class Decoded:
     """The accounts of a report held as JSON texts, read back one at a time as a view iterates them.
 
@@ -792,7 +783,8 @@ def json_chunks(report):
                 batch = value[start:start + JSON_BATCH]
                 ending = ",\n" if start + len(batch) <= last else "\n]"
                 yield ",\n".join(batch if texts is not None else map(encode, batch)) + ending
-        else:
-            yield f'{opening}"{key}": {encode(value)}'
+        else:  # (the report's views may hold Encoded lists: render.Holding)
+            yield f'{opening}"{key}": '
+            yield from held_json(value, encode)
         opening = ",\n"
     yield "\n}\n"

@@ -4,30 +4,32 @@ A run that has parsed a whole JSON document (every record in memory, nothing lef
 read) and holds what it scores until the sorted report is written scores its records
 one at a time, in input order: json, text and markdown without a finish hook (each
 account held as its JSON text), and the portfolio report's lean runs (its small
-results held for the views; Tool.helped_when; csm.cli). With two processors or more,
-`start` forks one helper before the first record is scored. This process scores
-the records from the first on, as ever; the helper scores them from START to the
-end, then goes back from START towards this process, and they meet where both have
-worked as long (two counters in shared memory say how far each has come: FRONT and
-BACK). From the meeting on, this process takes the helper's outcomes in place of
-scoring the records. Everything that depends on the order of the book (duplicate
-ids, the stderr lines, the summaries, the focus, the history, the sort, the
-report's views) stays in this process, so the report is byte for byte the one a
-single process writes: the helper only does what is the same wherever it is done,
-`assess` and the account's JSON text. The counters only steer who scores what:
-this process checks each outcome's index and customer id against its record, so a
-stale or torn counter at worst has a record scored twice or here.
+results held for the views; Tool.helped_when; csm.cli; in json, beside each result
+the account's brief and its entries in the views, as texts: Tool.json_part). With
+two processors or more, `start` forks one helper before the first record is scored.
+This process scores the records from the first on, as ever; the helper scores them
+from START to the end, then goes back from START towards this process, and they
+meet where both have worked as long (two counters in shared memory say how far each
+has come: FRONT and BACK). From the meeting on, this process takes the helper's
+outcomes in place of scoring the records. Everything that depends on the order of
+the book (duplicate ids, the stderr lines, the summaries, the focus, the history,
+the sort, the merging of the report's views) stays in this process, so the report is
+byte for byte the one a single process writes: the helper only does what is the
+same wherever it is done, `assess` and the account's JSON text or part. The counters
+only steer who scores what: this process checks each outcome's index and customer id
+against its record, so a stale or torn counter at worst has a record scored twice or
+here.
 
 What crosses from the helper is marshal, a batch of BATCH records at a time: each
 record's result (the very values this process would have made, dicts in the same
 order, shared strings still shared within a batch, so it costs what a result made
-here costs), the account's JSON text when the run writes it as it is, or the
-record's errors. marshal reads only what the helper wrote to a file no other
-process can name: nothing from a user's file is ever unmarshalled. Reading a batch
-back is about a fifth of what JSON took (12 us an account of the portfolio report,
-against 42). It costs a temporary file of about the size of the helper's share, and
-the helper's copy of the pages it writes to (it keeps every record, so that freeing
-none copies its pages).
+here costs), the account's JSON text when the run writes it as it is, or the part
+the run keeps of it beside its result (plain data), or the record's errors. marshal
+reads only what the helper wrote to a file no other process can name: nothing from
+a user's file is ever unmarshalled. Reading a batch back is about a fifth of what
+JSON took (12 us an account of the portfolio report, against 42). It costs a
+temporary file of about the size of the helper's share, and the helper's copy of the
+pages it writes to (it keeps every record, so that freeing none copies its pages).
 
 Not used: without `fork` (Windows), on one processor (or one left by the affinity
 mask: `taskset -c 0` runs single), for a book under `MIN_RECORDS`, for input read as
@@ -87,14 +89,15 @@ def available(count):
     return processors() >= 2
 
 
-def start(records, parsed, score, encode):
+def start(records, parsed, score, make):
     """Fork the helper over the portfolio's records; return a Helper, or None when it cannot start.
 
     `records`: the portfolio's record iterator (index, label, raw) over the list `parsed`,
     not yet started: the helper runs its own copy of it from the first record, so every
     record it scores is read exactly as this process reads it. `score(raw)` -> (result,
-    problems) of a record that is an object; `encode(result)`: its JSON text, one line, when
-    the run writes the text as it is (else None: the helper sends the results alone).
+    problems) of a record that is an object; `make(result)`: what else the run keeps of the
+    account, its JSON text (one line) when the run writes it as it is, or the tool's json part
+    (csm.cli, Tool.json_part); None: the helper sends the results alone.
     """
     count = len(parsed)
     first, lowest = int(count * START), int(count * LOWEST)
@@ -129,7 +132,7 @@ def start(records, parsed, score, encode):
             # The iterator releases each record as it goes; the helper keeps them all instead, since
             # freeing one writes to every page it lies on, and a page written is a page copied.
             held = list(parsed)
-            _work(records, score, encode, lowest, first, spool, counters)
+            _work(records, score, make, lowest, first, spool, counters)
             os.write(told, b"1")
             status = 0
             del held
@@ -147,7 +150,7 @@ BATCH = 256  # outcomes the helper writes, and this process reads, at a time
 HEADER = 8
 
 
-def _work(records, score, encode, lowest, first, spool, counters):
+def _work(records, score, make, lowest, first, spool, counters):
     """Score the records from `first` to the end, then back from `first` until this process is met."""
     batches = _Batches(spool.write)
     back = []  # the records from `lowest` to `first`: scored last, backwards, as far as this process leaves them
@@ -158,23 +161,23 @@ def _work(records, score, encode, lowest, first, spool, counters):
         if index < first:
             back.append(item)
             continue
-        batches.add(_outcome(index, raw, score, encode))
+        batches.add(_outcome(index, raw, score, make))
     batches.end_part()
     for index, _, raw in reversed(back):
         if index < counters[FRONT]:  # this process has taken it, and every one before
             break
-        batches.add(_outcome(index, raw, score, encode))
+        batches.add(_outcome(index, raw, score, make))
         counters[BACK] = index
     batches.end_part()
     spool.flush()
 
 
-def _outcome(index, raw, score, encode):
-    """(index, customer_id, result, its JSON text or None, errors): the text when the run writes it as it is."""
+def _outcome(index, raw, score, make):
+    """(index, customer_id, result, what `make` made of it or None, errors)."""
     result, problems = score(raw)
     if problems:
         return index, customer_id_of(raw), None, None, problems
-    return index, customer_id_of(raw), result, None if encode is None else encode(result), None
+    return index, customer_id_of(raw), result, None if make is None else make(result), None
 
 
 class _Batches:
@@ -206,7 +209,7 @@ class Outcome(NamedTuple):
 
     result: dict  # None when rejected
     problems: list  # the record's errors; empty when scored
-    text: str  # the account's JSON as the run lists it (its result, or the finish hook's entry); or None
+    made: object  # what the run keeps of the account besides: its JSON text, or the tool's json part; or None
 
 
 class Helper:
@@ -222,7 +225,7 @@ class Helper:
         self._reading = False
         self._failed = False
         self._batches = None  # the (offset, size) of the helper's batches, in the order they are read
-        self._batch = []  # (index, customer_id, result, text, errors) read ahead, the next one last
+        self._batch = []  # (index, customer_id, result, made, errors) read ahead, the next one last
 
     def outcome(self, index, customer_id):
         """Return the Outcome of record `index` (an object), or None: score it here."""
@@ -238,7 +241,7 @@ class Helper:
             while True:
                 if not self._batch:
                     self._next_batch()
-                found, found_id, result, text, problems = self._batch.pop()
+                found, found_id, result, made, problems = self._batch.pop()
                 if found >= index:
                     break  # (one before: both scored it when they met; this process's counts)
             if found != index or found_id != customer_id:
@@ -246,7 +249,7 @@ class Helper:
         except (OSError, ValueError, TypeError, EOFError):
             self._fail()
             return None
-        return Outcome(result, problems or [], text)
+        return Outcome(result, problems or [], made)
 
     def _read_batches(self):
         """Wait for the helper's file, and list its batches in input order: the ones going back, last first."""

@@ -33,12 +33,15 @@ the `report` section of the methodology, `DEFAULTS` below.
 """
 
 import datetime
+import json
+from typing import NamedTuple
 
-from . import changes, churn, expansion, health, lifecycle, next_action, owners, values
+from . import changes, churn, expansion, health, lifecycle, next_action, owners, portfolio_brief, values
 from .accounts import read_account
 from .errors import InputError, RecordRejected
 from .figures import money_round, share
 from .methodology_checks import check_number
+from .render import Encoded, Holding
 
 ANALYSES = ("health", "churn", "expansion")
 TIERS = churn.TIERS
@@ -380,20 +383,85 @@ def _against(value, benchmark):
     return {"value": value, "benchmark": benchmark, "meets_benchmark": value >= benchmark}
 
 
-def cross_views(report, model, retention):
-    """Return the six views of the report, in order, from the scored accounts and the summary."""
+class AccountViews(NamedTuple):
+    """One account's entries in the report's views (account_views), merged by cross_views.
+
+    Each entry is a dict, or its JSON text in a json run, where it is made as the
+    account is scored (by csm.parallel's helper for its accounts: a plain tuple of
+    these fields then crosses back, and `AccountViews(*part)` names it again).
+    """
+
+    this_week: tuple  # (sort key, entry): a critical or high churn risk; else None
+    trends: tuple  # (entry, declining key, falling key, recovering key), None for a list it is not on; or None
+    ready: tuple  # (sort key, entry) of an account ready for an expansion conversation now; else None
+    waiting: tuple  # (sort key, entry) of an account whose expansion waits; else None
+
+
+def account_views(result, model, encode=None):
+    """Return the AccountViews of one scored account; with `encode`, each entry as its JSON text."""
+    this_week = this_week_entry(result)
+    trend = trend_entry(result, model)
+    ready, waiting = expansion_entries(result)
+    if encode is not None:
+        if this_week is not None:
+            this_week = this_week[0], encode(this_week[1])
+        if trend is not None:
+            trend = (encode(trend[0]),) + trend[1:]
+        if ready is not None:
+            ready = ready[0], encode(ready[1])
+        if waiting is not None:
+            waiting = waiting[0], encode(waiting[1])
+    return AccountViews(this_week, trend, ready, waiting)
+
+
+def json_part(model, encode):
+    """Return part(result): what the report's json run keeps of an account as it is scored, beside its
+    result: (its brief, then its AccountViews fields), every entry as its JSON text (a plain tuple, as
+    csm.parallel's helper hands it back). complete() takes the views' entries from them."""
+    brief = portfolio_brief.brief
+
+    def part(result):
+        return (encode(brief(result)),) + tuple(account_views(result, model, encode))
+    return part
+
+
+def cross_views(report, model, retention, parts=None):
+    """Return the six views of the report, in order, from the scored accounts and the summary.
+
+    `parts`: each account's AccountViews with its entries as JSON texts, in the order
+    of the accounts (a json run's, made as each was scored); the view lists are then
+    render.Encoded lists of those texts. None: the entries are made here, as dicts.
+    """
     customers = report["customers"]
-    expansion_view = expansion_views(customers, report["summary"]["expansion"], model)
-    calls, rest = action_list(customers, model, expansion_view["ready_now"])
-    return {
+    if parts is None:
+        parts = [account_views(result, model) for result in customers]
+        listed = list
+    else:
+        listed = Encoded
+    expansion_view = expansion_views(customers, report["summary"]["expansion"], model,
+                                     [part.ready for part in parts], [part.waiting for part in parts], listed)
+    ready_now = expansion_view["ready_now"]
+    ready_calls = ready_now[:model.expansion_calls]
+    if listed is Encoded:
+        ready_calls = [json.loads(text) for text in ready_calls]
+    calls, rest = action_list(customers, model, ready_calls)
+    views = {
         "book": book(report["summary"], model, retention, expansion_view),
-        "this_week": this_week(customers),
+        "this_week": merged([part.this_week for part in parts], listed),
         "renewals": renewals(customers, model),
-        "trends": trends(customers, model),
+        "trends": merged_trends([part.trends for part in parts], listed),
         "expansion": expansion_view,
         "action_list": calls,
         "action_list_rest": rest,
     }
+    return Holding(views) if listed is Encoded else views
+
+
+def merged(pairs, listed=list):
+    """The entries of the (sort key, entry) pairs (None: not listed), in the order of their keys."""
+    found = [pair for pair in pairs if pair is not None]
+    found.sort(key=_first)
+    return listed(entry for _, entry in found)
 
 
 def book(summary, model, retention, expansion_view):
@@ -437,28 +505,27 @@ def _health_words(result):
     return words + (f" (was {previous:.1f})" if previous is not None else "")
 
 
-def this_week(customers):
-    """Return the critical and high churn-risk accounts, riskiest first, with why and the first action."""
-    found = []
-    for result in customers:
-        risk = result["churn"]
-        if risk is None or risk["risk_tier"] not in ("critical", "high"):
-            continue
-        fitness = result["health"]
-        found.append((churn.risk_key(risk), {
-            **_identity(result),
-            "risk_tier": risk["risk_tier"],
-            "risk_score": risk["risk_score"],
-            "contract_end_date": risk["contract_end_date"],
-            "days_to_renewal": risk["days_to_renewal"],
-            "renewal_status": risk["renewal_status"],
-            "renewal": churn.renewal_words(risk["days_to_renewal"], risk["contract_end_date"]),
-            "reasons": [reason["detail"] for reason in risk["why"][:3]],
-            "first_action": risk["recommended_actions"][0],
-            "health": None if fitness is None else _health_words(fitness),
-        }))
-    found.sort(key=_first)
-    return [entry for _, entry in found]
+def this_week_entry(result):
+    """Return (sort key, entry) of an account in this week's view (critical or high churn risk), or None.
+
+    Riskiest first, with why and the first action.
+    """
+    risk = result["churn"]
+    if risk is None or risk["risk_tier"] not in ("critical", "high"):
+        return None
+    fitness = result["health"]
+    return churn.risk_key(risk), {
+        **_identity(result),
+        "risk_tier": risk["risk_tier"],
+        "risk_score": risk["risk_score"],
+        "contract_end_date": risk["contract_end_date"],
+        "days_to_renewal": risk["days_to_renewal"],
+        "renewal_status": risk["renewal_status"],
+        "renewal": churn.renewal_words(risk["days_to_renewal"], risk["contract_end_date"]),
+        "reasons": [reason["detail"] for reason in risk["why"][:3]],
+        "first_action": risk["recommended_actions"][0],
+        "health": None if fitness is None else _health_words(fitness),
+    }
 
 
 def _first(pair):
@@ -581,54 +648,89 @@ def renewals(customers, model):
     }
 
 
-def trends(customers, model):
-    """Return the accounts declining, the greens falling and the reds recovering.
+def trend_entry(result, model):
+    """Return (entry, declining key, falling key, recovering key) of an account in the trends view, or None.
 
-    A green falls when it is declining or when its previous score was green and it is
-    not any more; a red recovers when it is improving or when its previous score was
-    red and it is not any more (the previous score classed with today's cut-offs).
+    A key is None for a list the account is not on. A green falls when it is
+    declining or when its previous score was green and it is not any more; a red
+    recovers when it is improving or when its previous score was red and it is not
+    any more (the previous score classed with today's cut-offs).
     """
-    declining = []
-    falling = []
-    recovering = []
-    cutoffs = model.health.cutoffs
-    for result in customers:
+    fitness = result["health"]
+    if fitness is None:
+        return None
+    klass = fitness["classification"]
+    direction = fitness["trends"]["overall"]
+    previous = changes.earlier_health(fitness)  # the latest earlier snapshot's, with history
+    was = None if previous is None else health.classify(previous, fitness["segment"], model.health.cutoffs)
+    is_declining = direction == "declining"
+    is_falling = klass == "green" and is_declining or was == "green" and klass != "green"
+    is_recovering = klass == "red" and direction == "improving" or was == "red" and klass != "red"
+    if not (is_declining or is_falling or is_recovering):  # most accounts: no entry to make
+        return None
+    change = None if previous is None else round(fitness["overall_score"] - previous, 1)
+    entry = {**_identity(result), "classification": klass, "overall_score": fitness["overall_score"],
+             "previous_overall_score": previous, "previous_classification": was, "change": change,
+             "trend": direction, "attention_priority": fitness["attention_priority"]}
+    key_fall = (change if change is not None else 0.0, -result["arr"], result["customer_id"])
+    return (entry, key_fall if is_declining else None, key_fall if is_falling else None,
+            (-(change or 0.0), -result["arr"], result["customer_id"]) if is_recovering else None)
+
+
+TREND_LISTS = ("declining", "falling_greens", "recovering_reds")
+
+
+def merged_trends(entries, listed=list):
+    """The trends view from each account's trend_entry (None: on no list)."""
+    found = [trend for trend in entries if trend is not None]
+    view = {name: merged([(trend[at], trend[0]) if trend[at] is not None else None for trend in found], listed)
+            for at, name in enumerate(TREND_LISTS, 1)}
+    return Holding(view) if listed is Encoded else view
+
+
+def trends(customers, model):
+    """Return the accounts declining, the greens falling and the reds recovering (see trend_entry)."""
+    return merged_trends([trend_entry(result, model) for result in customers])
+
+
+def expansion_entries(result):
+    """Return (ready, waiting) of an account in the expansion view: each (sort key, entry) or None.
+
+    Ready: an account with an opportunity whose own readiness is ready (a tier upgrade
+    of a ready account may wait for usage), sorted by the ready revenue it shows.
+    Waiting: an account that is not ready, sorted by its potential.
+    """
+    found = result["expansion"]
+    if found is None:
+        return None, None
+    first_ready = None
+    for opportunity in found["opportunities"]:
+        if opportunity["readiness"] == expansion.READY:
+            first_ready = opportunity
+            break
+    if first_ready is not None:
         fitness = result["health"]
-        if fitness is None:
-            continue
-        klass = fitness["classification"]
-        direction = fitness["trends"]["overall"]
-        previous = changes.earlier_health(fitness)  # the latest earlier snapshot's, with history
-        was = None if previous is None else health.classify(previous, fitness["segment"], cutoffs)
-        is_declining = direction == "declining"
-        is_falling = klass == "green" and is_declining or was == "green" and klass != "green"
-        is_recovering = klass == "red" and direction == "improving" or was == "red" and klass != "red"
-        if not (is_declining or is_falling or is_recovering):  # most accounts: no entry to make
-            continue
-        change = None if previous is None else round(fitness["overall_score"] - previous, 1)
-        entry = {**_identity(result), "classification": klass, "overall_score": fitness["overall_score"],
-                 "previous_overall_score": previous, "previous_classification": was, "change": change,
-                 "trend": direction, "attention_priority": fitness["attention_priority"]}
-        key_fall = (change if change is not None else 0.0, -result["arr"], result["customer_id"])
-        if is_declining:
-            declining.append((key_fall, entry))
-        if is_falling:
-            falling.append((key_fall, entry))
-        if is_recovering:
-            recovering.append(((-(change or 0.0), -result["arr"], result["customer_id"]), entry))
-    return {name: [entry for _, entry in sorted(found, key=_first)]
-            for name, found in (("declining", declining), ("falling_greens", falling),
-                                ("recovering_reds", recovering))}
+        risk = result["churn"]
+        return (expansion.ready_key(found), {
+            **_identity(result), "ready_revenue": found["ready_revenue"],
+            "total_estimated_revenue": found["total_estimated_revenue"],
+            "opportunity_count": found["opportunity_count"], "top_opportunity": first_ready,
+            "health_classification": None if fitness is None else fitness["classification"],
+            "risk_tier": None if risk is None else risk["risk_tier"]}), None
+    readiness = found["readiness"]
+    if readiness["status"] == expansion.READY:
+        return None, None
+    return None, (expansion.potential_key(found), {
+        **_identity(result), "total_estimated_revenue": found["total_estimated_revenue"],
+        "opportunity_count": found["opportunity_count"], "status": readiness["status"],
+        "reasons": readiness["reasons"]})
 
 
-def expansion_views(customers, expansion_summary, model):
+def expansion_views(customers, expansion_summary, model, ready, waiting, listed=list):
     """Return the accounts ready for a conversation now, the pipeline by type, and those to stabilise first.
 
-    An opportunity counts as ready when its own readiness is (a tier upgrade of a
-    ready account may wait for usage); the ready list is sorted by the ready revenue it shows.
+    `ready` and `waiting`: each account's expansion_entries, in the order of `customers`.
     """
-    ready = []
-    waiting = []
     by_category = expansion_summary["by_category"]
     # category -> [ready count, ready revenue, on hold count, on hold revenue], tallied in a list
     tallies = {category: [0, 0, 0, 0] for category in by_category}
@@ -637,34 +739,14 @@ def expansion_views(customers, expansion_summary, model):
         found = result["expansion"]
         if found is None:
             continue
-        readiness = found["readiness"]
-        first_ready = None
         for opportunity in found["opportunities"]:
             tally = tallies[opportunity["category"]]
             if opportunity["readiness"] == ready_status:
-                if first_ready is None:
-                    first_ready = opportunity
                 tally[0] += 1
                 tally[1] += opportunity["estimated_revenue"]
             else:
                 tally[2] += 1
                 tally[3] += opportunity["estimated_revenue"]
-        fitness = result["health"]
-        risk = result["churn"]
-        if first_ready is not None:
-            ready.append((expansion.ready_key(found), {
-                **_identity(result), "ready_revenue": found["ready_revenue"],
-                "total_estimated_revenue": found["total_estimated_revenue"],
-                "opportunity_count": found["opportunity_count"], "top_opportunity": first_ready,
-                "health_classification": None if fitness is None else fitness["classification"],
-                "risk_tier": None if risk is None else risk["risk_tier"]}))
-        elif readiness["status"] != expansion.READY:
-            waiting.append((expansion.potential_key(found), {
-                **_identity(result), "total_estimated_revenue": found["total_estimated_revenue"],
-                "opportunity_count": found["opportunity_count"], "status": readiness["status"],
-                "reasons": readiness["reasons"]}))
-    ready.sort(key=_first)
-    waiting.sort(key=_first)
     pipeline = {}
     for category, figures in by_category.items():
         ready_count, ready_revenue, on_hold_count, on_hold_revenue = tallies[category]
@@ -674,14 +756,15 @@ def expansion_views(customers, expansion_summary, model):
                               "on_hold_count": on_hold_count, "on_hold_revenue": on_hold_revenue}
     ready_revenue = sum(line["ready_revenue"] for line in pipeline.values())
     on_hold_revenue = sum(line["on_hold_revenue"] for line in pipeline.values())
-    return {
+    view = {
         "total_estimated_revenue": expansion_summary["total_estimated_revenue"],
         "ready_revenue": ready_revenue,
         "on_hold_revenue": on_hold_revenue,
-        "ready_now": [entry for _, entry in ready],
+        "ready_now": merged(ready, listed),
         "pipeline": pipeline,
-        "stabilise_first": [entry for _, entry in waiting],
+        "stabilise_first": merged(waiting, listed),
     }
+    return Holding(view) if listed is Encoded else view
 
 
 def _health_reason(fitness):
@@ -757,20 +840,25 @@ def money_words(amount):
 ANALYSIS_WORDS = {"health": "health", "churn": "churn risk", "expansion": "expansion"}
 
 
-def complete(report, model, document, source):
+def complete(report, model, document, source, parts=None):
     """Add the retention figures and the cross-views to a scored report; return warning lines.
 
     The views go after the summary (the reading order of the report), the accounts
     and rejected records after them. Each warning names an account one analysis could
     not score (the account stays in the report on the others). Raises InputError when
     the portfolio's `retention` object is wrong.
+
+    `parts`: the json_part of each account, in the order of the accounts (a json run
+    keeps them as it scores): the views are made of their entries, and the accounts
+    are listed as their briefs (JSON texts).
     """
     retention = read_retention(document, model, source)
-    views = cross_views(report, model, retention)
+    named = None if parts is None else [AccountViews(*part[1:]) for part in parts]
+    views = cross_views(report, model, retention, named)
     customers = report.pop("customers")
     rejected = report.pop("rejected")
     report["views"] = views
-    report["customers"] = customers
+    report["customers"] = customers if parts is None else Encoded(part[0] for part in parts)
     report["rejected"] = rejected
     warnings = []
     for result in customers:

@@ -16,7 +16,7 @@ writes for the account:
   rationale and readiness).
 
 An analysis that could not score the account is None, as in the full result.
-Each brief is made and encoded as its account is scored (csm.cli, Tool.json_entry;
+Each brief is made and encoded as its account is scored (csm.portfolio.json_part;
 the helper makes its own accounts'), and listed in the report's order.
 `--full` writes the three results in full instead (each as its own tool writes
 it): about eight times the size (the accounts of a 20,000-account book: 120 MB in
