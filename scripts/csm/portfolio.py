@@ -24,6 +24,12 @@ Then the cross-views, in the order of the report (issue 6):
 6. `action_list`: who to call this week and why, most urgent first (the next action's
    order), capped to the team's capacity; `action_list_rest` counts the accounts left off.
 
+An account's entries in views 2, 4 and 5 are made from its own results alone
+(`account_views`): a json run makes them, as JSON texts, as it scores the account
+(`json_part`, beside its brief; csm.parallel's helper makes its own accounts'), and
+`cross_views` merges them in the order of their sort keys; the other views and the
+tallies are worked out at the end, over the accounts in the report's order.
+
 Each account carries its one `next_action` (csm.next_action, from health, churn,
 renewal and readiness together); the analyses make none of their own there, so
 the report speaks with one voice.
