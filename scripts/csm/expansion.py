@@ -941,6 +941,14 @@ def _carries(raw, sections):
     return False
 
 
+def first_ready(opportunities):
+    """Return the first of an account's opportunities (its result's order) whose readiness is ready, or None."""
+    for opportunity in opportunities:
+        if opportunity["readiness"] == READY:
+            return opportunity
+    return None
+
+
 def portfolio_key(result):
     """Sort key of the expansion report: accounts with ready revenue first (most first), then total
     potential, ARR, customer_id."""
@@ -1022,7 +1030,7 @@ class Summary:
                 self.ready_count_with_opportunity += 1
                 key = ready_key(result)
                 if self.ready.wants(key):
-                    first = next(o for o in opportunities if o["readiness"] == READY)
+                    first = first_ready(opportunities)
                     self.ready.add(key, {"customer_id": result["customer_id"], "name": result["name"],
                                          "total_estimated_revenue": revenue, "ready_revenue": ready_revenue,
                                          "opportunity": first})

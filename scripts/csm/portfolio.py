@@ -211,7 +211,7 @@ def assess(raw, model, from_text=False):
         health_class=None if fitness is None else fitness["classification"],
         health_trend=None if fitness is None else fitness["trends"]["overall"],
         ready=found is not None and found["ready_revenue"] > 0,
-        opportunity=None if found is None else _first_ready(found))
+        opportunity=_first_ready_rationale(found))
     account = {
         "customer_id": first["customer_id"],
         "name": first["name"],
@@ -230,12 +230,10 @@ def assess(raw, model, from_text=False):
     return lifecycle.add_stage(account, first["contract_start_date"], model.lifecycle)
 
 
-def _first_ready(found):
-    """The rationale of an expansion result's first ready opportunity, or None."""
-    for opportunity in found["opportunities"]:
-        if opportunity["readiness"] == expansion.READY:
-            return opportunity["rationale"]
-    return None
+def _first_ready_rationale(found):
+    """The rationale of an expansion result's first ready opportunity, or None (also without a result)."""
+    opportunity = None if found is None else expansion.first_ready(found["opportunities"])
+    return None if opportunity is None else opportunity["rationale"]
 
 
 def merge_errors(errors):
@@ -409,14 +407,10 @@ def account_views(result, model, encode=None):
     trend = trend_entry(result, model)
     ready, waiting = expansion_entries(result)
     if encode is not None:
-        if this_week is not None:
-            this_week = this_week[0], encode(this_week[1])
-        if trend is not None:
+        this_week, ready, waiting = (None if pair is None else (pair[0], encode(pair[1]))
+                                     for pair in (this_week, ready, waiting))
+        if trend is not None:  # (its entry first, then its three keys)
             trend = (encode(trend[0]),) + trend[1:]
-        if ready is not None:
-            ready = ready[0], encode(ready[1])
-        if waiting is not None:
-            waiting = waiting[0], encode(waiting[1])
     return AccountViews(this_week, trend, ready, waiting)
 
 
@@ -709,11 +703,7 @@ def expansion_entries(result):
     found = result["expansion"]
     if found is None:
         return None, None
-    first_ready = None
-    for opportunity in found["opportunities"]:
-        if opportunity["readiness"] == expansion.READY:
-            first_ready = opportunity
-            break
+    first_ready = expansion.first_ready(found["opportunities"])
     if first_ready is not None:
         fitness = result["health"]
         risk = result["churn"]

@@ -574,6 +574,7 @@ def accounts_pieces(lines, report, account_text, heading="Accounts, most urgent 
     return Pieces(lines + ["", heading, rule("-")], report["customers"], account_text,
                   rejected_text(report["rejected"]))
 
+
 class Encoded(list):
     """A report list whose items are already JSON texts, one per item: the json writer (csm.cli) writes
     them as they are (each text made where its account was scored)."""
