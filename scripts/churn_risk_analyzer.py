@@ -6,8 +6,11 @@ Run `python3 scripts/churn_risk_analyzer.py --help`. The work is done by the
 the shared command line.
 """
 
-from csm import backtest, churn, churn_views, focus
-from csm.cli import Tool, run, run_script
+from csm.learn import backtest
+from csm.score import churn
+from csm.render import churn as churn_views
+from csm.report import focus
+from csm.cli.run import Tool, run, run_script
 
 TOOL = Tool(
     prog="churn_risk_analyzer.py",

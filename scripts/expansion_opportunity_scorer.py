@@ -6,8 +6,10 @@ the `csm` package beside this file; this script only wires the expansion analysi
 into the shared command line.
 """
 
-from csm import expansion, expansion_views, focus
-from csm.cli import Tool, run, run_script
+from csm.score import expansion
+from csm.render import expansion as expansion_views
+from csm.report import focus
+from csm.cli.run import Tool, run, run_script
 
 TOOL = Tool(
     prog="expansion_opportunity_scorer.py",

@@ -12,15 +12,14 @@ import json
 import sys
 
 from csm import __version__
-from csm.backtest import read_outcomes_for_tool, say_rejected
-from csm.cli import (EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, EXIT_USAGE, Sink, as_of_date, error, help_formatter,
-                     warning, whole_number)
+from csm.learn.backtest import read_outcomes_for_tool, say_rejected
+from csm.cli.run import (EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, EXIT_USAGE, Sink, as_of_date, error, help_formatter, warning, whole_number)
 from csm.errors import ConfigError, InputError
-from csm.loading import open_portfolio
-from csm.methodology import load_methodology, render_methodology
-from csm.output import interruptions_raise, same_file_as_input
-from csm.scorecard import ANALYSES, fit_scorecard, match_outcomes
-from csm import scorecard_views
+from csm.ingest.records import open_portfolio
+from csm.config.methodology import load_methodology, render_methodology
+from csm.cli.output import interruptions_raise, same_file_as_input
+from csm.learn.scorecard import ANALYSES, fit_scorecard, match_outcomes
+from csm.render import scorecard as scorecard_views
 
 TOOLS = {"churn": "churn_risk_analyzer.py", "health": "health_score_calculator.py"}
 EPILOG = """\

@@ -6,8 +6,11 @@ Run `python3 scripts/health_score_calculator.py --help`. The work is done by the
 the shared command line.
 """
 
-from csm import backtest, focus, health, health_views
-from csm.cli import Tool, run, run_script
+from csm.learn import backtest
+from csm.report import focus
+from csm.score import health
+from csm.render import health as health_views
+from csm.cli.run import Tool, run, run_script
 
 TOOL = Tool(
     prog="health_score_calculator.py",

@@ -19,8 +19,10 @@ lost by leaving during it (new logos are not part of NRR). All four are required
 (0 or more, starting_arr above 0); the dates are optional.
 """
 
-from csm import brief, changes, focus, ingest, portfolio, portfolio_views
-from csm.cli import Tool, run, run_script, warning, whole_number
+from csm.report import brief, changes, focus, portfolio
+from csm.ingest import columns as ingest
+from csm.render import portfolio as portfolio_views
+from csm.cli.run import Tool, run, run_script, warning, whole_number
 from csm.errors import InputError
 
 EPILOG = """

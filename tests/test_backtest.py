@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from csm import backtest as bt
+from csm.learn import backtest as bt
 from csm.errors import InputError
-from csm.methodology import default_methodology, load_methodology
+from csm.config.methodology import default_methodology, load_methodology
 
 METHODOLOGY = default_methodology()
 

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from csm import churn, health
+from csm.score import churn, health
 from csm.errors import ConfigError, RecordRejected
-from csm.methodology import load_methodology, methodology_from
+from csm.config.methodology import load_methodology, methodology_from
 
 AS_OF = datetime.date(2026, 12, 1)
 

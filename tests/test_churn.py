@@ -8,9 +8,9 @@ import random
 import pytest
 
 from conftest import NORTHWIND, SAMPLE
-from csm import churn
+from csm.score import churn
 from csm.errors import ConfigError, RecordRejected
-from csm.methodology import default_methodology, load_methodology
+from csm.config.methodology import default_methodology, load_methodology
 
 AS_OF = datetime.date(2026, 11, 22)
 

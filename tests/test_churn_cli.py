@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import NORTHWIND, SAMPLE, sample_warnings_only
-from csm.methodology import default_methodology, methodology_hash
+from csm.config.methodology import default_methodology, methodology_hash
 
 TOOL = "churn_risk_analyzer.py"
 AS_OF = ("--as-of", "2026-11-22")

@@ -658,7 +658,7 @@ def reference_wrap(text, indent, width, first):
 
 
 def test_wrap_gives_the_lines_textwrap_gives_on_random_text():
-    from csm.render import wrap
+    from csm.render.common import wrap
     rng = random.Random(20261122)
     alphabet = "abcdefghij-.,'\"é€🎉xyz\t\n"
     for _ in range(20_000):
@@ -690,7 +690,7 @@ def reference_md(text):
 
 
 def test_md_escapes_as_a_character_by_character_escape_would():
-    from csm.render import md
+    from csm.render.common import md
     rng = random.Random(7)
     pool = "ab <>&\\`*_[]|~#\t\n\x00\u200b\ud800é🎉\u00a0\u2028 xyz=+-@"
     for _ in range(20_000):

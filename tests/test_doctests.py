@@ -8,11 +8,11 @@ import pytest
 
 import csm
 
-MODULES = sorted(info.name for info in pkgutil.iter_modules(csm.__path__))
+MODULES = sorted(info.name for info in pkgutil.walk_packages(csm.__path__, "csm."))
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples_hold(name):
-    module = importlib.import_module(f"csm.{name}")
+    module = importlib.import_module(name)
     failures, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert failures == 0

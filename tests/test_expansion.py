@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from csm import churn, expansion, health
+from csm.score import churn, expansion, health
 from csm.errors import ConfigError, RecordRejected
-from csm.methodology import default_methodology, load_methodology
+from csm.config.methodology import default_methodology, load_methodology
 
 AS_OF = datetime.date(2026, 11, 22)
 
@@ -612,7 +612,7 @@ def test_a_bad_config_is_rejected_naming_the_key(tmp_path, section, message):
 
 
 def test_summary_lists_keep_the_top_entries_but_count_every_account(northwind):
-    from csm.methodology import default_methodology
+    from csm.config.methodology import default_methodology
     import datetime
     table = default_methodology()
     table["expansion"]["report"]["summary_list_limit"] = 2

@@ -10,8 +10,9 @@ import time
 import pytest
 
 from conftest import ROOT, SAMPLE, SCRIPTS, without_warnings
-from csm import backtest, loading, scorecard
-from csm.methodology import load_methodology
+from csm.learn import backtest, scorecard
+from csm.ingest import records as loading
+from csm.config.methodology import load_methodology
 from telco_like import telco_rows, write_export, write_outcomes
 
 TOOL = "fit_scorecard.py"
@@ -207,7 +208,7 @@ def test_points_add_up_to_a_0_100_risk_and_weights_to_one(telco):
     book, from_text = _book(*telco["train"])
     candidates, _ = scorecard.find_candidates(book.records, from_text, book.churned, {})
     design = scorecard.build_design(candidates, book.records, from_text, book.churned)
-    from csm import fitting
+    from csm.learn import fitting
     final = fitting.fit_logistic(design, 3.0)
     document, _ = scorecard.scorecard_methodology(candidates, final, "churn", "test")
     signals = document["churn"]["signals"]

@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from csm import fitting
-from csm.backtest import area_under_curve
+from csm.learn import fitting
+from csm.learn.backtest import area_under_curve
 
 # Ten accounts, four indicator columns (two 2-level columns, one account missing one).
 ROWS = [(0, 2), (0, 3), (1, 2), (1, 3), (0, 3), (1, 2), (0, 2), (1, 3), (0,), (3,)]

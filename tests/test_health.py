@@ -7,9 +7,9 @@ import random
 import pytest
 from conftest import SAMPLE
 
-from csm import health
+from csm.score import health
 from csm.errors import RecordRejected
-from csm.methodology import default_methodology
+from csm.config.methodology import default_methodology
 
 
 @pytest.fixture(scope="module")

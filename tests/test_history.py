@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from conftest import SAMPLE, SCRIPTS, sample_warnings_only
-from csm import history
-from csm.methodology import default_methodology, methodology_hash
+from csm.report import history
+from csm.config.methodology import default_methodology, methodology_hash
 
 HEALTH = "health_score_calculator.py"
 CHURN = "churn_risk_analyzer.py"
@@ -295,7 +295,7 @@ def test_every_output_states_the_methodology_hash(run_tool, weeks, tmp_path):
 def test_a_run_without_history_loads_no_sqlite(tmp_path):
     code = ("import sys\n"
             f"sys.path.insert(0, {SCRIPTS!r})\n"
-            "from csm.cli import run\n"
+            "from csm.cli.run import run\n"
             "import health_score_calculator as tool\n"
             f"status = run(tool.TOOL, [{SAMPLE!r}, '--format', 'json', '--output', {str(tmp_path / 'o.json')!r}])\n"
             "assert status == 0, status\n"

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from csm import ids
-from csm.ids import SeenIds, id_key
+from csm.ingest import ids
+from csm.ingest.ids import SeenIds, id_key
 
 TOOL = "health_score_calculator.py"
 AS_OF = ("--as-of", "2026-11-22")

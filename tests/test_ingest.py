@@ -11,9 +11,10 @@ import zipfile
 import pytest
 
 from conftest import ROOT, SCRIPTS
-from csm import ingest, loading, values, xlsx
+from csm.ingest import columns as ingest, records as loading, xlsx
+from csm import values
 from csm.errors import InputError
-from csm.methodology import default_methodology
+from csm.config.methodology import default_methodology
 
 AS_OF = ("--as-of", "2026-11-22")
 CRM_CSV = os.path.join(ROOT, "assets", "crm_export_sample.csv")
@@ -381,7 +382,7 @@ def test_a_map_path_no_analysis_reads_is_refused_with_the_closest_one(tmp_path):
 
 def test_a_map_can_name_a_metric_a_config_adds(tmp_path):
     config = os.path.join(ROOT, "assets", "methodology", "five-dimension.json")
-    schema = ingest.Schema(__import__("csm.methodology", fromlist=["x"]).load_methodology(config))
+    schema = ingest.Schema(__import__("csm.config.methodology", fromlist=["x"]).load_methodology(config))
     field_map = ingest.check_map({"fields": {"business_outcomes.goals_met_pct": "Goals Met"}}, schema)
     assert [field.path for field in field_map.fields] == ["business_outcomes.goals_met_pct"]
     with pytest.raises(InputError):

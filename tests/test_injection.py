@@ -61,7 +61,7 @@ def test_no_raw_control_character_reaches_any_text_format(script, hostile, tmp_p
 
 
 def test_a_csv_cell_keeps_the_formula_guard_after_escaping():
-    from csm.render import csv_cell
+    from csm.render.common import csv_cell
     assert csv_cell("=cmd\x1b") == "'=cmd\\u001b"
     assert csv_cell("\x1b=cmd") == "\\u001b=cmd"  # escaped: no longer a formula's first character
     assert csv_cell("\tx") == "\\u0009x" and csv_cell("two\nlines") == "two\nlines"
@@ -79,7 +79,7 @@ def test_a_bare_url_in_a_name_is_not_a_live_link_in_markdown(script, hostile, tm
 
 
 def test_the_word_joiner_goes_after_the_scheme_of_every_bare_url():
-    from csm.render import md
+    from csm.render.common import md
     assert md("http://a.example, ftp://b.example and www.c.example") == (
         "http\u2060://a.example, ftp\u2060://b.example and www\u2060.c.example")
     assert md("no link: httpd, www, mailbox") == "no link: httpd, www, mailbox"

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from conftest import NORTHWIND, SAMPLE
-from csm import health
+from csm.score import health
 from csm.errors import ConfigError
-from csm.methodology import default_methodology, load_methodology
+from csm.config.methodology import default_methodology, load_methodology
 
 TOOL = "health_score_calculator.py"
 AS_OF = ("--as-of", "2026-11-22")
@@ -88,27 +88,3 @@ def test_figures_cannot_be_removed_where_the_model_needs_them(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_methodology(write(tmp_path, {"health": {"trend_threshold": None}}))
     assert "health.trend_threshold cannot be removed" in str(caught.value)
-
-
-def test_no_module_the_methodology_imports_imports_it_back():
-    import ast
-    import os
-    from csm import methodology
-    folder = os.path.dirname(methodology.__file__)
-
-    def imports(name):  # the package modules `name` imports, at the top or inside a function
-        tree = ast.parse(open(os.path.join(folder, f"{name}.py"), encoding="utf-8").read())
-        found = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                found |= {node.module} if node.module else {alias.name for alias in node.names}
-        return {module.split(".")[0] for module in found if os.path.exists(os.path.join(folder, f"{module}.py"))}
-
-    reached, todo = set(), list(imports("methodology"))
-    while todo:
-        name = todo.pop()
-        if name not in reached:
-            reached.add(name)
-            todo.extend(imports(name))
-    assert {"health", "churn", "expansion", "portfolio", "accounts"} <= reached
-    assert "methodology" not in reached

@@ -71,7 +71,7 @@ def test_a_symlink_to_the_input_and_standard_input_redirected_from_it_are_the_sa
 def test_the_other_tools_options_are_checked_by_name(tmp_path):
     import argparse
     sys.path.insert(0, SCRIPTS)
-    from csm import output
+    from csm.cli import output
     named = tmp_path / "prior.json"
     named.write_text("{}")
     args = argparse.Namespace(output=str(named), input="book.json", compare=str(named))

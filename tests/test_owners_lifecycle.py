@@ -6,8 +6,9 @@ import json
 import pytest
 
 from conftest import NORTHWIND
-from csm import lifecycle, owners
-from csm.methodology import default_methodology
+from csm.score import lifecycle
+from csm.report import owners
+from csm.config.methodology import default_methodology
 
 AS_OF = datetime.date(2026, 11, 22)
 

@@ -16,8 +16,8 @@ sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 import bench  # noqa: E402  (the benchmark's book generator)
-from csm import churn, expansion  # noqa: E402
-from csm.methodology import default_methodology  # noqa: E402
+from csm.score import churn, expansion  # noqa: E402
+from csm.config.methodology import default_methodology  # noqa: E402
 
 AS_OF = datetime.date(2026, 11, 22)
 CANONICAL = {"enterprise": "enterprise", "mid-market": "mid-market", "mid_market": "mid-market", "smb": "smb"}

@@ -7,9 +7,10 @@ import datetime
 import pytest
 
 from conftest import NORTHWIND
-from csm import portfolio, portfolio_views
+from csm.report import portfolio
+from csm.render import portfolio as portfolio_views
 from csm.errors import InputError, RecordRejected
-from csm.methodology import default_methodology
+from csm.config.methodology import default_methodology
 
 AS_OF = datetime.date(2026, 11, 22)
 
@@ -226,7 +227,7 @@ def test_an_account_keeps_the_analyses_that_worked_and_the_errors_of_the_others(
 def test_the_report_reuses_health_and_churn_for_readiness_and_gets_the_expansion_tools_own_answer():
     # Readiness in the report takes the health and churn results it has just worked out; on damaged
     # records as on good ones, the expansion result must be the one the expansion tool gives alone.
-    from csm import expansion
+    from csm.score import expansion
     from test_damage import damaged_portfolio
     model = model_of()
     own = expansion.prepare(default_methodology(), AS_OF)  # the expansion tool's model
@@ -382,7 +383,7 @@ def test_a_report_section_that_makes_no_sense_is_named(change, message):
 
 def test_a_lean_run_gives_the_same_summary_views_and_briefs_as_a_full_one_on_damaged_books():
     # Lean (every run that writes no account in full): the analyses leave out what nobody reads.
-    from csm import portfolio_brief
+    from csm.report import portfolio_brief
     from test_damage import damaged_portfolio
     full_model, lean_model = model_of(), portfolio.prepare(default_methodology(), AS_OF, lean=True)
     kept_reasons = 0
@@ -459,7 +460,7 @@ def test_a_lean_run_gives_the_same_summary_views_and_briefs_as_a_full_one_on_dam
 
 
 def test_a_brief_keeps_the_churn_fields_in_their_order_and_the_top_opportunity_without_its_words():
-    from csm import portfolio_brief
+    from csm.report import portfolio_brief
     report, _ = report_of([account("ACC-1"), account("ACC-2", contract_end_date="2026-12-01")])
     for result in report["customers"]:
         made = portfolio_brief.brief(result)

@@ -14,8 +14,8 @@ import re
 
 import pytest
 
-from csm.accounts import SEGMENTS
-from csm.methodology import default_methodology, load_methodology
+from csm.score.accounts import SEGMENTS
+from csm.config.methodology import default_methodology, load_methodology
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCES = os.path.join(ROOT, "references")

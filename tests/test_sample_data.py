@@ -17,7 +17,7 @@ import pytest
 
 import sample_portfolio
 from conftest import sample_warnings_only
-from csm.accounts import SEGMENTS
+from csm.score.accounts import SEGMENTS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASSETS = os.path.join(ROOT, "assets")

@@ -59,17 +59,17 @@ FILE_CALLS = {"open", "io.open", "os.open", "os.fdopen", "codecs.open", "tempfil
               "shutil.rmtree", "pathlib.Path"}
 FILE_METHODS = {"read_text", "read_bytes", "write_text", "write_bytes", "open", "unlink", "rename", "touch"}
 ALLOWED_FILE_CALLS = {
-    ("csm/loading.py", "_open", "open"),
-    ("csm/brief.py", "read_template", "open"),  # --template FILE, named on the command line
-    ("csm/smallfile.py", "read_capped", "open"),  # --config, --outcomes, --compare, --map, --retention (capped)
-    ("csm/history.py", "inspect", "open"),  # --history: its first 100 bytes, read before sqlite3 opens it
-    ("csm/output.py", "Sink.__init__", "tempfile.mkstemp"),
-    ("csm/output.py", "Sink.__init__", "os.fdopen"),
-    ("csm/output.py", "Sink.__init__", "open"),
-    ("csm/output.py", "Sink.commit", "os.replace"),
-    ("csm/output.py", "Sink.abort", "os.unlink"),
-    ("csm/output.py", "hold_closed_descriptors", "os.open"),
-    ("csm/cli.py", "_quiet_broken_pipe", "os.open"),
+    ("csm/ingest/records.py", "_open", "open"),
+    ("csm/report/brief.py", "read_template", "open"),  # --template FILE, named on the command line
+    ("csm/ingest/sidefile.py", "read_capped", "open"),  # --config, --outcomes, --compare, --map, --retention (capped)
+    ("csm/report/history.py", "inspect", "open"),  # --history: its first 100 bytes, read before sqlite3 opens it
+    ("csm/cli/output.py", "Sink.__init__", "tempfile.mkstemp"),
+    ("csm/cli/output.py", "Sink.__init__", "os.fdopen"),
+    ("csm/cli/output.py", "Sink.__init__", "open"),
+    ("csm/cli/output.py", "Sink.commit", "os.replace"),
+    ("csm/cli/output.py", "Sink.abort", "os.unlink"),
+    ("csm/cli/output.py", "hold_closed_descriptors", "os.open"),
+    ("csm/cli/run.py", "_quiet_broken_pipe", "os.open"),
     ("csm/parallel.py", "start", "tempfile.TemporaryFile"),  # the helper's outcomes: unlinked, never named
 }
 

@@ -140,7 +140,8 @@ def test_text_and_markdown_are_written_a_batch_of_accounts_at_a_time(script, out
                                                                      monkeypatch, capsys):
     # A sorted report of a large book is never one string: each write is a batch of accounts
     # (render.Pieces.BATCH lines), and the pieces make the same report as one string would.
-    from csm import output, render
+    from csm.cli import output
+    from csm.render import common as render
     tool = importlib.import_module(script[:-3])
     written = []
     real_write = output.Sink.write

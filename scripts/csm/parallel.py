@@ -50,7 +50,7 @@ import sys
 import tempfile
 from typing import NamedTuple
 
-from .accounts import customer_id_of
+from csm.score.accounts import customer_id_of
 
 MIN_RECORDS = 2000  # below it the fork and the file cost more than the helper saves
 # Where the helper works, as fractions of the book: from START to the end, then back from START

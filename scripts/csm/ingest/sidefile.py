@@ -1,0 +1,71 @@
+"""Reading the files a run is given beside its portfolio: --config, --map, --outcomes, --compare.
+
+Such a file is read whole, so it is capped: `read_capped(path, where, error, limit)`
+returns its bytes, or raises `error` (an exception class: ConfigError, InputError)
+with one clear line starting with `where` when it is missing, a folder, a device
+(`/dev/zero` would read without end), a socket, or larger than `limit`. A FIFO or a
+pipe (`<(...)`) is read as it comes, up to the limit. `load_json(path, where, error,
+limit)` reads such a file as one JSON document, with the messages every option words
+the same way (`config FILE is not valid JSON: ... at line L column C`).
+"""
+
+import codecs
+import json
+import os
+import stat
+
+from csm.errors import InputError
+
+MIB = 1 << 20
+CONFIG_LIMIT = 16 * MIB  # a methodology or a column map: a few kilobytes in practice
+OUTCOMES_LIMIT = 256 * MIB  # one row per account: about 40 MB for a million accounts
+COMPARE_LIMIT = 4096 * MIB  # an earlier JSON output of a tool: about 1 GB for a million accounts
+
+
+def _size(count):
+    return f"{count / MIB:,.1f} MiB" if count >= MIB else f"{count:,} bytes"
+
+
+def read_capped(path, where, error=InputError, limit=CONFIG_LIMIT, what="file"):
+    """Return the bytes of the file at `path`, or raise `error` with one line starting with `where`."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        raise error(f"{where}: no such file") from None
+    except (OSError, ValueError) as exc:
+        raise error(f"{where} cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
+    mode = found.st_mode
+    if stat.S_ISDIR(mode):
+        raise error(f"{where} is a folder, not a {what}")
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+        raise error(f"{where} is a device or a socket, not a {what}")
+    if stat.S_ISREG(mode) and found.st_size > limit:
+        raise error(f"{where} is {_size(found.st_size)}, more than the {_size(limit)} it may be")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise error(f"{where} cannot be read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise error(f"{where} is more than {_size(limit)}, the most it may be")
+    return data
+
+
+def load_json(path, where, error=InputError, limit=CONFIG_LIMIT, what="JSON file", hint=""):
+    """Return the JSON document of the file at `path` (read_capped, then parsed), or raise `error`.
+
+    `hint` is added to a syntax error's message, to say what was expected.
+    """
+    data = read_capped(path, where, error, limit, what)
+    try:
+        text = codecs.decode(data, "utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"{where} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise error(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}") from None
+    except RecursionError:
+        raise error(f"{where} is nested too deeply") from None
+    except ValueError as exc:  # an integer of thousands of digits
+        raise error(f"{where} cannot be read: {str(exc).split(';')[0]}") from None

@@ -1,0 +1,238 @@
+"""Focus: what to look at first (INTERFACE.md "Focus").
+
+This module owns the options that narrow a run's listed accounts without
+changing the book's totals:
+
+- `--top N`: the N most urgent accounts (the tool's own order, which for health,
+  churn and the report is csm.next_action.order_key);
+- filters, combined with AND: `--segment`, `--owner`, `--class` (health class),
+  `--tier` (churn risk tier), each a comma-separated list, and
+  `--renewing-within DAYS` (days to renewal from 0 to DAYS, lapsed included);
+- `--detail`: text and markdown show every action and warning of an account
+  (otherwise the three most important of each; JSON always carries all).
+
+Every account is still scored and added to the summary, so the summary covers
+the whole book; the listed accounts and `summary.listed` (the filters, how many
+matched and their ARR, how many are listed of how many) follow the focus.
+
+In the portfolio report the filters narrow what its views are made of (the call
+list, renewals, trends and expansion cover the accounts that matched, the book at a
+glance the whole book); `--top` cuts its `customers` list only.
+
+Which tool can evaluate which filter is the tool's `facts` (see `Facts`): the
+health tool knows no churn tier, the churn tool no health class; a filter a tool
+cannot evaluate is a usage error (exit 2) that names the tools that can.
+
+Streaming formats (jsonl, csv) filter each record as it is read and stay
+streamed; with `--top` they cannot write in input order and still pick the most
+urgent, so they keep the N most urgent (memory bounded by N, csm.expansion.Top)
+and write them, most urgent first, after the last record; rejected records are
+still written as they are met.
+"""
+
+from typing import NamedTuple, Optional
+
+from csm import values
+from csm.score.accounts import SEGMENT_ALIASES, SEGMENTS
+from csm.figures import money_round
+
+DETAIL_LIMIT = 3  # actions and warnings shown per account in text and markdown without --detail
+CLASSES = ("green", "yellow", "red")
+TIERS = ("critical", "high", "medium", "low")
+FILTERS = ("segment", "owner", "class", "tier", "renewing_within")
+# Which tools can evaluate the filters that not every tool can (the usage error names them).
+CAN_CLASS = "health_score_calculator.py, expansion_opportunity_scorer.py or portfolio_report.py"
+CAN_TIER = "churn_risk_analyzer.py, expansion_opportunity_scorer.py or portfolio_report.py"
+
+
+class Facts(NamedTuple):
+    """What a filter reads of one result (None: the tool does not know it, or it is unknown)."""
+
+    arr: float
+    segment: str
+    owner: Optional[str]
+    health_class: Optional[str]
+    risk_tier: Optional[str]
+    days_to_renewal: Optional[int]
+
+
+def add_arguments(parser):
+    """Add the focus options to a tool's parser."""
+    from csm.cli.run import whole_number  # the command layer's option type (cli imports this module)
+    group = parser.add_argument_group("focus (the summary always covers the whole book)")
+    group.add_argument("--top", type=whole_number(1, "accounts"), metavar="N", help="list only the N most urgent accounts")
+    group.add_argument("--segment", metavar="LIST", help="only these segments (enterprise,mid-market,smb)")
+    group.add_argument("--owner", metavar="LIST", help="only the accounts of these owners (case ignored)")
+    group.add_argument("--class", dest="health_class", metavar="LIST", help="only these health classes (red,yellow)")
+    group.add_argument("--tier", metavar="LIST", help="only these churn risk tiers (critical,high)")
+    group.add_argument("--renewing-within", type=whole_number(0, "days"), metavar="DAYS",
+                       help="only renewals due within DAYS days, lapsed included")
+    group.add_argument("--detail", action="store_true",
+                       help="text and markdown: every action and warning (default: three of each)")
+
+
+def _listed(text, accepted, option, aliases=None):
+    """Return the names of a comma-separated option as a frozenset, or raise ValueError naming the bad one."""
+    found = set()
+    for part in text.split(","):
+        key = values.key_of(part)
+        name = (aliases or {}).get(key) or next((a for a in accepted if values.key_of(a) == key), None)
+        if name is None:
+            raise ValueError(f"{option}: {part.strip()!r} is not one of {', '.join(accepted)}")
+        found.add(name)
+    return frozenset(found)
+
+
+def _scale(text, name, scale, accepted, can, known, words):
+    """Read --class or --tier (`name`): the names as a frozenset (None when not given), noted in `words`.
+
+    Raises ValueError when the tool cannot evaluate it (naming the tools that can) or a name is unknown.
+    """
+    if text is None:
+        return None
+    if name not in known:
+        raise ValueError(f"--{name} filters on {scale}, which this tool does not score; use {can}")
+    found = _listed(text, accepted, f"--{name}")
+    words[name] = [label for label in accepted if label in found]
+    return found
+
+
+class Focus:
+    """The focus of one run: the filters, --top and --detail, and the tally of what matched."""
+
+    def __init__(self, args, known):
+        """`known`: the filters this tool can evaluate (names of FILTERS). Raises ValueError for a usage error."""
+        self.top = args.top
+        self.detail = args.detail
+        self.segments = self.owners = self.classes = self.tiers = None
+        self.within = args.renewing_within
+        words = {}
+        if args.segment is not None:
+            self.segments = _listed(args.segment, SEGMENTS, "--segment", SEGMENT_ALIASES)
+            words["segment"] = sorted(self.segments)
+        if args.owner is not None:
+            self.owners = frozenset(part.strip().casefold() for part in args.owner.split(",") if part.strip())
+            if not self.owners:
+                raise ValueError("--owner: give at least one owner name")
+            words["owner"] = sorted(part.strip() for part in args.owner.split(",") if part.strip())
+        self.classes = _scale(args.health_class, "class", "the health class", CLASSES, CAN_CLASS, known, words)
+        self.tiers = _scale(args.tier, "tier", "the churn risk tier", TIERS, CAN_TIER, known, words)
+        if self.within is not None:
+            words["renewing_within_days"] = self.within
+        self.filters = words
+        self.filtering = bool(words)
+        self.matched = 0
+        self.matched_arr = 0
+
+    def keeps(self, facts):
+        """Return True when the account of these Facts passes every filter."""
+        if self.segments is not None and facts.segment not in self.segments:
+            return False
+        if self.owners is not None and (facts.owner is None or facts.owner.strip().casefold() not in self.owners):
+            return False
+        if self.classes is not None and facts.health_class not in self.classes:
+            return False
+        if self.tiers is not None and facts.risk_tier not in self.tiers:
+            return False
+        if self.within is not None and (facts.days_to_renewal is None or facts.days_to_renewal > self.within):
+            return False
+        return True
+
+    def count(self, arr):
+        """Tally one account that passed the filters."""
+        self.matched += 1
+        self.matched_arr += arr
+
+    def listed(self, total, listed_count):
+        """Return summary.listed: the filters, --top, how many matched (and their ARR), how many are listed of the book."""
+        return {"filters": dict(self.filters), "top": self.top, "matched": self.matched,
+                "matched_arr": money_round(self.matched_arr), "count": listed_count, "of": total}
+
+
+def from_args(args, known):
+    """Return the run's Focus, or None when no focus option is given (the run's path is unchanged)."""
+    if not any(getattr(args, name, None) not in (None, False)
+               for name in ("top", "segment", "owner", "health_class", "tier", "renewing_within", "detail")):
+        return None
+    return Focus(args, known)
+
+
+def limit(model):
+    """How many actions and warnings a text or markdown account shows: DETAIL_LIMIT, or None with --detail."""
+    focus = getattr(model, "focus", None)
+    return None if focus is not None and focus.detail else DETAIL_LIMIT
+
+
+def other_actions(actions, decision, model):
+    """The actions a text or markdown account lists after its next action, and the limit on them.
+
+    The next action is the first of the three; the rest of the limit goes to the others
+    (an action the same as the next action is not repeated).
+    """
+    rest = [action for action in actions if action != decision["action"]]
+    most = limit(model)
+    return rest, None if most is None else max(0, most - 1)
+
+
+def shown(items, model):
+    """Return (the items a text or markdown account shows, how many are left out)."""
+    most = limit(model)
+    if most is None or len(items) <= most:
+        return items, 0
+    return items[:most], len(items) - most
+
+
+def summary_words(summary):
+    """The "N listed of M" sentence of a focused run (None when the run lists the whole book)."""
+    listed = summary.get("listed")
+    if listed is None:
+        return None
+    words = f"{listed['count']:,} listed of {listed['of']:,}"
+    filters = listed["filters"]
+    if filters:
+        parts = []
+        for name, value in filters.items():
+            if name == "renewing_within_days":
+                parts.append(f"renewing within {value} days (lapsed included)")
+            else:
+                parts.append(f"{name} {','.join(value)}")
+        words += f" ({listed['matched']:,} match {'; '.join(parts)}, ${listed['matched_arr']:,} ARR)"
+    if listed["top"] is not None and listed["matched"] > listed["count"]:
+        words += f"; the {listed['count']:,} most urgent"
+    return words
+
+
+# What each tool's results tell the filters (Tool.facts), and which filters each can evaluate.
+ALL_FILTERS = FILTERS
+HEALTH_FILTERS = ("segment", "owner", "class", "renewing_within")
+CHURN_FILTERS = ("segment", "owner", "tier", "renewing_within")
+
+
+def health_facts(result):
+    return Facts(result["arr"], result["segment"], result["owner"], result["classification"], None,
+                 result["days_to_renewal"])
+
+
+def churn_facts(result):
+    return Facts(result["arr"], result["segment"], result["owner"], None, result["risk_tier"],
+                 result["days_to_renewal"])
+
+
+def expansion_facts(result):
+    readiness = result["readiness"]
+    return Facts(result["arr"], result["segment"], result["owner"], readiness["health_classification"],
+                 readiness["churn_risk_tier"], readiness["days_to_renewal"])
+
+
+def portfolio_facts(result):
+    fitness = result["health"]
+    risk = result["churn"]
+    if risk is not None:
+        days = risk["days_to_renewal"]
+    elif fitness is not None:
+        days = fitness["days_to_renewal"]
+    else:
+        days = result["expansion"]["readiness"]["days_to_renewal"]
+    return Facts(result["arr"], result["segment"], result["owner"],
+                 None if fitness is None else fitness["classification"],
+                 None if risk is None else risk["risk_tier"], days)

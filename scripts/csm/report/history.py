@@ -1,0 +1,263 @@
+"""Score history in SQLite (`--history FILE.sqlite`): the file, its schema, and reading and writing snapshots.
+
+Owns the database file and nothing else (what changed between snapshots is
+`changes`). The standard library's `sqlite3`; references/history.md documents the
+schema and the `account_history` view for BI tools.
+
+The schema (version 1, in `PRAGMA user_version`; the file is this tool's by its
+`PRAGMA application_id`, APPLICATION_ID, and the `meta` table):
+
+- `snapshot`: one row per analysis (health, churn, expansion) and as-of date, with
+  the methodology hash and name, the tool and its version, when it was written (UTC)
+  and how many accounts it holds. Unique on (analysis, as_of): re-running an as-of
+  replaces that snapshot.
+- `account_snapshot`: one row per account of a snapshot: customer_id, name, segment,
+  owner, ARR, score, band, the renewal date and whether it had lapsed (where the
+  analysis reads them), and `figures` (JSON: the sub-scores a trend can use).
+- the view `account_history(as_of, analysis, customer_id, score, band, arr)`.
+
+Safety: before anything opens the file for writing, its first 100 bytes are read
+as plain bytes; a file that is not SQLite, or is SQLite of another program (another
+application id), or of a newer schema, is refused (InputError) and never touched.
+Reading is query-only. Writing is one transaction (`BEGIN IMMEDIATE`)
+per run, in WAL mode with a busy timeout, so concurrent runs on one file wait for
+each other and all land. A new file gets the application id before WAL mode, so a
+concurrent run's byte check already sees whose it is.
+"""
+
+import datetime
+import os
+import sqlite3
+from typing import List, NamedTuple
+
+from csm.errors import InputError
+
+APPLICATION_ID = 0x43534D48  # "CSMH": customer-success-manager history
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_SECONDS = 60  # how long a run waits for another run's transaction on the file
+HEADER = b"SQLite format 3\x00"
+TOOL_NAME = "customer-success-manager"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshot (
+    snapshot_id INTEGER PRIMARY KEY,
+    analysis TEXT NOT NULL,
+    as_of TEXT NOT NULL,
+    methodology_hash TEXT NOT NULL,
+    methodology_name TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    account_count INTEGER NOT NULL,
+    UNIQUE (analysis, as_of)
+);
+CREATE TABLE IF NOT EXISTS account_snapshot (
+    snapshot_id INTEGER NOT NULL REFERENCES snapshot (snapshot_id),
+    customer_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    segment TEXT NOT NULL,
+    owner TEXT,
+    arr REAL NOT NULL,
+    score REAL NOT NULL,
+    band TEXT NOT NULL,
+    contract_end_date TEXT,
+    lapsed INTEGER,
+    figures TEXT NOT NULL,
+    PRIMARY KEY (snapshot_id, customer_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS account_snapshot_customer ON account_snapshot (customer_id);
+CREATE VIEW IF NOT EXISTS account_history AS
+    SELECT s.as_of, s.analysis, a.customer_id, a.score, a.band, a.arr
+    FROM account_snapshot AS a JOIN snapshot AS s ON s.snapshot_id = a.snapshot_id;
+"""
+
+TABLES = ("meta", "snapshot", "account_snapshot")
+
+
+class Snapshot(NamedTuple):
+    """One analysis' results on one as-of date, as stored: `rows` are tuples in the column order
+    of account_snapshot after snapshot_id (customer_id, name, segment, owner, arr, score, band,
+    contract_end_date, lapsed, figures)."""
+
+    analysis: str
+    as_of: str
+    methodology_hash: str
+    methodology_name: str
+    tool: str
+    tool_version: str
+    rows: List[tuple]
+
+
+def inspect(path):
+    """Return True when `path` is this tool's history, False when it is absent or empty (a new history).
+
+    Reads the first 100 bytes only. Raises InputError for anything else: a folder,
+    a device or pipe, a file that is not SQLite, SQLite of another program, a newer schema.
+    """
+    if os.path.isdir(path):
+        raise InputError(f"--history {path} is a folder, not a history file")
+    if os.path.exists(path) and not os.path.isfile(path):  # a device or a pipe: never opened, never waited on
+        raise InputError(f"--history {path} is not a regular file")
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(100)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise InputError(f"--history {path} cannot be read: {exc.strerror or exc}") from None
+    if not head:
+        return False
+    if len(head) < 100 or not head.startswith(HEADER):
+        raise InputError(f"--history {path} is not a SQLite database (left unchanged); "
+                         "give a new file name or a history this tool wrote")
+    application_id = int.from_bytes(head[68:72], "big")
+    if application_id != APPLICATION_ID:
+        raise InputError(f"--history {path} is a SQLite database of another program "
+                         f"(application id {application_id:#010x}, not {APPLICATION_ID:#010x}); left unchanged")
+    version = int.from_bytes(head[60:64], "big")
+    if version > SCHEMA_VERSION:
+        raise InputError(f"--history {path} has history schema {version}, newer than this tool's "
+                         f"{SCHEMA_VERSION}; left unchanged")
+    return True
+
+
+def _failed(path, exc):
+    return InputError(f"--history {path} cannot be used: {exc} (left unchanged)")
+
+
+class Store:
+    """One history file: checked on opening, read read-only, written in one transaction."""
+
+    def __init__(self, path):
+        self.path = path
+        self.exists = inspect(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        if not self.exists and not os.path.isdir(folder):
+            raise InputError(f"--history {path}: the folder {folder} does not exist")
+
+    def read(self, analysis, before, limit):
+        """Return the last `limit` snapshots of `analysis` before the date `before`.
+
+        ([(as_of, methodology_hash)] newest first, customer_id -> [(as_of, score,
+        band, lapsed), ...] newest first, as_of -> band -> [accounts, arr]).
+        """
+        if not self.exists:
+            return [], {}, {}
+        try:
+            # Read-write, yet query-only: a read-only connection would leave the -wal and -shm
+            # files of WAL mode behind it; this one removes them on closing, as any reader does.
+            connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+            try:
+                connection.execute("PRAGMA query_only = 1")
+                if not self._check_schema(connection):
+                    return [], {}, {}  # a history another run has just begun: no snapshot in it yet
+                snapshots = connection.execute(
+                    "SELECT snapshot_id, as_of, methodology_hash FROM snapshot WHERE analysis = ? AND as_of < ? "
+                    "ORDER BY as_of DESC LIMIT ?", (analysis, before, limit)).fetchall()
+                dates = [(as_of, methodology_hash) for _, as_of, methodology_hash in snapshots]
+                by_id = {}
+                mix = {as_of: {} for as_of, _ in dates}
+                if snapshots:
+                    marks = ",".join("?" * len(snapshots))
+                    ids = [snapshot_id for snapshot_id, _, _ in snapshots]
+                    rows = connection.execute(
+                        "SELECT a.customer_id, s.as_of, a.score, a.band, a.lapsed "
+                        "FROM account_snapshot AS a JOIN snapshot AS s ON s.snapshot_id = a.snapshot_id "
+                        f"WHERE a.snapshot_id IN ({marks}) ORDER BY s.as_of DESC", ids)
+                    for customer_id, as_of, score, band, lapsed in rows:
+                        point = (as_of, score, band, None if lapsed is None else bool(lapsed))
+                        found = by_id.get(customer_id)
+                        if found is None:
+                            by_id[customer_id] = [point]
+                        else:
+                            found.append(point)
+                    for as_of, band, count, arr in connection.execute(
+                            "SELECT s.as_of, a.band, COUNT(*), SUM(a.arr) FROM account_snapshot AS a "
+                            "JOIN snapshot AS s ON s.snapshot_id = a.snapshot_id "
+                            f"WHERE a.snapshot_id IN ({marks}) GROUP BY s.as_of, a.band", ids):
+                        mix[as_of][band] = [count, arr]
+            finally:
+                connection.close()
+        except sqlite3.Error as exc:
+            raise _failed(self.path, exc) from None
+        return dates, by_id, mix
+
+    def _check_schema(self, connection):
+        """Return True when the schema is there, False when the file has no schema yet (version 0)."""
+        (application_id,), = connection.execute("PRAGMA application_id").fetchall()
+        (version,), = connection.execute("PRAGMA user_version").fetchall()
+        names = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if application_id != APPLICATION_ID or version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError("not this tool's history")
+        if version == 0:
+            return False
+        if not set(TABLES) <= names:
+            raise sqlite3.DatabaseError(f"the tables {', '.join(TABLES)} are not all there")
+        return True
+
+    def write(self, snapshots):
+        """Store the run's snapshots in one transaction, each replacing any of its analysis and as-of.
+
+        `snapshots`: a list of Snapshot. Waits up to BUSY_TIMEOUT_SECONDS for another
+        run. Raises InputError when the file changed hands since it was checked,
+        or cannot be written.
+        """
+        path = self.path
+        exists = inspect(path)  # again: another run or program may have made it since
+        try:
+            connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _failed(path, exc) from None
+        try:
+            if not exists:
+                connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                self._write(connection, snapshots)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise InputError(f"--history {path} cannot be written: {exc}") from None
+        finally:
+            connection.close()
+
+    def _write(self, connection, snapshots):
+        (application_id,), = connection.execute("PRAGMA application_id").fetchall()
+        (version,), = connection.execute("PRAGMA user_version").fetchall()
+        if application_id != APPLICATION_ID:
+            raise sqlite3.DatabaseError("it is not this tool's history any more")
+        if version == 0:
+            for statement in SCHEMA.split(";"):  # one by one: executescript would commit
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            now = _now()
+            connection.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                                   [("tool", TOOL_NAME), ("created_at", now)])
+        for snapshot in snapshots:
+            key = (snapshot.analysis, snapshot.as_of)
+            connection.execute("DELETE FROM account_snapshot WHERE snapshot_id IN "
+                               "(SELECT snapshot_id FROM snapshot WHERE analysis = ? AND as_of = ?)", key)
+            connection.execute("DELETE FROM snapshot WHERE analysis = ? AND as_of = ?", key)
+            cursor = connection.execute(
+                "INSERT INTO snapshot (analysis, as_of, methodology_hash, methodology_name, tool, tool_version, "
+                "created_at, account_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                key + (snapshot.methodology_hash, snapshot.methodology_name, snapshot.tool,
+                       snapshot.tool_version, _now(), len(snapshot.rows)))
+            snapshot_id = cursor.lastrowid
+            connection.executemany(
+                "INSERT INTO account_snapshot (snapshot_id, customer_id, name, segment, owner, arr, score, band, "
+                "contract_end_date, lapsed, figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((snapshot_id,) + row for row in snapshot.rows))
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,148 @@
+"""Lifecycle stage: where an account stands in its contract year, and that stage's goals.
+
+Owns the `lifecycle` section of the methodology (METHODOLOGY.md section 5): the
+length of a contract year and, per stage, the day of the year it starts and its
+goals and touchpoints. `stage(contract_start_date, as_of)` is the rule:
+the days since the contract started, within the current contract year, pick the
+stage (onboarding 0-89, adoption 90-179, optimisation 180-269, renewal 270-364 by
+default); a start after the as-of date is `not_started`.
+
+An account in onboarding with low adoption is a different conversation from one
+at renewal: the analyses put the stage and its goals beside their actions
+(`lifecycle` in each result that has a `contract_start_date`).
+"""
+
+import datetime
+from typing import NamedTuple, Tuple
+
+from csm.config.checks import check_number
+
+NOT_STARTED = "not_started"
+
+# METHODOLOGY.md section 5 (the second seeded model): lifecycle phases by day of the
+# contract year, and the goals and touchpoints it names for each.
+DEFAULTS = {
+    "contract_year_days": 365,
+    "stages": {
+        "onboarding": {"from_day": 0,
+                       "goals": ["kick-off", "weekly check-ins", "first value"]},
+        "adoption": {"from_day": 90,
+                     "goals": ["usage reviews", "build champions"]},
+        "optimisation": {"from_day": 180,
+                         "goals": ["prove ROI", "explore expansion", "prepare the QBR"]},
+        "renewal": {"from_day": 270,
+                    "goals": ["renewal kickoff 90 days out", "business case", "negotiation"]},
+    },
+}
+
+OPEN_PATHS = ("stages",)
+
+
+class Stage(NamedTuple):
+    """An account's lifecycle stage on a date.
+
+    `day` is the day within the current contract year (0 = the start or an
+    anniversary); `contract_year` counts from 1. Before the start: stage
+    `not_started`, `day` the (negative) days since the start, contract_year 0,
+    no goals.
+    """
+
+    stage: str
+    day: int
+    contract_year: int
+    goals: Tuple[str, ...]
+
+    def as_dict(self):
+        return {"stage": self.stage, "day": self.day, "contract_year": self.contract_year,
+                "goals": list(self.goals)}
+
+
+def check(section, methodology):
+    """Return the problems of a lifecycle section: a year length, stages starting in order from day 0."""
+    problems = check_number(section["contract_year_days"], "lifecycle.contract_year_days", 1, 3660)
+    stages = section["stages"]
+    if not stages:
+        return problems + ["lifecycle.stages: at least one stage is needed"]
+    starts = []
+    for name, spec in stages.items():
+        where = f"lifecycle.stages.{name}"
+        if not isinstance(spec, dict):
+            problems.append(f"{where} must be an object with from_day and goals")
+            continue
+        unknown = sorted(set(spec) - {"from_day", "goals"})
+        if unknown:
+            problems.append(f"unknown key {where}.{unknown[0]} (known here: from_day, goals)")
+        found = check_number(spec.get("from_day"), f"{where}.from_day", 0, section["contract_year_days"])
+        problems += found
+        if not found:
+            starts.append((spec["from_day"], name))
+        goals = spec.get("goals")
+        if not isinstance(goals, list) or not all(isinstance(goal, str) and goal.strip() for goal in goals):
+            problems.append(f"{where}.goals must be a list of text")
+    if starts and len(starts) == len(stages):
+        if starts != sorted(starts) or starts[0][0] != 0:
+            problems.append("lifecycle.stages: from_day must start at 0 and rise stage by stage")
+    return problems
+
+
+class Rule:
+    """The lifecycle section compiled once: stage starts (ascending) and their goals."""
+
+    __slots__ = ("year_days", "stages", "as_of", "memo")
+
+    def __init__(self, section, as_of=None):
+        self.year_days = int(section["contract_year_days"])
+        self.stages = [(spec["from_day"], name, tuple(spec["goals"])) for name, spec in section["stages"].items()]
+        self.as_of = as_of
+        self.memo = {}
+
+    def of(self, contract_start_date):
+        """Return the stage on the rule's as-of date as a dict, for a result (a fresh dict each time;
+        the Stage is remembered by start date, which a book repeats)."""
+        found = self.memo.get(contract_start_date)
+        if found is None:
+            if len(self.memo) >= 4096:
+                self.memo.clear()
+            found = self.memo[contract_start_date] = stage(contract_start_date, self.as_of, self)
+        return found.as_dict()
+
+
+def add_stage(result, contract_start_date, rule):
+    """Return result with its `lifecycle` stage added, when the account has a start date and the run a rule.
+
+    >>> add_stage({"customer_id": "A-1"}, None, None)
+    {'customer_id': 'A-1'}
+    """
+    if contract_start_date is not None and rule is not None:
+        result["lifecycle"] = rule.of(contract_start_date)  # the stage, beside the actions
+    return result
+
+
+def rule_for(methodology, as_of):
+    """Return the Rule of a methodology on an as-of date, or None without a date or a lifecycle section."""
+    if as_of is None or "lifecycle" not in methodology:
+        return None
+    return Rule(methodology["lifecycle"], as_of)
+
+
+def stage(contract_start_date, as_of, rule=None):
+    """Return the Stage of a contract started on contract_start_date (ISO text or date) as of a date.
+
+    >>> stage("2026-01-01", datetime.date(2026, 4, 15))  # day 104 of the first year
+    Stage(stage='adoption', day=104, contract_year=1, goals=('usage reviews', 'build champions'))
+    >>> stage("2025-01-01", datetime.date(2026, 1, 10)).stage, stage("2026-12-01", datetime.date(2026, 11, 1)).day
+    ('onboarding', -30)
+    """
+    if rule is None:
+        rule = Rule(DEFAULTS)
+    if isinstance(contract_start_date, str):
+        contract_start_date = datetime.date.fromisoformat(contract_start_date)
+    days = (as_of - contract_start_date).days
+    if days < 0:
+        return Stage(NOT_STARTED, days, 0, ())
+    year, day = divmod(days, rule.year_days)
+    current = rule.stages[0]
+    for entry in rule.stages:
+        if day >= entry[0]:
+            current = entry
+    return Stage(current[1], day, year + 1, current[2])

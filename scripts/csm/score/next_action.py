@@ -1,0 +1,260 @@
+"""One account, one decision: the next best action and the words of its attention.
+
+This module owns the rule every tool and the portfolio report use to say what to
+do next with an account and how soon, so that the same account never gets
+opposite advice from two tools. The rule reads what is known of the account:
+
+- the renewal window: days from the as-of date to `contract_end_date` (lapsed
+  when negative);
+- the churn risk tier (critical / high / medium / low);
+- the health class (green / yellow / red) and its overall trend;
+- expansion readiness (ready, with its first ready opportunity, or not).
+
+A tool with partial knowledge passes what it has and None for the rest (the
+health tool knows no churn tier, the churn tool no health class; the expansion
+tool and the report know all four): the rule decides on what is known, and
+a fact it does not have never raises or lowers the attention.
+
+The attention has words of its own, so that no word means two things
+("critical" stays a churn tier, health keeps its published `attention_priority`
+in JSON): `act today`, `this week`, `this month`, `monitor`. The rule, first
+match wins (figures: the `next_action` section of the methodology, `DEFAULTS`):
+
+1. renewal lapsed -> act today: get the renewal signed (it leads, whatever the rest);
+2. churn risk critical -> act today: executive escalation and a save plan;
+3. renewal within `renewal_soon_days` (30) and churn high or health red -> act today;
+4. churn risk high -> this week; health red -> this week (save plan);
+   health yellow and declining -> this week; renewal within `renewal_soon_days` -> this week;
+5. churn medium, health yellow, a green declining, or renewal within
+   `renewal_watch_days` (90) -> this month;
+6. otherwise monitor: an expansion conversation when ready, the regular cadence when not.
+
+`decide(...)` returns a `NextAction`; `as_dict()` is the JSON form each result
+carries under `next_action`. `order_key` is the most-urgent-first order of every
+tool and of the call list: attention, then ARR at stake (larger first), then days
+to renewal (sooner first), then customer_id.
+"""
+
+from typing import NamedTuple
+
+from csm import values
+from csm.config.checks import check_number
+
+ACT_TODAY, THIS_WEEK, THIS_MONTH, MONITOR = "act today", "this week", "this month", "monitor"
+ATTENTIONS = (ACT_TODAY, THIS_WEEK, THIS_MONTH, MONITOR)
+ATTENTION_RANK = {attention: rank for rank, attention in enumerate(ATTENTIONS)}
+NO_DAYS = 1 << 30  # sorts an unknown renewal after every known one
+
+DEFAULTS = {
+    # Ours (issue 15): a renewal this close is worked this week (today when the account is
+    # also at high risk or red); the churn tool's shortest renewal window.
+    "renewal_soon_days": 30,
+    # Ours: a renewal within this many days is looked at this month (the churn tool's
+    # "next 90 days", the renewal playbook's kickoff 90 days out).
+    "renewal_watch_days": 90,
+}
+
+OPEN_PATHS = ()
+
+
+def check(section, methodology):
+    """Return the problems of the next_action section: two windows in days, the watch one the longer."""
+    problems = []
+    for key in ("renewal_soon_days", "renewal_watch_days"):
+        found = check_number(section[key], f"next_action.{key}", 0, 3650)
+        if not found and section[key] != int(section[key]):
+            found = [f"next_action.{key} must be a whole number, got {section[key]:g}"]
+        problems += found
+    if not problems and section["renewal_soon_days"] > section["renewal_watch_days"]:
+        problems.append(f"next_action.renewal_soon_days ({section['renewal_soon_days']:g}) is above "
+                        f"next_action.renewal_watch_days ({section['renewal_watch_days']:g})")
+    return problems
+
+
+class Rule:
+    """The next_action section of a methodology, compiled once (windows as whole days)."""
+
+    __slots__ = ("soon", "watch", "renewals", "as_of", "says")
+
+    def __init__(self, methodology, as_of=None):
+        section = methodology.get("next_action", DEFAULTS)
+        self.soon = int(section["renewal_soon_days"])
+        self.watch = int(section["renewal_watch_days"])
+        self.as_of = as_of
+        self.renewals = {}  # contract_end_date as written -> (days, ISO date), or None when unusable
+        # A decision that rests on a churn tier or a health class says the methodology's own
+        # words (the tier's first playbook action, the class action), so a tool never lists the
+        # same advice twice and a methodology file that rewords them is followed.
+        self.says = dict(ACTIONS)
+        playbooks = methodology.get("churn", {}).get("playbooks", {})
+        for key, tier in (("churn_critical", "critical"), ("churn_high", "high"), ("churn_medium", "medium"),
+                          ("monitor", "low")):
+            if playbooks.get(tier):
+                self.says[key] = playbooks[tier][0]
+        class_actions = methodology.get("health", {}).get("class_actions", {})
+        for key, klass in (("health_red", "red"), ("health_yellow", "yellow")):
+            if class_actions.get(klass):
+                self.says[key] = class_actions[klass]
+
+
+def prepare(methodology, as_of=None):
+    """Compile the rule for one as-of date (needed only by renewal_days); see Rule."""
+    return Rule(methodology, as_of)
+
+
+class NextAction(NamedTuple):
+    """The decision for one account: how soon, what to do, and the fact that decided it."""
+
+    attention: str
+    action: str
+    reason: str
+
+    def as_dict(self):
+        return {"attention": self.attention, "action": self.action, "reason": self.reason}
+
+
+# Each action fits one line of a text report after "Next: ".
+LAPSED_ACTION = "Get the lapsed renewal signed today, or a written extension."
+ACTIONS = {
+    "churn_critical": "Escalate: executive call within 48 hours, save plan within 72.",
+    "renewal_at_risk": "Secure the renewal: meet the decision maker with a recovery plan.",
+    "churn_high": "Call the main contact about the warnings; agree a recovery plan.",
+    "health_red": "Save: open a save plan with the account team and an exec sponsor.",
+    "yellow_declining": "Stop the decline: review the falling dimensions with the customer.",
+    "renewal_soon": "Confirm the renewal path with the decision maker; settle open issues.",
+    "churn_medium": "Raise the warnings at the next check-in; agree one fix.",
+    "health_yellow": "Nurture: agree a recovery plan for the weak dimensions.",
+    "green_declining": "Ask what changed: review the weakest dimensions with the customer.",
+    "renewal_watch": "Start the renewal: kickoff call, business case, decision maker.",
+    "expand": "Open an expansion conversation, starting with: ",
+    "monitor": "Keep the regular cadence; review the account monthly.",
+}
+
+
+def _days_words(days):
+    return "1 day" if days == 1 else f"{days:,} days"
+
+
+def decide(rule, days=None, risk_tier=None, health_class=None, health_trend=None, ready=None,
+           opportunity=None):
+    """Return the one NextAction of an account from what is known of it (None: not known).
+
+    `days`: days to renewal (negative: lapsed); `ready`: expansion readiness
+    (True only when the account is ready); `opportunity`: the rationale of its
+    first ready opportunity, when there is one.
+
+    >>> rule = Rule({})
+    >>> decide(rule, days=-3, risk_tier="low", ready=True, opportunity="Add seats.").attention
+    'act today'
+    >>> decide(rule, days=4, risk_tier="high").reason
+    'renewal in 4 days at high churn risk'
+    >>> decide(rule, health_class="yellow", health_trend="declining").attention
+    'this week'
+    >>> decide(rule, health_class="green", health_trend="stable", ready=True, opportunity="Add seats.").action
+    'Open an expansion conversation, starting with: Add seats.'
+    """
+    says = rule.says
+    if days is not None and days < 0:
+        return NextAction(ACT_TODAY, LAPSED_ACTION, f"renewal lapsed {_days_words(-days)} ago")
+    if risk_tier == "critical":
+        return NextAction(ACT_TODAY, says["churn_critical"], "churn risk critical")
+    soon = days is not None and days <= rule.soon
+    red = health_class == "red"
+    if soon and (risk_tier == "high" or red):
+        why = "high churn risk" if risk_tier == "high" else "red health"
+        return NextAction(ACT_TODAY, says["renewal_at_risk"], f"renewal in {_days_words(days)} at {why}")
+    if risk_tier == "high":
+        return NextAction(THIS_WEEK, says["churn_high"], "churn risk high")
+    if red:
+        return NextAction(THIS_WEEK, says["health_red"], "health red")
+    declining = health_trend == "declining"
+    if health_class == "yellow" and declining:
+        return NextAction(THIS_WEEK, says["yellow_declining"], "health yellow and declining")
+    if soon:
+        return NextAction(THIS_WEEK, says["renewal_soon"], f"renewal in {_days_words(days)}")
+    if risk_tier == "medium":
+        return NextAction(THIS_MONTH, says["churn_medium"], "churn risk medium")
+    if health_class == "yellow":
+        return NextAction(THIS_MONTH, says["health_yellow"], "health yellow")
+    if health_class == "green" and declining:
+        return NextAction(THIS_MONTH, says["green_declining"], "health green but declining")
+    if days is not None and days <= rule.watch:
+        return NextAction(THIS_MONTH, says["renewal_watch"], f"renewal in {_days_words(days)}")
+    if ready and opportunity:
+        return NextAction(MONITOR, says["expand"] + opportunity, "ready to expand")
+    return NextAction(MONITOR, says["monitor"], "nothing urgent")
+
+
+def order_key(attention, arr, days, customer_id):
+    """The most-urgent-first order of every tool and of the call list.
+
+    Attention first, then ARR at stake (larger first), then days to renewal (sooner
+    first; a lapsed renewal is sooner than any), then customer_id.
+
+    >>> sorted([order_key("act today", 24648, -10, "B"), order_key("act today", 972959, 4, "A")])[0][1]
+    -972959
+    """
+    return (ATTENTION_RANK[attention], -arr, NO_DAYS if days is None else days, customer_id)
+
+
+def renewal_days(raw, rule):
+    """Return (days to renewal, ISO end date) of a record's contract_end_date, or (None, None).
+
+    For the tools that do not score churn (health, expansion): a cheap read of one
+    field, remembered per value as written. A contract_end_date that is not an ISO
+    date is (None, None) here: the churn analysis is where it is an error.
+
+    >>> import datetime
+    >>> rule = Rule({}, datetime.date(2026, 11, 22))
+    >>> renewal_days({"contract_end_date": "2026-11-12"}, rule), renewal_days({}, rule)
+    ((-10, '2026-11-12'), (None, None))
+    """
+    written = raw.get("contract_end_date")
+    if written is None:
+        return None, None
+    known = rule.renewals.get(written) if type(written) is str else None
+    if known is None:
+        problems = []
+        end_date = values.iso_date(written, "contract_end_date", problems)
+        known = (None, None) if end_date is None else ((end_date - rule.as_of).days, end_date.isoformat())
+        if type(written) is str and len(rule.renewals) < 4096:
+            rule.renewals[written] = known
+    return known
+
+
+def attention_counts():
+    """Return a fresh {attention: 0} tally in ATTENTIONS order."""
+    return dict.fromkeys(ATTENTIONS, 0)
+
+
+def watch_days(model):
+    """The watch window of the rule a tool's model carries (`next_rule`), for its views."""
+    return model.next_rule.watch
+
+
+def head(next_action_dict):
+    """The attention as the first word of an account in a text report, padded to one width.
+
+    >>> head({"attention": "act today"}) + "|"
+    'ACT TODAY  |'
+    """
+    return f"{next_action_dict['attention'].upper():<11}"
+
+
+def sentence(next_action_dict):
+    """The next action in one sentence, e.g. 'Next (act today, renewal lapsed 3 days ago): Get ...'."""
+    return f"Next ({next_action_dict['attention']}, {next_action_dict['reason']}): {next_action_dict['action']}"
+
+
+def short(next_action_dict):
+    """The next action for a text account, whose head line already says the attention and reason."""
+    return f"Next: {next_action_dict['action']}"
+
+
+def head_line(next_action_dict, account_words, width=80):
+    """The first line of an account in a text report: attention, account, and why, cut to `width`.
+
+    >>> head_line({"attention": "this week", "reason": "health red"}, "Acme (A-1)")
+    'THIS WEEK  Acme (A-1): health red'
+    """
+    return f"{head(next_action_dict)}{account_words}: {next_action_dict['reason']}"[:width]
