@@ -75,3 +75,10 @@ def sample_warnings_only(stderr):
 def without_warnings(stderr):
     """stderr without its warning lines (a small test book leaves metrics out, and the tools say so)."""
     return "".join(line for line in stderr.splitlines(True) if not line.startswith("warning: "))
+
+
+def formats_of(module):
+    """The --format choices of a tool's script module (its COMMAND), the default first."""
+    from csm.cli.command import build_parser
+    parser = build_parser(module.COMMAND)
+    return list(next(action.choices for action in parser._actions if action.dest == "format"))

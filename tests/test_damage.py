@@ -36,6 +36,7 @@ import textwrap
 import pytest
 
 from conftest import SAMPLE, SCRIPTS
+from conftest import formats_of as conftest_formats_of
 
 TOOLS = ("health_score_calculator.py", "churn_risk_analyzer.py", "expansion_opportunity_scorer.py",
          "portfolio_report.py")
@@ -174,7 +175,7 @@ def load_tool(script):
 
 
 def formats_of(script):
-    return list(load_tool(script).TOOL.formats)
+    return conftest_formats_of(load_tool(script))
 
 
 def no_constants(name):

@@ -7,7 +7,7 @@ import random
 import pytest
 from conftest import SAMPLE
 
-from csm.score import health
+from csm.score import health, next_action
 from csm.errors import RecordRejected
 from csm.config.methodology import default_methodology
 
@@ -147,14 +147,14 @@ def _ranked(attention, arr, customer_id, days=None):
 
 
 def test_an_account_to_work_this_week_outranks_a_larger_one_for_this_month():
-    ranked = sorted([_ranked("this month", 900000, "Y"), _ranked("this week", 1000, "G")], key=health.urgency_key)
+    ranked = sorted([_ranked("this month", 900000, "Y"), _ranked("this week", 1000, "G")], key=next_action.urgency_key)
     assert [r["customer_id"] for r in ranked] == ["G", "Y"]
 
 
 def test_accounts_of_equal_attention_are_ordered_by_arr_then_days_to_renewal_then_id():
     rows = [_ranked("monitor", 10, "B", 40), _ranked("monitor", 10, "A", 40), _ranked("monitor", 99, "C"),
             _ranked("monitor", 10, "D", 5)]
-    assert [r["customer_id"] for r in sorted(rows, key=health.urgency_key)] == ["C", "D", "A", "B"]
+    assert [r["customer_id"] for r in sorted(rows, key=next_action.urgency_key)] == ["C", "D", "A", "B"]
 
 
 @pytest.mark.parametrize("segment, score, expected", [

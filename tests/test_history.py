@@ -295,9 +295,8 @@ def test_every_output_states_the_methodology_hash(run_tool, weeks, tmp_path):
 def test_a_run_without_history_loads_no_sqlite(tmp_path):
     code = ("import sys\n"
             f"sys.path.insert(0, {SCRIPTS!r})\n"
-            "from csm.cli.run import run\n"
             "import health_score_calculator as tool\n"
-            f"status = run(tool.TOOL, [{SAMPLE!r}, '--format', 'json', '--output', {str(tmp_path / 'o.json')!r}])\n"
+            f"status = tool.main([{SAMPLE!r}, '--format', 'json', '--output', {str(tmp_path / 'o.json')!r}])\n"
             "assert status == 0, status\n"
             "print('sqlite3' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

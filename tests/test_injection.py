@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from conftest import SAMPLE, SCRIPTS
+from conftest import SAMPLE, SCRIPTS, formats_of
 
 TOOLS = ("health_score_calculator.py", "churn_risk_analyzer.py", "expansion_opportunity_scorer.py",
          "portfolio_report.py")
@@ -45,7 +45,7 @@ def hostile(tmp_path):
 def test_no_raw_control_character_reaches_any_text_format(script, hostile, tmp_path):
     book, config = hostile
     tool = load_tool(script)
-    for output_format in [name for name in tool.TOOL.formats if name in ("text", "markdown", "html", "csv")]:
+    for output_format in [name for name in formats_of(tool) if name in ("text", "markdown", "html", "csv")]:
         out = tmp_path / f"report.{output_format}"
         status = tool.main([str(book), "--config", str(config), "--format", output_format, "--output", str(out),
                             "--as-of", "2026-11-22"])

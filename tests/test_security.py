@@ -21,6 +21,7 @@ import sys
 import pytest
 
 from conftest import NORTHWIND, SCRIPTS
+from conftest import formats_of as conftest_formats_of
 
 TOOLS = ("health_score_calculator.py", "churn_risk_analyzer.py", "expansion_opportunity_scorer.py",
          "portfolio_report.py")
@@ -33,18 +34,11 @@ FORBIDDEN_MODULES = {
     "asyncio", "selectors", "select", "pickle", "marshal", "shelve", "dbm", "importlib", "runpy", "code",
     "codeop", "pdb", "cgi", "wsgiref", "mailbox", "smtpd",
 }
-# The one exception: csm.parallel's helper (a fork of this process) hands its outcomes back in
-# marshal, through an unlinked temporary file no other process can name. Nothing read from a
-# user's file is ever unmarshalled, and no other module may import it.
-ALLOWED_IMPORTS = {("csm/parallel.py", "marshal")}
 FORBIDDEN_BUILTINS = {"eval", "exec", "compile", "__import__", "breakpoint", "input"}
 # os functions that run programs, replace the process or read/change the environment.
 FORBIDDEN_OS = {"system", "popen", "fork", "forkpty", "kill", "killpg", "environ", "environb", "getenv",
                 "getenvb", "putenv", "unsetenv"}
 FORBIDDEN_OS_PREFIXES = ("exec", "spawn", "posix_spawn")
-# The one exception: csm.parallel forks a copy of this process (no other program) to score half
-# of a held book, and stops it with SIGKILL when the run ends early. Nothing else may.
-ALLOWED_OS_CALLS = {("csm/parallel.py", "start", "os.fork"), ("csm/parallel.py", "Helper.close", "os.kill")}
 
 # Calls that open, create, rename or delete files; and the only functions allowed to make
 # them, each for a path the user named: INPUT (loading), --config and --outcomes (smallfile, capped), --output
@@ -69,8 +63,7 @@ ALLOWED_FILE_CALLS = {
     ("csm/cli/output.py", "Sink.commit", "os.replace"),
     ("csm/cli/output.py", "Sink.abort", "os.unlink"),
     ("csm/cli/output.py", "hold_closed_descriptors", "os.open"),
-    ("csm/cli/run.py", "_quiet_broken_pipe", "os.open"),
-    ("csm/parallel.py", "start", "tempfile.TemporaryFile"),  # the helper's outcomes: unlinked, never named
+    ("csm/cli/command.py", "quiet_broken_pipe", "os.open"),
 }
 
 
@@ -147,7 +140,6 @@ def test_nothing_imported_reaches_the_network_or_runs_programs(relative, tree):
                 assert not names & FORBIDDEN_OS, f"{relative} imports {names & FORBIDDEN_OS} from os"
                 assert not any(name.startswith(FORBIDDEN_OS_PREFIXES) for name in names), relative
     roots = {name.split(".")[0] for name in imported}
-    roots -= {name for where, name in ALLOWED_IMPORTS if where == relative}
     assert not roots & FORBIDDEN_MODULES, f"{relative} imports {sorted(roots & FORBIDDEN_MODULES)}"
     internal = {root for root in roots if not _in_standard_library(root)}
     assert internal <= {"csm"}, f"{relative} imports {sorted(internal)}, not from the standard library"
@@ -159,13 +151,13 @@ def test_no_eval_exec_subprocess_or_environment(relative, tree):
     for scope, callee, node in visitor.calls:
         where = f"{relative}:{node.lineno} ({scope or 'module'})"
         assert callee not in FORBIDDEN_BUILTINS, f"{where} calls {callee}"
-        if callee and callee.startswith("os.") and (relative, scope, callee) not in ALLOWED_OS_CALLS:
+        if callee and callee.startswith("os."):
             name = callee.split(".")[1]
             assert name not in FORBIDDEN_OS and not name.startswith(FORBIDDEN_OS_PREFIXES), f"{where} calls {callee}"
         if callee in ("getattr", "setattr") and node.args and dotted(node.args[0]) in ("os", "builtins", "sys"):
             raise AssertionError(f"{where} reaches into {dotted(node.args[0])} by name")
     for scope, name in visitor.attributes:
-        if name and name.startswith("os.") and (relative, scope, name) not in ALLOWED_OS_CALLS:
+        if name and name.startswith("os."):
             assert name.split(".")[1] not in FORBIDDEN_OS, f"{relative} ({scope}) uses {name}"
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
@@ -320,7 +312,7 @@ def hostile_portfolio(tmp_path):
 
 def formats_of(script):
     return [name for name in ("text", "json", "markdown", "csv", "jsonl", "html")
-            if name in load_tool(script).TOOL.formats]
+            if name in conftest_formats_of(load_tool(script))]
 
 
 def run_in_process(script, argv, capsys):
@@ -378,23 +370,10 @@ def test_csv_cells_that_look_like_formulas_get_a_leading_quote(tmp_path, capsys)
     assert "'=1+1" in names  # "\t=1+1": names are trimmed, then the formula is quoted
 
 
-def test_marshal_is_imported_by_the_helper_alone_and_loads_only_its_file():
-    found = set()
-    for relative, tree in PARSED:
-        for node in ast.walk(tree):
-            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
-                [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
-            found.update((relative, name) for name in names if name.split(".")[0] == "marshal")
-    assert found == ALLOWED_IMPORTS
-    tree = dict(PARSED)["csm/parallel.py"]
-    loads = {scope for scope, callee, _ in calls_of(tree).calls if callee in ("marshal.loads", "marshal.load")}
-    assert loads == {"Helper._next_batch"}  # the batches the helper wrote to its spool, nothing else
-
-
-def test_the_allowed_process_calls_are_the_only_ones_and_still_there():
+def test_no_module_forks_runs_a_program_or_reads_the_environment():
     found = set()
     for relative, tree in PARSED:
         for scope, callee, _ in calls_of(tree).calls:
             if callee and callee.startswith("os.") and callee.split(".")[1] in FORBIDDEN_OS:
                 found.add((relative, scope, callee))
-    assert found == ALLOWED_OS_CALLS
+    assert found == set()

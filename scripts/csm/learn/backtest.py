@@ -25,9 +25,8 @@ how well the score ranked the accounts that went on to churn:
 
 Every figure is a plain number rounded to 4 decimals; a figure that cannot be
 computed (no churned account, nothing matched ...) is null with a reason, never
-NaN. Everything down to `add_arguments` is pure: no printing, no exits. The two
-command-line hooks at the end (`add_arguments`, `finisher`) wire the backtest into
-a tool and write the stderr lines for outcome rows that cannot be used.
+NaN. Everything here is pure: no printing, no exits (csm.cli.backtest wires the
+backtest into a tool and writes the stderr lines for outcome rows that cannot be used).
 
 Outcome rows that cannot be used (bad `churned`, bad date, no id, duplicate id)
 are listed and skipped, not fatal: one stderr line per problem, an entry in the
@@ -587,99 +586,8 @@ def backtest(results, outcomes, kind, methodology, capacity=None, rejected_ids=(
 
 # --- Command-line hooks (the tool scripts pass these to csm.cli.Tool) --------------------------
 
-STREAMING_FORMATS = ("jsonl", "csv")
 
-
-def add_arguments(parser):
-    """Add --outcomes and --capacity, and the usage checks that tie them to the other options.
-
-    argparse has no hook for checks across options, so the parser's parse_args is
-    wrapped: --outcomes with a streaming format (jsonl, csv), --capacity without
-    --outcomes, and both INPUT and --outcomes reading standard input are usage errors
-    (exit 2). The streaming formats write each account as it is read; the backtest
-    ranks the whole book, so it goes with text, json and markdown.
-    """
-    group = parser.add_argument_group(
-        "backtest",
-        "Score the book as usual, then measure whether the scores predicted the churn\n"
-        "the team saw, e.g.\n"
-        f"  python3 scripts/{parser.prog} book.json --outcomes outcomes.csv\n"
-        "Needs --format text, json or markdown: jsonl and csv stream the book one\n"
-        "account at a time, the backtest ranks all of it. Unusable outcome rows are\n"
-        "listed and skipped (exit 3); an unreadable outcomes file exits 1.",
-    )
-    group.add_argument("--outcomes", metavar="FILE",
-                       help="known outcomes (CSV, JSON array or JSON Lines: customer_id, churned true/false, "
-                            "optional outcome_date YYYY-MM-DD); adds a backtest to the report")
-    from csm.cli.run import whole_number  # the command layer's argparse types, as finish below takes its stderr format
-    group.add_argument("--capacity", metavar="N", type=whole_number(1, "accounts"),
-                       help="accounts the team can work, for precision and recall at N "
-                            "(default: the size of the top band)")
-    parse_args = parser.parse_args
-
-    def parse_and_check(args=None, namespace=None):
-        parsed = parse_args(args, namespace)
-        if parsed.outcomes is not None and not parsed.print_config:
-            if parsed.format in STREAMING_FORMATS:
-                parser.error(f"--outcomes cannot be used with --format {parsed.format}: {parsed.format} streams "
-                             "one account at a time; use --format json (or text, markdown) for a backtest")
-            if parsed.outcomes == "-" and parsed.input == "-":
-                parser.error("INPUT and --outcomes cannot both be - (standard input)")
-        if parsed.capacity is not None and parsed.outcomes is None:
-            parser.error("--capacity needs --outcomes")
-        return parsed
-
-    parser.parse_args = parse_and_check
-
-
-def requested(args):
-    """Return True when the command line asks for a backtest (--outcomes): the Tool's finish_when."""
-    return getattr(args, "outcomes", None) is not None
-
-
-def finisher(kind):
-    """Return the Tool `finish` hook of a tool of this kind (HEALTH or CHURN).
-
-    The hook reads --outcomes, writes one stderr line per problem of an unusable
-    outcome row, lists those rows under the report's `rejected` (so the exit status
-    is 3) and adds `report["backtest"]`. An unreadable outcomes file raises InputError.
-    (`parts`: None, as these tools have no Tool.json_part.)
-    """
-    def finish(report, model, args, portfolio, parts):
-        if not requested(args):
-            return
-        outcomes = read_outcomes_for_tool(args.outcomes)
-        rejected_ids = [entry["customer_id"] for entry in report["rejected"] if entry.get("customer_id")]
-        report["backtest"] = backtest(
-            report["customers"], {i: outcome.churned for i, outcome in outcomes.by_id.items()}, kind,
-            model.methodology, capacity=args.capacity, rejected_ids=rejected_ids,
-            rejected_outcomes=len(outcomes.rejected),
-        )
-        report["backtest"]["outcome_dates"] = _date_range(outcomes)
-        # The command layer returns exit status 3 when this list is not empty.
-        report["rejected"].extend(outcomes.rejected)
-    return finish
-
-
-def read_outcomes_for_tool(path):
-    """read_outcomes for a command-line tool: its warning lines, and an error line per problem of a rejected row."""
-    from csm.cli.run import warning  # the command layer's stderr format
-    outcomes = read_outcomes(path)
-    for line in outcomes.warnings:
-        warning(line)
-    say_rejected(outcomes.rejected)
-    return outcomes
-
-
-def say_rejected(entries):
-    """Write one `error:` line per problem of each rejected entry (outcome rows, or records), naming it."""
-    from csm.cli.run import error  # the command layer's stderr format
-    for entry in entries:
-        for problem in entry["errors"]:
-            error(f"{where(entry)}: {problem}")
-
-
-def _date_range(outcomes):
+def date_range(outcomes):
     dates = sorted(o.outcome_date for o in outcomes.by_id.values() if o.outcome_date is not None)
     if not dates:
         return {"dated": 0, "earliest": None, "latest": None}

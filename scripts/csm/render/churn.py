@@ -1,7 +1,8 @@
 """How the churn risk report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from csm.score.churn import SEVERITIES, TIERS, renewal_words
-from csm.render.common import (account_tail, account_tail_markdown, accounts_pieces, markdown_pieces, md, md_row, md_table, money, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural, rule, score, terminal, text_table, title_line, why_line, wrap)
+from csm.figures import money
+from csm.render.common import (account_tail, account_tail_markdown, accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural, rule, score, terminal, text_table, title_line, why_line, wrap)
 from csm.render import changes as changes_views
 from csm.values import printable
 from csm.report import focus
@@ -59,7 +60,7 @@ SEGMENT_HEADER = ["Segment", "Accounts", "ARR", "Avg risk", "At risk", "Crit", "
 RENEWAL_HEADER = ["Renewal", "Accounts", "ARR", "Crit", "High", "Med", "Low"]
 
 
-def text(report, model):
+def text(report, model, limit=focus.DETAIL_LIMIT):
     """Return the report for an 80-column terminal: summary first, then accounts, riskiest first.
 
     A render.Pieces, written a batch of accounts at a time; str() of it is the text.
@@ -90,10 +91,10 @@ def text(report, model):
     if listed:
         lines += wrap(f"Listed: {listed}")
     lines += changes_views.owners_text(summary)
-    return accounts_pieces(lines, report, lambda result: _account_text(result, model))
+    return accounts_pieces(lines, report, lambda result: _account_text(result, model, limit))
 
 
-def _account_text(result, model):
+def _account_text(result, model, limit):
     name = terminal(result["name"], 40)
     ident = terminal(result["customer_id"], 30)
     lines = [next_action.head_line(result["next_action"], f"{name} ({ident})")]
@@ -101,12 +102,12 @@ def _account_text(result, model):
     days = result["days_to_renewal"]
     renewal = ("no renewal date" if days is None else f"lapsed {result['contract_end_date']}" if days < 0
                else f"renews {result['contract_end_date']}")
-    detail = focus.limit(model) is None
+    detail = limit is None
     risk = _risk_words(result) if detail else f"risk {score(result['risk_score'])} {result['risk_tier']}"
     lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR{owner_words(result)}; {risk}; {renewal}{data}",
                   indent="  ")
     lines += wrap(next_action.short(result["next_action"]), indent="        ", first="  ")
-    warnings, hidden = focus.shown(result["warning_signals"], model)
+    warnings, hidden = focus.shown(result["warning_signals"], limit)
     for position, warning in enumerate(warnings, 1):
         more = f" (+{hidden} more)" if hidden and position == len(warnings) else ""
         lines += wrap(f"! {warning['severity'].upper():<9}{warning['message']}{more}", indent="             ",
@@ -121,11 +122,11 @@ def _account_text(result, model):
         lines += why_line(f"{signal_labels.get(reason['signal'], reason['signal'])} +{reason['points']:.1f}"
                           for reason in result["why"])
     lines += changes_views.account_text(result)
-    actions, most = focus.other_actions(result["recommended_actions"], result["next_action"], model)
+    actions, most = focus.other_actions(result["recommended_actions"], result["next_action"], limit)
     return lines + owner_text(result) + account_tail(actions, result["missing_fields"], result["notes"], most)
 
 
-def markdown(report, model):
+def markdown(report, model, limit=focus.DETAIL_LIMIT):
     """Return the report as GitHub markdown, ready for a QBR deck."""
     summary = report["summary"]
     lines = [f"# {TITLE}", "",
@@ -162,13 +163,13 @@ def markdown(report, model):
                         f"x{r['urgency_multiplier']:g}", md(_renewal(r))]
                        + [score(r["signal_scores"][s]["score"]) for s in signal_names])]
 
-    return markdown_pieces(lines, report, row, "## Why, and what to do", lambda r: _account_markdown(r, model))
+    return markdown_pieces(lines, report, row, "## Why, and what to do", lambda r: _account_markdown(r, model, limit))
 
 
-def _account_markdown(r, model):
+def _account_markdown(r, model, limit):
     lines = [f"### {md(r['name'])} ({md(r['customer_id'])}): {md(r['risk_label'])}, {score(r['risk_score'])}", "",
              f"- {md(next_action.sentence(r['next_action']))}"]
-    warnings, hidden = focus.shown(r["warning_signals"], model)
+    warnings, hidden = focus.shown(r["warning_signals"], limit)
     for warning in warnings:
         lines.append(f"- Warning ({warning['severity']}): {md(warning['message'])}")
     if hidden:
@@ -176,7 +177,7 @@ def _account_markdown(r, model):
     for reason in r["why"]:
         lines.append(f"- Why: {md(reason['detail'])} adds {reason['points']:.1f} points")
     lines += changes_views.account_markdown(r)
-    actions, most = focus.other_actions(r["recommended_actions"], r["next_action"], model)
+    actions, most = focus.other_actions(r["recommended_actions"], r["next_action"], limit)
     lines += owner_markdown(r)
     return lines + account_tail_markdown(actions, r["missing_fields"], r["data_completeness"], r["notes"], most)
 

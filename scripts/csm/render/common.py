@@ -32,18 +32,6 @@ _MARKDOWN_ESCAPES = str.maketrans({"<": "&lt;", ">": "&gt;", "&": "&amp;",
                                    **{special: "\\" + special for special in MARKDOWN_SPECIALS}})
 
 
-def money(amount):
-    """Return an amount as whole dollars with thousands separators.
-
-    >>> money(1234567.4), money(-50)
-    ('$1,234,567', '-$50')
-    """
-    if amount is None:
-        return "n/a"
-    rounded = int(round(amount))
-    return f"-${-rounded:,}" if rounded < 0 else f"${rounded:,}"
-
-
 def money_short(amount):
     """Return an amount in a short form for charts and headlines.
 

@@ -4,7 +4,8 @@ from csm.render import changes as changes_views
 from csm.report import focus
 from csm.score import next_action
 from csm.score.expansion import CATEGORIES, READY
-from csm.render.common import (accounts_pieces, markdown_pieces, md, md_row, md_table, money, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, people_name, plural, rule, score, terminal, text_table, title_line, WIDTH, wrap)
+from csm.figures import money
+from csm.render.common import (accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, people_name, plural, rule, score, terminal, text_table, title_line, WIDTH, wrap)
 
 TITLE = "Expansion Opportunity Report"
 
@@ -86,7 +87,7 @@ def _by_id(report, wanted):
     return {result["customer_id"]: result for result in report["customers"] if result["customer_id"] in wanted}
 
 
-def text(report, model):
+def text(report, model, limit=focus.DETAIL_LIMIT):
     """Return the report for an 80-column terminal: summary first, then accounts, ready ones first.
 
     A render.Pieces, written a batch of accounts at a time; str() of it is the text.
@@ -140,7 +141,7 @@ def text(report, model):
     if listed:
         lines += [""] + wrap(f"Listed: {listed}")
     lines += changes_views.owners_text(summary)
-    return accounts_pieces(lines, report, lambda result: _account_text(result, model),
+    return accounts_pieces(lines, report, lambda result: _account_text(result, model, limit),
                            "Accounts, ready revenue first, then by potential")
 
 
@@ -148,7 +149,7 @@ def _top_words(count, top):
     return f"top {top} of {count:,}" if count > top else f"{count:,}"
 
 
-def _account_text(result, model):
+def _account_text(result, model, limit):
     name = terminal(result["name"], 40)
     ident = terminal(result["customer_id"], 30)
     readiness = result["readiness"]
@@ -161,7 +162,7 @@ def _account_text(result, model):
     lines += wrap(f"Adoption: {_adoption_words(result['adoption_summary'])}", indent="    ", first="  ")
     lines += wrap("Readiness: " + "; ".join(terminal(reason) for reason in readiness["reasons"]),
                   indent="    ", first="  ")
-    opportunities, hidden = focus.shown(result["opportunities"], model)
+    opportunities, hidden = focus.shown(result["opportunities"], limit)
     for opportunity in opportunities:
         left = f"  {score(opportunity['priority_score']):>6}  "
         right = f"  {opportunity['effort']:<6} {money(opportunity['estimated_revenue']):>11}"
@@ -185,7 +186,7 @@ def _account_text(result, model):
     return lines
 
 
-def markdown(report, model):
+def markdown(report, model, limit=focus.DETAIL_LIMIT):
     """Return the report as GitHub markdown, ready for a QBR deck."""
     summary = report["summary"]
     top = model.top_accounts

@@ -1,7 +1,8 @@
 """How the health report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from csm.score.health import CLASSES
-from csm.render.common import (account_tail, account_tail_markdown, accounts_pieces, markdown_pieces, md, md_row, md_table, money, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural, rule, score, terminal, text_table, title_line, why_line, wrap)
+from csm.figures import money
+from csm.render.common import (account_tail, account_tail_markdown, accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural, rule, score, terminal, text_table, title_line, why_line, wrap)
 from csm.report import changes
 from csm.render import changes as changes_views
 from csm.values import printable
@@ -47,7 +48,7 @@ def _headline(summary):
             f"(ARR-weighted {score(summary['arr_weighted_average_score'])})")
 
 
-def text(report, model):
+def text(report, model, limit=focus.DETAIL_LIMIT):
     """Return the report for an 80-column terminal: summary first, then accounts, most urgent first.
 
     A render.Pieces, written a batch of accounts at a time; str() of it is the text.
@@ -85,7 +86,7 @@ def text(report, model):
     if listed:
         lines += wrap(f"Listed: {listed}")
     lines += changes_views.owners_text(summary)
-    return accounts_pieces(lines, report, lambda result: _account_text(result, model))
+    return accounts_pieces(lines, report, lambda result: _account_text(result, model, limit))
 
 
 def _metric_labels(model):
@@ -111,11 +112,11 @@ def _data_words(completeness, missing):
     return f"; data {pct(completeness)}" if missing and completeness < 100 else ""
 
 
-def _account_text(result, model):
+def _account_text(result, model, limit):
     name = terminal(result["name"], 40)
     ident = terminal(result["customer_id"], 30)
     lines = [next_action.head_line(result["next_action"], f"{name} ({ident})")]
-    detail = focus.limit(model) is None
+    detail = limit is None
     lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR{owner_words(result)}; health {score(result['overall_score'])} "
                   f"{result['classification']}, {_trend_words(result)}{_renewal_words(result, model)}"
                   f"{_data_words(result['data_completeness'], result['missing_metrics'])}", indent="  ")
@@ -130,11 +131,11 @@ def _account_text(result, model):
         lines += why_line(f"{labels.get(reason['metric'], reason['metric'])} -{reason['points_lost']:.1f}"
                           for reason in result["why"])
     lines += changes_views.account_text(result)
-    actions, most = focus.other_actions(result["recommendations"], result["next_action"], model)
+    actions, most = focus.other_actions(result["recommendations"], result["next_action"], limit)
     return lines + owner_text(result) + account_tail(actions, result["missing_metrics"], result["notes"], most)
 
 
-def markdown(report, model):
+def markdown(report, model, limit=focus.DETAIL_LIMIT):
     """Return the report as GitHub markdown, ready for a QBR deck."""
     summary = report["summary"]
     lines = [f"# {TITLE}", "",
@@ -173,17 +174,17 @@ def markdown(report, model):
                         money(r["arr"]), score(r["overall_score"]), r["classification"], md(_trend_words(r))]
                        + [score(r["dimensions"][d]["score"]) for d in dimension_names])]
 
-    return markdown_pieces(lines, report, row, "## Why, and what to do", lambda r: _account_markdown(r, model))
+    return markdown_pieces(lines, report, row, "## Why, and what to do", lambda r: _account_markdown(r, model, limit))
 
 
-def _account_markdown(r, model):
+def _account_markdown(r, model, limit):
     lines = [f"### {md(r['name'])} ({md(r['customer_id'])}): {r['next_action']['attention']}", "",
              f"- {md(next_action.sentence(r['next_action']))}"]
-    why, _ = focus.shown(r["why"], model)
+    why, _ = focus.shown(r["why"], limit)
     for reason in why:
         lines.append(f"- Why: {md(reason['detail'])} costs {reason['points_lost']:.1f} points")
     lines += changes_views.account_markdown(r)
-    actions, most = focus.other_actions(r["recommendations"], r["next_action"], model)
+    actions, most = focus.other_actions(r["recommendations"], r["next_action"], limit)
     lines += owner_markdown(r)
     return lines + account_tail_markdown(actions, r["missing_metrics"], r["data_completeness"], r["notes"], most)
 

@@ -13,7 +13,8 @@ from csm.report import brief, focus
 from csm.render import changes as changes_views
 from csm.score.churn import TIERS
 from csm.score.health import CLASSES
-from csm.render.common import (html_text, md, md_table, money, money_short, owner_html, owner_parts, pct, people_name, plural, rejected_markdown, rejected_text, rule, score, terminal, text_table, title_line, WIDTH, wrap)
+from csm.figures import money
+from csm.render.common import (html_text, md, md_table, money_short, owner_html, owner_parts, pct, people_name, plural, rejected_markdown, rejected_text, rule, score, terminal, text_table, title_line, WIDTH, wrap)
 
 TITLE = "Portfolio Report"
 SECTIONS = ("1. The book at a glance", "2. Critical and high churn risk", "3. Renewals, next four quarters",
@@ -247,7 +248,7 @@ def _md_account(entry):
     return f"{md(entry['name'])} ({md(entry['customer_id'])}){owner}"
 
 
-def markdown(report, model):
+def markdown(report, model, limit=None):
     """Return the report as GitHub markdown, ready for a QBR deck."""
     if report["report"] == "account_brief":
         return brief.markdown(report)
@@ -370,7 +371,7 @@ def _plain_account(entry, limit=40):
     return f"{terminal(entry['name'], limit)} ({terminal(entry['customer_id'], 30)}{owner})"
 
 
-def text(report, model):
+def text(report, model, limit=None):
     """Return the report for an 80-column terminal, in the order of the markdown."""
     if report["report"] == "account_brief":
         return brief.text(report)

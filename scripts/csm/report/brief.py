@@ -19,9 +19,9 @@ import re
 
 from csm.score import churn, lifecycle
 from csm.errors import InputError
-from csm.render.common import html_text, md, money, pct, plural, rule, score, terminal, title_line, wrap
+from csm.figures import money
+from csm.render.common import html_text, md, pct, plural, rule, score, terminal, title_line, wrap
 from csm.values import printable
-
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 LISTED = re.compile(r"^\s*-\s*((?:\{\{[A-Za-z0-9_]+\}\}[,\s]*)+):\s*(.*?)\s*(?:\(from:[^)]*\))?\s*$")
 BLANK = "[to fill: {}]"

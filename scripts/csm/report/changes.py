@@ -35,7 +35,7 @@ import json
 import math
 from typing import Callable, FrozenSet, NamedTuple, Tuple
 
-from csm.score import health
+from csm.score import health, next_action
 from csm.errors import InputError
 from csm.ingest.sidefile import COMPARE_LIMIT, load_json
 from csm.config.checks import check_number
@@ -121,16 +121,6 @@ TOOL_ANALYSES = {
 PORTFOLIO = "portfolio_report"
 
 
-def add_arguments(parser):
-    """The two options every tool has for what changed."""
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--history", metavar="FILE",
-                       help="keep every run's scores in this SQLite file (made if new) and report what "
-                            "changed since the latest earlier as-of date; see references/history.md")
-    group.add_argument("--compare", metavar="FILE",
-                       help="report what changed since an earlier --format json output of this tool")
-
-
 def requested(args):
     return bool(getattr(args, "history", None) or getattr(args, "compare", None))
 
@@ -163,19 +153,19 @@ class Tally:
 class Tracker:
     """The history side of one run: what came before, and what this run adds to it."""
 
-    def __init__(self, tool, model, args, methodology_hash):
+    def __init__(self, report_name, prog, model, args, methodology_hash):
         methodology = model.methodology
         section = methodology["changes"]
-        self.report = tool.report
-        self.prog = tool.prog
+        self.report = report_name
+        self.prog = prog
         self.as_of = args.as_of
         self.as_of_text = args.as_of.isoformat()
         self.methodology_hash = methodology_hash
         self.methodology_name = methodology.get("name", "default")
         self.drop = section["red_flag_drop"]
         self.length = int(section["trajectory_length"])
-        self.kinds = [KINDS[name] for name in TOOL_ANALYSES[tool.report]]
-        self.portfolio = tool.report == PORTFOLIO
+        self.kinds = [KINDS[name] for name in TOOL_ANALYSES[report_name]]
+        self.portfolio = report_name == PORTFOLIO
         self.health_model = getattr(model, "health", model) if self.kinds[0].name == "health" else None
         self.warnings = []
         self.store = None
@@ -186,7 +176,7 @@ class Tracker:
             self.pasts = {kind.name: self._read(kind) for kind in self.kinds}
         else:
             self.source = COMPARE
-            self.pasts = read_compare(args.compare, tool.report, self.kinds, self.as_of, self.length,
+            self.pasts = read_compare(args.compare, report_name, self.kinds, self.as_of, self.length,
                                       methodology_hash, self.warnings)
         self.tallies = {kind.name: Tally(kind, (self.pasts[kind.name].dates or [None])[0]) for kind in self.kinds}
 
@@ -211,8 +201,7 @@ class Tracker:
                 if part is not None:
                     self._track(kind, part, result, churn_result)
             if result["health"] is not None and result["health"].get("trend_basis") == HISTORY:
-                from csm.report.portfolio import account_priority
-                result["priority"] = account_priority(result["health"], churn_result)
+                result["priority"] = next_action.account_priority(result["health"], churn_result)
         else:
             kind = self.kinds[0]
             self._track(kind, result, result, result if kind.name == "churn" else None)

@@ -25,7 +25,7 @@ cannot evaluate is a usage error (exit 2) that names the tools that can.
 
 Streaming formats (jsonl, csv) filter each record as it is read and stay
 streamed; with `--top` they cannot write in input order and still pick the most
-urgent, so they keep the N most urgent (memory bounded by N, csm.expansion.Top)
+urgent, so they keep the N most urgent (memory bounded by N, `Top`)
 and write them, most urgent first, after the last record; rejected records are
 still written as they are met.
 """
@@ -54,21 +54,6 @@ class Facts(NamedTuple):
     health_class: Optional[str]
     risk_tier: Optional[str]
     days_to_renewal: Optional[int]
-
-
-def add_arguments(parser):
-    """Add the focus options to a tool's parser."""
-    from csm.cli.run import whole_number  # the command layer's option type (cli imports this module)
-    group = parser.add_argument_group("focus (the summary always covers the whole book)")
-    group.add_argument("--top", type=whole_number(1, "accounts"), metavar="N", help="list only the N most urgent accounts")
-    group.add_argument("--segment", metavar="LIST", help="only these segments (enterprise,mid-market,smb)")
-    group.add_argument("--owner", metavar="LIST", help="only the accounts of these owners (case ignored)")
-    group.add_argument("--class", dest="health_class", metavar="LIST", help="only these health classes (red,yellow)")
-    group.add_argument("--tier", metavar="LIST", help="only these churn risk tiers (critical,high)")
-    group.add_argument("--renewing-within", type=whole_number(0, "days"), metavar="DAYS",
-                       help="only renewals due within DAYS days, lapsed included")
-    group.add_argument("--detail", action="store_true",
-                       help="text and markdown: every action and warning (default: three of each)")
 
 
 def _listed(text, accepted, option, aliases=None):
@@ -157,29 +142,21 @@ def from_args(args, known):
     return Focus(args, known)
 
 
-def limit(model):
-    """How many actions and warnings a text or markdown account shows: DETAIL_LIMIT, or None with --detail."""
-    focus = getattr(model, "focus", None)
-    return None if focus is not None and focus.detail else DETAIL_LIMIT
-
-
-def other_actions(actions, decision, model):
+def other_actions(actions: list, decision: dict, limit: Optional[int]) -> "tuple[list, Optional[int]]":
     """The actions a text or markdown account lists after its next action, and the limit on them.
 
-    The next action is the first of the three; the rest of the limit goes to the others
-    (an action the same as the next action is not repeated).
+    The next action is the first of the `limit`; the rest goes to the others (an
+    action the same as the next action is not repeated). `limit` None: all.
     """
     rest = [action for action in actions if action != decision["action"]]
-    most = limit(model)
-    return rest, None if most is None else max(0, most - 1)
+    return rest, None if limit is None else max(0, limit - 1)
 
 
-def shown(items, model):
-    """Return (the items a text or markdown account shows, how many are left out)."""
-    most = limit(model)
-    if most is None or len(items) <= most:
+def shown(items: list, limit: Optional[int]) -> "tuple[list, int]":
+    """Return (the items a text or markdown account shows, how many are left out); `limit` None: all."""
+    if limit is None or len(items) <= limit:
         return items, 0
-    return items[:most], len(items) - most
+    return items[:limit], len(items) - limit
 
 
 def summary_words(summary):

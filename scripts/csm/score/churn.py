@@ -50,7 +50,7 @@ from csm import values
 from csm.score.accounts import SEGMENTS, read_account
 from csm.score.banded import (FIELDED, Bands, boolean_labels, check_bands, check_field, field_parts, gather_section, mapping_label)
 from csm.errors import RecordRejected
-from csm.figures import SCORE_MEMO, clamp, money_round, one_decimal, share
+from csm.figures import SCORE_MEMO, clamp, money_round, share
 from csm.config.checks import check_number, check_valid_range, check_weights
 
 TIERS = ("critical", "high", "medium", "low")
@@ -817,9 +817,9 @@ def _part(signal, key, problems, from_text, memo, detail=True):
     if absent == len(signal.metrics):
         signal_score = None
     elif points:
-        signal_score = one_decimal(float(clamp(total)))
+        signal_score = round(float(clamp(total)), 1)
     else:
-        signal_score = one_decimal(total / weight_present if absent else total)
+        signal_score = round(total / weight_present if absent else total, 1)
     # The metrics present are those with a value: an unusable one is a problem, and the record is rejected.
     shares = signal.shares if not absent else tuple(metric.share for metric, value in zip(signal.metrics, key)
                                                     if value is not None)
@@ -870,7 +870,7 @@ class ChurnModel:
         for signal in self.signals:
             for metric in signal.metrics:
                 share_sum += metric.share
-        self.full_completeness = one_decimal(share_sum * 100)
+        self.full_completeness = round(share_sum * 100, 1)
         self.signals_weight = 0.0  # the weight of the signals with data when all have, added up as _score would
         for signal in self.signals:
             self.signals_weight += signal.weight
@@ -1024,14 +1024,14 @@ def _score(raw, model, problems, from_text, detail=True):
         for part in parts:
             for metric_share in part.shares:
                 completeness_share += metric_share
-        completeness = one_decimal(completeness_share * 100)
+        completeness = round(completeness_share * 100, 1)
     if completeness < model.min_completeness or not present_weight:
         raise RecordRejected([
             f"insufficient data: {completeness:g}% of the churn model's weight has data "
             f"(at least {model.min_completeness:g}% is needed); missing {_missing_words(missing, model)}"
         ])
     unrounded = raw_sum if all_signals else raw_sum / present_weight
-    risk_score = one_decimal(unrounded * renewal[2])  # from the unrounded raw, as published; clamped, a float:
+    risk_score = round(unrounded * renewal[2], 1)  # from the unrounded raw, as published; clamped, a float:
     risk_score = 100.0 if risk_score > 100 else 0.0 if risk_score < 0 else float(risk_score)
     tier = model.tier_of.get(risk_score)  # classify's answer, remembered per score (at most 1,001 of them)
     if tier is None:
@@ -1040,7 +1040,7 @@ def _score(raw, model, problems, from_text, detail=True):
             model.tier_of[risk_score] = tier
     # tuple.__new__ builds the Scored without the Python-level __new__ a NamedTuple call goes
     # through: the same object, at half the cost of Scored(...) (0.4 against 0.9 us a record).
-    return _new_tuple(Scored, (parts, missing, completeness, present_weight, all_signals, one_decimal(unrounded),
+    return _new_tuple(Scored, (parts, missing, completeness, present_weight, all_signals, round(unrounded, 1),
                                renewal, risk_score, tier))
 
 
@@ -1176,7 +1176,7 @@ def _why(parts, present_weight, all_signals, model):
                 break
             reason = part.reason
             if reason is None:
-                reason = part.reason = {"signal": part.signal.name, "points": one_decimal(points),
+                reason = part.reason = {"signal": part.signal.name, "points": round(points, 1),
                                         "detail": part.reason_detail()}
             reasons.append(reason)
         return reasons
@@ -1187,20 +1187,13 @@ def _why(parts, present_weight, all_signals, model):
     for points, part in ranked[: model.why_count]:
         if points < model.why_points or points <= 0:
             break
-        reasons.append({"signal": part.signal.name, "points": one_decimal(points), "detail": part.reason_detail()})
+        reasons.append({"signal": part.signal.name, "points": round(points, 1), "detail": part.reason_detail()})
     return reasons
 
 
 def risk_key(result):
     """Sort key: highest risk score first, then larger ARR, then customer_id."""
     return (-result["risk_score"], -result["arr"], result["customer_id"])
-
-
-def urgency_key(result):
-    """Sort key of the churn report: the next action's attention (csm.next_action.order_key), then ARR,
-    days to renewal, customer_id."""
-    return next_action.order_key(result["next_action"]["attention"], result["arr"], result["days_to_renewal"],
-                                 result["customer_id"])
 
 
 class Summary:

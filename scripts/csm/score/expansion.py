@@ -43,8 +43,9 @@ from csm.report import owners
 from csm import values
 from csm.score.accounts import SEGMENTS, read_account
 from csm.errors import RecordRejected
-from csm.figures import money_round, one_decimal, share
+from csm.figures import money_round, share
 from csm.config.checks import check_number
+from csm.ranking import Top
 from csm.render.common import people_name
 
 # Upper bounds of a methodology's figures, so that no revenue or priority can overflow
@@ -255,7 +256,7 @@ class ExpansionModel:
         self.labels = {category: section[category]["label"] for category in CATEGORIES}
         self.efforts = {category: section[category]["effort"] for category in CATEGORIES}
         self.effort_multiplier = {category: multipliers[self.efforts[category]] for category in CATEGORIES}
-        self.top_priority = {category: one_decimal(100.0 * multiplier)
+        self.top_priority = {category: round(100.0 * multiplier, 1)
                              for category, multiplier in self.effort_multiplier.items()}
         self.category_rank = {category: rank for rank, category in enumerate(CATEGORIES)}
         readiness = section["readiness"]
@@ -295,7 +296,7 @@ def priority_score(revenue, category, model):
     scaled = revenue / model.revenue_divisor
     if scaled > 100:  # clamped: every large opportunity of a category has its top priority
         return model.top_priority[category]
-    return one_decimal((0.0 if scaled < 0 else scaled) * model.effort_multiplier[category])
+    return round((0.0 if scaled < 0 else scaled) * model.effort_multiplier[category], 1)
 
 
 def next_tier(current, available, model):
@@ -631,7 +632,7 @@ def assess(raw, model, from_text=False, scored=None, read=None):
     if seats_known:
         if licensed:
             utilisation = active / licensed
-            seat_utilisation = one_decimal(utilisation * 100)  # a percentage, as published (93.5)
+            seat_utilisation = round(utilisation * 100, 1)  # a percentage, as published (93.5)
             seat_ratio = round(utilisation, 3)
             if active > licensed:
                 notes.append(f"active_seats ({active:,}) is above licensed_seats ({licensed:,}): "
@@ -790,7 +791,7 @@ def assess(raw, model, from_text=False, scored=None, read=None):
             "total_modules": total_modules if modules is not None else None,
             "adopted_modules": adopted_count if modules is not None else None,
             "adoption_rate": share(adopted_count, total_modules) if total_modules else None,
-            "avg_usage_pct": one_decimal(usage_sum / usage_count) if usage_count else None,
+            "avg_usage_pct": round(usage_sum / usage_count, 1) if usage_count else None,
             "seat_utilisation": seat_utilisation,
             "seat_utilisation_ratio": seat_ratio,
             "current_tier": plan_tier,
@@ -1084,44 +1085,3 @@ class Summary:
 
 
 _first = operator.itemgetter(0)  # of a (sort key, entry) pair
-
-
-class Top:
-    """The `limit` entries of smallest sort key among those added, kept in under twice `limit` of memory.
-
-    Entries are added as (key, entry); when the list reaches twice the limit it is
-    sorted and cut back, and from then on a key that sorts after the last one kept
-    cannot make the list, so `wants(key)` lets the caller skip building its entry.
-    Ties keep the order of adding, as one stable sort of everything would.
-
-    >>> top = Top(2)
-    >>> for key in (5, 1, 4, 2, 3):
-    ...     if top.wants(key):
-    ...         top.add(key, f"entry {key}")
-    >>> top.entries()
-    ['entry 1', 'entry 2']
-    """
-
-    __slots__ = ("limit", "kept", "cutoff")
-
-    def __init__(self, limit):
-        self.limit = limit
-        self.kept = []
-        self.cutoff = None
-
-    def wants(self, key):
-        return self.cutoff is None or key < self.cutoff
-
-    def add(self, key, entry):
-        kept = self.kept
-        kept.append((key, entry))
-        if len(kept) >= 2 * self.limit:
-            kept.sort(key=_first)
-            del kept[self.limit:]
-            self.cutoff = kept[-1][0]
-
-    def entries(self):
-        """Return the kept entries, smallest key first."""
-        self.kept.sort(key=_first)
-        del self.kept[self.limit:]
-        return [entry for _, entry in self.kept]

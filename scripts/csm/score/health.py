@@ -39,7 +39,7 @@ from csm import values
 from csm.score.accounts import SEGMENTS, read_account
 from csm.score.banded import (FIELDED, Bands, boolean_labels, check_bands, check_field, field_parts, gather_section, mapping_label)
 from csm.errors import RecordRejected
-from csm.figures import SCORE_MEMO, money_round, one_decimal, share
+from csm.figures import SCORE_MEMO, money_round, share
 from csm.config.checks import check_number, check_valid_range, check_weights
 
 CLASSES = ("green", "yellow", "red")
@@ -387,7 +387,7 @@ class Metric:
 
     def reason(self, value, points):
         """Return the `why` entry of a value that costs `points`: the metric, the points lost and the value in words."""
-        return {"metric": self.path, "points_lost": one_decimal(points), "detail": self.describe(value)}
+        return {"metric": self.path, "points_lost": round(points, 1), "detail": self.describe(value)}
 
     def recommends(self, value, score):
         """Return True when this metric's recommendation rule fires."""
@@ -638,14 +638,14 @@ def _score(raw, model, segment, problems, from_text, detail=True):
             all_dimensions = False
             continue
         if absent:
-            dimension_score = one_decimal(weighted / weight_present)
+            dimension_score = round(weighted / weight_present, 1)
             if detail:  # the points of a metric are its share of the weight present
                 for at in range(first_loss, len(losses)):
                     _, metric, value, score, _ = losses[at]
                     losses[at] = ((100 - score) * metric.weight / weight_present * dimension.weight, metric, value,
                                   score, None)
         else:
-            dimension_score = one_decimal(weighted)
+            dimension_score = round(weighted, 1)
         present_weight += weight_present * dimension.weight
         overall_sum += dimension_score * dimension.weight
         overall_weight += dimension.weight
@@ -664,13 +664,13 @@ def _score(raw, model, segment, problems, from_text, detail=True):
             previous_scores[name] = value
     if problems:
         raise RecordRejected(problems)
-    completeness = one_decimal(present_weight * 100)
+    completeness = round(present_weight * 100, 1)
     if completeness < model.min_completeness or not overall_weight:
         raise RecordRejected([
             f"insufficient data: {completeness:g}% of the health model's weight has data "
             f"(at least {model.min_completeness:g}% is needed); missing {', '.join(missing)}"
         ])
-    overall = one_decimal(overall_sum if all_dimensions else overall_sum / overall_weight)
+    overall = round(overall_sum if all_dimensions else overall_sum / overall_weight, 1)
     return Scored(dimension_scores, missing, completeness, overall, previous_scores, losses, actions)
 
 
@@ -830,12 +830,6 @@ def overall_health(raw, model, segment, from_text=False):
 
 
 PRIORITY_RANK = {priority: rank for rank, priority in enumerate(PRIORITIES)}
-
-
-def urgency_key(result):
-    """Sort key: the next action's attention (csm.next_action.order_key), then ARR, days to renewal, customer_id."""
-    return next_action.order_key(result["next_action"]["attention"], result["arr"], result["days_to_renewal"],
-                                 result["customer_id"])
 
 
 class Summary:

@@ -197,6 +197,13 @@ def order_key(attention, arr, days, customer_id):
     return (ATTENTION_RANK[attention], -arr, NO_DAYS if days is None else days, customer_id)
 
 
+def urgency_key(result: dict) -> tuple:
+    """The sort key of a result that carries its next action: order_key of its attention, ARR, days to
+    renewal and customer_id (health, churn and the portfolio report sort by it)."""
+    return order_key(result["next_action"]["attention"], result["arr"], result["days_to_renewal"],
+                     result["customer_id"])
+
+
 def renewal_days(raw, rule):
     """Return (days to renewal, ISO end date) of a record's contract_end_date, or (None, None).
 
@@ -258,3 +265,21 @@ def head_line(next_action_dict, account_words, width=80):
     'THIS WEEK  Acme (A-1): health red'
     """
     return f"{head(next_action_dict)}{account_words}: {next_action_dict['reason']}"[:width]
+
+
+PRIORITIES = ("critical", "high", "medium", "low")
+PRIORITY_RANK = {priority: rank for rank, priority in enumerate(PRIORITIES)}
+
+
+def account_priority(health_result, churn_result):
+    """Return the most urgent of the churn risk tier (critical when lapsed) and the health attention priority.
+
+    >>> account_priority({"attention_priority": "high"}, {"risk_tier": "medium", "renewal_status": "due"})
+    'high'
+    """
+    found = []
+    if churn_result is not None:
+        found.append("critical" if churn_result["renewal_status"] == "lapsed" else churn_result["risk_tier"])
+    if health_result is not None:
+        found.append(health_result["attention_priority"])
+    return min(found, key=PRIORITY_RANK.__getitem__) if found else "low"

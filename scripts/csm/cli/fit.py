@@ -1,0 +1,135 @@
+"""The fitter's command (scripts/fit_scorecard.py): its options and its run, wired as every tool is.
+
+The method is csm.learn.scorecard (and csm.learn.fitting); the report's wording
+csm.render.scorecard. This module parses nothing itself (csm.cli.command does),
+reads the book as the tools do (the --map, header matching), writes the fitted
+methodology whole or not at all, then prints what it learnt.
+"""
+
+import argparse
+import datetime
+import sys
+from typing import Iterable, Optional
+
+from csm import __version__
+from csm.cli.backtest import read_outcomes_said, say_rejected
+from csm.cli.command import EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, Command, quiet_broken_pipe
+from csm.cli.options import add_version, as_of_date, seed, whole_number
+from csm.cli.output import Sink
+from csm.cli.say import error, warning
+from csm.config.methodology import load_methodology, render_methodology
+from csm.ingest.records import open_portfolio
+from csm.learn.scorecard import ANALYSES, fit_scorecard, match_outcomes
+from csm.render import json_document, scorecard as scorecard_views
+
+TOOLS = {"churn": "churn_risk_analyzer.py", "health": "health_score_calculator.py"}
+EPILOG = """\
+what it does: every column the accounts carry (but their id, name, segment, ARR,
+owner and dates) is a candidate: numbers in quantile bands, labels, yes/no. An
+L2 logistic regression, its penalty chosen by stratified k-fold validation,
+learns their points; the file holds them as a churn risk (signals of points
+adding up to 0-100) or a health score (dimensions of 0-100 scores), with
+cut-offs chosen on out-of-fold scores. The report says how the fit holds on
+accounts it did not learn from, beside the starting model (--config).
+
+exit status: 0 fitted and written; 1 nothing could be fitted (unreadable
+files, no churned or no retained account, bad --config); 2 wrong command line;
+3 fitted and written, but some records or outcome rows were rejected (listed).
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", metavar="PORTFOLIO", help="portfolio file (JSON, JSON Lines or CSV), or -")
+    parser.add_argument("--outcomes", metavar="FILE", required=True,
+                        help="known outcomes: customer_id, churned true/false (CSV, JSON or JSON Lines)")
+    parser.add_argument("--analysis", choices=ANALYSES, required=True, help="the scorecard to fit")
+    parser.add_argument("--output", metavar="FITTED.json", required=True,
+                        help="where the fitted methodology is written (whole or not at all)")
+    parser.add_argument("--map", metavar="FILE",
+                        help="JSON map of the export's own column names to schema fields, as every tool "
+                             "takes (see their --print-map); columns it leaves unclaimed are candidates")
+    parser.add_argument("--sheet", metavar="NAME", help=".xlsx input: the sheet to read (default: the first)")
+    parser.add_argument("--config", metavar="START",
+                        help="starting methodology, measured beside the fit (default: the shipped one)")
+    parser.add_argument("--folds", type=whole_number(2, "folds"), default=5, metavar="K",
+                        help="folds of the cross-validation (default: 5)")
+    parser.add_argument("--seed", type=seed, default=1, metavar="N", help="seed of the folds (default: 1)")
+    parser.add_argument("--as-of", type=as_of_date, metavar="YYYY-MM-DD",
+                        help="the date 'today' means (default: today)")
+    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                        help="report format (default: text)")
+
+
+def check(args: argparse.Namespace) -> Optional[str]:
+    if args.input == "-" and args.outcomes == "-":
+        return "PORTFOLIO and --outcomes cannot both be - (standard input)"
+    return None
+
+
+def _said(lines: Iterable[str]) -> int:
+    """Write the reading's warning lines, but those naming columns no analysis reads: here they are candidates."""
+    candidates = 0
+    for line in lines:
+        if " is not read" in line:
+            candidates += 1
+        else:
+            warning(line)
+    return candidates
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fit, write the methodology file, print the report; return the exit status."""
+    args.as_of = args.as_of or datetime.date.today()
+    start = load_methodology(args.config)
+    sink = Sink(args.output)
+    try:
+        book = open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=start,
+                              sections=(args.analysis,))
+        _said(book.warnings)
+        outcomes = read_outcomes_said(args.outcomes)
+        matched = match_outcomes(book, outcomes, start["segments"])
+        say_rejected(matched.rejected)
+        fitted = fit_scorecard(matched, book.from_text, args.analysis, start, args.folds, args.seed, args.as_of)
+        _said(book.closing_warnings())
+        for line in fitted.report["warnings"]:
+            warning(line)
+        if matched.not_in_portfolio:
+            warning(f"{len(matched.not_in_portfolio):,} outcomes name an account the portfolio does not have "
+                    f"(first: {matched.not_in_portfolio[0]}); they are listed in the report")
+        sink.write(render_methodology(fitted.methodology))
+        sink.commit()
+    except BaseException as exc:
+        sink.abort()
+        if isinstance(exc, OSError):
+            error(f"cannot write {args.output}: {exc.strerror or exc}")
+            return EXIT_FAILED
+        raise
+    report = dict(fitted.report, tool=TOOLS[args.analysis], output=args.output)
+    report["rejected"] = report["rejected"] + outcomes.rejected
+    status = EXIT_SOME_REJECTED if report["rejected"] else EXIT_OK
+    if args.format == "json":
+        document = json_document.indented(report)
+    elif args.format == "markdown":
+        document = scorecard_views.markdown(report)
+    else:
+        document = scorecard_views.text(report)
+    try:
+        sys.stdout.write(document)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_broken_pipe()
+    return status
+
+
+COMMAND = Command(
+    prog="fit_scorecard.py",
+    description="Learn the points of a transparent churn or health scorecard from known\n"
+                "outcomes and write them as a methodology file that --config reads.",
+    examples=("python3 scripts/fit_scorecard.py assets/sample_customer_data.json --outcomes "
+              "assets/sample_outcomes.csv --analysis churn --output fitted.json",
+              "python3 scripts/churn_risk_analyzer.py book.csv --config fitted.json"),
+    options=(add_arguments, add_version(__version__)),
+    run=run,
+    epilog=EPILOG,
+    check=check,
+)

@@ -1,0 +1,153 @@
+"""The command line's shared pieces: argparse types, the help layout, and the option groups tools share.
+
+Each `add_*` function adds one group of options to a parser; a `Command` lists the
+ones it takes (csm.cli.command). Help fits an 80-column terminal and shows the
+defaults and a real example.
+"""
+
+import argparse
+import datetime
+import shutil
+from typing import Callable, Sequence
+
+from csm.values import parse_iso_date
+
+# --as-of: the years a run may take for "today". The reports look a year and more ahead
+# and behind (renewal quarters, windows, lifecycle); these bounds keep every such date a date.
+AS_OF_EARLIEST = datetime.date(1900, 1, 1)
+AS_OF_LATEST = datetime.date(9000, 12, 31)
+HELP_WIDTH = 80  # --help fits an 80-column terminal, whatever COLUMNS says
+STREAMING_FORMATS = ("jsonl", "csv")
+
+
+def as_of_date(text: str) -> datetime.date:
+    """argparse type for --as-of: a YYYY-MM-DD date from 1900 to 9000 (the same rule on every Python).
+
+    >>> as_of_date("2026-11-22")
+    datetime.date(2026, 11, 22)
+    """
+    day = parse_iso_date(text) if len(text.strip()) == 10 else None
+    if day is None:
+        raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD, got {text!r}")
+    if not AS_OF_EARLIEST <= day <= AS_OF_LATEST:
+        raise argparse.ArgumentTypeError(f"must be a date from {AS_OF_EARLIEST} to {AS_OF_LATEST}, got {text}")
+    return day
+
+
+def whole_number(minimum: int, noun: str) -> Callable[[str], int]:
+    """Return an argparse type for a whole number of `noun`, `minimum` or more.
+
+    >>> whole_number(2, "folds")("5")
+    5
+    """
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number of {noun}, {minimum} or more, got {text!r}")
+        return number
+    return parse
+
+
+def seed(text: str) -> int:
+    """argparse type for a seed: any whole number.
+
+    >>> seed("-3")
+    -3
+    """
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+
+
+def shell_lines(command: str, width: int = HELP_WIDTH, indent: str = "  ") -> str:
+    """Return a shell command as help lines of at most `width` columns, continued with a backslash.
+
+    >>> print(shell_lines("python3 scripts/x.py portfolio.csv --format json --output scores.json", 52))
+      python3 scripts/x.py portfolio.csv --format json \\
+          --output scores.json
+    """
+    lines = []
+    prefix = indent
+    rest = command
+    while len(prefix) + len(rest) > width:
+        room = width - len(prefix)  # a line is prefix + rest[:cut] + " \\"
+        cut = rest.rfind(" -", 0, room)  # before an option where one fits, else at a space
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, room - 1)
+        if cut <= 0:
+            break
+        lines.append(f"{prefix}{rest[:cut]} \\")
+        rest = rest[cut + 1:]
+        prefix = indent + "    "
+    lines.append(prefix + rest)
+    return "\n".join(lines)
+
+
+def help_formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse formatter of every tool: raw epilog and description, at most HELP_WIDTH columns."""
+    columns = min(HELP_WIDTH, shutil.get_terminal_size().columns)
+    return argparse.RawDescriptionHelpFormatter(prog, width=columns - 2)
+
+
+def scoring_options(formats: Sequence[str]) -> Callable[[argparse.ArgumentParser], None]:
+    """Return the adder of the options every scoring tool has: INPUT, format, output, date, methodology, map."""
+    streamed = [name for name in STREAMING_FORMATS if name in formats]
+    format_help = f"output format (default: {formats[0]})"
+    if streamed:
+        format_help += f"; {' and '.join(streamed)} stream one account per record in input order"
+
+    def add(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("input", nargs="?", metavar="INPUT",
+                            help="portfolio file (JSON, JSON Lines or CSV), or - for standard input")
+        parser.add_argument("--format", choices=formats, default=formats[0], help=format_help)
+        parser.add_argument("--output", metavar="FILE",
+                            help="write the report to FILE (whole or not at all) instead of standard output")
+        parser.add_argument("--as-of", type=as_of_date, metavar="YYYY-MM-DD",
+                            help="the date 'today' means for renewals and the report (default: today)")
+        parser.add_argument("--config", metavar="FILE",
+                            help="JSON methodology file merged over the defaults (see --print-config)")
+        parser.add_argument("--print-config", action="store_true",
+                            help="print the effective methodology as JSON and exit")
+        parser.add_argument("--map", metavar="FILE",
+                            help="JSON map of the export's columns: schema path -> column, and the "
+                                 "columns to keep in the output (see --print-map)")
+        parser.add_argument("--print-map", action="store_true",
+                            help="print the map INPUT is read with, ready to edit, and exit")
+        parser.add_argument("--sheet", metavar="NAME",
+                            help="the sheet of an .xlsx workbook to read (default: the first)")
+    return add
+
+
+def add_version(version: str) -> Callable[[argparse.ArgumentParser], None]:
+    """Return the adder of --version."""
+    def add(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--version", action="version", version=f"%(prog)s {version}")
+    return add
+
+
+def add_history(parser: argparse.ArgumentParser) -> None:
+    """The two options every tool has for what changed (csm.report.changes)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--history", metavar="FILE",
+                       help="keep every run's scores in this SQLite file (made if new) and report what "
+                            "changed since the latest earlier as-of date; see references/history.md")
+    group.add_argument("--compare", metavar="FILE",
+                       help="report what changed since an earlier --format json output of this tool")
+
+
+def add_focus(parser: argparse.ArgumentParser) -> None:
+    """The focus options (csm.report.focus): what a run lists, not what it counts."""
+    group = parser.add_argument_group("focus (the summary always covers the whole book)")
+    group.add_argument("--top", type=whole_number(1, "accounts"), metavar="N", help="list only the N most urgent accounts")
+    group.add_argument("--segment", metavar="LIST", help="only these segments (enterprise,mid-market,smb)")
+    group.add_argument("--owner", metavar="LIST", help="only the accounts of these owners (case ignored)")
+    group.add_argument("--class", dest="health_class", metavar="LIST", help="only these health classes (red,yellow)")
+    group.add_argument("--tier", metavar="LIST", help="only these churn risk tiers (critical,high)")
+    group.add_argument("--renewing-within", type=whole_number(0, "days"), metavar="DAYS",
+                       help="only renewals due within DAYS days, lapsed included")
+    group.add_argument("--detail", action="store_true",
+                       help="text and markdown: every action and warning (default: three of each)")

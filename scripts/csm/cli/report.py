@@ -1,0 +1,71 @@
+"""The portfolio report's own options and finish: --full, --capacity, --account, --template, --retention.
+
+`EXTRA` is the csm.cli.scoring.Extra of scripts/portfolio_report.py: it adds the
+cross-views to the scored report (csm.report.portfolio.complete) and turns the
+report into one account's brief with --account (csm.report.brief), filling
+--template from it. What each account is listed as (its brief in json unless
+--full) is csm.report.portfolio.keep.
+"""
+
+import argparse
+from typing import Any, Optional
+
+from csm.cli.options import whole_number
+from csm.cli.say import warning
+from csm.cli.scoring import Extra
+from csm.errors import InputError
+from csm.ingest.records import Portfolio
+from csm.report import brief, focus, portfolio
+
+EPILOG = """
+retention: a top-level "retention" object of a JSON portfolio, or --retention
+FILE.json (any input: CSV, JSON Lines, XLSX), with starting_arr, expansion_arr,
+contraction_arr, churned_arr (and optional period_start, period_end) adds NRR
+and GRR to the book at a glance:
+  NRR = (starting + expansion - contraction - churned) / starting
+  GRR = (starting - contraction - churned) / starting
+renewal quarters: rolling 91-day windows from --as-of (Q1 = days 0-90).
+account brief: --account ACC-1003 --template assets/save_plan_template.md
+  writes the save plan of ACC-1003 with its figures filled in.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--full", action="store_true",
+                        help="json: each account's three results in full, as each tool writes them "
+                             "(default: a brief per account)")
+    group = parser.add_argument_group("call list and account brief")
+    group.add_argument("--capacity", type=whole_number(1, "calls"), metavar="N",
+                       help="calls the team can work this week: the action list's length, the rest "
+                            "counted (default: report.action_list.capacity, 15)")
+    group.add_argument("--account", metavar="ID",
+                       help="write one account's brief instead (health, churn risk, expansion, renewal, "
+                            "lifecycle stage, the next best action)")
+    group.add_argument("--template", metavar="FILE",
+                       help="with --account: fill this template (assets/save_plan_template.md ...) from "
+                            "the brief; what the data cannot say is a marked [to fill: ...] blank")
+    parser.add_argument("--retention", metavar="FILE",
+                        help="JSON file with the period's retention figures (NRR, GRR); "
+                             "overrides the portfolio's own")
+
+
+def check(args: argparse.Namespace) -> Optional[str]:
+    return None
+
+
+def finish(report: dict, model: Any, args: argparse.Namespace, book: Portfolio) -> None:
+    """Add the views; then, with --account, make the report that account's brief."""
+    if args.template is not None and args.account is None:
+        raise InputError("--template needs --account ID (the account whose brief fills it)")
+    retention = model.retention
+    if retention is None:
+        retention = portfolio.read_retention(book.document, model, book.name)
+    for line in portfolio.complete(report, model, retention):
+        if args.account is None or line.startswith(f"{args.account}:"):
+            warning(line)
+    if args.account is not None:
+        focused = focus.from_args(args, focus.ALL_FILTERS) is not None
+        brief.into_report(report, args.account, model.as_of, args.template, focused)
+
+
+EXTRA = Extra(add_arguments, check, finish)

@@ -1,0 +1,324 @@
+"""The run of a scoring tool: load -> check -> score -> summarise -> render, record by record.
+
+`command(...)` makes the `Command` of a tool from what it scores (a
+csm.report.analyses.Analysis), how it reads (its views, csm.render) and the
+options of its own (`Extra`: the backtest, the portfolio report's). `run` is the
+flow they share:
+
+- the methodology (`--config`), then the model compiled once for the as-of date;
+- the history or the earlier output (`--history`, `--compare`), read before scoring;
+- the book, record by record: each one scored, or rejected with one stderr line per
+  problem (a duplicate id among them); each scored account added to the summary,
+  then listed when it passes the focus filters;
+- streaming formats (jsonl, csv) write each account as it comes, in input order,
+  so a JSON Lines or CSV book is never held whole; the sorted formats (json, text,
+  markdown, html) hold the scored accounts, sort them most urgent first, let each
+  Extra finish the report (a backtest, the report's views) and write it;
+- with --output, a temporary file renamed over the target at the end (csm.cli.output).
+
+What a run holds: a streamed run, one record and its result at a time, plus the ids
+seen (duplicates are refused) and what the summary keeps; a JSON document, the parsed
+document (each record released as it is scored) and the results.
+"""
+
+import argparse
+import contextlib
+import datetime
+import gc
+from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence
+
+from csm import __version__
+from csm.cli import options
+from csm.cli.command import EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, Command, UsageError
+from csm.cli.output import Sink
+from csm.cli.say import error, record_where, warning
+from csm.config.methodology import load_methodology, methodology_hash, render_methodology
+from csm.errors import RecordRejected
+from csm.ingest.columns import render_map
+from csm.ingest.ids import SeenIds
+from csm.ingest.records import Portfolio, Unreadable, open_portfolio
+from csm.render import common as render_common
+from csm.render import json_document
+from csm.report import changes, focus
+from csm.report.analyses import Analysis
+from csm.score.accounts import customer_id_of
+from csm.ranking import Top
+from csm.values import shown
+
+INPUT_EPILOG = (
+    "input: a JSON object {\"customers\": [...]}, a JSON array, JSON Lines (.jsonl),\n"
+    "CSV with dotted headers (usage.login_frequency) or an .xlsx workbook; '-' reads\n"
+    "standard input. Another export's own column names: --map (see --print-map).\n\n"
+    "exit status: 0 every record scored; 1 nothing could be scored (unreadable\n"
+    "input, no customers, bad --config); 2 wrong command line; 3 some records\n"
+    "were rejected (listed on stderr and under \"rejected\"; the rest is scored).\n"
+)
+
+
+class Extra(NamedTuple):
+    """Options of a tool's own and what they add to its run.
+
+    `add_arguments(parser)` adds them; `check(args)` returns a usage error across
+    options or None; `finish(report, model, args, book)` completes a sorted-format
+    report after the last account (and may replace it, as an account brief does).
+    """
+
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    check: Callable[[argparse.Namespace], Optional[str]]
+    finish: Callable[[dict, Any, argparse.Namespace, Portfolio], None]
+
+
+def command(prog: str, description: str, example: str, analysis: Analysis, views: Any,
+            formats: Sequence[str] = ("text", "json", "markdown", "csv", "jsonl"), extras: Sequence[Extra] = (),
+            epilog: str = "") -> Command:
+    """Return the Command of a scoring tool (formats: the first is the default)."""
+    examples = (example, f"python3 scripts/{prog} portfolio.csv --format json --output scores.json",
+                f"python3 scripts/{prog} --print-config > my-methodology.json")
+    adders = [options.scoring_options(formats), options.add_version(__version__), options.add_history]
+    adders += [extra.add_arguments for extra in extras] + [options.add_focus]
+
+    def check(args: argparse.Namespace) -> Optional[str]:
+        for extra in extras:
+            problem = extra.check(args)
+            if problem is not None:
+                return problem
+        return None
+
+    def run_tool(args: argparse.Namespace) -> int:
+        return run(analysis, views, extras, prog, args)
+
+    return Command(prog=prog, description=description, examples=examples, options=adders, run=run_tool,
+                   epilog=INPUT_EPILOG + epilog, check=check)
+
+
+def run(analysis: Analysis, views: Any, extras: Sequence[Extra], prog: str, args: argparse.Namespace) -> int:
+    """Score the book args.input names and write the report; return the exit status."""
+    methodology = load_methodology(args.config)
+    if args.print_config:
+        return _write_whole(args.output, render_methodology(methodology), "the methodology")
+    if args.input is None:
+        raise UsageError("INPUT is required (a portfolio file, or - for standard input)")
+    try:
+        run_focus = focus.from_args(args, analysis.filters)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    args.as_of = args.as_of or datetime.date.today()
+    sink = None
+    try:
+        with collector_paused():
+            model = analysis.prepare(methodology, args)
+            digest = methodology_hash(methodology)
+            tracker = None
+            if changes.requested(args) and not args.print_map:  # the history is checked and read before scoring
+                tracker = changes.Tracker(analysis.report, prog, model, args, digest)
+                for line in tracker.warnings:
+                    warning(line)
+            book = open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=methodology,
+                                  sections=analysis.sections)
+            for line in book.warnings:
+                warning(line)
+            sink = Sink(args.output)
+            if args.print_map:  # the map INPUT is read with (given --map, with what it leaves to the rules)
+                sink.write(render_map(book.inferred_map()))
+                sink.commit()
+                return EXIT_OK
+            status = _score_and_write(analysis, views, extras, model, book, args, sink, digest, tracker, run_focus)
+            if status != EXIT_FAILED:  # nothing scored: the error lines say why
+                for line in book.closing_warnings():
+                    warning(line)
+            return status
+    except BaseException as exc:
+        if sink is not None:
+            sink.abort()
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            error(f"cannot write {args.output or 'the report'}: {exc.strerror or exc}")
+            return EXIT_FAILED
+        raise
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a book is loaded, scored and written.
+
+    The flow makes millions of small containers and no reference cycles worth
+    collecting; left on, the collector rescans the parsed book again and again
+    (benchmarks/README.md says what it costs). Reference counting still frees
+    everything; the collector is back on (if it was) when the run ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _write_whole(path: Optional[str], text: str, what: str) -> int:
+    sink = None
+    try:
+        sink = Sink(path)
+        sink.write(text)
+        sink.commit()
+    except BaseException as exc:
+        if sink is not None:
+            sink.abort()
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            error(f"cannot write {path or what}: {exc.strerror or exc}")
+            return EXIT_FAILED
+        raise
+    return EXIT_OK
+
+
+def score_record(assess: Callable, model: Any, raw: Any, from_text: bool) -> "tuple[Optional[dict], list]":
+    """Score one record: (result, []) or (None, its problems). A record read through a map
+    (csm.ingest.columns.MappedRecord) carries its kept columns into the result."""
+    if isinstance(raw, Unreadable):
+        return None, [raw.reason]
+    if not isinstance(raw, dict):
+        return None, [f"record must be an object of customer fields, got {shown(raw)}"]
+    try:
+        result = assess(raw, model, from_text)
+    except RecordRejected as exc:
+        return None, exc.errors
+    kept = getattr(raw, "kept", None)
+    if kept is not None:
+        result["fields_kept"] = kept
+    return result, []
+
+
+def _score_and_write(analysis, views, extras, model, book, args, sink, digest, tracker, run_focus) -> int:
+    streaming = args.format in options.STREAMING_FORMATS
+    top = run_focus.top if run_focus is not None else None
+    best = Top(top) if streaming and top is not None else None  # written after the last record
+    summary = analysis.summary(model)
+    if tracker is not None:  # each account is tracked (its trajectory added) before it is summarised and written
+        summary = tracker.wrap(summary)
+    write = _stream_writer(views, model, args.format, sink, args.as_of.isoformat()) if streaming else None
+    kept = []  # (sort key, what the run keeps of the account) of each listed account, in a sorted format
+    rejected = []  # a streamed run writes each rejected entry as it comes and only counts it
+    rejected_count = 0
+    seen = SeenIds(compact=streaming)
+    for index, label, raw in book.records():
+        customer_id = customer_id_of(raw)
+        result, problems = score_record(analysis.assess, model, raw, book.from_text)
+        if customer_id is not None and isinstance(raw, dict):
+            duplicate = seen.check(customer_id, label)
+            if duplicate is not None:
+                problems = [duplicate] + problems
+            else:
+                for line in seen.warnings:
+                    warning(line)
+                seen.warnings.clear()
+        if problems:
+            where = record_where(label, customer_id)
+            for problem in problems:
+                error(f"{where}: {problem}")
+            entry = {"index": index, "location": label, "customer_id": customer_id, "errors": problems}
+            rejected_count += 1
+            if streaming:
+                write(None, entry)
+            else:
+                rejected.append(entry)
+            continue
+        summary.add(result)
+        if run_focus is not None:
+            if run_focus.filtering and not run_focus.keeps(analysis.facts(result)):
+                continue
+            run_focus.count(result["arr"])
+        if best is not None:
+            best.add(analysis.order(result), result)
+        elif streaming:
+            write(result)
+        else:
+            kept.append((analysis.order(result), analysis.keep(result, model, args)))
+    untold = seen.untold_warnings()
+    if untold is not None:
+        warning(untold)
+    if summary.count == 0:
+        error(f"no record in {book.name} could be scored ({rejected_count} rejected)")
+        sink.abort()
+        return EXIT_FAILED
+    report = {
+        "report": analysis.report,
+        "version": __version__,
+        "as_of": args.as_of.isoformat(),
+        "methodology": model.methodology.get("name", "default"),
+        "methodology_hash": digest,
+        "summary": summary.result(rejected_count),
+    }
+    if tracker is not None:
+        tracker.save()  # one transaction, before the report is written: a history that cannot be written fails the run
+    if streaming:
+        listed = run_focus.matched if run_focus is not None else 0
+        if best is not None:
+            most_urgent = best.entries()
+            listed = len(most_urgent)
+            for result in most_urgent:
+                write(result)
+        if run_focus is not None:
+            report["summary"]["listed"] = run_focus.listed(summary.count, listed)
+        if args.format == "jsonl":
+            sink.write(json_document.encode(report) + "\n")
+    else:
+        kept.sort(key=_first)  # stable: equal keys keep the book's order
+        report["customers"] = [account for _, account in kept]
+        report["rejected"] = rejected
+        for extra in extras:
+            extra.finish(report, model, args, book)
+        if run_focus is not None and "customers" in report:  # (a finish may make another report: a brief)
+            if top is not None:  # after finish: the report's views cover every account that matched
+                del report["customers"][top:]
+            report["summary"]["listed"] = run_focus.listed(summary.count, len(report["customers"]))
+        limit = None if run_focus is not None and run_focus.detail else focus.DETAIL_LIMIT
+        for piece in render(views, model, report, args.format, limit):
+            sink.write(piece)
+    sink.commit()
+    return EXIT_SOME_REJECTED if rejected_count or rejected else EXIT_OK  # a finish may add to rejected
+
+
+def _first(pair):
+    return pair[0]
+
+
+def _stream_writer(views, model, output_format, sink, as_of):
+    """Return write(result, rejected_entry=None) for a streamed format: a JSON line, or a CSV row."""
+    if output_format == "jsonl":
+        def write_line(result, rejected_entry=None):
+            sink.write(json_document.encode(result if result is not None else {"rejected": rejected_entry}) + "\n")
+        return write_line
+    header = views.csv_header(model)
+    sink.write(render_common.csv_line(header + ["status", "errors", "as_of"]))
+    blank = [None] * len(header)
+
+    def write_row(result, rejected_entry=None):
+        if result is None:
+            row = list(blank)
+            row[0] = rejected_entry["customer_id"]
+            sink.write(render_common.csv_line(row + ["rejected", " | ".join(rejected_entry["errors"]), as_of]))
+        else:
+            sink.write(render_common.csv_line(views.csv_row(result, model) + ["scored", None, as_of]))
+    return write_row
+
+
+def render(views, model, report, output_format, limit) -> "Iterator[str]":
+    """Yield the report in one of the sorted formats (json, text, markdown, html), a piece at a time.
+
+    `limit`: how many actions and warnings an account shows in text and markdown (None: all).
+    """
+    if output_format == "json":
+        yield from json_document.chunks(report)
+        return
+    if output_format == "html":
+        yield render_common.escape_controls(views.html(report, model))
+        return
+    body = views.markdown(report, model, limit) if output_format == "markdown" else views.text(report, model, limit)
+    if "backtest" in report:  # added by the backtest (--outcomes); the same section for every tool
+        from csm.render.backtest import section
+        body = str(body) + section(report["backtest"], output_format)
+    # The one place no control character or bidi override of a methodology or an input
+    # (a playbook action, a name from --config) reaches a terminal raw, whatever view wrote it.
+    if isinstance(body, render_common.Pieces):
+        yield from body.each_through(render_common.escape_controls)
+    else:
+        yield render_common.escape_controls(body)
