@@ -21,7 +21,8 @@ import textwrap
 from typing import Callable, NamedTuple, Sequence
 
 from csm.cli.options import help_formatter, shell_lines
-from csm.cli.output import Interrupted, closed_stream_problem, interruptions_raise, same_file_as_input
+from csm.cli.output import (Interrupted, closed_stream_problem, hold_closed_descriptors, interruptions_raise,
+                            same_file_as_input)
 from csm.cli.say import error
 from csm.errors import ConfigError, InputError
 
@@ -66,6 +67,13 @@ def build_parser(command: Command) -> argparse.ArgumentParser:
 
 def main(command: Command, argv: "Sequence[str] | None" = None) -> int:
     """Parse argv, run the command, return its exit status. Never raises for bad input."""
+    hold_closed_descriptors()
+    status = _main(command, argv)
+    _flush_standard_streams()
+    return status
+
+
+def _main(command: Command, argv: "Sequence[str] | None") -> int:
     parser = build_parser(command)
     args = parser.parse_args(argv)
     usage = command.check(args)
@@ -93,6 +101,19 @@ def main(command: Command, argv: "Sequence[str] | None" = None) -> int:
             return quiet_broken_pipe()
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (Interrupted): the output is as it was
             return exc.status if isinstance(exc, Interrupted) else EXIT_CTRL_C
+
+
+def _flush_standard_streams() -> None:
+    """Flush stdout and stderr now, so a reader that went away (`| head`) ends the run quietly, not at exit."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except BrokenPipeError:
+            if stream is sys.stdout:
+                quiet_broken_pipe()
+        except (OSError, ValueError):  # a closed stream: nothing left to say
+            pass
 
 
 def quiet_broken_pipe() -> int:
