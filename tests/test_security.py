@@ -58,6 +58,7 @@ ALLOWED_FILE_CALLS = {
     ("csm/ingest/sidefile.py", "read_capped", "open"),  # --config, --outcomes, --compare, --map, --retention (capped)
     ("csm/report/history.py", "inspect", "open"),  # --history: its first 100 bytes, read before sqlite3 opens it
     ("csm/cli/output.py", "Sink.__init__", "tempfile.mkstemp"),
+    ("csm/cli/output.py", "Sink.__init__", "os.chmod"),  # the temporary file's mode where os.fchmod is missing
     ("csm/cli/output.py", "Sink.__init__", "os.fdopen"),
     ("csm/cli/output.py", "Sink.__init__", "open"),
     ("csm/cli/output.py", "Sink.commit", "os.replace"),

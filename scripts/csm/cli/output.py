@@ -17,6 +17,12 @@
   removes the temporary file and leaves the previous output as it was.
 - `closed_stream_problem(args)`: the message when the run needs a standard stream
   that is closed (`<&-`, `>&-`).
+
+Unix-only calls are looked up when used, and skipped or replaced where missing
+(Windows): without `os.fchmod` the mode is set by path (`os.chmod`; Windows keeps
+only the read-only bit), without `os.fchown` or `os.geteuid` the owner is left as
+the rewrite makes it, without `signal.pthread_sigmask` nothing is blocked, and
+without SIGHUP only SIGTERM and Ctrl-C interrupt.
 """
 
 import contextlib
@@ -38,17 +44,19 @@ IN_PLACE_PREFIXES = ("/dev/", "/proc/")
 
 WRITE_CHUNK = 1 << 22  # characters encoded and written at a time (a JSON batch is one slice)
 
-EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
-if hasattr(signal, "SIGHUP"):
-    EXIT_INTERRUPTED[signal.SIGHUP] = 129
+
+def _interrupting_signals():
+    """SIGINT, SIGTERM and SIGHUP where there is one (not on Windows); looked up when used."""
+    return [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
 
 
 class Interrupted(KeyboardInterrupt):
-    """SIGTERM or SIGHUP arrived during a run; `status` is the exit status to end with."""
+    """SIGTERM or SIGHUP arrived during a run; `status` is the exit status to end with: 128 + the
+    signal (143, 129), as a shell reports it."""
 
     def __init__(self, signum):
         super().__init__(signum)
-        self.status = EXIT_INTERRUPTED.get(signum, 128 + signum)
+        self.status = 128 + signum
 
 
 def _option_paths(args, names):
@@ -149,7 +157,7 @@ def interruptions_raise():
     def interrupted(signum, frame):
         raise Interrupted(signum)
 
-    for signum in EXIT_INTERRUPTED:
+    for signum in _interrupting_signals():
         if signum == signal.SIGINT:
             continue  # Python's own handler already raises KeyboardInterrupt
         try:
@@ -186,9 +194,9 @@ def _umask():
 
 def _blocked_signals():
     """The signals held back while a temporary file is created (so it is always known to be cleaned up)."""
-    if not hasattr(signal, "pthread_sigmask"):
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no blocking
         return contextlib.nullcontext()
-    return _sigmask(set(EXIT_INTERRUPTED))
+    return _sigmask(set(_interrupting_signals()))
 
 
 @contextlib.contextmanager
@@ -238,10 +246,14 @@ class Sink:
             with _blocked_signals():  # a signal waits until self.temp is set, so the clean-up below knows it
                 fd, self.temp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
                                                  dir=os.path.dirname(target))
-            if existing is None:
-                os.fchmod(fd, 0o666 & ~_umask())
-            else:
-                os.fchmod(fd, stat.S_IMODE(existing.st_mode))
+            mode = 0o666 & ~_umask() if existing is None else stat.S_IMODE(existing.st_mode)
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, mode)
+            else:  # Windows before Python 3.13: by path (only the read-only bit counts there)
+                os.chmod(self.temp, mode)
+            # The owner is kept where there are owners to keep (Unix); elsewhere the rewrite makes the file
+            # this user's, as it would anyway.
+            if existing is not None and hasattr(os, "fchown") and hasattr(os, "geteuid") and hasattr(os, "getegid"):
                 if (existing.st_uid, existing.st_gid) != (os.geteuid(), os.getegid()):
                     try:
                         os.fchown(fd, existing.st_uid, existing.st_gid)
