@@ -8,6 +8,8 @@ import random
 import pytest
 
 from conftest import NORTHWIND, SAMPLE
+from csm.config import churn as churn_section
+from csm.report.summaries import ChurnSummary
 from csm.score import churn
 from csm.errors import ConfigError, RecordRejected
 from csm.config.methodology import default_methodology, load_methodology
@@ -71,7 +73,7 @@ def signal(result, name):
 
 def test_the_default_methodology_passes_its_own_checks():
     methodology = default_methodology()
-    assert churn.check(methodology["churn"], methodology) == []
+    assert churn_section.check(methodology["churn"], methodology) == []
 
 
 def test_the_worked_account_scores_as_worked_out_by_hand(model):
@@ -583,7 +585,7 @@ def test_the_summary_counts_tiers_arr_at_risk_renewals_and_lapses(model):
         record(customer_id="LOW-LAPSED", arr=10000, contract_end_date="2026-11-01"),             # 0.9 low
         record(customer_id="LOW-NODATE", arr=0, contract_end_date=None),                          # 0.6 low
     ]
-    summary = churn.Summary(model)
+    summary = ChurnSummary(model)
     for raw in accounts:
         summary.add(churn.assess(raw, model))
     assert summary.count == 4

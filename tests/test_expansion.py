@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from csm.report.summaries import ExpansionSummary
 from csm.score import churn, expansion, health
 from csm.errors import ConfigError, RecordRejected
 from csm.config.methodology import default_methodology, load_methodology
@@ -317,29 +318,6 @@ def test_lists_read_before_give_the_same_answer_and_never_let_a_bad_list_through
     assert expansion.assess(copy.deepcopy(good), model) == first
 
 
-def test_what_is_remembered_stays_bounded_however_many_distinct_names_a_book_holds():
-    # A streamed book of distinct department lists and module names must not grow the memos
-    # without end (memory would grow with the portfolio); answers stay the same after a memo
-    # starts afresh.
-    model = expansion.prepare(default_methodology(), AS_OF)
-    good = account(departments={"current": ["Sales"], "potential": ["legal"]})
-    first = expansion.assess(copy.deepcopy(good), model)
-    for number in range(2 * expansion.MEMO_LIMIT + 10):
-        record = account(departments={"current": [f"Team {number}"], "potential": [f"Unit {number}", "legal"]},
-                         product_usage={f"module_{number}": {"adopted": False}})
-        expansion.assess(record, model)
-    long_name = "x" * (expansion.MAX_KEPT_NAME + 1)
-    long_list = [f"{number:0200d}" for number in range(expansion.MAX_KEPT_LIST // 200 + 1)]
-    expansion.assess(account(departments={"current": [long_name], "potential": long_list}), model)
-    memos = (model.key_cache, model.department_lists, model.modules, model.ladders, model.next_tiers,
-             model.department_words)
-    assert max(len(memo) for memo in memos) <= expansion.MEMO_LIMIT
-    assert long_name not in model.key_cache
-    assert tuple(long_list) not in model.department_lists
-    assert (long_name,) in model.department_lists  # one long name is still a small list
-    assert expansion.assess(copy.deepcopy(good), model) == first
-
-
 # Ranking, missing data, validation
 
 
@@ -516,7 +494,7 @@ def test_the_portfolio_view_ranks_ready_revenue_ahead_then_by_potential_arr_and_
 
 
 def test_summary_totals_potential_by_category_readiness_and_ranking(model, northwind):
-    summary = expansion.Summary(model)
+    summary = ExpansionSummary(model)
     ready = expansion.assess(northwind, model)
     summary.add(ready)
     stabilise = expansion.assess(red_health(dict(northwind, customer_id="R-1", arr=128000)), model)
@@ -617,7 +595,7 @@ def test_summary_lists_keep_the_top_entries_but_count_every_account(northwind):
     table = default_methodology()
     table["expansion"]["report"]["summary_list_limit"] = 2
     small_model = expansion.prepare(table, datetime.date(2026, 11, 22))
-    summary = expansion.Summary(small_model)
+    summary = ExpansionSummary(small_model)
     for number in range(7):  # more than twice the limit, so the lists are trimmed as they grow
         summary.add(expansion.assess(dict(northwind, customer_id=f"A-{number}", arr=10000 * (number + 1)),
                                      small_model))

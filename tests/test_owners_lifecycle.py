@@ -6,6 +6,7 @@ import json
 import pytest
 
 from conftest import NORTHWIND
+from csm.config import lifecycle as lifecycle_section
 from csm.score import lifecycle
 from csm.report import owners
 from csm.config.methodology import default_methodology
@@ -26,13 +27,13 @@ AS_OF = datetime.date(2026, 11, 22)
 def test_the_stage_is_the_day_of_the_current_contract_year(start, stage, day, year):
     found = lifecycle.stage(start, AS_OF)
     assert (found.stage, found.day, found.contract_year) == (stage, day, year)
-    assert found.goals == tuple(lifecycle.DEFAULTS["stages"].get(stage, {}).get("goals", ()))
+    assert found.goals == tuple(lifecycle_section.DEFAULTS["stages"].get(stage, {}).get("goals", ()))
 
 
 def test_stages_out_of_order_are_a_config_error():
-    section = json.loads(json.dumps(lifecycle.DEFAULTS))
+    section = json.loads(json.dumps(lifecycle_section.DEFAULTS))
     section["stages"]["adoption"]["from_day"] = 200
-    assert lifecycle.check(section, {}) == ["lifecycle.stages: from_day must start at 0 and rise stage by stage"]
+    assert lifecycle_section.check(section, {}) == ["lifecycle.stages: from_day must start at 0 and rise stage by stage"]
 
 
 def _account(owner, segment, **figures):

@@ -8,6 +8,7 @@ import datetime
 import pytest
 
 from conftest import NORTHWIND
+from csm.config import report as report_section
 from csm.report import portfolio, views
 from csm.report.retention import read_retention
 from csm.score import next_action
@@ -383,8 +384,8 @@ def test_a_retention_object_in_the_document_reaches_the_book_at_a_glance():
                                           "the backtest that calibrated the probabilities)"),
 ])
 def test_a_report_section_that_makes_no_sense_is_named(change, message):
-    section = dict(portfolio.DEFAULTS, **change)
-    assert portfolio.check(section, default_methodology()) == [message]
+    section = dict(report_section.DEFAULTS, **change)
+    assert report_section.check(section, default_methodology()) == [message]
 
 
 def test_a_run_listing_briefs_has_the_same_summary_and_views_as_one_listing_full_results_on_damaged_books():

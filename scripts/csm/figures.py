@@ -46,3 +46,15 @@ def money(amount):
         return "n/a"
     rounded = int(round(amount))
     return f"-${-rounded:,}" if rounded < 0 else f"${rounded:,}"
+
+
+def number_words(number, decimals=3):
+    """Return a number as it reads in a sentence: thousands separators, at most `decimals` decimals.
+
+    >>> number_words(-12), number_words(-0.05), number_words(1234.5), number_words(0.125, 2)
+    ('-12', '-0.05', '1,234.5', '0.12')
+    """
+    if isinstance(number, float):
+        text = f"{number:,.{decimals}f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+    return f"{number:,}"

@@ -6,6 +6,8 @@ use them without importing the module that composes the sections.
 
 import json
 
+from csm import values
+
 WEIGHT_TOLERANCE = 1e-6
 
 
@@ -46,3 +48,54 @@ def check_valid_range(valid, where):
             problems.append(f"{where}.valid: min {valid['min']:g} is above max {valid['max']:g}, "
                             "so no value could be read")
     return problems
+
+
+def check_bands(bands, where, high=100):
+    """Return the problems of a `bands` list, in words a config author can act on.
+
+    >>> check_bands([[6, 80], [24, 50], [None, 10]], "health.dimensions.t.metrics.tenure")
+    []
+    >>> check_bands([[24, 80], [6, 50], [None, 10]], "m")
+    ['m.bands: edges must ascend (6 follows 24)']
+    >>> check_bands([[6, 80], [24, 50]], "m")
+    ['m.bands: the last band must be open-ended, [null, score] (values above 24 would have no score)']
+    """
+    if not isinstance(bands, list) or not bands:
+        return [f"{where}.bands must be a list of [upper_edge, score] pairs ending with [null, score]"]
+    problems = []
+    previous = None
+    for position, band in enumerate(bands):
+        here = f"{where}.bands[{position}]"
+        if not isinstance(band, list) or len(band) != 2:
+            problems.append(f"{here} must be a pair [upper_edge, score]")
+            continue
+        edge, score = band
+        problems += check_number(score, f"{here} score", 0, high)
+        last = position == len(bands) - 1
+        if edge is None:
+            if not last:
+                problems.append(f"{here}: only the last band may be open-ended (edge null)")
+            continue
+        edge_problems = check_number(edge, f"{here} edge")
+        problems += edge_problems
+        if edge_problems:
+            continue
+        if previous is not None and edge <= previous:
+            problems.append(f"{where}.bands: edges must ascend ({edge:g} follows {previous:g})")
+        previous = edge
+        if last:
+            problems.append(f"{where}.bands: the last band must be open-ended, [null, score] "
+                            f"(values above {edge:g} would have no score)")
+    return problems
+
+
+def check_field(field, where):
+    """Return the problems of a metric's `field` key (a key of the record, dotted for nested).
+
+    >>> check_field("tenure", "m"), check_field("billing..fee", "m")
+    ([], ['m.field must name a key of the record (dotted for nested: billing.monthly_charges), got "billing..fee"'])
+    """
+    if isinstance(field, str) and field.strip() and all(part.strip() for part in field.split(".")):
+        return []
+    return [f"{where}.field must name a key of the record (dotted for nested: billing.monthly_charges), "
+            f"got {values.shown(field)}"]

@@ -2,10 +2,10 @@
 
 `default_methodology()` is the one table of named figures (it is what
 `--print-config` prints and what `assets/methodology/default.json` holds). Each
-analysis module owns its section: `DEFAULTS` (the figures, with where each comes
-from), `OPEN_PATHS` (the places a config may add or drop entries, such as a new
-health dimension) and `check(section, methodology)` (semantic checks: weights that
-sum to 1, thresholds in order ...). A config file deep-merges over the defaults:
+section has its module in this package: `DEFAULTS` (the figures, with where each
+comes from), `OPEN_PATHS` (the places a config may add or drop entries, such as a
+new health dimension) and `check(section, methodology)` (semantic checks: weights
+that sum to 1, thresholds in order ...). A config file deep-merges over the defaults:
 a key it names replaces that figure, an object merges key by key, and `null`
 drops an entry where the section allows it.
 
@@ -21,18 +21,18 @@ import fnmatch
 import hashlib
 import json
 
-from csm.score import accounts, churn, expansion, health, lifecycle, next_action
-from csm.report import changes, owners, portfolio
+from csm.config import changes, churn, expansion, health, lifecycle, next_action, owners, report, segments
 from csm.errors import ConfigError
 from csm.ingest.sidefile import load_json
 
-# Section name -> the module that owns it. Later analyses add themselves here.
+# Section name -> the module of csm.config that owns its defaults and checks, in the order
+# --print-config prints them.
 SECTIONS = {
-    "segments": accounts,
+    "segments": segments,
     "health": health,
     "churn": churn,
     "expansion": expansion,
-    "report": portfolio,
+    "report": report,
     "changes": changes,
     "owners": owners,
     "lifecycle": lifecycle,

@@ -44,6 +44,7 @@ import re
 from typing import List, NamedTuple, Optional
 
 from csm.learn import backtest, fitting
+from csm.config import health as health_defaults
 from csm.score import churn, health
 from csm import values
 from csm.score.accounts import read_account
@@ -644,7 +645,7 @@ def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None)
         lines = [f"column {entry.column}: {entry.why}" for entry in skipped]
         raise InputError("\n".join(lines + ["no column of the portfolio can be a candidate: nothing to fit"]))
     design = build_design(candidates, book.records, from_text, churned)
-    reserved = set(start["health"]["dimensions"]) | set(health.DEFAULTS["dimensions"]) | _previous_names(book.records)
+    reserved = set(start["health"]["dimensions"]) | set(health_defaults.DEFAULTS["dimensions"]) | _previous_names(book.records)
     fold_of = fitting.stratified_folds(churned, used_folds, seed)
     validation = fitting.choose_l2(design, fold_of, used_folds)
     final = fitting.fit_logistic(design, validation.chosen)

@@ -5,7 +5,6 @@ Untrusted text (names, ids) passes through `terminal`, `md`, `html_text` or
 """
 
 import csv
-import functools
 import html
 import io
 import json
@@ -45,25 +44,6 @@ def money_short(amount):
     if amount >= 1000:
         return f"${amount / 1000:.1f}K"
     return f"${amount:.0f}"
-
-
-# Short names people write in capitals when a CRM stores them in lower case.
-ACRONYMS = frozenset(("it", "hr", "api", "sso", "crm", "erp", "qa", "ui", "ux", "bi", "r&d", "rnd", "pr", "gtm"))
-
-
-@functools.lru_cache(maxsize=4096)  # names repeat across a book; the answer is worked out once
-def people_name(name):
-    """Return a tier, module or department name as people write it, when stored as a lower-case key.
-
-    A name with a capital letter is kept as written (someone chose it).
-
-    >>> people_name("enterprise_plus"), people_name("it"), people_name("clinical_ops"), people_name("McKinsey Ops")
-    ('Enterprise Plus', 'IT', 'Clinical Ops', 'McKinsey Ops')
-    """
-    if name != name.lower():
-        return name
-    words = re.split(r"[_\s-]+", name.strip())
-    return " ".join(word.upper() if word in ACRONYMS else word.capitalize() for word in words if word)
 
 
 def plural(count, word, many=None):
@@ -505,7 +485,6 @@ class Pieces:
 
     def __str__(self):
         return "".join(self)
-
 
 
 class JoinedPieces(Pieces):

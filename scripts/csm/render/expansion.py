@@ -3,9 +3,11 @@
 from csm.render import changes as changes_views
 from csm.report import focus
 from csm.score import next_action
-from csm.score.expansion import CATEGORIES, READY
+from csm.config.expansion import CATEGORIES
+from csm.score.readiness import READY
 from csm.figures import money
-from csm.render.common import (accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, people_name, plural, rule, score, terminal, text_table, title_line, WIDTH, wrap)
+from csm.words import people_name
+from csm.render.common import (accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural, rule, score, terminal, text_table, title_line, WIDTH, wrap)
 
 TITLE = "Expansion Opportunity Report"
 

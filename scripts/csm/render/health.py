@@ -1,6 +1,6 @@
 """How the health report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
-from csm.score.health import CLASSES
+from csm.config.health import CLASSES
 from csm.figures import money
 from csm.render.common import (account_tail, account_tail_markdown, accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural, rule, score, terminal, text_table, title_line, why_line, wrap)
 from csm.report import changes

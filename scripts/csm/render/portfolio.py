@@ -11,10 +11,11 @@ import math
 
 from csm.report import brief, focus
 from csm.render import changes as changes_views
-from csm.score.churn import TIERS
-from csm.score.health import CLASSES
+from csm.config.churn import TIERS
+from csm.config.health import CLASSES
 from csm.figures import money
-from csm.render.common import (html_text, md, md_table, money_short, owner_html, owner_parts, pct, people_name, plural, rejected_markdown, rejected_text, rule, score, terminal, text_table, title_line, WIDTH, wrap)
+from csm.words import people_name
+from csm.render.common import (html_text, md, md_table, money_short, owner_html, owner_parts, pct, plural, rejected_markdown, rejected_text, rule, score, terminal, text_table, title_line, WIDTH, wrap)
 
 TITLE = "Portfolio Report"
 SECTIONS = ("1. The book at a glance", "2. Critical and high churn risk", "3. Renewals, next four quarters",

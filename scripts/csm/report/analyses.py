@@ -9,7 +9,7 @@ order the accounts (`order`), and what the focus filters can read of a result
 import argparse
 from typing import Any, Callable, NamedTuple, Optional, Sequence
 
-from csm.report import focus, portfolio
+from csm.report import focus, portfolio, summaries
 from csm.score import churn, expansion, health, next_action
 
 
@@ -40,13 +40,13 @@ class Analysis(NamedTuple):
 
 
 HEALTH = Analysis("customer_health", lambda methodology, args: health.prepare(methodology, args.as_of),
-                  health.assess, health.Summary, next_action.urgency_key, focus.health_facts,
+                  health.assess, summaries.HealthSummary, next_action.urgency_key, focus.health_facts,
                   focus.HEALTH_FILTERS, ("health",))
 CHURN = Analysis("churn_risk", lambda methodology, args: churn.prepare(methodology, args.as_of),
-                 churn.assess, churn.Summary, next_action.urgency_key, focus.churn_facts,
+                 churn.assess, summaries.ChurnSummary, next_action.urgency_key, focus.churn_facts,
                  focus.CHURN_FILTERS, ("churn",))
 EXPANSION = Analysis("expansion_opportunities", lambda methodology, args: expansion.prepare(methodology, args.as_of),
-                     expansion.assess, expansion.Summary, expansion.portfolio_key, focus.expansion_facts,
+                     expansion.assess, summaries.ExpansionSummary, expansion.portfolio_key, focus.expansion_facts,
                      focus.ALL_FILTERS, ("expansion",))
 PORTFOLIO = Analysis("portfolio_report", portfolio.prepare_for_run, portfolio.assess, portfolio.Summary,
                      next_action.urgency_key, focus.portfolio_facts, focus.ALL_FILTERS, None, portfolio.keep)

@@ -38,31 +38,14 @@ from typing import Callable, FrozenSet, NamedTuple, Tuple
 from csm.score import health, next_action
 from csm.errors import InputError
 from csm.ingest.sidefile import COMPARE_LIMIT, load_json
-from csm.config.checks import check_number
 
-DEFAULTS = {
-    # METHODOLOGY.md section 5 (red flags of the seeded playbook): a health score drop of
-    # more than 20 points. Churn: a risk rise of more than 20; expansion: a fall of more
-    # than 20% of the estimated expansion revenue.
-    "red_flag_drop": 20,
-    # Ours: how many snapshots an account's trajectory shows, this run's included (a
-    # quarter of weekly runs is 13; 8 keeps the text on one line and the SVG legible).
-    "trajectory_length": 8,
-}
 
 CHANGE_SPAN_DAYS = 30  # a trajectory's rate of change is per 30 days (the issue's figure; the key names it)
 
-OPEN_PATHS = ()
 
 HISTORY, COMPARE = "history", "compare"
 # The `figures` column's JSON, encoded by one encoder (json.dumps with options would build one per row).
 _compact = json.JSONEncoder(separators=(",", ":"), check_circular=False, allow_nan=False).encode
-
-
-def check(section, methodology):
-    """Return the problems of a changes section."""
-    return (check_number(section["red_flag_drop"], "changes.red_flag_drop", 0, 100)
-            + check_number(section["trajectory_length"], "changes.trajectory_length", 2, 100))
 
 
 class Kind(NamedTuple):

@@ -22,19 +22,10 @@ With history or `--compare`, `add_changes` adds each owner's share of the run's 
 """
 
 from csm.figures import money_round
-from csm.config.checks import check_number
+from csm.config.owners import DEFAULTS
 
 UNASSIGNED = "unassigned"
-SEGMENT_NAMES = ("enterprise", "mid-market", "smb")
 
-# METHODOLOGY.md section 5: CSM coverage by segment, 1 CSM : 8 enterprise accounts,
-# 1 : 25 mid-market, 1 : 100+ smb; a load over 1.0 is over capacity.
-DEFAULTS = {
-    "coverage_accounts_per_csm": {"enterprise": 8, "mid-market": 25, "smb": 100},
-    "over_capacity_above": 1.0,
-}
-
-OPEN_PATHS = ()
 
 # A book's tally: one list of numbers per owner, these positions.
 (ACCOUNTS, ARR, ENTERPRISE, MID_MARKET, SMB, GREEN, YELLOW, RED,
@@ -43,16 +34,6 @@ SEGMENT_AT = {"enterprise": ENTERPRISE, "mid-market": MID_MARKET, "smb": SMB}
 CLASS_AT = {"green": GREEN, "yellow": YELLOW, "red": RED}
 AT_RISK_TIERS = ("critical", "high")
 HEALTH, CHURN, EXPANSION, PORTFOLIO = "health", "churn", "expansion", "portfolio"
-
-
-def check(section, methodology):
-    """Return the problems of an owners section: a coverage above 0 per segment, a capacity above 0."""
-    problems = []
-    for segment in SEGMENT_NAMES:
-        problems += check_number(section["coverage_accounts_per_csm"][segment],
-                                 f"owners.coverage_accounts_per_csm.{segment}", 1)
-    problems += check_number(section["over_capacity_above"], "owners.over_capacity_above", 0.01)
-    return problems
 
 
 def load(tally, coverage):

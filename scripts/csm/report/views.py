@@ -24,14 +24,15 @@ the report (csm.render.portfolio lays them out):
 import datetime
 from typing import NamedTuple, Optional
 
+from csm.config.churn import TIERS
+from csm.config.report import ASSUMPTION
 from csm.figures import money, money_round, share
 from csm.report import changes
 from csm.report.retention import against
 from csm.score import churn, expansion, health, next_action
+from csm.score.readiness import READY
 
 ANALYSES = ("health", "churn", "expansion")
-TIERS = churn.TIERS
-ASSUMPTION = "assumption"
 CALL_ATTENTIONS = (next_action.ACT_TODAY, next_action.THIS_WEEK)
 
 
@@ -51,7 +52,7 @@ def account_views(result: dict, model) -> AccountViews:
     ready, waiting = expansion_entries(result)
     found = result["expansion"]
     pipeline = () if found is None else tuple(
-        (opportunity["category"], opportunity["readiness"] == expansion.READY, opportunity["estimated_revenue"])
+        (opportunity["category"], opportunity["readiness"] == READY, opportunity["estimated_revenue"])
         for opportunity in found["opportunities"])
     call = None
     if result["next_action"]["attention"] in CALL_ATTENTIONS or ready is not None:
@@ -333,7 +334,7 @@ def expansion_entries(result):
             "health_classification": None if fitness is None else fitness["classification"],
             "risk_tier": None if risk is None else risk["risk_tier"]}), None
     readiness = found["readiness"]
-    if readiness["status"] == expansion.READY:
+    if readiness["status"] == READY:
         return None, None
     return None, (expansion.potential_key(found), {
         **_identity(result), "total_estimated_revenue": found["total_estimated_revenue"],

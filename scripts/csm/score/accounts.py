@@ -6,9 +6,8 @@ by ARR": enterprise above $100k, mid-market $25k-$100k, smb below $25k).
 """
 
 from csm import values
-from csm.config.checks import check_number
+from csm.config.segments import SEGMENTS
 
-SEGMENTS = ("enterprise", "mid-market", "smb")
 
 # CRM spellings of the three segments (compared by values.key_of: case, spaces,
 # hyphens and underscores do not matter).
@@ -24,34 +23,15 @@ SEGMENT_ALIASES = {
 # Segment texts as written in the books read so far -> the segment they name (a known alias).
 _SEGMENTS_AS_WRITTEN = {}
 
-DEFAULTS = {
-    # METHODOLOGY.md "Segments by ARR": Enterprise > $100k; Mid-Market $25k-$100k; SMB < $25k.
-    "by_arr": {
-        "enterprise_above": 100000,
-        "mid_market_from": 25000,
-    },
-}
-
-OPEN_PATHS = ()
 
 MAX_ID_LENGTH = 200
 MAX_NAME_LENGTH = 500
 
 
-def check(section, methodology):
-    """Return the problems of the `segments` section of a methodology."""
-    bands = section["by_arr"]
-    problems = check_number(bands["enterprise_above"], "segments.by_arr.enterprise_above", 0)
-    problems += check_number(bands["mid_market_from"], "segments.by_arr.mid_market_from", 0)
-    if not problems and bands["mid_market_from"] > bands["enterprise_above"]:
-        problems.append("segments.by_arr: mid_market_from must not be above enterprise_above")
-    return problems
-
-
 def segment_by_arr(arr, bands):
     """Return the segment an ARR figure places an account in.
 
-    >>> segment_by_arr(64000, DEFAULTS["by_arr"])
+    >>> segment_by_arr(64000, {"enterprise_above": 100000, "mid_market_from": 25000})
     'mid-market'
     """
     if arr > bands["enterprise_above"]:

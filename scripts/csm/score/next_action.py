@@ -37,51 +37,25 @@ to renewal (sooner first), then customer_id.
 
 from typing import NamedTuple
 
-from csm import values
-from csm.config.checks import check_number
+from csm.config.next_action import DEFAULTS
+from csm.score.renewal import day_words
 
 ACT_TODAY, THIS_WEEK, THIS_MONTH, MONITOR = "act today", "this week", "this month", "monitor"
 ATTENTIONS = (ACT_TODAY, THIS_WEEK, THIS_MONTH, MONITOR)
 ATTENTION_RANK = {attention: rank for rank, attention in enumerate(ATTENTIONS)}
 NO_DAYS = 1 << 30  # sorts an unknown renewal after every known one
 
-DEFAULTS = {
-    # Ours (issue 15): a renewal this close is worked this week (today when the account is
-    # also at high risk or red); the churn tool's shortest renewal window.
-    "renewal_soon_days": 30,
-    # Ours: a renewal within this many days is looked at this month (the churn tool's
-    # "next 90 days", the renewal playbook's kickoff 90 days out).
-    "renewal_watch_days": 90,
-}
-
-OPEN_PATHS = ()
-
-
-def check(section, methodology):
-    """Return the problems of the next_action section: two windows in days, the watch one the longer."""
-    problems = []
-    for key in ("renewal_soon_days", "renewal_watch_days"):
-        found = check_number(section[key], f"next_action.{key}", 0, 3650)
-        if not found and section[key] != int(section[key]):
-            found = [f"next_action.{key} must be a whole number, got {section[key]:g}"]
-        problems += found
-    if not problems and section["renewal_soon_days"] > section["renewal_watch_days"]:
-        problems.append(f"next_action.renewal_soon_days ({section['renewal_soon_days']:g}) is above "
-                        f"next_action.renewal_watch_days ({section['renewal_watch_days']:g})")
-    return problems
-
 
 class Rule:
     """The next_action section of a methodology, compiled once (windows as whole days)."""
 
-    __slots__ = ("soon", "watch", "renewals", "as_of", "says")
+    __slots__ = ("soon", "watch", "as_of", "says")
 
     def __init__(self, methodology, as_of=None):
         section = methodology.get("next_action", DEFAULTS)
         self.soon = int(section["renewal_soon_days"])
         self.watch = int(section["renewal_watch_days"])
         self.as_of = as_of
-        self.renewals = {}  # contract_end_date as written -> (days, ISO date), or None when unusable
         # A decision that rests on a churn tier or a health class says the methodology's own
         # words (the tier's first playbook action, the class action), so a tool never lists the
         # same advice twice and a methodology file that rewords them is followed.
@@ -131,10 +105,6 @@ ACTIONS = {
 }
 
 
-def _days_words(days):
-    return "1 day" if days == 1 else f"{days:,} days"
-
-
 def decide(rule, days=None, risk_tier=None, health_class=None, health_trend=None, ready=None,
            opportunity=None):
     """Return the one NextAction of an account from what is known of it (None: not known).
@@ -155,14 +125,14 @@ def decide(rule, days=None, risk_tier=None, health_class=None, health_trend=None
     """
     says = rule.says
     if days is not None and days < 0:
-        return NextAction(ACT_TODAY, LAPSED_ACTION, f"renewal lapsed {_days_words(-days)} ago")
+        return NextAction(ACT_TODAY, LAPSED_ACTION, f"renewal lapsed {day_words(-days)} ago")
     if risk_tier == "critical":
         return NextAction(ACT_TODAY, says["churn_critical"], "churn risk critical")
     soon = days is not None and days <= rule.soon
     red = health_class == "red"
     if soon and (risk_tier == "high" or red):
         why = "high churn risk" if risk_tier == "high" else "red health"
-        return NextAction(ACT_TODAY, says["renewal_at_risk"], f"renewal in {_days_words(days)} at {why}")
+        return NextAction(ACT_TODAY, says["renewal_at_risk"], f"renewal in {day_words(days)} at {why}")
     if risk_tier == "high":
         return NextAction(THIS_WEEK, says["churn_high"], "churn risk high")
     if red:
@@ -171,7 +141,7 @@ def decide(rule, days=None, risk_tier=None, health_class=None, health_trend=None
     if health_class == "yellow" and declining:
         return NextAction(THIS_WEEK, says["yellow_declining"], "health yellow and declining")
     if soon:
-        return NextAction(THIS_WEEK, says["renewal_soon"], f"renewal in {_days_words(days)}")
+        return NextAction(THIS_WEEK, says["renewal_soon"], f"renewal in {day_words(days)}")
     if risk_tier == "medium":
         return NextAction(THIS_MONTH, says["churn_medium"], "churn risk medium")
     if health_class == "yellow":
@@ -179,7 +149,7 @@ def decide(rule, days=None, risk_tier=None, health_class=None, health_trend=None
     if health_class == "green" and declining:
         return NextAction(THIS_MONTH, says["green_declining"], "health green but declining")
     if days is not None and days <= rule.watch:
-        return NextAction(THIS_MONTH, says["renewal_watch"], f"renewal in {_days_words(days)}")
+        return NextAction(THIS_MONTH, says["renewal_watch"], f"renewal in {day_words(days)}")
     if ready and opportunity:
         return NextAction(MONITOR, says["expand"] + opportunity, "ready to expand")
     return NextAction(MONITOR, says["monitor"], "nothing urgent")
@@ -202,31 +172,6 @@ def urgency_key(result: dict) -> tuple:
     renewal and customer_id (health, churn and the portfolio report sort by it)."""
     return order_key(result["next_action"]["attention"], result["arr"], result["days_to_renewal"],
                      result["customer_id"])
-
-
-def renewal_days(raw, rule):
-    """Return (days to renewal, ISO end date) of a record's contract_end_date, or (None, None).
-
-    For the tools that do not score churn (health, expansion): a cheap read of one
-    field, remembered per value as written. A contract_end_date that is not an ISO
-    date is (None, None) here: the churn analysis is where it is an error.
-
-    >>> import datetime
-    >>> rule = Rule({}, datetime.date(2026, 11, 22))
-    >>> renewal_days({"contract_end_date": "2026-11-12"}, rule), renewal_days({}, rule)
-    ((-10, '2026-11-12'), (None, None))
-    """
-    written = raw.get("contract_end_date")
-    if written is None:
-        return None, None
-    known = rule.renewals.get(written) if type(written) is str else None
-    if known is None:
-        problems = []
-        end_date = values.iso_date(written, "contract_end_date", problems)
-        known = (None, None) if end_date is None else ((end_date - rule.as_of).days, end_date.isoformat())
-        if type(written) is str and len(rule.renewals) < 4096:
-            rule.renewals[written] = known
-    return known
 
 
 def attention_counts():

@@ -1,0 +1,44 @@
+"""The one memo of the scoring: what a metric makes of a value it has scored before.
+
+A book repeats its values (whole percentages, NPS points, counts, a handful of
+labels), and a metric's figures for a value (its score, its warning, its words) are
+the same every time: working them out once per value roughly halves the time of
+health and churn scoring (benchmarks/README.md, "Where the time goes").
+
+Each metric keeps its own `Memo` of the values it has checked. A caller looks a value
+up in `known` only when it is of a type the metric reads as it is (1, 1.0 and True
+are equal keys, not equal values; a list is no key), and goes through the checks
+otherwise. The memo holds at most `size` values; when full it is emptied and fills
+again, so memory stays flat whatever a book (or a hostile file) holds. What it keeps
+is immutable (numbers, text, tuples), so no result shares anything a reader could change.
+"""
+
+from typing import Dict, Hashable, TypeVar
+
+Figures = TypeVar("Figures")
+
+SIZE = 4096  # values per metric
+
+
+class Memo:
+    """value -> figures of the values a metric has checked, at most `size` of them.
+
+    >>> memo = Memo(size=2)
+    >>> memo.keep(3, "three"), memo.known.get(3), memo.keep(4, "four"), len(memo.known)
+    ('three', 'three', 'four', 2)
+    >>> memo.keep(5, "five"), len(memo.known)  # full: emptied, then 5 kept
+    ('five', 1)
+    """
+
+    __slots__ = ("size", "known")
+
+    def __init__(self, size: int = SIZE) -> None:
+        self.size = size
+        self.known: Dict[Hashable, Figures] = {}
+
+    def keep(self, value: Hashable, figures: Figures) -> Figures:
+        """Remember the figures of a checked value; return them."""
+        if len(self.known) >= self.size:
+            self.known.clear()
+        self.known[value] = figures
+        return figures
