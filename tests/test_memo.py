@@ -15,7 +15,7 @@ def test_a_full_memo_is_emptied_and_keeps_the_new_value():
     memo = Memo(size=3)
     for value in range(3):
         memo.keep(value, value * 10)
-    assert memo.keep(99, 990) == 990 and memo.known == {99: 990}
+    assert memo.keep(99, 990) == 990 and memo == {99: 990}
 
 
 def test_a_book_of_more_distinct_values_than_a_memo_holds_scores_as_a_fresh_model_would():
@@ -32,7 +32,7 @@ def test_a_book_of_more_distinct_values_than_a_memo_holds_scores_as_a_fresh_mode
     churn_results = [churn.assess(record, churn_model) for record in records]
     memos = [metric.memo for dimension in health_model.by_segment["mid-market"] for metric in dimension.metrics]
     memos += [metric.memo for signal in churn_model.signals for metric in signal.metrics]
-    assert max(len(memo.known) for memo in memos) <= SIZE
+    assert max(len(memo) for memo in memos) <= SIZE
     for position in (0, SIZE - 1, SIZE, 2 * SIZE + 9):
         assert health_results[position] == health.assess(records[position],
                                                          health.prepare(default_methodology(), AS_OF))

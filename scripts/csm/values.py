@@ -64,22 +64,19 @@ def printable(text, limit=80):
     return escaped if len(escaped) <= limit else escaped[: limit - 3] + "..."
 
 
-_KEYS = {}  # label -> key_of(label): a book repeats a handful of spellings thousands of times
-_KEYS_KEPT = 4096
+_ASCII_NOT_KEY = {code: None for code in range(128) if not chr(code).isalnum()}  # str.translate drops these
 
 
 def key_of(label):
     """Return the comparison key of an enum label: lower case, letters and digits only.
 
-    >>> key_of("Mid-Market"), key_of("mid_market"), key_of("midmarket")
-    ('midmarket', 'midmarket', 'midmarket')
+    >>> key_of("Mid-Market"), key_of("mid_market"), key_of("midmarket"), key_of("Zürich Ops")
+    ('midmarket', 'midmarket', 'midmarket', 'zürichops')
     """
-    key = _KEYS.get(label)
-    if key is None:
-        key = "".join(ch for ch in label.lower() if ch.isalnum())
-        if len(_KEYS) < _KEYS_KEPT and len(label) <= 64:
-            _KEYS[label] = key
-    return key
+    lowered = label.lower()
+    if lowered.isascii():
+        return lowered.translate(_ASCII_NOT_KEY)
+    return "".join(ch for ch in lowered if ch.isalnum())
 
 
 def range_words(low, high):

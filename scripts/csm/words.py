@@ -1,7 +1,5 @@
 """How names read in a sentence: a tier, module or department stored as a key, written as people write it."""
 
-import re
-
 # Short names people write in capitals when a CRM stores them in lower case.
 ACRONYMS = frozenset(("it", "hr", "api", "sso", "crm", "erp", "qa", "ui", "ux", "bi", "r&d", "rnd", "pr", "gtm"))
 
@@ -16,5 +14,7 @@ def people_name(name):
     """
     if name != name.lower():
         return name
-    words = re.split(r"[_\s-]+", name.strip())
-    return " ".join(word.upper() if word in ACRONYMS else word.capitalize() for word in words if word)
+    if name.isalpha():  # one word, as most names are
+        return name.upper() if name in ACRONYMS else name.capitalize()
+    words = name.replace("_", " ").replace("-", " ").split()
+    return " ".join(word.upper() if word in ACRONYMS else word.capitalize() for word in words)

@@ -89,10 +89,11 @@ def with_unit(number, unit: str) -> str:
 
 
 class Figures(NamedTuple):
-    """What a metric makes of one checked value."""
+    """What a metric makes of one checked value (the same every time: csm.score.memo)."""
 
     value: object  # as the metric reads it (a label in its configured spelling)
     score: float
+    added: float  # what it adds to its signal: its points (a points signal), or score x weight
     warning: Optional[Tuple[int, str, str]]  # (rank, severity, message) of the first rule it fires
     words: str  # the value in words, e.g. 'Login trend -12%'
 
@@ -139,9 +140,11 @@ class Metric:
         value = checked(value, self.reading, problems, from_text)
         if value is None:
             return None
-        figures = self.memo.known.get(value)
+        figures = self.memo.get(value)
         if figures is None:
-            figures = self.memo.keep(value, Figures(value, self.score(value), self.warning(value), self.describe(value)))
+            score = self.score(value)
+            added = score if self.weight is None else score * self.weight
+            figures = self.memo.keep(value, Figures(value, score, added, self.warning(value), self.describe(value)))
         return figures
 
     def score(self, value) -> float:
@@ -310,19 +313,15 @@ def score_signal(signal: Signal, section: dict, problems: list, from_text: bool)
             missing.append(metric.path)
             continue
         present.append(metric)
-        figures = metric.memo.known.get(value) if type(value) in metric.types else None
+        figures = metric.memo.get(value) if type(value) in metric.types else None
         if figures is None:
             figures = metric.read(value, problems, from_text)
             if figures is None:
                 continue
-        if signal.points:
-            added = figures.score
-            total += added
-        else:
-            added = figures.score * metric.weight
-            total += added
+        total += figures.added
+        if not signal.points:
             weight_present += metric.weight
-        found.append((added, metric, figures))
+        found.append((figures.added, metric, figures))
     if not found:
         return SignalScore(signal, None, 0.0, found, missing, present)
     if signal.points:
@@ -344,7 +343,9 @@ def score_record(record: dict, model: ChurnModel, problems: list, from_text: boo
     all_signals = True
     completeness_share = 0.0  # the shares of the metrics with a value, added in model order
     for signal in model.signals:
-        section = section_values(record, signal.name, signal.readings, signal.fielded, problems)
+        section = record.get(signal.name)
+        if type(section) is not dict or signal.fielded:
+            section = section_values(record, signal.name, signal.readings, signal.fielded, problems)
         if section is None:  # not an object: a problem, and the record is rejected
             signals.append(SignalScore(signal, None, 0.0, [], [], []))
             all_signals = False

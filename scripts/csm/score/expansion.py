@@ -54,8 +54,11 @@ class ExpansionModel:
         tiers = section["tiers"]
         # The ladder in price order (ties: the order the methodology lists them).
         self.tier_names = [name for _, _, name in sorted((m, i, n) for i, (n, m) in enumerate(tiers.items()))]
-        self.tier_table = {values.key_of(name): name for name in self.tier_names}
+        # A tier as written -> its name: each name as itself, and the comparison key of each (values.key_of).
+        self.tier_table = {**{values.key_of(name): name for name in self.tier_names},
+                           **{name: name for name in self.tier_names}}
         self.tier_rank = {name: (tiers[name], index) for index, name in enumerate(self.tier_names)}
+        self.tier_words = {name: people_name(name) for name in self.tier_names}
         self.multipliers = dict(tiers)
         seats = section["seat_expansion"]
         self.utilisation_trigger = seats["utilisation_trigger"]
@@ -64,6 +67,7 @@ class ExpansionModel:
         # Module key -> (name, fraction, what the module is worth in words).
         self.fractions = {values.key_of(name): (name, fraction, f"{fraction * 100:g}% of ARR")
                           for name, fraction in modules["fractions"].items()}
+        self.module_words = {name: people_name(name) for name in modules["fractions"]}
         self.default_fraction = modules["default_fraction"]
         self.default_worth = f"{self.default_fraction * 100:g}% of ARR, the default for modules outside the catalogue"
         self.enablement_below = section["enablement"]["usage_below_pct"]
@@ -148,7 +152,7 @@ def _count(value, field: str, problems: list, from_text: bool) -> Optional[int]:
 def _tier(value, field: str, problems: list, model: ExpansionModel) -> Optional[str]:
     """Return the ladder's name for a tier written any way (case, separators), or None and a problem."""
     if type(value) is str:
-        tier = model.tier_table.get(values.key_of(value))
+        tier = model.tier_table.get(value) or model.tier_table.get(values.key_of(value))
         if tier is not None:
             return tier
     problems.append(f"{field} must be one of {', '.join(model.tier_names)}, got {values.shown(value)}")
@@ -207,27 +211,31 @@ def read_modules(record: dict, model: ExpansionModel, problems: list, missing: l
                             f"{values.shown(given)}")
             continue
         seen[key] = given
-        field = f"product_usage.{values.printable(given, 60)}"
         if type(entry) is not dict:
-            problems.append(f"{field} must be an object with adopted (true or false) and usage_pct (0-100), "
-                            f"got {values.shown(entry)}")
+            problems.append(f"{_module_field(given)} must be an object with adopted (true or false) and usage_pct "
+                            f"(0-100), got {values.shown(entry)}")
             continue
         adopted = entry.get("adopted")
         usage_pct = entry.get("usage_pct")
-        if adopted is not None:
-            adopted = values.boolean(adopted, f"{field}.adopted", problems, from_text)
-        if usage_pct is not None:
-            usage_pct = values.number(usage_pct, f"{field}.usage_pct", problems, 0, 100, from_text)
+        # The field's name is worded only for a value that is not a JSON boolean or number in range.
+        if adopted is not None and adopted is not True and adopted is not False:
+            adopted = values.boolean(adopted, f"{_module_field(given)}.adopted", problems, from_text)
+        if usage_pct is not None and not (type(usage_pct) in (int, float) and 0 <= usage_pct <= 100):
+            usage_pct = values.number(usage_pct, f"{_module_field(given)}.usage_pct", problems, 0, 100, from_text)
         if entry.get("adopted") is None:
-            missing.append(f"{field}.adopted")
+            missing.append(f"{_module_field(given)}.adopted")
             continue
         if adopted and entry.get("usage_pct") is None:
-            missing.append(f"{field}.usage_pct")
+            missing.append(f"{_module_field(given)}.usage_pct")
         known = model.fractions.get(key)
         name, fraction, worth = known if known is not None else (given.strip(), model.default_fraction,
                                                                  model.default_worth)
         modules.append(Module(name, fraction, worth, adopted, usage_pct))
     return modules or None
+
+
+def _module_field(given: str) -> str:
+    return f"product_usage.{values.printable(given, 60)}"
 
 
 def read_departments(record: dict, problems: list, missing: list, notes: list,
@@ -317,7 +325,7 @@ def tier_opportunity(arr: float, contract: Contract, status: str, utilisation: O
     current_multiplier = model.multipliers[contract.plan_tier]
     target_multiplier = model.multipliers[target]
     revenue = money_round(arr / current_multiplier * target_multiplier - arr)
-    rationale = (f"On {people_name(contract.plan_tier)} today; {people_name(target)} is the next tier up "
+    rationale = (f"On {model.tier_words[contract.plan_tier]} today; {model.tier_words[target]} is the next tier up "
                  f"(price x{target_multiplier:g} against x{current_multiplier:g}): about ${revenue:,} more a year.")
     return _opportunity("tier_upgrade", {"current_tier": contract.plan_tier, "target_tier": target}, revenue,
                         rationale, upgrade_readiness(status, utilisation, model.readiness), model)
@@ -341,7 +349,8 @@ def module_opportunities(arr: float, modules: List[Module], status: str,
         if module.fraction <= 0:
             continue
         revenue = money_round(arr * module.fraction)
-        rationale = (f"Module {people_name(module.name)} is not adopted yet; it is typically worth {module.worth}: "
+        words = model.module_words.get(module.name) or people_name(module.name)
+        rationale = (f"Module {words} is not adopted yet; it is typically worth {module.worth}: "
                      f"about ${revenue:,} a year.")
         opportunities.append(_opportunity("module_cross_sell", {"module": module.name}, revenue, rationale, status,
                                           model))

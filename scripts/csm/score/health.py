@@ -68,6 +68,7 @@ class Figures(NamedTuple):
 
     value: object  # as the metric reads it (a label in its configured spelling)
     score: float
+    weighted: float  # score x the metric's weight in its dimension
     recommends: bool  # whether the metric's recommendation fires
     words: str  # the value in words with its benchmark
 
@@ -110,10 +111,11 @@ class Metric:
         value = checked(value, self.reading, problems, from_text)
         if value is None:
             return None
-        figures = self.memo.known.get(value)
+        figures = self.memo.get(value)
         if figures is None:
             score = self.score(value)
-            figures = self.memo.keep(value, Figures(value, score, self.recommends(value, score), self.describe(value)))
+            figures = self.memo.keep(value, Figures(value, score, score * self.weight, self.recommends(value, score),
+                                                    self.describe(value)))
         return figures
 
     def score(self, value) -> float:
@@ -243,11 +245,13 @@ class Scored(NamedTuple):
     actions: List[str]  # the recommendations of the metrics whose rule fires, in model order
 
 
-def score_record(record: dict, model: HealthModel, segment: str, problems: list, from_text: bool) -> Scored:
+def score_record(record: dict, model: HealthModel, segment: str, problems: list, from_text: bool,
+                 explain: bool = True) -> Scored:
     """Check and score every metric of a record; return its Scored figures.
 
     Raises RecordRejected with `problems` (those found before, then every one found
-    here) or for insufficient data.
+    here) or for insufficient data. Without `explain` (a caller that reads the scores
+    alone) the losses and actions are left empty.
     """
     dimension_scores = {}
     losses = []
@@ -258,7 +262,9 @@ def score_record(record: dict, model: HealthModel, segment: str, problems: list,
     overall_sum = 0.0
     overall_weight = 0.0
     for dimension in model.by_segment[segment]:
-        section = section_values(record, dimension.name, dimension.readings, dimension.fielded, problems)
+        section = record.get(dimension.name)
+        if type(section) is not dict or dimension.fielded:
+            section = section_values(record, dimension.name, dimension.readings, dimension.fielded, problems)
         if section is None:
             dimension_scores[dimension.name] = None
             all_dimensions = False
@@ -272,23 +278,23 @@ def score_record(record: dict, model: HealthModel, segment: str, problems: list,
             if value is None:
                 missing.append(metric.path)
                 continue
-            figures = metric.memo.known.get(value) if type(value) in metric.types else None
+            figures = metric.memo.get(value) if type(value) in metric.types else None
             if figures is None:
                 figures = metric.read(value, problems, from_text)
                 if figures is None:
                     continue
-            weighted += figures.score * metric.weight
+            weighted += figures.weighted
             weight_present += metric.weight
             found.append((metric, figures))
-            if figures.recommends:
+            if figures.recommends and explain:
                 actions.append(metric.rule_action)
         if not weight_present:
             dimension_scores[dimension.name] = None
             all_dimensions = False
             continue
-        # A metric's points are its share of the weight present in its dimension.
-        losses += [((100 - figures.score) * metric.weight / weight_present * dimension.weight, metric, figures)
-                   for metric, figures in found if figures.score < 100]
+        if explain:  # a metric's points are its share of the weight present in its dimension
+            losses += [((100 - figures.score) * metric.weight / weight_present * dimension.weight, metric, figures)
+                       for metric, figures in found if figures.score < 100]
         score = round(weighted / weight_present if len(found) < len(dimension.metrics) else weighted, 1)
         dimension_scores[dimension.name] = score
         present_weight += weight_present * dimension.weight
@@ -414,7 +420,7 @@ def health_standing(record: dict, model: HealthModel, segment: str,
     scoring assess uses. RecordRejected lists the problems assess would, but for the
     account fields' own (the caller's job).
     """
-    scored = score_record(record, model, segment, [], from_text)
+    scored = score_record(record, model, segment, [], from_text, explain=False)
     overall = scored.overall
     previous = previous_overall_score(scored.previous_scores, model.by_segment[segment])
     return overall, classify(overall, segment, model.cutoffs), trend(overall, previous, model.trend_threshold)
@@ -430,5 +436,5 @@ def overall_health(record: dict, model: HealthModel, segment: str, from_text: bo
     >>> overall_health({"usage": usage, "engagement": engagement}, model, "mid-market")  # usage 76, engagement 82.5
     (79.0, 'green')
     """
-    overall = score_record(record, model, segment, [], from_text).overall
+    overall = score_record(record, model, segment, [], from_text, explain=False).overall
     return overall, classify(overall, segment, model.cutoffs)

@@ -6,7 +6,7 @@ the same every time: working them out once per value roughly halves the time of
 health and churn scoring (benchmarks/README.md, "Where the time goes").
 
 Each metric keeps its own `Memo` of the values it has checked. A caller looks a value
-up in `known` only when it is of a type the metric reads as it is (1, 1.0 and True
+up in it only when it is of a type the metric reads as it is (1, 1.0 and True
 are equal keys, not equal values; a list is no key), and goes through the checks
 otherwise. The memo holds at most `size` values; when full it is emptied and fills
 again, so memory stays flat whatever a book (or a hostile file) holds. What it keeps
@@ -20,25 +20,25 @@ Figures = TypeVar("Figures")
 SIZE = 4096  # values per metric
 
 
-class Memo:
-    """value -> figures of the values a metric has checked, at most `size` of them.
+class Memo(Dict[Hashable, Figures]):
+    """value -> figures of the values a metric has checked, at most `size` of them (a dict: `get` looks one up).
 
     >>> memo = Memo(size=2)
-    >>> memo.keep(3, "three"), memo.known.get(3), memo.keep(4, "four"), len(memo.known)
+    >>> memo.keep(3, "three"), memo.get(3), memo.keep(4, "four"), len(memo)
     ('three', 'three', 'four', 2)
-    >>> memo.keep(5, "five"), len(memo.known)  # full: emptied, then 5 kept
+    >>> memo.keep(5, "five"), len(memo)  # full: emptied, then 5 kept
     ('five', 1)
     """
 
-    __slots__ = ("size", "known")
+    __slots__ = ("size",)
 
     def __init__(self, size: int = SIZE) -> None:
+        super().__init__()
         self.size = size
-        self.known: Dict[Hashable, Figures] = {}
 
     def keep(self, value: Hashable, figures: Figures) -> Figures:
         """Remember the figures of a checked value; return them."""
-        if len(self.known) >= self.size:
-            self.known.clear()
-        self.known[value] = figures
+        if len(self) >= self.size:
+            self.clear()
+        self[value] = figures
         return figures

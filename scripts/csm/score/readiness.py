@@ -91,7 +91,8 @@ def readiness(record: dict, segment: str, model: ReadinessModel, from_text: bool
         reasons.append(f"churn risk unknown: {first_problem(risk)}")
     elif _carries(record, model.churn_sections):
         try:
-            risk_score, risk_tier = churn.churn_risk(record, model.churn_model, from_text)
+            scored_risk = churn.score_record(record, model.churn_model, [], from_text)
+            risk_score, risk_tier, days = scored_risk.risk_score, scored_risk.risk_tier, scored_risk.renewal.days
         except RecordRejected as exc:
             reasons.append(f"churn risk unknown: {first_problem(exc.errors)}")
     else:
@@ -102,7 +103,7 @@ def readiness(record: dict, segment: str, model: ReadinessModel, from_text: bool
             reasons.append(f"churn risk {risk_tier} ({risk_score:.1f}): stabilise first")
         else:
             reasons.append(f"churn risk {risk_tier} ({risk_score:.1f})")
-    if not isinstance(risk, dict):
+    if risk_tier is None:  # the churn analysis read no renewal: read it here
         days = read_renewal(record, model.as_of).days
     lapsed = days is not None and days < 0
     if lapsed:
