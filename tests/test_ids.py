@@ -1,5 +1,5 @@
 """Customer ids seen in a run: duplicates, ids alike but for invisible characters or case, and the
-compact index they are kept in (a dict's answers, a digest never taken on trust)."""
+compact index they are kept in (a digest never taken on trust)."""
 
 import json
 
@@ -16,27 +16,24 @@ def answers(seen, names):
     return [seen.check(name, f"record {index}") for index, name in enumerate(names)]
 
 
-@pytest.mark.parametrize("compact", [True, False])  # streamed runs, and runs that hold the book
-def test_a_repeated_id_names_the_first_record_and_a_new_one_is_remembered(compact):
-    seen = SeenIds(compact)
+def test_a_repeated_id_names_the_first_record_and_a_new_one_is_remembered():
+    seen = SeenIds()
     assert answers(seen, ["A", "B", "A", "A"]) == [
         None, None,
         'duplicate customer_id "A": the first is at record 0; only the first is scored',
         'duplicate customer_id "A": the first is at record 0; only the first is scored']
 
 
-@pytest.mark.parametrize("compact", [True, False])  # streamed runs, and runs that hold the book
-def test_an_id_alike_but_for_invisible_characters_is_a_duplicate_that_says_so(compact):
-    seen = SeenIds(compact)
+def test_an_id_alike_but_for_invisible_characters_is_a_duplicate_that_says_so():
+    seen = SeenIds()
     found = answers(seen, ["ACC-1", "ACC-1\u200b", "\ufeffACC-1\u200e"])
     assert found[1] == ('duplicate customer_id "ACC-1\\u200b": the first is at record 0 ("ACC-1", the same id '
                         'but for invisible characters); only the first is scored')
     assert found[2].startswith('duplicate customer_id "\\ufeffACC-1\\u200e": the first is at record 0')
 
 
-@pytest.mark.parametrize("compact", [True, False])  # streamed runs, and runs that hold the book
-def test_an_id_alike_but_for_case_is_scored_with_one_warning_and_its_own_repeats_are_duplicates(compact):
-    seen = SeenIds(compact)
+def test_an_id_alike_but_for_case_is_scored_with_one_warning_and_its_own_repeats_are_duplicates():
+    seen = SeenIds()
     found = answers(seen, ["ACC-1", "acc-1", "acc-1", "acc-1\u200b", "Acc-1"])
     assert found[1] is None and found[4] is None
     assert found[2] == 'duplicate customer_id "acc-1": the first is at record 1; only the first is scored'
@@ -48,8 +45,7 @@ def test_an_id_alike_but_for_case_is_scored_with_one_warning_and_its_own_repeats
         "separate accounts"]
 
 
-@pytest.mark.parametrize("compact", [True, False])  # streamed runs, and runs that hold the book
-def test_the_index_answers_as_a_dict_of_every_id_does_on_a_large_book(compact):
+def test_the_index_answers_as_a_dict_of_every_id_does_on_a_large_book():
     book = [f"ID-{number}" for number in range(50000)] + [f"ID-{number}" for number in range(0, 50000, 3)]
     first = {}
     expected = []
@@ -60,7 +56,7 @@ def test_the_index_answers_as_a_dict_of_every_id_does_on_a_large_book(compact):
         else:
             first[name] = index
             expected.append(None)
-    seen = SeenIds(compact)
+    seen = SeenIds()
     assert answers(seen, book) == expected
     assert seen.warnings == []
 

@@ -413,7 +413,7 @@ def test_an_account_left_out_by_a_focus_option_is_said_so_and_one_listed_gets_it
 
 
 def test_a_rows_placeholder_without_data_is_one_row_of_blanks_with_the_tables_columns():
-    from csm.report import brief
+    from csm.render import brief
     text = ("<!--\n- {{goals_table_rows}}: one row per goal\n- {{customer_name}}: the account\n-->\n"
             "# {{customer_name}} {{sponsor}}\n\n| Goal | Owner | Date |\n|---|---|---|\n{{goals_table_rows}}\n")
     account = {"name": "Acme *Co*", "customer_id": "A-1", "segment": "smb", "arr": 1000, "owner": None,

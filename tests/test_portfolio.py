@@ -391,7 +391,7 @@ def test_a_report_section_that_makes_no_sense_is_named(change, message):
 def test_a_run_listing_briefs_has_the_same_summary_and_views_as_one_listing_full_results_on_damaged_books():
     # The report keeps of each account its brief and its entries in the views (portfolio.keep):
     # the views made from those are the ones made from the full results.
-    from csm.render import portfolio_brief
+    from csm.report import listing as portfolio_brief
     from test_damage import damaged_portfolio
     model = model_of()
     briefs = argparse.Namespace(full=False, account=None, format="json")
@@ -423,7 +423,7 @@ def test_a_run_listing_briefs_has_the_same_summary_and_views_as_one_listing_full
 
 
 def test_a_brief_keeps_the_churn_fields_in_their_order_and_the_top_opportunity_without_its_words():
-    from csm.render import portfolio_brief
+    from csm.report import listing as portfolio_brief
     report, _ = report_of([account("ACC-1"), account("ACC-2", contract_end_date="2026-12-01")])
     for result in report["customers"]:
         made = portfolio_brief.brief(result)

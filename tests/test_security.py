@@ -54,8 +54,8 @@ FILE_CALLS = {"open", "io.open", "os.open", "os.fdopen", "codecs.open", "tempfil
 FILE_METHODS = {"read_text", "read_bytes", "write_text", "write_bytes", "open", "unlink", "rename", "touch"}
 ALLOWED_FILE_CALLS = {
     ("csm/ingest/records.py", "_open", "open"),
-    ("csm/report/brief.py", "read_template", "open"),  # --template FILE, named on the command line
-    ("csm/ingest/sidefile.py", "read_capped", "open"),  # --config, --outcomes, --compare, --map, --retention (capped)
+    ("csm/sidefile.py", "read_template", "open"),  # --template FILE, named on the command line
+    ("csm/sidefile.py", "read_capped", "open"),  # --config, --outcomes, --compare, --map, --retention (capped)
     ("csm/report/history.py", "inspect", "open"),  # --history: its first 100 bytes, read before sqlite3 opens it
     ("csm/cli/output.py", "Sink.__init__", "tempfile.mkstemp"),
     ("csm/cli/output.py", "Sink.__init__", "os.chmod"),  # the temporary file's mode where os.fchmod is missing

@@ -11,7 +11,7 @@ import pytest
 from conftest import SAMPLE, SCRIPTS
 
 sys.path.insert(0, SCRIPTS)
-from csm.ingest import sidefile as smallfile  # noqa: E402
+from csm import sidefile as smallfile  # noqa: E402
 from csm.errors import ConfigError  # noqa: E402
 
 HEALTH = os.path.join(SCRIPTS, "health_score_calculator.py")

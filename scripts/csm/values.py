@@ -267,6 +267,11 @@ def parse_iso_date(text):
     >>> parse_iso_date("2026-W01-1"), parse_iso_date("20260101"), parse_iso_date("2026-02-30")
     (None, None, None)
     """
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
+        try:  # plain YYYY-MM-DD, as nearly every date is written: the C parser reads it
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            pass
     match = _ISO_DATE.fullmatch(text.strip())
     if match is None:
         return None

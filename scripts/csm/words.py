@@ -1,4 +1,6 @@
-"""How names read in a sentence: a tier, module or department stored as a key, written as people write it."""
+"""How names and days read in a sentence: a name stored as a key, written as people write it; a renewal in words."""
+
+from typing import Optional
 
 # Short names people write in capitals when a CRM stores them in lower case.
 ACRONYMS = frozenset(("it", "hr", "api", "sso", "crm", "erp", "qa", "ui", "ux", "bi", "r&d", "rnd", "pr", "gtm"))
@@ -18,3 +20,36 @@ def people_name(name):
         return name.upper() if name in ACRONYMS else name.capitalize()
     words = name.replace("_", " ").replace("-", " ").split()
     return " ".join(word.upper() if word in ACRONYMS else word.capitalize() for word in words)
+
+
+def day_words(count: int) -> str:
+    """Return a count of days in words.
+
+    >>> day_words(1), day_words(1200)
+    ('1 day', '1,200 days')
+    """
+    return f"{count:,} day" if count == 1 else f"{count:,} days"
+
+
+def renewal_words(days: Optional[int], end_date: Optional[str]) -> str:
+    """Return the renewal in words.
+
+    >>> renewal_words(-5, "2026-11-17"), renewal_words(20, "2026-12-12"), renewal_words(None, None)
+    ('renewal lapsed 5 days ago on 2026-11-17', 'renews in 20 days on 2026-12-12', 'renewal date unknown')
+    """
+    if days is None:
+        return "renewal date unknown"
+    if days < 0:
+        return f"renewal lapsed {day_words(-days)} ago on {end_date}"
+    if days == 0:
+        return f"renews today ({end_date})"
+    return f"renews in {day_words(days)} on {end_date}"
+
+
+def plural(count, word, many=None):
+    """Return a count with its noun.
+
+    >>> plural(1, "account"), plural(3, "account")
+    ('1 account', '3 accounts')
+    """
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"

@@ -15,7 +15,9 @@ from csm.cli.say import warning
 from csm.cli.scoring import Extra
 from csm.errors import InputError
 from csm.ingest.records import Portfolio
+from csm.render import brief as brief_views
 from csm.report import brief, focus, portfolio
+from csm.sidefile import read_template
 
 EPILOG = """
 retention: a top-level "retention" object of a JSON portfolio, or --retention
@@ -65,7 +67,10 @@ def finish(report: dict, model: Any, args: argparse.Namespace, book: Portfolio) 
             warning(line)
     if args.account is not None:
         focused = focus.from_args(args, focus.ALL_FILTERS) is not None
-        brief.into_report(report, args.account, model.as_of, args.template, focused)
+        brief.into_report(report, args.account, model.as_of, focused)
+        if args.template is not None:
+            report["template"] = {"path": args.template, "text": brief_views.fill(read_template(args.template),
+                                                                                 report["account"], report["as_of"])}
 
 
 EXTRA = Extra(add_arguments, check, finish)

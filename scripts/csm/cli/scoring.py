@@ -39,6 +39,7 @@ from csm.ingest.ids import SeenIds
 from csm.ingest.records import Portfolio, Unreadable, open_portfolio
 from csm.render import common as render_common
 from csm.render import json_document
+from csm.render import focus as focus_words
 from csm.report import changes, focus
 from csm.report.analyses import Analysis
 from csm.score.accounts import customer_id_of
@@ -190,51 +191,21 @@ def score_record(assess: Callable, model: Any, raw: Any, from_text: bool) -> "tu
 def _score_and_write(analysis, views, extras, model, book, args, sink, digest, tracker, run_focus) -> int:
     streaming = args.format in options.STREAMING_FORMATS
     top = run_focus.top if run_focus is not None else None
-    best = Top(top) if streaming and top is not None else None  # written after the last record
     summary = analysis.summary(model)
     if tracker is not None:  # each account is tracked (its trajectory added) before it is summarised and written
         summary = tracker.wrap(summary)
-    write = _stream_writer(views, model, args.format, sink, args.as_of.isoformat()) if streaming else None
     kept = []  # (sort key, what the run keeps of the account) of each listed account, in a sorted format
     rejected = []  # a streamed run writes each rejected entry as it comes and only counts it
-    rejected_count = 0
-    seen = SeenIds(compact=streaming)
-    for index, label, raw in book.records():
-        customer_id = customer_id_of(raw)
-        result, problems = score_record(analysis.assess, model, raw, book.from_text)
-        if customer_id is not None and isinstance(raw, dict):
-            duplicate = seen.check(customer_id, label)
-            if duplicate is not None:
-                problems = [duplicate] + problems
-            else:
-                for line in seen.warnings:
-                    warning(line)
-                seen.warnings.clear()
-        if problems:
-            where = record_where(label, customer_id)
-            for problem in problems:
-                error(f"{where}: {problem}")
-            entry = {"index": index, "location": label, "customer_id": customer_id, "errors": problems}
-            rejected_count += 1
-            if streaming:
-                write(None, entry)
-            else:
-                rejected.append(entry)
-            continue
-        summary.add(result)
-        if run_focus is not None:
-            if run_focus.filtering and not run_focus.keeps(analysis.facts(result)):
-                continue
-            run_focus.count(result["arr"])
-        if best is not None:
-            best.add(analysis.order(result), result)
-        elif streaming:
-            write(result)
-        else:
-            kept.append((analysis.order(result), analysis.keep(result, model, args)))
-    untold = seen.untold_warnings()
-    if untold is not None:
-        warning(untold)
+    best = write = None
+    if streaming:
+        write = _stream_writer(views, model, args.format, sink, args.as_of.isoformat())
+        best = Top(top) if top is not None else None  # the most urgent, written after the last record
+        listed_one = write if best is None else lambda result: best.add(analysis.order(result), result)
+        rejected_one = lambda entry: write(None, entry)  # noqa: E731
+    else:
+        listed_one = lambda result: kept.append((analysis.order(result), analysis.keep(result, model, args)))  # noqa: E731
+        rejected_one = rejected.append
+    rejected_count = score_records(analysis, model, book, summary, run_focus, listed_one, rejected_one)
     if summary.count == 0:
         error(f"no record in {book.name} could be scored ({rejected_count} rejected)")
         sink.abort()
@@ -264,17 +235,62 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         kept.sort(key=_first)  # stable: equal keys keep the book's order
         report["customers"] = [account for _, account in kept]
         report["rejected"] = rejected
-        for extra in extras:
-            extra.finish(report, model, args, book)
-        if run_focus is not None and "customers" in report:  # (a finish may make another report: a brief)
-            if top is not None:  # after finish: the report's views cover every account that matched
-                del report["customers"][top:]
-            report["summary"]["listed"] = run_focus.listed(summary.count, len(report["customers"]))
-        limit = None if run_focus is not None and run_focus.detail else focus.DETAIL_LIMIT
-        for piece in render(views, model, report, args.format, limit):
-            sink.write(piece)
+        _write_sorted(report, views, extras, model, args, book, sink, run_focus, summary.count)
     sink.commit()
     return EXIT_SOME_REJECTED if rejected_count or rejected else EXIT_OK  # a finish may add to rejected
+
+
+def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any, run_focus: Optional[focus.Focus],
+                  listed_one: Callable[[dict], None], rejected_one: Callable[[dict], None]) -> int:
+    """Score each record of the book in input order; return how many were rejected.
+
+    A scored account is added to the summary, then, when it passes the focus
+    filters, handed to `listed_one`; a rejected record gets one stderr line per
+    problem (a duplicate id among them) and its entry goes to `rejected_one`.
+    """
+    rejected_count = 0
+    seen = SeenIds()
+    for index, label, raw in book.records():
+        customer_id = customer_id_of(raw)
+        result, problems = score_record(analysis.assess, model, raw, book.from_text)
+        if customer_id is not None and isinstance(raw, dict):
+            duplicate = seen.check(customer_id, label)
+            if duplicate is not None:
+                problems = [duplicate] + problems
+            else:
+                for line in seen.warnings:
+                    warning(line)
+                seen.warnings.clear()
+        if problems:
+            where = record_where(label, customer_id)
+            for problem in problems:
+                error(f"{where}: {problem}")
+            rejected_count += 1
+            rejected_one({"index": index, "location": label, "customer_id": customer_id, "errors": problems})
+            continue
+        summary.add(result)
+        if run_focus is not None:
+            if run_focus.filtering and not run_focus.keeps(analysis.facts(result)):
+                continue
+            run_focus.count(result["arr"])
+        listed_one(result)
+    untold = seen.untold_warnings()
+    if untold is not None:
+        warning(untold)
+    return rejected_count
+
+
+def _write_sorted(report, views, extras, model, args, book, sink, run_focus, scored_count) -> None:
+    """Finish a sorted-format report (each Extra, then the focus's cut) and write it a piece at a time."""
+    for extra in extras:
+        extra.finish(report, model, args, book)
+    if run_focus is not None and "customers" in report:  # (a finish may make another report: a brief)
+        if run_focus.top is not None:  # after finish: the report's views cover every account that matched
+            del report["customers"][run_focus.top:]
+        report["summary"]["listed"] = run_focus.listed(scored_count, len(report["customers"]))
+    limit = None if run_focus is not None and run_focus.detail else focus_words.DETAIL_LIMIT
+    for piece in render(views, model, report, args.format, limit):
+        sink.write(piece)
 
 
 def _first(pair):

@@ -2,6 +2,9 @@
 
 from csm.config.checks import check_number
 
+# The trend basis of a health result with history: its trend is against the stored run's score.
+HISTORY = "history"
+
 DEFAULTS = {
     # METHODOLOGY.md section 5 (red flags of the seeded playbook): a health score drop of
     # more than 20 points. Churn: a risk rise of more than 20; expansion: a fall of more

@@ -87,6 +87,21 @@ DEFAULTS = {
 
 OPEN_PATHS = ("tiers", "module_cross_sell.fractions")
 
+# The statuses of expansion readiness (csm.score.readiness), most pressing first.
+READY = "ready"
+
+
+STABILISE_FIRST = "stabilise first"
+
+
+RENEW_FIRST = "renew first"
+
+
+UNKNOWN = "readiness unknown"
+
+
+GROW_USAGE_FIRST = "grow usage first"  # a tier upgrade's own readiness while seat utilisation is low
+
 
 def check(section, methodology):
     """Return the problems of an expansion section: the tier ladder, rates, fractions, efforts."""

@@ -23,7 +23,7 @@ import json
 
 from csm.config import changes, churn, expansion, health, lifecycle, next_action, owners, report, segments
 from csm.errors import ConfigError
-from csm.ingest.sidefile import load_json
+from csm.sidefile import load_json
 
 # Section name -> the module of csm.config that owns its defaults and checks, in the order
 # --print-config prints them.

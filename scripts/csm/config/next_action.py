@@ -2,6 +2,11 @@
 
 from csm.config.checks import check_number
 
+# The attention of a next action, most urgent first: words of their own, so that no word means two
+# things ("critical" stays a churn tier).
+ACT_TODAY, THIS_WEEK, THIS_MONTH, MONITOR = "act today", "this week", "this month", "monitor"
+ATTENTIONS = (ACT_TODAY, THIS_WEEK, THIS_MONTH, MONITOR)
+
 DEFAULTS = {
     # Ours (issue 15): a renewal this close is worked this week (today when the account is
     # also at high risk or red); the churn tool's shortest renewal window.

@@ -31,7 +31,7 @@ import math
 
 from csm import values
 from csm.errors import InputError
-from csm.ingest.sidefile import load_json
+from csm.sidefile import load_json
 
 WARNING_LINES = 20  # unread-column lines per file; the rest are counted in one last line
 SUGGEST_CUTOFF = 0.75

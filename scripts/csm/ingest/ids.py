@@ -14,14 +14,12 @@ both are scored, and the run writes one `warning:` line per such pair (at most
 format characters, case-folded. Plain ASCII ids (nearly all) only need `lower()`.
 
 Memory. Every run keeps the index, and a streamed run (jsonl or csv out) holds
-nothing else that grows with the book, so there it is compact (`SeenIds(compact=True)`):
-a 64-bit digest of each key in an open-addressing table of two arrays (digest,
-offset), and the ids and locations packed in one bytearray, ~70 bytes an id instead
-of ~270 for a dict of strings (1 million ids: 68 MB against 275 MB). A digest found
-is never taken on trust: the packed id is compared in full, so two keys with the
-same digest stay two accounts. A run that holds the book anyway (json, text ...)
-keeps a dict of key -> (id, location): a few percent of what it holds, and a
-quarter of the compact table's time an id.
+nothing else that grows with the book, so it is compact: a 64-bit digest of each key
+in an open-addressing table of two arrays (digest, offset), and the ids and
+locations packed in one bytearray, ~70 bytes an id instead of ~270 for a dict of
+strings (1 million ids: 68 MB against 275 MB). A digest found is never taken on
+trust: the packed id is compared in full, so two keys with the same digest stay two
+accounts.
 """
 
 import unicodedata
@@ -67,11 +65,8 @@ class SeenIds:
     as an id of its own and adds a line to `warnings` (read and emptied by the caller).
     """
 
-    def __init__(self, compact=True):
+    def __init__(self):
         self.warnings = []
-        if not compact:
-            self._first = {}  # key -> (id, location)
-            self.check = self._check_plain
         self.case_pairs = 0
         self._variants = {}  # key -> [(id, location)] of ids whose key an earlier, different id has
         self._size = 1 << 16
@@ -114,15 +109,6 @@ class SeenIds:
     def _duplicate(customer_id, first_label, which=""):
         return (f"duplicate customer_id {shown(customer_id)}: the first is at {first_label}{which}; "
                 "only the first is scored")
-
-    def _check_plain(self, customer_id, label):
-        """check() of an index that is a dict (compact=False)."""
-        key = customer_id.lower() if customer_id.isascii() else id_key(customer_id)
-        first = self._first.get(key)
-        if first is None:
-            self._first[key] = (customer_id, label)
-            return None
-        return self._seen_before(customer_id, label, key, first[0], first[1])
 
     # The table: open addressing, linear probing, at most half full.
 

@@ -86,7 +86,7 @@ def open_portfolio(path, stdin=None, map=None, sheet=None, methodology=None, sec
 
     `map`: a --map file path or an `ingest.FieldMap`; `sheet`: the sheet of an .xlsx
     workbook (default the first); `methodology`: the effective methodology, whose read
-    paths the header is matched to (given a map without one, the defaults);
+    paths the header is matched to (a map needs one);
     `sections`: the analyses whose metrics the closing warnings cover (None: all).
     Without a methodology and a map the file is read as written (schema names only).
 
@@ -95,10 +95,7 @@ def open_portfolio(path, stdin=None, map=None, sheet=None, methodology=None, sec
     already read (a capped small file, see smallfile), read from memory under its name.
     """
     reading = None
-    if methodology is not None or map is not None:
-        if methodology is None:
-            from csm.config.methodology import default_methodology
-            methodology = default_methodology()
+    if methodology is not None:
         schema = ingest.Schema(methodology)
         field_map = map if isinstance(map, ingest.FieldMap) or map is None else ingest.load_map(map, schema)
         reading = (schema, field_map, sections)

@@ -40,7 +40,7 @@ from csm import values
 from csm.score.accounts import read_customer_id
 from csm.errors import InputError
 from csm.ingest.records import Unreadable, open_portfolio
-from csm.ingest.sidefile import OUTCOMES_LIMIT, read_capped
+from csm.sidefile import OUTCOMES_LIMIT, read_capped
 
 # The floors practitioners hold a churn signal to (issue 7): the top band (red /
 # critical) churns at 3x the base rate or more; at least two thirds of the churned

@@ -606,25 +606,16 @@ class FittedScorecard(NamedTuple):
     report: dict
 
 
-def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None):
-    """Learn a scorecard for `analysis` (churn or health) from a Book; return a FittedScorecard.
-
-    `start` is the starting methodology (its model is measured alongside, and its
-    section labels name the groups). Raises InputError when the outcomes cannot
-    teach anything: none or all churned, too few to cross-validate, no candidate.
-    """
-    kind = backtest.KINDS[analysis]
-    churned = book.churned
-    count = len(churned)
-    churned_count = sum(1 for outcome in churned if outcome)
+def _folds_for(churned_count: int, retained: int, folds: int) -> "tuple[int, list]":
+    """The folds the outcomes allow, and the warnings on them; InputError when they cannot teach anything."""
+    count = churned_count + retained
     if not count:
         raise InputError("no account of the portfolio has an outcome: nothing to learn from")
     if not churned_count:
         raise InputError(f"none of the {count:,} accounts with an outcome churned: nothing to learn from")
-    if churned_count == count:
+    if not retained:
         raise InputError(f"all {count:,} accounts with an outcome churned: there is no retained account to "
                          "learn from")
-    retained = count - churned_count
     if min(churned_count, retained) < 2:
         raise InputError(f"{churned_count} churned and {retained} retained accounts: cross-validation needs "
                          "at least 2 of each")
@@ -638,22 +629,17 @@ def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None)
         warnings.append(f"only {churned_count} churned accounts: a fit on fewer than {RELIABLE_CHURNED} is "
                         f"unreliable (its points will move with every new outcome); about "
                         f"{RELIABLE_CHURNED - churned_count} more churned accounts are needed")
-    start_labels = {name: spec.get("label", name) for name, spec in start["health"]["dimensions"].items()}
-    start_labels.update({name: spec.get("label", name) for name, spec in start["churn"]["signals"].items()})
-    candidates, skipped = find_candidates(book.records, from_text, churned, start_labels)
-    if not candidates:
-        lines = [f"column {entry.column}: {entry.why}" for entry in skipped]
-        raise InputError("\n".join(lines + ["no column of the portfolio can be a candidate: nothing to fit"]))
-    design = build_design(candidates, book.records, from_text, churned)
-    reserved = set(start["health"]["dimensions"]) | set(health_defaults.DEFAULTS["dimensions"]) | _previous_names(book.records)
-    fold_of = fitting.stratified_folds(churned, used_folds, seed)
-    validation = fitting.choose_l2(design, fold_of, used_folds)
-    final = fitting.fit_logistic(design, validation.chosen)
+    return used_folds, warnings
 
-    # Out of fold: each fold's scorecard (built from the other folds) scores the fold's accounts.
-    out_of_fold = [None] * count
+
+def _out_of_fold(book, from_text, analysis, candidates, design, validation, fold_of, reserved, as_of):
+    """Score each fold's accounts with the scorecard fitted on the other folds: (scores, linear predictors,
+    each fold's AUC)."""
+    kind = backtest.KINDS[analysis]
+    churned = book.churned
+    out_of_fold = [None] * len(churned)
+    oof_logits = [0.0] * len(churned)
     fold_aucs = []
-    oof_logits = [0.0] * count
     for k, fold_fit in enumerate(validation.fold_fits):
         members = [i for i, fold in enumerate(fold_of) if fold == k]
         fold_file, _ = scorecard_methodology(candidates, fold_fit, analysis, "fold", reserved=reserved)
@@ -668,6 +654,36 @@ def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None)
         fold_aucs.append(backtest.area_under_curve(
             [(score, churned[i]) for i, score in zip(members, fold_scores) if score is not None],
             kind.lower_is_riskier)["auc"])
+    return out_of_fold, oof_logits, fold_aucs
+
+
+def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None):
+    """Learn a scorecard for `analysis` (churn or health) from a Book; return a FittedScorecard.
+
+    `start` is the starting methodology (its model is measured alongside, and its
+    section labels name the groups). Raises InputError when the outcomes cannot
+    teach anything: none or all churned, too few to cross-validate, no candidate.
+    """
+    kind = backtest.KINDS[analysis]
+    churned = book.churned
+    count = len(churned)
+    churned_count = sum(1 for outcome in churned if outcome)
+    retained = count - churned_count
+    used_folds, warnings = _folds_for(churned_count, retained, folds)
+    start_labels = {name: spec.get("label", name) for name, spec in start["health"]["dimensions"].items()}
+    start_labels.update({name: spec.get("label", name) for name, spec in start["churn"]["signals"].items()})
+    candidates, skipped = find_candidates(book.records, from_text, churned, start_labels)
+    if not candidates:
+        lines = [f"column {entry.column}: {entry.why}" for entry in skipped]
+        raise InputError("\n".join(lines + ["no column of the portfolio can be a candidate: nothing to fit"]))
+    design = build_design(candidates, book.records, from_text, churned)
+    reserved = set(start["health"]["dimensions"]) | set(health_defaults.DEFAULTS["dimensions"]) | _previous_names(book.records)
+    fold_of = fitting.stratified_folds(churned, used_folds, seed)
+    validation = fitting.choose_l2(design, fold_of, used_folds)
+    final = fitting.fit_logistic(design, validation.chosen)
+
+    out_of_fold, oof_logits, fold_aucs = _out_of_fold(book, from_text, analysis, candidates, design, validation,
+                                                      fold_of, reserved, as_of)
     oof_points = [(score, outcome) for score, outcome in zip(out_of_fold, churned) if score is not None]
     current = kind.current_cutoffs(start)
     group = None if analysis == "churn" else "mid-market"
@@ -709,16 +725,8 @@ def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None)
             "newton_iterations": final.iterations,
             "converged": final.converged,
         },
-        "validation": {
-            "starting_model": dict(_auc_entry(start_scores, churned, kind, seed),
-                                   note="fixed figures, not learnt from these outcomes: every account is "
-                                        "out of sample"),
-            "fitted_out_of_fold": dict(_auc_entry(out_of_fold, churned, kind, seed), fold_aucs=fold_aucs,
-                                       note=f"each account scored by the scorecard fitted on the other "
-                                            f"{used_folds - 1} folds"),
-            "model_out_of_fold_auc": backtest.area_under_curve(list(zip(oof_logits, churned)))["auc"],
-            "in_sample": _rounding(in_sample, in_sample_logits, churned, kind),
-        },
+        "validation": _validation(start_scores, out_of_fold, fold_aucs, oof_logits, in_sample, in_sample_logits,
+                                  churned, kind, seed, used_folds),
         kind.bands_key: table,
         "top_band": dict(table[kind.top_band], band=kind.top_band),
         "cutoffs": {
@@ -738,6 +746,21 @@ def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None)
         "rejected": list(book.rejected),
     }
     return FittedScorecard(document, report)
+
+
+def _validation(start_scores, out_of_fold, fold_aucs, oof_logits, in_sample, in_sample_logits, churned, kind, seed,
+                used_folds) -> dict:
+    """How the fit holds: the starting model and the fitted scorecard out of fold (with AUC intervals), and in sample."""
+    return {
+        "starting_model": dict(_auc_entry(start_scores, churned, kind, seed),
+                               note="fixed figures, not learnt from these outcomes: every account is "
+                                    "out of sample"),
+        "fitted_out_of_fold": dict(_auc_entry(out_of_fold, churned, kind, seed), fold_aucs=fold_aucs,
+                                   note=f"each account scored by the scorecard fitted on the other "
+                                        f"{used_folds - 1} folds"),
+        "model_out_of_fold_auc": backtest.area_under_curve(list(zip(oof_logits, churned)))["auc"],
+        "in_sample": _rounding(in_sample, in_sample_logits, churned, kind),
+    }
 
 
 def _previous_names(records):

@@ -1,13 +1,15 @@
 """How the churn risk report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from csm.config.churn import SEVERITIES, TIERS
-from csm.score.renewal import renewal_words
+from csm.words import renewal_words
 from csm.figures import money
-from csm.render.common import (account_tail, account_tail_markdown, accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural, rule, score, terminal, text_table, title_line, why_line, wrap)
+from csm.words import plural
+from csm.render.common import (account_tail, account_tail_markdown, accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, rule, score, terminal, text_table, title_line, why_line, wrap)
 from csm.render import changes as changes_views
 from csm.values import printable
-from csm.report import focus
-from csm.score import next_action
+from csm.render import focus as focus_words
+from csm.render import next_action as next_action_words
+from csm.config.next_action import ATTENTIONS
 
 TITLE = "Churn Risk Report"
 
@@ -61,7 +63,7 @@ SEGMENT_HEADER = ["Segment", "Accounts", "ARR", "Avg risk", "At risk", "Crit", "
 RENEWAL_HEADER = ["Renewal", "Accounts", "ARR", "Crit", "High", "Med", "Low"]
 
 
-def text(report, model, limit=focus.DETAIL_LIMIT):
+def text(report, model, limit=focus_words.DETAIL_LIMIT):
     """Return the report for an 80-column terminal: summary first, then accounts, riskiest first.
 
     A render.Pieces, written a batch of accounts at a time; str() of it is the text.
@@ -87,8 +89,8 @@ def text(report, model, limit=focus.DETAIL_LIMIT):
     lines += wrap("Warnings: " + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES)
                   + f"; incomplete data: {summary['incomplete_data_count']}")
     lines += wrap("Next actions: " + ", ".join(f"{summary['next_action_attention'][a]} {a}"
-                                               for a in next_action.ATTENTIONS))
-    listed = focus.summary_words(summary)
+                                               for a in ATTENTIONS))
+    listed = focus_words.summary_words(summary)
     if listed:
         lines += wrap(f"Listed: {listed}")
     lines += changes_views.owners_text(summary)
@@ -98,7 +100,7 @@ def text(report, model, limit=focus.DETAIL_LIMIT):
 def _account_text(result, model, limit):
     name = terminal(result["name"], 40)
     ident = terminal(result["customer_id"], 30)
-    lines = [next_action.head_line(result["next_action"], f"{name} ({ident})")]
+    lines = [next_action_words.head_line(result["next_action"], f"{name} ({ident})")]
     data = f"; data {pct(result['data_completeness'])}" if result["data_completeness"] < 100 else ""
     days = result["days_to_renewal"]
     renewal = ("no renewal date" if days is None else f"lapsed {result['contract_end_date']}" if days < 0
@@ -107,8 +109,8 @@ def _account_text(result, model, limit):
     risk = _risk_words(result) if detail else f"risk {score(result['risk_score'])} {result['risk_tier']}"
     lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR{owner_words(result)}; {risk}; {renewal}{data}",
                   indent="  ")
-    lines += wrap(next_action.short(result["next_action"]), indent="        ", first="  ")
-    warnings, hidden = focus.shown(result["warning_signals"], limit)
+    lines += wrap(next_action_words.short(result["next_action"]), indent="        ", first="  ")
+    warnings, hidden = focus_words.shown(result["warning_signals"], limit)
     for position, warning in enumerate(warnings, 1):
         more = f" (+{hidden} more)" if hidden and position == len(warnings) else ""
         lines += wrap(f"! {warning['severity'].upper():<9}{warning['message']}{more}", indent="             ",
@@ -123,11 +125,11 @@ def _account_text(result, model, limit):
         lines += why_line(f"{signal_labels.get(reason['signal'], reason['signal'])} +{reason['points']:.1f}"
                           for reason in result["why"])
     lines += changes_views.account_text(result)
-    actions, most = focus.other_actions(result["recommended_actions"], result["next_action"], limit)
+    actions, most = focus_words.other_actions(result["recommended_actions"], result["next_action"], limit)
     return lines + owner_text(result) + account_tail(actions, result["missing_fields"], result["notes"], most)
 
 
-def markdown(report, model, limit=focus.DETAIL_LIMIT):
+def markdown(report, model, limit=focus_words.DETAIL_LIMIT):
     """Return the report as GitHub markdown, ready for a QBR deck."""
     summary = report["summary"]
     lines = [f"# {TITLE}", "",
@@ -148,7 +150,7 @@ def markdown(report, model, limit=focus.DETAIL_LIMIT):
     lines += [f"**Renewal date unknown:** {summary['unknown_renewal_count']} · **Warnings:** "
               + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES)
               + f" · **Incomplete data:** {summary['incomplete_data_count']}", ""]
-    listed = focus.summary_words(summary)
+    listed = focus_words.summary_words(summary)
     if listed:
         lines += [f"**Listed:** {md(listed)}", ""]
     lines += changes_views.owners_markdown(summary)
@@ -169,8 +171,8 @@ def markdown(report, model, limit=focus.DETAIL_LIMIT):
 
 def _account_markdown(r, model, limit):
     lines = [f"### {md(r['name'])} ({md(r['customer_id'])}): {md(r['risk_label'])}, {score(r['risk_score'])}", "",
-             f"- {md(next_action.sentence(r['next_action']))}"]
-    warnings, hidden = focus.shown(r["warning_signals"], limit)
+             f"- {md(next_action_words.sentence(r['next_action']))}"]
+    warnings, hidden = focus_words.shown(r["warning_signals"], limit)
     for warning in warnings:
         lines.append(f"- Warning ({warning['severity']}): {md(warning['message'])}")
     if hidden:
@@ -178,7 +180,7 @@ def _account_markdown(r, model, limit):
     for reason in r["why"]:
         lines.append(f"- Why: {md(reason['detail'])} adds {reason['points']:.1f} points")
     lines += changes_views.account_markdown(r)
-    actions, most = focus.other_actions(r["recommended_actions"], r["next_action"], limit)
+    actions, most = focus_words.other_actions(r["recommended_actions"], r["next_action"], limit)
     lines += owner_markdown(r)
     return lines + account_tail_markdown(actions, r["missing_fields"], r["data_completeness"], r["notes"], most)
 

@@ -11,6 +11,8 @@ import json
 import re
 import textwrap
 
+from csm.words import plural
+
 WIDTH = 80
 
 MARKDOWN_SPECIALS = "\\`*_[]|~#"
@@ -44,15 +46,6 @@ def money_short(amount):
     if amount >= 1000:
         return f"${amount / 1000:.1f}K"
     return f"${amount:.0f}"
-
-
-def plural(count, word, many=None):
-    """Return a count with its noun.
-
-    >>> plural(1, "account"), plural(3, "account")
-    ('1 account', '3 accounts')
-    """
-    return f"{count:,} {word if count == 1 else (many or word + 's')}"
 
 
 def pct(value):

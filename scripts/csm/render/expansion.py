@@ -1,13 +1,14 @@
 """How the expansion report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from csm.render import changes as changes_views
-from csm.report import focus
-from csm.score import next_action
+from csm.render import focus as focus_words
+from csm.render import next_action as next_action_words
 from csm.config.expansion import CATEGORIES
-from csm.score.readiness import READY
+from csm.config.expansion import READY
 from csm.figures import money
 from csm.words import people_name
-from csm.render.common import (accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural, rule, score, terminal, text_table, title_line, WIDTH, wrap)
+from csm.words import plural
+from csm.render.common import (accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, rule, score, terminal, text_table, title_line, WIDTH, wrap)
 
 TITLE = "Expansion Opportunity Report"
 
@@ -89,7 +90,7 @@ def _by_id(report, wanted):
     return {result["customer_id"]: result for result in report["customers"] if result["customer_id"] in wanted}
 
 
-def text(report, model, limit=focus.DETAIL_LIMIT):
+def text(report, model, limit=focus_words.DETAIL_LIMIT):
     """Return the report for an 80-column terminal: summary first, then accounts, ready ones first.
 
     A render.Pieces, written a batch of accounts at a time; str() of it is the text.
@@ -139,7 +140,7 @@ def text(report, model, limit=focus.DETAIL_LIMIT):
          for position, i in enumerate(ranked[:top], 1)],
         "rllrr",
     )
-    listed = focus.summary_words(summary)
+    listed = focus_words.summary_words(summary)
     if listed:
         lines += [""] + wrap(f"Listed: {listed}")
     lines += changes_views.owners_text(summary)
@@ -160,11 +161,11 @@ def _account_text(result, model, limit):
     lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR{owner_words(result)}; {money(result['ready_revenue'])} ready of "
                   f"{money(result['total_estimated_revenue'])} potential in "
                   f"{plural(result['opportunity_count'], 'opportunity', 'opportunities')}", indent="  ")
-    lines += wrap(next_action.sentence(result["next_action"]), indent="    ", first="  ")
+    lines += wrap(next_action_words.sentence(result["next_action"]), indent="    ", first="  ")
     lines += wrap(f"Adoption: {_adoption_words(result['adoption_summary'])}", indent="    ", first="  ")
     lines += wrap("Readiness: " + "; ".join(terminal(reason) for reason in readiness["reasons"]),
                   indent="    ", first="  ")
-    opportunities, hidden = focus.shown(result["opportunities"], limit)
+    opportunities, hidden = focus_words.shown(result["opportunities"], limit)
     for opportunity in opportunities:
         left = f"  {score(opportunity['priority_score']):>6}  "
         right = f"  {opportunity['effort']:<6} {money(opportunity['estimated_revenue']):>11}"
@@ -188,7 +189,7 @@ def _account_text(result, model, limit):
     return lines
 
 
-def markdown(report, model, limit=focus.DETAIL_LIMIT):
+def markdown(report, model, limit=focus_words.DETAIL_LIMIT):
     """Return the report as GitHub markdown, ready for a QBR deck."""
     summary = report["summary"]
     top = model.top_accounts
@@ -225,7 +226,7 @@ def markdown(report, model, limit=focus.DETAIL_LIMIT):
         )
     else:
         lines.append("None.")
-    listed = focus.summary_words(summary)
+    listed = focus_words.summary_words(summary)
     if listed:
         lines += ["", f"**Listed:** {md(listed)}"]
     lines += [""] + changes_views.owners_markdown(summary)
@@ -244,7 +245,7 @@ def markdown(report, model, limit=focus.DETAIL_LIMIT):
 def _account_markdown(r):
     lines = [f"### {md(r['name'])} ({md(r['customer_id'])}): {money(r['ready_revenue'])} ready of "
              f"{money(r['total_estimated_revenue'])} potential, {r['readiness']['status']}",
-             "", md(next_action.sentence(r["next_action"])), "",
+             "", md(next_action_words.sentence(r["next_action"])), "",
              f"Adoption: {md(_adoption_words(r['adoption_summary']))}", ""]
     if r["opportunities"]:
         lines += md_table(

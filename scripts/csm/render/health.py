@@ -2,12 +2,14 @@
 
 from csm.config.health import CLASSES
 from csm.figures import money
-from csm.render.common import (account_tail, account_tail_markdown, accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, plural, rule, score, terminal, text_table, title_line, why_line, wrap)
-from csm.report import changes
+from csm.words import plural
+from csm.render.common import (account_tail, account_tail_markdown, accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, rule, score, terminal, text_table, title_line, why_line, wrap)
+from csm.score import health
 from csm.render import changes as changes_views
 from csm.values import printable
-from csm.report import focus
-from csm.score import next_action
+from csm.render import focus as focus_words
+from csm.render import next_action as next_action_words
+from csm.config.next_action import ATTENTIONS
 
 TITLE = "Customer Health Report"
 
@@ -30,7 +32,7 @@ def _dimension_words(result, model, trends=True):
 
 def _trend_words(result):
     direction = result["trends"]["overall"].replace("_", " ")
-    previous = changes.earlier_health(result)
+    previous = health.earlier_health(result)
     if previous is None:
         return "no previous period" if direction == "no data" else direction
     return f"{direction} (was {score(previous)})"
@@ -39,7 +41,7 @@ def _trend_words(result):
 def _attention_words(summary):
     """The next actions of the book in the attention words (csm.next_action), e.g. 'Next actions: 5 act today, ...'."""
     attention = summary["next_action_attention"]
-    return "Next actions: " + ", ".join(f"{attention[a]} {a}" for a in next_action.ATTENTIONS)
+    return "Next actions: " + ", ".join(f"{attention[a]} {a}" for a in ATTENTIONS)
 
 
 def _headline(summary):
@@ -48,7 +50,7 @@ def _headline(summary):
             f"(ARR-weighted {score(summary['arr_weighted_average_score'])})")
 
 
-def text(report, model, limit=focus.DETAIL_LIMIT):
+def text(report, model, limit=focus_words.DETAIL_LIMIT):
     """Return the report for an 80-column terminal: summary first, then accounts, most urgent first.
 
     A render.Pieces, written a batch of accounts at a time; str() of it is the text.
@@ -82,7 +84,7 @@ def text(report, model, limit=focus.DETAIL_LIMIT):
     else:
         lines.append("Declining: none")
     lines.append(f"Improving: {summary['improving_count']}; incomplete data: {summary['incomplete_data_count']}")
-    listed = focus.summary_words(summary)
+    listed = focus_words.summary_words(summary)
     if listed:
         lines += wrap(f"Listed: {listed}")
     lines += changes_views.owners_text(summary)
@@ -102,7 +104,7 @@ def _renewal_words(result, model):
     """The renewal date, when it is lapsed or within the watch window of the next action (90 days)
     and the head line's reason does not already say it."""
     days = result["days_to_renewal"]
-    if days is None or days > next_action.watch_days(model) or result["next_action"]["reason"].startswith("renewal"):
+    if days is None or days > next_action_words.watch_days(model) or result["next_action"]["reason"].startswith("renewal"):
         return ""
     return f"; lapsed {result['contract_end_date']}" if days < 0 else f"; renews {result['contract_end_date']}"
 
@@ -115,13 +117,13 @@ def _data_words(completeness, missing):
 def _account_text(result, model, limit):
     name = terminal(result["name"], 40)
     ident = terminal(result["customer_id"], 30)
-    lines = [next_action.head_line(result["next_action"], f"{name} ({ident})")]
+    lines = [next_action_words.head_line(result["next_action"], f"{name} ({ident})")]
     detail = limit is None
     lines += wrap(f"{result['segment']}, {money(result['arr'])} ARR{owner_words(result)}; health {score(result['overall_score'])} "
                   f"{result['classification']}, {_trend_words(result)}{_renewal_words(result, model)}"
                   f"{_data_words(result['data_completeness'], result['missing_metrics'])}", indent="  ")
     lines += wrap(" | ".join(_dimension_words(result, model, trends=detail)), indent="  ")
-    lines += wrap(next_action.short(result["next_action"]), indent="        ", first="  ")
+    lines += wrap(next_action_words.short(result["next_action"]), indent="        ", first="  ")
     if detail:
         for reason in result["why"]:
             lines += wrap(f"Why: {reason['detail']} costs {reason['points_lost']:.1f} points", indent="       ",
@@ -131,11 +133,11 @@ def _account_text(result, model, limit):
         lines += why_line(f"{labels.get(reason['metric'], reason['metric'])} -{reason['points_lost']:.1f}"
                           for reason in result["why"])
     lines += changes_views.account_text(result)
-    actions, most = focus.other_actions(result["recommendations"], result["next_action"], limit)
+    actions, most = focus_words.other_actions(result["recommendations"], result["next_action"], limit)
     return lines + owner_text(result) + account_tail(actions, result["missing_metrics"], result["notes"], most)
 
 
-def markdown(report, model, limit=focus.DETAIL_LIMIT):
+def markdown(report, model, limit=focus_words.DETAIL_LIMIT):
     """Return the report as GitHub markdown, ready for a QBR deck."""
     summary = report["summary"]
     lines = [f"# {TITLE}", "",
@@ -159,7 +161,7 @@ def markdown(report, model, limit=focus.DETAIL_LIMIT):
     lines += ["", f"**{_attention_words(summary)}**"
               + f" · **Declining:** {summary['declining_count']} · **Improving:** {summary['improving_count']}"
               + f" · **Incomplete data:** {summary['incomplete_data_count']}", ""]
-    listed = focus.summary_words(summary)
+    listed = focus_words.summary_words(summary)
     if listed:
         lines += [f"**Listed:** {md(listed)}", ""]
     lines += changes_views.owners_markdown(summary)
@@ -179,12 +181,12 @@ def markdown(report, model, limit=focus.DETAIL_LIMIT):
 
 def _account_markdown(r, model, limit):
     lines = [f"### {md(r['name'])} ({md(r['customer_id'])}): {r['next_action']['attention']}", "",
-             f"- {md(next_action.sentence(r['next_action']))}"]
-    why, _ = focus.shown(r["why"], limit)
+             f"- {md(next_action_words.sentence(r['next_action']))}"]
+    why, _ = focus_words.shown(r["why"], limit)
     for reason in why:
         lines.append(f"- Why: {md(reason['detail'])} costs {reason['points_lost']:.1f} points")
     lines += changes_views.account_markdown(r)
-    actions, most = focus.other_actions(r["recommendations"], r["next_action"], limit)
+    actions, most = focus_words.other_actions(r["recommendations"], r["next_action"], limit)
     lines += owner_markdown(r)
     return lines + account_tail_markdown(actions, r["missing_metrics"], r["data_completeness"], r["notes"], most)
 

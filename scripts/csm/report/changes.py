@@ -37,13 +37,15 @@ from typing import Callable, FrozenSet, NamedTuple, Tuple
 
 from csm.score import health, next_action
 from csm.errors import InputError
-from csm.ingest.sidefile import COMPARE_LIMIT, load_json
+from csm.sidefile import COMPARE_LIMIT, load_json
 
 
 CHANGE_SPAN_DAYS = 30  # a trajectory's rate of change is per 30 days (the issue's figure; the key names it)
 
 
-HISTORY, COMPARE = "history", "compare"
+from csm.config.changes import HISTORY
+
+COMPARE = "compare"
 # The `figures` column's JSON, encoded by one encoder (json.dumps with options would build one per row).
 _compact = json.JSONEncoder(separators=(",", ":"), check_circular=False, allow_nan=False).encode
 
@@ -316,18 +318,6 @@ class Tracker:
         self.store.write([Snapshot(kind.name, self.as_of_text, self.methodology_hash, self.methodology_name,
                                    self.prog, __version__, self.tallies[kind.name].rows)
                           for kind in self.kinds if self.tallies[kind.name].rows])
-
-
-def earlier_health(result):
-    """The earlier overall score a health result's trend is against: the latest earlier snapshot's
-    when the trend is from history, else the input's previous period (None without one).
-
-    >>> earlier_health({"previous_overall_score": 70.0})
-    70.0
-    """
-    if result.get("trend_basis") == HISTORY:
-        return result["trajectory"]["scores"][-2]["score"]
-    return result["previous_overall_score"]
 
 
 def _mix(found, kind):

@@ -44,7 +44,7 @@ from csm import values
 from csm.errors import RecordRejected
 from csm.figures import money_round
 from csm.ingest.columns import load_retention
-from csm.render.portfolio_brief import brief
+from csm.report.listing import brief
 from csm.report import owners, summaries
 from csm.report import views as views_of
 from csm.report.retention import read_retention
@@ -237,7 +237,7 @@ class ReportAccount(NamedTuple):
 def keep(result: dict, model: PortfolioModel, args) -> ReportAccount:
     """What the run keeps of a scored account: its entries in the views, and the account as it is listed.
 
-    An account is listed as its brief (csm.render.portfolio_brief), unless --full or
+    An account is listed as its brief (csm.report.listing), unless --full or
     --account ask for its three results in full. A format other than json writes no
     account list, but its HTML draws each account's health history: the brief then
     keeps the health trajectory (of a run with history) for it.

@@ -17,7 +17,7 @@ from csm.ranking import Top
 from csm.report import owners
 from csm.score import next_action
 from csm.score.expansion import first_ready, potential_key, ready_key
-from csm.score.readiness import READY
+from csm.config.expansion import READY
 
 
 class HealthSummary:

@@ -27,10 +27,10 @@ from typing import NamedTuple, Optional
 from csm.config.churn import TIERS
 from csm.config.report import ASSUMPTION
 from csm.figures import money, money_round, share
-from csm.report import changes
 from csm.report.retention import against
 from csm.score import churn, expansion, health, next_action
-from csm.score.readiness import READY
+from csm.config.expansion import READY
+from csm.words import renewal_words
 
 ANALYSES = ("health", "churn", "expansion")
 CALL_ATTENTIONS = (next_action.ACT_TODAY, next_action.THIS_WEEK)
@@ -119,7 +119,7 @@ def _identity(result):
 
 def _health_words(result):
     """The health in a few words, e.g. 'green 76.0, declining (was 84.0)'."""
-    previous = changes.earlier_health(result)
+    previous = health.earlier_health(result)
     words = f"{result['classification']} {result['overall_score']:.1f}, {result['trends']['overall'].replace('_', ' ')}"
     return words + (f" (was {previous:.1f})" if previous is not None else "")
 
@@ -140,7 +140,7 @@ def this_week_entry(result):
         "contract_end_date": risk["contract_end_date"],
         "days_to_renewal": risk["days_to_renewal"],
         "renewal_status": risk["renewal_status"],
-        "renewal": churn.renewal_words(risk["days_to_renewal"], risk["contract_end_date"]),
+        "renewal": renewal_words(risk["days_to_renewal"], risk["contract_end_date"]),
         "reasons": [reason["detail"] for reason in risk["why"][:3]],
         "first_action": risk["recommended_actions"][0],
         "health": None if fitness is None else _health_words(fitness),
@@ -281,7 +281,7 @@ def trend_entry(result, model):
         return None
     klass = fitness["classification"]
     direction = fitness["trends"]["overall"]
-    previous = changes.earlier_health(fitness)  # the latest earlier snapshot's, with history
+    previous = health.earlier_health(fitness)  # the latest earlier snapshot's, with history
     was = None if previous is None else health.classify(previous, fitness["segment"], model.health.cutoffs)
     is_declining = direction == "declining"
     is_falling = klass == "green" and is_declining or was == "green" and klass != "green"
@@ -386,7 +386,7 @@ def call_facts(result: dict, model) -> list:
     if risk is not None:
         days = risk["days_to_renewal"]
         if days is not None and (days < 0 or days <= model.next_rule.watch):
-            reasons.append(churn.renewal_words(days, risk["contract_end_date"]))
+            reasons.append(renewal_words(days, risk["contract_end_date"]))
         if risk["risk_tier"] in ("critical", "high"):
             why = risk["why"][0]["detail"] if risk["why"] else "warning signals"
             reasons.append(f"churn risk {risk['risk_tier']} ({risk['risk_score']:.1f}): {why}")

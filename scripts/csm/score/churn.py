@@ -43,7 +43,8 @@ from csm.score.accounts import read_account
 from csm import values
 from csm.score.memo import Memo
 from csm.score.metrics import FLAG, LABEL, NUMBER, Bands, Reading, checked, section_values
-from csm.score.renewal import Renewal, read_renewal, renewal_words
+from csm.score.renewal import Renewal, read_renewal
+from csm.words import renewal_words
 
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 # A warning rule's comparison of the value with `at`, and how its message words `at`.

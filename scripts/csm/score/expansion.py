@@ -410,27 +410,22 @@ def assess(record: dict, model: ExpansionModel, from_text: bool = False, scored:
     seats_known = contract.licensed is not None and contract.active is not None
     tiers_known = contract.plan_tier is not None and contract.available is not None
     departments_known = current is not None and potential is not None
-    evaluated = [category for category, known in zip(CATEGORIES, (seats_known, tiers_known, modules is not None,
-                                                                   departments_known)) if known]
-    if not evaluated:
-        raise RecordRejected([
-            "insufficient data: no expansion category can be evaluated (contract seats or tiers, "
-            f"product_usage, departments); missing {', '.join(missing)}"])
+    evaluated = _evaluated(seats_known, tiers_known, modules is not None, departments_known, missing)
     arr, segment = account.arr, account.segment
     ready = readiness(record, segment, model.readiness, from_text, scored)
     status = ready["status"]
+    utilisation = None
+    if seats_known and contract.licensed:
+        utilisation = contract.active / contract.licensed
+        if contract.active > contract.licensed:
+            notes.append(f"active_seats ({contract.active:,}) is above licensed_seats ({contract.licensed:,}): "
+                         "more seats in use than paid for")
+    elif seats_known:
+        notes.append("licensed_seats is 0: seat utilisation cannot be computed")
     opportunities = []
     enablement = []
-    utilisation = None
-    if seats_known:
-        if contract.licensed:
-            utilisation = contract.active / contract.licensed
-            if contract.active > contract.licensed:
-                notes.append(f"active_seats ({contract.active:,}) is above licensed_seats ({contract.licensed:,}): "
-                             "more seats in use than paid for")
-            opportunities.append(seat_opportunity(arr, segment, contract, status, model))
-        else:
-            notes.append("licensed_seats is 0: seat utilisation cannot be computed")
+    if utilisation is not None:
+        opportunities.append(seat_opportunity(arr, segment, contract, status, model))
     if tiers_known:
         opportunities.append(tier_opportunity(arr, contract, status, utilisation, model))
     if modules is not None:
@@ -468,6 +463,16 @@ def assess(record: dict, model: ExpansionModel, from_text: bool = False, scored:
             ready=first is not None, opportunity=None if first is None else first["rationale"]).as_dict(),
     }
     return lifecycle.add_stage(result, account.contract_start_date, model.lifecycle)
+
+
+def _evaluated(seats: bool, tiers: bool, modules: bool, departments: bool, missing: List[str]) -> List[str]:
+    """The categories a record's data lets be evaluated; RecordRejected when there is none."""
+    evaluated = [category for category, known in zip(CATEGORIES, (seats, tiers, modules, departments)) if known]
+    if not evaluated:
+        raise RecordRejected([
+            "insufficient data: no expansion category can be evaluated (contract seats or tiers, "
+            f"product_usage, departments); missing {', '.join(missing)}"])
+    return evaluated
 
 
 def adoption_summary(modules: Optional[List[Module]], utilisation: Optional[float], contract: Contract,

@@ -15,15 +15,10 @@ from a caller that has scored them already (the portfolio report).
 import datetime
 from typing import List, Optional, Union
 
+from csm.config.expansion import GROW_USAGE_FIRST, READY, RENEW_FIRST, STABILISE_FIRST, UNKNOWN
 from csm.errors import RecordRejected
 from csm.score import churn, health
 from csm.score.renewal import read_renewal
-
-READY = "ready"
-STABILISE_FIRST = "stabilise first"
-RENEW_FIRST = "renew first"
-UNKNOWN = "readiness unknown"
-GROW_USAGE_FIRST = "grow usage first"  # a tier upgrade's own readiness while seat utilisation is low
 
 
 class ReadinessModel:

@@ -40,25 +40,3 @@ def read_renewal(record: dict, as_of: datetime.date, problems: Optional[list] = 
     return Renewal((end_date - as_of).days, end_date.isoformat())
 
 
-def day_words(count: int) -> str:
-    """Return a count of days in words.
-
-    >>> day_words(1), day_words(1200)
-    ('1 day', '1,200 days')
-    """
-    return f"{count:,} day" if count == 1 else f"{count:,} days"
-
-
-def renewal_words(days: Optional[int], end_date: Optional[str]) -> str:
-    """Return the renewal in words.
-
-    >>> renewal_words(-5, "2026-11-17"), renewal_words(20, "2026-12-12"), renewal_words(None, None)
-    ('renewal lapsed 5 days ago on 2026-11-17', 'renews in 20 days on 2026-12-12', 'renewal date unknown')
-    """
-    if days is None:
-        return "renewal date unknown"
-    if days < 0:
-        return f"renewal lapsed {day_words(-days)} ago on {end_date}"
-    if days == 0:
-        return f"renews today ({end_date})"
-    return f"renews in {day_words(days)} on {end_date}"

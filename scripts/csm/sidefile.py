@@ -69,3 +69,23 @@ def load_json(path, where, error=InputError, limit=CONFIG_LIMIT, what="JSON file
         raise error(f"{where} is nested too deeply") from None
     except ValueError as exc:  # an integer of thousands of digits
         raise error(f"{where} cannot be read: {str(exc).split(';')[0]}") from None
+
+
+TEMPLATE_LIMIT = 1 << 20  # characters: the templates of assets/ are a few thousand
+
+
+def read_template(path):
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            text = handle.read(TEMPLATE_LIMIT + 1)
+        if len(text) > TEMPLATE_LIMIT:
+            raise InputError(f"--template {path} is larger than {TEMPLATE_LIMIT:,} characters: not a template")
+        return text
+    except FileNotFoundError:
+        raise InputError(f"--template {path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"--template {path} is a folder, not a template file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"--template {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"--template {path} cannot be read: {exc.strerror or exc}") from None

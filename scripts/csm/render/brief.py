@@ -1,0 +1,247 @@
+"""How one account's brief reads (json is the brief itself), and the templates it fills (`--template FILE`).
+
+Templates write placeholders as `{{snake_case_name}}` and list them in a leading
+HTML comment (`- {{name}}: what goes there`). `fill` replaces each placeholder the
+brief has data for, and every other one with a marked blank,
+`[to fill: what goes there]` (a table-rows placeholder becomes one row of blanks
+with the table's columns), then drops the leading comment: no `{{placeholder}}`
+is ever left.
+"""
+
+import re
+
+from csm.figures import money
+from csm.words import plural
+from csm.render.common import html_text, md, pct, rule, score, terminal, title_line, wrap
+
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
+
+
+LISTED = re.compile(r"^\s*-\s*((?:\{\{[A-Za-z0-9_]+\}\}[,\s]*)+):\s*(.*?)\s*(?:\(from:[^)]*\))?\s*$")
+
+
+BLANK = "[to fill: {}]"
+
+
+SHOWN = 3  # warnings a text, markdown or HTML brief lists (json: all)
+
+
+def _bullets(items):
+    return "\n".join(f"- {md(item)}" for item in items) if items else None
+
+
+def _fmt(value, kind=None):
+    if value is None:
+        return None
+    if kind == "money":
+        return money(value)
+    if kind == "score":
+        return score(value)
+    return md(str(value))
+
+
+def _situation(brief):
+    parts = []
+    risk, fitness = brief["churn"], brief["health"]
+    if risk is not None:
+        parts.append(f"Churn risk is {risk['risk_tier']} ({score(risk['risk_score'])} of 100); "
+                     f"{brief['renewal']['words']}.")
+    if fitness is not None:
+        trend = fitness["trends"]["overall"].replace("_", " ")
+        parts.append(f"Health is {fitness['classification']} ({score(fitness['overall_score'])}), {trend}.")
+    decision = brief["next_action"]
+    parts.append(f"Next best action ({decision['attention']}): {decision['action']}")
+    return md(" ".join(parts))
+
+
+def facts(brief, as_of):
+    """Return {placeholder name: markdown text} for what the brief can say (the rest stays a marked blank)."""
+    risk, fitness, found = brief["churn"], brief["health"], brief["expansion"]
+    decision = brief["next_action"]
+    renewal = brief["renewal"]
+    table = {
+        "customer_name": md(brief["name"]), "customer_id": md(brief["customer_id"]), "segment": brief["segment"],
+        "arr": money(brief["arr"]), "as_of_date": as_of, "plan_owner": _fmt(brief["owner"]),
+        "csm_name": _fmt(brief["owner"]), "contract_end_date": renewal["contract_end_date"],
+        "days_to_renewal": None if renewal["days_to_renewal"] is None else str(renewal["days_to_renewal"]),
+        "situation_summary": _situation(brief), "executive_summary": _situation(brief),
+        "next_action": md(decision["action"]), "week_1_actions": f"- {md(decision['action'])}",
+        "lifecycle_stage": None if brief["lifecycle"] is None else brief["lifecycle"]["stage"],
+        "plan_start_date": brief["contract_start_date"],
+    }
+    if risk is not None:
+        warnings = [f"{w['severity']}: {w['message']}" for w in risk["warning_signals"]]
+        table.update({
+            "risk_score": score(risk["risk_score"]), "risk_tier": risk["risk_tier"],
+            "warning_signals": _bullets(warnings) or "- none",
+            "risk_reasons": _bullets([f"{r['detail']} adds {r['points']:.1f} points" for r in risk["why"]]),
+            "root_causes_table_rows": "\n".join(f"| {md(w['message'])} | {BLANK.format('root cause')} | "
+                                                f"{BLANK.format('evidence')} | {BLANK.format('yes or no')} |"
+                                                for w in risk["warning_signals"]) or None,
+            "week_1_actions": _bullets([decision["action"]] + [a for a in risk["recommended_actions"]
+                                                              if a != decision["action"]][:2]),
+            "target_risk_score": "60" if risk["risk_tier"] == "critical" else "40",
+            "weekly_scores_table_rows": (f"| {as_of} | {score(risk['risk_score'])} | {risk['risk_tier']} | "
+                                         f"{score(fitness['overall_score']) if fitness else BLANK.format('health')}"
+                                         f" | baseline at the plan's opening |"),
+        })
+    if fitness is not None:
+        trend = fitness["trends"]
+        table.update({
+            "health_score": score(fitness["overall_score"]), "health_class": fitness["classification"],
+            "health_trend": trend["overall"].replace("_", " "),
+            "previous_health_score": _fmt(fitness["previous_overall_score"], "score"),
+            "health_reasons": _bullets([f"{w['detail']} costs {w['points_lost']:.1f} points" for w in fitness["why"]]),
+        })
+        for name in ("usage", "engagement", "support", "relationship"):
+            dimension = fitness["dimensions"].get(name)
+            if dimension is not None and dimension["score"] is not None:
+                table[f"{name}_score"] = score(dimension["score"])
+                table[f"{name}_trend"] = trend[name].replace("_", " ")
+    if found is not None:
+        ready = [o for o in found["opportunities"] if o["readiness"] == "ready"]
+        table["expansion_opportunities"] = (
+            _bullets([f"{o['type']} ({o['readiness']}): {o['rationale']}" for o in found["opportunities"]])
+            or "- none found in the data")
+        if not ready and found["opportunities"]:
+            table["expansion_opportunities"] += (f"\n- Not ready: {md('; '.join(found['readiness']['reasons']))}")
+        table["enablement_needs"] = _bullets([f"{n['module']}: {n['action']}" for n in found["enablement_needs"]]) \
+            or "- none"
+        utilisation = found["adoption_summary"]["seat_utilisation"]
+        if utilisation is not None:  # adoption_summary.seat_utilisation: a percentage (93.5)
+            table["seat_utilisation"] = pct(utilisation)
+    return {name: value for name, value in table.items() if value is not None}
+
+
+def _descriptions(text):
+    """Return {placeholder: what goes there} from the template's leading list, and the text without the comment.
+
+    >>> _descriptions("<!--\\n- {{sponsor}}: who sponsors it (from: x)\\n-->\\n# {{sponsor}}\\n")
+    ({'sponsor': 'who sponsors it'}, '# {{sponsor}}\\n')
+    """
+    described = {}
+    body = text
+    stripped = text.lstrip()
+    if stripped.startswith("<!--") and "-->" in stripped:
+        comment, body = stripped[4:].split("-->", 1)
+        body = body.lstrip("\n")
+        for line in comment.splitlines():
+            found = LISTED.match(line)
+            if found:
+                for name in PLACEHOLDER.findall(found.group(1)):
+                    described[name] = found.group(2).rstrip(".")
+    return described, body
+
+
+def fill(text, brief, as_of):
+    """Return the template text with every placeholder filled from the brief or a marked blank.
+
+    A placeholder the brief has no fact for becomes `[to fill: <its description in the
+    template's list>]`; a `..._rows` placeholder alone on a line becomes one table row of
+    such blanks; the leading comment that lists the placeholders is dropped.
+    """
+    described, body = _descriptions(text)
+    known = facts(brief, as_of)
+    lines = body.split("\n")
+    out = []
+    for position, line in enumerate(lines):
+        names = PLACEHOLDER.findall(line)
+        if names and line.strip() == "{{" + names[0] + "}}" and names[0].endswith("_rows") \
+                and names[0] not in known:
+            columns = _columns(out)
+            blank = BLANK.format(described.get(names[0], names[0].replace("_", " ")))
+            out.append("| " + " | ".join([blank] + [""] * (columns - 1)) + " |")
+            continue
+
+        def replace(match):
+            name = match.group(1)
+            if name in known:
+                return known[name]
+            return BLANK.format(described.get(name, name.replace("_", " ")))
+        out.append(PLACEHOLDER.sub(replace, line))
+    filled = "\n".join(out)
+    return filled.replace("{{", "{ {")  # a stray brace pair the pattern did not take is never left as one
+
+
+def _columns(previous_lines):
+    """The column count of the markdown table whose rows follow `previous_lines` (1 when none)."""
+    for line in reversed(previous_lines):
+        if line.startswith("|"):
+            return max(1, line.count("|") - 1)
+        if line.strip():
+            break
+    return 1
+
+
+def _lines(brief):
+    """(label, words) pairs of the brief, plain text (the caller escapes)."""
+    rows = [("Account", f"{brief['name']} ({brief['customer_id']}), {brief['segment']}, {money(brief['arr'])} ARR")]
+    if brief["owner"]:
+        rows.append(("Owner", brief["owner"]))
+    decision = brief["next_action"]
+    rows.append(("Next action", f"{decision['attention'].upper()}: {decision['action']} ({decision['reason']})"))
+    rows.append(("Renewal", brief["renewal"]["words"]))
+    stage = brief["lifecycle"]
+    rows.append(("Lifecycle", "no contract_start_date in the record" if stage is None else
+                 f"{stage['stage'].replace('_', ' ')} (day {stage['day']} of contract year "
+                 f"{stage['contract_year']})" + (f": {', '.join(stage['goals'])}" if stage["goals"] else "")))
+    fitness, risk, found = brief["health"], brief["churn"], brief["expansion"]
+    errors = brief["analysis_errors"]
+    if fitness is not None:
+        rows.append(("Health", f"{score(fitness['overall_score'])} {fitness['classification']}, "
+                               f"{fitness['trends']['overall'].replace('_', ' ')}"
+                               + "".join(f"; {w['detail']} costs {w['points_lost']:.1f} points"
+                                         for w in fitness["why"])))
+    else:
+        rows.append(("Health", "not scored: " + "; ".join(errors.get("health", []))))
+    if risk is not None:
+        warnings = risk["warning_signals"]
+        more = len(warnings) - SHOWN
+        rows.append(("Churn risk", f"{score(risk['risk_score'])} {risk['risk_tier']}"
+                                   + "".join(f"; {w['severity']}: {w['message']}" for w in warnings[:SHOWN])
+                                   + (f"; and {plural(more, 'more warning')} (--format json lists all)"
+                                      if more > 0 else "")))
+    else:
+        rows.append(("Churn risk", "not scored: " + "; ".join(errors.get("churn", []))))
+    if found is not None:
+        rows.append(("Expansion", f"{found['readiness']['status']}; {money(found['ready_revenue'])} ready of "
+                                  f"{money(found['total_estimated_revenue'])} potential in "
+                                  f"{plural(found['opportunity_count'], 'opportunity', 'opportunities')}; "
+                                  + "; ".join(found["readiness"]["reasons"])))
+    else:
+        rows.append(("Expansion", "not scored: " + "; ".join(errors.get("expansion", []))))
+    return rows
+
+
+def text(report):
+    if "template" in report:
+        return report["template"]["text"]
+    brief = report["account"]
+    lines = [title_line(f"Account brief: {terminal(brief['customer_id'], 40)}", f"as of {report['as_of']}"), rule()]
+    for label, words in _lines(brief):
+        lines += wrap(terminal(words), indent=" " * 14, first=f"{label + ':':<14}")
+    return "\n".join(lines) + "\n"
+
+
+def markdown(report):
+    if "template" in report:
+        return report["template"]["text"]
+    brief = report["account"]
+    lines = [f"# Account brief: {md(brief['name'])} ({md(brief['customer_id'])})", "", f"As of {report['as_of']}", ""]
+    lines += [f"- **{label}:** {md(words)}" for label, words in _lines(brief)]
+    return "\n".join(lines) + "\n"
+
+
+def html(report):
+    brief = report["account"]
+    title = f"Account brief: {brief['name']} ({brief['customer_id']})"
+    if "template" in report:
+        body = f"<pre>{html_text(report['template']['text'])}</pre>"
+    else:
+        body = "<table>" + "".join(f"<tr><th>{html_text(label)}</th><td>{html_text(words)}</td></tr>"
+                                   for label, words in _lines(brief)) + "</table>"
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html_text(title)}</title>"
+            "<style>body{font:14px/1.45 system-ui,sans-serif;max-width:900px;margin:0 auto;padding:24px}"
+            "th{text-align:left;vertical-align:top;padding:4px 12px 4px 0;white-space:nowrap}"
+            "td{padding:4px 0}</style></head><body>"
+            f"<h1>{html_text(title)}</h1><p>As of {html_text(report['as_of'])}</p>{body}</body></html>\n")
