@@ -12,7 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = os.path.join(ROOT, "scripts")
 SAMPLE = os.path.join(ROOT, "assets", "sample_customer_data.json")
 
-# The worked account of SCHEMA.md (all sections), used by many tests.
+# The worked account of references/input-schema.md (all sections), used by many tests.
 NORTHWIND = {
     "customer_id": "ACC-0042", "name": "Northwind Logistics", "segment": "mid-market", "arr": 64000,
     "contract_end_date": "2027-03-31",

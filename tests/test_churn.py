@@ -1,4 +1,4 @@
-"""The churn risk analysis as pure functions: figures worked out by hand from METHODOLOGY.md section 2."""
+"""The churn risk analysis as pure functions: figures worked out by hand from references/methodology.md section 2."""
 
 import copy
 import datetime

@@ -5,7 +5,7 @@ records of assets/sample_customer_data.json and damages them: deleted fields,
 wrong types, NaN, Infinity, huge numbers, empty strings, unicode, control
 characters, lists where objects belong, whole records that are not objects,
 duplicate ids. Each portfolio goes through each tool as JSON, JSON Lines or CSV,
-in several formats, and the run must keep INTERFACE.md's promises:
+in several formats, and the run must keep references/interface.md's promises:
 
 - no traceback, and an exit status of 0 (all scored), 3 (some rejected) or 1 (none);
 - every input record scored or listed under `rejected` (the counts add up);

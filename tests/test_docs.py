@@ -37,7 +37,7 @@ TEMPLATES = ["qbr_template.md", "success_plan_template.md", "onboarding_checklis
 # The Agent Skills format: name and description are required; these are all it allows.
 ALLOWED_KEYS = {"name", "description", "license", "compatibility", "metadata", "allowed-tools"}
 
-# Which tool reads which section (SCHEMA.md), to pair examples with the tool that reads them.
+# Which tool reads which section (references/input-schema.md), to pair examples with the tool that reads them.
 TOOL_OF_SECTION = {
     "usage": "health_score_calculator.py",
     "usage_decline": "churn_risk_analyzer.py",

@@ -1,4 +1,4 @@
-"""Expansion opportunities, checked against figures worked out by hand from METHODOLOGY.md section 3."""
+"""Expansion opportunities, checked against figures worked out by hand from references/methodology.md section 3."""
 
 import copy
 import datetime
@@ -44,7 +44,7 @@ def rejection(record, model, from_text=False):
     return caught.value.errors
 
 
-# The worked account of SCHEMA.md
+# The worked account of references/input-schema.md
 
 
 def test_worked_account_opportunities_have_the_methodology_revenue_and_priority(model, northwind):

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import ROOT, SAMPLE, SCRIPTS, without_warnings
 from csm.learn import backtest, scorecard
+from csm.learn import candidates as candidates_module
 from csm.ingest import records as loading
 from csm.config.methodology import load_methodology
 from telco_like import telco_rows, write_export, write_outcomes
@@ -188,7 +189,7 @@ def test_candidates_of_a_telco_export_and_what_is_skipped(tmp_path):
         csv.writer(handle).writerows(table)
     write_outcomes(tmp_path / "outcomes.csv", rows)
     book, from_text = _book(tmp_path / "book.csv", tmp_path / "outcomes.csv")
-    candidates, skipped = scorecard.find_candidates(book.records, from_text, book.churned, {})
+    candidates, skipped = candidates_module.find_candidates(book.records, from_text, book.churned, {})
     kinds = {candidate.column: candidate.kind for candidate in candidates}
     assert "customer_id" not in kinds and "arr" not in kinds
     assert (kinds["tenure"], kinds["TotalCharges"], kinds["SeniorCitizen"], kinds["Partner"]) == \
@@ -206,8 +207,8 @@ def test_candidates_of_a_telco_export_and_what_is_skipped(tmp_path):
 
 def test_points_add_up_to_a_0_100_risk_and_weights_to_one(telco):
     book, from_text = _book(*telco["train"])
-    candidates, _ = scorecard.find_candidates(book.records, from_text, book.churned, {})
-    design = scorecard.build_design(candidates, book.records, from_text, book.churned)
+    candidates, _ = candidates_module.find_candidates(book.records, from_text, book.churned, {})
+    design = candidates_module.build_design(candidates, book.records, from_text, book.churned)
     from csm.learn import fitting
     final = fitting.fit_logistic(design, 3.0)
     document, _ = scorecard.scorecard_methodology(candidates, final, "churn", "test")

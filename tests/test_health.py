@@ -1,4 +1,4 @@
-"""The health score, checked against figures worked out by hand from METHODOLOGY.md section 1."""
+"""The health score, checked against figures worked out by hand from references/methodology.md section 1."""
 
 import copy
 import json

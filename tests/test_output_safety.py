@@ -1,4 +1,4 @@
-"""Writing output safely (INTERFACE.md): no input replaced, links followed, devices and FIFOs
+"""Writing output safely (references/interface.md): no input replaced, links followed, devices and FIFOs
 written in place, modes kept, nothing left behind by an interrupted run, closed streams said."""
 
 import json

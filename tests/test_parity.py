@@ -1,5 +1,5 @@
 """Parity with the published skill: churn and expansion figures computed here from
-METHODOLOGY.md alone (not from the package's code) equal the tools' on every
+references/methodology.md alone (not from the package's code) equal the tools' on every
 account of the sample and of a seeded random book."""
 
 import datetime
@@ -28,7 +28,7 @@ def clamp(x):
 
 
 def published_churn(record, as_of):
-    """METHODOLOGY.md section 2, as the published tool computes it: (risk_score, raw_score, tier)."""
+    """references/methodology.md section 2, as the published tool computes it: (risk_score, raw_score, tier)."""
     u, e, s = record["usage_decline"], record["engagement_drop"], record["support_issues"]
     r, c = record["relationship_signals"], record["commercial_factors"]
     usage = (0.40 * clamp(3 * max(0, -u["login_trend"])) + 0.35 * clamp(4 * max(0, -u["feature_adoption_change"]))
@@ -66,7 +66,7 @@ FRACTION = {"core_platform": 0, "analytics_module": 0.15, "integrations_module":
 
 
 def published_expansion(record):
-    """METHODOLOGY.md section 3: sorted (category, revenue, priority) triples, and the seat utilisation %."""
+    """references/methodology.md section 3: sorted (category, revenue, priority) triples, and the seat utilisation %."""
     arr, segment = record["arr"], CANONICAL[record["segment"].lower()]
     contract = record["contract"]
     found = []
@@ -153,7 +153,7 @@ def test_expansion_figures_equal_the_published_formulas_on_every_account(book):
 
 
 def test_the_documented_churn_example_multiplies_the_unrounded_raw_score():
-    # METHODOLOGY.md: raw 35.06 x 1.35 = 47.3 (the rounded raw, 35.1 x 1.35, would give 47.4).
+    # references/methodology.md: raw 35.06 x 1.35 = 47.3 (the rounded raw, 35.1 x 1.35, would give 47.4).
     record = {"customer_id": "A-1", "segment": "smb", "arr": 1000,
               "contract_end_date": (AS_OF + datetime.timedelta(days=45)).isoformat(),  # 1.35
               "usage_decline": {"login_trend": 0, "feature_adoption_change": -5, "dau_mau_change": 0},  # 7.0

@@ -90,7 +90,7 @@ def range_words(low, high):
     return f"from {low:g} to {high:g}"
 
 
-# CRM number text (INTERFACE.md "CRM value formats"): ASCII digits only (Python's int and
+# CRM number text (references/interface.md "CRM value formats"): ASCII digits only (Python's int and
 # float also take Arabic-Indic and full-width digits, and "1_000": refused here), an
 # optional sign, currency ($, US$, USD, EUR, GBP, CAD, AUD, €, £) before or after, a
 # decimal point, thousands commas only in groups of three ("7,5" is refused, never 75),

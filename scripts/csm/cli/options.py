@@ -66,9 +66,9 @@ def seed(text: str) -> int:
 def shell_lines(command: str, width: int = HELP_WIDTH, indent: str = "  ") -> str:
     """Return a shell command as help lines of at most `width` columns, continued with a backslash.
 
-    >>> print(shell_lines("python3 scripts/x.py portfolio.csv --format json --output scores.json", 52))
-      python3 scripts/x.py portfolio.csv --format json \\
-          --output scores.json
+    >>> print(shell_lines("python3 scripts/churn_risk_analyzer.py book.csv --format json --output scores.json", 52))
+      python3 scripts/churn_risk_analyzer.py book.csv \\
+          --format json --output scores.json
     """
     lines = []
     prefix = indent

@@ -1,4 +1,4 @@
-"""Writing a report safely (INTERFACE.md "Writing output safely"): where it goes, and nothing lost.
+"""Writing a report safely (references/interface.md "Writing output safely"): where it goes, and nothing lost.
 
 - `same_file_as_input(args)`: the message when `--output` is one of the run's input
   files (INPUT, or any option named in `INPUT_FILE_OPTIONS`), checked before anything

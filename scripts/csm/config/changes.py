@@ -6,7 +6,7 @@ from csm.config.checks import check_number
 HISTORY = "history"
 
 DEFAULTS = {
-    # METHODOLOGY.md section 5 (red flags of the seeded playbook): a health score drop of
+    # references/methodology.md section 5 (red flags of the seeded playbook): a health score drop of
     # more than 20 points. Churn: a risk rise of more than 20; expansion: a fall of more
     # than 20% of the estimated expansion revenue.
     "red_flag_drop": 20,

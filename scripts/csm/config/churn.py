@@ -17,7 +17,7 @@ COMPARISONS = ("at_most", "below", "at_least", "above")
 NUMERIC_SCORINGS = ("decline", "rise", "count", "banded")
 
 
-# METHODOLOGY.md section 2 fix: a contract end date before the as-of date is a lapsed
+# references/methodology.md section 2 fix: a contract end date before the as-of date is a lapsed
 # renewal with its own warning; it is as urgent as a renewal can be.
 LAPSED_SEVERITY = "critical"
 
@@ -26,7 +26,7 @@ def _rule(when, at, severity):
     return {"when": when, "at": at, "severity": severity}
 
 
-# Scores, weights, points, multipliers, tiers and warning thresholds are METHODOLOGY.md
+# Scores, weights, points, multipliers, tiers and warning thresholds are references/methodology.md
 # section 2 (the published framework's defaults). The accepted ranges of the trend
 # fields (`valid`), the renewal windows of the summary, the "why" figures and the
 # playbook wording are ours, each explained where it is set.
@@ -200,17 +200,17 @@ DEFAULTS = {
             "Standard monitoring: the regular cadence; review the risk score monthly.",
             "Look for advocacy and expansion at the next quarterly business review.",
         ],
-        # A lapsed renewal (METHODOLOGY.md fix) comes first whatever the tier: a contract past
+        # A lapsed renewal (references/methodology.md fix) comes first whatever the tier: a contract past
         # its end date is a commercial emergency even when the usage signals look calm.
         "lapsed_renewal": [
             "Renewal lapsed: confirm the contract with finance and the AE (48 hours).",
         ],
     },
-    # The summary's "renewals due in the next N days" windows (INTERFACE.md: 30, 60, 90);
+    # The summary's "renewals due in the next N days" windows (references/interface.md: 30, 60, 90);
     # a renewal within the largest is "due".
     "renewal_windows_days": [30, 60, 90],
     # A record with less than this share (%) of the model's weight present is rejected
-    # (INTERFACE.md: most of its weight missing).
+    # (references/interface.md: most of its weight missing).
     "min_data_completeness": 50,
     # "Why": the signals that add most points to the raw score, at most this many, each at least this many points.
     "why": {"max_reasons": 3, "min_points": 1.0},

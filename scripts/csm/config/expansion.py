@@ -20,7 +20,7 @@ CATEGORIES = ("seat_expansion", "tier_upgrade", "module_cross_sell", "department
 EFFORTS = ("low", "medium", "high")
 
 
-# Every figure below is METHODOLOGY.md section 3 (the published framework's defaults),
+# Every figure below is references/methodology.md section 3 (the published framework's defaults),
 # unless its comment says otherwise.
 DEFAULTS = {
     # Tier price multipliers: starter 1.0, professional 1.8, enterprise 3.0,
@@ -71,10 +71,10 @@ DEFAULTS = {
     # stabilised before an expansion conversation.
     "readiness": {
         "stabilise_first_health_classes": ["red"],
-        # METHODOLOGY.md section 3: a yellow account that is declining is not ready either.
+        # references/methodology.md section 3: a yellow account that is declining is not ready either.
         "stabilise_first_declining_health_classes": ["yellow"],
         "stabilise_first_churn_tiers": ["critical", "high"],
-        # METHODOLOGY.md section 3: a tier upgrade waits ("grow usage first") while seat
+        # references/methodology.md section 3: a tier upgrade waits ("grow usage first") while seat
         # utilisation (active / licensed) is under this share, or unknown.
         "tier_upgrade_min_seat_utilisation": 0.70,
     },

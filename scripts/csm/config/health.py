@@ -17,7 +17,7 @@ def _segments(enterprise, mid_market, smb):
     return {"enterprise": enterprise, "mid-market": mid_market, "smb": smb}
 
 
-# Every figure below is METHODOLOGY.md section 1 (the published framework's defaults):
+# Every figure below is references/methodology.md section 1 (the published framework's defaults):
 # dimension weights, sub-metric weights, segment benchmarks, cut-offs, the trend
 # threshold and the attention-priority matrix. Recommendation thresholds are the
 # ones the published framework fires on; the action wording is ours.

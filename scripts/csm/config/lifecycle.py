@@ -2,7 +2,7 @@
 
 from csm.config.checks import check_number
 
-# METHODOLOGY.md section 5 (the second seeded model): lifecycle phases by day of the
+# references/methodology.md section 5 (the second seeded model): lifecycle phases by day of the
 # contract year, and the goals and touchpoints it names for each.
 DEFAULTS = {
     "contract_year_days": 365,

@@ -3,7 +3,7 @@
 from csm.config.checks import check_number
 from csm.config.segments import SEGMENTS
 
-# METHODOLOGY.md section 5: CSM coverage by segment, 1 CSM : 8 enterprise accounts,
+# references/methodology.md section 5: CSM coverage by segment, 1 CSM : 8 enterprise accounts,
 # 1 : 25 mid-market, 1 : 100+ smb; a load over 1.0 is over capacity.
 DEFAULTS = {
     "coverage_accounts_per_csm": {"enterprise": 8, "mid-market": 25, "smb": 100},

@@ -11,7 +11,7 @@ DEFAULTS = {
     # Where the probabilities come from: "assumption" until a backtest calibrated them; a
     # calibrated config names its backtest here, and the report prints it instead.
     "renewal_probability_source": ASSUMPTION,
-    # METHODOLOGY.md ("Segments by ARR", the team targets of the second seeded model):
+    # references/methodology.md ("Segments by ARR", the team targets of the second seeded model):
     # NRR > 110%, GRR > 90%, average health > 75. A value at the figure meets it.
     "benchmarks": {"nrr": 110, "grr": 90, "average_health": 75},
     # Ours: rolling quarters of `days` days from the as-of date, `count` of them. With 91 days

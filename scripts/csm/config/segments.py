@@ -7,7 +7,7 @@ from csm.config.checks import check_number
 
 SEGMENTS = ("enterprise", "mid-market", "smb")
 DEFAULTS = {
-    # METHODOLOGY.md "Segments by ARR": Enterprise > $100k; Mid-Market $25k-$100k; SMB < $25k.
+    # references/methodology.md "Segments by ARR": Enterprise > $100k; Mid-Market $25k-$100k; SMB < $25k.
     "by_arr": {
         "enterprise_above": 100000,
         "mid_market_from": 25000,

@@ -1,6 +1,6 @@
 """Reading the export a team already has: column maps, header matching, kept columns, unread columns.
 
-INTERFACE.md, "Reading the export a team already has". This module owns:
+references/interface.md, "Reading the export a team already has". This module owns:
 
 - the schema paths a methodology reads (`Schema`): the account fields, every metric
   of every health dimension and churn signal (a metric's own `"field"` where it names
@@ -235,7 +235,7 @@ def check_map(document, schema, where="the map"):
         if not schema.is_read(path):
             near = schema.closest(path)
             problems.append(f"fields.{shown_path} is not a field any analysis reads"
-                            + (f"; did you mean {near}?" if near else " (see SCHEMA.md or --print-config)"))
+                            + (f"; did you mean {near}?" if near else " (see references/input-schema.md or --print-config)"))
             continue
         if isinstance(entry, str):
             entry = {"column": entry}
@@ -694,7 +694,7 @@ def inferred_map(fields, unread, kept=()):
 
 
 def load_retention(path):
-    """Read a --retention file: the `retention` object (SCHEMA.md), alone or as {"retention": {...}}.
+    """Read a --retention file: the `retention` object (references/input-schema.md), alone or as {"retention": {...}}.
 
     Returns the document portfolio.read_retention reads ({"retention": ...}); raises
     InputError when the file cannot be read or is not a JSON object.

@@ -529,21 +529,7 @@ def backtest(results, outcomes, kind, methodology, capacity=None, rejected_ids=(
     else:
         capacity_entry = dict(at_k(ranked_outcomes, capacity, churned), basis="--capacity")
 
-    current = kind.current_cutoffs(methodology)
-    suggested_all = {}
-    boundary_entries = []
-    groups = list(current)
-    for group in groups:
-        points = [(result[kind.score_field], outcomes[result["customer_id"]])
-                  for result in matched if kind.group_of(result) == group]
-        entries, suggested = suggest_cutoffs(points, kind, current[group])
-        for entry in entries:
-            if kind.name == "health":
-                entry = dict(segment=group, **entry)
-            boundary_entries.append(entry)
-        if suggested:
-            suggested_all[group] = suggested
-
+    boundary_entries, suggested_all = _suggested(matched, outcomes, kind, methodology)
     scored_ids = {result["customer_id"] for result in results}
     rejected_ids = set(rejected_ids) - scored_ids
     unknown = [customer_id for customer_id in outcomes if customer_id not in scored_ids]
@@ -584,7 +570,23 @@ def backtest(results, outcomes, kind, methodology, capacity=None, rejected_ids=(
     }
 
 
-# --- Command-line hooks (the tool scripts pass these to csm.cli.Tool) --------------------------
+def _suggested(matched, outcomes, kind, methodology):
+    """The suggested cut-offs of each group (health: each segment) from the matched accounts: (boundaries,
+    group -> suggested cut-offs)."""
+    current = kind.current_cutoffs(methodology)
+    suggested_all = {}
+    boundary_entries = []
+    for group in current:
+        points = [(result[kind.score_field], outcomes[result["customer_id"]])
+                  for result in matched if kind.group_of(result) == group]
+        entries, suggested = suggest_cutoffs(points, kind, current[group])
+        for entry in entries:
+            if kind.name == "health":
+                entry = dict(segment=group, **entry)
+            boundary_entries.append(entry)
+        if suggested:
+            suggested_all[group] = suggested
+    return boundary_entries, suggested_all
 
 
 def date_range(outcomes):

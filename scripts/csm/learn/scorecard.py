@@ -1,7 +1,7 @@
 """A scorecard learnt from known outcomes: candidates -> indicators -> points -> a methodology file.
 
 `fit_scorecard(records, from_text, outcomes, analysis, start, ...)` is the whole
-method of scripts/fit_scorecard.py (INTERFACE.md, last section), pure: it returns
+method of scripts/fit_scorecard.py (references/interface.md, last section), pure: it returns
 a `FittedScorecard` (the methodology file to write and the report to print) or
 raises InputError for outcomes nothing can be learnt from.
 
@@ -38,12 +38,11 @@ raises InputError for outcomes nothing can be learnt from.
   folds, never to scores of accounts the points were learnt from.
 """
 
-import bisect
 import math
-import re
 from typing import List, NamedTuple, Optional
 
 from csm.learn import backtest, fitting
+from csm.learn.candidates import Candidate, Skipped, build_design, find_candidates, snake
 from csm.config import health as health_defaults
 from csm.score import churn, health
 from csm import values
@@ -52,293 +51,9 @@ from csm.errors import ConfigError, InputError, RecordRejected
 from csm.config.methodology import methodology_from
 
 ANALYSES = ("churn", "health")
-# Keys of a record that are the account, not a signal (SCHEMA.md): never candidates.
-ACCOUNT_FIELDS = ("customer_id", "name", "segment", "arr", "owner", "contract_start_date", "contract_end_date")
-MAX_LABELS = 30  # a text column with more distinct values is an id, a name or free text
-MAX_BANDS = 10  # quantile bands of a numeric column, at most ...
-EVENTS_PER_BAND = 10  # ... and at least this many churned (or retained, the fewer) accounts per band
-OUTCOME_LIKE_AUC = 0.98  # a column alone ranking churn this well is the outcome itself
-MIN_PRESENT_SHARE = 0.05  # a column with a value for fewer accounts than this share is skipped
 RELIABLE_CHURNED = 50  # fewer churned accounts than this: the fit is flagged unreliable
 POINTS_TOTAL = 100  # a churn signal's metric points add up to at most this; a health metric scores 0-100
 WEIGHT_UNITS = 1000  # weights are written in thousandths
-
-# What a column's name says it is about -> the group it joins (first theme that matches wins).
-THEMES = (
-    ("support", "Support", {"support", "ticket", "tickets", "escalation", "escalations", "csat", "resolution",
-                            "incident", "incidents", "case", "cases", "complaint", "complaints"}),
-    ("contract_billing", "Contract & billing", {
-        "contract", "tenure", "billing", "bill", "payment", "pay", "charge", "charges", "price", "pricing",
-        "plan", "renewal", "invoice", "invoices", "mrr", "revenue", "discount", "term", "months", "paperless",
-        "subscription", "tier", "budget", "spend"}),
-    ("usage_product", "Usage & product", {
-        "usage", "login", "logins", "feature", "features", "adoption", "active", "dau", "mau", "service",
-        "services", "internet", "phone", "streaming", "lines", "backup", "protection", "device", "seats",
-        "module", "modules", "online", "security", "sessions", "product", "data", "api"}),
-    ("relationship", "Relationship & engagement", {
-        "nps", "meeting", "meetings", "sponsor", "champion", "sentiment", "contact", "contacts", "engagement",
-        "executive", "qbr", "response", "competitor"}),
-)
-PROFILE = ("account_profile", "Account profile")
-
-
-class Candidate:
-    """One column the fit may use: where it is read, how it becomes levels, the group it joins."""
-
-    def __init__(self, parts, kind, levels, present, group, group_label, valid_min=None, labels=None):
-        self.parts = parts  # the keys the value is read from, e.g. ("tenure",) or ("usage", "login_frequency")
-        self.column = ".".join(parts)
-        self.kind = kind  # "banded", "mapping" or "boolean"
-        self.levels = levels  # banded: the edges; mapping: the labels (one spelling each); boolean: [False, True]
-        self.present = present
-        self.group = group
-        self.group_label = group_label
-        self.valid_min = valid_min
-        self.labels = labels or {}  # mapping: key_of(spelling) -> level index
-        self.offset = 0  # its first indicator column in the design
-
-    @property
-    def size(self):
-        """Number of levels (indicator columns)."""
-        return len(self.levels) + 1 if self.kind == "banded" else len(self.levels)
-
-    def level(self, value, from_text):
-        """Return the level index of a raw value, or None when it is missing or unreadable."""
-        if value is None:
-            return None
-        if self.kind == "banded":
-            number = values.number(value, self.column, [], -values.LARGEST, None, from_text)
-            return None if number is None else bisect.bisect_left(self.levels, number)
-        if self.kind == "boolean":
-            flag = values.boolean(value, self.column, [], from_text)
-            return None if flag is None else int(flag)
-        return self.labels.get(values.key_of(value)) if isinstance(value, str) else None
-
-
-class Skipped(NamedTuple):
-    """A column the fit did not use, and why."""
-    column: str
-    why: str
-
-
-def _tokens(name):
-    """Split a column name into lower-case words.
-
-    >>> _tokens("PaperlessBilling"), _tokens("usage.login_frequency"), _tokens("SeniorCitizen")
-    (['paperless', 'billing'], ['usage', 'login', 'frequency'], ['senior', 'citizen'])
-    """
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-    return [word for word in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if word]
-
-
-def snake(name):
-    """Return a column name as a methodology key.
-
-    >>> snake("PaymentMethod"), snake("Monthly Charges ($)"), snake("tenure")
-    ('payment_method', 'monthly_charges', 'tenure')
-    """
-    return "_".join(_tokens(name)) or "column"
-
-
-def group_of(parts, start_labels):
-    """Return (group key, label) for a column: its section when it has one, else by what its name says."""
-    if len(parts) > 1:
-        section = parts[0]
-        return snake(section), start_labels.get(section, section.replace("_", " ").capitalize())
-    words = set(_tokens(parts[0]))
-    for key, label, theme in THEMES:
-        if words & theme:
-            return key, label
-    return PROFILE
-
-
-def _is_boolean(present, from_text):
-    if all(value is True or value is False for value in present):
-        return True
-    return from_text and all(isinstance(value, str) and value.strip().lower() in values.TRUE_WORDS | values.FALSE_WORDS
-                             for value in present)
-
-
-def _quantile_edges(numbers, bands):
-    """Return band edges at quantiles of `numbers` (each band up to and including its edge).
-
-    >>> _quantile_edges([1, 2, 3, 4, 5, 6, 7, 8], 4)
-    [2, 4, 6]
-    >>> _quantile_edges([0, 0, 0, 1, 1, 5], 10)
-    [0, 1]
-    """
-    ordered = sorted(numbers)
-    distinct = sorted(set(ordered))
-    if len(distinct) <= bands:
-        return distinct[:-1]
-    edges = []
-    for step in range(1, bands):
-        edge = ordered[(len(ordered) * step) // bands - 1]
-        if edge != distinct[-1] and (not edges or edge > edges[-1]):
-            edges.append(edge)
-    return edges
-
-
-def _band_count(outcomes):
-    churned = sum(1 for outcome in outcomes if outcome)
-    fewer = min(churned, len(outcomes) - churned)
-    return max(2, min(MAX_BANDS, fewer // EVENTS_PER_BAND))
-
-
-def _scalar_paths(records):
-    """Return the paths the records carry (top-level keys and one level into sections), first seen first.
-
-    Each path maps to True when its value is a list or an object (not a candidate).
-    """
-    seen = {}
-    for raw in records:
-        for key, value in raw.items():
-            if key in ACCOUNT_FIELDS:
-                continue
-            if type(value) is dict:
-                for inner, inner_value in value.items():
-                    seen.setdefault((key, inner), type(inner_value) is dict or type(inner_value) is list)
-            else:
-                seen.setdefault((key,), type(value) is list)
-    return seen
-
-
-def _nested_skips(paths):
-    """Return one Skipped per section (or key) whose values are lists or objects, its fields counted."""
-    sections = {}
-    for parts, nested in paths.items():
-        if nested:
-            sections.setdefault(parts[0], []).append(".".join(parts))
-    skipped = []
-    for section, columns in sections.items():
-        if len(columns) == 1:
-            skipped.append(Skipped(columns[0], "a list or nested object, not one value per account"))
-        else:
-            skipped.append(Skipped(f"{section}.*", f"{len(columns)} fields ({', '.join(c.split('.', 1)[1] for c in columns[:3])}"
-                                                   f"{' ...' if len(columns) > 3 else ''}) hold lists or nested "
-                                                   "objects, not one value per account"))
-    return skipped
-
-
-def _value_at(raw, parts):
-    value = raw.get(parts[0])
-    if len(parts) > 1:
-        value = value.get(parts[1]) if type(value) is dict else None
-    return value
-
-
-def find_candidates(records, from_text, outcomes, start_labels):
-    """Return (candidates, skipped) for the records (raw dicts) and their outcomes (bools), in column order."""
-    bands = _band_count(outcomes)
-    candidates = []
-    paths = _scalar_paths(records)
-    skipped = _nested_skips(paths)
-    count = len(records)
-    for parts, nested in paths.items():
-        column = ".".join(parts)
-        if nested:
-            continue
-        if any("." in part or not part.strip() for part in parts):
-            skipped.append(Skipped(column, "a key with a dot in its name (or no name) cannot be named by a field"))
-            continue
-        column_values = [_value_at(raw, parts) for raw in records]
-        present = [value for value in column_values if value is not None]
-        if any(type(value) is dict or type(value) is list for value in present):
-            skipped.append(Skipped(column, "a list or nested object, not one value per account"))
-            continue
-        if len(present) < max(2, MIN_PRESENT_SHARE * count):
-            skipped.append(Skipped(column, f"a value for only {len(present):,} of {count:,} accounts"))
-            continue
-        group, group_label = group_of(parts, start_labels)
-        candidate = None
-        if _is_boolean(present, from_text):
-            flags = {values.boolean(value, column, [], from_text) for value in present}
-            if len(flags) == 2:
-                candidate = Candidate(parts, "boolean", [False, True], len(present), group, group_label)
-        else:
-            numbers = [values.number(value, column, [], -values.LARGEST, None, from_text) for value in present]
-            unreadable = [value for value, number in zip(present, numbers) if number is None]
-            if not unreadable:
-                edges = _quantile_edges(numbers, bands)
-                if edges:
-                    candidate = Candidate(parts, "banded", edges, len(present), group, group_label,
-                                          valid_min=0 if min(numbers) >= 0 else -values.LARGEST)
-            elif len(unreadable) < len(present):
-                if all(isinstance(value, str) for value in present) and \
-                        len({values.key_of(value) for value in unreadable}) > MAX_LABELS:
-                    skipped.append(Skipped(column, "high-cardinality text"))
-                else:
-                    skipped.append(Skipped(column, f"{len(unreadable):,} values are not numbers, e.g. "
-                                                   f"{values.shown(unreadable[0], 30)}, among numbers"))
-                continue
-            else:
-                candidate = _label_candidate(parts, present, group, group_label, skipped)
-                if candidate is False:
-                    continue
-        if candidate is None:
-            skipped.append(Skipped(column, f"one value only ({values.shown(present[0], 30)})"))
-            continue
-        solo = _solo_auc(candidate, column_values, outcomes, from_text)
-        if solo is not None and solo > OUTCOME_LIKE_AUC:
-            skipped.append(Skipped(column, f"looks like the outcome itself (AUC {solo:.3f} on its own)"))
-            continue
-        candidates.append(candidate)
-    return candidates, skipped
-
-
-def _label_candidate(parts, present, group, group_label, skipped):
-    """Return the mapping Candidate of a text column; None for one label; False (skipped, listed) otherwise."""
-    column = ".".join(parts)
-    if not all(isinstance(value, str) for value in present):
-        skipped.append(Skipped(column, "mixed text and other values"))
-        return False
-    spellings = {}  # key -> {spelling: count}
-    for value in present:
-        key = values.key_of(value)
-        counts = spellings.setdefault(key, {})
-        counts[value.strip()] = counts.get(value.strip(), 0) + 1
-    if len(spellings) > MAX_LABELS:
-        skipped.append(Skipped(column, f"high-cardinality text ({len(spellings):,} distinct values: an id, "
-                                       "a name, an email or free text)"))
-        return False
-    if "" in spellings:
-        skipped.append(Skipped(column, "some values have no letter or digit"))
-        return False
-    if len(spellings) < 2:
-        return None
-    keys = sorted(spellings)
-    labels = [max(sorted(spellings[key]), key=lambda spelling: spellings[key][spelling]) for key in keys]
-    return Candidate(parts, "mapping", labels, len(present), group, group_label,
-                     labels={key: index for index, key in enumerate(keys)})
-
-
-def _solo_auc(candidate, column_values, outcomes, from_text):
-    """Return how well a column alone ranks churn: the AUC of its levels' churn rates (missing a level too)."""
-    levels = [candidate.level(value, from_text) for value in column_values]
-    tally = {}
-    for level, outcome in zip(levels, outcomes):
-        counts = tally.setdefault(level, [0, 0])
-        counts[0] += 1
-        counts[1] += bool(outcome)
-    rates = {level: churned / accounts for level, (accounts, churned) in tally.items()}
-    return backtest.area_under_curve([(rates[level], outcome) for level, outcome in zip(levels, outcomes)])["auc"]
-
-
-def build_design(candidates, records, from_text, outcomes):
-    """Return the fitting.Design of the records: one indicator column per level of each candidate."""
-    offset = 0
-    for candidate in candidates:
-        candidate.offset = offset
-        offset += candidate.size
-    rows = []
-    for raw in records:
-        row = []
-        for candidate in candidates:
-            level = candidate.level(_value_at(raw, candidate.parts), from_text)
-            if level is not None:
-                row.append(candidate.offset + level)
-        rows.append(row)
-    return fitting.Design(rows, outcomes, offset)
 
 
 # --- Coefficients -> points -> a methodology file -------------------------------------------------
@@ -670,14 +385,10 @@ def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None)
     churned_count = sum(1 for outcome in churned if outcome)
     retained = count - churned_count
     used_folds, warnings = _folds_for(churned_count, retained, folds)
-    start_labels = {name: spec.get("label", name) for name, spec in start["health"]["dimensions"].items()}
-    start_labels.update({name: spec.get("label", name) for name, spec in start["churn"]["signals"].items()})
-    candidates, skipped = find_candidates(book.records, from_text, churned, start_labels)
-    if not candidates:
-        lines = [f"column {entry.column}: {entry.why}" for entry in skipped]
-        raise InputError("\n".join(lines + ["no column of the portfolio can be a candidate: nothing to fit"]))
+    candidates, skipped = _candidates(book, from_text, start)
     design = build_design(candidates, book.records, from_text, churned)
-    reserved = set(start["health"]["dimensions"]) | set(health_defaults.DEFAULTS["dimensions"]) | _previous_names(book.records)
+    reserved = (set(start["health"]["dimensions"]) | set(health_defaults.DEFAULTS["dimensions"])
+                | _previous_names(book.records))
     fold_of = fitting.stratified_folds(churned, used_folds, seed)
     validation = fitting.choose_l2(design, fold_of, used_folds)
     final = fitting.fit_logistic(design, validation.chosen)
@@ -685,10 +396,7 @@ def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None)
     out_of_fold, oof_logits, fold_aucs = _out_of_fold(book, from_text, analysis, candidates, design, validation,
                                                       fold_of, reserved, as_of)
     oof_points = [(score, outcome) for score, outcome in zip(out_of_fold, churned) if score is not None]
-    current = kind.current_cutoffs(start)
-    group = None if analysis == "churn" else "mid-market"
-    boundaries, suggested = backtest.suggest_cutoffs(oof_points, kind, current[group])
-    cutoffs = dict(current[group], **suggested)
+    boundaries, cutoffs = _cutoffs(oof_points, kind, start, analysis)
 
     name = (f"fitted {analysis} scorecard: {count:,} accounts, {churned_count:,} churned"
             + (f", as of {as_of.isoformat()}" if as_of is not None else ""))
@@ -704,9 +412,8 @@ def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None)
     bands = _band_rows(out_of_fold, churned, book.segments, fitted, analysis, kind, as_of)
     base_rate = churned_count / count
     table = backtest.band_table(bands, kind.bands, base_rate)
-    used_columns = {entry.candidate.column for entry in metric_points}
-    no_effect = [Skipped(candidate.column, "no effect worth a point once fitted")
-                 for candidate in candidates if candidate.column not in used_columns]
+    no_effect = [Skipped(candidate.column, "no effect worth a point once fitted") for candidate in candidates
+                 if candidate.column not in {entry.candidate.column for entry in metric_points}]
     report = {
         "report": "fitted_scorecard",
         "analysis": analysis,
@@ -738,14 +445,38 @@ def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None)
                     sorted(metric_points, key=lambda entry: (-entry.reach, entry.candidate.column))],
         "dropped": [{"column": entry.column, "why": entry.why} for entry in skipped + no_effect],
         "warnings": warnings,
-        "unmatched_outcomes": {
-            "not_in_portfolio": {"count": len(book.not_in_portfolio), "customer_ids": book.not_in_portfolio},
-            "accounts_without_outcome": {"count": len(book.without_outcome),
-                                         "customer_ids": book.without_outcome},
-        },
+        "unmatched_outcomes": _unmatched(book),
         "rejected": list(book.rejected),
     }
     return FittedScorecard(document, report)
+
+
+def _candidates(book, from_text, start):
+    """The candidates of the book's columns, and the columns skipped; InputError when there is none."""
+    start_labels = {name: spec.get("label", name) for name, spec in start["health"]["dimensions"].items()}
+    start_labels.update({name: spec.get("label", name) for name, spec in start["churn"]["signals"].items()})
+    candidates, skipped = find_candidates(book.records, from_text, book.churned, start_labels)
+    if not candidates:
+        lines = [f"column {entry.column}: {entry.why}" for entry in skipped]
+        raise InputError("\n".join(lines + ["no column of the portfolio can be a candidate: nothing to fit"]))
+    return candidates, skipped
+
+
+def _cutoffs(oof_points, kind, start, analysis):
+    """(boundaries, cut-offs): the backtest's nested Youden rule on the out-of-fold scores, over the starting
+    model's cut-offs (health: one set for every segment)."""
+    current = kind.current_cutoffs(start)
+    group = None if analysis == "churn" else "mid-market"
+    boundaries, suggested = backtest.suggest_cutoffs(oof_points, kind, current[group])
+    return boundaries, dict(current[group], **suggested)
+
+
+def _unmatched(book) -> dict:
+    """The outcomes for accounts the portfolio lacks, and the accounts without an outcome."""
+    return {
+        "not_in_portfolio": {"count": len(book.not_in_portfolio), "customer_ids": book.not_in_portfolio},
+        "accounts_without_outcome": {"count": len(book.without_outcome), "customer_ids": book.without_outcome},
+    }
 
 
 def _validation(start_scores, out_of_fold, fold_aucs, oof_logits, in_sample, in_sample_logits, churned, kind, seed,

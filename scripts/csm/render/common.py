@@ -430,8 +430,7 @@ class Pieces:
     """A text report written a piece at a time: its head, its accounts' lines, its tail.
 
     The same text as "\\n".join(head + every account's lines + tail) + "\\n", but
-    never held whole: iterating renders the accounts a batch at a time (a view of
-    a large book reads each account as it goes; see cli.Decoded). str() joins it.
+    never held whole: iterating renders the accounts a batch at a time. str() joins it.
 
     >>> str(Pieces(["Title"], [1, 2], lambda n: [f"account {n}"], ["Rejected: none"]))
     'Title\\naccount 1\\naccount 2\\nRejected: none\\n'
@@ -484,8 +483,7 @@ class JoinedPieces(Pieces):
     """A markdown report written a piece at a time: "\\n".join of its lines, never held whole.
 
     `parts`, in order: lists of lines, and (accounts, account_lines) pairs whose
-    accounts are rendered a batch at a time (each by account_lines(account) -> lines;
-    a view of a large book reads each account as it goes, see cli.Decoded). The same
+    accounts are rendered a batch at a time (each by account_lines(account) -> lines). The same
     text as "\\n".join of every line, with no newline added at the end. str() joins it.
 
     >>> str(JoinedPieces([["# Title", ""], ([1, 2], lambda n: [f"| {n} |"]), ["", "end"]]))
@@ -535,41 +533,3 @@ def accounts_pieces(lines, report, account_text, heading="Accounts, most urgent 
                   rejected_text(report["rejected"]))
 
 
-class Encoded(list):
-    """A report list whose items are already JSON texts, one per item: the json writer (csm.cli) writes
-    them as they are (each text made where its account was scored)."""
-
-
-class Holding(dict):
-    """A report object with an Encoded list somewhere inside (in it, or in a Holding it holds)."""
-
-
-HELD_BATCH = 512  # texts of an Encoded list joined per piece held_json yields
-
-
-def held_json(value, encode):
-    """Yield the compact JSON of `value` (what `encode` writes) in pieces, each Encoded list's texts as they are.
-
-    Only an Encoded list or a Holding is looked into; anything else is one piece,
-    `encode(value)`. A long list comes HELD_BATCH texts a piece, so the document is
-    never copied whole on its way out.
-
-    >>> import json
-    >>> encode = json.JSONEncoder(separators=(",", ":")).encode
-    >>> "".join(held_json(Holding({"a": Encoded(['{"id":1}', '{"id":2}']), "b": [1, 2], "c": Encoded()}), encode))
-    '{"a":[{"id":1},{"id":2}],"b":[1,2],"c":[]}'
-    """
-    if isinstance(value, Encoded):
-        yield "["
-        for start in range(0, len(value), HELD_BATCH):
-            yield ("," if start else "") + ",".join(value[start:start + HELD_BATCH])
-        yield "]"
-    elif isinstance(value, Holding) and value:
-        opening = "{"
-        for key, item in value.items():
-            yield f"{opening}{encode(key)}:"
-            yield from held_json(item, encode)
-            opening = ","
-        yield "}"
-    else:
-        yield encode(value)

@@ -2,7 +2,7 @@
 
 Owns `--history FILE.sqlite` and `--compare PREVIOUS.json` from the command line's
 side (the SQLite file itself is `history`), and the `changes` section of the
-methodology: the red-flag drop (METHODOLOGY.md section 5: a health score drop of
+methodology: the red-flag drop (references/methodology.md section 5: a health score drop of
 more than 20 points) and how many snapshots a trajectory shows.
 
 A run with either option reads what came before (the latest snapshots of each of

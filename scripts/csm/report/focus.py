@@ -1,4 +1,4 @@
-"""Focus: what to look at first (INTERFACE.md "Focus").
+"""Focus: what to look at first (references/interface.md "Focus").
 
 This module owns the options that narrow a run's listed accounts without
 changing the book's totals:

@@ -1,6 +1,6 @@
 """Owners' books: the book of each CSM (the account `owner`), and their load against coverage.
 
-Owns the `owners` section of the methodology (METHODOLOGY.md section 5): how many
+Owns the `owners` section of the methodology (references/methodology.md section 5): how many
 accounts of each segment one CSM covers (enterprise 8, mid-market 25, smb 100), and
 the load above which a book is over capacity (1.0). An owner's load is the sum of
 their accounts, each weighed 1 / its segment's coverage: 8 enterprise accounts, or

@@ -1,41 +1,22 @@
-"""The QBR-ready portfolio report: the three analyses over one book, and the views a VP takes into a QBR.
+"""The portfolio report's account: the three analyses over one record, with one next action, and its summary.
 
 Each record is run through the health, churn and expansion analyses (`assess` of
 each module, unchanged). Each may fail on its own: the account keeps the results
 that worked and the errors of the others; it is rejected from the report only when
-all three fail. The per-analysis figures come from each module's own `Summary`, fed
-the same results, so counts, ARR at risk, expansion potential and total ARR are the
-ones each tool reports on the same portfolio, as-of date and methodology.
+all three fail. The per-analysis figures come from each analysis' own summary
+(csm.report.summaries), fed the same results, so counts, ARR at risk, expansion
+potential and total ARR are the ones each tool reports on the same book.
 
-Then the cross-views, in the order of the report (issue 6):
+Each account carries its one `next_action` (csm.score.next_action, from health,
+churn, renewal and readiness together); the analyses' own next actions are taken
+out, so the report speaks with one voice.
 
-1. `book`: accounts and ARR, health mix by accounts and by ARR, average and
-   ARR-weighted health, ARR at risk, expansion potential, and NRR and GRR when the
-   portfolio carries a top-level `retention` object (see `read_retention`);
-2. `this_week`: critical and high churn-risk accounts with ARR, renewal, reasons and
-   the first action of their playbook;
-3. `renewals`: the next quarters from the as-of date (rolling windows of
-   `report.renewal_quarters.days` days, Q1 = days 0-90, the churn tool's "next 90
-   days"), per quarter accounts and ARR by risk tier, and a forecast = sum of ARR x
-   the renewal probability of its tier; lapsed renewals apart;
-4. `trends`: accounts declining, greens falling, reds recovering;
-5. `expansion`: accounts ready for a conversation now, pipeline by type, and the
-   accounts where expansion waits until they are stabilised;
-6. `action_list`: who to call this week and why, most urgent first (the next action's
-   order), capped to the team's capacity; `action_list_rest` counts the accounts left off.
-
-An account's entries in views 2, 4 and 5 are made from its own results alone
-(`account_views`): a json run makes them, as JSON texts, as it scores the account
-(`json_part`, beside its brief; csm.parallel's helper makes its own accounts'), and
-`cross_views` merges them in the order of their sort keys; the other views and the
-tallies are worked out at the end, over the accounts in the report's order.
-
-Each account carries its one `next_action` (csm.next_action, from health, churn,
-renewal and readiness together); the analyses make none of their own there, so
-the report speaks with one voice.
-
-The figures of the views (renewal probabilities, benchmarks, quarter length ...) are
-the `report` section of the methodology (csm.config.report).
+A run keeps of each listed account what the report writes (`keep`): its entries in
+the six views (csm.report.views, made from its own results alone), and the account
+as it is listed (its brief, csm.report.listing, or its three results in full).
+`complete` merges the views once the last account is scored. The figures of the
+views (renewal probabilities, benchmarks, quarter length ...) are the `report`
+section of the methodology (csm.config.report).
 """
 
 from typing import NamedTuple, Optional

@@ -1,7 +1,7 @@
 """The fields every account carries: customer_id, name, segment, arr.
 
 Also the `segments` section of the methodology: the segment-by-ARR bands used to
-place an account whose segment is missing or unknown (METHODOLOGY.md, "Segments
+place an account whose segment is missing or unknown (references/methodology.md, "Segments
 by ARR": enterprise above $100k, mid-market $25k-$100k, smb below $25k).
 """
 
@@ -82,7 +82,7 @@ def read_customer_id(raw, problems):
 def read_account(raw, segments, problems, from_text=False):
     """Check the account fields of `raw`; return an Account (None when one of them is unusable).
 
-    `owner` and `contract_start_date` are optional (SCHEMA.md): checked when present
+    `owner` and `contract_start_date` are optional (references/input-schema.md): checked when present
     (a bad one is a problem of the record), None when absent.
 
     A missing name falls back to the id; a missing or unknown segment is placed by

@@ -1,6 +1,6 @@
 """Lifecycle stage: where an account stands in its contract year, and that stage's goals.
 
-Owns the `lifecycle` section of the methodology (METHODOLOGY.md section 5): the
+Owns the `lifecycle` section of the methodology (references/methodology.md section 5): the
 length of a contract year and, per stage, the day of the year it starts and its
 goals and touchpoints. `stage(contract_start_date, as_of)` is the rule:
 the days since the contract started, within the current contract year, pick the
