@@ -6,9 +6,7 @@ git ignores) a portfolio with every section of assets/sample_customer_data.json'
 schema, as JSON, JSON Lines and CSV. Then, for each tool present under scripts/
 and each format, it runs the tool as a fresh process and measures wall time and
 peak memory (the peak resident set of that one process, from os.wait4 in a small
-wrapper process, so the benchmark's own memory never leaks into the figure; for a
-run that forks a helper, csm.parallel, the peak of both processes' Pss together,
-sampled, when that is larger), and
+wrapper process, so the benchmark's own memory never leaks into the figure), and
 prints both as ratios to the floor measured the same way in the same run, one
 floor run before each tool run (best of each over the same minutes, so a shared
 machine's slow and quiet spells fall on both):
@@ -31,8 +29,8 @@ Targets (issue 8), on --format json: time and memory within 1.25x of the floor
     python3 benchmarks/bench.py --sizes 20000 --profile expansion   # where one run's time goes
     python3 benchmarks/bench.py --sizes 3000 --tools health --instructions   # repeatable counts (valgrind)
 
---profile runs one tool once under cProfile, in process (the script's main flow,
-cli.run, not run_script's os._exit), and prints its top functions by own time.
+--profile runs one tool once under cProfile, in process (the script's main), and
+prints its top functions by own time.
 
 Standard library only; not a pytest test.
 """
@@ -77,7 +75,7 @@ FLOOR = (
     "with open(sys.argv[2], 'w', encoding='utf-8') as handle:\n"
     "    handle.write(json.dumps(document, separators=(',', ':')))\n"
 )
-# Runs one tool's flow (cli.run of the script's TOOL) under cProfile: argv[1] script,
+# Runs one tool's main under cProfile: argv[1] script,
 # argv[2] how many functions to print, argv[3:] the tool's arguments.
 PROFILE = (
     "import cProfile, os, pstats, runpy, sys\n"
@@ -85,53 +83,21 @@ PROFILE = (
     "sys.path.insert(0, os.path.dirname(script))\n"
     "tool = runpy.run_path(script, run_name='profiled')\n"
     "profile = cProfile.Profile()\n"
-    "status = profile.runcall(tool['run'], tool['TOOL'], sys.argv[3:])\n"
+    "status = profile.runcall(tool['main'], sys.argv[3:])\n"
     "sys.stdout.flush()\n"
     "pstats.Stats(profile, stream=sys.stdout).sort_stats('tottime').print_stats(top)\n"
     "print(f'exit status {status}')\n"
 )
-# Runs argv[4:] with stdout to argv[1] and stderr to argv[2]; prints wall seconds, the peak
-# memory (KB) and the exit status. The peak is the child's own peak RSS (from wait4), or,
-# with a sampling interval (argv[3] seconds, 0: none) and a child that forks a helper
-# (csm.parallel), the largest sum of the two processes' proportional set sizes (Pss: a page
-# they share counts once) sampled from /proc, if that is larger: what the run holds in all,
-# not the larger of its two processes. Reading Pss walks the page tables (some 5 ms for a
-# 200 MB process), so the timed runs do not sample; a run of its own measures the memory.
+# Runs argv[3:] with stdout to argv[1] and stderr to argv[2]; prints wall seconds, the
+# child's peak resident memory (KB, from wait4) and its exit status.
 MEASURE = (
-    "import json, os, subprocess, sys, threading, time\n"
-    "def pss(pid):\n"
-    "    try:\n"
-    "        with open(f'/proc/{pid}/smaps_rollup') as handle:\n"
-    "            return sum(int(line.split()[1]) for line in handle if line.startswith('Pss:'))\n"
-    "    except OSError:\n"
-    "        return 0\n"
-    "def family(pid):\n"
-    "    try:\n"
-    "        with open(f'/proc/{pid}/task/{pid}/children') as handle:\n"
-    "            return [pid] + [int(child) for child in handle.read().split()]\n"
-    "    except OSError:\n"
-    "        return [pid]\n"
-    "peak = [0]\n"
-    "def sample(pid, stop):\n"
-    "    while not stop.wait(float(sys.argv[3])):\n"
-    "        pids = family(pid)\n"
-    "        if len(pids) > 1:\n"
-    "            peak[0] = max(peak[0], sum(map(pss, pids)))\n"
+    "import json, os, subprocess, sys, time\n"
     "with open(sys.argv[1], 'wb') as out, open(sys.argv[2], 'wb') as err:\n"
     "    start = time.perf_counter()\n"
-    "    child = subprocess.Popen(sys.argv[4:], stdout=out, stderr=err)\n"
-    "    stop = threading.Event()\n"
-    "    sampler = threading.Thread(target=sample, args=(child.pid, stop), daemon=True)\n"
-    "    sampling = float(sys.argv[3]) > 0\n"
-    "    if sampling:\n"
-    "        sampler.start()\n"
+    "    child = subprocess.Popen(sys.argv[3:], stdout=out, stderr=err)\n"
     "    _, status, usage = os.wait4(child.pid, 0)\n"
     "    wall = time.perf_counter() - start\n"
-    "    stop.set()\n"
-    "    if sampling:\n"
-    "        sampler.join()\n"
-    "child.returncode = os.waitstatus_to_exitcode(status)\n"
-    "print(json.dumps({'wall': wall, 'rss_kb': max(usage.ru_maxrss, peak[0]), 'status': child.returncode}))\n"
+    "print(json.dumps({'wall': wall, 'rss_kb': usage.ru_maxrss, 'status': os.waitstatus_to_exitcode(status)}))\n"
 )
 
 # ---------------------------------------------------------------------------
@@ -310,13 +276,10 @@ def write_portfolio(count, folder=DATA, seed=20261122):
 # Measuring
 
 
-def measure(command, out_path, sample=0):
-    """Run command in a fresh wrapper process; return (seconds, peak MB, exit status, stderr tail).
-
-    `sample`: seconds between two readings of a forked helper's memory (see MEASURE); 0: none.
-    """
+def measure(command, out_path):
+    """Run command in a fresh wrapper process; return (seconds, peak MB, exit status, stderr tail)."""
     err_path = out_path + ".stderr"
-    finished = subprocess.run([sys.executable, "-c", MEASURE, out_path, err_path, str(sample)] + command,
+    finished = subprocess.run([sys.executable, "-c", MEASURE, out_path, err_path] + command,
                               capture_output=True, text=True, check=True)
     figures = json.loads(finished.stdout)
     with open(err_path, "rb") as handle:
@@ -343,9 +306,7 @@ def best(command, out_path, repeat, floor=None):
         seconds, peak, status, tail = measure(command, out_path)
         times.append(seconds)
         peaks.append(peak)
-    if floor is not None:  # a tool run: one more, for the memory of both processes if it forks a helper
-        _, peak, _, _ = measure(command, out_path, sample=0.1)
-        peaks = [max(min(peaks), peak)]
+    if floor is not None:
         return min(times), min(peaks), status, tail, min(floor_times), min(floor_peaks)
     return min(times), min(peaks), status, tail
 
@@ -421,7 +382,7 @@ def instructions(args):
     def count(command):
         done = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null"] + command,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environment)
-        found = re.findall(r"Collected : (\d+)", done.stderr)  # one line a process: a helper (csm.parallel) too
+        found = re.findall(r"Collected : (\d+)", done.stderr)
         if not found:
             raise SystemExit(f"valgrind gave no count for {' '.join(command)}")
         return sum(map(int, found))

@@ -182,9 +182,9 @@ class Tracker:
         if self.portfolio:
             churn_result = result["churn"]
             for kind in self.kinds:
-                part = result[kind.name]
-                if part is not None:
-                    self._track(kind, part, result, churn_result)
+                analysed = result[kind.name]
+                if analysed is not None:
+                    self._track(kind, analysed, result, churn_result)
             if result["health"] is not None and result["health"].get("trend_basis") == HISTORY:
                 result["priority"] = next_action.account_priority(result["health"], churn_result)
         else:

@@ -69,9 +69,9 @@ class Books:
         kind = self.kind
         if kind == PORTFOLIO:
             for name in (HEALTH, CHURN, EXPANSION):
-                part = result[name]
-                if part is not None:
-                    self._add(name, tally, part)
+                analysed = result[name]
+                if analysed is not None:
+                    self._add(name, tally, analysed)
         else:
             self._add(kind, tally, result)
 

@@ -169,7 +169,7 @@ class Summary:
         self.model = model
         self.count = 0
         self.total_arr = 0
-        self.parts = {"health": summaries.HealthSummary(model.health), "churn": summaries.ChurnSummary(model.churn),
+        self.summaries = {"health": summaries.HealthSummary(model.health), "churn": summaries.ChurnSummary(model.churn),
                       "expansion": summaries.ExpansionSummary(model.expansion)}
         self.not_scored = {name: 0 for name in ANALYSES}
         self.attention = next_action.attention_counts()
@@ -181,12 +181,12 @@ class Summary:
         self.count += 1
         self.total_arr += result["arr"]
         self.attention[result["next_action"]["attention"]] += 1
-        for name, part in self.parts.items():
+        for name, summary_of in self.summaries.items():
             analysed = result[name]
             if analysed is None:
                 self.not_scored[name] += 1
             else:
-                part.add(analysed)
+                summary_of.add(analysed)
 
     def result(self, rejected_count):
         """Return the totals, then each analysis' summary as its tool reports it.
@@ -200,8 +200,8 @@ class Summary:
             "total_arr": money_round(self.total_arr),
             "next_action_attention": dict(self.attention),
         }
-        for name, part in self.parts.items():
-            summary[name] = part.result(rejected_count + self.not_scored[name])
+        for name, summary_of in self.summaries.items():
+            summary[name] = summary_of.result(rejected_count + self.not_scored[name])
             summary[name].pop("next_action_attention", None)  # the report's is the account's, above
         if self.owners.count:
             summary["by_owner"] = self.owners.result(summary)
