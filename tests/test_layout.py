@@ -121,6 +121,44 @@ def test_every_module_says_what_it_owns():
     assert [module for module, (_, tree) in MODULES.items() if not ast.get_docstring(tree)] == []
 
 
+def called_from_elsewhere():
+    """(module, name) of everything a module of the package imports by name or reaches through a module alias."""
+    used = set()
+    for _, tree in MODULES.values():
+        aliases = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "csm":
+                for alias in node.names:
+                    if f"{node.module}.{alias.name}" in MODULES:
+                        aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                    else:
+                        used.add((node.module, alias.name))
+            elif isinstance(node, ast.Import):
+                aliases.update((alias.asname or alias.name, alias.name) for alias in node.names
+                               if alias.name in MODULES)
+        used.update((aliases[node.value.id], node.attr) for node in ast.walk(tree)
+                    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in aliases)
+    return used
+
+
+def test_every_function_another_module_calls_is_annotated():
+    used = called_from_elsewhere()
+    unannotated = []
+    for module, (path, tree) in sorted(MODULES.items()):
+        functions = [(node, None) for node in tree.body if isinstance(node, ast.FunctionDef)]
+        functions += [(node, owner.name) for owner in tree.body if isinstance(owner, ast.ClassDef)
+                      for node in owner.body if isinstance(node, ast.FunctionDef)]
+        for node, owner in functions:
+            called = (module, owner) in used and not node.name.startswith("_") if owner else (module, node.name) in used
+            arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+            bare = [argument.arg for argument in arguments
+                    if argument.annotation is None and argument.arg not in ("self", "cls")]
+            if called and (bare or node.returns is None):
+                unannotated.append(f"{module}:{node.lineno} {owner + '.' if owner else ''}{node.name}")
+    assert unannotated == []
+
+
 CITED = re.compile(r"(?<![\w./-])((?:references|assets|scripts|benchmarks|tests)/[\w./-]*\.[A-Za-z]+|[A-Z][A-Za-z_-]*\.md)\b")
 
 

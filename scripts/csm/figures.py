@@ -4,12 +4,14 @@ Scores are rounded with Python's own `round(x, 1)` (references/methodology.md); 
 is rounded to whole currency units and written as `$1,234,567`.
 """
 
+from typing import Optional
+
 # Metric values repeat across a book (whole percentages, NPS points, counts), so the
 # scoring loops remember the score of up to this many distinct values per metric.
 SCORE_MEMO = 4096
 
 
-def clamp(score):
+def clamp(score: float) -> float:
     """Return score limited to 0-100.
 
     >>> clamp(112.5), clamp(-3)
@@ -18,7 +20,7 @@ def clamp(score):
     return 100 if score > 100 else 0 if score < 0 else score
 
 
-def share(part, whole):
+def share(part: float, whole: float) -> float:
     """Return part as a percentage of whole, 1 decimal (0.0 when whole is 0).
 
     >>> share(1, 3)
@@ -27,7 +29,7 @@ def share(part, whole):
     return round(part / whole * 100, 1) if whole else 0.0
 
 
-def money_round(amount):
+def money_round(amount: float) -> int:
     """Return a currency amount rounded to whole units.
 
     >>> money_round(1234.5), money_round(64000.0)
@@ -36,7 +38,7 @@ def money_round(amount):
     return round(amount)  # an int: round() without digits returns one for an int or a float
 
 
-def money(amount):
+def money(amount: Optional[float]) -> str:
     """Return an amount as whole dollars with thousands separators ("n/a" for None).
 
     >>> money(1234567.4), money(-50)
@@ -48,7 +50,7 @@ def money(amount):
     return f"-${-rounded:,}" if rounded < 0 else f"${rounded:,}"
 
 
-def number_words(number, decimals=3):
+def number_words(number: float, decimals: int = 3) -> str:
     """Return a number as it reads in a sentence: thousands separators, at most `decimals` decimals.
 
     >>> number_words(-12), number_words(-0.05), number_words(1234.5), number_words(0.125, 2)

@@ -6,6 +6,7 @@ summary keeps (the largest opportunities).
 """
 
 import operator
+from typing import Any, List
 
 
 _first = operator.itemgetter(0)  # of a (sort key, entry) pair
@@ -34,10 +35,10 @@ class Top:
         self.kept = []
         self.cutoff = None
 
-    def wants(self, key):
+    def wants(self, key: Any) -> bool:
         return self.cutoff is None or key < self.cutoff
 
-    def add(self, key, entry):
+    def add(self, key: Any, entry: Any) -> None:
         kept = self.kept
         kept.append((key, entry))
         if len(kept) >= 2 * self.limit:
@@ -45,7 +46,7 @@ class Top:
             del kept[self.limit:]
             self.cutoff = kept[-1][0]
 
-    def entries(self):
+    def entries(self) -> List[Any]:
         """Return the kept entries, smallest key first."""
         self.kept.sort(key=_first)
         del self.kept[self.limit:]

@@ -13,6 +13,7 @@ import codecs
 import json
 import os
 import stat
+from typing import Any, Type
 
 from csm.errors import InputError
 
@@ -26,7 +27,8 @@ def _size(count):
     return f"{count / MIB:,.1f} MiB" if count >= MIB else f"{count:,} bytes"
 
 
-def read_capped(path, where, error=InputError, limit=CONFIG_LIMIT, what="file"):
+def read_capped(path: str, where: str, error: Type[Exception] = InputError, limit: int = CONFIG_LIMIT,
+                what: str = "file") -> bytes:
     """Return the bytes of the file at `path`, or raise `error` with one line starting with `where`."""
     try:
         found = os.stat(path)
@@ -51,7 +53,8 @@ def read_capped(path, where, error=InputError, limit=CONFIG_LIMIT, what="file"):
     return data
 
 
-def load_json(path, where, error=InputError, limit=CONFIG_LIMIT, what="JSON file", hint=""):
+def load_json(path: str, where: str, error: Type[Exception] = InputError, limit: int = CONFIG_LIMIT,
+              what: str = "JSON file", hint: str = "") -> Any:
     """Return the JSON document of the file at `path` (read_capped, then parsed), or raise `error`.
 
     `hint` is added to a syntax error's message, to say what was expected.
@@ -74,7 +77,7 @@ def load_json(path, where, error=InputError, limit=CONFIG_LIMIT, what="JSON file
 TEMPLATE_LIMIT = 1 << 20  # characters: the templates of assets/ are a few thousand
 
 
-def read_template(path):
+def read_template(path: str) -> str:
     try:
         with open(path, encoding="utf-8-sig") as handle:
             text = handle.read(TEMPLATE_LIMIT + 1)

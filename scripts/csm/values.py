@@ -19,6 +19,7 @@ import json
 import math
 import re
 import sys
+from typing import Any, Dict, Iterable, List, Optional
 
 MISSING = object()
 # The largest magnitude a field without an upper bound (ARR, seats, counts, hours) may
@@ -32,7 +33,7 @@ TRUE_WORDS = frozenset(("true", "yes", "y", "1", "t", "checked"))
 FALSE_WORDS = frozenset(("false", "no", "n", "0", "f", "unchecked"))
 
 
-def shown(value, limit=60):
+def shown(value: Any, limit: int = 60) -> str:
     """Return a value as it appears in a message: JSON-quoted, control characters escaped, cut short.
 
     >>> shown("high")
@@ -52,7 +53,7 @@ def shown(value, limit=60):
     return text
 
 
-def printable(text, limit=80):
+def printable(text: str, limit: int = 80) -> str:
     """Return text safe for one line on a terminal: control characters escaped, cut short.
 
     >>> printable("ACME\\n=cmd")
@@ -67,7 +68,7 @@ def printable(text, limit=80):
 _ASCII_NOT_KEY = {code: None for code in range(128) if not chr(code).isalnum()}  # str.translate drops these
 
 
-def key_of(label):
+def key_of(label: str) -> str:
     """Return the comparison key of an enum label: lower case, letters and digits only.
 
     >>> key_of("Mid-Market"), key_of("mid_market"), key_of("midmarket"), key_of("Zürich Ops")
@@ -138,7 +139,7 @@ def _number_text_parts(text):
     return rest.replace(",", ""), sign, percent
 
 
-def parse_number_text(text, ratio=False, percent_ok=True):
+def parse_number_text(text: str, ratio: bool = False, percent_ok: bool = True) -> Optional[float]:
     """Parse a number written in a CSV cell ("64,000", "$64000", "USD 1,234.50", " 72 ", "72%"); None if it is not one.
 
     A percent sign is read on the field's scale: a 0-1 ratio (`ratio`) reads "72%" as
@@ -168,7 +169,8 @@ def parse_number_text(text, ratio=False, percent_ok=True):
     return float(sign + digits)
 
 
-def number(value, field, problems, low=0, high=None, from_text=False):
+def number(value: Any, field: str, problems: List[str], low: float = 0, high: Optional[float] = None,
+           from_text: bool = False) -> Optional[float]:
     """Return value as a finite number within [low, high] (high None: no upper bound).
 
     Booleans, NaN, Infinity and, without an upper bound, numbers above LARGEST are refused.
@@ -207,7 +209,7 @@ def number(value, field, problems, low=0, high=None, from_text=False):
     return None
 
 
-def boolean(value, field, problems, from_text=False):
+def boolean(value: Any, field: str, problems: List[str], from_text: bool = False) -> Optional[bool]:
     """Return value as a bool; CSV text true/false/yes/no/1/0/checked/unchecked is accepted (any case).
 
     >>> boolean("Yes", "relationship_signals.champion_left", [], from_text=True)
@@ -225,7 +227,7 @@ def boolean(value, field, problems, from_text=False):
     return None
 
 
-def enum(value, field, problems, table, accepted):
+def enum(value: Any, field: str, problems: List[str], table: Dict[str, str], accepted: Iterable[str]) -> Optional[str]:
     """Return the canonical label for value, looked up in `table` (key_of(alias) -> label).
 
     `accepted` is the list of canonical labels named in the error message.
@@ -259,7 +261,7 @@ class DateText(str):
     date_format = ""
 
 
-def parse_iso_date(text):
+def parse_iso_date(text: str) -> Optional[datetime.date]:
     """Return the date of ISO text (YYYY-MM-DD or an ISO timestamp, see _ISO_DATE), or None.
 
     >>> parse_iso_date("2026-12-31"), parse_iso_date("2026-12-31T23:30:00+05:30")
@@ -281,7 +283,7 @@ def parse_iso_date(text):
         return None
 
 
-def parse_date_text(text, date_format):
+def parse_date_text(text: str, date_format: str) -> Optional[datetime.date]:
     """Return the date `text` holds under a strptime pattern (a map's date_format), or None.
 
     Only ASCII text is read (strptime also takes other scripts' digits).
@@ -298,7 +300,7 @@ def parse_date_text(text, date_format):
         return None
 
 
-def iso_date(value, field, problems):
+def iso_date(value: Any, field: str, problems: List[str]) -> Optional[datetime.date]:
     """Return value (YYYY-MM-DD text, or an ISO timestamp read as its date) as a date.
 
     >>> iso_date("2027-03-31", "contract_end_date", [])
@@ -316,7 +318,7 @@ def iso_date(value, field, problems):
     return None
 
 
-def text(value, field, problems, limit=500):
+def text(value: Any, field: str, problems: List[str], limit: int = 500) -> Optional[str]:
     """Return value as non-empty text of at most `limit` characters.
 
     >>> text("Northwind Logistics", "name", [])
@@ -335,7 +337,7 @@ def text(value, field, problems, limit=500):
     return None
 
 
-def text_list(value, field, problems, from_text=False):
+def text_list(value: Any, field: str, problems: List[str], from_text: bool = False) -> Optional[List[str]]:
     """Return value as a list of non-empty strings; CSV text is split on ';'.
 
     >>> text_list("finance; sales", "departments.potential", [], from_text=True)
@@ -356,7 +358,7 @@ def text_list(value, field, problems, from_text=False):
     return None
 
 
-def section(record, name, problems):
+def section(record: Dict[str, Any], name: str, problems: List[str]) -> Optional[Dict[str, Any]]:
     """Return record[name] as a dict; {} when absent; None (and a problem) when not an object."""
     value = record.get(name)
     if value is None:

@@ -6,7 +6,7 @@ from typing import Optional
 ACRONYMS = frozenset(("it", "hr", "api", "sso", "crm", "erp", "qa", "ui", "ux", "bi", "r&d", "rnd", "pr", "gtm"))
 
 
-def people_name(name):
+def people_name(name: str) -> str:
     """Return a tier, module or department name as people write it, when stored as a lower-case key.
 
     A name with a capital letter is kept as written (someone chose it).
@@ -46,7 +46,7 @@ def renewal_words(days: Optional[int], end_date: Optional[str]) -> str:
     return f"renews in {day_words(days)} on {end_date}"
 
 
-def plural(count, word, many=None):
+def plural(count: int, word: str, many: Optional[str] = None) -> str:
     """Return a count with its noun.
 
     >>> plural(1, "account"), plural(3, "account")

@@ -25,12 +25,14 @@ the rewrite makes it, without `signal.pthread_sigmask` nothing is blocked, and
 without SIGHUP only SIGTERM and Ctrl-C interrupt.
 """
 
+import argparse
 import contextlib
 import os
 import signal
 import stat
 import sys
 import tempfile
+from typing import Iterable, Iterator, Optional
 
 from csm.errors import InputError
 
@@ -71,7 +73,7 @@ def _label(name):
     return "INPUT" if name == "input" else f"--{name.replace('_', '-')}"
 
 
-def same_file_as_input(args, names=None):
+def same_file_as_input(args: argparse.Namespace, names: Optional[Iterable[str]] = None) -> Optional[str]:
     """Return the message when args.output is the same file as one of the inputs, else None.
 
     >>> import argparse
@@ -103,7 +105,7 @@ def same_file_as_input(args, names=None):
     return None
 
 
-def closed_stream_problem(args):
+def closed_stream_problem(args: argparse.Namespace) -> Optional[str]:
     """Return the message when the run needs standard input or output and it is closed, else None."""
     if getattr(args, "input", None) == "-" and _closed(sys.stdin, 0):
         return "standard input is closed: give INPUT as a file path, or pipe the portfolio in"
@@ -127,7 +129,7 @@ def _closed(stream, fd):
     return False
 
 
-def hold_closed_descriptors():
+def hold_closed_descriptors() -> None:
     """Open /dev/null on standard descriptors (0-2) that are closed, so no file the run opens lands there.
 
     Python leaves sys.stdin / sys.stdout / sys.stderr None for a descriptor closed
@@ -147,7 +149,7 @@ def hold_closed_descriptors():
 
 
 @contextlib.contextmanager
-def interruptions_raise():
+def interruptions_raise() -> Iterator[None]:
     """Within the block, SIGTERM and SIGHUP raise Interrupted; the previous handlers are back after it.
 
     Only the main thread can set handlers; elsewhere the block runs as it is.
@@ -266,7 +268,7 @@ class Sink:
             self.abort()
             raise
 
-    def write(self, text):
+    def write(self, text: str) -> None:
         """Write text as UTF-8, a slice at a time so a large report is never held twice.
 
         A lone surrogate (JSON input may escape one, `"\\ud800"`) is written as
@@ -277,7 +279,7 @@ class Sink:
         for start in range(0, len(text), chunk):
             write(text[start:start + chunk].encode("utf-8", "backslashreplace"))
 
-    def commit(self):
+    def commit(self) -> None:
         if self.temp is None:
             self.handle.flush()
             if self.handle is not getattr(sys.stdout, "buffer", None):
@@ -287,7 +289,7 @@ class Sink:
         os.replace(self.temp, self.target)
         self.temp = None
 
-    def abort(self):
+    def abort(self) -> None:
         if self.temp is not None:
             try:
                 if self.handle is not None:

@@ -5,13 +5,14 @@ use them without importing the module that composes the sections.
 """
 
 import json
+from typing import Any, Dict, List, Optional
 
 from csm import values
 
 WEIGHT_TOLERANCE = 1e-6
 
 
-def check_weights(weights, where):
+def check_weights(weights: Dict[str, float], where: str) -> List[str]:
     """Return a problem when the weights (name -> number) do not sum to 1.
 
     >>> check_weights({"usage": 0.5, "support": 0.4}, "health.dimensions")
@@ -23,7 +24,7 @@ def check_weights(weights, where):
     return []
 
 
-def check_number(value, where, low=None, high=None):
+def check_number(value: Any, where: str, low: Optional[float] = None, high: Optional[float] = None) -> List[str]:
     """Return a problem when value is not a number within [low, high]."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
         return [f"{where} must be a number, got {json.dumps(value)[:40]}"]
@@ -33,7 +34,7 @@ def check_number(value, where, low=None, high=None):
     return []
 
 
-def check_valid_range(valid, where):
+def check_valid_range(valid: Any, where: str) -> List[str]:
     """Return the problems of a metric's `valid` range: {min, max}, max null for no upper bound, min <= max.
 
     >>> check_valid_range({"min": 10, "max": 5}, "health.dimensions.usage.metrics.login_frequency")
@@ -50,7 +51,7 @@ def check_valid_range(valid, where):
     return problems
 
 
-def check_bands(bands, where, high=100):
+def check_bands(bands: Any, where: str, high: float = 100) -> List[str]:
     """Return the problems of a `bands` list, in words a config author can act on.
 
     >>> check_bands([[6, 80], [24, 50], [None, 10]], "health.dimensions.t.metrics.tenure")
@@ -89,7 +90,7 @@ def check_bands(bands, where, high=100):
     return problems
 
 
-def check_field(field, where):
+def check_field(field: Any, where: str) -> List[str]:
     """Return the problems of a metric's `field` key (a key of the record, dotted for nested).
 
     >>> check_field("tenure", "m"), check_field("billing..fee", "m")

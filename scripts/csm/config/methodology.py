@@ -20,6 +20,7 @@ import copy
 import fnmatch
 import hashlib
 import json
+from typing import Any, Dict, Optional
 
 from csm.config import changes, churn, expansion, health, lifecycle, next_action, owners, report, segments
 from csm.errors import ConfigError
@@ -47,7 +48,7 @@ def default_methodology():
     return table
 
 
-def load_methodology(path=None):
+def load_methodology(path: Optional[str] = None) -> Dict[str, Any]:
     """Return the effective methodology: the defaults, with the JSON file at `path` merged over them.
 
     Raises ConfigError naming every problem (one per line) when the file is
@@ -62,7 +63,7 @@ def load_methodology(path=None):
     return methodology_from(override, f"config {path}")
 
 
-def methodology_from(override, where="config"):
+def methodology_from(override: Dict[str, Any], where: str = "config") -> Dict[str, Any]:
     """Return the defaults with the methodology object `override` merged over them.
 
     Raises ConfigError naming every problem, each line starting with `where`.
@@ -193,7 +194,7 @@ def merge(base, override, path, open_paths, problems):
     return result
 
 
-def methodology_hash(table):
+def methodology_hash(table: Dict[str, Any]) -> str:
     """Return the methodology's fingerprint: the first 12 hex digits of the SHA-256 of its canonical JSON.
 
     Canonical: keys sorted, no spaces (`sort_keys=True, separators=(",", ":")`), so
@@ -207,6 +208,6 @@ def methodology_hash(table):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def render_methodology(table):
+def render_methodology(table: Dict[str, Any]) -> str:
     """Return the methodology as the JSON text --print-config prints."""
     return json.dumps(table, indent=2) + "\n"

@@ -28,6 +28,7 @@ import decimal
 import difflib
 import json
 import math
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from csm import values
 from csm.errors import InputError
@@ -76,7 +77,7 @@ class Field:
         self.date_format = date_format
         self.how = how
 
-    def as_map_entry(self):
+    def as_map_entry(self) -> Union[str, Dict[str, Any]]:
         """The map's entry for this field: the column, or the object form when it scales or parses."""
         if self.scale is None and self.date_format is None:
             return self.column
@@ -166,21 +167,21 @@ class Schema:
                 index.setdefault(key, (paths[0], None, "metric"))
         return index
 
-    def is_read(self, path):
+    def is_read(self, path: str) -> bool:
         """True when some analysis reads the dotted path (a product_usage module field counts for any module)."""
         if path in self.read:
             return True
         parts = path.split(".")
         return len(parts) == 3 and parts[0] == "product_usage" and parts[2] in MODULE_FIELDS and bool(parts[1])
 
-    def match(self, name):
+    def match(self, name: str) -> Optional[Tuple[str, Optional[float], str]]:
         """Return (path, scale, how) a column or key name stands for, or None."""
         stripped = ".".join(part.strip() for part in name.strip().split("."))
         if self.is_read(stripped):
             return stripped, None, "schema"
         return self._index.get(values.key_of(name))
 
-    def closest(self, name):
+    def closest(self, name: str) -> Optional[str]:
         """Return the schema path closest to an unread name (difflib), or None."""
         wanted = name.strip().lower().replace(" ", "_")
         candidates = {}
@@ -190,7 +191,7 @@ class Schema:
         found = difflib.get_close_matches(wanted, list(candidates), n=1, cutoff=SUGGEST_CUTOFF)
         return candidates[found[0]] if found else None
 
-    def metrics_of(self, sections):
+    def metrics_of(self, sections: Optional[Iterable[str]]) -> List[str]:
         """The metric paths the named analyses read (None: every analysis), for the closing warnings."""
         names = list(self.by_section) if sections is None else [name for name in sections if name in self.by_section]
         paths = []
@@ -204,7 +205,7 @@ def _metric_path(section, metric, spec):
     return field if isinstance(field, str) and field else f"{section}.{metric}"
 
 
-def load_map(path, schema):
+def load_map(path: str, schema: Schema) -> FieldMap:
     """Read and check a --map file; return a FieldMap or raise InputError naming every problem."""
     where = f"map {path}"
     return check_map(load_json(path, where, InputError), schema, where)
@@ -327,7 +328,7 @@ class Plan:
         return mapped
 
 
-def plan_columns(header, schema, field_map, name):
+def plan_columns(header: List[str], schema: Schema, field_map: Optional[FieldMap], name: str) -> Plan:
     """Match a header row to the schema (map first, then the rules of the module docstring); return a Plan.
 
     Raises InputError when the map names a column the header does not have.
@@ -598,7 +599,7 @@ def _set_dotted(record, parts, value):
     target[parts[-1]] = value
 
 
-def check_json_map(records, field_map, name):
+def check_json_map(records: Sequence[Any], field_map: FieldMap, name: str) -> None:
     """Raise InputError naming each map key or kept key that no record of a parsed JSON document holds."""
     wanted = [(f"fields.{field.path} names the key", field.column) for field in field_map.fields]
     wanted += [("keep names the key", column) for column in field_map.keep]
@@ -611,7 +612,8 @@ def check_json_map(records, field_map, name):
         raise InputError("\n".join(missing))
 
 
-def json_records(records, schema, field_map, name):
+def json_records(records: Iterable[Tuple[int, str, Any]], schema: Schema, field_map: Optional[FieldMap],
+                 name: str) -> Tuple[Iterator[Tuple[int, str, Any]], JsonReader]:
     """Wrap (index, label, raw) JSON records with the map and key rules; return (records, reader)."""
     reader = JsonReader(schema, field_map, name)
     convert = reader.record
@@ -635,7 +637,7 @@ class Carried:
         self.paths = list(paths)
         self.unseen = {path: tuple(path.split(".")) for path in paths}
 
-    def track(self, records):
+    def track(self, records: Iterable[Tuple[int, str, Any]]) -> Iterator[Tuple[int, str, Any]]:
         """Yield the records, looking at each only until every metric has been seen once."""
         unseen = self.unseen
         records = iter(records)
@@ -651,7 +653,7 @@ class Carried:
                     break
         yield from records
 
-    def warnings(self):
+    def warnings(self) -> List[str]:
         """One line per metric no record carries; a section none of whose metrics any record has is one line."""
         groups = {}
         for path in self.paths:
@@ -684,7 +686,7 @@ def _carries(raw, parts):
     return value != {} if type(value) is dict else True
 
 
-def inferred_map(fields, unread, kept=()):
+def inferred_map(fields: Iterable[Field], unread: Iterable[str], kept: Iterable[str] = ()) -> Dict[str, Any]:
     """The map --print-map prints: the fields matched (a Field list), and under keep the kept and unread columns."""
     entries = {}
     for field in fields:
@@ -693,7 +695,7 @@ def inferred_map(fields, unread, kept=()):
     return {"fields": entries, "keep": kept + [column for column in unread if column not in kept]}
 
 
-def load_retention(path):
+def load_retention(path: str) -> Dict[str, Any]:
     """Read a --retention file: the `retention` object (references/input-schema.md), alone or as {"retention": {...}}.
 
     Returns the document portfolio.read_retention reads ({"retention": ...}); raises
@@ -709,6 +711,6 @@ def load_retention(path):
     return {"retention": document}
 
 
-def render_map(document):
+def render_map(document: Dict[str, Any]) -> str:
     """The JSON text --print-map prints."""
     return json.dumps(document, indent=2) + "\n"

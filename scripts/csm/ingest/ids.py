@@ -24,6 +24,7 @@ accounts.
 
 import unicodedata
 from array import array
+from typing import Optional
 
 from csm.values import shown
 
@@ -98,7 +99,7 @@ class SeenIds:
                                  f"at {first_label} only by {how}; both are scored as separate accounts")
         return None
 
-    def untold_warnings(self):
+    def untold_warnings(self) -> Optional[str]:
         """The line counting the case-variant pairs past WARN_LIMIT, or None."""
         hidden = self.case_pairs - WARN_LIMIT
         if hidden <= 0:
@@ -112,7 +113,7 @@ class SeenIds:
 
     # The table: open addressing, linear probing, at most half full.
 
-    def check(self, customer_id, label):
+    def check(self, customer_id: str, label: str) -> Optional[str]:
         """See the class docstring (one function: it runs once per record)."""
         key = id_key(customer_id)
         digest = _hash(key) & 0xFFFFFFFFFFFFFFFF or 1  # 0 marks an empty slot

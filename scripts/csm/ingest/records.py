@@ -22,6 +22,7 @@ import json
 import os
 import re
 import sys
+from typing import Any, BinaryIO, Dict, Iterable, List, Optional, Tuple, Union
 
 from csm.ingest import columns as ingest, xlsx
 from csm.errors import InputError
@@ -65,23 +66,26 @@ class Portfolio:
         self._inferred = None
         self.unread = []  # the columns (or top-level keys) no analysis reads: kept in the records as named
 
-    def records(self):
+    def records(self) -> Iterable[Tuple[int, str, Any]]:
         return self._records
 
-    def closing_warnings(self):
+    def closing_warnings(self) -> List[str]:
         lines = []
         for source in self._closing:
             lines.extend(source.warnings())
         return lines
 
-    def inferred_map(self):
+    def inferred_map(self) -> Dict[str, Any]:
         """The map the ingest layer read this file with, ready to edit (--print-map)."""
         if self._inferred is None:
             raise InputError(f"{self.name}: no map is inferred without a methodology")
         return self._inferred()
 
 
-def open_portfolio(path, stdin=None, map=None, sheet=None, methodology=None, sections=None, data=None):  # noqa: A002
+def open_portfolio(path: str, stdin: Optional[BinaryIO] = None,
+                   map: Union[str, ingest.FieldMap, None] = None,  # noqa: A002
+                   sheet: Optional[str] = None, methodology: Optional[Dict[str, Any]] = None,
+                   sections: Optional[Iterable[str]] = None, data: Optional[bytes] = None) -> Portfolio:
     """Open `path` ("-" for standard input) and return a Portfolio; raise InputError if unreadable.
 
     `map`: a --map file path or an `ingest.FieldMap`; `sheet`: the sheet of an .xlsx

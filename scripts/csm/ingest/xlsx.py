@@ -27,6 +27,7 @@ import io
 import math
 import posixpath
 import re
+from typing import BinaryIO, Optional, Union
 import xml.etree.ElementTree as ElementTree
 import zipfile
 
@@ -60,12 +61,12 @@ class Sheet:
         return self._rows
 
 
-def is_workbook(head):
+def is_workbook(head: bytes) -> bool:
     """True when the first bytes are those of a zip file (an .xlsx is one)."""
     return head[:4] == b"PK\x03\x04"
 
 
-def read_sheet(source, name, sheet=None):
+def read_sheet(source: Union[str, BinaryIO], name: str, sheet: Optional[str] = None) -> Sheet:
     """Open the workbook (a path or a binary stream) and return the Sheet to read; raise InputError if unusable."""
     if not isinstance(source, str) and not source.seekable():
         data = source.read(MAX_INPUT_BYTES + 1)

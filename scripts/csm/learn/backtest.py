@@ -35,6 +35,7 @@ count in `backtest.rejected_outcomes`, and exit status 3. An outcomes file that
 cannot be read at all, or that has no usable row, is exit status 1.
 """
 
+from typing import Any, BinaryIO, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from csm import values
 from csm.score.accounts import read_customer_id
@@ -85,23 +86,23 @@ class Kind:
         self.flagged_words = flagged_words
         self.safe_words = safe_words
 
-    def riskiness(self, score):
+    def riskiness(self, score: float) -> float:
         """Return a number that grows with risk, whatever the direction of the score."""
         return -score if self.lower_is_riskier else score
 
-    def flags(self, score, threshold):
+    def flags(self, score: float, threshold: float) -> bool:
         """Return True when `score` is on the risky side of a cut-off at `threshold`."""
         return score < threshold if self.lower_is_riskier else score >= threshold
 
-    def riskier(self, threshold, than):
+    def riskier(self, threshold: float, than: float) -> bool:
         """Return True when a cut-off at `threshold` is strictly on the risky side of one at `than`."""
         return threshold < than if self.lower_is_riskier else threshold > than
 
-    def group_of(self, result):
+    def group_of(self, result: Dict[str, Any]) -> Optional[str]:
         """Return the group whose cut-offs apply to a result (the segment for health; None for churn)."""
         return result.get("segment") if self.name == "health" else None
 
-    def current_cutoffs(self, methodology):
+    def current_cutoffs(self, methodology: Dict[str, Any]) -> Dict[Optional[str], Dict[str, float]]:
         """Return {group: {boundary: value}} of the cut-offs in force."""
         if self.name == "health":
             return {segment: {boundary: cut[boundary] for boundary in self.boundaries}
@@ -109,7 +110,7 @@ class Kind:
         tiers = methodology["churn"]["tiers"]
         return {None: {boundary: tiers[boundary]["min_score"] for boundary in self.boundaries}}
 
-    def config_patch(self, suggested):
+    def config_patch(self, suggested: Dict[Optional[str], Dict[str, float]]) -> Dict[str, Any]:
         """Return the methodology JSON that sets the suggested cut-offs ({group: {boundary: value}})."""
         if not suggested:
             return {}
@@ -206,7 +207,7 @@ def read_outcome(raw, from_text=False):
     return customer_id, churned, outcome_date, problems
 
 
-def read_outcomes(path, stdin=None):
+def read_outcomes(path: str, stdin: Optional[BinaryIO] = None) -> Outcomes:
     """Read an outcomes file (CSV, JSON array or JSON Lines; "-" is standard input); return Outcomes.
 
     Raises InputError when the file cannot be read, or when no row of it is usable
@@ -238,7 +239,7 @@ def read_outcomes(path, stdin=None):
     return Outcomes(name, by_id, rejected, source.warnings)
 
 
-def where(entry):
+def where(entry: Dict[str, Any]) -> str:
     """Return how an error line names a rejected row: its location, and its id when it has one."""
     customer_id = entry["customer_id"]
     return f"{entry['location']} ({values.printable(customer_id)})" if customer_id else entry["location"]
@@ -246,7 +247,7 @@ def where(entry):
 
 # --- The figures -------------------------------------------------------------------------------
 
-def rate(part, whole):
+def rate(part: float, whole: float) -> Optional[float]:
     """Return part / whole rounded to 4 decimals, or None when whole is 0.
 
     >>> rate(1, 3), rate(2, 0)
@@ -255,7 +256,7 @@ def rate(part, whole):
     return round(part / whole, RATE_DECIMALS) if whole else None
 
 
-def area_under_curve(scored, lower_is_riskier=False):
+def area_under_curve(scored: Sequence[Tuple[float, bool]], lower_is_riskier: bool = False) -> Dict[str, Any]:
     """Return the AUC of (score, churned) pairs, exact by rank sums, ties counted half.
 
     The AUC is the share of (churned, retained) pairs in which the churned account
@@ -296,7 +297,8 @@ def area_under_curve(scored, lower_is_riskier=False):
             "churned_riskier": (doubled_u - ties) // 2, "ties": ties, "reason": None}
 
 
-def band_table(rows, bands, base_rate):
+def band_table(rows: Iterable[Tuple[str, bool]], bands: Iterable[str],
+               base_rate: Optional[float]) -> Dict[str, Dict[str, Any]]:
     """Return {band: {accounts, churned, churn_rate, lift}} of (band, churned) rows, bands in order.
 
     >>> band_table([("red", True), ("red", False), ("green", False), ("green", False)],
@@ -446,7 +448,8 @@ def cut_figures(points, kind, threshold):
     return len(flagged), rate(flagged_churned, len(flagged)), rate(flagged_churned, churned)
 
 
-def suggest_cutoffs(points, kind, current):
+def suggest_cutoffs(points: Sequence[Tuple[float, bool]], kind: Kind,
+                    current: Dict[str, float]) -> Tuple[List[Dict[str, Any]], Dict[str, float]]:
     """Return (boundaries, suggested) for one group's (score, churned) points.
 
     The rule, nested Youden: the outermost boundary (green for health, medium for
@@ -501,7 +504,9 @@ def _id_list(ids):
     return {"count": len(ordered), "customer_ids": ordered}
 
 
-def backtest(results, outcomes, kind, methodology, capacity=None, rejected_ids=(), rejected_outcomes=0):
+def backtest(results: List[Dict[str, Any]], outcomes: Dict[str, bool], kind: Kind, methodology: Dict[str, Any],
+             capacity: Optional[int] = None, rejected_ids: Iterable[str] = (),
+             rejected_outcomes: int = 0) -> Dict[str, Any]:
     """Return the backtest of scored `results` against `outcomes` (customer_id -> churned, a bool).
 
     `kind` is HEALTH or CHURN; `methodology` the effective one (for the cut-offs in
@@ -589,7 +594,7 @@ def _suggested(matched, outcomes, kind, methodology):
     return boundary_entries, suggested_all
 
 
-def date_range(outcomes):
+def date_range(outcomes: Outcomes) -> Dict[str, Any]:
     dates = sorted(o.outcome_date for o in outcomes.by_id.values() if o.outcome_date is not None)
     if not dates:
         return {"dated": 0, "earliest": None, "latest": None}

@@ -12,7 +12,7 @@ into the sparse 0/1 design csm.learn.fitting fits.
 
 import bisect
 import re
-from typing import NamedTuple
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from csm import values
 from csm.learn import backtest, fitting
@@ -73,11 +73,11 @@ class Candidate:
         self.offset = 0  # its first indicator column in the design
 
     @property
-    def size(self):
+    def size(self) -> int:
         """Number of levels (indicator columns)."""
         return len(self.levels) + 1 if self.kind == "banded" else len(self.levels)
 
-    def level(self, value, from_text):
+    def level(self, value: Any, from_text: bool) -> Optional[int]:
         """Return the level index of a raw value, or None when it is missing or unreadable."""
         if value is None:
             return None
@@ -106,7 +106,7 @@ def _tokens(name):
     return [word for word in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if word]
 
 
-def snake(name):
+def snake(name: str) -> str:
     """Return a column name as a methodology key.
 
     >>> snake("PaymentMethod"), snake("Monthly Charges ($)"), snake("tenure")
@@ -202,7 +202,8 @@ def _value_at(raw, parts):
     return value
 
 
-def find_candidates(records, from_text, outcomes, start_labels):
+def find_candidates(records: List[Dict[str, Any]], from_text: bool, outcomes: List[bool],
+                    start_labels: Dict[str, str]) -> Tuple[List[Candidate], List[Skipped]]:
     """Return (candidates, skipped) for the records (raw dicts) and their outcomes (bools), in column order."""
     bands = _band_count(outcomes)
     candidates = []
@@ -299,7 +300,8 @@ def _solo_auc(candidate, column_values, outcomes, from_text):
     return backtest.area_under_curve([(rates[level], outcome) for level, outcome in zip(levels, outcomes)])["auc"]
 
 
-def build_design(candidates, records, from_text, outcomes):
+def build_design(candidates: List[Candidate], records: Iterable[Dict[str, Any]], from_text: bool,
+                 outcomes: List[bool]) -> fitting.Design:
     """Return the fitting.Design of the records: one indicator column per level of each candidate."""
     offset = 0
     for candidate in candidates:

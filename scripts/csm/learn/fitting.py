@@ -22,7 +22,7 @@ exact AUC.
 import math
 import operator
 import random
-from typing import List, NamedTuple
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 from csm.learn.backtest import area_under_curve
 
@@ -71,7 +71,7 @@ class Design:
                     if shared:
                         self.pairs.append((u, v, _picker(sorted(shared))))
 
-    def subset(self, indices):
+    def subset(self, indices: Sequence[int]) -> "Design":
         """Return the Design of the rows at `indices` (in that order)."""
         return Design([self.rows[i] for i in indices], [self.outcomes[i] for i in indices], self.columns)
 
@@ -87,7 +87,7 @@ def _picker(indices):
     return lambda values: sum(getter(values))
 
 
-def linear_predictor(design_row, intercept, coefficients):
+def linear_predictor(design_row: Sequence[int], intercept: float, coefficients: Sequence[float]) -> float:
     """Return b0 + the coefficients of a row's active columns (the log-odds).
 
     >>> linear_predictor((0, 2), -1.0, [0.5, 9.0, 0.25])
@@ -117,7 +117,7 @@ def _objective(design, intercept, coefficients, l2):
     return loss + l2 / 2 * math.fsum(beta * beta for beta in coefficients), etas
 
 
-def fit_logistic(design, l2, start=None):
+def fit_logistic(design: Design, l2: float, start: Optional[Fit] = None) -> Fit:
     """Return the Fit of an L2-regularised logistic regression on `design`.
 
     `start` (a Fit) warm-starts Newton's method, e.g. from the next larger penalty.
@@ -216,7 +216,7 @@ def solve_factored(lower, vector):
     return solution
 
 
-def stratified_folds(outcomes, folds, seed):
+def stratified_folds(outcomes: Sequence[bool], folds: int, seed: int) -> List[int]:
     """Return the fold (0 .. folds-1) of each account: churned and retained dealt out in turn, seeded.
 
     >>> stratified_folds([True, True, False, False, False, False], 2, 7)
@@ -267,7 +267,7 @@ class CrossValidation(NamedTuple):
     fold_fits: List[Fit]
 
 
-def choose_l2(design, fold_of, folds, grid=L2_GRID):
+def choose_l2(design: Design, fold_of: List[int], folds: int, grid: Sequence[float] = L2_GRID) -> CrossValidation:
     """Fit every penalty of `grid` on each fold's training part; return the CrossValidation.
 
     The chosen penalty has the lowest out-of-fold log loss; a tie goes to the larger
@@ -294,7 +294,8 @@ def choose_l2(design, fold_of, folds, grid=L2_GRID):
     return CrossValidation(path, best.l2, fits_by_l2[best.l2])
 
 
-def bootstrap_interval(points, seed, lower_is_riskier=False, samples=BOOTSTRAP_SAMPLES):
+def bootstrap_interval(points: Sequence[Tuple[float, bool]], seed: int, lower_is_riskier: bool = False,
+                       samples: int = BOOTSTRAP_SAMPLES) -> Tuple[Optional[float], Optional[float]]:
     """Return the (2.5%, 97.5%) bootstrap interval of the AUC of (score, churned) points, seeded.
 
     Each resample draws len(points) accounts with replacement; one that holds no

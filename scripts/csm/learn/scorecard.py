@@ -38,8 +38,9 @@ raises InputError for outcomes nothing can be learnt from.
   folds, never to scores of accounts the points were learnt from.
 """
 
+import datetime
 import math
-from typing import List, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional
 
 from csm.learn import backtest, fitting
 from csm.learn.candidates import Candidate, Skipped, build_design, find_candidates, snake
@@ -48,6 +49,7 @@ from csm.score import churn, health
 from csm import values
 from csm.score.accounts import read_account
 from csm.errors import ConfigError, InputError, RecordRejected
+from csm.ingest.records import Portfolio
 from csm.config.methodology import methodology_from
 
 ANALYSES = ("churn", "health")
@@ -236,15 +238,15 @@ class Book(NamedTuple):
     index, location, customer_id, errors); `not_in_portfolio` the outcome ids no
     record has; `without_outcome` the ids of accounts with no outcome (not used).
     """
-    records: list
-    churned: list
-    segments: list
-    rejected: list
-    not_in_portfolio: list
-    without_outcome: list
+    records: List[Dict[str, Any]]
+    churned: List[bool]
+    segments: List[str]
+    rejected: List[Dict[str, Any]]
+    not_in_portfolio: List[str]
+    without_outcome: List[str]
 
 
-def match_outcomes(portfolio, outcomes, segments_section):
+def match_outcomes(portfolio: Portfolio, outcomes: backtest.Outcomes, segments_section: Dict[str, Any]) -> Book:
     """Return the Book of an opened portfolio (csm.loading) and its outcomes (backtest.Outcomes)."""
     records = []
     churned = []
@@ -372,7 +374,8 @@ def _out_of_fold(book, from_text, analysis, candidates, design, validation, fold
     return out_of_fold, oof_logits, fold_aucs
 
 
-def fit_scorecard(book, from_text, analysis, start, folds=5, seed=1, as_of=None):
+def fit_scorecard(book: Book, from_text: bool, analysis: str, start: Dict[str, Any], folds: int = 5, seed: int = 1,
+                  as_of: Optional[datetime.date] = None) -> FittedScorecard:
     """Learn a scorecard for `analysis` (churn or health) from a Book; return a FittedScorecard.
 
     `start` is the starting methodology (its model is measured alongside, and its

@@ -5,6 +5,7 @@ or markdown report (csm.cli.render does so whenever the report has a backtest).
 """
 
 import json
+from typing import Any, Dict
 
 from csm.render.common import md, md_table, pct, rule, terminal, text_table, wrap
 
@@ -12,7 +13,7 @@ TITLE = "Calibration (backtest)"
 SHOWN_IDS = 10
 
 
-def section(backtest, output_format):
+def section(backtest: Dict[str, Any], output_format: str) -> str:
     """Return the calibration section for `text` or `markdown` output ("" for any other format)."""
     if output_format == "text":
         return text(backtest)

@@ -9,6 +9,7 @@ is ever left.
 """
 
 import re
+from typing import Any, Dict
 
 from csm.figures import money
 from csm.words import plural
@@ -133,7 +134,7 @@ def _descriptions(text):
     return described, body
 
 
-def fill(text, brief, as_of):
+def fill(text: str, brief: Dict[str, Any], as_of: str) -> str:
     """Return the template text with every placeholder filled from the brief or a marked blank.
 
     A placeholder the brief has no fact for becomes `[to fill: <its description in the
@@ -213,7 +214,7 @@ def _lines(brief):
     return rows
 
 
-def text(report):
+def text(report: Dict[str, Any]) -> str:
     if "template" in report:
         return report["template"]["text"]
     brief = report["account"]
@@ -223,7 +224,7 @@ def text(report):
     return "\n".join(lines) + "\n"
 
 
-def markdown(report):
+def markdown(report: Dict[str, Any]) -> str:
     if "template" in report:
         return report["template"]["text"]
     brief = report["account"]
@@ -232,7 +233,7 @@ def markdown(report):
     return "\n".join(lines) + "\n"
 
 
-def html(report):
+def html(report: Dict[str, Any]) -> str:
     brief = report["account"]
     title = f"Account brief: {brief['name']} ({brief['customer_id']})"
     if "template" in report:

@@ -6,6 +6,8 @@ listed account's score history, and the book's band mix over time as stacked bar
 Untrusted text (ids, names) is escaped on its way out, as everywhere.
 """
 
+from typing import Any, Callable, Dict, List, Optional
+
 from csm.render import owners as owners_views
 from csm.render.common import html_text, md, score, wrap
 from csm.values import printable
@@ -83,22 +85,22 @@ def text(changes):
     return lines
 
 
-def changes_text(summary):
+def changes_text(summary: Dict[str, Any]) -> List[str]:
     """The summary's "What changed" block for a text report, after a blank line (none without changes)."""
     return [""] + text(summary["changes"]) if "changes" in summary else []
 
 
-def changes_markdown(summary):
+def changes_markdown(summary: Dict[str, Any]) -> List[str]:
     """The summary's "What changed" block for a markdown report (none without changes)."""
     return markdown(summary["changes"]) if "changes" in summary else []
 
 
-def owners_text(summary):
+def owners_text(summary: Dict[str, Any]) -> List[str]:
     """The summary's owners' books for a text report, after a blank line (none without owners)."""
     return [""] + owners_views.text(summary["by_owner"]) if "by_owner" in summary else []
 
 
-def owners_markdown(summary):
+def owners_markdown(summary: Dict[str, Any]) -> List[str]:
     """The summary's owners' books for a markdown report (none without owners)."""
     return owners_views.markdown(summary["by_owner"]) if "by_owner" in summary else []
 
@@ -110,7 +112,7 @@ def markdown(changes, level="##"):
     return lines + [""]
 
 
-def html(changes, account_cell=None):
+def html(changes: Dict[str, Any], account_cell: Optional[Callable[[Dict[str, Any]], str]] = None) -> str:
     """Return the block as an HTML section: the lists, the dropped accounts with their history drawn
     (`account_cell(entry)` writes an account's cell; see account_cell), the mix over time as stacked bars."""
     items = "".join(f"<li><b>{html_text(label)}:</b> {words}</li>" for label, words in _lines(changes, html_text))
@@ -130,7 +132,8 @@ def html(changes, account_cell=None):
     return "".join(parts)
 
 
-def account_cell(plain_cell, report):
+def account_cell(plain_cell: Callable[[Dict[str, Any]], str],
+                 report: Dict[str, Any]) -> Callable[[Dict[str, Any]], str]:
     """Return a function writing an account's HTML cell: `plain_cell(entry)`, then its score history as a
     small SVG line when the run has one (the health trajectory in the portfolio report)."""
     tracks = {}
@@ -147,7 +150,7 @@ def account_cell(plain_cell, report):
     return cell
 
 
-def account_text(result, indent="  "):
+def account_text(result: Dict[str, Any], indent: str = "  ") -> List[str]:
     """Lines of an account's trajectory and lifecycle stage for a text report (none when it has neither)."""
     lines = []
     words = trajectory_words(result.get("trajectory"))
@@ -159,7 +162,7 @@ def account_text(result, indent="  "):
     return lines
 
 
-def account_markdown(result):
+def account_markdown(result: Dict[str, Any]) -> List[str]:
     """Markdown bullet lines of an account's trajectory and lifecycle stage."""
     lines = []
     words = trajectory_words(result.get("trajectory"))

@@ -10,6 +10,7 @@ import io
 import json
 import re
 import textwrap
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from csm.words import plural
 
@@ -33,7 +34,7 @@ _MARKDOWN_ESCAPES = str.maketrans({"<": "&lt;", ">": "&gt;", "&": "&amp;",
                                    **{special: "\\" + special for special in MARKDOWN_SPECIALS}})
 
 
-def money_short(amount):
+def money_short(amount: float) -> str:
     """Return an amount in a short form for charts and headlines.
 
     >>> money_short(2400000), money_short(64000), money_short(950)
@@ -48,7 +49,7 @@ def money_short(amount):
     return f"${amount:.0f}"
 
 
-def pct(value):
+def pct(value: Optional[float]) -> str:
     """Return a percentage with one decimal.
 
     >>> pct(33.333)
@@ -57,7 +58,7 @@ def pct(value):
     return "n/a" if value is None else f"{value:.1f}%"
 
 
-def score(value):
+def score(value: Optional[float]) -> str:
     """Return a score with one decimal, or n/a.
 
     >>> score(61.55), score(None)
@@ -66,7 +67,7 @@ def score(value):
     return "n/a" if value is None else f"{value:.1f}"
 
 
-def terminal(text, limit=None):
+def terminal(text: str, limit: Optional[int] = None) -> str:
     """Return untrusted text safe for a terminal line: control characters escaped, optionally cut.
 
     >>> terminal("Acme\\x1b[31m")
@@ -83,7 +84,7 @@ def _escaped(found):
     return f"\\u{ord(found.group()):04x}"
 
 
-def escape_controls(text, keep_newlines=True):
+def escape_controls(text: str, keep_newlines: bool = True) -> str:
     """Return text with control characters and bidi overrides written as \\uXXXX (newlines kept or not).
 
     The last pass of every text, markdown and HTML report (cli.render), so that no
@@ -96,7 +97,7 @@ def escape_controls(text, keep_newlines=True):
     return pattern.sub(_escaped, text) if pattern.search(text) else text
 
 
-def md(text):
+def md(text: Any) -> str:
     """Return untrusted text safe inside markdown (tables included): no markup, no HTML.
 
     >>> md("A|B *bold* <script>")
@@ -124,7 +125,7 @@ def _joined(found):
     return found.group() + WORD_JOINER
 
 
-def html_text(text):
+def html_text(text: Any) -> str:
     """Return untrusted text escaped for HTML element content and attributes.
 
     >>> html_text('<b>"x"</b>')
@@ -164,14 +165,14 @@ def csv_text(header, rows):
     return buffer.getvalue()
 
 
-def csv_line(row):
+def csv_line(row: Iterable[Any]) -> str:
     """Return one CSV row (with its newline), every cell through csv_cell."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow([csv_cell(cell) for cell in row])
     return buffer.getvalue()
 
 
-def wrap(text, indent="", width=WIDTH, first=None):
+def wrap(text: str, indent: str = "", width: int = WIDTH, first: Optional[str] = None) -> List[str]:
     """Return text wrapped to width as lines, each starting with indent (the first with `first`).
 
     >>> wrap("Do: call the sponsor", indent="    ", width=12, first="  ")
@@ -223,7 +224,7 @@ def _wrap_words(text, indent, width, first):
         prefix = indent
 
 
-def text_table(header, rows, align, width=WIDTH):
+def text_table(header: Sequence[str], rows: Iterable[Sequence[Any]], align: str, width: int = WIDTH) -> List[str]:
     """Return a plain-text table as lines; `align` is a string of l/r per column.
 
     The widest left-aligned column is cut (with ~) so the table fits in `width`.
@@ -250,7 +251,7 @@ def text_table(header, rows, align, width=WIDTH):
     return lines
 
 
-def md_table(header, rows, align):
+def md_table(header: Iterable[Any], rows: Iterable[Iterable[Any]], align: str) -> List[str]:
     """Return a markdown table as lines; cells must already be escaped with md()."""
     marks = {"l": "---", "r": "---:", "c": ":---:"}
     lines = [md_row(header), md_row(marks[a] for a in align)]
@@ -258,7 +259,7 @@ def md_table(header, rows, align):
     return lines
 
 
-def md_row(cells):
+def md_row(cells: Iterable[Any]) -> str:
     """Return one row of a markdown table (cells escaped with md() already).
 
     >>> md_row(["a", 1])
@@ -267,11 +268,11 @@ def md_row(cells):
     return "| " + " | ".join(str(cell) for cell in cells) + " |"
 
 
-def rule(char="=", width=WIDTH):
+def rule(char: str = "=", width: int = WIDTH) -> str:
     return char * width
 
 
-def title_line(left, right, width=WIDTH):
+def title_line(left: str, right: str, width: int = WIDTH) -> str:
     """Return a heading with `right` flush to the right margin.
 
     >>> title_line("Customer Health Report", "as of 2026-11-22", 40)
@@ -281,7 +282,7 @@ def title_line(left, right, width=WIDTH):
     return left + " " * gap + right
 
 
-def rejected_text(rejected):
+def rejected_text(rejected: List[Dict[str, Any]]) -> List[str]:
     """Return the "Rejected records" section of a text report as lines (none when nothing was rejected)."""
     if not rejected:
         return []
@@ -293,7 +294,7 @@ def rejected_text(rejected):
     return lines
 
 
-def rejected_markdown(rejected):
+def rejected_markdown(rejected: List[Dict[str, Any]]) -> List[str]:
     """Return the "Rejected records" section of a markdown report as lines (none when nothing was rejected)."""
     if not rejected:
         return []
@@ -309,7 +310,7 @@ def rejected_markdown(rejected):
 OWNER_COLUMNS = ["owner", "fields_kept"]  # the last columns of every tool's csv
 
 
-def why_line(parts):
+def why_line(parts: Iterable[str]) -> List[str]:
     """Return the short form of an account's reasons: "Why: a; b", as many parts as fit one line (one at least).
 
     >>> why_line(["Usage -7.0", "Support -3.5"])
@@ -321,7 +322,7 @@ def why_line(parts):
     return wrap("Why: " + "; ".join(parts), indent="       ", first="  ")
 
 
-def owner_parts(result, with_owner=True):
+def owner_parts(result: Dict[str, Any], with_owner: bool = True) -> List[Tuple[str, str]]:
     """Return [(label, text)]: the account's owner, then the columns a map kept (fields_kept), as text.
 
     >>> owner_parts({"owner": "Dana", "fields_kept": {"Region": "EMEA", "Seats": 12, "Plan": None}})
@@ -337,7 +338,7 @@ def owner_parts(result, with_owner=True):
     return parts
 
 
-def owner_words(result):
+def owner_words(result: Dict[str, Any]) -> str:
     """Return ", owner NAME" for an account's identity line in a text report ('' without an owner).
 
     >>> owner_words({"owner": "Dana"}), owner_words({"owner": None})
@@ -347,7 +348,7 @@ def owner_words(result):
     return f", owner {terminal(owner, 40)}" if owner else ""
 
 
-def owner_text(result, indent="  "):
+def owner_text(result: Dict[str, Any], indent: str = "  ") -> List[str]:
     """Return the text lines naming the columns a map kept ([] without them); the owner is on the
     identity line (owner_words).
 
@@ -361,7 +362,7 @@ def owner_text(result, indent="  "):
                 indent=indent + "  ", first=indent)
 
 
-def owner_markdown(result):
+def owner_markdown(result: Dict[str, Any]) -> List[str]:
     """Return the markdown line naming the owner and the kept columns ([] without them)."""
     parts = owner_parts(result)
     if not parts:
@@ -369,19 +370,20 @@ def owner_markdown(result):
     return ["- " + " · ".join(f"{md(label)}: {md(value)}" for label, value in parts)]
 
 
-def owner_html(result):
+def owner_html(result: Dict[str, Any]) -> str:
     """Return the owner and kept columns as escaped HTML ('' without them)."""
     parts = owner_parts(result)
     return " · ".join(f"{html_text(label)}: {html_text(value)}" for label, value in parts)
 
 
-def owner_cells(result):
+def owner_cells(result: Dict[str, Any]) -> List[Optional[str]]:
     """The csv cells of OWNER_COLUMNS: the owner, and the kept columns as a JSON object (or empty)."""
     kept = result.get("fields_kept")
     return [result.get("owner"), json.dumps(kept, ensure_ascii=False) if kept else None]
 
 
-def account_tail(actions, missing, notes, limit=None):
+def account_tail(actions: Sequence[str], missing: Sequence[str], notes: Iterable[str],
+                 limit: Optional[int] = None) -> List[str]:
     """Return the closing lines of an account in a text report: its actions, missing data and notes.
 
     `limit`: at most this many actions, the rest counted (csm.focus: three unless --detail).
@@ -406,7 +408,8 @@ def account_tail(actions, missing, notes, limit=None):
     return lines
 
 
-def account_tail_markdown(actions, missing, completeness, notes, limit=None):
+def account_tail_markdown(actions: Sequence[str], missing: Sequence[str], completeness: float, notes: Iterable[str],
+                          limit: Optional[int] = None) -> List[str]:
     """Return the closing lines of an account in a markdown report: actions, missing data, notes.
 
     >>> account_tail_markdown(["Call the sponsor."], [], 100.0, [])
@@ -445,7 +448,7 @@ class Pieces:
         self.tail = tail
         self.through = None
 
-    def each_through(self, function):
+    def each_through(self, function: Callable[[str], str]) -> "Pieces":
         """Pass each piece through function (character by character, as escape_controls); return self."""
         self.through = function
         return self
@@ -516,7 +519,8 @@ class JoinedPieces(Pieces):
             yield batch
 
 
-def markdown_pieces(lines, report, account_row, heading, account_markdown):
+def markdown_pieces(lines: List[str], report: Dict[str, Any], account_row: Callable[[Dict[str, Any]], List[str]],
+                    heading: str, account_markdown: Callable[[Dict[str, Any]], List[str]]) -> JoinedPieces:
     """Return a markdown report as JoinedPieces: `lines` (ending in the accounts table's head), a
     row of that table per account (account_row(result) -> lines), the `heading` of the accounts'
     sections, each account's section (account_markdown(result) -> lines), then the rejected."""
@@ -524,7 +528,8 @@ def markdown_pieces(lines, report, account_row, heading, account_markdown):
                          (report["customers"], account_markdown), rejected_markdown(report["rejected"])])
 
 
-def accounts_pieces(lines, report, account_text, heading="Accounts, most urgent first"):
+def accounts_pieces(lines: List[str], report: Dict[str, Any], account_text: Callable[[Dict[str, Any]], List[str]],
+                    heading: str = "Accounts, most urgent first") -> Pieces:
     """Return a text report as Pieces: the summary `lines`, the accounts' heading, each account, the rejected.
 
     The accounts are written a batch at a time (Pieces), each by account_text(result).

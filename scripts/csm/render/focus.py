@@ -3,7 +3,7 @@
 csm.report.focus decides what a run lists; this module says it in text and markdown.
 """
 
-from typing import Optional
+from typing import Any, Dict, Optional
 
 DETAIL_LIMIT = 3  # actions and warnings shown per account in text and markdown without --detail
 
@@ -25,7 +25,7 @@ def shown(items: list, limit: Optional[int]) -> "tuple[list, int]":
     return items[:limit], len(items) - limit
 
 
-def summary_words(summary):
+def summary_words(summary: Dict[str, Any]) -> Optional[str]:
     """The "N listed of M" sentence of a focused run (None when the run lists the whole book)."""
     listed = summary.get("listed")
     if listed is None:

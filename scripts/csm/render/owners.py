@@ -5,6 +5,8 @@ the health mix, ARR at risk and renewals due, expansion potential, and the chang
 when the run has history. Owner names are escaped on their way out.
 """
 
+from typing import Any, Dict, List
+
 from csm.render.common import html_text, md, md_table, money_short, terminal, text_table
 
 
@@ -47,7 +49,7 @@ def _over(by_owner):
     return over
 
 
-def text(by_owner):
+def text(by_owner: Dict[str, Dict[str, Any]]) -> List[str]:
     """Return the owners' table as text lines (80 columns)."""
     if not by_owner:
         return []
@@ -60,7 +62,7 @@ def text(by_owner):
     return lines
 
 
-def markdown(by_owner, level="##"):
+def markdown(by_owner: Dict[str, Dict[str, Any]], level: str = "##") -> List[str]:
     """Return the owners' table as markdown lines."""
     if not by_owner:
         return []

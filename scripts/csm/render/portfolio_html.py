@@ -6,6 +6,7 @@ goes through `html_text` wherever it lands.
 """
 
 import math
+from typing import Any, Dict
 
 from csm.config.churn import TIERS
 from csm.config.health import CLASSES
@@ -256,7 +257,7 @@ def _html_more(hidden):
     return f'<p class="note">{_h(more_words(hidden))}</p>' if hidden else ""
 
 
-def html(report, model):
+def html(report: Dict[str, Any], model: Any) -> str:
     """Return the report as one self-contained HTML page: inline CSS and SVG, no script, nothing fetched."""
     if report["report"] == "account_brief":
         return brief.html(report)

@@ -5,6 +5,8 @@ or the caller's own md, html_text or terminal).
 """
 
 
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+
 from csm.config.churn import TIERS
 from csm.figures import money
 from csm.render import focus as focus_words
@@ -20,7 +22,7 @@ SECTIONS = ("1. The book at a glance", "2. Critical and high churn risk", "3. Re
 # ---------------------------------------------------------------------------------------------
 # Words every format shares (no customer text in them unless the caller escapes it)
 
-def section_title(index, report):
+def section_title(index: int, report: Dict[str, Any]) -> str:
     title = SECTIONS[index]
     if index == 2:
         count = len(report["views"]["renewals"]["quarters"])
@@ -33,7 +35,7 @@ def _count_word(count):
     return words.get(count, str(count))
 
 
-def headline(report):
+def headline(report: Dict[str, Any]) -> str:
     book = report["views"]["book"]
     words = (f"{plural(book['accounts'], 'account')}, {money(book['total_arr'])} ARR "
              f"({money_short(book['total_arr'])})")
@@ -46,7 +48,7 @@ def _benchmark_words(figure, suffix=""):
     return f"target {figure['benchmark']:g}{suffix}: {verdict}"
 
 
-def book_rows(book, retention_hint=True):
+def book_rows(book: Dict[str, Any], retention_hint: bool = True) -> List[Tuple[str, str]]:
     """Return the book at a glance as (measure, value) pairs; the values hold no customer text."""
     rows = [("Accounts", f"{book['accounts']:,}" + (f" ({book['rejected_count']:,} rejected records)"
                                                      if book["rejected_count"] else "")),
@@ -88,14 +90,14 @@ def _period_words(retention):
     return ""
 
 
-def retention_words(retention):
+def retention_words(retention: Dict[str, Any]) -> str:
     """The retention figures a reader can check NRR and GRR against."""
     return (f"Starting ARR {money(retention['starting_arr'])} + expansion {money(retention['expansion_arr'])} "
             f"- contraction {money(retention['contraction_arr'])} - churned {money(retention['churned_arr'])} "
             f"= {money(retention['ending_arr'])}")
 
 
-def mix_rows(mix, names):
+def mix_rows(mix: Dict[str, Any], names: Iterable[str]) -> List[List[Any]]:
     return [[name.capitalize(), mix[name]["count"], pct(mix[name]["share_of_accounts"]), money(mix[name]["arr"]),
              pct(mix[name]["share_of_arr"])] for name in names]
 
@@ -109,7 +111,7 @@ def mix_sentences(mix):
             f"{money_short(c['arr'])} ARR ({pct(c['share_of_arr'])})" for name, c in mix.items()]
 
 
-def renewal_short(days, end_date):
+def renewal_short(days: Optional[int], end_date: Optional[str]) -> str:
     """The renewal date in a table cell.
 
     >>> renewal_short(18, "2026-12-10"), renewal_short(-21, "2026-11-01"), renewal_short(None, None)
@@ -126,7 +128,7 @@ def _tier_cell(tally):
     return f"{tally['count']} · {money_short(tally['arr'])}" if tally["count"] else "-"
 
 
-def quarter_rows(renewals):
+def quarter_rows(renewals: Dict[str, Any]) -> List[List[Any]]:
     rows = []
     for quarter in renewals["quarters"] + [dict(renewals["total"], quarter="Total", start=None)]:
         dates = f"{quarter['start']} to {quarter['end']}" if quarter["start"] else ""
@@ -139,7 +141,7 @@ def quarter_rows(renewals):
 QUARTER_HEADER = ["Quarter", "Dates", "Due", "ARR due", "Critical", "High", "Medium", "Low", "Forecast", "%"]
 
 
-def forecast_words(renewals):
+def forecast_words(renewals: Dict[str, Any]) -> str:
     probabilities = renewals["renewal_probability"]
     words = ("Forecast = ARR due x the probability of renewal of its risk tier ("
              + ", ".join(f"{tier} {probabilities[tier] * 100:g}%" for tier in TIERS) + "). ")
@@ -151,7 +153,7 @@ def forecast_words(renewals):
     return words + f"Quarters are {renewals['quarter_rule']}; lapsed renewals are not in the forecast."
 
 
-def renewal_tail_words(renewals):
+def renewal_tail_words(renewals: Dict[str, Any]) -> str:
     later, unknown = renewals["later"], renewals["unknown_date"]
     last = renewals["quarters"][-1]["quarter"] if renewals["quarters"] else "the last quarter"
     words = (f"Renewing after {last}: {plural(later['count'], 'account')}, {money(later['arr'])}. "
@@ -161,7 +163,7 @@ def renewal_tail_words(renewals):
     return words
 
 
-def trend_cells(entry):
+def trend_cells(entry: Dict[str, Any]) -> List[str]:
     previous = entry["previous_overall_score"]
     change = entry["change"]
     was = f"{score(previous)} {entry['previous_classification']}" if previous is not None else "n/a"
@@ -173,7 +175,7 @@ TREND_GROUPS = (("declining", "Declining"), ("falling_greens", "Greens falling")
                 ("recovering_reds", "Reds recovering"))
 
 
-def opportunity_words(opportunity, escape):
+def opportunity_words(opportunity: Dict[str, Any], escape: Callable[[str], str]) -> str:
     """An opportunity in a few words, its names through `escape`.
 
     >>> opportunity_words({"type": "Tier upgrade", "category": "tier_upgrade", "current_tier": "professional",
@@ -191,7 +193,7 @@ def opportunity_words(opportunity, escape):
     return f"{label}: {escape(people_name(opportunity['department']))}"
 
 
-def pipeline_rows(expansion_view, escape):
+def pipeline_rows(expansion_view: Dict[str, Any], escape: Callable[[str], str]) -> List[List[Any]]:
     rows = [[escape(line["type"]), line["count"], money(line["estimated_revenue"]), money(line["ready_revenue"]),
              money(line["on_hold_revenue"])] for line in expansion_view["pipeline"].values()]
     rows.append(["Total", sum(line["count"] for line in expansion_view["pipeline"].values()),
@@ -203,7 +205,7 @@ def pipeline_rows(expansion_view, escape):
 PIPELINE_HEADER = ["Type", "Opportunities", "Revenue", "Ready now", "On hold"]
 
 
-def rest_words(views, escape, template="{}"):
+def rest_words(views: Dict[str, Any], escape: Callable[[str], str], template: str = "{}") -> str:
     """The accounts the call list leaves off for capacity, in words ('' when none)."""
     rest = views.get("action_list_rest")
     if not rest or not rest["count"]:
@@ -212,15 +214,15 @@ def rest_words(views, escape, template="{}"):
                                   f"beyond the team's capacity of {rest['capacity']:,} calls (--capacity)."))
 
 
-def shown_items(items, limit):
+def shown_items(items: List[Any], limit: int) -> Tuple[List[Any], int]:
     return items[:limit], max(0, len(items) - limit)
 
 
-def more_words(hidden):
+def more_words(hidden: int) -> str:
     return f"... and {hidden:,} more (all of them in --format json)."
 
 
-def analysis_notes(report):
+def analysis_notes(report: Dict[str, Any]) -> List[Tuple[Dict[str, Any], str, List[str]]]:
     notes = []
     for result in report["customers"]:
         for name, messages in result["analysis_errors"].items():

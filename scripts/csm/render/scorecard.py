@@ -4,6 +4,8 @@
 (with the `output` path and `tool` the script adds) and return the whole document.
 """
 
+from typing import Any, Dict
+
 from csm.render.common import md, md_table, pct, rejected_markdown, rejected_text, rule, terminal, text_table, wrap
 
 SHOWN_IDS = 10
@@ -107,7 +109,7 @@ def _score_command(report):
     return f"python3 scripts/{report['tool']} BOOK --config {report['output']}"
 
 
-def text(report):
+def text(report: Dict[str, Any]) -> str:
     """Return the report as 80-column text."""
     width_rule = rule()
     lines = [f"Fitted {report['analysis']} scorecard", width_rule]
@@ -141,7 +143,7 @@ def text(report):
     return "\n".join(lines) + "\n"
 
 
-def markdown(report):
+def markdown(report: Dict[str, Any]) -> str:
     """Return the report as markdown."""
     lines = [f"# Fitted {report['analysis']} scorecard", "", md(_headline(report)) + ".", "",
              f"Written to `{md(report['output'])}`; score a book with it: `{md(_score_command(report))}`", "",

@@ -6,6 +6,7 @@ action (as the portfolio report works it out), found among the report's accounts
 (`build`). csm.render.brief lays it out in every format and fills a template with it.
 """
 
+import datetime
 import difflib
 
 from csm.score import lifecycle
@@ -74,7 +75,7 @@ def build(result, as_of):
     }
 
 
-def into_report(report: dict, customer_id: str, as_of, focused: bool = False) -> dict:
+def into_report(report: dict, customer_id: str, as_of: datetime.date, focused: bool = False) -> dict:
     """Turn a finished portfolio report into the brief of one account, in place (the json form).
 
     Raises InputError when the account is not in the book (closest ids named).

@@ -30,10 +30,11 @@ With --history the run's own snapshot is written at the end, in one transaction
 (`save`); the changes never compare a run with itself.
 """
 
+import argparse
 import datetime
 import json
 import math
-from typing import Callable, FrozenSet, NamedTuple, Tuple
+from typing import Any, Callable, Dict, FrozenSet, NamedTuple, Tuple
 
 from csm.score import health, next_action
 from csm.errors import InputError
@@ -106,7 +107,7 @@ TOOL_ANALYSES = {
 PORTFOLIO = "portfolio_report"
 
 
-def requested(args):
+def requested(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "history", None) or getattr(args, "compare", None))
 
 
@@ -174,10 +175,10 @@ class Tracker:
                                  "may be the methodology's")
         return Past([as_of for as_of, _ in dates], by_id, mix)
 
-    def wrap(self, summary):
+    def wrap(self, summary: Any) -> "Tracked":
         return Tracked(summary, self)
 
-    def add(self, result):
+    def add(self, result: Dict[str, Any]) -> None:
         """Track one scored account (before it is written): its trajectories, the changes, its rows."""
         if self.portfolio:
             churn_result = result["churn"]
@@ -253,7 +254,7 @@ class Tracker:
         part["trend_basis"] = HISTORY
         tally.basis[HISTORY] += 1
 
-    def changes(self, name):
+    def changes(self, name: str) -> Dict[str, Any]:
         """Return the `changes` object of one analysis."""
         tally = self.tallies[name]
         kind = tally.kind
@@ -295,7 +296,7 @@ class Tracker:
                                if self.source == HISTORY else "the earlier output has no accounts of this analysis")
         return changes
 
-    def complete(self, summary):
+    def complete(self, summary: Dict[str, Any]) -> None:
         """Add the changes to the summary dict the tool reports (and each owner's share to by_owner)."""
         from csm.report import owners
         if self.portfolio:
@@ -309,7 +310,7 @@ class Tracker:
             owner_of = {row[0]: row[3] for row in self.tallies[self.kinds[0].name].rows}
             owners.add_changes(summary["by_owner"], summary["changes"], owner_of)
 
-    def save(self):
+    def save(self) -> None:
         """Write this run's snapshots to the history (one transaction); nothing with --compare."""
         if self.store is None:
             return

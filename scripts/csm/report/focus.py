@@ -30,7 +30,8 @@ and write them, most urgent first, after the last record; rejected records are
 still written as they are met.
 """
 
-from typing import NamedTuple, Optional
+import argparse
+from typing import Any, Dict, NamedTuple, Optional, Sequence
 
 from csm import values
 from csm.score.accounts import SEGMENT_ALIASES, SEGMENTS
@@ -108,7 +109,7 @@ class Focus:
         self.matched = 0
         self.matched_arr = 0
 
-    def keeps(self, facts):
+    def keeps(self, facts: Facts) -> bool:
         """Return True when the account of these Facts passes every filter."""
         if self.segments is not None and facts.segment not in self.segments:
             return False
@@ -122,18 +123,18 @@ class Focus:
             return False
         return True
 
-    def count(self, arr):
+    def count(self, arr: float) -> None:
         """Tally one account that passed the filters."""
         self.matched += 1
         self.matched_arr += arr
 
-    def listed(self, total, listed_count):
+    def listed(self, total: int, listed_count: int) -> Dict[str, Any]:
         """Return summary.listed: the filters, --top, how many matched (and their ARR), how many are listed of the book."""
         return {"filters": dict(self.filters), "top": self.top, "matched": self.matched,
                 "matched_arr": money_round(self.matched_arr), "count": listed_count, "of": total}
 
 
-def from_args(args, known):
+def from_args(args: argparse.Namespace, known: Sequence[str]) -> Optional[Focus]:
     """Return the run's Focus, or None when no focus option is given (the run's path is unchanged)."""
     if not any(getattr(args, name, None) not in (None, False)
                for name in ("top", "segment", "owner", "health_class", "tier", "renewing_within", "detail")):
@@ -147,23 +148,23 @@ HEALTH_FILTERS = ("segment", "owner", "class", "renewing_within")
 CHURN_FILTERS = ("segment", "owner", "tier", "renewing_within")
 
 
-def health_facts(result):
+def health_facts(result: Dict[str, Any]) -> Facts:
     return Facts(result["arr"], result["segment"], result["owner"], result["classification"], None,
                  result["days_to_renewal"])
 
 
-def churn_facts(result):
+def churn_facts(result: Dict[str, Any]) -> Facts:
     return Facts(result["arr"], result["segment"], result["owner"], None, result["risk_tier"],
                  result["days_to_renewal"])
 
 
-def expansion_facts(result):
+def expansion_facts(result: Dict[str, Any]) -> Facts:
     readiness = result["readiness"]
     return Facts(result["arr"], result["segment"], result["owner"], readiness["health_classification"],
                  readiness["churn_risk_tier"], readiness["days_to_renewal"])
 
 
-def portfolio_facts(result):
+def portfolio_facts(result: Dict[str, Any]) -> Facts:
     fitness = result["health"]
     risk = result["churn"]
     if risk is not None:

@@ -28,7 +28,7 @@ concurrent run's byte check already sees whose it is.
 import datetime
 import os
 import sqlite3
-from typing import List, NamedTuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from csm.errors import InputError
 
@@ -139,7 +139,9 @@ class Store:
         if not self.exists and not os.path.isdir(folder):
             raise InputError(f"--history {path}: the folder {folder} does not exist")
 
-    def read(self, analysis, before, limit):
+    def read(self, analysis: str, before: str,
+             limit: int) -> Tuple[List[Tuple[str, str]], Dict[str, List[Tuple[str, float, str, Optional[bool]]]],
+                                  Dict[str, Dict[str, List[float]]]]:
         """Return the last `limit` snapshots of `analysis` before the date `before`.
 
         ([(as_of, methodology_hash)] newest first, customer_id -> [(as_of, score,
@@ -199,7 +201,7 @@ class Store:
             raise sqlite3.DatabaseError(f"the tables {', '.join(TABLES)} are not all there")
         return True
 
-    def write(self, snapshots):
+    def write(self, snapshots: List[Snapshot]) -> None:
         """Store the run's snapshots in one transaction, each replacing any of its analysis and as-of.
 
         `snapshots`: a list of Snapshot. Waits up to BUSY_TIMEOUT_SECONDS for another

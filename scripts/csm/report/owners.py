@@ -21,6 +21,8 @@ per-account work either). What each book holds is what the tool knows:
 With history or `--compare`, `add_changes` adds each owner's share of the run's changes.
 """
 
+from typing import Any, Dict, Optional
+
 from csm.figures import money_round
 from csm.config.owners import DEFAULTS
 
@@ -57,7 +59,7 @@ class Books:
         self.books = {}
         self.count = 0
 
-    def add(self, result):
+    def add(self, result: Dict[str, Any]) -> None:
         """Add an account that has an owner."""
         tally = self.books.get(result["owner"])
         if tally is None:
@@ -91,7 +93,7 @@ class Books:
         else:
             tally[POTENTIAL] += result["total_estimated_revenue"]
 
-    def result(self, summary):
+    def result(self, summary: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
         """Return owner -> their book (owners by name, `unassigned` last when some have no owner).
 
         `summary` is the summary dict the tool reports, whose totals less the owners'
@@ -153,7 +155,8 @@ class Books:
 CHANGE_LISTS = ("dropped", "new_lapsed", "recovered")
 
 
-def add_changes(by_owner, changes, owner_of):
+def add_changes(by_owner: Dict[str, Dict[str, Any]], changes: Dict[str, Any],
+                owner_of: Dict[str, Optional[str]]) -> None:
     """Add to each owner's book their share of the run's changes (ids per list, band moves counted).
 
     `owner_of` maps customer_id -> owner (None: unassigned).

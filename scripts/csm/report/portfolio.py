@@ -19,7 +19,8 @@ views (renewal probabilities, benchmarks, quarter length ...) are the `report`
 section of the methodology (csm.config.report).
 """
 
-from typing import NamedTuple, Optional
+import argparse
+from typing import Any, Dict, NamedTuple, Optional
 
 from csm import values
 from csm.errors import RecordRejected
@@ -71,7 +72,7 @@ def prepare(methodology, as_of, capacity=None, retention=None):
     return PortfolioModel(methodology, as_of, capacity, retention)
 
 
-def prepare_for_run(methodology, args):
+def prepare_for_run(methodology: Dict[str, Any], args: argparse.Namespace) -> PortfolioModel:
     """The model of a run of the report: --capacity, and a --retention file read and checked before the book."""
     model = prepare(methodology, args.as_of, args.capacity)
     if args.retention is not None:  # read and checked before the book, so a bad file costs no scoring
@@ -80,7 +81,7 @@ def prepare_for_run(methodology, args):
     return model
 
 
-def assess(raw, model, from_text=False):
+def assess(raw: Dict[str, Any], model: PortfolioModel, from_text: bool = False) -> Dict[str, Any]:
     """Run the three analyses on one record; return the account with each result, or raise RecordRejected.
 
     The result: customer_id, name, segment, arr, priority (the most urgent of the
@@ -175,7 +176,7 @@ class Summary:
         self.attention = next_action.attention_counts()
         self.owners = owners.Books(model.methodology, owners.PORTFOLIO, model.churn.due_within)
 
-    def add(self, result):
+    def add(self, result: Dict[str, Any]) -> None:
         if result["owner"] is not None:
             self.owners.add(result)
         self.count += 1
@@ -188,7 +189,7 @@ class Summary:
             else:
                 summary_of.add(analysed)
 
-    def result(self, rejected_count):
+    def result(self, rejected_count: int) -> Dict[str, Any]:
         """Return the totals, then each analysis' summary as its tool reports it.
 
         An analysis' `rejected_count` counts the records rejected from the report and
@@ -215,7 +216,7 @@ class ReportAccount(NamedTuple):
     views: views_of.AccountViews  # its entries in the views
 
 
-def keep(result: dict, model: PortfolioModel, args) -> ReportAccount:
+def keep(result: dict, model: PortfolioModel, args: argparse.Namespace) -> ReportAccount:
     """What the run keeps of a scored account: its entries in the views, and the account as it is listed.
 
     An account is listed as its brief (csm.report.listing), unless --full or

@@ -5,6 +5,8 @@ gives it for any input (scripts/portfolio_report.py documents the fields). It is
 read and checked whole: every problem is named, one per line.
 """
 
+from typing import Any, Dict, Optional
+
 from csm import values
 from csm.errors import InputError
 from csm.figures import money, money_round
@@ -16,7 +18,7 @@ RETENTION_DATES = ("period_start", "period_end")
 RETENTION_KEYS = RETENTION_DATES + RETENTION_FIGURES
 
 
-def read_retention(document, model, source="the portfolio"):
+def read_retention(document: Any, model: Any, source: str = "the portfolio") -> Optional[Dict[str, Any]]:
     """Return the retention view (figures, NRR and GRR against their benchmarks), or None when absent.
 
     `document` is the portfolio's top-level JSON object ({} for other shapes). Raises
@@ -70,7 +72,7 @@ def read_retention(document, model, source="the portfolio"):
     return view
 
 
-def against(value, benchmark):
+def against(value: float, benchmark: float) -> Dict[str, Any]:
     """Return a figure with its benchmark; a value at the benchmark meets it.
 
     >>> against(108.5, 110)

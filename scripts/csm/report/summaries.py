@@ -8,6 +8,8 @@ same three with the same results (csm.report.portfolio.Summary), so its figures 
 the ones each tool reports.
 """
 
+from typing import Any, Dict
+
 from csm.config.churn import SEVERITIES, TIERS
 from csm.config.expansion import CATEGORIES
 from csm.config.health import CLASSES, PRIORITIES
@@ -39,7 +41,7 @@ class HealthSummary:
         self.incomplete = 0
         self.owners = owners.Books(model.methodology, owners.HEALTH)
 
-    def add(self, result):
+    def add(self, result: Dict[str, Any]) -> None:
         arr = result["arr"]
         score = result["overall_score"]
         klass = result["classification"]
@@ -68,7 +70,7 @@ class HealthSummary:
         if result["missing_metrics"]:
             self.incomplete += 1
 
-    def result(self, rejected_count):
+    def result(self, rejected_count: int) -> Dict[str, Any]:
         count = self.count
         total_arr = self.total_arr
         classes = {
@@ -137,7 +139,7 @@ class ChurnSummary:
         self.attention = next_action.attention_counts()
         self.owners = owners.Books(model.methodology, owners.CHURN, model.due_within)
 
-    def add(self, result):
+    def add(self, result: Dict[str, Any]) -> None:
         arr = result["arr"]
         score = result["risk_score"]
         tier = result["risk_tier"]
@@ -179,7 +181,7 @@ class ChurnSummary:
         if result["missing_fields"]:
             self.incomplete += 1
 
-    def result(self, rejected_count):
+    def result(self, rejected_count: int) -> Dict[str, Any]:
         count = self.count
         total_arr = self.total_arr
         tiers = {
@@ -258,7 +260,7 @@ class ExpansionSummary:
         self.attention = next_action.attention_counts()
         self.owners = owners.Books(model.methodology, owners.EXPANSION)
 
-    def add(self, result):
+    def add(self, result: Dict[str, Any]) -> None:
         revenue = result["total_estimated_revenue"]
         opportunities = result["opportunities"]
         if result["owner"] is not None:
@@ -307,7 +309,7 @@ class ExpansionSummary:
                 self.stabilise.add(key, {"customer_id": result["customer_id"], "name": result["name"],
                                          "total_estimated_revenue": revenue, "reasons": readiness["reasons"]})
 
-    def result(self, rejected_count):
+    def result(self, rejected_count: int) -> Dict[str, Any]:
         labels = self.model.labels
         by_category = {
             category: {"type": labels[category], "count": count, "estimated_revenue": revenue}

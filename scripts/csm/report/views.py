@@ -22,7 +22,7 @@ the report (csm.render.portfolio lays them out):
 """
 
 import datetime
-from typing import NamedTuple, Optional
+from typing import Any, NamedTuple, Optional
 
 from csm.config.churn import TIERS
 from csm.config.report import ASSUMPTION
@@ -47,7 +47,7 @@ class AccountViews(NamedTuple):
     call: Optional[list]  # the facts behind a call (but expansion), for an account the action list may call
 
 
-def account_views(result: dict, model) -> AccountViews:
+def account_views(result: dict, model: Any) -> AccountViews:
     """Return the AccountViews of one scored account of the report (csm.report.portfolio.assess)."""
     ready, waiting = expansion_entries(result)
     found = result["expansion"]
@@ -60,7 +60,7 @@ def account_views(result: dict, model) -> AccountViews:
     return AccountViews(this_week_entry(result), trend_entry(result, model), ready, waiting, pipeline, call)
 
 
-def cross_views(listed: list, views: list, summary: dict, model, retention: Optional[dict]) -> dict:
+def cross_views(listed: list, views: list, summary: dict, model: Any, retention: Optional[dict]) -> dict:
     """Return the six views of the report, in order: `listed` the accounts as the report lists them
     (briefs or full results), `views` their AccountViews, in the same order."""
     expansion_view = expansion_views(views, summary["expansion"])

@@ -5,6 +5,8 @@ place an account whose segment is missing or unknown (references/methodology.md,
 by ARR": enterprise above $100k, mid-market $25k-$100k, smb below $25k).
 """
 
+from typing import Any, Dict, List, Optional
+
 from csm import values
 from csm.config.segments import SEGMENTS
 
@@ -56,7 +58,7 @@ class Account:
         self.contract_start_date = contract_start_date  # YYYY-MM-DD text, or None
 
 
-def customer_id_of(raw):
+def customer_id_of(raw: Any) -> Optional[str]:
     """Return the record's customer_id when it is usable text, else None (for error lines)."""
     if isinstance(raw, dict):
         value = raw.get("customer_id")
@@ -65,7 +67,7 @@ def customer_id_of(raw):
     return None
 
 
-def read_customer_id(raw, problems):
+def read_customer_id(raw: Dict[str, Any], problems: List[str]) -> Optional[str]:
     """Return the record's customer_id checked as text, or None after appending a problem.
 
     >>> problems = []
@@ -79,7 +81,8 @@ def read_customer_id(raw, problems):
     return values.text(customer_id, "customer_id", problems, MAX_ID_LENGTH)
 
 
-def read_account(raw, segments, problems, from_text=False):
+def read_account(raw: Dict[str, Any], segments: Dict[str, Any], problems: List[str],
+                 from_text: bool = False) -> Optional[Account]:
     """Check the account fields of `raw`; return an Account (None when one of them is unusable).
 
     `owner` and `contract_start_date` are optional (references/input-schema.md): checked when present

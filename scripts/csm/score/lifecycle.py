@@ -13,7 +13,7 @@ at renewal: the analyses put the stage and its goals beside their actions
 """
 
 import datetime
-from typing import NamedTuple, Tuple
+from typing import Any, Dict, NamedTuple, Optional, Tuple, Union
 
 from csm.config.lifecycle import DEFAULTS
 
@@ -61,7 +61,7 @@ class Rule:
         return found.as_dict()
 
 
-def add_stage(result, contract_start_date, rule):
+def add_stage(result: Dict[str, Any], contract_start_date: Optional[str], rule: Optional[Rule]) -> Dict[str, Any]:
     """Return result with its `lifecycle` stage added, when the account has a start date and the run a rule.
 
     >>> add_stage({"customer_id": "A-1"}, None, None)
@@ -72,14 +72,14 @@ def add_stage(result, contract_start_date, rule):
     return result
 
 
-def rule_for(methodology, as_of):
+def rule_for(methodology: Dict[str, Any], as_of: Optional[datetime.date]) -> Optional[Rule]:
     """Return the Rule of a methodology on an as-of date, or None without a date or a lifecycle section."""
     if as_of is None or "lifecycle" not in methodology:
         return None
     return Rule(methodology["lifecycle"], as_of)
 
 
-def stage(contract_start_date, as_of, rule=None):
+def stage(contract_start_date: Union[str, datetime.date], as_of: datetime.date, rule: Optional[Rule] = None) -> Stage:
     """Return the Stage of a contract started on contract_start_date (ISO text or date) as of a date.
 
     >>> stage("2026-01-01", datetime.date(2026, 4, 15))  # day 104 of the first year

@@ -13,7 +13,7 @@ Edges ascend; each band runs up to and including its edge; the last is open-ende
 """
 
 import bisect
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from csm import values
 from csm.figures import number_words
@@ -88,7 +88,7 @@ class Reading:
             self.bool_labels = boolean_labels(labels, self.table)
 
 
-def checked(value, reading: Reading, problems: list, from_text: bool):
+def checked(value: Any, reading: Reading, problems: list, from_text: bool) -> Union[float, bool, str, None]:
     """Return the value a metric scores, or None after appending one problem.
 
     >>> reading = Reading("usage", "login_frequency", {}, NUMBER, {"min": 0, "max": 100})

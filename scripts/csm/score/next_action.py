@@ -35,7 +35,8 @@ tool and of the call list: attention, then ARR at stake (larger first), then day
 to renewal (sooner first), then customer_id.
 """
 
-from typing import NamedTuple
+import datetime
+from typing import Any, Dict, NamedTuple, Optional
 
 from csm.config.next_action import ACT_TODAY, ATTENTIONS, DEFAULTS, MONITOR, THIS_MONTH, THIS_WEEK
 from csm.words import day_words
@@ -69,7 +70,7 @@ class Rule:
                 self.says[key] = class_actions[klass]
 
 
-def prepare(methodology, as_of=None):
+def prepare(methodology: Dict[str, Any], as_of: Optional[datetime.date] = None) -> Rule:
     """Compile the rule for one as-of date (needed only by renewal_days); see Rule."""
     return Rule(methodology, as_of)
 
@@ -103,8 +104,9 @@ ACTIONS = {
 }
 
 
-def decide(rule, days=None, risk_tier=None, health_class=None, health_trend=None, ready=None,
-           opportunity=None):
+def decide(rule: Rule, days: Optional[int] = None, risk_tier: Optional[str] = None,
+           health_class: Optional[str] = None, health_trend: Optional[str] = None, ready: Optional[bool] = None,
+           opportunity: Optional[str] = None) -> NextAction:
     """Return the one NextAction of an account from what is known of it (None: not known).
 
     `days`: days to renewal (negative: lapsed); `ready`: expansion readiness
@@ -172,7 +174,7 @@ def urgency_key(result: dict) -> tuple:
                      result["customer_id"])
 
 
-def attention_counts():
+def attention_counts() -> Dict[str, int]:
     """Return a fresh {attention: 0} tally in ATTENTIONS order."""
     return dict.fromkeys(ATTENTIONS, 0)
 
@@ -181,7 +183,7 @@ PRIORITIES = ("critical", "high", "medium", "low")
 PRIORITY_RANK = {priority: rank for rank, priority in enumerate(PRIORITIES)}
 
 
-def account_priority(health_result, churn_result):
+def account_priority(health_result: Optional[Dict[str, Any]], churn_result: Optional[Dict[str, Any]]) -> str:
     """Return the most urgent of the churn risk tier (critical when lapsed) and the health attention priority.
 
     >>> account_priority({"attention_priority": "high"}, {"risk_tier": "medium", "renewal_status": "due"})
