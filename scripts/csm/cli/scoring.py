@@ -25,7 +25,7 @@ import argparse
 import contextlib
 import datetime
 import gc
-from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence, Tuple
 
 from csm import __version__
 from csm.cli import options
@@ -171,7 +171,7 @@ def _write_whole(path: Optional[str], text: str, what: str) -> int:
     return EXIT_OK
 
 
-def score_record(assess: Callable, model: Any, raw: Any, from_text: bool) -> "tuple[Optional[dict], list]":
+def score_record(assess: Callable, model: Any, raw: Any, from_text: bool) -> Tuple[Optional[dict], list]:
     """Score one record: (result, []) or (None, its problems). A record read through a map
     (csm.ingest.columns.MappedRecord) carries its kept columns into the result."""
     if isinstance(raw, Unreadable):

@@ -1,6 +1,6 @@
 """A scorecard learnt from known outcomes: candidates -> indicators -> points -> a methodology file.
 
-`fit_scorecard(records, from_text, outcomes, analysis, start, ...)` is the whole
+`fit_scorecard(book, from_text, analysis, start, folds, seed, as_of)` is the whole
 method of scripts/fit_scorecard.py (references/interface.md, last section), pure: it returns
 a `FittedScorecard` (the methodology file to write and the report to print) or
 raises InputError for outcomes nothing can be learnt from.
@@ -40,7 +40,7 @@ raises InputError for outcomes nothing can be learnt from.
 
 import datetime
 import math
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from csm.learn import backtest, fitting
 from csm.learn.candidates import Candidate, Skipped, build_design, find_candidates, snake
@@ -323,7 +323,7 @@ class FittedScorecard(NamedTuple):
     report: dict
 
 
-def _folds_for(churned_count: int, retained: int, folds: int) -> "tuple[int, list]":
+def _folds_for(churned_count: int, retained: int, folds: int) -> Tuple[int, list]:
     """The folds the outcomes allow, and the warnings on them; InputError when they cannot teach anything."""
     count = churned_count + retained
     if not count:

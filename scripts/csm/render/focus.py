@@ -3,12 +3,12 @@
 csm.report.focus decides what a run lists; this module says it in text and markdown.
 """
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 DETAIL_LIMIT = 3  # actions and warnings shown per account in text and markdown without --detail
 
 
-def other_actions(actions: list, decision: dict, limit: Optional[int]) -> "tuple[list, Optional[int]]":
+def other_actions(actions: list, decision: dict, limit: Optional[int]) -> Tuple[list, Optional[int]]:
     """The actions a text or markdown account lists after its next action, and the limit on them.
 
     The next action is the first of the `limit`; the rest goes to the others (an
@@ -18,7 +18,7 @@ def other_actions(actions: list, decision: dict, limit: Optional[int]) -> "tuple
     return rest, None if limit is None else max(0, limit - 1)
 
 
-def shown(items: list, limit: Optional[int]) -> "tuple[list, int]":
+def shown(items: list, limit: Optional[int]) -> Tuple[list, int]:
     """Return (the items a text or markdown account shows, how many are left out); `limit` None: all."""
     if limit is None or len(items) <= limit:
         return items, 0

@@ -22,7 +22,7 @@ the report (csm.render.portfolio lays them out):
 """
 
 import datetime
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, Tuple
 
 from csm.config.churn import TIERS
 from csm.config.report import ASSUMPTION
@@ -395,7 +395,7 @@ def call_facts(result: dict, model) -> list:
     return reasons
 
 
-def action_list(listed: list, views: list, model, ready_now: list) -> "tuple[list, dict]":
+def action_list(listed: list, views: list, model, ready_now: list) -> Tuple[list, dict]:
     """Return who to call this week and why, most urgent first (one entry per account), and the rest counted.
 
     An account is called when its next action (csm.score.next_action, the same rule
