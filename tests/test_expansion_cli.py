@@ -117,7 +117,7 @@ def test_hostile_records_get_one_line_per_problem_and_exit_3(run_tool, tmp_path)
 def test_rejected_records_are_listed_in_text_and_markdown(run_tool, write_json):
     path = write_json({"customers": [expansion_only(), expansion_only("Y-1", contract={"licensed_seats": -1})]})
     for output_format, heading in (("text", "Rejected records (1)"), ("markdown", "## Rejected records (1)")):
-        done = run_tool(TOOL, path, "--format", output_format, *AS_OF)
+        done = run_tool(TOOL, path, "--format", output_format, "--allow-partial", *AS_OF)
         assert done.returncode == 3
         assert heading in done.stdout
         assert "(Y-1): contract.licensed" in done.stdout
@@ -125,7 +125,8 @@ def test_rejected_records_are_listed_in_text_and_markdown(run_tool, write_json):
 
 
 def test_a_record_without_expansion_data_is_rejected_as_insufficient(run_tool, write_json):
-    done = run_tool(TOOL, write_json([expansion_only(), {"customer_id": "H-1", "segment": "smb", "arr": 5}]), *AS_OF)
+    done = run_tool(TOOL, write_json([expansion_only(), {"customer_id": "H-1", "segment": "smb", "arr": 5}]),
+                    "--allow-partial", *AS_OF)
     assert done.returncode == 3
     errors = without_warnings(done.stderr)
     assert errors.startswith("error: [1] (H-1): insufficient data: no expansion category can be evaluated")
@@ -188,7 +189,7 @@ def test_a_config_tier_ladder_is_used_and_printed(run_tool, tmp_path, write_json
     printed = json.loads(run_tool(TOOL, "--config", config, "--print-config").stdout)
     assert printed["expansion"]["tiers"] == {"team": 1.0, "business": 2.0}
     record = expansion_only(contract={"plan_tier": "team", "available_tiers": ["business", "team"]})
-    done = run_tool(TOOL, write_json([record]), "--config", config, "--format", "json", *AS_OF)
+    done = run_tool(TOOL, write_json([record]), "--config", config, "--format", "json", "--allow-partial", *AS_OF)
     report = json.loads(done.stdout)
     assert report["methodology"] == "our ladder"
     (opportunity,) = report["customers"][0]["opportunities"]

@@ -59,8 +59,8 @@ def comparable(report):
 
 @pytest.mark.parametrize("script", TOOLS)
 def test_the_crm_export_with_its_map_scores_exactly_as_the_same_book_in_schema_json(script):
-    mapped, _ = scored(script, CRM_CSV, "--map", CRM_MAP)
-    schema, _ = scored(script, CRM_JSON)
+    mapped, _ = scored(script, CRM_CSV, "--allow-partial", "--map", CRM_MAP)
+    schema, _ = scored(script, CRM_JSON, "--allow-partial")
     (mapped, kept), (schema, none_kept) = comparable(mapped), comparable(schema)
     assert none_kept == {}
     assert mapped["customers"] == schema["customers"]
@@ -92,7 +92,7 @@ def test_the_portfolio_report_shows_the_owner_in_html_escaped(tmp_path):
     book = tmp_path / "book.csv"
     text = open(CRM_CSV, encoding="utf-8").read().replace("Dana Whitfield", "<b>Dana</b>")
     book.write_text(text, encoding="utf-8")
-    done = run("portfolio_report.py", book, "--map", CRM_MAP, *AS_OF, "--format", "html")
+    done = run("portfolio_report.py", book, "--allow-partial", "--map", CRM_MAP, *AS_OF, "--format", "html")
     assert done.returncode == 0, done.stderr
     assert "&lt;b&gt;Dana&lt;/b&gt;" in done.stdout and "<b>Dana</b>" not in done.stdout
 
@@ -309,7 +309,7 @@ def test_crm_account_headers_need_no_map(tmp_path):
     book = tmp_path / "crm.csv"
     book.write_text("Account ID,Account Name,ARR,Segment,Login Frequency (%),Feature Adoption,DAU MAU Ratio,"
                     f"{ENGAGEMENT[0]}\nA-1,Acme,\"$64,000\",Mid-Market,72%,55,31%,{ENGAGEMENT[1]}\n")
-    report, _ = scored("health_score_calculator.py", book)
+    report, _ = scored("health_score_calculator.py", book, "--allow-partial")
     account = report["customers"][0]
     assert (account["customer_id"], account["name"], account["arr"], account["segment"]) == \
         ("A-1", "Acme", 64000, "mid-market")
@@ -337,7 +337,7 @@ def test_the_health_tool_does_not_warn_about_churn_columns_and_warns_of_a_metric
     book = tmp_path / "book.csv"
     book.write_text("customer_id,segment,arr,usage.login_frequency,usage.feature_adoption,"
                     f"usage_decline.login_trend,{ENGAGEMENT[0]}\nA-1,smb,100,72,50,-3,{ENGAGEMENT[1]}\n")
-    done = run("health_score_calculator.py", book, *AS_OF)
+    done = run("health_score_calculator.py", book, "--allow-partial", *AS_OF)
     assert "login_trend" not in done.stderr
     assert f"warning: {book}: no record carries usage.dau_mau_ratio; the scores rest on the metrics present\n" \
         in done.stderr
@@ -397,7 +397,7 @@ def test_a_json_book_is_read_through_a_map_with_dotted_keys(write_json, tmp_path
     field_map = tmp_path / "map.json"
     field_map.write_text(json.dumps({"fields": {"customer_id": "id", "arr": {"column": "crm.mrr", "scale": 12},
                                                 "segment": "crm.tier"}, "keep": ["region"]}))
-    report, _ = scored("health_score_calculator.py", path, "--map", field_map)
+    report, _ = scored("health_score_calculator.py", path, "--allow-partial", "--map", field_map)
     account = report["customers"][0]
     assert (account["arr"], account["segment"], account["fields_kept"]) == (12000, "smb", {"region": "EMEA"})
 
@@ -415,7 +415,7 @@ def test_print_map_prints_the_inferred_map_ready_to_edit(tmp_path):
                                        "keep": ["Region"]}
     edited = tmp_path / "map.json"
     edited.write_text(done.stdout)
-    assert run("health_score_calculator.py", book, "--map", edited, *AS_OF).returncode == 0
+    assert run("health_score_calculator.py", book, "--allow-partial", "--map", edited, *AS_OF).returncode == 0
 
 
 # --- CRM value formats: one rule on every Python --------------------------------------------
@@ -473,7 +473,7 @@ def test_a_date_format_reads_us_dates_and_names_itself_when_a_cell_does_not_fit(
     field_map = tmp_path / "map.json"
     field_map.write_text(json.dumps({"fields": {"contract_end_date": {"column": "Renewal",
                                                                       "date_format": "%m/%d/%Y"}}}))
-    done = run("churn_risk_analyzer.py", book, "--map", field_map, *AS_OF, "--format", "json")
+    done = run("churn_risk_analyzer.py", book, "--allow-partial", "--map", field_map, *AS_OF, "--format", "json")
     assert done.returncode == 3
     assert json.loads(done.stdout)["customers"][0]["contract_end_date"] == "2026-12-31"
     assert ('error: row 3 (A-2): contract_end_date must be a date written %m/%d/%Y (the map\'s date_format) '
@@ -494,7 +494,7 @@ def test_an_unclosed_quote_is_named_where_it_opens_and_every_record_is_accounted
                     f"A-1,smb,100,{ENGAGEMENT[1]},70\n"
                     f'A-2,smb,100,{ENGAGEMENT[1]},"70\n'
                     f"A-3,smb,100,{ENGAGEMENT[1]},70\n")
-    done = run("health_score_calculator.py", book, *AS_OF, "--format", "json")
+    done = run("health_score_calculator.py", book, "--allow-partial", *AS_OF, "--format", "json")
     assert done.returncode == 3
     report = json.loads(done.stdout)
     assert [a["customer_id"] for a in report["customers"]] == ["A-1"]
@@ -507,7 +507,7 @@ def test_a_multi_line_quoted_cell_is_still_read(tmp_path):
     book = tmp_path / "book.csv"
     book.write_text(f'customer_id,name,segment,arr,usage.login_frequency,{ENGAGEMENT[0]}\n'
                     f'A-1,"Acme\nInc",smb,100,70,{ENGAGEMENT[1]}\n')
-    report, _ = scored("health_score_calculator.py", book)
+    report, _ = scored("health_score_calculator.py", book, "--allow-partial")
     assert report["customers"][0]["name"] == "Acme\nInc"
 
 
@@ -517,11 +517,11 @@ def test_retention_file_gives_nrr_and_grr_to_a_csv_book(tmp_path):
     retention = tmp_path / "retention.json"
     retention.write_text(json.dumps({"starting_arr": 700000, "expansion_arr": 50000, "contraction_arr": 10000,
                                      "churned_arr": 20000}))
-    report, _ = scored("portfolio_report.py", CRM_CSV, "--map", CRM_MAP, "--retention", retention)
+    report, _ = scored("portfolio_report.py", CRM_CSV, "--allow-partial", "--map", CRM_MAP, "--retention", retention)
     assert report["views"]["book"]["retention"]["nrr"]["value"] == 102.9
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"starting_arr": 0}))
-    done = run("portfolio_report.py", CRM_CSV, "--map", CRM_MAP, "--retention", bad)
+    done = run("portfolio_report.py", CRM_CSV, "--allow-partial", "--map", CRM_MAP, "--retention", bad)
     assert done.returncode == 1 and done.stderr.startswith(f"error: --retention {bad}: retention.")
 
 
@@ -548,7 +548,7 @@ def test_arr_is_read_from_an_arr_column_before_an_mrr_one(tmp_path):
     book = tmp_path / "book.csv"
     book.write_text(f"Record ID,MRR,ARR,Segment,usage.login_frequency,{ENGAGEMENT[0]}\n"
                     f"A-1,100,5000,smb,70,{ENGAGEMENT[1]}\n")
-    done = run("health_score_calculator.py", book, *AS_OF, "--format", "json")
+    done = run("health_score_calculator.py", book, "--allow-partial", *AS_OF, "--format", "json")
     assert json.loads(done.stdout)["customers"][0]["arr"] == 5000
     assert f'warning: {book}: column "MRR" is not read: another column gives arr\n' in done.stderr
 
@@ -576,7 +576,7 @@ def test_a_quote_closed_too_late_rejects_only_the_row_it_swallowed(tmp_path):
                     f'A-2,smb,100,{ENGAGEMENT[1]},"70\n'
                     f'A-3,smb,100,{ENGAGEMENT[1]},"7"0\n'
                     f"A-4,smb,100,{ENGAGEMENT[1]},70\n")
-    done = run("health_score_calculator.py", book, *AS_OF, "--format", "json")
+    done = run("health_score_calculator.py", book, "--allow-partial", *AS_OF, "--format", "json")
     report = json.loads(done.stdout)
     assert [a["customer_id"] for a in report["customers"]] == ["A-1", "A-4"]
     assert "error: row 3: a quoted cell of this row opens at line 3 and runs to line 4: a quote is not closed" \

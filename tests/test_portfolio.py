@@ -272,7 +272,7 @@ def test_the_summary_of_each_analysis_counts_the_accounts_it_could_not_score_as_
     assert (summary["total_customers"], summary["rejected_count"]) == (2, 0)
     assert (summary["health"]["total_customers"], summary["health"]["rejected_count"]) == (1, 1)
     assert (summary["churn"]["total_customers"], summary["churn"]["rejected_count"]) == (2, 0)
-    assert warnings == ['ACC-2: health not scored: usage must be an object, got "none"']
+    assert warnings == [("ACC-2", 'health not scored: usage must be an object, got "none"')]
 
 
 def test_the_priority_is_the_most_urgent_of_churn_risk_and_health_attention():

@@ -14,9 +14,9 @@ from typing import Iterable, Optional
 from csm import __version__
 from csm.cli.backtest import read_outcomes_said, say_rejected
 from csm.cli.command import EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, Command, quiet_broken_pipe
-from csm.cli.options import add_version, as_of_date, seed, whole_number
+from csm.cli.options import add_join, add_version, as_of_date, seed, whole_number
 from csm.cli.output import Sink
-from csm.cli.say import error, warning
+from csm.cli.say import error, note, warning
 from csm.config.methodology import load_methodology, render_methodology
 from csm.ingest.records import open_portfolio
 from csm.learn.scorecard import ANALYSES, fit_scorecard, match_outcomes
@@ -49,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="JSON map of the export's own column names to schema fields, as every tool "
                              "takes (see their --print-map); columns it leaves unclaimed are candidates")
     parser.add_argument("--sheet", metavar="NAME", help=".xlsx input: the sheet to read (default: the first)")
+    add_join(parser)
     parser.add_argument("--config", metavar="START",
                         help="starting methodology, measured beside the fit (default: the shipped one)")
     parser.add_argument("--folds", type=whole_number(2, "folds"), default=5, metavar="K",
@@ -84,7 +85,9 @@ def run(args: argparse.Namespace) -> int:
     sink = Sink(args.output)
     try:
         book = open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=start,
-                              sections=(args.analysis,))
+                              sections=(args.analysis,), joins=args.joins)
+        for line in book.notes:
+            note(line)
         _said(book.warnings)
         outcomes = read_outcomes_said(args.outcomes)
         matched = match_outcomes(book, outcomes, start["segments"])
@@ -93,6 +96,11 @@ def run(args: argparse.Namespace) -> int:
         _said(book.closing_warnings())
         for line in fitted.report["warnings"]:
             warning(line)
+        dropped = [entry for entry in fitted.report["dropped"] if "nested object" not in entry["why"]]  # columns
+        if dropped:
+            named = "; ".join(f"{entry['column']} ({entry['why']})" for entry in dropped[:3])
+            warning(f"{len(dropped):,} candidate columns were not fitted: {named}"
+                    + (" ..." if len(dropped) > 3 else "") + "; the report lists each with why")
         if matched.not_in_portfolio:
             warning(f"{len(matched.not_in_portfolio):,} outcomes name an account the portfolio does not have "
                     f"(first: {matched.not_in_portfolio[0]}); they are listed in the report")

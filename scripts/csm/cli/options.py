@@ -10,6 +10,7 @@ import datetime
 import shutil
 from typing import Callable, Sequence
 
+from csm.ingest.join import JoinSource
 from csm.values import parse_iso_date
 
 # --as-of: the years a run may take for "today". The reports look a year and more ahead
@@ -119,7 +120,40 @@ def scoring_options(formats: Sequence[str]) -> Callable[[argparse.ArgumentParser
                             help="print the map INPUT is read with, ready to edit, and exit")
         parser.add_argument("--sheet", metavar="NAME",
                             help="the sheet of an .xlsx workbook to read (default: the first)")
+        add_join(parser)
+        parser.add_argument("--allow-partial", action="store_true",
+                            help="score a book that carries less than 70%% of a model's weight, or no metric "
+                                 "of a whole dimension (default: refuse, naming the unread columns)")
     return add
+
+
+class _JoinAction(argparse.Action):
+    """--join FILE appends a source; --join-map and --join-sheet set the latest one's map and sheet."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        sources = list(getattr(namespace, "joins", None) or [])
+        if self.dest == "joins":
+            sources.append(JoinSource(value))
+        else:
+            if not sources:
+                parser.error(f"{option_string} names the map or sheet of the --join before it; give --join FILE first")
+            key = "map" if self.dest == "join_map" else "sheet"
+            if getattr(sources[-1], key) is not None:
+                parser.error(f"{option_string} given twice for --join {sources[-1].path}")
+            sources[-1] = sources[-1]._replace(**{key: value})
+        namespace.joins = sources
+
+
+def add_join(parser: argparse.ArgumentParser) -> None:
+    """--join FILE (repeated), each followed by its own --join-map and --join-sheet."""
+    parser.set_defaults(joins=[])
+    parser.add_argument("--join", dest="joins", action=_JoinAction, metavar="FILE",
+                        help="another export of the same accounts (CSV, JSON, JSON Lines, .xlsx) joined onto "
+                             "INPUT by customer_id; repeat for more (see references/interface.md)")
+    parser.add_argument("--join-map", dest="join_map", action=_JoinAction, metavar="MAP",
+                        help="the --map of the --join just before it (default: its headers are matched)")
+    parser.add_argument("--join-sheet", dest="join_sheet", action=_JoinAction, metavar="NAME",
+                        help="the sheet of the --join .xlsx workbook just before it")
 
 
 def add_version(version: str) -> Callable[[argparse.ArgumentParser], None]:

@@ -1,4 +1,4 @@
-"""The lines a run writes on stderr: `error: ...` and `warning: ...`, one per line of the message.
+"""The lines a run writes on stderr: `error: ...`, `warning: ...` and `note: ...`, one per line of the message.
 
 stdout carries the report and nothing else. A message may hold text from the input
 or a config (an id, a key), so control characters are escaped on the way out; a
@@ -19,6 +19,11 @@ def error(message: object) -> None:
 def warning(message: object) -> None:
     """Write one `warning: ...` line per line of message to stderr (the run goes on)."""
     _say("warning", message)
+
+
+def note(message: object) -> None:
+    """Write one `note: ...` line per line of message to stderr: how the input was read, nothing wrong."""
+    _say("note", message)
 
 
 def _say(kind: str, message: object) -> None:

@@ -31,7 +31,7 @@ from csm import __version__
 from csm.cli import options
 from csm.cli.command import EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, Command, UsageError
 from csm.cli.output import Sink
-from csm.cli.say import error, record_where, warning
+from csm.cli.say import error, note, record_where, warning
 from csm.config.methodology import load_methodology, methodology_hash, render_methodology
 from csm.errors import RecordRejected
 from csm.ingest.columns import render_map
@@ -42,6 +42,7 @@ from csm.render import json_document
 from csm.render import focus as focus_words
 from csm.report import changes, focus
 from csm.report.analyses import Analysis
+from csm.report import coverage
 from csm.score.accounts import customer_id_of
 from csm.ranking import Top
 from csm.values import shown
@@ -115,7 +116,9 @@ def run(analysis: Analysis, views: Any, extras: Sequence[Extra], prog: str, args
                 for line in tracker.warnings:
                     warning(line)
             book = open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=methodology,
-                                  sections=analysis.sections)
+                                  sections=analysis.sections, joins=args.joins)
+            for line in book.notes:
+                note(line)
             for line in book.warnings:
                 warning(line)
             sink = Sink(args.output)
@@ -123,7 +126,8 @@ def run(analysis: Analysis, views: Any, extras: Sequence[Extra], prog: str, args
                 sink.write(render_map(book.inferred_map()))
                 sink.commit()
                 return EXIT_OK
-            status = _score_and_write(analysis, views, extras, model, book, args, sink, digest, tracker, run_focus)
+            status = _score_and_write(analysis, views, extras, model, book, args, sink, digest, tracker, run_focus,
+                                      prog)
             if status != EXIT_FAILED:  # nothing scored: the error lines say why
                 for line in book.closing_warnings():
                     warning(line)
@@ -188,7 +192,7 @@ def score_record(assess: Callable, model: Any, raw: Any, from_text: bool) -> Tup
     return result, []
 
 
-def _score_and_write(analysis, views, extras, model, book, args, sink, digest, tracker, run_focus) -> int:
+def _score_and_write(analysis, views, extras, model, book, args, sink, digest, tracker, run_focus, prog) -> int:
     streaming = args.format in options.STREAMING_FORMATS
     top = run_focus.top if run_focus is not None else None
     summary = analysis.summary(model)
@@ -210,6 +214,10 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         error(f"no record in {book.name} could be scored ({rejected_count} rejected)")
         sink.abort()
         return EXIT_FAILED
+    coverages = run_coverage(model.methodology, analysis.sections, book, prog, args.allow_partial)
+    if coverages is None:
+        sink.abort()
+        return EXIT_FAILED
     report = {
         "report": analysis.report,
         "version": __version__,
@@ -218,6 +226,8 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         "methodology_hash": digest,
         "summary": summary.result(rejected_count),
     }
+    if coverage.partial(coverages):
+        report["summary"]["coverage"] = coverage.summary_entry(coverages)
     if tracker is not None:
         tracker.save()  # one transaction, before the report is written: a history that cannot be written fails the run
     if streaming:
@@ -238,6 +248,28 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         _write_sorted(report, views, extras, model, args, book, sink, run_focus, summary.count)
     sink.commit()
     return EXIT_SOME_REJECTED if rejected_count or rejected else EXIT_OK  # a finish may add to rejected
+
+
+def run_coverage(methodology: dict, sections: Optional[Sequence[str]], book: Portfolio, prog: str,
+                 allow_partial: bool) -> "Optional[list]":
+    """The coverage of the run's analyses once the book is read; None (after the error lines) when it refuses.
+
+    A run of several analyses (the report) leaves out of the threshold one whose data
+    no record carries at all, and says so in one line.
+    """
+    coverages = coverage.book_coverage(methodology, sections, book.uncarried(), book.unread)
+    judged = coverages
+    if sections is None:
+        judged = [entry for entry in coverages if entry.share > 0]
+        for entry in coverages:
+            if entry.share == 0:
+                warning(f"{book.name}: no record carries any field of the {entry.analysis} analysis; "
+                        f"the report leaves {entry.analysis} out")
+    problem = coverage.refusal(judged, book.name, book.unread, prog)
+    if problem is not None and not allow_partial:
+        error(problem)
+        return None
+    return coverages
 
 
 def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any, run_focus: Optional[focus.Focus],

@@ -32,6 +32,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 
 from csm import values
 from csm.errors import InputError
+from csm.ingest import headers
 from csm.sidefile import load_json
 
 WARNING_LINES = 20  # unread-column lines per file; the rest are counted in one last line
@@ -121,7 +122,7 @@ class Schema:
         for dimension, spec in health.get("dimensions", {}).items():
             for metric, metric_spec in spec.get("metrics", {}).items():
                 kind = "label" if metric_spec.get("scoring") == "mapping" else "number"
-                self._add(_metric_path(dimension, metric, metric_spec), kind, "health")
+                self._add(metric_path(dimension, metric, metric_spec), kind, "health")
         for dimension in list(health.get("dimensions", {})) + ["overall"]:
             self._add(f"previous_period.{dimension}_score", "number")
         self._add("contract_end_date", "date", "churn")
@@ -129,7 +130,7 @@ class Schema:
             for metric, metric_spec in spec.get("metrics", {}).items():
                 scoring = metric_spec.get("scoring")
                 kind = "label" if scoring == "mapping" else "bool" if scoring == "flag" else "number"
-                self._add(_metric_path(signal, metric, metric_spec), kind, "churn")
+                self._add(metric_path(signal, metric, metric_spec), kind, "churn")
         for path in EXPANSION_PATHS:
             kind = "list" if path.endswith(("tiers", "current", "potential")) else \
                 "label" if path.endswith("plan_tier") else "number"
@@ -142,6 +143,7 @@ class Schema:
         self.read = set(self.kinds)
         self.top = frozenset(path.split(".")[0] for path in self.kinds) | {"product_usage"}
         self._index = self._matching_index()
+        self._words = None  # the matching by a header's words, made when a name needs it
 
     def _add(self, path, kind, section=None):
         if path not in self.kinds:
@@ -167,6 +169,15 @@ class Schema:
                 index.setdefault(key, (paths[0], None, "metric"))
         return index
 
+    def _words_index(self) -> Dict[tuple, tuple]:
+        """words_key -> (path, None, "person") for the keys that name one read path only (csm.ingest.headers)."""
+        named = {}
+        for path in self.paths:
+            if "." in path:
+                for key in headers.metric_keys(path):
+                    named.setdefault(key, set()).add(path)
+        return {key: (paths.pop(), None, "person") for key, paths in named.items() if len(paths) == 1}
+
     def is_read(self, path: str) -> bool:
         """True when some analysis reads the dotted path (a product_usage module field counts for any module)."""
         if path in self.read:
@@ -179,7 +190,12 @@ class Schema:
         stripped = ".".join(part.strip() for part in name.strip().split("."))
         if self.is_read(stripped):
             return stripped, None, "schema"
-        return self._index.get(values.key_of(name))
+        found = self._index.get(values.key_of(name))
+        if found is None:
+            if self._words is None:
+                self._words = self._words_index()
+            found = self._words.get(headers.words_key(name))
+        return found
 
     def closest(self, name: str) -> Optional[str]:
         """Return the schema path closest to an unread name (difflib), or None."""
@@ -200,7 +216,8 @@ class Schema:
         return paths
 
 
-def _metric_path(section, metric, spec):
+def metric_path(section: str, metric: str, spec: object) -> str:
+    """The schema path a metric is read from: its own `"field"` where it names one, else section.metric."""
     field = spec.get("field") if isinstance(spec, dict) else None
     return field if isinstance(field, str) and field else f"{section}.{metric}"
 
@@ -242,6 +259,10 @@ def check_map(document, schema, where="the map"):
             entry = {"column": entry}
         if not isinstance(entry, dict):
             problems.append(f"fields.{shown_path} must be a column name or an object with column, scale, date_format")
+            continue
+        if entry.get("guess") is True:
+            problems.append(f"fields.{shown_path} is a guess of --print-map: check that the column holds it, "
+                            'then remove "guess": true (or remove the entry)')
             continue
         unknown = [key for key in entry if key not in FIELD_KEYS]
         if unknown:
@@ -309,6 +330,8 @@ class Plan:
         self.fields = []  # the Fields matched, in column order (what --print-map prints)
         self.unread = []  # column names nothing reads
         self.warnings = []
+        self.read_as = []  # a `note:` line per column matched by its words (csm.ingest.headers)
+        self.guesses = {}  # path -> {"column", "guess": True}: what --print-map proposes for unread columns
 
     def needs_record_step(self):
         return bool(self.convert or self.keep or self.notes)
@@ -372,7 +395,7 @@ def plan_columns(header: List[str], schema: Schema, field_map: Optional[FieldMap
         if targets[position] is not None or position in kept_columns or not cell:
             continue
         matches[position] = schema.match(cell)
-    for rank in ("schema", "normalised", "crm", "metric"):
+    for rank in ("schema", "normalised", "crm", "metric", "person"):
         # Within a rank, a column read as it is comes before one scaled (ARR before MRR).
         order = sorted(range(len(matches)), key=lambda at: matches[at] is not None and matches[at][1] is not None)
         for position in order:
@@ -399,9 +422,26 @@ def plan_columns(header: List[str], schema: Schema, field_map: Optional[FieldMap
             plan.convert.append((tuple(field.path.split(".")), field))
         if field.scale is not None:
             notes.append(f"{field.path} is column {json.dumps(field.column)} x {field.scale:g}")
+        if field.how == "person":
+            plan.read_as.append(f"{name}: column {json.dumps(values.printable(field.column, 60))} is read as "
+                                f"{field.path} (a --map can say otherwise)")
     plan.notes = tuple(notes)
     plan.warnings = unread_warnings(plan.unread, schema, name, "column", claimed)
+    plan.guesses = guesses(plan.unread, schema, claimed)
     return plan
+
+
+def guesses(unread, schema, claimed):
+    """Field entries --print-map proposes for unread columns: the closest unclaimed schema path, marked a guess."""
+    proposed = {}
+    for column in unread:
+        near = schema.closest(column)
+        if near is None:
+            match = schema.match(column)
+            near = match[0] if match is not None else None
+        if near is not None and near not in claimed and near not in proposed:
+            proposed[near] = {"column": column, "guess": True}
+    return proposed
 
 
 def unread_warnings(names, schema, source, kind, claimed=()):
@@ -686,13 +726,20 @@ def _carries(raw, parts):
     return value != {} if type(value) is dict else True
 
 
-def inferred_map(fields: Iterable[Field], unread: Iterable[str], kept: Iterable[str] = ()) -> Dict[str, Any]:
-    """The map --print-map prints: the fields matched (a Field list), and under keep the kept and unread columns."""
+def inferred_map(fields: Iterable[Field], unread: Iterable[str], kept: Iterable[str] = (),
+                 proposed: Optional[Dict[str, Dict[str, Any]]] = None) -> Dict[str, Any]:
+    """The map --print-map prints: the fields matched (a Field list), the guesses (`proposed`, each marked
+    `"guess": true` for a person to remove when they agree), and under keep the kept and other unread columns."""
     entries = {}
     for field in fields:
         entries.setdefault(field.path, field.as_map_entry())
+    guessed = set()
+    for path, entry in (proposed or {}).items():
+        if path not in entries:
+            entries[path] = entry
+            guessed.add(entry["column"])
     kept = list(kept)
-    return {"fields": entries, "keep": kept + [column for column in unread if column not in kept]}
+    return {"fields": entries, "keep": kept + [column for column in unread if column not in kept and column not in guessed]}
 
 
 def load_retention(path: str) -> Dict[str, Any]:

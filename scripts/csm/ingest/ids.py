@@ -39,7 +39,7 @@ WARN_LIMIT = 20  # case-variant warning lines per run; the rest are counted in o
 _hash = hash
 
 
-def id_key(customer_id):
+def id_key(customer_id: str) -> str:
     """Return the comparison key of an id: its format characters (Unicode Cf) removed, case-folded.
 
     >>> id_key("ACC-1"), id_key("acc-1\\u200b"), id_key("\\ufeffStra\\u00dfe")

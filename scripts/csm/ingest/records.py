@@ -22,9 +22,10 @@ import json
 import os
 import re
 import sys
-from typing import Any, BinaryIO, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, BinaryIO, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from csm.ingest import columns as ingest, xlsx
+from csm import values
+from csm.ingest import columns as ingest, join, xlsx
 from csm.errors import InputError
 
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
@@ -50,7 +51,9 @@ class Portfolio:
     arrive as text (CSV, XLSX) and must be parsed; `document` is the top-level JSON
     object when there is one (other tools read optional top-level sections from it).
     `warnings` lists what opening found questionable but could go on with (a CSV
-    header naming a field twice, a column nothing reads); `closing_warnings()`, once
+    header naming a field twice, a column nothing reads), `notes` how it was read where
+    a person would want to know (the list a JSON object's customers were under);
+    `closing_warnings()`, once
     the records are read, what only the whole file shows (a metric no record carries).
     `inferred_map()` is the map --print-map prints.
     """
@@ -62,8 +65,10 @@ class Portfolio:
         self._records = records
         self.document = document or {}
         self.warnings = warnings if warnings is not None else []
+        self.notes = []  # how the file was read, where a person would want to know (`note:` lines)
         self._closing = []  # objects with warnings(), asked at the end
         self._inferred = None
+        self.carried = None  # the metrics of the running tool some record carries (ingest.Carried), once read
         self.unread = []  # the columns (or top-level keys) no analysis reads: kept in the records as named
 
     def records(self) -> Iterable[Tuple[int, str, Any]]:
@@ -75,6 +80,10 @@ class Portfolio:
             lines.extend(source.warnings())
         return lines
 
+    def uncarried(self) -> List[str]:
+        """The metric paths of the running tool that no record carried (ask once the records are read)."""
+        return [] if self.carried is None else list(self.carried.unseen)
+
     def inferred_map(self) -> Dict[str, Any]:
         """The map the ingest layer read this file with, ready to edit (--print-map)."""
         if self._inferred is None:
@@ -85,7 +94,8 @@ class Portfolio:
 def open_portfolio(path: str, stdin: Optional[BinaryIO] = None,
                    map: Union[str, ingest.FieldMap, None] = None,  # noqa: A002
                    sheet: Optional[str] = None, methodology: Optional[Dict[str, Any]] = None,
-                   sections: Optional[Iterable[str]] = None, data: Optional[bytes] = None) -> Portfolio:
+                   sections: Optional[Iterable[str]] = None, data: Optional[bytes] = None,
+                   joins: Sequence[join.JoinSource] = ()) -> Portfolio:
     """Open `path` ("-" for standard input) and return a Portfolio; raise InputError if unreadable.
 
     `map`: a --map file path or an `ingest.FieldMap`; `sheet`: the sheet of an .xlsx
@@ -97,13 +107,39 @@ def open_portfolio(path: str, stdin: Optional[BinaryIO] = None,
     A stream (standard input, a pipe, `/dev/stdin`, `<(...)`) is read as a stream:
     its first bytes are looked at without seeking back. `data`: the bytes of `path`,
     already read (a capped small file, see smallfile), read from memory under its name.
+    `joins`: the --join sources (csm.ingest.join.JoinSource), each read whole, with its
+    own map, and joined onto the book's records as they stream (needs a methodology).
     """
     reading = None
     if methodology is not None:
         schema = ingest.Schema(methodology)
         field_map = map if isinstance(map, ingest.FieldMap) or map is None else ingest.load_map(map, schema)
-        reading = (schema, field_map, sections)
-    return _open(path, stdin, sheet, reading, data)
+        reading = (schema, field_map, () if joins else sections)
+    portfolio = _open(path, stdin, sheet, reading, data)
+    if joins:
+        _join(portfolio, joins, schema, sections, methodology, stdin)
+    return portfolio
+
+
+def _join(book, joins, schema, sections, methodology, stdin):
+    """Index each --join source and let the book's records carry what they hold (csm.ingest.join)."""
+    indexes = []
+    for source in joins:
+        if source.path == book.name or (source.path == "-" and book.name == "standard input"):
+            raise InputError(f"--join {source.path}: the book itself cannot be joined onto the book")
+        opened = open_portfolio(source.path, stdin=stdin, map=source.map, sheet=source.sheet,
+                                methodology=methodology, sections=())
+        index = join.SourceIndex(opened)
+        book.warnings.extend(opened.warnings + opened.closing_warnings())
+        book.notes.extend(opened.notes)
+        indexes.append(index)
+    joined = join.Join(book.name, indexes)
+    carried = ingest.Carried(schema.metrics_of(sections), book.name)
+    book._records = carried.track(joined.records(book.records()))
+    book._closing = [closing for closing in book._closing if not isinstance(closing, ingest.Carried)]
+    book._closing += [joined, carried]
+    book.carried = carried
+    book.from_text = book.from_text or any(index.from_text for index in indexes)
 
 
 def _open(path, stdin, sheet, reading, data):
@@ -162,6 +198,7 @@ def _read_json_through(portfolio, reading):
     carried = ingest.Carried(schema.metrics_of(sections), portfolio.name)
     portfolio._records = carried.track(records)
     portfolio._closing = [reader, carried]
+    portfolio.carried = carried
     portfolio.unread = reader.unread  # grows as records are read
 
     def inferred():
@@ -314,6 +351,8 @@ def _json_document(stream, name):
         raise InputError(f"{name} is not usable JSON: {_unusable(exc, text, True)}") from None
     del text
     top = None
+    notes = []
+    label = "customers"
     if isinstance(document, list):
         records = document
     elif isinstance(document, dict):
@@ -326,18 +365,39 @@ def _json_document(stream, name):
             records = [document]
             top = None
         else:
-            raise InputError(
-                f'{name} has no customers list (expected {{"customers": [...]}}, '
-                "a JSON array of customers, JSON Lines or CSV)"
-            )
+            key = _the_one_list(document, name)
+            records = document[key]
+            label = json.dumps(key) if not key.isidentifier() else key
+            notes.append(f"{name}: the customers are the list under {label} (the one list of objects "
+                         "at the top level)")
     else:
         raise InputError(f"{name} holds a single JSON value, not a portfolio of customers")
     if not records:
         raise InputError(f"{name} has no customers")
-    label = "customers" if top is not None else ""
-    portfolio = Portfolio(name, "json", False, _release_as_read(records, label), document=top)
+    portfolio = Portfolio(name, "json", False, _release_as_read(records, label if top is not None else ""),
+                          document=top)
+    portfolio.notes = notes
     portfolio.parsed = records  # the ingest layer checks a map against every record before any is read
     return portfolio
+
+
+def _the_one_list(document, name):
+    """The key of the one top-level list of objects of a JSON object (an export's `accounts`, `data` ...).
+
+    No such list, or more than one, is an InputError that names what the document holds.
+    """
+    lists = [key for key, value in document.items()
+             if type(value) is list and value and all(type(item) is dict for item in value)]
+    if len(lists) == 1:
+        return lists[0]
+    if lists:
+        shown_keys = ", ".join(json.dumps(values.printable(key, 40)) for key in lists[:6])
+        raise InputError(f"{name} holds {len(lists)} lists of objects at the top level ({shown_keys}); "
+                         'put the customers under "customers" (or in a file of their own)')
+    raise InputError(
+        f'{name} has no customers list (expected {{"customers": [...]}}, a JSON object holding one list of '
+        "customer objects, a JSON array of customers, JSON Lines or CSV)"
+    )
 
 
 def _release_as_read(records, label):
@@ -520,8 +580,11 @@ def _open_rows(rows, name, reading, shape):
         carried = ingest.Carried(schema.metrics_of(sections), name)
         portfolio._records = carried.track(records)
         portfolio._closing = [carried]
-        portfolio._inferred = lambda: ingest.inferred_map(plan.fields, plan.unread, [kept for _, kept in plan.keep])
+        portfolio.carried = carried
+        portfolio._inferred = lambda: ingest.inferred_map(plan.fields, plan.unread, [kept for _, kept in plan.keep],
+                                                          plan.guesses)
         portfolio.unread = plan.unread
+        portfolio.notes.extend(plan.read_as)
     return portfolio
 
 

@@ -165,7 +165,8 @@ class Outcomes:
 def _outcomes_words(message):
     """Reword the portfolio reader's messages for an outcomes file."""
     replacements = (
-        (' has no customers list (expected {"customers": [...]}, a JSON array of customers, JSON Lines or CSV)',
+        (' has no customers list (expected {"customers": [...]}, a JSON object holding one list of customer '
+         'objects, a JSON array of customers, JSON Lines or CSV)',
          " must be a JSON array of outcomes (objects with customer_id and churned), JSON Lines or CSV"),
         ("not a portfolio of customers", "not a list of outcomes"),
         ("not a portfolio file", "not an outcomes file"),

@@ -11,6 +11,7 @@ into the sparse 0/1 design csm.learn.fitting fits.
 """
 
 import bisect
+import math
 import re
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
@@ -82,12 +83,29 @@ class Candidate:
         if value is None:
             return None
         if self.kind == "banded":
-            number = values.number(value, self.column, [], -values.LARGEST, None, from_text)
+            number = cell_number(value, from_text)
             return None if number is None else bisect.bisect_left(self.levels, number)
         if self.kind == "boolean":
             flag = values.boolean(value, self.column, [], from_text)
             return None if flag is None else int(flag)
         return self.labels.get(values.key_of(value)) if isinstance(value, str) else None
+
+
+def cell_number(value, from_text):
+    """A candidate's cell as a number, read as the scorers read one (csm.values), or None.
+
+    A percent sign keeps the figure as written ("87%" is 87): a candidate has no scale
+    of its own, and its bands are cut on its values as they are.
+
+    >>> cell_number("87%", True), cell_number("$1,200", True), cell_number("87%", False), cell_number(True, False)
+    (87, 1200, None, None)
+    """
+    if type(value) is str and from_text:
+        number = values.parse_number_text(value)
+        if number is None or type(number) is bool:
+            return None
+        return number if type(number) is int or math.isfinite(number) else None
+    return values.number(value, "", [], -values.LARGEST, None, from_text)
 
 
 class Skipped(NamedTuple):
@@ -232,7 +250,7 @@ def find_candidates(records: List[Dict[str, Any]], from_text: bool, outcomes: Li
             if len(flags) == 2:
                 candidate = Candidate(parts, "boolean", [False, True], len(present), group, group_label)
         else:
-            numbers = [values.number(value, column, [], -values.LARGEST, None, from_text) for value in present]
+            numbers = [cell_number(value, from_text) for value in present]
             unreadable = [value for value, number in zip(present, numbers) if number is None]
             if not unreadable:
                 edges = _quantile_edges(numbers, bands)

@@ -1,6 +1,7 @@
 """How the expansion report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
 
 from csm.render import changes as changes_views
+from csm.render import coverage as coverage_views
 from csm.render import focus as focus_words
 from csm.render import next_action as next_action_words
 from csm.config.expansion import CATEGORIES
@@ -100,6 +101,7 @@ def text(report, model, limit=focus_words.DETAIL_LIMIT):
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap(_headline(summary))
     lines += [f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']})"]
+    lines += coverage_views.text(summary)
     lines += changes_views.changes_text(summary)
     lines += ["", "Potential by type"]
     lines += text_table(["Type", "Opportunities", "Est. revenue"], _category_rows(summary), "lrr")
@@ -196,6 +198,7 @@ def markdown(report, model, limit=focus_words.DETAIL_LIMIT):
     lines = [f"# {TITLE}", "",
              f"As of {report['as_of']} · methodology {md(report['methodology'])} "
              f"(hash {report['methodology_hash']}) · {md(_headline(summary))}", ""]
+    lines += coverage_views.markdown(summary)
     lines += changes_views.changes_markdown(summary)
     lines += ["## Potential by type", ""]
     lines += md_table(["Type", "Opportunities", "Est. revenue"],

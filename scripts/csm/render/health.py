@@ -6,6 +6,7 @@ from csm.words import plural
 from csm.render.common import (account_tail, account_tail_markdown, accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, rule, score, terminal, text_table, title_line, why_line, wrap)
 from csm.score import health
 from csm.render import changes as changes_views
+from csm.render import coverage as coverage_views
 from csm.values import printable
 from csm.render import focus as focus_words
 from csm.render import next_action as next_action_words
@@ -59,6 +60,7 @@ def text(report, model, limit=focus_words.DETAIL_LIMIT):
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap(_headline(summary))
     lines += [f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']})"]
+    lines += coverage_views.text(summary)
     lines += changes_views.changes_text(summary)
     lines += ["", "Health mix"]
     lines += text_table(
@@ -143,6 +145,7 @@ def markdown(report, model, limit=focus_words.DETAIL_LIMIT):
     lines = [f"# {TITLE}", "",
              f"As of {report['as_of']} · methodology {md(report['methodology'])} "
              f"(hash {report['methodology_hash']}) · {md(_headline(summary))}", ""]
+    lines += coverage_views.markdown(summary)
     lines += changes_views.changes_markdown(summary)
     lines += ["## Health mix", ""]
     lines += md_table(

@@ -10,6 +10,7 @@ from csm.config.health import CLASSES
 from csm.figures import money
 from csm.render import brief
 from csm.render import changes as changes_views
+from csm.render import coverage as coverage_views
 from csm.render.common import (md, md_table, owner_parts, rejected_markdown, rejected_text, rule, score, terminal,
                                text_table, title_line, WIDTH, wrap)
 from csm.words import plural
@@ -37,6 +38,7 @@ def markdown(report, model, limit=None):
     lines = [f"# {TITLE}", "",
              f"As of {report['as_of']} · methodology {md(report['methodology'])} "
              f"(hash {report['methodology_hash']}) · {md(headline(report))}", ""]
+    lines += coverage_views.markdown(report["summary"])
     lines += changes_views.changes_markdown(report["summary"])
     book = views["book"]
     lines += [f"## {section_title(0, report)}", ""]
@@ -160,6 +162,7 @@ def text(report, model, limit=None):
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap(f"{headline(report)}; methodology {terminal(report['methodology'], 40)} "
                   f"(hash {report['methodology_hash']})")
+    lines += coverage_views.text(report["summary"])
     lines += changes_views.changes_text(report["summary"])
     book = views["book"]
     lines += ["", section_title(0, report), rule("-")]

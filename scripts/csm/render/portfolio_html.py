@@ -13,6 +13,7 @@ from csm.config.health import CLASSES
 from csm.figures import money
 from csm.render import brief
 from csm.render import changes as changes_views
+from csm.render import coverage as coverage_views
 from csm.render.common import html_text, money_short, owner_html, pct, score
 from csm.words import plural
 from csm.render.portfolio_words import (ANALYSIS_WORDS, MIX_HEADER, PIPELINE_HEADER, QUARTER_HEADER, TITLE,
@@ -269,7 +270,9 @@ def html(report: Dict[str, Any], model: Any) -> str:
            f"<title>{_h(TITLE)} as of {_h(report['as_of'])}</title>", f"<style>{STYLE}</style>", "</head>",
            "<body>", "<header>", f"<h1>{_h(TITLE)}</h1>",
            f'<p class="sub">As of {_h(report["as_of"])} · methodology {_h(report["methodology"])} '
-           f'(hash {_h(report["methodology_hash"])}) · {_h(headline(report))}</p>', "</header>"]
+           f'(hash {_h(report["methodology_hash"])}) · {_h(headline(report))}</p>']
+    out += [coverage_views.html(report["summary"])] if "coverage" in report["summary"] else []
+    out.append("</header>")
     account = changes_views.account_cell(_html_account, report)  # with its score history drawn, when there is one
     summary = report["summary"]
     if "changes" in summary:

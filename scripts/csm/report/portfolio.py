@@ -238,7 +238,7 @@ ANALYSIS_WORDS = {"health": "health", "churn": "churn risk", "expansion": "expan
 
 
 def complete(report: dict, model: PortfolioModel, retention: Optional[dict]) -> list:
-    """Add the cross-views to a scored report (its customers: ReportAccounts); return warning lines.
+    """Add the cross-views to a scored report (its customers: ReportAccounts); return (customer_id, warning) pairs.
 
     The views go after the summary (the reading order of the report), the accounts
     (as listed) and rejected records after them. Each warning names an account one
@@ -255,6 +255,5 @@ def complete(report: dict, model: PortfolioModel, retention: Optional[dict]) -> 
     for result in customers:
         for name, messages in result["analysis_errors"].items():
             more = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
-            warnings.append(f"{values.printable(result['customer_id'])}: {ANALYSIS_WORDS[name]} not scored: "
-                            f"{messages[0]}{more}")
+            warnings.append((result["customer_id"], f"{ANALYSIS_WORDS[name]} not scored: {messages[0]}{more}"))
     return warnings

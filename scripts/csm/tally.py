@@ -1,0 +1,57 @@
+"""Warnings a person reads: the same warning for many accounts is one line, with the count and the first ids.
+
+`Tally` gathers (warning, account id) pairs as a run goes and says each warning
+once: `prefix + warning: N accounts (first: A, B, C)`. A run's stderr stays short
+whatever the book's size: at most MAX_KINDS lines, then one counting the rest.
+"""
+
+from typing import Dict, List, Optional
+
+from csm.values import printable
+
+FIRST_IDS = 3  # ids a line names
+MAX_KINDS = 20  # lines a tally writes; the rest are counted in one more line
+
+
+class Tally:
+    """Count accounts per warning, in first-seen order; `lines()` says each warning once.
+
+    >>> tally = Tally("book.csv: ", "accounts")
+    >>> for customer_id in ("A-1", "A-2", "A-3", "A-4"):
+    ...     tally.add("expansion not scored: contract.licensed_seats is missing", customer_id)
+    >>> tally.lines()
+    ['book.csv: expansion not scored: contract.licensed_seats is missing: 4 accounts (first: A-1, A-2, A-3)']
+    """
+
+    def __init__(self, prefix: str = "", noun: str = "accounts"):
+        self.prefix = prefix
+        self.noun = noun
+        self.counts: Dict[str, int] = {}
+        self.first: Dict[str, List[str]] = {}
+        self.details: Dict[str, str] = {}
+
+    def add(self, warning: str, customer_id: object, detail: Optional[str] = None) -> None:
+        """Count one account under a warning; `detail`: the whole line of one account (its value), said when
+        the warning is this account's alone."""
+        count = self.counts.get(warning)
+        if count is None:
+            self.counts[warning] = 1
+            self.first[warning] = [printable(str(customer_id), 60)]
+            self.details[warning] = detail or warning
+            return
+        self.counts[warning] = count + 1
+        if count < FIRST_IDS:
+            self.first[warning].append(printable(str(customer_id), 60))
+
+    def lines(self) -> List[str]:
+        """One line per warning (one account: its id first, as a single warning reads), at most MAX_KINDS."""
+        lines = []
+        for warning, count in self.counts.items():
+            if count == 1:
+                lines.append(f"{self.prefix}{self.first[warning][0]}: {self.details[warning]}")
+            else:
+                lines.append(f"{self.prefix}{warning}: {count:,} {self.noun} (first: {', '.join(self.first[warning])})")
+        if len(lines) > MAX_KINDS:
+            rest = len(lines) - MAX_KINDS
+            lines = lines[:MAX_KINDS] + [f"{self.prefix}... and {rest:,} more warnings of this kind"]
+        return lines
