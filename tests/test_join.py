@@ -233,3 +233,38 @@ def test_a_json_object_holding_one_list_of_objects_is_the_book_and_two_lists_are
     assert done.returncode == 1
     assert done.stderr == (f"error: {tmp_path / 'two.json'} holds 2 lists of objects at the top level (\"accounts\", "
                            "\"results\"); put the customers under \"customers\" (or in a file of their own)\n")
+
+
+# --- header matching as a person would, and --print-map's proposals ---------------------------
+
+@pytest.mark.parametrize("script", TOOLS)
+def test_the_map_print_map_proposes_joined_with_the_product_file_scores_as_the_schema_book(script, tmp_path):
+    done = run("health_score_calculator.py", CRM_CSV, "--print-map")
+    proposed = json.loads(done.stdout)
+    assert proposed["fields"]["contract_end_date"] == {"column": "Renewal Date", "date_format": "%m/%d/%Y"}
+    assert proposed["keep"] == ["Region"]
+    (tmp_path / "map.json").write_text(done.stdout)
+    joined, _ = scored(script, CRM_CSV, "--map", tmp_path / "map.json", "--join", PRODUCT)
+    whole, _ = scored(script, schema_book(tmp_path))
+    assert without_kept(joined["customers"]) == without_kept(whole["customers"])
+    assert joined["summary"] == whole["summary"]
+
+
+def test_decorated_headers_are_read_with_a_note_per_column(tmp_path):
+    done = run("health_score_calculator.py", CRM_CSV, "--allow-partial", *AS_OF)
+    assert (f'note: {CRM_CSV}: column "Exec Sponsor Engagement (%)" is read as '
+            "relationship.executive_sponsor_engagement (a --map can say otherwise)\n") in done.stderr
+    assert done.stderr.count("note: ") == 6
+
+
+def test_a_guess_left_in_a_map_is_refused_until_a_person_removes_the_marker(tmp_path):
+    (tmp_path / "book.csv").write_text("customer_id,segment,arr,Renewal Sentimnt\nA-1,smb,5,positive\n")
+    done = run("health_score_calculator.py", tmp_path / "book.csv", "--print-map")
+    proposed = json.loads(done.stdout)
+    assert proposed["fields"]["relationship.renewal_sentiment"] == {"column": "Renewal Sentimnt", "guess": True}
+    assert proposed["keep"] == []
+    (tmp_path / "map.json").write_text(done.stdout)
+    refused = run("health_score_calculator.py", tmp_path / "book.csv", "--map", tmp_path / "map.json", *AS_OF)
+    assert (refused.returncode, refused.stderr) == (1, (
+        f"error: map {tmp_path / 'map.json'}: fields.relationship.renewal_sentiment is a guess of --print-map: "
+        'check that the column holds it, then remove "guess": true (or remove the entry)\n'))

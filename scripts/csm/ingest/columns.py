@@ -431,6 +431,43 @@ def plan_columns(header: List[str], schema: Schema, field_map: Optional[FieldMap
     return plan
 
 
+DATE_FORMATS = ("%m/%d/%Y", "%d/%m/%Y", "%m/%d/%y", "%d/%m/%y", "%d.%m.%Y", "%Y/%m/%d", "%m-%d-%Y", "%d-%m-%Y")
+
+
+def date_format_of(cells: Iterable[Any]) -> Tuple[Optional[str], bool]:
+    """The date formats of DATE_FORMATS every non-ISO cell fits: (the first, True when it is the only one).
+
+    (None, False) when the cells are ISO dates already, or fit none. US and European
+    orders both fit "01/02/2027": then the US one is proposed, marked a guess.
+
+    >>> date_format_of(["09/30/2027", "11/01/2026"]), date_format_of(["01/02/2027"]), date_format_of(["2027-01-02"])
+    (('%m/%d/%Y', True), ('%m/%d/%Y', False), (None, False))
+    """
+    texts = [cell for cell in cells if isinstance(cell, str) and cell.strip() and values.parse_iso_date(cell) is None]
+    if not texts:
+        return None, False
+    fitting = [pattern for pattern in DATE_FORMATS
+               if all(values.parse_date_text(text, pattern) is not None for text in texts)]
+    return (fitting[0], len(fitting) == 1) if fitting else (None, False)
+
+
+def with_date_formats(document: Dict[str, Any], records: Iterable[Tuple[int, str, Any]]) -> Dict[str, Any]:
+    """A --print-map document with a date_format proposed for each date field its first records write otherwise."""
+    records = [raw for _, _, raw in records if isinstance(raw, dict)]
+    for path in DATE_PATHS:
+        entry = document["fields"].get(path)
+        if entry is None or (isinstance(entry, dict) and "date_format" in entry):
+            continue
+        pattern, certain = date_format_of([raw.get(path) for raw in records])
+        if pattern is not None:
+            entry = dict(entry) if isinstance(entry, dict) else {"column": entry}
+            entry["date_format"] = pattern
+            if not certain:
+                entry["guess"] = True
+            document["fields"][path] = entry
+    return document
+
+
 def guesses(unread, schema, claimed):
     """Field entries --print-map proposes for unread columns: the closest unclaimed schema path, marked a guess."""
     proposed = {}

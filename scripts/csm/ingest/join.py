@@ -14,8 +14,8 @@ references/interface.md, "Several exports". This module owns:
   source's): one warning per field, with the count and the first ids. A join that
   matches no book id at all is an error (almost surely the wrong key or file).
 
-Memory: the book streams as it does alone; each source is held as its records
-(what the parsed rows take, about 1 KB a row of 30 fields) plus one dict entry a row.
+Memory: the book streams as it does alone; each source is held as its parsed records
+plus one dict entry a row (references/interface.md, "Several exports", says how much).
 """
 
 from typing import Iterator, List, NamedTuple, Optional
@@ -119,23 +119,7 @@ class Join:
 
     def _merged(self, raw, extra, source_name):
         """The book's record with a source's record added: the book's value wins where both differ."""
-        customer_id = raw["customer_id"]
-        for parts, value in _leaves(extra):
-            target = raw
-            for part in parts[:-1]:
-                child = target.get(part)
-                if type(child) is not dict:
-                    if child is not None:
-                        break  # the book holds a value where the source has a section: the book's stands
-                    child = target[part] = {}
-                target = child
-            else:
-                held = target.get(parts[-1])
-                if held is None or held == {}:
-                    target[parts[-1]] = value
-                elif held != value and str(held).strip() != str(value).strip():
-                    self.conflicts.add(f"{'.'.join(parts)} differs in --join {source_name}; the book's value "
-                                       "is used", customer_id)
+        self._merge_into(raw, extra, "", raw["customer_id"], source_name)
         kept = getattr(extra, "kept", None)
         notes = getattr(extra, "notes", ())
         if kept or notes:
@@ -147,6 +131,21 @@ class Join:
             if kept:
                 raw.kept = dict(kept, **(raw.kept or {}))
         return raw
+
+    def _merge_into(self, target, extra, prefix, customer_id, source_name):
+        """Add what `extra` holds to `target` a section at a time: a section the book lacks is taken whole."""
+        for key, value in extra.items():
+            if value is None:
+                continue
+            held = target.get(key)
+            if held is None or held == {}:
+                target[key] = value
+            elif type(held) is dict and type(value) is dict:
+                self._merge_into(held, value, f"{prefix}{key}.", customer_id, source_name)
+            elif held != value and (type(held) is dict or type(value) is dict
+                                    or str(held).strip() != str(value).strip()):
+                self.conflicts.add(f"{prefix}{key} differs in --join {source_name}; the book's value is used",
+                                   customer_id)
 
     def _check_matched(self):
         for source in self.sources:
@@ -166,11 +165,3 @@ class Join:
                              f"not have; they are not read (first: {', '.join(unmatched[:NAMED_ROWS])})")
         return lines
 
-
-def _leaves(record, prefix=()):
-    """Yield (path parts, value) of every value of a record that is not a section (a non-empty dict)."""
-    for key, value in record.items():
-        if type(value) is dict and value:
-            yield from _leaves(value, prefix + (key,))
-        elif value is not None:
-            yield prefix + (key,), value

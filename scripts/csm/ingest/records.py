@@ -18,6 +18,7 @@ warnings (`warnings`), and after the records `closing_warnings()`.
 import codecs
 import csv
 import io
+import itertools
 import json
 import os
 import re
@@ -35,6 +36,7 @@ SNIFF_BYTES = 65536
 # A header row is names, not data: a CRM export has hundreds of columns at most.
 MAX_COLUMNS = 5000
 MAX_HEADER_CHARS = 1 << 20
+INFERRED_ROWS = 100  # rows --print-map looks at to propose a date format
 
 
 class Unreadable:
@@ -581,8 +583,9 @@ def _open_rows(rows, name, reading, shape):
         portfolio._records = carried.track(records)
         portfolio._closing = [carried]
         portfolio.carried = carried
-        portfolio._inferred = lambda: ingest.inferred_map(plan.fields, plan.unread, [kept for _, kept in plan.keep],
-                                                          plan.guesses)
+        portfolio._inferred = lambda: ingest.with_date_formats(
+            ingest.inferred_map(plan.fields, plan.unread, [kept for _, kept in plan.keep], plan.guesses),
+            itertools.islice(portfolio.records(), INFERRED_ROWS))
         portfolio.unread = plan.unread
         portfolio.notes.extend(plan.read_as)
     return portfolio
