@@ -268,3 +268,13 @@ def test_a_guess_left_in_a_map_is_refused_until_a_person_removes_the_marker(tmp_
     assert (refused.returncode, refused.stderr) == (1, (
         f"error: map {tmp_path / 'map.json'}: fields.relationship.renewal_sentiment is a guess of --print-map: "
         'check that the column holds it, then remove "guess": true (or remove the entry)\n'))
+
+
+def test_an_output_that_is_a_joined_file_is_refused_before_anything_is_read(tmp_path):
+    product = tmp_path / "product.json"
+    product.write_text(open(PRODUCT, encoding="utf-8").read())
+    done = run("health_score_calculator.py", CRM_CSV, "--join", product, "--output", product)
+    assert (done.returncode, done.stderr) == (2, f"error: --output {product} is the same file as --join ({product}): "
+                                                 "writing the report there would replace what the run reads; choose "
+                                                 "another output file\n")
+    assert product.read_text() == open(PRODUCT, encoding="utf-8").read()

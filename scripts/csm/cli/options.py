@@ -142,6 +142,7 @@ class _JoinAction(argparse.Action):
                 parser.error(f"{option_string} given twice for --join {sources[-1].path}")
             sources[-1] = sources[-1]._replace(**{key: value})
         namespace.joins = sources
+        namespace.join = [path for source in sources for path in (source.path, source.map) if path]  # never an output
 
 
 def add_join(parser: argparse.ArgumentParser) -> None:

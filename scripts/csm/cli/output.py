@@ -38,7 +38,7 @@ from csm.errors import InputError
 
 # Options (attributes of the parsed arguments) that name a file the run reads. Tools
 # and other options add theirs here; a name the parser does not have is skipped.
-INPUT_FILE_OPTIONS = ["input", "config", "map", "outcomes", "retention", "compare", "template", "history"]
+INPUT_FILE_OPTIONS = ["input", "config", "map", "join", "outcomes", "retention", "compare", "template", "history"]
 
 # Paths that name a stream or a device by way of the process (/dev/stdout, /dev/fd/1,
 # /proc/self/fd/1): always written in place, whatever they resolve to.

@@ -18,7 +18,7 @@ from csm.ingest.records import Portfolio
 from csm.render import brief as brief_views
 from csm.report import brief, focus, portfolio
 from csm.sidefile import read_template
-from csm.tally import Tally
+from csm.grouped import GroupedWarnings
 
 EPILOG = """
 retention: a top-level "retention" object of a JSON portfolio, or --retention
@@ -63,11 +63,11 @@ def finish(report: dict, model: Any, args: argparse.Namespace, book: Portfolio) 
     retention = model.retention
     if retention is None:
         retention = portfolio.read_retention(book.document, model, book.name)
-    tally = Tally()  # the same warning for many accounts is one line (an export without product data ...)
+    grouped = GroupedWarnings()  # the same warning for many accounts is one line (an export without product data ...)
     for customer_id, line in portfolio.complete(report, model, retention):
         if args.account is None or customer_id == args.account:
-            tally.add(line.split(", got ")[0], customer_id, line)  # the same problem, whatever value each has
-    for line in tally.lines():
+            grouped.add(line.split(", got ")[0], customer_id, line)  # the same problem, whatever value each has
+    for line in grouped.lines():
         warning(line)
     if args.account is not None:
         focused = focus.from_args(args, focus.ALL_FILTERS) is not None

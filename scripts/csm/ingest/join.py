@@ -24,7 +24,7 @@ from csm import values
 from csm.errors import InputError
 from csm.ingest.columns import MappedRecord
 from csm.ingest.ids import id_key
-from csm.tally import Tally
+from csm.grouped import GroupedWarnings
 
 NAMED_ROWS = 5  # rows (or ids) an error or a warning names; the rest are counted
 
@@ -96,7 +96,7 @@ class Join:
     def __init__(self, book_name: str, sources: List[SourceIndex]):
         self.book_name = book_name
         self.sources = sources
-        self.conflicts = Tally(f"{book_name}: ", "accounts")
+        self.conflicts = GroupedWarnings(f"{book_name}: ", "accounts")
         self.book_ids = []  # the first few book ids, for the error of a join that matches nothing
 
     def records(self, records: Iterator) -> Iterator:

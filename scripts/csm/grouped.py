@@ -1,6 +1,6 @@
 """Warnings a person reads: the same warning for many accounts is one line, with the count and the first ids.
 
-`Tally` gathers (warning, account id) pairs as a run goes and says each warning
+`GroupedWarnings` gathers (warning, account id) pairs as a run goes and says each warning
 once: `prefix + warning: N accounts (first: A, B, C)`. A run's stderr stays short
 whatever the book's size: at most MAX_KINDS lines, then one counting the rest.
 """
@@ -10,16 +10,16 @@ from typing import Dict, List, Optional
 from csm.values import printable
 
 FIRST_IDS = 3  # ids a line names
-MAX_KINDS = 20  # lines a tally writes; the rest are counted in one more line
+MAX_KINDS = 20  # lines a GroupedWarnings writes; the rest are counted in one more line
 
 
-class Tally:
+class GroupedWarnings:
     """Count accounts per warning, in first-seen order; `lines()` says each warning once.
 
-    >>> tally = Tally("book.csv: ", "accounts")
+    >>> warnings = GroupedWarnings("book.csv: ", "accounts")
     >>> for customer_id in ("A-1", "A-2", "A-3", "A-4"):
-    ...     tally.add("expansion not scored: contract.licensed_seats is missing", customer_id)
-    >>> tally.lines()
+    ...     warnings.add("expansion not scored: contract.licensed_seats is missing", customer_id)
+    >>> warnings.lines()
     ['book.csv: expansion not scored: contract.licensed_seats is missing: 4 accounts (first: A-1, A-2, A-3)']
     """
 
