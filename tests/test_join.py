@@ -278,3 +278,22 @@ def test_an_output_that_is_a_joined_file_is_refused_before_anything_is_read(tmp_
                                                  "writing the report there would replace what the run reads; choose "
                                                  "another output file\n")
     assert product.read_text() == open(PRODUCT, encoding="utf-8").read()
+
+
+def test_a_model_metric_with_a_stray_word_is_fitted_with_that_cell_read_as_missing(tmp_path):
+    rows = [["customer_id", "segment", "arr", "usage.login_frequency"]]
+    outcomes = [["customer_id", "churned"]]
+    for n in range(200):
+        logins = (n * 37) % 100
+        rows.append([f"A-{n}", "smb", 12000, "high" if n == 7 else logins])
+        outcomes.append([f"A-{n}", "true" if (logins < 30) != (n % 5 == 0) else "false"])
+    with open(tmp_path / "book.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    with open(tmp_path / "outcomes.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows(outcomes)
+    done = run("fit_scorecard.py", tmp_path / "book.csv", "--outcomes", tmp_path / "outcomes.csv", "--analysis",
+               "churn", "--output", tmp_path / "fitted.json", "--format", "json", *AS_OF)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["dropped"] == []
+    assert ('warning: usage.login_frequency: 1 values are not numbers (e.g. "high"); they are read as missing\n'
+            in done.stderr)

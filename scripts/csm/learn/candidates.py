@@ -4,7 +4,8 @@ Every scalar the records carry (top-level keys and the fields of their sections,
 starting model's metrics among them) is a candidate, but for the account fields (id,
 name, segment, ARR, owner, dates). A number becomes quantile bands of the fitting
 data; a label with at most MAX_LABELS distinct values a mapping; a boolean a flag.
-High-cardinality text, a single value, too few values, text among numbers, and a
+High-cardinality text, a single value, too few values, text among numbers (but in a
+metric of the starting model, whose other cells are read and those read as missing), and a
 column that predicts the outcome almost perfectly on its own (the outcome itself,
 exported beside it) are skipped, each with why. `build_design` turns the candidates
 into the sparse 0/1 design csm.learn.fitting fits.
@@ -72,6 +73,7 @@ class Candidate:
         self.valid_min = valid_min
         self.labels = labels or {}  # mapping: key_of(spelling) -> level index
         self.offset = 0  # its first indicator column in the design
+        self.unreadable = []  # a model metric's values that are not numbers: read as missing
 
     @property
     def size(self) -> int:
@@ -252,11 +254,15 @@ def find_candidates(records: List[Dict[str, Any]], from_text: bool, outcomes: Li
         else:
             numbers = [cell_number(value, from_text) for value in present]
             unreadable = [value for value, number in zip(present, numbers) if number is None]
-            if not unreadable:
+            named = len(parts) > 1 and parts[0] in start_labels  # a metric of the model: never dropped as text
+            if named and unreadable and len(unreadable) < len(present):
+                numbers = [number for number in numbers if number is not None]
+            if not unreadable or (named and numbers and len(numbers) < len(present)):
                 edges = _quantile_edges(numbers, bands)
                 if edges:
-                    candidate = Candidate(parts, "banded", edges, len(present), group, group_label,
+                    candidate = Candidate(parts, "banded", edges, len(numbers), group, group_label,
                                           valid_min=0 if min(numbers) >= 0 else -values.LARGEST)
+                    candidate.unreadable = unreadable
             elif len(unreadable) < len(present):
                 if all(isinstance(value, str) for value in present) and \
                         len({values.key_of(value) for value in unreadable}) > MAX_LABELS:

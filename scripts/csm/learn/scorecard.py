@@ -389,6 +389,7 @@ def fit_scorecard(book: Book, from_text: bool, analysis: str, start: Dict[str, A
     retained = count - churned_count
     used_folds, warnings = _folds_for(churned_count, retained, folds)
     candidates, skipped = _candidates(book, from_text, start)
+    warnings += _unreadable_warnings(candidates)
     design = build_design(candidates, book.records, from_text, churned)
     reserved = (set(start["health"]["dimensions"]) | set(health_defaults.DEFAULTS["dimensions"])
                 | _previous_names(book.records))
@@ -452,6 +453,13 @@ def fit_scorecard(book: Book, from_text: bool, analysis: str, start: Dict[str, A
         "rejected": list(book.rejected),
     }
     return FittedScorecard(document, report)
+
+
+def _unreadable_warnings(candidates):
+    """One line per metric of the starting model fitted with some cells read as missing (not numbers)."""
+    return [f"{candidate.column}: {len(candidate.unreadable):,} values are not numbers (e.g. "
+            f"{values.shown(candidate.unreadable[0], 30)}); they are read as missing"
+            for candidate in candidates if candidate.unreadable]
 
 
 def _candidates(book, from_text, start):
