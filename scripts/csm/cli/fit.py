@@ -48,7 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--map", metavar="FILE",
                         help="JSON map of the export's own column names to schema fields, as every tool "
                              "takes (see their --print-map); columns it leaves unclaimed are candidates")
-    parser.add_argument("--sheet", metavar="NAME", help=".xlsx input: the sheet to read (default: the first)")
+    parser.add_argument("--sheet", metavar="NAME",
+                        help=".xlsx input: the sheet to read (default: the active sheet, as the workbook opens)")
     add_join(parser)
     parser.add_argument("--config", metavar="START",
                         help="starting methodology, measured beside the fit (default: the shipped one)")

@@ -119,7 +119,8 @@ def scoring_options(formats: Sequence[str]) -> Callable[[argparse.ArgumentParser
         parser.add_argument("--print-map", action="store_true",
                             help="print the map INPUT is read with, ready to edit, and exit")
         parser.add_argument("--sheet", metavar="NAME",
-                            help="the sheet of an .xlsx workbook to read (default: the first)")
+                            help="the sheet of an .xlsx workbook to read (default: the active sheet, as the "
+                                 "workbook opens)")
         add_join(parser)
         parser.add_argument("--allow-partial", action="store_true",
                             help="score a book that carries less than 70%% of a model's weight, or no metric "

@@ -22,7 +22,8 @@ def warning(message: object) -> None:
 
 
 def note(message: object) -> None:
-    """Write one `note: ...` line per line of message to stderr: how the input was read, nothing wrong."""
+    """Write one `note: ...` line per line of message to stderr: how the input was read, where it could have
+    been read otherwise (the sheet of a workbook, a CSV's delimiter)."""
     _say("note", message)
 
 

@@ -228,6 +228,8 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
     }
     if coverage.partial(coverages):
         report["summary"]["coverage"] = coverage.summary_entry(coverages)
+    if book.sheet is not None:  # the workbook sheet read, said in the report too (a note: line says it on stderr)
+        report["summary"]["sheet"] = book.sheet
     if tracker is not None:
         tracker.save()  # one transaction, before the report is written: a history that cannot be written fails the run
     if streaming:

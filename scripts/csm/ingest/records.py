@@ -52,6 +52,8 @@ class Portfolio:
     `shape` is "json", "jsonl", "csv" or "xlsx"; `from_text` is True when values
     arrive as text (CSV, XLSX) and must be parsed; `document` is the top-level JSON
     object when there is one (other tools read optional top-level sections from it).
+    `notes` says how the file was read where it could have been read otherwise (the
+    sheet of a workbook, a CSV's delimiter); `sheet` is the title of the sheet read.
     `warnings` lists what opening found questionable but could go on with (a CSV
     header naming a field twice, a column nothing reads), `notes` how it was read where
     a person would want to know (the list a JSON object's customers were under);
@@ -72,6 +74,8 @@ class Portfolio:
         self._inferred = None
         self.carried = None  # the metrics of the running tool some record carries (ingest.Carried), once read
         self.unread = []  # the columns (or top-level keys) no analysis reads: kept in the records as named
+        self.notes = []  # what a user should know of how the file was read (the sheet, the delimiter): `note:` lines
+        self.sheet = None  # the title of the workbook sheet read, for an .xlsx
 
     def records(self) -> Iterable[Tuple[int, str, Any]]:
         return self._records
@@ -101,7 +105,7 @@ def open_portfolio(path: str, stdin: Optional[BinaryIO] = None,
     """Open `path` ("-" for standard input) and return a Portfolio; raise InputError if unreadable.
 
     `map`: a --map file path or an `ingest.FieldMap`; `sheet`: the sheet of an .xlsx
-    workbook (default the first); `methodology`: the effective methodology, whose read
+    workbook (default the active one); `methodology`: the effective methodology, whose read
     paths the header is matched to (a map needs one);
     `sections`: the analyses whose metrics the closing warnings cover (None: all).
     Without a methodology and a map the file is read as written (schema names only).
@@ -179,7 +183,10 @@ def _open(path, stdin, sheet, reading, data):
         except InputError:
             stream.close()
             raise
-        return _open_rows(iter(table.rows()), name, reading, "xlsx")
+        portfolio = _open_rows(iter(table.rows()), name, reading, "xlsx", lambda: _empty_sheet(name, table))
+        portfolio.sheet = table.title
+        portfolio.notes.append(f"{name}: {table.note}")
+        return portfolio
     if shape == "csv":
         return _open_csv(stream, name, reading)
     if shape == "jsonl":
@@ -546,8 +553,19 @@ def _quote_damage(lines):
     return None
 
 
-def _open_rows(rows, name, reading, shape):
-    """Read the header from (row number, cells) rows and return the Portfolio of the rest."""
+def _empty_sheet(name, table):
+    """The message for a workbook whose sheet read holds nothing: the sheets that do, and --sheet."""
+    others = table.others_with_data()
+    if not others:
+        return f"{name}: sheet {table.title!r} is empty, and so is every other sheet of the workbook"
+    return (f"{name}: sheet {table.title!r} is empty; the sheets holding data: "
+            f"{', '.join(repr(title) for title in others)} (read one with --sheet NAME)")
+
+
+def _open_rows(rows, name, reading, shape, empty=None):
+    """Read the header from (row number, cells) rows and return the Portfolio of the rest.
+
+    `empty`: a function returning the message for rows that hold nothing (default: NAME is empty)."""
     try:
         first = next(rows, None)
     except (UnicodeDecodeError, csv.Error) as exc:
@@ -556,7 +574,7 @@ def _open_rows(rows, name, reading, shape):
     if isinstance(header, Unreadable):
         raise InputError(f"{name}: the header row: {header.reason}")
     if header is None or not any(cell.strip() for cell in header):
-        raise InputError(f"{name} is empty")
+        raise InputError(empty() if empty is not None else f"{name} is empty")
     if len(header) > MAX_COLUMNS or sum(map(len, header)) > MAX_HEADER_CHARS:
         raise InputError(f"{name}: the header row has {len(header):,} columns and "
                          f"{sum(map(len, header)):,} characters; at most {MAX_COLUMNS:,} columns and "

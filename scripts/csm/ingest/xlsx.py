@@ -1,8 +1,10 @@
 """Reading an .xlsx workbook with the standard library (zipfile + xml.etree), guarded.
 
 `read_sheet(source, name, sheet=None)` returns a `Sheet`: the sheet names, and the
-rows of the first sheet (or the one named) as lists of text cells, the way a CSV
-file would give them, so the same header matching and value checks apply:
+rows of the sheet a user sees on opening the workbook (the active sheet when it is
+visible, else the first visible one) or of the one named, as lists of text cells,
+the way a CSV file would give them, so the same header matching and value checks
+apply; its `note` says which sheet that is:
 
 - shared strings (rich-text runs joined, phonetic runs left out), inline strings and
   formula string results are their text; booleans are true/false; error cells keep
@@ -15,10 +17,12 @@ file would give them, so the same header matching and value checks apply:
 - a formula cell is its cached value; a cell a row leaves out is empty (cells are
   placed by their reference, so sparse rows line up).
 
-Guards (a workbook is a zip of XML parts anyone can write): each part's uncompressed
-size is capped while it is read (a zip bomb's declared sizes may lie), and so are the
-total, the number of cells and the columns; any DOCTYPE or ENTITY declaration in a part
-is refused, so no entity is ever expanded or fetched.
+Guards (a workbook is a zip of XML parts anyone can write, csm.limits holds the
+figures): each part's uncompressed size is capped while it is read (a zip bomb's
+declared sizes may lie), as an absolute and as a multiple of its packed size, and so
+are the total, the XML elements held at once, the rows, the cells of a row, all the
+cells and the shared strings; any DOCTYPE or ENTITY declaration in a part is refused,
+so no entity is ever expanded or fetched.
 """
 
 import datetime
@@ -30,15 +34,15 @@ import re
 from typing import BinaryIO, Optional, Union
 import xml.etree.ElementTree as ElementTree
 import zipfile
+from typing import NamedTuple, Optional
 
 from csm.errors import InputError
+from csm.limits import (XLSX_CELLS as MAX_CELLS, XLSX_COLUMNS as MAX_COLUMNS, XLSX_HELD_ELEMENTS,
+                        XLSX_INPUT_BYTES as MAX_INPUT_BYTES, XLSX_PART_BYTES as MAX_PART_BYTES, XLSX_PART_RATIO,
+                        XLSX_ROWS, XLSX_SHARED_STRINGS, XLSX_TOTAL_BYTES as MAX_TOTAL_BYTES)
 
-MAX_PART_BYTES = 256 << 20  # a 100,000-account export of 60 columns is ~200 MB of sheet XML
-MAX_TOTAL_BYTES = 512 << 20
-MAX_CELLS = 50_000_000
-MAX_COLUMNS = 16384  # Excel's own limit (column XFD)
-MAX_INPUT_BYTES = 512 << 20  # a workbook read from standard input is held whole (zip needs to seek)
 CHUNK = 1 << 16
+MIB = 1 << 20
 DATE_FORMAT_IDS = frozenset(range(14, 23)) | frozenset((45, 46, 47))
 PERCENT_FORMAT_IDS = frozenset((9, 10))
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
@@ -49,16 +53,50 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 class Sheet:
-    """A sheet opened for reading: `names` of every sheet, `title` of this one, `rows()` its rows."""
+    """A sheet opened for reading: `names` of every sheet, `title` of this one, `rows()` its rows.
 
-    def __init__(self, names, title, rows):
+    `note` says which sheet is read and why (the active one, named by --sheet ...);
+    `others_with_data()` the other sheets that hold a row (for the message of an empty sheet).
+    """
+
+    def __init__(self, names, title, rows, why="", others=None):
         self.names = names
         self.title = title
         self._rows = rows
+        self.note = f"read sheet {title!r} ({why}" + (
+            f"; the workbook's sheets: {', '.join(repr(other) for other in names)})" if len(names) > 1 else ")")
+        self._others = others
 
     def rows(self):
         """Yield (row number, [cell text ...]) for each row that holds anything, in sheet order."""
         return self._rows
+
+    def others_with_data(self) -> list:
+        """The titles of the workbook's other sheets that hold a row with a value."""
+        return self._others() if self._others is not None else []
+
+
+class _SheetsWithData:
+    """Asked when the sheet read is empty: which other sheets hold data (each read up to its first row)."""
+
+    def __init__(self, archive, sheets, name, chosen, strings):
+        self._archive, self._sheets, self._name, self._chosen = archive, sheets, name, chosen
+        self._strings = strings
+
+    def __call__(self):
+        found = []
+        for entry in self._sheets:
+            if entry is self._chosen:
+                continue
+            try:
+                budget = _Budget(self._name)
+                part = _sheet_part(self._archive, entry.relation, self._name, budget)
+                rows = _rows(self._archive, part, self._name, budget, self._strings, set(), set(), False)
+                if next(rows, None) is not None:
+                    found.append(entry.title)
+            except InputError:
+                continue
+        return found
 
 
 def is_workbook(head: bytes) -> bool:
@@ -83,26 +121,28 @@ def read_sheet(source: Union[str, BinaryIO], name: str, sheet: Optional[str] = N
         workbook = _parse_part(archive, "xl/workbook.xml", name, budget)
         if workbook is None:
             raise InputError(f"{name} is a zip file but not an .xlsx workbook (it has no xl/workbook.xml)")
-        sheets, date1904 = _sheets(workbook)
+        sheets, active, date1904 = _sheets(workbook)
         if not sheets:
             raise InputError(f"{name}: the workbook has no sheets")
-        names = [title for title, _ in sheets]
+        names = [entry.title for entry in sheets]
         if sheet is None:
-            title, relation = sheets[0]
+            chosen, why = _default_sheet(sheets, active)
         else:
-            chosen = [entry for entry in sheets if entry[0] == sheet] or \
-                [entry for entry in sheets if entry[0].casefold() == sheet.casefold()]
-            if not chosen:
+            matches = [entry for entry in sheets if entry.title == sheet] or \
+                [entry for entry in sheets if entry.title.casefold() == sheet.casefold()]
+            if not matches:
                 raise InputError(f"{name} has no sheet named {sheet!r}; its sheets: "
                                  + ", ".join(repr(title) for title in names))
-            title, relation = chosen[0]
+            chosen, why = matches[0], "named by --sheet"
+        title, relation = chosen.title, chosen.relation
         target = _sheet_part(archive, relation, name, budget)
         strings = _shared_strings(archive, name, budget)
         dates, percents = _styles(archive, name, budget)
     except InputError:
         archive.close()
         raise
-    return Sheet(names, title, _rows(archive, target, name, budget, strings, dates, percents, date1904))
+    rows = _rows(archive, target, name, budget, strings, dates, percents, date1904)
+    return Sheet(names, title, rows, why, _SheetsWithData(archive, sheets, name, chosen, strings))
 
 
 class _Budget:
@@ -136,6 +176,8 @@ def _chunks(archive, part, name, budget):
     size = 0
     tail = b""
     first = True
+    packed = archive.getinfo(part).compress_size
+    ratio_cap = max(MIB, packed * XLSX_PART_RATIO)
     with handle:
         while True:
             try:
@@ -155,6 +197,9 @@ def _chunks(archive, part, name, budget):
             if size > MAX_PART_BYTES:
                 raise InputError(f"{name}: the workbook part {part} unpacks to more than {MAX_PART_BYTES >> 20} MB; "
                                  "refused as a possible zip bomb")
+            if size > ratio_cap:
+                raise InputError(f"{name}: the workbook part {part} unpacks to more than {XLSX_PART_RATIO} times its "
+                                 f"packed size ({packed:,} bytes); refused as a possible zip bomb")
             budget.add_bytes(len(chunk), part)
             window = tail + chunk
             for token in _FORBIDDEN:
@@ -183,20 +228,38 @@ def _events(archive, part, name, budget, events=("end",)):
 
 
 def _parse_part(archive, part, name, budget):
-    """Return the root element of a small part, or None when the part is absent."""
+    """Return the root element of a small part (at most XLSX_HELD_ELEMENTS elements), or None when it is absent."""
     root = None
+    held = 0
     for _, element in _events(archive, part, name, budget):
         root = element
+        held += 1
+        if held > XLSX_HELD_ELEMENTS:
+            raise _too_many_elements(name, part)
     return root
+
+
+def _too_many_elements(name, part):
+    return InputError(f"{name}: the workbook part {part} holds more than {XLSX_HELD_ELEMENTS:,} XML elements at once; "
+                      "refused as a possible zip bomb")
 
 
 def _local(tag):
     return tag.rsplit("}", 1)[-1]
 
 
+class _SheetEntry(NamedTuple):
+    """A sheet as the workbook part lists it."""
+
+    title: str
+    relation: Optional[str]
+    visible: bool
+
+
 def _sheets(workbook):
-    """Return ([(sheet name, relationship id)], date1904) from the workbook part."""
+    """Return ([_SheetEntry], the active tab's index, date1904) from the workbook part."""
     sheets = []
+    active = 0
     date1904 = False
     for element in workbook.iter():
         tag = _local(element.tag)
@@ -205,10 +268,26 @@ def _sheets(workbook):
             for key, value in element.attrib.items():
                 if _local(key) == "id":
                     relation = value
-            sheets.append((element.get("name", ""), relation))
+            visible = element.get("state", "visible") not in ("hidden", "veryHidden")
+            sheets.append(_SheetEntry(element.get("name", ""), relation, visible))
         elif tag == "workbookPr":
             date1904 = element.get("date1904", "").lower() in ("1", "true")
-    return sheets, date1904
+        elif tag == "workbookView" and element.get("activeTab", "").isdigit() and not active:
+            active = int(element.get("activeTab"))
+    return sheets, active, date1904
+
+
+def _default_sheet(sheets, active):
+    """The sheet a user sees on opening: the active one when it is visible, else the first visible, else the first.
+
+    Returns (entry, why) where why says how it was chosen.
+    """
+    if 0 <= active < len(sheets) and sheets[active].visible:
+        return sheets[active], "the active sheet" if len(sheets) > 1 else "the only sheet"
+    visible = [entry for entry in sheets if entry.visible]
+    if visible:
+        return visible[0], "the first visible sheet"
+    return sheets[0], "the first sheet (every sheet is hidden)"
 
 
 def _sheet_part(archive, relation, name, budget):
@@ -242,11 +321,29 @@ def _text_of(element):
 
 
 def _shared_strings(archive, name, budget):
+    """The workbook's shared strings; each string's elements are dropped once read."""
+    part = "xl/sharedStrings.xml"
     strings = []
-    for _, element in _events(archive, "xl/sharedStrings.xml", name, budget):
+    root = None
+    depth = held = 0
+    for event, element in _events(archive, part, name, budget, ("start", "end")):
+        if event == "start":
+            depth += 1
+            if root is None:
+                root = element
+            continue
+        depth -= 1
+        held += 1
+        if held > XLSX_HELD_ELEMENTS:
+            raise _too_many_elements(name, part)
         if _local(element.tag) == "si":
             strings.append(_text_of(element))
-            element.clear()
+            if len(strings) > XLSX_SHARED_STRINGS:
+                raise InputError(f"{name}: the workbook has more than {XLSX_SHARED_STRINGS:,} shared strings; "
+                                 "refused as a possible zip bomb")
+            if depth == 1:  # a string where it belongs: it and all before it are read
+                del root[:]
+                held = 0
     return strings
 
 
@@ -368,39 +465,45 @@ def percent_text(text):
 
 
 def _rows(archive, part, name, budget, strings, dates, percents, date1904):
-    """Yield (row number, cells) of the sheet part, one row at a time, freeing each as it goes."""
-    parent = None
+    """Yield (row number, cells) of the sheet part, one row at a time, freeing each as it goes.
+
+    At most XLSX_HELD_ELEMENTS elements are held at once (a row's, or what lies
+    outside the rows), XLSX_ROWS rows and XLSX_COLUMNS cells a row are read.
+    """
+    root = parent = None
+    depth = data_depth = 0  # the element's depth in the part (the root is 1), and that of sheetData
     next_row = 0
+    rows = 0
+    held = 0
     count = len(strings)
     for event, element in _events(archive, part, name, budget, ("start", "end")):
-        tag = _local(element.tag)
         if event == "start":
-            if tag == "sheetData":
-                parent = element
+            depth += 1
+            if root is None:
+                root = element
+            elif parent is None and _local(element.tag) == "sheetData":
+                parent, data_depth = element, depth
+                del root[:]  # what comes before the rows (columns, views) is read: nothing in it is used
+                held = 0
             continue
-        if tag != "row":
+        depth -= 1
+        held += 1
+        if held > XLSX_HELD_ELEMENTS:
+            raise _too_many_elements(name, part)
+        if _local(element.tag) != "row":
             continue
+        rows += 1
+        if rows > XLSX_ROWS:
+            raise InputError(f"{name}: the sheet has more than {XLSX_ROWS:,} rows (Excel's own limit)")
         try:
             number = int(element.get("r", ""))
         except ValueError:
             number = next_row + 1
         next_row = number
-        cells = {}
-        position = -1
-        for cell in element:
-            if _local(cell.tag) != "c":
-                continue
-            reference = cell.get("r")
-            index = column_index(reference) if reference else None
-            position = position + 1 if index is None else index
-            if position >= MAX_COLUMNS:
-                raise InputError(f"{name}: row {number} has a cell beyond column {MAX_COLUMNS} (XFD)")
-            cells[position] = _cell_text(cell, strings, count, dates, percents, date1904)
-        if parent is not None:
-            try:
-                parent.remove(element)
-            except ValueError:
-                pass
+        cells = _row_cells(element, number, name, strings, count, dates, percents, date1904)
+        if parent is not None and depth == data_depth:  # a row of the sheet's data: it and all before it are read
+            del parent[:]  # (an element the parser has built ahead stays alive in its event until it is read)
+            held = 0
         else:
             element.clear()
         if not any(cells.values()):  # no cell, or only empty (styled) ones
@@ -411,6 +514,33 @@ def _rows(archive, part, name, budget, strings, dates, percents, date1904):
         for index, text in cells.items():
             row[index] = text
         yield number, row
+
+
+def _row_cells(element, number, name, strings, count, dates, percents, date1904):
+    """{column: text} of a row element's cells, placed by their references."""
+    cells = {}
+    position = -1
+    seen = 0
+    pending = None  # the reference of the last empty cell: placed only if a cell without a reference follows
+    for cell in element:
+        if _local(cell.tag) != "c":
+            continue
+        seen += 1
+        reference = cell.get("r")
+        if reference and not len(cell):  # an empty (styled) cell with its place: nothing to read
+            pending = reference
+            continue
+        if pending is not None:
+            index = column_index(pending)
+            position = position + 1 if index is None else index
+            pending = None
+        index = column_index(reference) if reference else None
+        position = position + 1 if index is None else index
+        if position >= MAX_COLUMNS or seen > MAX_COLUMNS:
+            raise InputError(f"{name}: row {number} has more than {MAX_COLUMNS} cells or a cell beyond column "
+                             f"{MAX_COLUMNS} (XFD), Excel's own limit")
+        cells[position] = _cell_text(cell, strings, count, dates, percents, date1904)
+    return cells
 
 
 def _cell_text(cell, strings, count, dates, percents, date1904):

@@ -1,0 +1,175 @@
+"""Hostile and surprising files: each is refused with one clear line and exit 1, or read rightly and said so.
+
+Small files generated here (none stored): xlsx parts stuffed with elements, sheets
+hidden or empty, European numbers, cut CSV rows, duplicate JSON keys, ids in two
+Unicode normal forms, filters with commas, a damaged history, --output edges.
+references/interface.md ("Bounds") lists the figures these cases reach.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from conftest import NORTHWIND, SCRIPTS
+from csm.errors import InputError
+from csm.ingest import xlsx
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+HEADER = ("customer_id", "arr", "usage.login_frequency")
+
+
+def run(script, *args, stdin=None, cwd=None):
+    return subprocess.run([sys.executable, os.path.join(SCRIPTS, script), *map(str, args)], input=stdin,
+                          capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def sheet_xml(rows):
+    """A worksheet of inline-string and number cells; rows is a list of lists."""
+    out = []
+    for number, row in enumerate(rows, start=1):
+        cells = []
+        for column, value in enumerate(row):
+            ref = f"{chr(65 + column // 26) if column >= 26 else ''}{chr(65 + column % 26)}{number}"
+            if isinstance(value, (int, float)):
+                cells.append(f'<c r="{ref}"><v>{value}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>')
+        out.append(f'<row r="{number}">{"".join(cells)}</row>')
+    return f'<worksheet xmlns="{MAIN}"><sheetData>{"".join(out)}</sheetData></worksheet>'
+
+
+def workbook(path, sheets, active=None, parts=()):
+    """Write an .xlsx of sheets: [(title, state, worksheet xml)]; `parts` adds or replaces (name, text) parts."""
+    view = f'<bookViews><workbookView activeTab="{active}"/></bookViews>' if active is not None else ""
+    listed = "".join(f'<sheet name="{title}" sheetId="{n + 1}" r:id="rId{n + 1}"'
+                     + (f' state="{state}"' if state else "") + "/>" for n, (title, state, _) in enumerate(sheets))
+    written = {
+        "xl/workbook.xml": f'<workbook xmlns="{MAIN}" xmlns:r="{RELS}">{view}<sheets>{listed}</sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<Relationships xmlns="x">' + "".join(
+            f'<Relationship Id="rId{n + 1}" Target="worksheets/sheet{n + 1}.xml"/>' for n in range(len(sheets)))
+        + "</Relationships>",
+    }
+    for n, (_, _, xml) in enumerate(sheets):
+        written[f"xl/worksheets/sheet{n + 1}.xml"] = xml
+    written.update(dict(parts))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in written.items():
+            archive.writestr(name, text)
+    return path
+
+
+def flat(record, prefix=""):
+    """The worked account as dotted columns (lists joined with ';', as a CSV export writes them)."""
+    cells = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            cells.update(flat(value, f"{prefix}{key}."))
+        else:
+            cells[prefix + key] = ";".join(value) if isinstance(value, list) else \
+                str(value).lower() if isinstance(value, bool) else value
+    return cells
+
+
+WORKED = flat(NORTHWIND)
+COLUMNS = list(WORKED)
+
+
+def rows_of(*ids, **changed):
+    """Header and one row per id of the worked account, with `changed` columns (dots written as __)."""
+    values = dict(WORKED, **{key.replace("__", "."): value for key, value in changed.items()})
+    return [COLUMNS] + [[customer_id] + [values[column] for column in COLUMNS[1:]] for customer_id in ids]
+
+
+GOOD_ROWS = rows_of("V-1")
+HIDDEN_ROWS = rows_of("H-1")
+
+
+# --- sheets -------------------------------------------------------------------------------------
+
+def test_a_hidden_first_sheet_is_not_read_the_visible_one_is_and_a_note_says_which(tmp_path):
+    path = workbook(tmp_path / "book.xlsx", [("Old", "hidden", sheet_xml(HIDDEN_ROWS)),
+                                            ("Accounts", None, sheet_xml(GOOD_ROWS))])
+    done = run("health_score_calculator.py", path, "--format", "json")
+    report = json.loads(done.stdout)
+    assert [account["customer_id"] for account in report["customers"]] == ["V-1"]
+    assert report["summary"]["sheet"] == "Accounts"
+    assert done.stderr.splitlines()[0] == (f"note: {path}: read sheet 'Accounts' (the first visible sheet; "
+                                           "the workbook's sheets: 'Old', 'Accounts')")
+
+
+def test_the_active_sheet_is_read_by_default_and_sheet_still_picks_another(tmp_path):
+    path = workbook(tmp_path / "book.xlsx", [("First", None, sheet_xml(HIDDEN_ROWS)),
+                                            ("Second", None, sheet_xml(GOOD_ROWS))], active=1)
+    done = run("health_score_calculator.py", path, "--format", "json")
+    assert json.loads(done.stdout)["customers"][0]["customer_id"] == "V-1"
+    assert "read sheet 'Second' (the active sheet;" in done.stderr
+    done = run("health_score_calculator.py", path, "--format", "json", "--sheet", "First")
+    assert json.loads(done.stdout)["customers"][0]["customer_id"] == "H-1"
+    assert "read sheet 'First' (named by --sheet;" in done.stderr
+
+
+def test_an_empty_sheet_names_the_sheets_that_hold_data_and_sheet(tmp_path):
+    path = workbook(tmp_path / "book.xlsx", [("Cover", None, sheet_xml([])), ("Data", None, sheet_xml(GOOD_ROWS)),
+                                            ("Notes", None, sheet_xml([["x"]]))])
+    done = run("health_score_calculator.py", path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (f"error: {path}: sheet 'Cover' is empty; the sheets holding data: "
+                                            "'Data', 'Notes' (read one with --sheet NAME)")
+
+
+# --- xlsx parts stuffed with elements -------------------------------------------------------------
+
+STUFFED = {  # what is stuffed: (part, its text, the error's words); the caps are lowered to 1,000 to keep files small
+    "one row of many cells at one place": (
+        "xl/worksheets/sheet1.xml", '<c r="A1"/>' * 1100, "holds more than 1,000 XML elements at once"),
+    "a row of more cells than a row has": ("xl/worksheets/sheet1.xml", "<c/>" * 600, "row 1 has more than 500 cells"),
+    "too many empty rows": ("xl/worksheets/sheet1.xml", None, "the sheet has more than 1,000 rows"),
+    "many columns before the rows": ("xl/worksheets/sheet1.xml", None, "holds more than 1,000 XML elements at once"),
+    "many styles": ("xl/styles.xml", "<styleSheet><cellXfs>" + "<xf/>" * 1100 + "</cellXfs></styleSheet>",
+                    "holds more than 1,000 XML elements at once"),
+    "many strings out of place": ("xl/sharedStrings.xml", "<sst><x>" + "<si/>" * 1100 + "</x></sst>",
+                                  "holds more than 1,000 XML elements at once"),
+    "too many strings": ("xl/sharedStrings.xml", "<sst>" + "<si/>" * 1100 + "</sst>",
+                         "has more than 1,000 shared strings"),
+}
+
+
+def _stuffed_part(case):
+    part, body, message = STUFFED[case]
+    if case == "too many empty rows":
+        body = f'<worksheet xmlns="{MAIN}"><sheetData>' + "<row/>" * 1100 + "</sheetData></worksheet>"
+    elif case == "many columns before the rows":
+        body = f'<worksheet xmlns="{MAIN}"><cols>' + "<col/>" * 1100 + "</cols><sheetData/></worksheet>"
+    elif part.endswith("sheet1.xml"):
+        body = f'<worksheet xmlns="{MAIN}"><sheetData><row r="1">{body}</row></sheetData></worksheet>'
+    return part, body, message
+
+
+@pytest.mark.parametrize("case", list(STUFFED))
+def test_an_xlsx_part_stuffed_with_elements_is_refused_in_one_line(tmp_path, monkeypatch, case):
+    for cap in ("XLSX_HELD_ELEMENTS", "XLSX_ROWS", "MAX_COLUMNS", "XLSX_SHARED_STRINGS"):
+        monkeypatch.setattr(xlsx, cap, 500 if cap == "MAX_COLUMNS" else 1000)
+    part, body, message = _stuffed_part(case)
+    path = workbook(tmp_path / "stuffed.xlsx", [("S", None, sheet_xml(GOOD_ROWS))], parts=[(part, body)])
+    with pytest.raises(InputError, match=message):
+        list(xlsx.read_sheet(str(path), "stuffed.xlsx").rows())
+
+
+def test_the_real_caps_hold_a_sheet_of_a_million_empty_cells_in_one_row_without_gigabytes(tmp_path):
+    body = f'<worksheet xmlns="{MAIN}"><sheetData><row r="1">' + '<c r="A1"/>' * 3_000_000 + "</row></sheetData></worksheet>"
+    path = workbook(tmp_path / "stuffed.xlsx", [("S", None, body)])
+    done = run("health_score_calculator.py", path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1] == (f"error: {path}: the workbook part xl/worksheets/sheet1.xml unpacks to "
+                                            f"more than 50 times its packed size ({os.path.getsize(path) and _packed(path):,} "
+                                            "bytes); refused as a possible zip bomb")
+
+
+def _packed(path):
+    with zipfile.ZipFile(path) as archive:
+        return archive.getinfo("xl/worksheets/sheet1.xml").compress_size
