@@ -173,3 +173,69 @@ def test_the_real_caps_hold_a_sheet_of_a_million_empty_cells_in_one_row_without_
 def _packed(path):
     with zipfile.ZipFile(path) as archive:
         return archive.getinfo("xl/worksheets/sheet1.xml").compress_size
+
+
+# --- JSON: a key given twice ----------------------------------------------------------------------
+
+def _account(customer_id, **changed):
+    record = json.loads(json.dumps(NORTHWIND))
+    record["customer_id"] = customer_id
+    record.update(changed)
+    return json.dumps(record)
+
+
+def test_a_record_giving_arr_twice_with_different_values_is_rejected_naming_the_key(tmp_path):
+    twice = _account("A-1").replace('"arr": 64000', '"arr": 420000, "arr": 1')
+    path = tmp_path / "book.json"
+    path.write_text('{"customers": [' + twice + ", " + _account("A-2") + "]}")
+    done = run("health_score_calculator.py", path, "--format", "json")
+    assert done.returncode == 3
+    assert done.stderr == ('error: customers[0]: the key "arr" is given 2 times, with different values '
+                           "(420000, 1): say which is meant and give each key once\n")
+    assert [account["customer_id"] for account in json.loads(done.stdout)["customers"]] == ["A-2"]
+
+
+def test_a_key_given_twice_with_the_same_value_is_read_once_with_a_warning_in_json_lines(tmp_path):
+    twice = _account("A-1").replace('"login_frequency": 72', '"login_frequency": 72, "login_frequency": 72')
+    path = tmp_path / "book.jsonl"
+    path.write_text(twice + "\n" + _account("A-2") + "\n")
+    done = run("health_score_calculator.py", path, "--format", "json")
+    assert done.returncode == 0
+    assert done.stderr == (f'warning: {path} line 1: the key "login_frequency" is given 2 times, with the same value '
+                           "(72, 72); it is read once\n")
+
+
+@pytest.mark.parametrize("option, text, where", [
+    ("--config", '{"health": {"weights": {"usage": 0.3, "usage": 0.5}}}', "config {path}"),
+    ("--map", '{"fields": {"arr": "ARR", "arr": "Amount"}}', "map {path}"),
+])
+def test_a_side_file_giving_a_key_twice_is_refused_naming_the_key(tmp_path, option, text, where):
+    path = tmp_path / "side.json"
+    path.write_text(text)
+    book = tmp_path / "book.json"
+    book.write_text("[" + _account("A-1") + "]")
+    done = run("health_score_calculator.py", book, option, path)
+    assert done.returncode in (1, 2) and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"error: {where.format(path=path)}: the key ")
+    assert "is given 2 times, with different values" in done.stderr and done.stderr.count("\n") == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="a named pipe is POSIX")
+def test_a_side_file_from_a_pipe_is_read_in_chunks_and_refused_past_its_cap(tmp_path, monkeypatch):
+    import threading
+    from csm import sidefile
+    monkeypatch.setattr(sidefile, "SIDE_FILE_CHUNK", 4)
+    path = tmp_path / "config.fifo"
+
+    def piped(limit):
+        os.mkfifo(path)
+        writer = threading.Thread(target=path.write_bytes, args=(b'{"name": "x"}',))
+        writer.start()
+        try:
+            return sidefile.read_capped(str(path), "config", limit=limit)
+        finally:
+            writer.join()
+            path.unlink()
+    assert piped(13) == b'{"name": "x"}'
+    with pytest.raises(InputError, match="^config is more than 12 bytes, the most it may be$"):
+        piped(12)

@@ -3,10 +3,12 @@
 Such a file is read whole, so it is capped: `read_capped(path, where, error, limit)`
 returns its bytes, or raises `error` (an exception class: ConfigError, InputError)
 with one clear line starting with `where` when it is missing, a folder, a device
-(`/dev/zero` would read without end), a socket, or larger than `limit`. A FIFO or a
-pipe (`<(...)`) is read as it comes, up to the limit. `load_json(path, where, error,
+(`/dev/zero` would read without end), a socket, or larger than `limit`. It is read
+in chunks (csm.limits), so memory follows the file, not the cap; a FIFO or a pipe
+(`<(...)`) is read as it comes, up to the limit. `load_json(path, where, error,
 limit)` reads such a file as one JSON document, with the messages every option words
-the same way (`config FILE is not valid JSON: ... at line L column C`).
+the same way (`config FILE is not valid JSON: ... at line L column C`); an object
+that gives a key twice is refused, naming the key and its values.
 """
 
 import codecs
@@ -16,11 +18,9 @@ import stat
 from typing import Any, Type
 
 from csm.errors import InputError
-
-MIB = 1 << 20
-CONFIG_LIMIT = 16 * MIB  # a methodology or a column map: a few kilobytes in practice
-OUTCOMES_LIMIT = 256 * MIB  # one row per account: about 40 MB for a million accounts
-COMPARE_LIMIT = 4096 * MIB  # an earlier JSON output of a tool: about 1 GB for a million accounts
+from csm.json_keys import RepeatedKey, unique_object
+from csm.limits import (COMPARE_BYTES as COMPARE_LIMIT, CONFIG_BYTES as CONFIG_LIMIT, MIB,
+                        OUTCOMES_BYTES as OUTCOMES_LIMIT, SIDE_FILE_CHUNK)
 
 
 def _size(count):
@@ -43,14 +43,21 @@ def read_capped(path: str, where: str, error: Type[Exception] = InputError, limi
         raise error(f"{where} is a device or a socket, not a {what}")
     if stat.S_ISREG(mode) and found.st_size > limit:
         raise error(f"{where} is {_size(found.st_size)}, more than the {_size(limit)} it may be")
+    parts = []
+    size = 0
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
+        with open(path, "rb") as handle:  # in chunks: memory follows the file, never the cap (a pipe has no size)
+            while True:
+                part = handle.read(SIDE_FILE_CHUNK)
+                if not part:
+                    break
+                size += len(part)
+                if size > limit:
+                    raise error(f"{where} is more than {_size(limit)}, the most it may be")
+                parts.append(part)
     except OSError as exc:
         raise error(f"{where} cannot be read: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise error(f"{where} is more than {_size(limit)}, the most it may be")
-    return data
+    return b"".join(parts)
 
 
 def load_json(path: str, where: str, error: Type[Exception] = InputError, limit: int = CONFIG_LIMIT,
@@ -65,7 +72,9 @@ def load_json(path: str, where: str, error: Type[Exception] = InputError, limit:
     except UnicodeDecodeError as exc:
         raise error(f"{where} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=unique_object)
+    except RepeatedKey as exc:
+        raise error(f"{where}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise error(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}") from None
     except RecursionError:

@@ -28,15 +28,15 @@ from typing import Any, BinaryIO, Dict, Iterable, List, Optional, Sequence, Tupl
 from csm import values
 from csm.ingest import columns as ingest, join, xlsx
 from csm.errors import InputError
+from csm.json_keys import Marker, unmarked
+from csm.limits import CSV_COLUMNS as MAX_COLUMNS, CSV_HEADER_CHARS as MAX_HEADER_CHARS, ECHO_CHARS
 
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 SNIFF_BYTES = 65536
-# A header row is names, not data: a CRM export has hundreds of columns at most.
-MAX_COLUMNS = 5000
-MAX_HEADER_CHARS = 1 << 20
 INFERRED_ROWS = 100  # rows --print-map looks at to propose a date format
+REPEATS_LISTED = 20  # records named in a warning for a key given twice with the same value; the rest counted
 
 
 class Unreadable:
@@ -190,7 +190,9 @@ def _open(path, stdin, sheet, reading, data):
     if shape == "csv":
         return _open_csv(stream, name, reading)
     if shape == "jsonl":
-        portfolio = Portfolio(name, "jsonl", False, _json_lines_records(stream, name))
+        repeats = _Repeats(name)
+        portfolio = Portfolio(name, "jsonl", False, _json_lines_records(stream, name, repeats))
+        portfolio._closing = [repeats]
     else:
         portfolio = _json_document(stream, name)
     if reading is not None:
@@ -206,7 +208,7 @@ def _read_json_through(portfolio, reading):
     records, reader = ingest.json_records(portfolio.records(), schema, field_map, portfolio.name)
     carried = ingest.Carried(schema.metrics_of(sections), portfolio.name)
     portfolio._records = carried.track(records)
-    portfolio._closing = [reader, carried]
+    portfolio._closing.extend([reader, carried])
     portfolio.carried = carried
     portfolio.unread = reader.unread  # grows as records are read
 
@@ -345,12 +347,16 @@ def _json_document(stream, name):
     text = _decode_all(stream, name)
     if not text or text.isspace():  # no stripped copy of what may be a very large document
         raise InputError(f"{name} is empty")
+    marker = Marker()
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=marker)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":
             if "\n" not in text[:exc.pos].strip():  # a one-line object, then more: JSON Lines after all
-                return Portfolio(name, "jsonl", False, _json_lines_from_text(text, name))
+                repeats = _Repeats(name)
+                portfolio = Portfolio(name, "jsonl", False, _json_lines_from_text(text, name, repeats))
+                portfolio._closing = [repeats]
+                return portfolio
             raise InputError(f"{name} is not valid JSON: extra data after the JSON document at line {exc.lineno} "
                              f"column {exc.colno}") from None
         raise InputError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
@@ -361,7 +367,7 @@ def _json_document(stream, name):
     del text
     top = None
     notes = []
-    label = "customers"
+    key = "customers"  # where the records stand in a document that is an object
     if isinstance(document, list):
         records = document
     elif isinstance(document, dict):
@@ -376,17 +382,27 @@ def _json_document(stream, name):
         else:
             key = _the_one_list(document, name)
             records = document[key]
-            label = json.dumps(key) if not key.isidentifier() else key
-            notes.append(f"{name}: the customers are the list under {label} (the one list of objects "
-                         "at the top level)")
     else:
         raise InputError(f"{name} holds a single JSON value, not a portfolio of customers")
     if not records:
         raise InputError(f"{name} has no customers")
-    portfolio = Portfolio(name, "json", False, _release_as_read(records, label if top is not None else ""),
-                          document=top)
+    label = "" if top is None else key if key.isidentifier() else json.dumps(key)
+    if key != "customers":
+        notes.append(f"{name}: the customers are the list under {label} (the one list of objects at the top level)")
+    repeats = _Repeats(name)
+    if marker.marked:  # a key given twice somewhere: each record is looked at (and the rest of the document)
+        if top is not None:
+            repeated = top.repeats if hasattr(top, "repeats") else []
+            top, outside = unmarked({given: value for given, value in top.items() if given != key})
+            outside = repeated + outside
+            if outside:
+                raise InputError(f"{name}: {outside[0].words()} (outside the {label} list); give each key once")
+            top[key] = records
+        records[:] = [repeats.checked(raw, f"{label}[{index}]") for index, raw in enumerate(records)]
+    portfolio = Portfolio(name, "json", False, _release_as_read(records, label), document=top)
     portfolio.notes = notes
     portfolio.parsed = records  # the ingest layer checks a map against every record before any is read
+    portfolio._closing = [repeats]
     return portfolio
 
 
@@ -409,6 +425,38 @@ def _the_one_list(document, name):
     )
 
 
+class _Repeats:
+    """The records of a JSON portfolio that give a key twice: rejected (different values) or warned (the same)."""
+
+    def __init__(self, name):
+        self.name = name
+        self.warned = []  # the first REPEATS_LISTED warning lines
+        self.count = 0
+
+    def checked(self, raw, label):
+        """The record with its marks dropped, or an Unreadable naming the key given twice with different values."""
+        try:
+            plain, repeats = unmarked(raw)
+        except RecursionError:
+            return Unreadable("nested too deeply")
+        conflicts = [repeat for repeat in repeats if not repeat.agrees]
+        if conflicts:
+            return Unreadable("; ".join(repeat.words() for repeat in conflicts) + ": say which is meant and give "
+                              "each key once")
+        for repeat in repeats:
+            self.count += 1
+            if len(self.warned) < REPEATS_LISTED:
+                self.warned.append(f"{self.name} {label}: {repeat.words()}; it is read once")
+        return plain
+
+    def warnings(self):
+        lines = list(self.warned)
+        if self.count > len(self.warned):
+            lines.append(f"{self.name}: {self.count - len(self.warned):,} more keys given twice with the same "
+                         f"value (the first {REPEATS_LISTED} are listed above)")
+        return lines
+
+
 def _release_as_read(records, label):
     """Yield the records of a parsed document, dropping each from the list once handed out."""
     for index in range(len(records)):
@@ -417,8 +465,8 @@ def _release_as_read(records, label):
         yield index, f"{label}[{index}]", raw
 
 
-def _json_lines_records(stream, name):
-    yield from _json_lines(_decoded_lines(stream, name), name)
+def _json_lines_records(stream, name, repeats):
+    yield from _json_lines(_decoded_lines(stream, name), name, repeats)
 
 
 def _decoded_lines(stream, name):
@@ -436,19 +484,23 @@ def _decoded_lines(stream, name):
         yield line
 
 
-def _json_lines_from_text(text, name):
-    yield from _json_lines(io.StringIO(text), name)
+def _json_lines_from_text(text, name, repeats):
+    yield from _json_lines(io.StringIO(text), name, repeats)
 
 
-def _json_lines(lines, name):
+def _json_lines(lines, name, repeats):
     index = 0
     line_number = 0
+    marker = Marker()
     for line in lines:
         line_number += 1
         if not line.strip():
             continue
+        marked = marker.marked
         try:
-            raw = json.loads(line)
+            raw = json.loads(line, object_pairs_hook=marker)
+            if marker.marked != marked:
+                raw = repeats.checked(raw, f"line {line_number}")
         except json.JSONDecodeError as exc:
             raw = Unreadable(f"not valid JSON: {exc.msg} at column {exc.colno}")
         except RecursionError:
