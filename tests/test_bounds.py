@@ -239,3 +239,53 @@ def test_a_side_file_from_a_pipe_is_read_in_chunks_and_refused_past_its_cap(tmp_
     assert piped(13) == b'{"name": "x"}'
     with pytest.raises(InputError, match="^config is more than 12 bytes, the most it may be$"):
         piped(12)
+
+
+# --- CSV: delimiters, a cut-off last row, a cell without end ---------------------------------------
+
+def csv_text(rows, delimiter=","):
+    return "".join(delimiter.join(str(cell) for cell in row) + "\n" for row in rows)
+
+
+@pytest.mark.parametrize("delimiter, word", [(";", "semicolon"), ("\t", "tab")])
+def test_a_semicolon_or_tab_separated_export_is_read_and_a_note_says_so(tmp_path, delimiter, word):
+    path = tmp_path / "book.csv"
+    path.write_text(csv_text(rows_of("A-1", "A-2"), delimiter))
+    comma = tmp_path / "comma.csv"
+    comma.write_text(csv_text(rows_of("A-1", "A-2")))
+    done = run("health_score_calculator.py", path, "--format", "json")
+    assert (done.returncode, done.stderr) == (0, f"note: {path}: read as CSV with {word}-separated cells "
+                                                 "(as its header row is written)\n")
+    assert json.loads(done.stdout)["customers"] == \
+        json.loads(run("health_score_calculator.py", comma, "--format", "json").stdout)["customers"]
+
+
+def test_a_csv_cut_off_inside_its_last_row_rejects_that_row_by_name(tmp_path):
+    path = tmp_path / "book.csv"
+    text = csv_text(rows_of("A-1", "A-2"))
+    path.write_text(text[:text.rindex(",64000,") + 4])  # the second row's ARR cut to "640", no line end
+    done = run("health_score_calculator.py", path, "--format", "json")
+    assert done.returncode == 3
+    cells = COLUMNS.index("arr") + 1
+    assert done.stderr == (f"error: row 3: the file ends inside this row (line 3, no line end, {cells} of the "
+                           f"header's {len(COLUMNS)} cells): it was cut off while it was written; export it again\n")
+    assert [account["customer_id"] for account in json.loads(done.stdout)["customers"]] == ["A-1"]
+
+
+def test_a_csv_cell_of_nine_mebibytes_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "book.csv"
+    path.write_text(csv_text(rows_of("A-1")) + '"' + "x" * (9 << 20) + '",1\n')
+    done = run("health_score_calculator.py", path)
+    assert (done.returncode, done.stderr) == (1, f"error: {path}: a cell of row 3 is longer than 8,388,608 "
+                                                 "characters, the most a cell may hold (is a quote left open?)\n")
+
+
+def test_a_csv_line_past_the_cap_is_refused_before_it_is_held(tmp_path, monkeypatch):
+    from csm.ingest import records
+    monkeypatch.setattr(records, "CSV_LINE_CHARS", 5000)
+    path = tmp_path / "book.csv"
+    path.write_text(csv_text(rows_of("A-1")) + ",".join(["x" * 100] * 60) + "\n")
+    with pytest.raises(InputError) as caught:
+        list(records.open_portfolio(str(path)).records())
+    assert str(caught.value) == (f"{path}: line 3 is longer than 5,000 characters, the most a line of a portfolio "
+                                 "may be (is a quote left open, or is this not a CSV export?)")

@@ -16,7 +16,8 @@ SIDE_FILE_CHUNK = MIB  # a side file is read this much at a time, so memory foll
 
 # A portfolio's records.
 KEYS_PER_RECORD = 10_000  # keys of one record, nested sections counted: a CRM record has a few hundred
-CSV_FIELD_CHARS = MIB  # one CSV cell: a free-text note of a few thousand characters is long
+CSV_FIELD_CHARS = 8 * MIB  # one CSV cell: a free-text note of a few thousand characters is long, a pasted log 5 MB
+CSV_LINE_CHARS = 32 * MIB  # one line of a CSV file: 5,000 columns of a few thousand characters
 CSV_COLUMNS = 5000  # a header row is names, not data: a CRM export has hundreds of columns at most
 CSV_HEADER_CHARS = MIB
 

@@ -29,7 +29,7 @@ from csm import values
 from csm.ingest import columns as ingest, join, xlsx
 from csm.errors import InputError
 from csm.json_keys import Marker, unmarked
-from csm.limits import CSV_COLUMNS as MAX_COLUMNS, CSV_HEADER_CHARS as MAX_HEADER_CHARS, ECHO_CHARS
+from csm.limits import CSV_COLUMNS as MAX_COLUMNS, CSV_FIELD_CHARS, CSV_HEADER_CHARS as MAX_HEADER_CHARS, CSV_LINE_CHARS
 
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
@@ -188,7 +188,7 @@ def _open(path, stdin, sheet, reading, data):
         portfolio.notes.append(f"{name}: {table.note}")
         return portfolio
     if shape == "csv":
-        return _open_csv(stream, name, reading)
+        return _open_csv(stream, name, reading, head)
     if shape == "jsonl":
         repeats = _Repeats(name)
         portfolio = Portfolio(name, "jsonl", False, _json_lines_records(stream, name, repeats))
@@ -318,7 +318,7 @@ def _shape(suffix, head, name):
     if suffix == ".json":
         return "json"
     first_line = text.partition("\n")[0]
-    if "," in first_line or "customer_id" in first_line:
+    if "," in first_line or ";" in first_line or "\t" in first_line or "customer_id" in first_line:
         return "csv"
     raise InputError(
         f"{name} is neither JSON (an object with a customers list, or an array), "
@@ -533,27 +533,52 @@ def _unusable(exc, text, with_line):
             "may have here")
 
 
-def _set_csv_field_limit():
-    limit = sys.maxsize
-    while True:
-        try:
-            csv.field_size_limit(limit)
-            return
-        except OverflowError:
-            limit //= 10
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
-def _open_csv(stream, name, reading=None):
-    """Read and check the header row; return the Portfolio whose records are the rows, read as iterated."""
-    _set_csv_field_limit()
+def delimiter_of(first_line):
+    """The delimiter of a CSV header line: the one of comma, semicolon and tab it holds most of outside quotes.
+
+    >>> delimiter_of("customer_id,arr"), delimiter_of('Account ID;ARR;"Notes, long"'), delimiter_of("id\\tarr")
+    (',', ';', '\\t')
+    """
+    bare = re.sub(r'"[^"]*"', "", first_line)
+    counts = {delimiter: bare.count(delimiter) for delimiter in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > counts[","] else ","
+
+
+def _open_csv(stream, name, reading=None, head=b""):
+    """Read and check the header row; return the Portfolio whose records are the rows, read as iterated.
+
+    The delimiter is the header's (comma, or semicolon or tab as Excel writes in much
+    of Europe: said in a note). A cell is at most CSV_FIELD_CHARS characters and a
+    line CSV_LINE_CHARS, so no one cell or line takes the machine.
+    """
+    csv.field_size_limit(CSV_FIELD_CHARS)
+    first_line = head.decode("utf-8", errors="replace").lstrip("\ufeff").partition("\n")[0]
+    delimiter = delimiter_of(first_line)
     held = []  # the physical lines of the row being read (see _csv_rows)
-    reader = csv.reader(_held_lines(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""), held))
-    return _open_rows(_csv_rows(reader, name, held), name, reading, "csv")
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.reader(_held_lines(text, held, name), delimiter=delimiter)
+    portfolio = _open_rows(_csv_rows(reader, name, held), name, reading, "csv")
+    if delimiter != ",":
+        portfolio.notes.append(f"{name}: read as CSV with {DELIMITERS[delimiter]}-separated cells (as its header "
+                               "row is written)")
+    return portfolio
 
 
-def _held_lines(lines, held):
-    """Yield the lines of a text stream, keeping those of the current row in `held`."""
-    for line in lines:
+def _held_lines(lines, held, name):
+    """Yield the lines of a text stream, keeping those of the current row in `held`; refuse a line past the cap."""
+    number = 0
+    while True:
+        line = lines.readline(CSV_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > CSV_LINE_CHARS:
+            raise InputError(f"{name}: line {number:,} is longer than {CSV_LINE_CHARS:,} characters, the most a "
+                             "line of a portfolio may be (is a quote left open, or is this not a CSV export?)")
         held.append(line)
         yield line
 
@@ -563,10 +588,13 @@ def _csv_rows(reader, name, held):
 
     A quote that is opened and never closed swallows every later line into one cell
     (the csv module reads to the end of the file): a row of more than one line is
-    read again strictly, and if the file ends inside its quote, it is reported.
+    read again strictly, and if the file ends inside its quote, it is reported. A
+    last row without a line end and with fewer cells than the header is a file cut
+    off while it was written: reported too, never read with its cut value.
     """
     index = 0
     line = 0
+    width = None
     try:
         for row in reader:
             first_line = line + 1
@@ -586,12 +614,25 @@ def _csv_rows(reader, name, held):
                     "not closed where it should be (a quote inside a cell is written twice)")
                 del held[:]
                 continue
+            cut = held and not held[-1].endswith(("\n", "\r")) and width is not None and len(row) < width
             del held[:]
             index += 1
             if not "".join(row).strip():  # no cell holds anything
                 continue
+            if width is None:
+                width = len(row)
+            if cut:
+                yield index, Unreadable(
+                    f"the file ends inside this row (line {line}, no line end, {len(row)} of the header's {width} "
+                    "cells): it was cut off while it was written; export it again")
+                return
             yield index, row
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise InputError(f"{name}: a cell of row {index + 1:,} is longer than {CSV_FIELD_CHARS:,} characters, "
+                             "the most a cell may hold (is a quote left open?)") from None
+        raise _unreadable_csv(exc, name, index + 1) from None
+    except UnicodeDecodeError as exc:
         raise _unreadable_csv(exc, name, index + 1) from None
 
 
