@@ -82,7 +82,7 @@ COLUMNS = list(WORKED)
 def rows_of(*ids, **changed):
     """Header and one row per id of the worked account, with `changed` columns (dots written as __)."""
     values = dict(WORKED, **{key.replace("__", "."): value for key, value in changed.items()})
-    return [COLUMNS] + [[customer_id] + [values[column] for column in COLUMNS[1:]] for customer_id in ids]
+    return [list(COLUMNS)] + [[customer_id] + [values[column] for column in COLUMNS[1:]] for customer_id in ids]
 
 
 GOOD_ROWS = rows_of("V-1")
@@ -289,3 +289,34 @@ def test_a_csv_line_past_the_cap_is_refused_before_it_is_held(tmp_path, monkeypa
         list(records.open_portfolio(str(path)).records())
     assert str(caught.value) == (f"{path}: line 3 is longer than 5,000 characters, the most a line of a portfolio "
                                  "may be (is a quote left open, or is this not a CSV export?)")
+
+
+# --- numbers: a European thousands separator in money -------------------------------------------------
+
+@pytest.mark.parametrize("written", ["420.000", "1.250.000", "$1.250.000", "1.250.000,50"])
+def test_arr_grouped_with_points_is_refused_naming_record_and_field_never_read_as_a_decimal(tmp_path, written):
+    path = tmp_path / "book.csv"
+    path.write_text(csv_text(rows_of("A-1") + rows_of("A-2", arr=f'"{written}"')[1:]))
+    done = run("health_score_calculator.py", path, "--format", "json")
+    assert done.returncode == 3
+    assert done.stderr == (f'error: row 3 (A-2): arr "{written}" groups thousands with points (a European '
+                           "export): money has no three decimals, so it is not read as a decimal; export the "
+                           "figure with a decimal point (420000 or 420000.00)\n")
+
+
+def test_mrr_grouped_with_points_is_refused_too_not_scaled(tmp_path):
+    path = tmp_path / "book.csv"
+    rows = rows_of("A-1")
+    rows[0][rows[0].index("arr")] = "MRR"
+    rows[1][rows[0].index("MRR")] = "5.000"
+    path.write_text(csv_text(rows))
+    done = run("health_score_calculator.py", path)
+    assert done.returncode == 1
+    assert 'error: row 2 (A-1): arr "5.000" groups thousands with points' in done.stderr
+
+
+def test_an_xlsx_text_cell_of_arr_grouped_with_points_is_refused(tmp_path):
+    path = workbook(tmp_path / "book.xlsx", [("S", None, sheet_xml(rows_of("A-1", arr="420.000")))])
+    done = run("health_score_calculator.py", path)
+    assert done.returncode == 1
+    assert 'error: row 2 (A-1): arr "420.000" groups thousands with points' in done.stderr

@@ -169,6 +169,31 @@ def parse_number_text(text: str, ratio: bool = False, percent_ok: bool = True) -
     return float(sign + digits)
 
 
+# Money is never written to three decimals: "420.000" or "1.250.000" in an ARR is a European export's
+# thousands separator (the point), not a decimal point, and reading it as 420.0 is silently wrong.
+MONEY_FIELDS = frozenset(("arr",))
+_GROUPED_BY_POINTS = re.compile(
+    r"[-+]?(?:US\$|USD|EUR|GBP|CAD|AUD|\$|\u20ac|\u00a3)?\s*[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?"
+    r"\s*(?:US\$|USD|EUR|GBP|CAD|AUD|\$|\u20ac|\u00a3)?", re.ASCII | re.IGNORECASE)
+
+
+def grouped_by_points(text: str) -> bool:
+    """True when money text groups its thousands with points (420.000, 1.250.000, 1.250.000,50 EUR).
+
+    >>> grouped_by_points("420.000"), grouped_by_points("1.250.000"), grouped_by_points("420.00")
+    (True, True, False)
+    >>> grouped_by_points("64,000.000"), grouped_by_points("\u20ac 1.250.000,50")
+    (False, True)
+    """
+    return "." in text and _GROUPED_BY_POINTS.fullmatch(text.strip()) is not None
+
+
+def _money_words(field, value):
+    return (f"{field} {shown(value)} groups thousands with points (a European export): money has no three "
+            "decimals, so it is not read as a decimal; export the figure with a decimal point "
+            "(420000 or 420000.00)")
+
+
 def number(value: Any, field: str, problems: List[str], low: float = 0, high: Optional[float] = None,
            from_text: bool = False) -> Optional[float]:
     """Return value as a finite number within [low, high] (high None: no upper bound).
@@ -187,6 +212,9 @@ def number(value: Any, field: str, problems: List[str], low: float = 0, high: Op
     if (kind is int or kind is float) and low <= value <= (LARGEST if high is None else high):
         return value
     if from_text and kind is str:
+        if field in MONEY_FIELDS and grouped_by_points(value):
+            problems.append(_money_words(field, value))
+            return None
         # A percent sign fits a ratio (0-1) or a percentage scale (up to 100 or more), not a count or ARR.
         parsed = parse_number_text(value, high is not None and high <= 1, high is not None and (high <= 1 or high >= 100))
         if parsed is not None and not isinstance(parsed, bool):

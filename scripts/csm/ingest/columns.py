@@ -533,6 +533,8 @@ def scaled_number(value, scale, from_text):
     (63999.96, 60000, None)
     """
     if from_text and type(value) is str:
+        if values.grouped_by_points(value):  # left for the checks, which refuse it by name
+            return None
         number = values.parse_number_text(value, percent_ok=False)
     elif type(value) in (int, float):
         number = value
