@@ -320,3 +320,142 @@ def test_an_xlsx_text_cell_of_arr_grouped_with_points_is_refused(tmp_path):
     done = run("health_score_calculator.py", path)
     assert done.returncode == 1
     assert 'error: row 2 (A-1): arr "420.000" groups thousands with points' in done.stderr
+
+
+# --- ids in two Unicode normal forms ---------------------------------------------------------------
+
+COMPOSED, DECOMPOSED = "Caf\u00e9-1", "Cafe\u0301-1"
+
+
+def test_an_id_in_two_normal_forms_is_one_account_the_second_a_duplicate(tmp_path):
+    path = tmp_path / "book.json"
+    path.write_text("[" + _account(COMPOSED) + ", " + _account(DECOMPOSED) + "]", encoding="utf-8")
+    done = run("health_score_calculator.py", path, "--format", "json")
+    assert done.returncode == 3
+    assert done.stderr == (f"error: [1] ({DECOMPOSED}): duplicate customer_id \"{DECOMPOSED}\": the first is at [0] "
+                           f"(\"{COMPOSED}\", the same id written in another Unicode normal form); only the first "
+                           "is scored\n").replace('"' + DECOMPOSED + '"', json.dumps(DECOMPOSED)).replace(
+                               '"' + COMPOSED + '"', json.dumps(COMPOSED))
+
+
+def test_the_history_follows_an_account_whose_export_changed_normal_form(tmp_path):
+    history = tmp_path / "history.sqlite"
+    first, second = tmp_path / "week1.json", tmp_path / "week2.json"
+    first.write_text("[" + _account(COMPOSED) + "]", encoding="utf-8")
+    fallen = json.loads(_account(DECOMPOSED))
+    fallen["usage"] = {"login_frequency": 5, "feature_adoption": 5, "dau_mau_ratio": 0.01}
+    fallen["engagement"] = {"support_ticket_volume": 40, "meeting_attendance": 5, "nps_score": 0, "csat_score": 1}
+    fallen["relationship"]["executive_sponsor_engagement"] = 0
+    second.write_text(json.dumps([fallen]), encoding="utf-8")
+    assert run("health_score_calculator.py", first, "--history", history, "--as-of", "2026-11-01").returncode == 0
+    done = run("health_score_calculator.py", second, "--history", history, "--as-of", "2026-11-15",
+               "--format", "json")
+    changes = json.loads(done.stdout)["summary"]["changes"]
+    assert (changes["new_accounts"], changes["gone"]) == ([], [])
+    assert changes["dropped"] == [DECOMPOSED]  # as written in this run's export
+
+
+# --- filters with commas --------------------------------------------------------------------------
+
+def test_an_owner_with_a_comma_is_quoted_and_a_name_matching_nothing_is_a_warning_naming_the_closest(tmp_path):
+    path = tmp_path / "book.json"
+    path.write_text("[" + ", ".join(_account(f"A-{n}", owner=owner) for n, owner in
+                                    enumerate(["Reyes, Dana", "Dana", "Lee, Kim"])) + "]")
+    done = run("health_score_calculator.py", path, "--format", "json", "--owner", '"Reyes, Dana"')
+    assert (done.returncode, done.stderr) == (0, "")
+    assert [account["customer_id"] for account in json.loads(done.stdout)["customers"]] == ["A-0"]
+    done = run("health_score_calculator.py", path, "--format", "json", "--owner", '"Reyes, Dana", "lee, kim"')
+    assert [account["customer_id"] for account in json.loads(done.stdout)["customers"]] == ["A-0", "A-2"]
+    done = run("health_score_calculator.py", path, "--format", "json", "--owner", "Reyes, Dana")  # not quoted
+    assert [account["customer_id"] for account in json.loads(done.stdout)["customers"]] == ["A-1"]
+    assert done.stderr == 'warning: --owner "Reyes" matches no account; the closest owners: "Reyes, Dana"\n'
+
+
+# --- a history or an earlier output with figures it cannot hold -----------------------------------------
+
+def test_a_history_row_with_a_bad_score_is_one_warning_and_skipped(tmp_path):
+    import sqlite3
+    history = tmp_path / "history.sqlite"
+    book = tmp_path / "book.json"
+    book.write_text("[" + _account("A-1") + ", " + _account("A-2") + ", " + _account("A-3") + "]")
+    assert run("health_score_calculator.py", book, "--history", history, "--as-of", "2026-11-01").returncode == 0
+    with sqlite3.connect(history) as connection:
+        connection.execute("UPDATE account_snapshot SET score = 'high' WHERE customer_id = 'A-1'")
+        connection.execute("UPDATE account_snapshot SET score = 9e999 WHERE customer_id = 'A-2'")
+    connection.close()
+    done = run("health_score_calculator.py", book, "--history", history, "--as-of", "2026-11-15", "--format", "json")
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    assert done.stderr == (f'warning: --history {history}: the health snapshot of 2026-11-01, account A-1: the score '
+                           f'"high" is not a number from 0 to 100; skipped\n'
+                           f'warning: --history {history}: the health snapshot of 2026-11-01, account A-2: the score '
+                           "Infinity is not a number from 0 to 100; skipped\n")
+    changes = json.loads(done.stdout)["summary"]["changes"]
+    assert changes["new_accounts"] == ["A-1", "A-2"]
+
+
+def test_an_earlier_output_with_a_score_of_1e308_is_refused_in_one_line(tmp_path):
+    book = tmp_path / "book.json"
+    book.write_text("[" + _account("A-1") + "]")
+    earlier = json.loads(run("health_score_calculator.py", book, "--format", "json", "--as-of", "2026-11-01").stdout)
+    earlier["customers"][0]["overall_score"] = 1e308
+    path = tmp_path / "earlier.json"
+    path.write_text(json.dumps(earlier))
+    done = run("health_score_calculator.py", book, "--compare", path, "--as-of", "2026-11-15")
+    assert (done.returncode, done.stderr) == (1, f"error: --compare {path}: customers[0] has no usable customer_id, "
+                                                 "health score and band (a score from 0 to 100, an ARR from 0 to "
+                                                 "1,000,000,000,000,000)\n")
+
+
+def test_a_history_is_written_only_after_the_report_and_memory_is_refused(tmp_path):
+    book = tmp_path / "book.json"
+    book.write_text("[" + _account("A-1") + "]")
+    history = tmp_path / "history.sqlite"
+    done = run("health_score_calculator.py", book, "--history", history, "--output", tmp_path / "missing" / "r.txt")
+    assert done.returncode == 1 and not history.exists()
+    done = run("health_score_calculator.py", book, "--history", ":memory:")
+    assert (done.returncode, done.stderr) == (1, "error: --history :memory: is not a file: a history must be a file "
+                                                 "kept between runs (give a path such as history.sqlite)\n")
+
+
+# --- --output edges ---------------------------------------------------------------------------------
+
+def test_output_onto_the_historys_wal_file_is_refused(tmp_path):
+    book = tmp_path / "book.json"
+    book.write_text("[" + _account("A-1") + "]")
+    history = tmp_path / "h.sqlite"
+    done = run("health_score_calculator.py", book, "--history", history, "--output", f"{history}-wal")
+    assert done.returncode == 2 and not os.path.exists(f"{history}-wal")
+    assert done.stderr.endswith(f"--output {history}-wal is a file SQLite keeps beside --history {history}: the "
+                                "history would delete or overwrite the report; choose another output file\n")
+
+
+def test_output_onto_a_read_only_file_is_refused_and_a_trailing_separator_names_a_folder(tmp_path):
+    book = tmp_path / "book.json"
+    book.write_text("[" + _account("A-1") + "]")
+    kept = tmp_path / "kept.txt"
+    kept.write_text("before")
+    kept.chmod(0o444)
+    done = run("health_score_calculator.py", book, "--output", kept)
+    assert (done.returncode, kept.read_text()) == (1, "before")
+    assert done.stderr == (f"error: --output {kept}: Permission denied (the file is read-only, and the report does "
+                           "not replace it; make it writable or choose another output file)\n")
+    folder = f"{tmp_path / 'reports'}{os.sep}"
+    done = run("health_score_calculator.py", book, "--output", folder)
+    assert (done.returncode, os.path.exists(tmp_path / "reports")) == (1, False)
+    assert done.stderr == (f"error: --output {folder} ends in a separator, so it names a folder, and there is no "
+                           "such folder; give a file name\n")
+
+
+def test_a_temporary_file_left_a_day_ago_beside_the_output_is_removed_a_fresh_one_kept(tmp_path):
+    import time
+    book = tmp_path / "book.json"
+    book.write_text("[" + _account("A-1") + "]")
+    stale, fresh, other = (tmp_path / ".report.txt.abcd1234.tmp", tmp_path / ".report.txt.wxyz9876.tmp",
+                           tmp_path / ".notes.txt.abcd1234.tmp")
+    for path in (stale, fresh, other):
+        path.write_text("partial")
+    old = time.time() - 2 * 86400
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    assert run("health_score_calculator.py", book, "--output", tmp_path / "report.txt").returncode == 0
+    assert (stale.exists(), fresh.exists(), other.exists()) == (False, True, True)

@@ -63,6 +63,7 @@ ALLOWED_FILE_CALLS = {
     ("csm/cli/output.py", "Sink.__init__", "open"),
     ("csm/cli/output.py", "Sink.commit", "os.replace"),
     ("csm/cli/output.py", "Sink.abort", "os.unlink"),
+    ("csm/cli/output.py", "_remove_stale_temporaries", "os.unlink"),  # this output's own day-old temporaries
     ("csm/cli/output.py", "hold_closed_descriptors", "os.open"),
     ("csm/cli/command.py", "quiet_broken_pipe", "os.open"),
 }

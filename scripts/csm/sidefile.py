@@ -19,8 +19,7 @@ from typing import Any, Type
 
 from csm.errors import InputError
 from csm.json_keys import RepeatedKey, unique_object
-from csm.limits import (COMPARE_BYTES as COMPARE_LIMIT, CONFIG_BYTES as CONFIG_LIMIT, MIB,
-                        OUTCOMES_BYTES as OUTCOMES_LIMIT, SIDE_FILE_CHUNK)
+from csm.limits import CONFIG_BYTES as CONFIG_LIMIT, MIB, SIDE_FILE_CHUNK
 
 
 def _size(count):

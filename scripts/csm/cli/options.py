@@ -180,7 +180,8 @@ def add_focus(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("focus (the summary always covers the whole book)")
     group.add_argument("--top", type=whole_number(1, "accounts"), metavar="N", help="list only the N most urgent accounts")
     group.add_argument("--segment", metavar="LIST", help="only these segments (enterprise,mid-market,smb)")
-    group.add_argument("--owner", metavar="LIST", help="only the accounts of these owners (case ignored)")
+    group.add_argument("--owner", metavar="LIST", help="only the accounts of these owners (case ignored; a name holding a comma is quoted: "
+                       "'\"Reyes, Dana\",Lee')")
     group.add_argument("--class", dest="health_class", metavar="LIST", help="only these health classes (red,yellow)")
     group.add_argument("--tier", metavar="LIST", help="only these churn risk tiers (critical,high)")
     group.add_argument("--renewing-within", type=whole_number(0, "days"), metavar="DAYS",

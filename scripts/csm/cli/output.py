@@ -5,13 +5,18 @@
   is read, so a run can never replace the book it reads. Files are compared by
   device and inode after following symlinks; `-` (standard input or output) is never
   "the same file" as a named one, but a named output that is the file redirected into
-  standard input is.
+  standard input is. Nor may it be a file SQLite keeps beside the --history file
+  (`-wal`, `-shm`, `-journal`), which the history's next opening would delete.
 - `Sink(path)`: where the report goes. `None` or `-` is standard output. A regular
   file (or a new one) is written to a temporary file in the folder of its real path
   (a symlink is followed, so the link stays a link) and renamed over it at the end:
   whole or not at all. A FIFO, a character device or any other non-regular file
   (`/dev/null`, `/dev/stdout`) is written in place, never replaced. A new file gets
   0666 less the umask; an existing one keeps its mode (and, where permitted, owner).
+  An existing file that is read-only is refused, as a shell's `>` refuses it; a path
+  ending in a separator names a folder (refused when there is none). On start, the
+  temporary files of this output's name pattern older than a day (a run killed
+  outright leaves one) are removed.
 - `interruptions_raise()`: while a run is under way, SIGTERM and SIGHUP raise
   `Interrupted` (a KeyboardInterrupt, as Ctrl-C is), so the run's own clean-up
   removes the temporary file and leaves the previous output as it was.
@@ -32,6 +37,7 @@ import signal
 import stat
 import sys
 import tempfile
+import time
 from typing import Iterable, Iterator, Optional
 
 from csm.errors import InputError
@@ -98,6 +104,11 @@ def same_file_as_input(args: argparse.Namespace, names: Optional[Iterable[str]] 
             except (OSError, ValueError, AttributeError):
                 continue
             same = (found.st_dev, found.st_ino) == (target.st_dev, target.st_ino)
+        if not same and name == "history" and path != "-":
+            history = os.path.realpath(path)
+            if os.path.realpath(output) in (history + "-wal", history + "-shm", history + "-journal"):
+                return (f"--output {output} is a file SQLite keeps beside --history {path}: the history would "
+                        "delete or overwrite the report; choose another output file")
         if same:
             source = "standard input" if path == "-" else path
             return (f"--output {output} is the same file as {_label(name)} ({source}): writing the report "
@@ -210,6 +221,34 @@ def _sigmask(signals):
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+STALE_SECONDS = 24 * 60 * 60  # a temporary file of a run killed outright (SIGKILL) is removed after a day
+_TEMP_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _remove_stale_temporaries(target):
+    """Remove the temporary files of earlier runs writing `target` (`.NAME.XXXXXXXX.tmp`, mkstemp's
+    pattern) that are more than a day old: what a run killed outright (SIGKILL, power loss) left."""
+    folder, name = os.path.split(target)
+    prefix = f".{name}."
+    try:
+        entries = os.scandir(folder or ".")
+    except OSError:
+        return
+    limit = time.time() - STALE_SECONDS
+    with entries:
+        for entry in entries:
+            found = entry.name
+            middle = found[len(prefix):-4]
+            if not (found.startswith(prefix) and found.endswith(".tmp") and len(middle) == 8
+                    and set(middle) <= _TEMP_CHARACTERS):
+                continue
+            try:
+                if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < limit:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
 class Sink:
     """Where the report goes: standard output, a file written in place, or a temporary file renamed over one.
 
@@ -227,6 +266,9 @@ class Sink:
             return
         if os.path.isdir(path):
             raise InputError(f"--output {path} is a folder")
+        if path.endswith(tuple(separator for separator in (os.sep, os.altsep) if separator)):
+            raise InputError(f"--output {path} ends in a separator, so it names a folder, and there is no such "
+                             "folder; give a file name")
         absolute = os.path.abspath(path)
         if absolute.startswith(IN_PLACE_PREFIXES):
             descriptor = _descriptor_named(absolute)
@@ -242,6 +284,10 @@ class Sink:
         if existing is not None and not stat.S_ISREG(existing.st_mode):
             self.handle = open(target, "wb")  # a FIFO or a device: written in place, never replaced
             return
+        if existing is not None and (not os.access(target, os.W_OK) or not existing.st_mode & stat.S_IWUSR):
+            raise InputError(f"--output {path}: Permission denied (the file is read-only, and the report does not "
+                             "replace it; make it writable or choose another output file)")
+        _remove_stale_temporaries(target)
         self.target = target
         fd = None
         try:

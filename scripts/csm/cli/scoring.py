@@ -210,6 +210,9 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         listed_one = lambda result: kept.append((analysis.order(result), analysis.keep(result, model, args)))  # noqa: E731
         rejected_one = rejected.append
     rejected_count = score_records(analysis, model, book, summary, run_focus, listed_one, rejected_one)
+    if run_focus is not None:
+        for line in run_focus.unmatched_warnings():
+            warning(line)
     if summary.count == 0:
         error(f"no record in {book.name} could be scored ({rejected_count} rejected)")
         sink.abort()
@@ -230,8 +233,6 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         report["summary"]["coverage"] = coverage.summary_entry(coverages)
     if book.sheet is not None:  # the workbook sheet read, said in the report too (a note: line says it on stderr)
         report["summary"]["sheet"] = book.sheet
-    if tracker is not None:
-        tracker.save()  # one transaction, before the report is written: a history that cannot be written fails the run
     if streaming:
         listed = run_focus.matched if run_focus is not None else 0
         if best is not None:
@@ -249,6 +250,8 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         report["rejected"] = rejected
         _write_sorted(report, views, extras, model, args, book, sink, run_focus, summary.count)
     sink.commit()
+    if tracker is not None:  # one transaction, once the report is in place: a report that failed leaves no snapshot
+        tracker.save()
     return EXIT_SOME_REJECTED if rejected_count or rejected else EXIT_OK  # a finish may add to rejected
 
 

@@ -3,7 +3,9 @@
 Every tool rejects a record whose customer_id an earlier record already has, and
 names where the first one is. `SeenIds` answers that question for the command layer.
 
-Alike ids. Two ids that differ only by invisible characters (Unicode format
+Alike ids. Ids are compared in Unicode normal form NFC (`same_form`): `Café`
+with a precomposed é and with an e and a combining accent is one id. Two ids that
+differ only by invisible characters (Unicode format
 characters, category Cf: a zero-width space U+200B, a byte-order mark U+FEFF, a
 left-to-right mark U+200E ...) print the same in every report, and are the same
 account pasted with a stray character: the later record is a duplicate, rejected as
@@ -40,21 +42,38 @@ _hash = hash
 
 
 def id_key(customer_id: str) -> str:
-    """Return the comparison key of an id: its format characters (Unicode Cf) removed, case-folded.
+    """Return the comparison key of an id: in NFC, its format characters (Unicode Cf) removed, case-folded.
 
-    >>> id_key("ACC-1"), id_key("acc-1\\u200b"), id_key("\\ufeffStra\\u00dfe")
-    ('acc-1', 'acc-1', 'strasse')
+    >>> id_key("ACC-1"), id_key("acc-1\\u200b"), id_key("\\ufeffStra\\u00dfe"), id_key("Cafe\\u0301") == id_key("Caf\\u00e9")
+    ('acc-1', 'acc-1', 'strasse', True)
     """
     if customer_id.isascii():
         return customer_id.lower()
-    return "".join(char for char in customer_id if unicodedata.category(char) != "Cf").casefold()
+    return unicodedata.normalize("NFC", _visible(customer_id).casefold())
+
+
+def same_form(customer_id: str) -> str:
+    """The id in Unicode normal form NFC, as ids are compared (an export may write an accent precomposed,
+    `\\u00e9`, or as a letter and a combining mark, `e\\u0301`: the same id). Output keeps the id as written.
+
+    >>> same_form("Caf\\u00e9") == same_form("Cafe\\u0301")
+    True
+    """
+    return customer_id if customer_id.isascii() else unicodedata.normalize("NFC", customer_id)
 
 
 def _visible(customer_id):
-    """The id without its format characters (what a reader sees)."""
+    """The id without its format characters (what a reader sees), in NFC."""
     if customer_id.isascii():
         return customer_id
-    return "".join(char for char in customer_id if unicodedata.category(char) != "Cf")
+    return unicodedata.normalize("NFC", "".join(char for char in customer_id if unicodedata.category(char) != "Cf"))
+
+
+def _how_alike(first_id, customer_id):
+    """Why two different texts are one id: invisible characters, or another Unicode normal form."""
+    if same_form(first_id) == same_form(customer_id):
+        return f" ({shown(first_id)}, the same id written in another Unicode normal form)"
+    return f" ({shown(first_id)}, the same id but for invisible characters)"
 
 
 class SeenIds:
@@ -81,15 +100,13 @@ class SeenIds:
         if first_id == customer_id:
             return self._duplicate(customer_id, first_label)
         if _visible(first_id) == _visible(customer_id):
-            return self._duplicate(customer_id, first_label,
-                                   f" ({shown(first_id)}, the same id but for invisible characters)")
+            return self._duplicate(customer_id, first_label, _how_alike(first_id, customer_id))
         variants = self._variants.setdefault(key, [])
         for variant, where in variants:  # an earlier case variant: the same id, or alike but for invisibles
             if variant == customer_id:
                 return self._duplicate(customer_id, where)
             if _visible(variant) == _visible(customer_id):
-                return self._duplicate(customer_id, where,
-                                       f" ({shown(variant)}, the same id but for invisible characters)")
+                return self._duplicate(customer_id, where, _how_alike(variant, customer_id))
         variants.append((customer_id, label))
         self.case_pairs += 1
         if self.case_pairs <= WARN_LIMIT:

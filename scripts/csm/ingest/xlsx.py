@@ -31,10 +31,9 @@ import io
 import math
 import posixpath
 import re
-from typing import BinaryIO, Optional, Union
 import xml.etree.ElementTree as ElementTree
 import zipfile
-from typing import NamedTuple, Optional
+from typing import BinaryIO, NamedTuple, Optional, Union
 
 from csm.errors import InputError
 from csm.limits import (XLSX_CELLS as MAX_CELLS, XLSX_COLUMNS as MAX_COLUMNS, XLSX_HELD_ELEMENTS,

@@ -41,7 +41,8 @@ from csm import values
 from csm.score.accounts import read_customer_id
 from csm.errors import InputError
 from csm.ingest.records import Unreadable, open_portfolio
-from csm.sidefile import OUTCOMES_LIMIT, read_capped
+from csm.limits import OUTCOMES_BYTES
+from csm.sidefile import read_capped
 
 # The floors practitioners hold a churn signal to (issue 7): the top band (red /
 # critical) churns at 3x the base rate or more; at least two thirds of the churned
@@ -214,7 +215,7 @@ def read_outcomes(path: str, stdin: Optional[BinaryIO] = None) -> Outcomes:
     Raises InputError when the file cannot be read, or when no row of it is usable
     (the message then lists every problem, one per line).
     """
-    data = None if path == "-" else read_capped(path, f"outcomes file {path}", InputError, OUTCOMES_LIMIT, "CSV or JSON file")
+    data = None if path == "-" else read_capped(path, f"outcomes file {path}", InputError, OUTCOMES_BYTES, "CSV or JSON file")
     try:
         source = open_portfolio(path, stdin=stdin, data=data)
         name = values.printable(source.name, 200)

@@ -33,12 +33,14 @@ With --history the run's own snapshot is written at the end, in one transaction
 import argparse
 import datetime
 import json
-import math
 from typing import Any, Callable, Dict, FrozenSet, NamedTuple, Tuple
 
 from csm.score import health, next_action
 from csm.errors import InputError
-from csm.sidefile import COMPARE_LIMIT, load_json
+from csm.ingest.ids import same_form
+from csm.values import LARGEST
+from csm.limits import COMPARE_BYTES
+from csm.sidefile import load_json
 
 
 CHANGE_SPAN_DAYS = 30  # a trajectory's rate of change is per 30 days (the issue's figure; the key names it)
@@ -63,6 +65,7 @@ class Kind(NamedTuple):
     recovered_from: FrozenSet[str]
     recovered_to: FrozenSet[str]
     figures: Callable
+    score_high: float = 100  # the highest score a result may have (read back from a history or --compare)
 
 
 def _health_figures(result):
@@ -94,7 +97,7 @@ KINDS = {
     "expansion": Kind("expansion", lambda r: r["total_estimated_revenue"], lambda r: _readiness_status(r),
                       ("ready", "readiness unknown", "stabilise first", "renew first"), False, True,
                       frozenset({"stabilise first", "renew first"}),
-                      frozenset({"ready"}), _expansion_figures),
+                      frozenset({"ready"}), _expansion_figures, LARGEST),
 }
 
 # The report field of each tool -> the analyses it runs (the portfolio report: all three).
@@ -168,7 +171,8 @@ class Tracker:
 
     def _read(self, kind):
         """The Past of one analysis from the history; a warning when its latest snapshot used another methodology."""
-        dates, by_id, mix = self.store.read(kind.name, self.as_of_text, self.length - 1)
+        dates, by_id, mix = self.store.read(kind.name, self.as_of_text, self.length - 1, kind.score_high)
+        self.warnings.extend(self.store.take_warnings())
         if dates and dates[0][1] != self.methodology_hash:
             self.warnings.append(f"{kind.name} snapshot of {dates[0][0]} was made with another methodology "
                                  f"(hash {dates[0][1]}, this run {self.methodology_hash}): part of a change "
@@ -205,7 +209,7 @@ class Tracker:
         tally.rows.append((customer_id, account["name"], account["segment"], account["owner"], account["arr"],
                            score, band, end_date, None if lapsed is None else int(lapsed),
                            _compact(kind.figures(part))))
-        past = self.pasts[kind.name].by_id.get(customer_id)
+        past = self.pasts[kind.name].by_id.get(same_form(customer_id))
         shown = past[:self.length - 1] if past else []
         points = [{"as_of": as_of, "score": earlier, "band": earlier_band}
                   for as_of, earlier, earlier_band, _ in reversed(shown)]
@@ -227,7 +231,7 @@ class Tracker:
         if not shown or shown[0][0] != tally.since:
             tally.new_accounts.append(customer_id)
             return
-        tally.matched.add(customer_id)
+        tally.matched.add(same_form(customer_id))
         _, earlier, earlier_band, was_lapsed = shown[0]
         change = score - earlier
         fall = change if kind.higher_is_worse else -change
@@ -355,7 +359,7 @@ def read_compare(path, report_name, kinds, as_of, length, methodology_hash, warn
     or none at all, is dated after this run, or an account in it has no usable score.
     """
     where = f"--compare {path}"
-    document = load_json(path, where, InputError, COMPARE_LIMIT, "JSON output",
+    document = load_json(path, where, InputError, COMPARE_BYTES, "JSON output",
                          "; give an earlier --format json output of this tool")
     report = document.get("report") if isinstance(document, dict) else None
     if not isinstance(report, str) or report not in TOOL_ANALYSES:
@@ -390,9 +394,10 @@ def read_compare(path, report_name, kinds, as_of, length, methodology_hash, warn
             point = _earlier_point(part, result, kind, report, then_text)
             if point is None:
                 raise InputError(f"{where}: customers[{index}] has no usable customer_id, "
-                                 f"{kind.name} score and band")
+                                 f"{kind.name} score and band (a score from 0 to {kind.score_high:,.0f}, "
+                                 f"an ARR from 0 to {LARGEST:,.0f})")
             customer_id, as_of_point, older, arr = point
-            by_id[customer_id] = [as_of_point] + older[:length - 2]
+            by_id[same_form(customer_id)] = [as_of_point] + older[:length - 2]
             found = mix.setdefault(as_of_point[2], [0, 0])
             found[0] += 1
             found[1] += arr
@@ -411,7 +416,8 @@ def _earlier_point(part, account, kind, report, then_text):
     except (KeyError, TypeError):
         return None
     arr = account.get("arr")
-    if not (isinstance(customer_id, str) and _figure(score) and isinstance(band, str) and _figure(arr)):
+    if not (isinstance(customer_id, str) and _figure(score, kind.score_high) and isinstance(band, str)
+            and _figure(arr, LARGEST)):
         return None
     churn_result = account.get("churn") if report == PORTFOLIO else part if kind.name == "churn" else None
     lapsed = None
@@ -423,16 +429,16 @@ def _earlier_point(part, account, kind, report, then_text):
         latest = then_text
         for entry in reversed(trajectory["scores"][:-1]):  # newest first, each dated before the one after it
             if not (isinstance(entry, dict) and _date_text(entry.get("as_of")) and entry["as_of"] < latest
-                    and _figure(entry.get("score")) and isinstance(entry.get("band"), str)):
+                    and _figure(entry.get("score"), kind.score_high) and isinstance(entry.get("band"), str)):
                 break
             older.append((entry["as_of"], entry["score"], entry["band"], None))
             latest = entry["as_of"]
     return customer_id, (then_text, score, band, lapsed), older, arr
 
 
-def _figure(value):
-    """True for a finite number that is not a bool."""
-    return type(value) in (int, float) and math.isfinite(value)
+def _figure(value, high):
+    """True for a number from 0 to `high` that is not a bool."""
+    return type(value) in (int, float) and 0 <= value <= high
 
 
 def _date_text(value):

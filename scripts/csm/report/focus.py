@@ -6,7 +6,8 @@ changing the book's totals:
 - `--top N`: the N most urgent accounts (the tool's own order, which for health,
   churn and the report is csm.next_action.order_key);
 - filters, combined with AND: `--segment`, `--owner`, `--class` (health class),
-  `--tier` (churn risk tier), each a comma-separated list, and
+  `--tier` (churn risk tier), each a comma-separated list read as a CSV line (a
+  name holding a comma is quoted: `--owner '"Reyes, Dana",Lee'`), and
   `--renewing-within DAYS` (days to renewal from 0 to DAYS, lapsed included);
 - `--detail`: text and markdown show every action and warning of an account
   (otherwise the three most important of each; JSON always carries all).
@@ -31,7 +32,9 @@ still written as they are met.
 """
 
 import argparse
-from typing import Any, Dict, NamedTuple, Optional, Sequence
+import csv
+import difflib
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence
 
 from csm import values
 from csm.score.accounts import SEGMENT_ALIASES, SEGMENTS
@@ -43,6 +46,20 @@ FILTERS = ("segment", "owner", "class", "tier", "renewing_within")
 # Which tools can evaluate the filters that not every tool can (the usage error names them).
 CAN_CLASS = "health_score_calculator.py, expansion_opportunity_scorer.py or portfolio_report.py"
 CAN_TIER = "churn_risk_analyzer.py, expansion_opportunity_scorer.py or portfolio_report.py"
+OWNERS_REMEMBERED = 10_000  # distinct owners a run remembers to name the closest to an --owner that matched nothing
+
+
+def list_values(text: str) -> List[str]:
+    """The names of a comma-separated option, read as one CSV line: a name with a comma is quoted.
+
+    >>> list_values('mei chen, Ana Silva'), list_values('"Reyes, Dana",Lee')
+    (['mei chen', 'Ana Silva'], ['Reyes, Dana', 'Lee'])
+    """
+    try:
+        cells = next(csv.reader([text], skipinitialspace=True), [])
+    except csv.Error:
+        cells = text.split(",")
+    return [cell.strip() for cell in cells if cell.strip()]
 
 
 class Facts(NamedTuple):
@@ -59,7 +76,7 @@ class Facts(NamedTuple):
 def _listed(text, accepted, option, aliases=None):
     """Return the names of a comma-separated option as a frozenset, or raise ValueError naming the bad one."""
     found = set()
-    for part in text.split(","):
+    for part in list_values(text) or [text]:
         key = values.key_of(part)
         name = (aliases or {}).get(key) or next((a for a in accepted if values.key_of(a) == key), None)
         if name is None:
@@ -95,11 +112,16 @@ class Focus:
         if args.segment is not None:
             self.segments = _listed(args.segment, SEGMENTS, "--segment", SEGMENT_ALIASES)
             words["segment"] = sorted(self.segments)
+        self.owner_matches = {}  # each --owner name (case-folded) -> accounts it matched
+        self.owners_seen = {}  # case-folded -> an owner as written, of the first OWNERS_REMEMBERED met
         if args.owner is not None:
-            self.owners = frozenset(part.strip().casefold() for part in args.owner.split(",") if part.strip())
+            names = list_values(args.owner)
+            self.owners = frozenset(name.casefold() for name in names)
             if not self.owners:
                 raise ValueError("--owner: give at least one owner name")
-            words["owner"] = sorted(part.strip() for part in args.owner.split(",") if part.strip())
+            words["owner"] = sorted(names)
+            self.owner_matches = {name.casefold(): 0 for name in names}
+            self.owner_words = {name.casefold(): name for name in names}
         self.classes = _scale(args.health_class, "class", "the health class", CLASSES, CAN_CLASS, known, words)
         self.tiers = _scale(args.tier, "tier", "the churn risk tier", TIERS, CAN_TIER, known, words)
         if self.within is not None:
@@ -113,8 +135,13 @@ class Focus:
         """Return True when the account of these Facts passes every filter."""
         if self.segments is not None and facts.segment not in self.segments:
             return False
-        if self.owners is not None and (facts.owner is None or facts.owner.strip().casefold() not in self.owners):
-            return False
+        if self.owners is not None:
+            owner = facts.owner.strip().casefold() if facts.owner is not None else None
+            if owner not in self.owners:
+                if owner is not None and len(self.owners_seen) < OWNERS_REMEMBERED:
+                    self.owners_seen.setdefault(owner, facts.owner.strip())
+                return False
+            self.owner_matches[owner] += 1
         if self.classes is not None and facts.health_class not in self.classes:
             return False
         if self.tiers is not None and facts.risk_tier not in self.tiers:
@@ -122,6 +149,18 @@ class Focus:
         if self.within is not None and (facts.days_to_renewal is None or facts.days_to_renewal > self.within):
             return False
         return True
+
+    def unmatched_warnings(self) -> List[str]:
+        """One line per --owner name that matched no account, naming the closest owners of the book."""
+        lines = []
+        for key, matched in self.owner_matches.items():
+            if matched:
+                continue
+            close = difflib.get_close_matches(key, list(self.owners_seen), n=3, cutoff=0.5)
+            near = (f"; the closest owners: {', '.join(values.shown(self.owners_seen[name]) for name in close)}"
+                    if close else "; no owner of the book is close to it")
+            lines.append(f"--owner {values.shown(self.owner_words[key])} matches no account{near}")
+        return lines
 
     def count(self, arr: float) -> None:
         """Tally one account that passed the filters."""

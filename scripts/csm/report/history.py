@@ -31,10 +31,13 @@ import sqlite3
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from csm.errors import InputError
+from csm.ingest.ids import same_form
+from csm.values import LARGEST, printable, shown
 
 APPLICATION_ID = 0x43534D48  # "CSMH": customer-success-manager history
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_SECONDS = 60  # how long a run waits for another run's transaction on the file
+WARNED_ROWS = 20  # rows skipped on reading named one a line; the rest counted
 HEADER = b"SQLite format 3\x00"
 TOOL_NAME = "customer-success-manager"
 
@@ -125,6 +128,28 @@ def inspect(path):
     return True
 
 
+def _bad_row(customer_id, score, band, lapsed, arr, score_high):
+    """What is wrong with a stored account row, or None when it is usable."""
+    if not isinstance(customer_id, str) or not customer_id:
+        return "the customer_id is not text"
+    if type(score) not in (int, float) or not 0 <= score <= score_high:
+        return f"the score {shown(score)} is not a number from 0 to {score_high:,.0f}"
+    if not isinstance(band, str) or not band:
+        return f"the band {shown(band)} is not text"
+    if lapsed not in (None, 0, 1):
+        return f"lapsed {shown(lapsed)} is not 0, 1 or empty"
+    if type(arr) not in (int, float) or not 0 <= arr <= LARGEST:
+        return f"the ARR {shown(arr)} is not a number from 0 to {LARGEST:,.0f}"
+    return None
+
+
+def _is_date(text):
+    try:
+        return isinstance(text, str) and len(text) == 10 and bool(datetime.date.fromisoformat(text))
+    except ValueError:
+        return False
+
+
 def _failed(path, exc):
     return InputError(f"--history {path} cannot be used: {exc} (left unchanged)")
 
@@ -133,19 +158,26 @@ class Store:
     """One history file: checked on opening, read read-only, written in one transaction."""
 
     def __init__(self, path):
+        if path == ":memory:" or path.startswith("file:"):
+            raise InputError(f"--history {path} is not a file: a history must be a file kept between runs "
+                             "(give a path such as history.sqlite)")
         self.path = path
+        self.warnings = []  # the first WARNED_ROWS rows skipped on reading, one line each
+        self.skipped = 0
         self.exists = inspect(path)
         folder = os.path.dirname(os.path.abspath(path))
         if not self.exists and not os.path.isdir(folder):
             raise InputError(f"--history {path}: the folder {folder} does not exist")
 
-    def read(self, analysis: str, before: str,
-             limit: int) -> Tuple[List[Tuple[str, str]], Dict[str, List[Tuple[str, float, str, Optional[bool]]]],
-                                  Dict[str, Dict[str, List[float]]]]:
+    def read(self, analysis: str, before: str, limit: int, score_high: float = 100
+             ) -> Tuple[List[Tuple[str, str]], Dict[str, List[Tuple[str, float, str, Optional[bool]]]],
+                        Dict[str, Dict[str, List[float]]]]:
         """Return the last `limit` snapshots of `analysis` before the date `before`.
 
-        ([(as_of, methodology_hash)] newest first, customer_id -> [(as_of, score,
-        band, lapsed), ...] newest first, as_of -> band -> [accounts, arr]).
+        ([(as_of, methodology_hash)] newest first, customer_id (in NFC) -> [(as_of, score,
+        band, lapsed), ...] newest first, as_of -> band -> [accounts, arr]). Each row is
+        checked as it is read back: one that is not (text id, score 0 to `score_high`, text band,
+        lapsed 0/1/NULL, ARR 0 to LARGEST) is skipped and adds a line to `warnings`.
         """
         if not self.exists:
             return [], {}, {}
@@ -160,6 +192,11 @@ class Store:
                 snapshots = connection.execute(
                     "SELECT snapshot_id, as_of, methodology_hash FROM snapshot WHERE analysis = ? AND as_of < ? "
                     "ORDER BY as_of DESC LIMIT ?", (analysis, before, limit)).fetchall()
+                for snapshot_id, as_of, _ in snapshots:
+                    if not _is_date(as_of):
+                        self.warnings.append(f"--history {self.path}: the {analysis} snapshot {snapshot_id} is "
+                                             f"dated {shown(as_of)}, not YYYY-MM-DD; skipped")
+                snapshots = [snapshot for snapshot in snapshots if _is_date(snapshot[1])]
                 dates = [(as_of, methodology_hash) for _, as_of, methodology_hash in snapshots]
                 by_id = {}
                 mix = {as_of: {} for as_of, _ in dates}
@@ -167,26 +204,40 @@ class Store:
                     marks = ",".join("?" * len(snapshots))
                     ids = [snapshot_id for snapshot_id, _, _ in snapshots]
                     rows = connection.execute(
-                        "SELECT a.customer_id, s.as_of, a.score, a.band, a.lapsed "
+                        "SELECT a.customer_id, s.as_of, a.score, a.band, a.lapsed, a.arr "
                         "FROM account_snapshot AS a JOIN snapshot AS s ON s.snapshot_id = a.snapshot_id "
                         f"WHERE a.snapshot_id IN ({marks}) ORDER BY s.as_of DESC", ids)
-                    for customer_id, as_of, score, band, lapsed in rows:
+                    for customer_id, as_of, score, band, lapsed, arr in rows:
+                        problem = _bad_row(customer_id, score, band, lapsed, arr, score_high)
+                        if problem is not None:
+                            self.skipped += 1
+                            if self.skipped <= WARNED_ROWS:
+                                self.warnings.append(f"--history {self.path}: the {analysis} snapshot of {as_of}, "
+                                                     f"account {printable(str(customer_id))}: {problem}; skipped")
+                            continue
                         point = (as_of, score, band, None if lapsed is None else bool(lapsed))
-                        found = by_id.get(customer_id)
+                        key = same_form(customer_id)
+                        found = by_id.get(key)
                         if found is None:
-                            by_id[customer_id] = [point]
+                            by_id[key] = [point]
                         else:
                             found.append(point)
-                    for as_of, band, count, arr in connection.execute(
-                            "SELECT s.as_of, a.band, COUNT(*), SUM(a.arr) FROM account_snapshot AS a "
-                            "JOIN snapshot AS s ON s.snapshot_id = a.snapshot_id "
-                            f"WHERE a.snapshot_id IN ({marks}) GROUP BY s.as_of, a.band", ids):
-                        mix[as_of][band] = [count, arr]
+                        count_arr = mix[as_of].setdefault(band, [0, 0])
+                        count_arr[0] += 1
+                        count_arr[1] += arr
             finally:
                 connection.close()
         except sqlite3.Error as exc:
             raise _failed(self.path, exc) from None
         return dates, by_id, mix
+
+    def take_warnings(self) -> List[str]:
+        """The lines of the rows skipped so far (the first WARNED_ROWS, then a count); emptied."""
+        lines = list(self.warnings)
+        if self.skipped > WARNED_ROWS:
+            lines.append(f"--history {self.path}: {self.skipped - WARNED_ROWS:,} more rows skipped")
+        self.warnings, self.skipped = [], 0
+        return lines
 
     def _check_schema(self, connection):
         """Return True when the schema is there, False when the file has no schema yet (version 0)."""
@@ -223,7 +274,11 @@ class Store:
             try:
                 self._write(connection, snapshots)
             except BaseException:
-                connection.execute("ROLLBACK")
+                if connection.in_transaction:  # SQLite may have rolled back itself (a full disk): say its error
+                    try:
+                        connection.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
                 raise
             connection.execute("COMMIT")
         except sqlite3.Error as exc:
