@@ -459,3 +459,20 @@ def test_a_temporary_file_left_a_day_ago_beside_the_output_is_removed_a_fresh_on
     os.utime(other, (old, old))
     assert run("health_score_calculator.py", book, "--output", tmp_path / "report.txt").returncode == 0
     assert (stale.exists(), fresh.exists(), other.exists()) == (False, True, True)
+
+
+# --- what a run holds: rejected records past the first thousand are counted -------------------------------
+
+@pytest.mark.parametrize("output_format", ["json", "text", "markdown"])
+def test_rejected_records_past_the_first_thousand_are_counted_not_listed(tmp_path, output_format):
+    path = tmp_path / "book.json"
+    path.write_text("[" + "1, " * 1200 + _account("A-1") + "]")
+    done = run("health_score_calculator.py", path, "--format", output_format)
+    assert done.returncode == 3 and done.stderr.count("\n") == 1200
+    if output_format == "json":
+        report = json.loads(done.stdout)
+        assert (len(report["rejected"]), report["rejected_not_listed"], report["summary"]["rejected_count"]) == \
+            (1000, 200, 1200)
+    else:
+        assert "Rejected records (1200)" in done.stdout
+        assert "and 200 more rejected records, counted but not listed" in done.stdout

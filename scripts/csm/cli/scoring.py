@@ -31,6 +31,7 @@ from csm import __version__
 from csm.cli import options
 from csm.cli.command import EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, Command, UsageError
 from csm.cli.output import Sink
+from csm.limits import REJECTED_LISTED
 from csm.cli.say import error, note, record_where, warning
 from csm.config.methodology import load_methodology, methodology_hash, render_methodology
 from csm.errors import RecordRejected
@@ -208,7 +209,10 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         rejected_one = lambda entry: write(None, entry)  # noqa: E731
     else:
         listed_one = lambda result: kept.append((analysis.order(result), analysis.keep(result, model, args)))  # noqa: E731
-        rejected_one = rejected.append
+
+        def rejected_one(entry):  # the first REJECTED_LISTED are listed; the rest only counted (stderr names each)
+            if len(rejected) < REJECTED_LISTED:
+                rejected.append(entry)
     rejected_count = score_records(analysis, model, book, summary, run_focus, listed_one, rejected_one)
     if run_focus is not None:
         for line in run_focus.unmatched_warnings():
@@ -248,6 +252,8 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         kept.sort(key=_first)  # stable: equal keys keep the book's order
         report["customers"] = [account for _, account in kept]
         report["rejected"] = rejected
+        if rejected_count > len(rejected):
+            report["rejected_not_listed"] = rejected_count - len(rejected)
         _write_sorted(report, views, extras, model, args, book, sink, run_focus, summary.count)
     sink.commit()
     if tracker is not None:  # one transaction, once the report is in place: a report that failed leaves no snapshot

@@ -282,27 +282,38 @@ def title_line(left: str, right: str, width: int = WIDTH) -> str:
     return left + " " * gap + right
 
 
-def rejected_text(rejected: List[Dict[str, Any]]) -> List[str]:
-    """Return the "Rejected records" section of a text report as lines (none when nothing was rejected)."""
+def unlisted_words(unlisted: int) -> str:
+    """The line that counts the rejected records a report does not list (past csm.limits.REJECTED_LISTED)."""
+    return f"and {unlisted:,} more rejected records, counted but not listed"
+
+
+def rejected_text(rejected: List[Dict[str, Any]], unlisted: int = 0) -> List[str]:
+    """Return the "Rejected records" section of a text report as lines (none when nothing was rejected).
+
+    `unlisted`: how many more were rejected than the list holds (the report's rejected_not_listed)."""
     if not rejected:
         return []
-    lines = [f"Rejected records ({len(rejected)})", rule("-")]
+    lines = [f"Rejected records ({len(rejected) + unlisted})", rule("-")]
     for entry in rejected:
         where = entry["location"] + (f" ({terminal(entry['customer_id'], 30)})" if entry["customer_id"] else "")
         for problem in entry["errors"]:
             lines += wrap(f"{where}: {terminal(problem)}", indent="    ", first="  ")
+    if unlisted:
+        lines.append(f"  {unlisted_words(unlisted)}")
     return lines
 
 
-def rejected_markdown(rejected: List[Dict[str, Any]]) -> List[str]:
+def rejected_markdown(rejected: List[Dict[str, Any]], unlisted: int = 0) -> List[str]:
     """Return the "Rejected records" section of a markdown report as lines (none when nothing was rejected)."""
     if not rejected:
         return []
-    lines = [f"## Rejected records ({len(rejected)})", ""]
+    lines = [f"## Rejected records ({len(rejected) + unlisted})", ""]
     for entry in rejected:
         where = md(entry["location"]) + (f" ({md(entry['customer_id'])})" if entry["customer_id"] else "")
         for problem in entry["errors"]:
             lines.append(f"- {where}: {md(problem)}")
+    if unlisted:
+        lines.append(f"- {unlisted_words(unlisted)}")
     lines.append("")
     return lines
 
@@ -525,7 +536,7 @@ def markdown_pieces(lines: List[str], report: Dict[str, Any], account_row: Calla
     row of that table per account (account_row(result) -> lines), the `heading` of the accounts'
     sections, each account's section (account_markdown(result) -> lines), then the rejected."""
     return JoinedPieces([lines, (report["customers"], account_row), ["", heading, ""],
-                         (report["customers"], account_markdown), rejected_markdown(report["rejected"])])
+                         (report["customers"], account_markdown), rejected_markdown(report["rejected"], report.get("rejected_not_listed", 0))])
 
 
 def accounts_pieces(lines: List[str], report: Dict[str, Any], account_text: Callable[[Dict[str, Any]], List[str]],
@@ -535,6 +546,6 @@ def accounts_pieces(lines: List[str], report: Dict[str, Any], account_text: Call
     The accounts are written a batch at a time (Pieces), each by account_text(result).
     """
     return Pieces(lines + ["", heading, rule("-")], report["customers"], account_text,
-                  rejected_text(report["rejected"]))
+                  rejected_text(report["rejected"], report.get("rejected_not_listed", 0)))
 
 

@@ -141,7 +141,7 @@ def markdown(report, model, limit=None):
         for result, name, messages in notes:
             lines.append(f"- {_md_account(result)}: {ANALYSIS_WORDS[name]}: {md('; '.join(messages))}")
         lines.append("")
-    lines += rejected_markdown(report["rejected"])
+    lines += rejected_markdown(report["rejected"], report.get("rejected_not_listed", 0))
     return "\n".join(lines)
 
 
@@ -258,7 +258,7 @@ def text(report, model, limit=None):
             lines += wrap(f"{_plain_account(result)}: {ANALYSIS_WORDS[name]}: "
                           + "; ".join(terminal(m) for m in messages), indent="    ", first="  ")
     if report["rejected"]:
-        lines += [""] + rejected_text(report["rejected"])
+        lines += [""] + rejected_text(report["rejected"], report.get("rejected_not_listed", 0))
     return "\n".join(lines) + "\n"
 
 

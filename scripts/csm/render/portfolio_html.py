@@ -14,7 +14,7 @@ from csm.figures import money
 from csm.render import brief
 from csm.render import changes as changes_views
 from csm.render import coverage as coverage_views
-from csm.render.common import html_text, money_short, owner_html, pct, score
+from csm.render.common import html_text, money_short, owner_html, pct, score, unlisted_words
 from csm.words import plural
 from csm.render.portfolio_words import (ANALYSIS_WORDS, MIX_HEADER, PIPELINE_HEADER, QUARTER_HEADER, TITLE,
                                         TREND_GROUPS, analysis_notes, book_rows, forecast_words, headline, mix_rows,
@@ -407,11 +407,14 @@ def html(report: Dict[str, Any], model: Any) -> str:
             out.append(f"<li>{account(result)}: {_h(ANALYSIS_WORDS[name])}: {_h('; '.join(messages))}</li>")
         out.append("</ul></section>")
     if report["rejected"]:
-        out.append(f"<section><h2>Rejected records ({len(report['rejected'])})</h2><ul class=\"plain\">")
+        unlisted = report.get("rejected_not_listed", 0)
+        out.append(f"<section><h2>Rejected records ({len(report['rejected']) + unlisted})</h2><ul class=\"plain\">")
         for entry in report["rejected"]:
             where = _h(entry["location"]) + (f" ({_h(entry['customer_id'])})" if entry["customer_id"] else "")
             for problem in entry["errors"]:
                 out.append(f"<li>{where}: {_h(problem)}</li>")
+        if unlisted:
+            out.append(f"<li>{_h(unlisted_words(unlisted))}</li>")
         out.append("</ul></section>")
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"

@@ -8,6 +8,7 @@ same three with the same results (csm.report.portfolio.Summary), so its figures 
 the ones each tool reports.
 """
 
+from array import array
 from typing import Any, Dict
 
 from csm.config.churn import SEVERITIES, TIERS
@@ -20,6 +21,35 @@ from csm.report import owners
 from csm.score import next_action
 from csm.score.expansion import first_ready, potential_key, ready_key
 from csm.config.expansion import READY
+
+
+class PackedIds:
+    """The ids of one list of a summary (declining accounts, lapsed renewals), packed as UTF-8 in one
+    bytearray: ~12 bytes an id instead of ~70 for a list of strings, so a streamed run of a million
+    accounts holds a few megabytes here, and the output still names every id.
+
+    >>> ids = PackedIds(); ids.append("B-2"); ids.append("A-\u00e91"); (len(ids), ids.sorted())
+    (2, ['A-\u00e91', 'B-2'])
+    """
+
+    def __init__(self):
+        self._packed = bytearray()
+        self._ends = array("Q")
+
+    def append(self, customer_id: str) -> None:
+        self._packed += customer_id.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._packed))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def sorted(self) -> list:
+        packed, start, ids = self._packed, 0, []
+        for end in self._ends:
+            ids.append(packed[start:end].decode("utf-8", "surrogatepass"))
+            start = end
+        ids.sort()
+        return ids
 
 
 class HealthSummary:
@@ -36,7 +66,7 @@ class HealthSummary:
                          for segment in SEGMENTS}
         self.priorities = {priority: 0 for priority in PRIORITIES}
         self.attention = next_action.attention_counts()
-        self.declining = []
+        self.declining = PackedIds()
         self.improving = 0
         self.incomplete = 0
         self.owners = owners.Books(model.methodology, owners.HEALTH)
@@ -106,7 +136,7 @@ class HealthSummary:
             "attention_priority": dict(self.priorities),
             "next_action_attention": dict(self.attention),
             "declining_count": len(self.declining),
-            "declining_customers": sorted(self.declining),
+            "declining_customers": self.declining.sorted(),
             "improving_count": self.improving,
             "incomplete_data_count": self.incomplete,
         }
@@ -130,7 +160,7 @@ class ChurnSummary:
         self.windows = [(days, {"count": 0, "arr": 0, "tiers": {tier: 0 for tier in TIERS}})
                         for days in model.windows]
         self.due_within = model.windows[-1]
-        self.lapsed = []
+        self.lapsed = PackedIds()
         self.lapsed_arr = 0
         self.lapsed_tiers = {tier: 0 for tier in TIERS}
         self.unknown_renewal = 0
@@ -224,7 +254,7 @@ class ChurnSummary:
             "segments": segments,
             "renewals_due": renewals,
             "lapsed_renewals": {"count": len(self.lapsed), "arr": money_round(self.lapsed_arr),
-                                "tiers": dict(self.lapsed_tiers), "customer_ids": sorted(self.lapsed)},
+                                "tiers": dict(self.lapsed_tiers), "customer_ids": self.lapsed.sorted()},
             "next_action_attention": dict(self.attention),
             "unknown_renewal_count": self.unknown_renewal,
             "warning_counts": dict(self.warning_counts),
