@@ -476,3 +476,22 @@ def test_rejected_records_past_the_first_thousand_are_counted_not_listed(tmp_pat
     else:
         assert "Rejected records (1200)" in done.stdout
         assert "and 200 more rejected records, counted but not listed" in done.stdout
+
+
+def test_a_record_of_sixty_thousand_keys_is_rejected_in_one_line_and_the_rest_scored(tmp_path):
+    record = json.loads(_account("A-1"))
+    record.update({f"x{n}": 1 for n in range(60_000)})
+    path = tmp_path / "book.json"
+    path.write_text("[" + json.dumps(record) + ", " + _account("A-2") + "]")
+    done = run("health_score_calculator.py", path, "--format", "json")
+    assert done.returncode == 3
+    assert done.stderr == (f"error: [0]: the record holds {60_000 + len(NORTHWIND):,} keys (its sections' "
+                           "counted), more than the 10,000 a customer record may have\n")
+
+
+def test_an_id_of_a_million_characters_is_never_echoed_whole(tmp_path):
+    path = tmp_path / "book.csv"
+    path.write_text(csv_text(rows_of("A-1", "I" * 1_000_000)))
+    done = run("health_score_calculator.py", path, "--format", "csv")
+    assert done.returncode == 3 and len(done.stdout) < 10_000 and len(done.stderr) < 1000
+    assert done.stderr == "error: row 3: customer_id must be at most 200 characters, got 1000000\n"

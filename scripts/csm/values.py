@@ -36,14 +36,21 @@ FALSE_WORDS = frozenset(("false", "no", "n", "0", "f", "unchecked"))
 def shown(value: Any, limit: int = 60) -> str:
     """Return a value as it appears in a message: JSON-quoted, control characters escaped, cut short.
 
+    Text of more than 10,000 characters (a cell pasted whole, a hostile id) is cut before it is
+    quoted, and says its full length.
+
     >>> shown("high")
     '"high"'
     >>> shown(float("nan"))
     'NaN'
+    >>> shown("x" * 20000)
+    '"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (20,000 characters)'
     """
     if isinstance(value, (dict, list)):
         kind = "an object" if isinstance(value, dict) else "a list"
         return kind
+    if isinstance(value, str) and len(value) > 10_000:  # never quote a 200 MB cell whole to cut it after
+        return shown(value[:limit], limit) + f" ({len(value):,} characters)"
     try:
         text = json.dumps(value)
     except (TypeError, ValueError):  # pragma: no cover - json handles every loaded value

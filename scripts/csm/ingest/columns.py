@@ -558,7 +558,7 @@ class JsonReader:
         self.known = schema.top
         # The keys a record may hold and need nothing done: the read ones and the unread ones
         # already warned about. A book repeats its keys, so a record is checked with one subset test.
-        self.passable = schema.top
+        self.passable = set(schema.top)  # grows by one key at a time (a copy per key would be quadratic)
         self.seen = set()  # top-level keys already looked at (each is warned about once)
         self.unread = []
         self.renames = {}  # key -> Field it is read as
@@ -622,7 +622,7 @@ class JsonReader:
                 elif key not in self.map_sources:
                     self.unread.append(key)
                 if key not in self.renames:
-                    self.passable = self.passable | {key}
+                    self.passable.add(key)
             field = self.renames.get(key)
             if field is None or raw.get(field.path) is not None:
                 continue

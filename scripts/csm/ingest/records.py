@@ -29,7 +29,8 @@ from csm import values
 from csm.ingest import columns as ingest, join, xlsx
 from csm.errors import InputError
 from csm.json_keys import Marker, unmarked
-from csm.limits import CSV_COLUMNS as MAX_COLUMNS, CSV_FIELD_CHARS, CSV_HEADER_CHARS as MAX_HEADER_CHARS, CSV_LINE_CHARS
+from csm.limits import (CSV_COLUMNS as MAX_COLUMNS, CSV_FIELD_CHARS, CSV_HEADER_CHARS as MAX_HEADER_CHARS,
+                        CSV_LINE_CHARS, KEYS_PER_RECORD)
 
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
@@ -462,7 +463,23 @@ def _release_as_read(records, label):
     for index in range(len(records)):
         raw = records[index]
         records[index] = None
-        yield index, f"{label}[{index}]", raw
+        yield index, f"{label}[{index}]", _bounded(raw)
+
+
+def _bounded(raw):
+    """The record, or an Unreadable when it holds more than KEYS_PER_RECORD keys (its own and its sections')."""
+    if type(raw) is not dict or len(raw) > KEYS_PER_RECORD:
+        return raw if type(raw) is not dict else _too_many_keys(len(raw))
+    count = len(raw)
+    for value in raw.values():
+        if type(value) is dict:
+            count += len(value)
+    return raw if count <= KEYS_PER_RECORD else _too_many_keys(count)
+
+
+def _too_many_keys(count):
+    return Unreadable(f"the record holds {count:,} keys (its sections' counted), more than the {KEYS_PER_RECORD:,} "
+                      "a customer record may have")
 
 
 def _json_lines_records(stream, name, repeats):
@@ -507,7 +524,7 @@ def _json_lines(lines, name, repeats):
             raw = Unreadable("nested too deeply")
         except ValueError as exc:
             raw = Unreadable(f"not usable JSON: {_unusable(exc, line, False)}")
-        yield index, f"line {line_number}", raw
+        yield index, f"line {line_number}", _bounded(raw)
         index += 1
     if index == 0:
         raise InputError(f"{name} has no customers")

@@ -59,11 +59,16 @@ class Account:
 
 
 def customer_id_of(raw: Any) -> Optional[str]:
-    """Return the record's customer_id when it is usable text, else None (for error lines)."""
+    """Return the record's customer_id when it is usable text, else None (for error lines).
+
+    An id longer than MAX_ID_LENGTH is none (the record is rejected for it, named by its
+    place): a 200 MB id is never echoed into a message, a rejected entry or the id index.
+    """
     if isinstance(raw, dict):
         value = raw.get("customer_id")
-        if isinstance(value, str) and value.strip():
-            return value.strip()
+        if isinstance(value, str) and len(value) <= 2 * MAX_ID_LENGTH and value.strip():
+            value = value.strip()
+            return value if len(value) <= MAX_ID_LENGTH else None
     return None
 
 
