@@ -301,7 +301,8 @@ def test_arr_grouped_with_points_is_refused_naming_record_and_field_never_read_a
     assert done.returncode == 3
     assert done.stderr == (f'error: row 3 (A-2): arr "{written}" groups thousands with points (a European '
                            "export): money has no three decimals, so it is not read as a decimal; export the "
-                           "figure with a decimal point (420000 or 420000.00)\n")
+                           "figure with a decimal point (420000 or 420000.00), or state the export's format in a "
+                           '--map: {"fields": {"arr": {"column": "<its header>", "number_format": "1.234,5"}}}\n')
 
 
 def test_mrr_grouped_with_points_is_refused_too_not_scaled(tmp_path):
@@ -495,3 +496,23 @@ def test_an_id_of_a_million_characters_is_never_echoed_whole(tmp_path):
     done = run("health_score_calculator.py", path, "--format", "csv")
     assert done.returncode == 3 and len(done.stdout) < 10_000 and len(done.stderr) < 1000
     assert done.stderr == "error: row 3: customer_id must be at most 200 characters, got 1000000\n"
+
+
+def test_a_map_stating_the_european_number_format_reads_the_column_rightly(tmp_path):
+    rows = rows_of("A-1", "A-2")
+    rows[0][rows[0].index("arr")] = "Umsatz"
+    rows[1][rows[0].index("Umsatz")] = '"420.000"'
+    rows[2][rows[0].index("Umsatz")] = '"1.250.000,50"'
+    path = tmp_path / "book.csv"
+    path.write_text(csv_text(rows))
+    mapping = tmp_path / "map.json"
+    mapping.write_text(json.dumps({"fields": {"arr": {"column": "Umsatz", "number_format": "1.234,5"}}}))
+    done = run("health_score_calculator.py", path, "--map", mapping, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert sorted((a["customer_id"], a["arr"]) for a in json.loads(done.stdout)["customers"]) == \
+        [("A-1", 420000), ("A-2", 1250000.5)]
+    mapping.write_text(json.dumps({"fields": {"arr": {"column": "Umsatz", "number_format": "1 234,5"}}}))
+    done = run("health_score_calculator.py", path, "--map", mapping)
+    assert (done.returncode, done.stderr) == (1, f'error: map {mapping}: fields.arr.number_format applies to numbers '
+                                                 'and is one of 1,234.5, 1.234,5 (how the export writes 1234.5); got '
+                                                 '"1 234,5"\n')

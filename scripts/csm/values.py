@@ -198,7 +198,25 @@ def grouped_by_points(text: str) -> bool:
 def _money_words(field, value):
     return (f"{field} {shown(value)} groups thousands with points (a European export): money has no three "
             "decimals, so it is not read as a decimal; export the figure with a decimal point "
-            "(420000 or 420000.00)")
+            "(420000 or 420000.00), or state the export's format in a --map: "
+            '{"fields": {"arr": {"column": "<its header>", "number_format": "1.234,5"}}}')
+
+
+# How an export writes 1234.5: a map's number_format for a column (references/interface.md "CRM value formats").
+NUMBER_FORMATS = ("1,234.5", "1.234,5")
+
+
+def number_text_as(text: str, number_format: str) -> str:
+    """CRM number text written in `number_format` rewritten as this reader reads it (points for decimals).
+
+    >>> number_text_as("1.250.000,50", "1.234,5"), number_text_as("420.000", "1.234,5"), number_text_as("7,5", "1.234,5")
+    ('1250000.50', '420000', '7.5')
+    >>> number_text_as("1,234.5", "1,234.5")
+    '1,234.5'
+    """
+    if number_format != "1.234,5":
+        return text
+    return text.replace(".", "").replace(",", ".")
 
 
 def number(value: Any, field: str, problems: List[str], low: float = 0, high: Optional[float] = None,

@@ -38,7 +38,7 @@ from csm.sidefile import load_json
 WARNING_LINES = 20  # unread-column lines per file; the rest are counted in one last line
 SUGGEST_CUTOFF = 0.75
 MAP_KEYS = ("fields", "keep")
-FIELD_KEYS = ("column", "scale", "date_format")
+FIELD_KEYS = ("column", "scale", "date_format", "number_format")
 DATE_PATHS = ("contract_end_date", "contract_start_date")
 
 # CRM names of the account fields (compared by values.key_of: case, spaces and punctuation
@@ -69,24 +69,27 @@ class Field:
     `how` says how the column was matched: map, schema, normalised, crm or metric.
     """
 
-    __slots__ = ("path", "column", "scale", "date_format", "how")
+    __slots__ = ("path", "column", "scale", "date_format", "how", "number_format")
 
-    def __init__(self, path, column, scale=None, date_format=None, how="map"):
+    def __init__(self, path, column, scale=None, date_format=None, how="map", number_format=None):
         self.path = path
         self.column = column
         self.scale = scale
         self.date_format = date_format
         self.how = how
+        self.number_format = number_format  # values.NUMBER_FORMATS: how the export writes this column's numbers
 
     def as_map_entry(self) -> Union[str, Dict[str, Any]]:
         """The map's entry for this field: the column, or the object form when it scales or parses."""
-        if self.scale is None and self.date_format is None:
+        if self.scale is None and self.date_format is None and self.number_format is None:
             return self.column
         entry = {"column": self.column}
         if self.scale is not None:
             entry["scale"] = self.scale
         if self.date_format is not None:
             entry["date_format"] = self.date_format
+        if self.number_format is not None:
+            entry["number_format"] = self.number_format
         return entry
 
 
@@ -291,7 +294,13 @@ def check_map(document, schema, where="the map"):
                 problems.append(f"fields.{shown_path}.date_format must be a strptime pattern with %d, %m (or %b) "
                                 f"and %Y (or %y), e.g. %m/%d/%Y; got {values.shown(date_format)}")
                 continue
-        fields.append(Field(path, column.strip(), scale, date_format, "map"))
+        number_format = entry.get("number_format")
+        if number_format is not None and (kind != "number" or number_format not in values.NUMBER_FORMATS):
+            problems.append(f"fields.{shown_path}.number_format applies to numbers and is one of "
+                            f"{', '.join(values.NUMBER_FORMATS)} (how the export writes 1234.5); got "
+                            f"{values.shown(number_format)}")
+            continue
+        fields.append(Field(path, column.strip(), scale, date_format, "map", number_format))
     keep = document.get("keep", [])
     if not isinstance(keep, list) or not all(isinstance(item, str) and item.strip() for item in keep):
         problems.append("keep must be a list of column names")
@@ -418,7 +427,7 @@ def plan_columns(header: List[str], schema: Schema, field_map: Optional[FieldMap
         field = fields[0]
         plan.paths.append(tuple(field.path.split(".")))
         plan.fields.append(field)
-        if field.scale is not None or field.date_format is not None:
+        if field.scale is not None or field.date_format is not None or field.number_format is not None:
             plan.convert.append((tuple(field.path.split(".")), field))
         if field.scale is not None:
             notes.append(f"{field.path} is column {json.dumps(field.column)} x {field.scale:g}")
@@ -512,6 +521,10 @@ def _convert_at(record, parts, field, from_text):
     value = target.get(key)
     if value is None:
         return
+    if field.number_format is not None and type(value) is str:
+        value = target[key] = values.number_text_as(value, field.number_format)
+    if field.date_format is None and field.scale is None:
+        return
     if field.scale is not None:
         scaled = scaled_number(value, field.scale, from_text)
         if scaled is not None:
@@ -596,7 +609,7 @@ class JsonReader:
             self.used_columns.add(field.column)
             parts = tuple(field.path.split("."))
             _set_dotted(mapped, parts, value)
-            if field.scale is not None or field.date_format is not None:
+            if field.scale is not None or field.date_format is not None or field.number_format is not None:
                 _convert_at(mapped, parts, field, False)
         if self.field_map.keep:
             kept = {}
