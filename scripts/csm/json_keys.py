@@ -8,10 +8,9 @@ the repeats), so the record alone is rejected (different values) or read once wi
 a warning (the same value); `unmarked(record)` finds the marks and drops them.
 """
 
-import json
 from typing import Any, List, NamedTuple, Tuple
 
-from csm.limits import ECHO_CHARS
+from csm.values import shown
 
 
 class RepeatedKey(ValueError):
@@ -35,16 +34,9 @@ class Repeat(NamedTuple):
         >>> Repeat("arr", [420000, 1]).words()
         'the key "arr" is given 2 times, with different values (420000, 1)'
         """
-        shown = ", ".join(_shown(value) for value in self.values[:3]) + (", ..." if len(self.values) > 3 else "")
+        given = ", ".join(shown(value) for value in self.values[:3]) + (", ..." if len(self.values) > 3 else "")
         how = "the same value" if self.agrees else "different values"
-        return f"the key {_shown(self.key)} is given {len(self.values)} times, with {how} ({shown})"
-
-
-def _shown(value):
-    if isinstance(value, (dict, list)):
-        return "an object" if isinstance(value, dict) else "a list"
-    text = json.dumps(value)
-    return text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS - 3] + "..."
+        return f"the key {shown(self.key)} is given {len(self.values)} times, with {how} ({given})"
 
 
 def _repeats(pairs):

@@ -33,6 +33,8 @@ XLSX_HELD_ELEMENTS = 400_000  # XML elements held at once (90-250 bytes each): a
 XLSX_SHARED_STRINGS = 5_000_000  # distinct texts of a workbook: a 100,000-account export has far fewer
 
 # What a run echoes and holds about the records it reads.
-ECHO_CHARS = 60  # a value quoted in a message is cut to this, with an ellipsis and its full length
+ECHO_CHARS = 60  # a value quoted in a message is cut to this, with an ellipsis
+ECHO_WHOLE_CHARS = 10_000  # text longer than this is cut before it is quoted and says its full length; such an
+# id is not echoed at all (its record is rejected for its length, named by its place)
 REJECTED_LISTED = 1000  # rejected records listed in a sorted report; beyond, only counted
 SUMMARY_IDS = 20  # ids a streamed run's summary names per list (declining accounts ...); the rest counted

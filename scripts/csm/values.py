@@ -21,6 +21,8 @@ import re
 import sys
 from typing import Any, Dict, Iterable, List, Optional
 
+from csm.limits import ECHO_WHOLE_CHARS
+
 MISSING = object()
 # The largest magnitude a field without an upper bound (ARR, seats, counts, hours) may
 # have: far above any real book, and low enough that sums and products over a whole
@@ -49,7 +51,7 @@ def shown(value: Any, limit: int = 60) -> str:
     if isinstance(value, (dict, list)):
         kind = "an object" if isinstance(value, dict) else "a list"
         return kind
-    if isinstance(value, str) and len(value) > 10_000:  # never quote a 200 MB cell whole to cut it after
+    if isinstance(value, str) and len(value) > ECHO_WHOLE_CHARS:  # never quote a 200 MB cell whole to cut it
         return shown(value[:limit], limit) + f" ({len(value):,} characters)"
     try:
         text = json.dumps(value)

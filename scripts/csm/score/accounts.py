@@ -8,6 +8,7 @@ by ARR": enterprise above $100k, mid-market $25k-$100k, smb below $25k).
 from typing import Any, Dict, List, Optional
 
 from csm import values
+from csm.limits import ECHO_WHOLE_CHARS
 from csm.config.segments import SEGMENTS
 
 
@@ -61,14 +62,14 @@ class Account:
 def customer_id_of(raw: Any) -> Optional[str]:
     """Return the record's customer_id when it is usable text, else None (for error lines).
 
-    An id longer than MAX_ID_LENGTH is none (the record is rejected for it, named by its
-    place): a 200 MB id is never echoed into a message, a rejected entry or the id index.
+    An id of more than ECHO_WHOLE_CHARS is none (the record is rejected for its length,
+    named by its place): a 200 MB id is never echoed into a message, a rejected entry
+    or the id index.
     """
     if isinstance(raw, dict):
         value = raw.get("customer_id")
-        if isinstance(value, str) and len(value) <= 2 * MAX_ID_LENGTH and value.strip():
-            value = value.strip()
-            return value if len(value) <= MAX_ID_LENGTH else None
+        if isinstance(value, str) and len(value) <= ECHO_WHOLE_CHARS and value.strip():
+            return value.strip()
     return None
 
 
