@@ -281,8 +281,8 @@ def test_a_csv_cell_of_nine_mebibytes_is_refused_in_one_line(tmp_path):
 
 
 def test_a_csv_line_past_the_cap_is_refused_before_it_is_held(tmp_path, monkeypatch):
-    from csm.ingest import records
-    monkeypatch.setattr(records, "CSV_LINE_CHARS", 5000)
+    from csm.ingest import records, rows
+    monkeypatch.setattr(rows, "CSV_LINE_CHARS", 5000)
     path = tmp_path / "book.csv"
     path.write_text(csv_text(rows_of("A-1")) + ",".join(["x" * 100] * 60) + "\n")
     with pytest.raises(InputError) as caught:

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from conftest import ROOT, SCRIPTS
-from csm.ingest import columns as ingest, records as loading, xlsx
+from csm.ingest import columns as ingest, records as loading, rows, xlsx
 from csm import values
 from csm.errors import InputError
 from csm.config.methodology import default_methodology
@@ -355,7 +355,7 @@ def test_unread_column_warnings_are_bounded(tmp_path):
 
 def test_a_header_past_the_cap_is_one_clear_error(tmp_path):
     book = tmp_path / "huge.csv"
-    book.write_text(",".join(f"c{n}" for n in range(loading.MAX_COLUMNS + 1)) + "\nx\n")
+    book.write_text(",".join(f"c{n}" for n in range(rows.MAX_COLUMNS + 1)) + "\nx\n")
     done = run("health_score_calculator.py", book)
     assert done.returncode == 1 and done.stderr.count("\n") == 1
     assert "at most 5,000 columns" in done.stderr

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Optional
 from csm.cli.options import STREAMING_FORMATS, whole_number
 from csm.cli.say import error, warning
 from csm.cli.scoring import Extra
-from csm.ingest.records import Portfolio
+from csm.ingest.book import Portfolio
 from csm.learn.backtest import Kind, Outcomes, backtest, date_range, read_outcomes, where
 
 

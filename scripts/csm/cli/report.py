@@ -14,7 +14,7 @@ from csm.cli.options import whole_number
 from csm.cli.say import warning
 from csm.cli.scoring import Extra
 from csm.errors import InputError
-from csm.ingest.records import Portfolio
+from csm.ingest.book import Portfolio
 from csm.render import brief as brief_views
 from csm.report import brief, focus, portfolio
 from csm.sidefile import read_template

@@ -37,7 +37,8 @@ from csm.config.methodology import load_methodology, methodology_hash, render_me
 from csm.errors import RecordRejected
 from csm.ingest.columns import render_map
 from csm.ingest.ids import SeenIds
-from csm.ingest.records import Portfolio, Unreadable, open_portfolio
+from csm.ingest.book import Portfolio, Unreadable
+from csm.ingest.records import open_portfolio
 from csm.render import common as render_common
 from csm.render import json_document
 from csm.render import focus as focus_words

@@ -40,7 +40,8 @@ from typing import Any, BinaryIO, Dict, Iterable, List, Optional, Sequence, Tupl
 from csm import values
 from csm.score.accounts import read_customer_id
 from csm.errors import InputError
-from csm.ingest.records import Unreadable, open_portfolio
+from csm.ingest.book import Unreadable
+from csm.ingest.records import open_portfolio
 from csm.limits import OUTCOMES_BYTES
 from csm.sidefile import read_capped
 

@@ -49,7 +49,7 @@ from csm.score import churn, health
 from csm import values
 from csm.score.accounts import read_account
 from csm.errors import ConfigError, InputError, RecordRejected
-from csm.ingest.records import Portfolio
+from csm.ingest.book import Portfolio
 from csm.config.methodology import methodology_from
 
 ANALYSES = ("churn", "health")

@@ -22,7 +22,6 @@ section of the methodology (csm.config.report).
 import argparse
 from typing import Any, Dict, NamedTuple, Optional
 
-from csm import values
 from csm.errors import RecordRejected
 from csm.figures import money_round
 from csm.ingest.columns import load_retention
