@@ -350,3 +350,38 @@ def test_an_earlier_output_with_a_score_that_is_not_a_number_is_a_clear_error(ru
     done = run_tool(HEALTH, weeks[1], "--as-of", WEEK2, "--compare", path)
     assert (done.returncode, done.stderr, done.stdout) == (
         1, f"error: --compare {path}: customers[2] has no usable customer_id, health score and band (a score from 0 to 100, an ARR from 0 to 1,000,000,000,000,000)\n", "")
+
+
+def snapshot_counts(path):
+    with sqlite3.connect(path) as connection:
+        return connection.execute("SELECT analysis, as_of, account_count FROM snapshot ORDER BY analysis").fetchall()
+
+
+@pytest.mark.parametrize("focus", [("--owner", "Ana Ruiz"), ("--top", "2"), ("--segment", "smb"),
+                                   ("--account", "ACC-1003"), ("--format", "text", "--tier", "critical")])
+def test_a_filtered_history_run_stores_the_whole_book_as_an_unfiltered_run_does(run_tool, weeks, tmp_path, focus):
+    whole, filtered = tmp_path / "whole.sqlite", tmp_path / "filtered.sqlite"
+    run_json(run_tool, REPORT, weeks[0], WEEK1, "--history", whole)
+    done = run_tool(REPORT, weeks[0], "--as-of", WEEK1, "--format", "json", "--history", filtered, *focus)
+    assert done.returncode == 0, done.stderr
+    assert snapshot_counts(filtered) == snapshot_counts(whole) == [
+        (name, WEEK1, 20) for name in ("churn", "expansion", "health")]
+    assert view_rows(filtered) == view_rows(whole)
+
+
+def test_no_store_reads_the_history_and_leaves_the_file_unchanged(run_tool, weeks, tmp_path):
+    db = tmp_path / "history.sqlite"
+    run_json(run_tool, HEALTH, weeks[0], WEEK1, "--history", db)
+    before = db.read_bytes()
+    stored = run_json(run_tool, HEALTH, weeks[1], WEEK2, "--history", db, "--no-store")
+    assert db.read_bytes() == before and [row[0] for row in snapshot_counts(db)] == ["health"]
+    assert stored["summary"]["changes"]["since"] == WEEK1 and stored["summary"]["changes"]["dropped"]
+    fresh = tmp_path / "new.sqlite"
+    run_json(run_tool, HEALTH, weeks[1], WEEK2, "--history", fresh, "--no-store")
+    assert not fresh.exists()
+
+
+def test_no_store_without_history_is_a_usage_error(run_tool, weeks):
+    done = run_tool(HEALTH, weeks[0], "--as-of", WEEK1, "--no-store")
+    assert done.returncode == 2 and done.stdout == ""
+    assert "error: --no-store needs --history FILE (it reads the history without writing to it)" in done.stderr

@@ -173,6 +173,9 @@ def add_history(parser: argparse.ArgumentParser) -> None:
                             "changed since the latest earlier as-of date; see references/history.md")
     group.add_argument("--compare", metavar="FILE",
                        help="report what changed since an earlier --format json output of this tool")
+    parser.add_argument("--no-store", action="store_true",
+                        help="with --history: read the history, write nothing to it (a what-if run); "
+                             "without it a run stores the whole book's scores, whatever it lists")
 
 
 def add_focus(parser: argparse.ArgumentParser) -> None:

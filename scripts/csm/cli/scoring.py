@@ -106,6 +106,8 @@ def run(analysis: Analysis, views: Any, extras: Sequence[Extra], prog: str, args
         run_focus = focus.from_args(args, analysis.filters)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if args.no_store and not args.history:
+        raise UsageError("--no-store needs --history FILE (it reads the history without writing to it)")
     args.as_of = args.as_of or datetime.date.today()
     sink = None
     try:

@@ -27,7 +27,9 @@ account at a time as it is scored (`Tracker.add`, before the account is written)
   each snapshot shown.
 
 With --history the run's own snapshot is written at the end, in one transaction
-(`save`); the changes never compare a run with itself.
+(`save`): every scored account, whatever the focus filters list (a tracker sees
+each account before the filters); `--no-store` reads and writes nothing. The
+changes never compare a run with itself.
 """
 
 import argparse
@@ -158,6 +160,7 @@ class Tracker:
         self.health_model = getattr(model, "health", model) if self.kinds[0].name == "health" else None
         self.warnings = []
         self.store = None
+        self.storing = bool(args.history) and not args.no_store
         if args.history:
             from csm.report.history import Store  # sqlite3 is loaded only by a run that keeps history
             self.store = Store(args.history)
@@ -315,8 +318,8 @@ class Tracker:
             owners.add_changes(summary["by_owner"], summary["changes"], owner_of)
 
     def save(self) -> None:
-        """Write this run's snapshots to the history (one transaction); nothing with --compare."""
-        if self.store is None:
+        """Write this run's snapshots to the history (one transaction); nothing with --compare or --no-store."""
+        if not self.storing:
             return
         from csm.report.history import Snapshot
         from csm import __version__
