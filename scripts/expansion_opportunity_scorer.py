@@ -5,7 +5,7 @@ Run `python3 scripts/expansion_opportunity_scorer.py --help`. The work is done b
 the `csm` package beside this file; this script only names what the tool is.
 """
 
-from csm.cli import scoring
+from csm.cli import opportunities, scoring
 from csm.cli.command import main as run_command
 from csm.render import expansion as views
 from csm.report.analyses import EXPANSION as ANALYSIS
@@ -21,6 +21,7 @@ COMMAND = scoring.command(
     example="python3 scripts/expansion_opportunity_scorer.py assets/sample_customer_data.json",
     analysis=ANALYSIS,
     views=views,
+    extras=(opportunities.EXTRA,),
 )
 
 

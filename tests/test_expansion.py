@@ -514,9 +514,14 @@ def test_summary_totals_potential_by_category_readiness_and_ranking(model, north
     # X-1 has no health or churn data: not ready (fail closed).
     assert (result["ready_count"], result["stabilise_first_count"]) == (1, 2)
     assert (result["ready_revenue"], result["total_estimated_revenue"]) == (165547, 165547 + 331093)
+    finance = next(o for o in ready["opportunities"] if o.get("department") == "finance")
     assert result["ready_for_upgrade_conversation"] == [{
         "customer_id": "ACC-0042", "name": "Northwind Logistics", "total_estimated_revenue": 165547,
-        "ready_revenue": 165547, "opportunity": ready["opportunities"][0]}]
+        "ready_revenue": 165547, "opportunity": finance}]
+    # It starts with its largest ready opportunity (the finance department, $51,200, the first of the two
+    # departments that large), not the first by priority (a smaller, easier one).
+    assert finance["estimated_revenue"] == 51200 == max(o["estimated_revenue"] for o in ready["opportunities"])
+    assert ready["opportunities"][0]["estimated_revenue"] < 51200
     assert [entry["customer_id"] for entry in result["stabilise_first"]] == ["R-1", "X-1"]
     assert result["ranked_by_potential"] == ["R-1", "ACC-0042", "X-1"]
     assert result["accounts_with_opportunities"] == 2

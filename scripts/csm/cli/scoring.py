@@ -64,12 +64,15 @@ class Extra(NamedTuple):
 
     `add_arguments(parser)` adds them; `check(args)` returns a usage error across
     options or None; `finish(report, model, args, book)` completes a sorted-format
-    report after the last account (and may replace it, as an account brief does).
+    report after the last account (and may replace it, as an account brief does);
+    `sorts(args)` is True when the options make a listing sorted across accounts, so
+    that even jsonl and csv hold the book and are written by `finish` and `render`.
     """
 
     add_arguments: Callable[[argparse.ArgumentParser], None]
     check: Callable[[argparse.Namespace], Optional[str]]
     finish: Callable[[dict, Any, argparse.Namespace, Portfolio], None]
+    sorts: Callable[[argparse.Namespace], bool] = lambda args: False
 
 
 def command(prog: str, description: str, example: str, analysis: Analysis, views: Any,
@@ -197,7 +200,7 @@ def score_record(assess: Callable, model: Any, raw: Any, from_text: bool) -> Tup
 
 
 def _score_and_write(analysis, views, extras, model, book, args, sink, digest, tracker, run_focus, prog) -> int:
-    streaming = args.format in options.STREAMING_FORMATS
+    streaming = args.format in options.STREAMING_FORMATS and not any(extra.sorts(args) for extra in extras)
     top = run_focus.top if run_focus is not None else None
     summary = analysis.summary(model)
     if tracker is not None:  # each account is tracked (its trajectory added) before it is summarised and written
@@ -330,10 +333,13 @@ def _write_sorted(report, views, extras, model, args, book, sink, run_focus, sco
     """Finish a sorted-format report (each Extra, then the focus's cut) and write it a piece at a time."""
     for extra in extras:
         extra.finish(report, model, args, book)
-    if run_focus is not None and "customers" in report:  # (a finish may make another report: a brief)
+    # A finish may make another report (a brief), or list opportunities: --top and `listed` count those then.
+    listing, total = ("opportunities", report["summary"].get("total_opportunities")) if "opportunities" in report \
+        else ("customers", scored_count)
+    if run_focus is not None and listing in report:
         if run_focus.top is not None:  # after finish: the report's views cover every account that matched
-            del report["customers"][run_focus.top:]
-        report["summary"]["listed"] = run_focus.listed(scored_count, len(report["customers"]))
+            del report[listing][run_focus.top:]
+        report["summary"]["listed"] = run_focus.listed(total, len(report[listing]))
     limit = None if run_focus is not None and run_focus.detail else focus_words.DETAIL_LIMIT
     for piece in render(views, model, report, args.format, limit):
         sink.write(piece)
@@ -370,6 +376,9 @@ def render(views, model, report, output_format, limit) -> "Iterator[str]":
     """
     if output_format == "json":
         yield from json_document.chunks(report)
+        return
+    if output_format in options.STREAMING_FORMATS:  # a listing sorted across accounts (an Extra's `sorts`)
+        yield from views.by_opportunity_lines(report, output_format)
         return
     if output_format == "html":
         yield render_common.escape_controls(views.html(report, model))

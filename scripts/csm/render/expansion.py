@@ -1,4 +1,8 @@
-"""How the expansion report reads: 80-column text, QBR-ready markdown, one CSV row per account."""
+"""How the expansion report reads: 80-column text, QBR-ready markdown, one CSV row per account.
+
+With `--by opportunity` (csm.report.opportunities) the report lists single
+opportunities instead: one row each in every format (`by_opportunity_*`).
+"""
 
 from csm.render import changes as changes_views
 from csm.render import coverage as coverage_views
@@ -9,7 +13,8 @@ from csm.config.expansion import READY
 from csm.figures import money
 from csm.words import people_name
 from csm.words import plural
-from csm.render.common import (accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, rule, score, terminal, text_table, title_line, WIDTH, wrap)
+from csm.render import json_document
+from csm.render.common import (accounts_pieces, csv_line, rejected_markdown, rejected_text, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, rule, score, terminal, text_table, title_line, WIDTH, wrap)
 
 TITLE = "Expansion Opportunity Report"
 
@@ -96,6 +101,8 @@ def text(report, model, limit=focus_words.DETAIL_LIMIT):
 
     A render.Pieces, written a batch of accounts at a time; str() of it is the text.
     """
+    if "opportunities" in report:
+        return by_opportunity_text(report)
     summary = report["summary"]
     top = model.top_accounts
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
@@ -193,6 +200,8 @@ def _account_text(result, model, limit):
 
 def markdown(report, model, limit=focus_words.DETAIL_LIMIT):
     """Return the report as GitHub markdown, ready for a QBR deck."""
+    if "opportunities" in report:
+        return by_opportunity_markdown(report)
     summary = report["summary"]
     top = model.top_accounts
     lines = [f"# {TITLE}", "",
@@ -321,4 +330,111 @@ def csv_row(result, model):
     ] + owner_cells(result)
 
 
-__all__ = ["text", "markdown", "csv_header", "csv_row", "headline", "READY"]
+def _listed_opportunities(summary):
+    """The "listed" sentence of an opportunity list: how many rows of how many, and the accounts filtered."""
+    listed = summary.get("listed")
+    if listed is None:
+        return None
+    words = f"{listed['count']:,} of {plural(listed['of'], 'opportunity', 'opportunities')} of the book listed"
+    if listed["filters"]:
+        words += (f", from the {plural(listed['matched'], 'account')} ({money(listed['matched_arr'])} ARR) "
+                  "the filters keep")
+    return words
+
+
+SHORT_TYPES = {"seat_expansion": "Seats", "tier_upgrade": "Tier", "module_cross_sell": "Module",
+               "department_expansion": "Dept"}
+
+
+def _row_words(row, escape, short=False):
+    """An opportunity row in a few words: its type and what it sells (seats, a tier, a module, a department)."""
+    sold = f"+{row['what']}" if row["category"] == "seat_expansion" else people_name(row["what"])
+    return f"{SHORT_TYPES[row['category']] if short else escape(row['type'])}: {escape(sold)}"
+
+
+def _opportunity_account(row, escape):
+    return f"{escape(row['name'])} ({escape(row['customer_id'])})"
+
+
+def by_opportunity_text(report):
+    """Return the opportunity list (--by opportunity) for an 80-column terminal: ready first, then revenue."""
+    summary = report["summary"]
+    rows = report["opportunities"]
+    lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
+    lines += wrap("Whole book: " + _headline(summary))
+    lines += [f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']})"]
+    listed = _listed_opportunities(summary)
+    if listed:
+        lines += wrap(f"Listed: {listed}")
+    lines += ["", "Opportunities, ready first, then by estimated revenue"]
+    lines += text_table(
+        ["#", "Account", "Opportunity", "Revenue", "Effort", "Ready"],
+        [[row["rank"], f"{terminal(row['customer_id'], 12)} {terminal(row['name'])}", _row_words(row, _plain, short=True),
+          money(row["estimated_revenue"]), row["effort"], "yes" if not row["why_not_ready"] else "no"]
+         for row in rows], "rllrll")
+    if not rows:
+        lines.append("  none")
+    waiting = {}  # (account, its reasons) -> the ranks they hold back, in rank order
+    for row in rows:
+        if row["why_not_ready"]:
+            key = (_opportunity_account(row, lambda text: terminal(text, 40)), tuple(row["why_not_ready"]))
+            waiting.setdefault(key, []).append(f"#{row['rank']}")
+    if waiting:
+        lines += ["", "Why not ready"]
+        for (account, reasons), ranks in waiting.items():
+            lines += wrap(f"{', '.join(ranks)} {account}: " + "; ".join(terminal(reason) for reason in reasons),
+                          indent="    ", first="  ")
+    rejected = rejected_text(report["rejected"])
+    if rejected:
+        lines += [""] + rejected
+    return "\n".join(lines) + "\n"
+
+
+def by_opportunity_markdown(report):
+    """Return the opportunity list (--by opportunity) as a markdown table, ready first, then revenue."""
+    summary = report["summary"]
+    lines = [f"# {TITLE}: opportunities", "",
+             f"As of {report['as_of']} · methodology {md(report['methodology'])} "
+             f"(hash {report['methodology_hash']}) · whole book: {md(_headline(summary))}", ""]
+    listed = _listed_opportunities(summary)
+    if listed:
+        lines += [f"**Listed:** {md(listed)}", ""]
+    lines += md_table(
+        ["#", "Account", "Owner", "Segment", "Opportunity", "Revenue", "Effort", "Readiness", "Why not ready"],
+        [[row["rank"], _opportunity_account(row, md), md(row["owner"] or ""), row["segment"], _row_words(row, md),
+          money(row["estimated_revenue"]), row["effort"], row["readiness"], md("; ".join(row["why_not_ready"]))]
+         for row in report["opportunities"]], "rllllrlll")
+    if not report["opportunities"]:
+        lines.append("None.")
+    lines.append("")
+    lines += rejected_markdown(report["rejected"])
+    return "\n".join(lines) + "\n"
+
+
+OPPORTUNITY_COLUMNS = ["rank", "customer_id", "name", "owner", "segment", "arr", "category", "type", "what",
+                       "estimated_revenue", "effort", "priority_score", "readiness", "why_not_ready", "rationale"]
+
+
+def by_opportunity_lines(report, output_format):
+    """Yield the opportunity list in a line format: csv (one row per opportunity, then one per rejected
+    record), or jsonl (one object per opportunity, then the rejected records, then the header and summary)."""
+    if output_format == "csv":
+        yield csv_line(OPPORTUNITY_COLUMNS + ["status", "errors", "as_of"])
+        for row in report["opportunities"]:
+            cells = [row[column] for column in OPPORTUNITY_COLUMNS]
+            cells[OPPORTUNITY_COLUMNS.index("why_not_ready")] = " | ".join(row["why_not_ready"])
+            yield csv_line(cells + ["scored", None, report["as_of"]])
+        for entry in report["rejected"]:
+            cells = [None] * len(OPPORTUNITY_COLUMNS)
+            cells[1] = entry["customer_id"]
+            yield csv_line(cells + ["rejected", " | ".join(entry["errors"]), report["as_of"]])
+        return
+    for row in report["opportunities"]:
+        yield json_document.encode(row) + "\n"
+    for entry in report["rejected"]:
+        yield json_document.encode({"rejected": entry}) + "\n"
+    yield json_document.encode({key: value for key, value in report.items()
+                                if key not in ("opportunities", "rejected")}) + "\n"
+
+
+__all__ = ["text", "markdown", "csv_header", "csv_row", "headline", "READY", "by_opportunity_lines"]

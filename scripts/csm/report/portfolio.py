@@ -123,7 +123,7 @@ def assess(raw: Dict[str, Any], model: PortfolioModel, from_text: bool = False) 
         health_class=None if fitness is None else fitness["classification"],
         health_trend=None if fitness is None else fitness["trends"]["overall"],
         ready=found is not None and found["ready_revenue"] > 0,
-        opportunity=_first_ready_rationale(found))
+        opportunity=_start_with_rationale(found))
     account = {
         "customer_id": first["customer_id"],
         "name": first["name"],
@@ -142,9 +142,9 @@ def assess(raw: Dict[str, Any], model: PortfolioModel, from_text: bool = False) 
     return lifecycle.add_stage(account, first["contract_start_date"], model.lifecycle)
 
 
-def _first_ready_rationale(found):
-    """The rationale of an expansion result's first ready opportunity, or None (also without a result)."""
-    opportunity = None if found is None else expansion.first_ready(found["opportunities"])
+def _start_with_rationale(found):
+    """The rationale of the opportunity an expansion result starts with (its largest ready one), or None."""
+    opportunity = None if found is None else expansion.start_with(found["opportunities"])
     return None if opportunity is None else opportunity["rationale"]
 
 

@@ -19,7 +19,7 @@ from csm.figures import money_round, share
 from csm.ranking import Top
 from csm.report import owners
 from csm.score import next_action
-from csm.score.expansion import first_ready, potential_key, ready_key
+from csm.score.expansion import start_with, potential_key, ready_key
 from csm.config.expansion import READY
 
 
@@ -329,7 +329,7 @@ class ExpansionSummary:
                 self.ready_count_with_opportunity += 1
                 key = ready_key(result)
                 if self.ready.wants(key):
-                    first = first_ready(opportunities)
+                    first = start_with(opportunities)
                     self.ready.add(key, {"customer_id": result["customer_id"], "name": result["name"],
                                          "total_estimated_revenue": revenue, "ready_revenue": ready_revenue,
                                          "opportunity": first})

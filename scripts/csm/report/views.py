@@ -323,14 +323,14 @@ def expansion_entries(result):
     found = result["expansion"]
     if found is None:
         return None, None
-    first_ready = expansion.first_ready(found["opportunities"])
-    if first_ready is not None:
+    start = expansion.start_with(found["opportunities"])
+    if start is not None:
         fitness = result["health"]
         risk = result["churn"]
         return (expansion.ready_key(found), {
             **_identity(result), "ready_revenue": found["ready_revenue"],
             "total_estimated_revenue": found["total_estimated_revenue"],
-            "opportunity_count": found["opportunity_count"], "top_opportunity": first_ready,
+            "opportunity_count": found["opportunity_count"], "top_opportunity": start,
             "health_classification": None if fitness is None else fitness["classification"],
             "risk_tier": None if risk is None else risk["risk_tier"]}), None
     readiness = found["readiness"]

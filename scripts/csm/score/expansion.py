@@ -436,7 +436,7 @@ def assess(record: dict, model: ExpansionModel, from_text: bool = False, scored:
     opportunities = sorted((found for found in opportunities if found is not None), key=_rank_key(model))
     ready_revenue = sum(found["estimated_revenue"] for found in opportunities
                         if status == READY and found["readiness"] == READY)
-    first = first_ready(opportunities) if status == READY else None
+    first = start_with(opportunities) if status == READY else None
     if status == READY and first is None and opportunities:
         ready["reasons"].append(f"tier upgrade: {GROW_USAGE_FIRST} (seat utilisation under "
                                 f"{model.readiness.upgrade_min_utilisation * 100:g}% or unknown)")
@@ -499,12 +499,24 @@ def adoption_summary(modules: Optional[List[Module]], utilisation: Optional[floa
     }
 
 
-def first_ready(opportunities: List[dict]) -> Optional[dict]:
-    """Return the first of an account's opportunities (its result's order) whose readiness is ready, or None."""
+def start_with(opportunities: List[dict]) -> Optional[dict]:
+    """Return the opportunity to start an expansion conversation with: the largest ready one by estimated
+    revenue (of equal ones, the first in the result's priority order), or None when none is ready.
+
+    The priority order weighs revenue against effort, so the first by priority can be
+    smaller; "start with" is the largest ready revenue (references/methodology.md section 3).
+
+    >>> start_with([{"estimated_revenue": 900, "readiness": "ready"},
+    ...             {"estimated_revenue": 5000, "readiness": "ready"},
+    ...             {"estimated_revenue": 9000, "readiness": "grow usage first"}])
+    {'estimated_revenue': 5000, 'readiness': 'ready'}
+    """
+    largest = None
     for opportunity in opportunities:
-        if opportunity["readiness"] == READY:
-            return opportunity
-    return None
+        if opportunity["readiness"] == READY and (
+                largest is None or opportunity["estimated_revenue"] > largest["estimated_revenue"]):
+            largest = opportunity
+    return largest
 
 
 def portfolio_key(result: dict) -> tuple:

@@ -8,7 +8,7 @@ opposite advice from two tools. The rule reads what is known of the account:
   when negative);
 - the churn risk tier (critical / high / medium / low);
 - the health class (green / yellow / red) and its overall trend;
-- expansion readiness (ready, with its first ready opportunity, or not).
+- expansion readiness (ready, with the opportunity it starts with: its largest ready one, or not).
 
 A tool with partial knowledge passes what it has and None for the rest (the
 health tool knows no churn tier, the churn tool no health class; the expansion
@@ -111,7 +111,7 @@ def decide(rule: Rule, days: Optional[int] = None, risk_tier: Optional[str] = No
 
     `days`: days to renewal (negative: lapsed); `ready`: expansion readiness
     (True only when the account is ready); `opportunity`: the rationale of its
-    first ready opportunity, when there is one.
+    largest ready opportunity (csm.score.expansion.start_with), when there is one.
 
     >>> rule = Rule({})
     >>> decide(rule, days=-3, risk_tier="low", ready=True, opportunity="Add seats.").attention
