@@ -238,3 +238,22 @@ def test_the_benchmarks_reference_quotes_the_sample_retention_as_the_portfolio_r
     flat = " ".join(text.split())
     assert f"NRR {retention['nrr']['value']}%" in flat
     assert f"GRR {retention['grr']['value']}%" in flat
+
+
+@pytest.mark.parametrize("tool", ["health_score_calculator.py", "churn_risk_analyzer.py",
+                                  "expansion_opportunity_scorer.py", "portfolio_report.py"])
+@pytest.mark.parametrize("path", [SAMPLE_JSON, SAMPLE_CSV])
+def test_the_quick_start_prints_nothing_on_stderr_for_the_shipped_sample(tool, path):
+    result = run(tool, path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout
+
+
+def test_a_misspelt_business_outcomes_column_still_warns(tmp_path):
+    book = tmp_path / "book.csv"
+    with open(SAMPLE_CSV) as handle:
+        book.write_text(handle.read().replace("business_outcomes.goals_met_pct", "business_outcome.goals_met_pct"))
+    result = run("health_score_calculator.py", str(book), "--as-of", AS_OF)
+    assert result.returncode == 0
+    assert result.stderr == (f'warning: {book}: column "business_outcome.goals_met_pct" is not read by any '
+                             'analysis (it stays in the record; a --map "keep" carries it into the output)\n')

@@ -57,6 +57,11 @@ CRM_NAMES = {
     "segment": ("segment", None), "accountsegment": ("segment", None), "customersegment": ("segment", None),
     "contractstartdate": ("contract_start_date", None), "startdate": ("contract_start_date", None),
 }
+# The fields of the schema a shipped preset reads and the default does not: the five-dimension
+# model's business outcomes (references/input-schema.md). A book carrying them (the shipped sample
+# does) is read without a warning under any methodology; one that reads them checks them.
+PRESET_PATHS = ("business_outcomes.roi_achieved_pct", "business_outcomes.goals_met_pct",
+                "business_outcomes.kpi_improvement_pct", "previous_period.business_outcomes_score")
 ACCOUNT_PATHS = ("customer_id", "name", "segment", "arr", "owner", "contract_start_date")
 EXPANSION_PATHS = ("contract.licensed_seats", "contract.active_seats", "contract.plan_tier",
                    "contract.available_tiers", "departments.current", "departments.potential")
@@ -144,7 +149,9 @@ class Schema:
             self.kinds[f"product_usage.{module}.adopted"] = "bool"
             self.kinds[f"product_usage.{module}.usage_pct"] = "number"
         self.read = set(self.kinds)
-        self.top = frozenset(path.split(".")[0] for path in self.kinds) | {"product_usage"}
+        self.top = frozenset(path.split(".")[0] for path in self.kinds) | {"product_usage"} | \
+            {path.split(".")[0] for path in PRESET_PATHS}
+        self.preset = frozenset(PRESET_PATHS) - set(self.kinds)  # columns another preset reads: no warning
         self._index = self._matching_index()
         self._words = None  # the matching by a header's words, made when a name needs it
 
@@ -421,7 +428,7 @@ def plan_columns(header: List[str], schema: Schema, field_map: Optional[FieldMap
         fields = targets[position]
         if fields is None:
             plan.paths.append(tuple(part.strip() for part in cell.split(".")) if position not in kept_columns else ("",))
-            if cell and position not in kept_columns and cell not in schema.top:  # a section: loading says
+            if cell and position not in kept_columns and cell not in schema.top and cell not in schema.preset:
                 plan.unread.append(cell)
             continue
         field = fields[0]
