@@ -219,6 +219,10 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         def rejected_one(entry):  # the first REJECTED_LISTED are listed; the rest only counted (stderr names each)
             if len(rejected) < REJECTED_LISTED:
                 rejected.append(entry)
+    # A filtered run adds up the accounts the filters keep as well: `listed`, with the summary's keys.
+    matched = analysis.summary(model) if run_focus is not None and run_focus.filtering else None
+    if matched is not None:
+        listed_one = _also_summed(matched, listed_one)
     rejected_count = score_records(analysis, model, book, summary, run_focus, listed_one, rejected_one)
     if run_focus is not None:
         for line in run_focus.unmatched_warnings():
@@ -243,6 +247,8 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         report["summary"]["coverage"] = coverage.summary_entry(coverages)
     if book.sheet is not None:  # the workbook sheet read, said in the report too (a note: line says it on stderr)
         report["summary"]["sheet"] = book.sheet
+    if matched is not None:  # the whole book's figures stay in `summary`; the filtered part's are `listed`
+        report["listed"] = matched.result(0) if matched.count else None
     if streaming:
         listed = run_focus.matched if run_focus is not None else 0
         if best is not None:
@@ -343,6 +349,14 @@ def _write_sorted(report, views, extras, model, args, book, sink, run_focus, sco
     limit = None if run_focus is not None and run_focus.detail else focus_words.DETAIL_LIMIT
     for piece in render(views, model, report, args.format, limit):
         sink.write(piece)
+
+
+def _also_summed(matched: Any, listed_one: Callable[[dict], None]) -> Callable[[dict], None]:
+    """listed_one that adds each listed account to the `matched` summary first."""
+    def listed(result: dict) -> None:
+        matched.add(result)
+        listed_one(result)
+    return listed
 
 
 def _first(pair):

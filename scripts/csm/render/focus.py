@@ -25,21 +25,29 @@ def shown(items: list, limit: Optional[int]) -> Tuple[list, int]:
     return items[:limit], len(items) - limit
 
 
+def filter_words(summary: Dict[str, Any]) -> Optional[str]:
+    """The filters of a filtered run in words ("owner Mei Chen; segment smb"), None without a filter."""
+    listed = summary.get("listed")
+    if listed is None or not listed["filters"]:
+        return None
+    parts = []
+    for name, value in listed["filters"].items():
+        if name == "renewing_within_days":
+            parts.append(f"renewing within {value} days (lapsed included)")
+        else:
+            parts.append(f"{name} {','.join(value)}")
+    return "; ".join(parts)
+
+
 def summary_words(summary: Dict[str, Any]) -> Optional[str]:
     """The "N listed of M" sentence of a focused run (None when the run lists the whole book)."""
     listed = summary.get("listed")
     if listed is None:
         return None
     words = f"{listed['count']:,} listed of {listed['of']:,}"
-    filters = listed["filters"]
+    filters = filter_words(summary)
     if filters:
-        parts = []
-        for name, value in filters.items():
-            if name == "renewing_within_days":
-                parts.append(f"renewing within {value} days (lapsed included)")
-            else:
-                parts.append(f"{name} {','.join(value)}")
-        words += f" ({listed['matched']:,} match {'; '.join(parts)}, ${listed['matched_arr']:,} ARR)"
+        words += f" ({listed['matched']:,} match {filters}, ${listed['matched_arr']:,} ARR)"
     if listed["top"] is not None and listed["matched"] > listed["count"]:
         words += f"; the {listed['count']:,} most urgent"
     return words

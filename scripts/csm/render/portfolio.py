@@ -41,7 +41,7 @@ def markdown(report, model, limit=None):
     lines += coverage_views.markdown(report["summary"])
     lines += changes_views.changes_markdown(report["summary"])
     book = views["book"]
-    lines += [f"## {section_title(0, report)}", ""]
+    lines += [f"## {md(section_title(0, report))}", ""]
     lines += md_table(["Measure", "Value"], [[name, md(value)] for name, value in book_rows(book)], "ll")
     if book["retention"] is not None:
         lines += ["", md(retention_words(book["retention"])) + "."]
@@ -52,7 +52,7 @@ def markdown(report, model, limit=None):
     if "by_owner" in report["summary"]:
         lines += [""] + changes_views.owners_markdown(report["summary"])[:-1]
 
-    lines += ["", f"## {section_title(1, report)}", ""]
+    lines += ["", f"## {md(section_title(1, report))}", ""]
     shown, hidden = shown_items(views["this_week"], limit)
     if shown:
         lines += md_table(
@@ -67,7 +67,7 @@ def markdown(report, model, limit=None):
         lines.append("No account is at critical or high churn risk.")
 
     renewals = views["renewals"]
-    lines += ["", f"## {section_title(2, report)}", ""]
+    lines += ["", f"## {md(section_title(2, report))}", ""]
     lines += md_table(QUARTER_HEADER, quarter_rows(renewals), "llrrrrrrrr")
     lines += ["", md(forecast_words(renewals)), ""]
     lapsed = renewals["lapsed"]
@@ -79,7 +79,7 @@ def markdown(report, model, limit=None):
         lines.append("")
     lines.append(md(renewal_tail_words(renewals)))
 
-    lines += ["", f"## {section_title(3, report)}", ""]
+    lines += ["", f"## {md(section_title(3, report))}", ""]
     for key, label in TREND_GROUPS:
         entries = views["trends"][key]
         lines += [f"**{label}: {len(entries)}**", ""]
@@ -92,7 +92,7 @@ def markdown(report, model, limit=None):
             lines.append("")
 
     expansion_view = views["expansion"]
-    lines += [f"## {section_title(4, report)}", ""]
+    lines += [f"## {md(section_title(4, report))}", ""]
     ready = expansion_view["ready_now"]
     lines += [f"**Ready for a conversation now: {plural(len(ready), 'account')}, "
               f"{money(expansion_view['ready_revenue'])}**", ""]
@@ -120,7 +120,7 @@ def markdown(report, model, limit=None):
             lines += ["", more_words(hidden)]
         lines.append("")
 
-    lines += [f"## {section_title(5, report)}", ""]
+    lines += [f"## {md(section_title(5, report))}", ""]
     shown, hidden = shown_items(views["action_list"], limit)
     if shown:
         lines += md_table(["#", "Account", "Urgency", "ARR", "Why", "Do"],
@@ -165,7 +165,7 @@ def text(report, model, limit=None):
     lines += coverage_views.text(report["summary"])
     lines += changes_views.changes_text(report["summary"])
     book = views["book"]
-    lines += ["", section_title(0, report), rule("-")]
+    lines += [""] + wrap(terminal(section_title(0, report))) + [rule("-")]
     for name, value in book_rows(book):
         lines += wrap(value, indent=" " * 22, first=f"{name + ':':<22}")
     if book["retention"] is not None:
@@ -174,7 +174,7 @@ def text(report, model, limit=None):
     lines += [""] + text_table(["Risk"] + MIX_HEADER, mix_rows(book["risk_mix"], TIERS), "lrrrr")
     lines += changes_views.owners_text(report["summary"])
 
-    lines += ["", section_title(1, report), rule("-")]
+    lines += [""] + wrap(terminal(section_title(1, report))) + [rule("-")]
     shown, hidden = shown_items(views["this_week"], limit)
     for e in shown:
         lines.append(f"{e['risk_tier'].upper():<9}{_plain_account(e)}"[:WIDTH])
@@ -190,7 +190,7 @@ def text(report, model, limit=None):
         lines.append("No account is at critical or high churn risk.")
 
     renewals = views["renewals"]
-    lines += ["", section_title(2, report), rule("-")]
+    lines += [""] + wrap(terminal(section_title(2, report))) + [rule("-")]
     lines += text_table(["Qtr", "Due", "ARR due", "Crit", "High", "Med", "Low", "Forecast"],
                         [[row[0], row[2], row[3], *row[4:8], row[8]] for row in quarter_rows(renewals)],
                         "lrrrrrrr")
@@ -204,7 +204,7 @@ def text(report, model, limit=None):
                       f"({e['days_overdue']:,} days ago), {e['risk_tier']} risk", indent="    ", first="  ")
     lines += wrap(renewal_tail_words(renewals))
 
-    lines += ["", section_title(3, report), rule("-")]
+    lines += [""] + wrap(terminal(section_title(3, report))) + [rule("-")]
     for key, label in TREND_GROUPS:
         entries = views["trends"][key]
         lines.append(f"{label}: {len(entries)}")
@@ -216,7 +216,7 @@ def text(report, model, limit=None):
             lines += wrap(more_words(hidden))
 
     expansion_view = views["expansion"]
-    lines += ["", section_title(4, report), rule("-")]
+    lines += [""] + wrap(terminal(section_title(4, report))) + [rule("-")]
     ready = expansion_view["ready_now"]
     lines.append(f"Ready for a conversation now: {plural(len(ready), 'account')}, "
                  f"{money(expansion_view['ready_revenue'])}")
@@ -238,7 +238,7 @@ def text(report, model, limit=None):
     if hidden:
         lines += wrap(more_words(hidden))
 
-    lines += ["", section_title(5, report), rule("-")]
+    lines += [""] + wrap(terminal(section_title(5, report))) + [rule("-")]
     shown, hidden = shown_items(views["action_list"], limit)
     for e in shown:
         lines.append(f"{e['rank']:>2}. {e['urgency'].upper():<11}{_plain_account(e)}"[:WIDTH])

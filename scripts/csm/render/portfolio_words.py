@@ -23,10 +23,15 @@ SECTIONS = ("1. The book at a glance", "2. Critical and high churn risk", "3. Re
 # Words every format shares (no customer text in them unless the caller escapes it)
 
 def section_title(index: int, report: Dict[str, Any]) -> str:
+    """A section's title; in a filtered run, the scope of its figures: the whole book (section 1) or
+    the listed accounts (the others), with the filters."""
     title = SECTIONS[index]
     if index == 2:
         count = len(report["views"]["renewals"]["quarters"])
         title = title.replace("four", _count_word(count))
+    filters = focus_words.filter_words(report["summary"])
+    if filters:
+        title += " (whole book)" if index == 0 else f" (listed: {filters})"
     return title
 
 

@@ -84,7 +84,8 @@ def merged(pairs):
 
 
 def book(summary, model, retention, expansion_view):
-    """Return the book at a glance: every figure is the analyses' own summary figure."""
+    """Return the book at a glance: every figure is the analyses' own summary figure, the whole book's
+    in a filtered run too (the other views cover the accounts the filters keep)."""
     health_summary = summary["health"]
     churn_summary = summary["churn"]
     expansion_summary = summary["expansion"]
@@ -103,7 +104,7 @@ def book(summary, model, retention, expansion_view):
         "arr_at_risk_share": churn_summary["arr_at_risk_share"],
         "expansion_potential": expansion_summary["total_estimated_revenue"],
         "expansion_potential_share": expansion_summary["potential_share_of_arr"],
-        "expansion_ready_potential": expansion_view["ready_revenue"],
+        "expansion_ready_potential": expansion_summary["ready_revenue"],
         "opportunities": expansion_summary["total_opportunities"],
         "retention": retention,
     }
