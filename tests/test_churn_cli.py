@@ -28,7 +28,8 @@ Churn Risk Report                                               as of 2026-11-22
 ================================================================================
 1 account, $64,000 ARR; average risk 39.6; ARR at risk (critical + high) $0
 (0.0% of the book)
-Methodology: default (hash {hash})
+Methodology: default (hash {hash}); trends against the export's previous
+period
 
 Risk mix
 Tier      Accounts  % accounts      ARR   % ARR

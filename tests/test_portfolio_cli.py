@@ -159,8 +159,8 @@ def test_lapsed_renewals_and_the_first_quarter_agree_with_the_churn_tool(sample_
 
 def test_the_json_carries_the_analyses_the_cross_views_as_of_and_rejected(sample_reports):
     report = sample_reports["portfolio"]
-    assert list(report) == ["report", "version", "as_of", "methodology", "methodology_hash", "summary", "views", "customers",
-                            "rejected"]
+    assert list(report) == ["report", "version", "as_of", "methodology", "methodology_hash", "trend_basis", "summary",
+                            "views", "customers", "rejected"]
     assert report["report"] == "portfolio_report"
     assert report["as_of"] == "2026-11-22"
     assert report["rejected"] == []

@@ -49,8 +49,8 @@ def test_summary_is_the_whole_book_and_listed_is_the_filtered_part_with_the_same
         summary.pop("by_owner")
         summary.pop("summary_lists_limited_to", None)
     assert filtered["listed"] == alone["summary"]
-    assert list(filtered) [:7] == ["report", "version", "as_of", "methodology", "methodology_hash", "summary",
-                                   "listed"]
+    assert list(filtered)[:8] == ["report", "version", "as_of", "methodology", "methodology_hash", "trend_basis",
+                                  "summary", "listed"]
 
 
 def test_the_report_book_at_a_glance_is_the_whole_book_and_the_sections_say_what_they_list(books):

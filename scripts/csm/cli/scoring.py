@@ -223,7 +223,8 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
     matched = analysis.summary(model) if run_focus is not None and run_focus.filtering else None
     if matched is not None:
         listed_one = _also_summed(matched, listed_one)
-    rejected_count = score_records(analysis, model, book, summary, run_focus, listed_one, rejected_one)
+    rebase = tracker.rebase if tracker is not None else None
+    rejected_count = score_records(analysis, model, book, summary, run_focus, listed_one, rejected_one, rebase)
     if run_focus is not None:
         for line in run_focus.unmatched_warnings():
             warning(line)
@@ -241,6 +242,7 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         "as_of": args.as_of.isoformat(),
         "methodology": model.methodology.get("name", "default"),
         "methodology_hash": digest,
+        "trend_basis": tracker.trend_basis if tracker is not None else changes.NO_STORED_RUN,
         "summary": summary.result(rejected_count),
     }
     if coverage.partial(coverages):
@@ -296,17 +298,21 @@ def run_coverage(methodology: dict, sections: Optional[Sequence[str]], book: Por
 
 
 def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any, run_focus: Optional[focus.Focus],
-                  listed_one: Callable[[dict], None], rejected_one: Callable[[dict], None]) -> int:
+                  listed_one: Callable[[dict], None], rejected_one: Callable[[dict], None],
+                  rebase: Optional[Callable[[Any], None]] = None) -> int:
     """Score each record of the book in input order; return how many were rejected.
 
     A scored account is added to the summary, then, when it passes the focus
     filters, handed to `listed_one`; a rejected record gets one stderr line per
-    problem (a duplicate id among them) and its entry goes to `rejected_one`.
+    problem (a duplicate id among them) and its entry goes to `rejected_one`. `rebase(record)`, with a
+    stored run as the trend basis, gives the record that run's scores as its previous period first.
     """
     rejected_count = 0
     seen = SeenIds()
     for index, label, raw in book.records():
         customer_id = customer_id_of(raw)
+        if rebase is not None:
+            rebase(raw)
         result, problems = score_record(analysis.assess, model, raw, book.from_text)
         if customer_id is not None and isinstance(raw, dict):
             duplicate = seen.check(customer_id, label)

@@ -13,6 +13,7 @@ from typing import Any, Dict
 
 from csm.figures import money
 from csm.words import plural
+from csm.render.changes import basis_words
 from csm.render.common import html_text, md, pct, rule, score, terminal, title_line, wrap
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
@@ -219,6 +220,7 @@ def text(report: Dict[str, Any]) -> str:
         return report["template"]["text"]
     brief = report["account"]
     lines = [title_line(f"Account brief: {terminal(brief['customer_id'], 40)}", f"as of {report['as_of']}"), rule()]
+    lines += wrap(basis_words(report).capitalize() + ".")
     for label, words in _lines(brief):
         lines += wrap(terminal(words), indent=" " * 14, first=f"{label + ':':<14}")
     return "\n".join(lines) + "\n"
@@ -228,7 +230,7 @@ def markdown(report: Dict[str, Any]) -> str:
     if "template" in report:
         return report["template"]["text"]
     brief = report["account"]
-    lines = [f"# Account brief: {md(brief['name'])} ({md(brief['customer_id'])})", "", f"As of {report['as_of']}", ""]
+    lines = [f"# Account brief: {md(brief['name'])} ({md(brief['customer_id'])})", "", f"As of {report['as_of']} · {basis_words(report)}", ""]
     lines += [f"- **{label}:** {md(words)}" for label, words in _lines(brief)]
     return "\n".join(lines) + "\n"
 
@@ -245,4 +247,5 @@ def html(report: Dict[str, Any]) -> str:
             "<style>body{font:14px/1.45 system-ui,sans-serif;max-width:900px;margin:0 auto;padding:24px}"
             "th{text-align:left;vertical-align:top;padding:4px 12px 4px 0;white-space:nowrap}"
             "td{padding:4px 0}</style></head><body>"
-            f"<h1>{html_text(title)}</h1><p>As of {html_text(report['as_of'])}</p>{body}</body></html>\n")
+            f"<h1>{html_text(title)}</h1><p>As of {html_text(report['as_of'])} · {html_text(basis_words(report))}</p>"
+            f"{body}</body></html>\n")

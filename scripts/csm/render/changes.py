@@ -73,6 +73,21 @@ def _lines(changes, escape):
     return pairs
 
 
+def basis_words(report: Dict[str, Any]) -> str:
+    """The run's one trend basis in words, for every format's header (no customer text in it).
+
+    >>> basis_words({"trend_basis": {"source": "previous_period", "since": None}})
+    "trends against the export's previous period"
+    >>> basis_words({"trend_basis": {"source": "history", "since": "2026-11-15"}})
+    'trends against the stored run of 2026-11-15 (history)'
+    """
+    basis = report["trend_basis"]
+    if basis["source"] == "previous_period":
+        return "trends against the export's previous period"
+    where = "history" if basis["source"] == "history" else "--compare"
+    return f"trends against the stored run of {basis['since']} ({where})"
+
+
 def _source(changes):
     return "the history" if changes["source"] == "history" else "the earlier output"
 

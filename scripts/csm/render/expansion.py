@@ -107,7 +107,8 @@ def text(report, model, limit=focus_words.DETAIL_LIMIT):
     top = model.top_accounts
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap(_headline(summary))
-    lines += [f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']})"]
+    lines += wrap(f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']}); "
+                  f"{changes_views.basis_words(report)}")
     lines += coverage_views.text(summary)
     lines += changes_views.changes_text(summary)
     lines += ["", "Potential by type"]
@@ -206,7 +207,7 @@ def markdown(report, model, limit=focus_words.DETAIL_LIMIT):
     top = model.top_accounts
     lines = [f"# {TITLE}", "",
              f"As of {report['as_of']} · methodology {md(report['methodology'])} "
-             f"(hash {report['methodology_hash']}) · {md(_headline(summary))}", ""]
+             f"(hash {report['methodology_hash']}) · {changes_views.basis_words(report)} · {md(_headline(summary))}", ""]
     lines += coverage_views.markdown(summary)
     lines += changes_views.changes_markdown(summary)
     lines += ["## Potential by type", ""]
@@ -362,7 +363,8 @@ def by_opportunity_text(report):
     rows = report["opportunities"]
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap("Whole book: " + _headline(summary))
-    lines += [f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']})"]
+    lines += wrap(f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']}); "
+                  f"{changes_views.basis_words(report)}")
     listed = _listed_opportunities(summary)
     if listed:
         lines += wrap(f"Listed: {listed}")
@@ -395,7 +397,7 @@ def by_opportunity_markdown(report):
     summary = report["summary"]
     lines = [f"# {TITLE}: opportunities", "",
              f"As of {report['as_of']} · methodology {md(report['methodology'])} "
-             f"(hash {report['methodology_hash']}) · whole book: {md(_headline(summary))}", ""]
+             f"(hash {report['methodology_hash']}) · {changes_views.basis_words(report)} · whole book: {md(_headline(summary))}", ""]
     listed = _listed_opportunities(summary)
     if listed:
         lines += [f"**Listed:** {md(listed)}", ""]

@@ -59,7 +59,8 @@ def text(report, model, limit=focus_words.DETAIL_LIMIT):
     summary = report["summary"]
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap(_headline(summary))
-    lines += [f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']})"]
+    lines += wrap(f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']}); "
+                  f"{changes_views.basis_words(report)}")
     lines += coverage_views.text(summary)
     lines += changes_views.changes_text(summary)
     lines += ["", "Health mix"]
@@ -144,7 +145,7 @@ def markdown(report, model, limit=focus_words.DETAIL_LIMIT):
     summary = report["summary"]
     lines = [f"# {TITLE}", "",
              f"As of {report['as_of']} · methodology {md(report['methodology'])} "
-             f"(hash {report['methodology_hash']}) · {md(_headline(summary))}", ""]
+             f"(hash {report['methodology_hash']}) · {changes_views.basis_words(report)} · {md(_headline(summary))}", ""]
     lines += coverage_views.markdown(summary)
     lines += changes_views.changes_markdown(summary)
     lines += ["## Health mix", ""]

@@ -37,7 +37,7 @@ def markdown(report, model, limit=None):
     limit = model.max_rows
     lines = [f"# {TITLE}", "",
              f"As of {report['as_of']} · methodology {md(report['methodology'])} "
-             f"(hash {report['methodology_hash']}) · {md(headline(report))}", ""]
+             f"(hash {report['methodology_hash']}) · {changes_views.basis_words(report)} · {md(headline(report))}", ""]
     lines += coverage_views.markdown(report["summary"])
     lines += changes_views.changes_markdown(report["summary"])
     book = views["book"]
@@ -79,7 +79,7 @@ def markdown(report, model, limit=None):
         lines.append("")
     lines.append(md(renewal_tail_words(renewals)))
 
-    lines += ["", f"## {md(section_title(3, report))}", ""]
+    lines += ["", f"## {md(section_title(3, report))}", "", changes_views.basis_words(report).capitalize() + ".", ""]
     for key, label in TREND_GROUPS:
         entries = views["trends"][key]
         lines += [f"**{label}: {len(entries)}**", ""]
@@ -161,7 +161,7 @@ def text(report, model, limit=None):
     limit = model.max_rows
     lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
     lines += wrap(f"{headline(report)}; methodology {terminal(report['methodology'], 40)} "
-                  f"(hash {report['methodology_hash']})")
+                  f"(hash {report['methodology_hash']}); {changes_views.basis_words(report)}")
     lines += coverage_views.text(report["summary"])
     lines += changes_views.changes_text(report["summary"])
     book = views["book"]
@@ -205,6 +205,7 @@ def text(report, model, limit=None):
     lines += wrap(renewal_tail_words(renewals))
 
     lines += [""] + wrap(terminal(section_title(3, report))) + [rule("-")]
+    lines += wrap(changes_views.basis_words(report).capitalize() + ".")
     for key, label in TREND_GROUPS:
         entries = views["trends"][key]
         lines.append(f"{label}: {len(entries)}")

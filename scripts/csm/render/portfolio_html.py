@@ -270,7 +270,8 @@ def html(report: Dict[str, Any], model: Any) -> str:
            f"<title>{_h(TITLE)} as of {_h(report['as_of'])}</title>", f"<style>{STYLE}</style>", "</head>",
            "<body>", "<header>", f"<h1>{_h(TITLE)}</h1>",
            f'<p class="sub">As of {_h(report["as_of"])} · methodology {_h(report["methodology"])} '
-           f'(hash {_h(report["methodology_hash"])}) · {_h(headline(report))}</p>']
+           f'(hash {_h(report["methodology_hash"])}) · {_h(changes_views.basis_words(report))} · '
+           f'{_h(headline(report))}</p>']
     out += [coverage_views.html(report["summary"])] if "coverage" in report["summary"] else []
     out.append("</header>")
     account = changes_views.account_cell(_html_account, report)  # with its score history drawn, when there is one
@@ -355,6 +356,7 @@ def html(report: Dict[str, Any], model: Any) -> str:
     out.append(f'<p class="note">{_h(renewal_tail_words(renewals))}</p></section>')
 
     out.append(f"<section><h2>{_h(section_title(3, report))}</h2>")
+    out.append(f'<p class="note">{_h(changes_views.basis_words(report).capitalize())}.</p>')
     for key, label in TREND_GROUPS:
         entries = views["trends"][key]
         out.append(f"<h3>{_h(label)}: {len(entries)}</h3>")

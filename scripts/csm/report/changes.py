@@ -37,7 +37,8 @@ import datetime
 import json
 from typing import Any, Callable, Dict, FrozenSet, NamedTuple, Tuple
 
-from csm.score import health, next_action
+from csm.score import next_action
+from csm.score.accounts import customer_id_of
 from csm.errors import InputError
 from csm.ingest.ids import same_form
 from csm.values import LARGEST
@@ -110,6 +111,7 @@ TOOL_ANALYSES = {
     "portfolio_report": ("health", "churn", "expansion"),
 }
 PORTFOLIO = "portfolio_report"
+EXPANSION_REPORT = "expansion_opportunities"
 
 
 def requested(args: argparse.Namespace) -> bool:
@@ -118,11 +120,41 @@ def requested(args: argparse.Namespace) -> bool:
 
 class Past(NamedTuple):
     """What came before, for one analysis: snapshot dates newest first, each account's points
-    (as_of, score, band, lapsed) newest first, and the band mix (band -> [accounts, ARR]) per date."""
+    (as_of, score, band, lapsed) newest first, the band mix (band -> [accounts, ARR]) per date, and
+    each account's figures at its latest point (a dict, or the history's JSON text of one)."""
 
     dates: list
     by_id: dict
     mix: dict
+    figures: dict
+
+
+PREVIOUS_PERIOD = "previous_period"
+NO_STORED_RUN = {"source": PREVIOUS_PERIOD, "since": None}  # the trend basis of a run without one
+
+
+def earlier_period(past: Past, customer_id: str) -> dict:
+    """The `previous_period` section a record is scored with when trends are against a stored run:
+    the account's latest earlier overall score and dimension scores ({} when the run does not hold it).
+
+    >>> earlier_period(Past(["2026-11-15"], {"A": [("2026-11-15", 61.5, "yellow", None)]}, {},
+    ...                     {"A": '{"dimensions":{"usage":70.0,"support":null}}'}), "A")
+    {'overall_score': 61.5, 'usage_score': 70.0}
+    """
+    key = same_form(customer_id)
+    points = past.by_id.get(key)
+    if not points:
+        return {}
+    previous = {"overall_score": points[0][1]}
+    found = past.figures.get(key)
+    if isinstance(found, str):
+        found = json.loads(found)
+    dimensions = found.get("dimensions") if isinstance(found, dict) else None
+    if isinstance(dimensions, dict):
+        for name, score in dimensions.items():
+            if _figure(score):
+                previous[f"{name}_score"] = score
+    return previous
 
 
 class Tally:
@@ -157,7 +189,6 @@ class Tracker:
         self.length = int(section["trajectory_length"])
         self.kinds = [KINDS[name] for name in TOOL_ANALYSES[report_name]]
         self.portfolio = report_name == PORTFOLIO
-        self.health_model = getattr(model, "health", model) if self.kinds[0].name == "health" else None
         self.warnings = []
         self.store = None
         self.storing = bool(args.history) and not args.no_store
@@ -171,16 +202,34 @@ class Tracker:
             self.pasts = read_compare(args.compare, report_name, self.kinds, self.as_of, self.length,
                                       methodology_hash, self.warnings)
         self.tallies = {kind.name: Tally(kind, (self.pasts[kind.name].dates or [None])[0]) for kind in self.kinds}
+        # The one trend basis of the run: the stored run's health scores when there is one (the expansion
+        # tool's readiness reads health too: from the history, or the compared output's readiness), the
+        # churn tool's stored run for its trajectories, else the export's previous_period fields.
+        self.health_past = self.pasts.get("health")
+        if self.health_past is None and self.store is not None and report_name == EXPANSION_REPORT:
+            self.health_past = self._read(KINDS["health"])
+        basis = self.health_past if self.health_past is not None else self.pasts[self.kinds[0].name]
+        self.trend_basis = {"source": self.source, "since": basis.dates[0]} if basis.dates else NO_STORED_RUN
+
+    def rebase(self, raw: Any) -> None:
+        """Before a record is scored: with a stored run as the trend basis, its previous_period is that
+        run's scores (none when the run does not hold the account), so every trend, attention and
+        readiness of the output is against the one basis."""
+        if self.health_past is None or not self.health_past.dates or not isinstance(raw, dict):
+            return
+        customer_id = customer_id_of(raw)
+        if customer_id is not None:
+            raw["previous_period"] = earlier_period(self.health_past, customer_id)
 
     def _read(self, kind):
         """The Past of one analysis from the history; a warning when its latest snapshot used another methodology."""
-        dates, by_id, mix = self.store.read(kind.name, self.as_of_text, self.length - 1, kind.score_high)
+        dates, by_id, mix, figures = self.store.read(kind.name, self.as_of_text, self.length - 1, kind.score_high)
         self.warnings.extend(self.store.take_warnings())
         if dates and dates[0][1] != self.methodology_hash:
             self.warnings.append(f"{kind.name} snapshot of {dates[0][0]} was made with another methodology "
                                  f"(hash {dates[0][1]}, this run {self.methodology_hash}): part of a change "
                                  "may be the methodology's")
-        return Past([as_of for as_of, _ in dates], by_id, mix)
+        return Past([as_of for as_of, _ in dates], by_id, mix, figures)
 
     def wrap(self, summary: Any) -> "Tracked":
         return Tracked(summary, self)
@@ -249,17 +298,10 @@ class Tracker:
             tally.new_lapsed.append(customer_id)
 
     def _health_trend(self, part, score, band, shown, tally):
-        """Health: the overall trend from the account's latest earlier snapshot, when it has one."""
-        if not shown:
-            part["trend_basis"] = "previous_period"
-            tally.basis["previous_period"] += 1
-            return
-        model = self.health_model
-        direction = health.trend(score, shown[0][1], model.trend_threshold)
-        part["trends"]["overall"] = direction
-        part["attention_priority"] = model.matrix[band][direction]
-        part["trend_basis"] = HISTORY
-        tally.basis[HISTORY] += 1
+        """Health: the account's trend basis (its trends were scored against it: `rebase`)."""
+        source = self.trend_basis["source"]
+        part["trend_basis"] = HISTORY if source != PREVIOUS_PERIOD else PREVIOUS_PERIOD
+        tally.basis[part["trend_basis"]] += 1
 
     def changes(self, name: str) -> Dict[str, Any]:
         """Return the `changes` object of one analysis."""
@@ -390,6 +432,7 @@ def read_compare(path, report_name, kinds, as_of, length, methodology_hash, warn
     for kind in kinds:
         by_id = {}
         mix = {}
+        figures = {}
         for index, result in enumerate(customers):
             part = result.get(kind.name) if report == PORTFOLIO and isinstance(result, dict) else result
             if report == PORTFOLIO and part is None and isinstance(result, dict):
@@ -401,11 +444,29 @@ def read_compare(path, report_name, kinds, as_of, length, methodology_hash, warn
                                  f"an ARR from 0 to {LARGEST:,.0f})")
             customer_id, as_of_point, older, arr = point
             by_id[same_form(customer_id)] = [as_of_point] + older[:length - 2]
+            if isinstance(part.get("dimensions"), dict):  # a health result in full: its dimension scores
+                figures[same_form(customer_id)] = {
+                    "dimensions": {name: dimension.get("score") if isinstance(dimension, dict) else None
+                                   for name, dimension in part["dimensions"].items()}}
             found = mix.setdefault(as_of_point[2], [0, 0])
             found[0] += 1
             found[1] += arr
-        pasts[kind.name] = Past([then_text] if by_id else [], by_id, {then_text: mix})
+        pasts[kind.name] = Past([then_text] if by_id else [], by_id, {then_text: mix}, figures)
+    if report == EXPANSION_REPORT:  # its readiness reads health: the earlier run's health scores, as its trend basis
+        pasts["health"] = _readiness_health(customers, then_text)
     return pasts
+
+
+def _readiness_health(customers, then_text):
+    """The Past of health in an earlier expansion output: each account's readiness health score and class."""
+    by_id = {}
+    for result in customers:
+        readiness = result.get("readiness") if isinstance(result, dict) else None
+        if isinstance(readiness, dict) and _figure(readiness.get("health_score")) \
+                and isinstance(result.get("customer_id"), str):
+            by_id[result["customer_id"]] = [(then_text, readiness["health_score"],
+                                             readiness.get("health_classification"), None)]
+    return Past([then_text] if by_id else [], by_id, {}, {})
 
 
 def _earlier_point(part, account, kind, report, then_text):

@@ -175,12 +175,13 @@ class Store:
         """Return the last `limit` snapshots of `analysis` before the date `before`.
 
         ([(as_of, methodology_hash)] newest first, customer_id (in NFC) -> [(as_of, score,
-        band, lapsed), ...] newest first, as_of -> band -> [accounts, arr]). Each row is
-        checked as it is read back: one that is not (text id, score 0 to `score_high`, text band,
-        lapsed 0/1/NULL, ARR 0 to LARGEST) is skipped and adds a line to `warnings`.
+        band, lapsed), ...] newest first, as_of -> band -> [accounts, arr], customer_id (in
+        NFC) -> the `figures` JSON text of its latest point). Each row is checked as it is
+        read back: one that is not (text id, score 0 to `score_high`, text band, lapsed
+        0/1/NULL, ARR 0 to LARGEST) is skipped and adds a line to `warnings`.
         """
         if not self.exists:
-            return [], {}, {}
+            return [], {}, {}, {}
         try:
             # Read-write, yet query-only: a read-only connection would leave the -wal and -shm
             # files of WAL mode behind it; this one removes them on closing, as any reader does.
@@ -188,7 +189,7 @@ class Store:
             try:
                 connection.execute("PRAGMA query_only = 1")
                 if not self._check_schema(connection):
-                    return [], {}, {}  # a history another run has just begun: no snapshot in it yet
+                    return [], {}, {}, {}  # a history another run has just begun: no snapshot in it yet
                 snapshots = connection.execute(
                     "SELECT snapshot_id, as_of, methodology_hash FROM snapshot WHERE analysis = ? AND as_of < ? "
                     "ORDER BY as_of DESC LIMIT ?", (analysis, before, limit)).fetchall()
@@ -199,15 +200,16 @@ class Store:
                 snapshots = [snapshot for snapshot in snapshots if _is_date(snapshot[1])]
                 dates = [(as_of, methodology_hash) for _, as_of, methodology_hash in snapshots]
                 by_id = {}
+                figures = {}
                 mix = {as_of: {} for as_of, _ in dates}
                 if snapshots:
                     marks = ",".join("?" * len(snapshots))
                     ids = [snapshot_id for snapshot_id, _, _ in snapshots]
                     rows = connection.execute(
-                        "SELECT a.customer_id, s.as_of, a.score, a.band, a.lapsed, a.arr "
+                        "SELECT a.customer_id, s.as_of, a.score, a.band, a.lapsed, a.arr, a.figures "
                         "FROM account_snapshot AS a JOIN snapshot AS s ON s.snapshot_id = a.snapshot_id "
                         f"WHERE a.snapshot_id IN ({marks}) ORDER BY s.as_of DESC", ids)
-                    for customer_id, as_of, score, band, lapsed, arr in rows:
+                    for customer_id, as_of, score, band, lapsed, arr, figure_text in rows:
                         problem = _bad_row(customer_id, score, band, lapsed, arr, score_high)
                         if problem is not None:
                             self.skipped += 1
@@ -220,6 +222,7 @@ class Store:
                         found = by_id.get(key)
                         if found is None:
                             by_id[key] = [point]
+                            figures[key] = figure_text
                         else:
                             found.append(point)
                         count_arr = mix[as_of].setdefault(band, [0, 0])
@@ -229,7 +232,7 @@ class Store:
                 connection.close()
         except sqlite3.Error as exc:
             raise _failed(self.path, exc) from None
-        return dates, by_id, mix
+        return dates, by_id, mix, figures
 
     def take_warnings(self) -> List[str]:
         """The lines of the rows skipped so far (the first WARNED_ROWS, then a count); emptied."""

@@ -27,7 +27,6 @@ place of the green class action.
 import datetime
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
-from csm.config.changes import HISTORY
 from csm.config.health import BANDED_VALID
 from csm.config.segments import SEGMENTS
 from csm.errors import RecordRejected
@@ -442,12 +441,11 @@ def overall_health(record: dict, model: HealthModel, segment: str, from_text: bo
 
 
 def earlier_health(result: dict) -> Optional[float]:
-    """The earlier overall score a health result's trend is against: the latest earlier snapshot's
-    when the trend is from history, else the input's previous period (None without one).
+    """The earlier overall score a health result's trend is against: its previous_overall_score, which is
+    the stored run's when the run's trend basis is one (csm.report.changes.Tracker.rebase), else the
+    input's previous period (None without one).
 
     >>> earlier_health({"previous_overall_score": 70.0})
     70.0
     """
-    if result.get("trend_basis") == HISTORY:
-        return result["trajectory"]["scores"][-2]["score"]
     return result["previous_overall_score"]
