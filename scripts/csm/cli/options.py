@@ -178,15 +178,28 @@ def add_history(parser: argparse.ArgumentParser) -> None:
                              "without it a run stores the whole book's scores, whatever it lists")
 
 
-def add_focus(parser: argparse.ArgumentParser) -> None:
-    """The focus options (csm.report.focus): what a run lists, not what it counts."""
+def focus_options(filters: Sequence[str]) -> Callable[[argparse.ArgumentParser], None]:
+    """The focus options (csm.report.focus): what a run lists, not what it counts.
+
+    `filters`: the ones the tool can evaluate. --class and --tier are always parsed,
+    so that giving one a tool cannot evaluate is a usage error naming the tools that
+    can, but --help lists only the tool's own.
+    """
+    def add(parser: argparse.ArgumentParser) -> None:
+        _add_focus(parser, filters)
+    return add
+
+
+def _add_focus(parser: argparse.ArgumentParser, filters: Sequence[str]) -> None:
     group = parser.add_argument_group("focus (the summary always covers the whole book)")
     group.add_argument("--top", type=whole_number(1, "accounts"), metavar="N", help="list only the N most urgent accounts")
     group.add_argument("--segment", metavar="LIST", help="only these segments (enterprise,mid-market,smb)")
-    group.add_argument("--owner", metavar="LIST", help="only the accounts of these owners (case ignored; a name holding a comma is quoted: "
-                       "'\"Reyes, Dana\",Lee')")
-    group.add_argument("--class", dest="health_class", metavar="LIST", help="only these health classes (red,yellow)")
-    group.add_argument("--tier", metavar="LIST", help="only these churn risk tiers (critical,high)")
+    group.add_argument("--owner", metavar="LIST", help="only the accounts of these owners (case ignored; a name "
+                       "holding a comma is quoted: '\"Reyes, Dana\",Lee')")
+    group.add_argument("--class", dest="health_class", metavar="LIST",
+                       help="only these health classes (red,yellow)" if "class" in filters else argparse.SUPPRESS)
+    group.add_argument("--tier", metavar="LIST",
+                       help="only these churn risk tiers (critical,high)" if "tier" in filters else argparse.SUPPRESS)
     group.add_argument("--renewing-within", type=whole_number(0, "days"), metavar="DAYS",
                        help="only renewals due within DAYS days, lapsed included")
     group.add_argument("--detail", action="store_true",

@@ -82,7 +82,7 @@ def command(prog: str, description: str, example: str, analysis: Analysis, views
     examples = (example, f"python3 scripts/{prog} portfolio.csv --format json --output scores.json",
                 f"python3 scripts/{prog} --print-config > my-methodology.json")
     adders = [options.scoring_options(formats), options.add_version(__version__), options.add_history]
-    adders += [extra.add_arguments for extra in extras] + [options.add_focus]
+    adders += [extra.add_arguments for extra in extras] + [options.focus_options(analysis.filters)]
 
     def check(args: argparse.Namespace) -> Optional[str]:
         for extra in extras:
