@@ -29,6 +29,7 @@ REFERENCE = os.path.join(ROOT, "references", "json-output.md")
 OUTCOMES = os.path.join(ROOT, "assets", "sample_outcomes.csv")
 CRM_EXPORT = os.path.join(ROOT, "assets", "crm_export_sample.csv")
 CRM_MAP = os.path.join(ROOT, "assets", "crm_export_map.json")
+CRM_PRODUCT = os.path.join(ROOT, "assets", "crm_product_sample.json")
 HEALTH, CHURN = "health_score_calculator.py", "churn_risk_analyzer.py"
 EXPANSION, REPORT = "expansion_opportunity_scorer.py", "portfolio_report.py"
 WEEK1, WEEK2 = "2026-11-15", "2026-11-22"
@@ -128,7 +129,7 @@ def outputs(folder):
         yield run(tool, week2, "--as-of", WEEK2, "--format", "json", "--compare", earlier, "--top", "3")
         yield run(tool, generated, "--as-of", WEEK2, "--format", "json")
         yield run(tool, SAMPLE, "--as-of", WEEK2, "--format", "json")
-        yield run(tool, CRM_EXPORT, "--map", CRM_MAP, "--as-of", WEEK2, "--format", "json")
+        yield run(tool, CRM_EXPORT, "--map", CRM_MAP, "--join", CRM_PRODUCT, "--as-of", WEEK2, "--format", "json")
         if tool in (HEALTH, CHURN):
             yield run(tool, SAMPLE, "--as-of", WEEK2, "--format", "json", "--outcomes", OUTCOMES)
         if tool == REPORT:

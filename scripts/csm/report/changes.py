@@ -147,12 +147,15 @@ def earlier_period(past: Past, customer_id: str) -> dict:
         return {}
     previous = {"overall_score": points[0][1]}
     found = past.figures.get(key)
-    if isinstance(found, str):
-        found = json.loads(found)
+    if isinstance(found, str):  # the history's text: a damaged one gives no dimension scores
+        try:
+            found = json.loads(found)
+        except (ValueError, RecursionError):
+            found = None
     dimensions = found.get("dimensions") if isinstance(found, dict) else None
     if isinstance(dimensions, dict):
         for name, score in dimensions.items():
-            if _figure(score):
+            if _figure(score, 100):
                 previous[f"{name}_score"] = score
     return previous
 
@@ -462,9 +465,9 @@ def _readiness_health(customers, then_text):
     by_id = {}
     for result in customers:
         readiness = result.get("readiness") if isinstance(result, dict) else None
-        if isinstance(readiness, dict) and _figure(readiness.get("health_score")) \
+        if isinstance(readiness, dict) and _figure(readiness.get("health_score"), 100) \
                 and isinstance(result.get("customer_id"), str):
-            by_id[result["customer_id"]] = [(then_text, readiness["health_score"],
+            by_id[same_form(result["customer_id"])] = [(then_text, readiness["health_score"],
                                              readiness.get("health_classification"), None)]
     return Past([then_text] if by_id else [], by_id, {}, {})
 
