@@ -107,7 +107,7 @@ def test_the_result_keeps_the_published_field_names_in_a_fixed_order(model):
     assert list(churn.assess(NORTHWIND, model)) == [
         "customer_id", "name", "segment", "arr", "owner", "contract_start_date", "risk_score", "raw_score",
         "risk_tier", "risk_label", "urgency_multiplier", "days_to_renewal", "contract_end_date", "renewal_status", "signal_scores",
-        "warning_signals", "recommended_actions", "why", "data_completeness", "missing_fields", "notes",
+        "warning_signals", "recommended_actions", "why", "path_to_lower_risk", "data_completeness", "missing_fields", "notes",
         "next_action",
     ]
 

@@ -90,6 +90,18 @@ def check_bands(bands: Any, where: str, high: float = 100) -> List[str]:
     return problems
 
 
+def check_influenceable(metric: dict, where: str) -> List[str]:
+    """Return the problem of a metric's `influenceable` mark (true or false; absent is true).
+
+    >>> check_influenceable({"influenceable": False}, "m"), check_influenceable({"influenceable": "no"}, "m")
+    ([], ['m.influenceable must be true or false (whether a CSM can move it), got "no"'])
+    """
+    mark = metric.get("influenceable", True)
+    if mark is True or mark is False:
+        return []
+    return [f"{where}.influenceable must be true or false (whether a CSM can move it), got {values.shown(mark)}"]
+
+
 def check_field(field: Any, where: str) -> List[str]:
     """Return the problems of a metric's `field` key (a key of the record, dotted for nested).
 

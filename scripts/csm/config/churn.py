@@ -4,7 +4,8 @@ references/methodology.md section 2 gives every figure; csm.score.churn scores w
 """
 
 from csm import values
-from csm.config.checks import check_bands, check_field, check_number, check_valid_range, check_weights
+from csm.config.checks import (check_bands, check_field, check_influenceable, check_number, check_valid_range,
+                               check_weights)
 
 TIERS = ("critical", "high", "medium", "low")
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -114,14 +115,15 @@ DEFAULTS = {
             "weight": 0.15,
             "combine": "points",
             "metrics": {
-                # +45 when the champion has left.
+                # +45 when the champion has left. A fact, not a lever: no path to lower risk moves it
+                # (nor a sponsor change, nor budget cuts).
                 "champion_left": {
-                    "label": "Champion left", "scoring": "flag", "points": 45,
+                    "label": "Champion left", "influenceable": False, "scoring": "flag", "points": 45,
                     "warnings": [_rule("is", True, "critical")],
                 },
                 # +30 when the executive sponsor changed.
                 "sponsor_change": {
-                    "label": "Executive sponsor changed", "scoring": "flag", "points": 30,
+                    "label": "Executive sponsor changed", "influenceable": False, "scoring": "flag", "points": 30,
                     "warnings": [_rule("is", True, "high")],
                 },
                 # +12 per mention, 1-2 mentions; +35 from 3 mentions on.
@@ -151,7 +153,7 @@ DEFAULTS = {
                 },
                 # +40 when budget cuts were mentioned.
                 "budget_cuts_mentioned": {
-                    "label": "Budget cuts mentioned", "scoring": "flag", "points": 40,
+                    "label": "Budget cuts mentioned", "influenceable": False, "scoring": "flag", "points": 40,
                     "warnings": [_rule("is", True, "high")],
                 },
             },
@@ -220,7 +222,7 @@ DEFAULTS = {
 OPEN_PATHS = ("signals", "signals.*.metrics", "signals.*.metrics.*", "signals.*.metrics.*.values")
 SIGNAL_KEYS = ("label", "weight", "combine", "metrics")
 METRIC_KEYS = ("label", "weight", "scoring", "unit", "valid", "points_per_unit", "baseline", "many", "points",
-               "values", "warnings", "bands", "field")
+               "values", "warnings", "bands", "field", "influenceable")
 
 
 # A banded metric without `valid` accepts any number of 0 or more.
@@ -303,6 +305,7 @@ def _check_metric(metric, where, combine):
         return problems + [f"{where}.scoring must be one of {', '.join(SCORINGS)}"]
     if "field" in metric:
         problems += check_field(metric["field"], where)
+    problems += check_influenceable(metric, where)
     if scoring == "banded":
         problems += check_bands(metric.get("bands"), where)
         for key in ("points_per_unit", "baseline", "many", "points", "values"):

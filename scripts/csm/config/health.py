@@ -3,7 +3,8 @@
 references/methodology.md section 1 gives every figure; csm.score.health scores with them.
 """
 
-from csm.config.checks import check_bands, check_field, check_number, check_valid_range, check_weights
+from csm.config.checks import (check_bands, check_field, check_influenceable, check_number, check_valid_range,
+                               check_weights)
 from csm.config.segments import SEGMENTS
 
 CLASSES = ("green", "yellow", "red")
@@ -153,7 +154,7 @@ DEFAULTS = {
 
 OPEN_PATHS = ("dimensions", "dimensions.*.metrics", "dimensions.*.metrics.*")
 METRIC_KEYS = ("label", "weight", "scoring", "unit", "target", "max", "values", "valid", "recommend", "bands",
-               "field")
+               "field", "influenceable")
 
 
 DIMENSION_KEYS = ("label", "weight", "metrics")
@@ -230,6 +231,7 @@ def _check_metric(metric, where):
         problems.append(f"{where}: label and unit must be text")
     if "field" in metric:
         problems += check_field(metric["field"], where)
+    problems += check_influenceable(metric, where)
     if scoring == "banded":
         problems += check_bands(metric.get("bands"), where)
         problems += check_valid_range(metric.get("valid", BANDED_VALID), where)

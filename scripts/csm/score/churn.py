@@ -38,7 +38,7 @@ from typing import List, NamedTuple, Optional, Tuple
 from csm.config.churn import BANDED_VALID, LAPSED_SEVERITY, NUMERIC_SCORINGS, SEVERITIES, TIERS
 from csm.errors import RecordRejected
 from csm.figures import clamp, number_words
-from csm.score import lifecycle, next_action
+from csm.score import lifecycle, next_action, path
 from csm.score.accounts import read_account
 from csm import values
 from csm.score.memo import Memo
@@ -109,6 +109,7 @@ class Metric:
         self.unit = spec.get("unit", "")
         self.scoring = spec["scoring"]
         self.weight = spec.get("weight")
+        self.influenceable = spec.get("influenceable", True)  # a path to lower risk may move it (csm.score.path)
         self.share = share  # of the model's weight, for data_completeness
         self.bands = Bands(spec["bands"]) if self.scoring == "banded" else None
         if self.scoring in NUMERIC_SCORINGS:
@@ -438,6 +439,7 @@ def assess(record: dict, model: ChurnModel, from_text: bool = False, read: Optio
         "warning_signals": [warning for _, warning in fired],
         "recommended_actions": actions,
         "why": _why(scored, model),
+        "path_to_lower_risk": _path(scored, model),
         "data_completeness": scored.completeness,
         "missing_fields": missing,
         "notes": notes,
@@ -463,6 +465,11 @@ def churn_risk(record: dict, model: ChurnModel, from_text: bool = False) -> Tupl
     """
     scored = score_record(record, model, [], from_text)
     return scored.risk_score, scored.risk_tier
+
+
+def _path(scored: Scored, model: ChurnModel) -> Optional[dict]:
+    found = path.churn_path(scored, model)
+    return None if found is None else found.as_dict("tier")
 
 
 def _missing_words(missing: List[str], model: ChurnModel) -> str:

@@ -31,7 +31,7 @@ from csm.config.health import BANDED_VALID
 from csm.config.segments import SEGMENTS
 from csm.errors import RecordRejected
 from csm.figures import number_words
-from csm.score import lifecycle, next_action
+from csm.score import lifecycle, next_action, path
 from csm.score.accounts import read_account
 from csm.score.memo import Memo
 from csm.score.metrics import LABEL, NUMBER, Bands, Reading, checked, section_values
@@ -82,6 +82,7 @@ class Metric:
         self.unit = spec.get("unit", "")
         self.scoring = spec["scoring"]
         self.weight = spec["weight"]
+        self.influenceable = spec.get("influenceable", True)  # a path to green may move it (csm.score.path)
         self.figure = None  # the segment's target (ratio) or max (inverse)
         self.bands = None
         self.scores = None
@@ -243,6 +244,8 @@ class Scored(NamedTuple):
     previous_scores: Dict[str, float]  # the checked previous-period scores: dimension (or overall) -> score
     losses: List[tuple]  # (points of the overall score lost, metric, its figures) of those under 100, model order
     actions: List[str]  # the recommendations of the metrics whose rule fires, in model order
+    found: List[tuple]  # (dimension, weight present, [(metric, figures)]) of each dimension with data, model order
+    all_dimensions: bool
 
 
 def score_record(record: dict, model: HealthModel, segment: str, problems: list, from_text: bool,
@@ -261,6 +264,7 @@ def score_record(record: dict, model: HealthModel, segment: str, problems: list,
     present_weight = 0.0
     overall_sum = 0.0
     overall_weight = 0.0
+    found_by_dimension = []
     for dimension in model.by_segment[segment]:
         section = record.get(dimension.name)
         if type(section) is not dict or dimension.fielded:
@@ -297,6 +301,7 @@ def score_record(record: dict, model: HealthModel, segment: str, problems: list,
                        for metric, figures in found if figures.score < 100]
         score = round(weighted / weight_present if len(found) < len(dimension.metrics) else weighted, 1)
         dimension_scores[dimension.name] = score
+        found_by_dimension.append((dimension, weight_present, found))
         present_weight += weight_present * dimension.weight
         overall_sum += score * dimension.weight
         overall_weight += dimension.weight
@@ -310,7 +315,8 @@ def score_record(record: dict, model: HealthModel, segment: str, problems: list,
             f"(at least {model.min_completeness:g}% is needed); missing {', '.join(missing)}"
         ])
     overall = round(overall_sum if all_dimensions else overall_sum / overall_weight, 1)
-    return Scored(dimension_scores, missing, completeness, overall, previous_scores, losses, actions)
+    return Scored(dimension_scores, missing, completeness, overall, previous_scores, losses, actions,
+                  found_by_dimension, all_dimensions)
 
 
 def _previous_scores(record: dict, model: HealthModel, problems: list, from_text: bool) -> Dict[str, float]:
@@ -375,6 +381,7 @@ def assess(record: dict, model: HealthModel, from_text: bool = False, read: Opti
         "previous_overall_score": previous_overall,
         "recommendations": recommendations,
         "why": _why(scored.losses, model),
+        "path_to_green": _path(scored, model, segment, classification),
         "data_completeness": scored.completeness,
         "missing_metrics": scored.missing,
         "notes": account.notes,
@@ -383,6 +390,11 @@ def assess(record: dict, model: HealthModel, from_text: bool = False, read: Opti
         "next_action": decision.as_dict(),
     }
     return lifecycle.add_stage(result, account.contract_start_date, model.lifecycle)
+
+
+def _path(scored: Scored, model: HealthModel, segment: str, classification: str) -> Optional[dict]:
+    found = path.health_path(scored, model, segment, classification)
+    return None if found is None else found.as_dict("classification")
 
 
 def _points(loss: tuple) -> float:
