@@ -4,13 +4,13 @@ from csm.config.churn import SEVERITIES, TIERS
 from csm.words import renewal_words
 from csm.figures import money
 from csm.words import plural
-from csm.render.common import (account_tail, account_tail_markdown, accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, rule, score, terminal, text_table, title_line, why_line, wrap)
+from csm.render.common import (account_tail, account_tail_markdown, accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, path_line, pct, rule, score, terminal, text_table, title_line, why_line, wrap)
 from csm.render import changes as changes_views
 from csm.render import coverage as coverage_views
 from csm.values import printable
 from csm.render import focus as focus_words
 from csm.render import next_action as next_action_words
-from csm.config.next_action import ATTENTIONS
+from csm.config.next_action import ACT_TODAY, ATTENTIONS
 
 TITLE = "Churn Risk Report"
 
@@ -127,6 +127,8 @@ def _account_text(result, model, limit):
         signal_labels = model.signal_labels  # the short form: the signals that add most, as many as fit one line
         lines += why_line(f"{signal_labels.get(reason['signal'], reason['signal'])} +{reason['points']:.1f}"
                           for reason in result["why"])
+    if result["next_action"]["attention"] == ACT_TODAY and result["path_to_lower_risk"] is not None:
+        lines += path_line(result["path_to_lower_risk"], f"{result['path_to_lower_risk']['target']} risk")
     lines += changes_views.account_text(result)
     actions, most = focus_words.other_actions(result["recommended_actions"], result["next_action"], limit)
     return lines + owner_text(result) + account_tail(actions, result["missing_fields"], result["notes"], most)

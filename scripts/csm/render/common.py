@@ -12,6 +12,7 @@ import re
 import textwrap
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from csm.figures import number_words
 from csm.words import plural
 
 WIDTH = 80
@@ -331,6 +332,29 @@ def why_line(parts: Iterable[str]) -> List[str]:
     while len(parts) > 1 and len("  Why: " + "; ".join(parts)) > WIDTH:
         parts.pop()
     return wrap("Why: " + "; ".join(parts), indent="       ", first="  ")
+
+
+def path_line(found, target_words):
+    """Return the one line of an account's path to its next class or tier (csm.score.path), or [] without one.
+
+    >>> move = {"label": "Login frequency", "from": 60, "to": 63, "points": 0.6}
+    >>> found = {"target": "green", "moves": [move], "score": 70.0, "classification": "green"}
+    >>> path_line(found, "green")
+    ['  Path to green: Login frequency 60 -> 63 (0.6 points) gives 70.0']
+    """
+    if found is None or found["moves"] is None:
+        return []
+    moves = "; ".join(f"{terminal(move['label'], 40)} {_value_words(move['from'])} -> {_value_words(move['to'])} "
+                      f"({move['points']:.1f} points)" for move in found["moves"])
+    return wrap(f"Path to {target_words}: {moves} gives {found['score']:.1f}", indent="       ", first="  ")
+
+
+def _value_words(value):
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return number_words(value, 2)
+    return terminal(str(value), 30)
 
 
 def owner_parts(result: Dict[str, Any], with_owner: bool = True) -> List[Tuple[str, str]]:

@@ -127,10 +127,12 @@ def choice_knob(metric, value, score: float, choices: Sequence[Tuple[object, flo
 
 class Search(NamedTuple):
     """What the search needs of an analysis: the score with some knobs moved (`score_with`: {knob index:
-    option score} -> the 0-100 score) and whether a score reaches the target (`reaches`)."""
+    option score} -> the 0-100 score), whether a score reaches the target (`reaches`), and how near the
+    moves come to it before any clamp or rounding (`progress`: larger is nearer)."""
 
     score_with: Callable[[Dict[int, float]], float]
     reaches: Callable[[float], bool]
+    progress: Callable[[Dict[int, float]], float]
 
 
 def _with(fixed: Dict[int, float], index: int, score: float) -> Dict[int, float]:
@@ -181,20 +183,24 @@ def _best_of_pair(knobs: List[Knob], pair: Tuple[int, int], search: Search):
 
 
 def _greedy(knobs: List[Knob], search: Search, best_scores: Dict[int, float]):
-    """{knob index: option position}: the knobs reaching furthest on their own, added until the target is
-    reached, then each (the least reaching first) pulled back as far as the target allows."""
-    alone = {index: search.score_with({index: score}) for index, score in best_scores.items()}
-    ordered = sorted(best_scores, key=lambda index: (-abs(alone[index] - search.score_with({})), index))
+    """{knob index: option position}: knobs at their best added one at a time, each the one that brings the
+    score nearest the target with those before (by `search.progress`, which a clamp does not flatten), until
+    the target is reached; then each (the last added first) dropped, or pulled back as far as the target allows."""
     chosen = []
-    for index in ordered:
-        chosen.append(index)
+    while True:
+        left = [index for index in best_scores if index not in chosen]
+        if not left:
+            return None
+        chosen.append(max(left, key=lambda index: (search.progress(
+            {i: best_scores[i] for i in chosen + [index]}), -index)))
         if search.reaches(search.score_with({i: best_scores[i] for i in chosen})):
             break
-    else:
-        return None
     positions = {index: len(knobs[index].options) - 1 for index in chosen}
     for index in reversed(chosen):
         fixed = {i: knobs[i].options[p][1] for i, p in positions.items() if i != index}
+        if search.reaches(search.score_with(fixed)):
+            del positions[index]
+            continue
         nearest = _nearest(knobs[index], fixed, index, search)
         if nearest is not None:
             positions[index] = nearest
@@ -346,7 +352,7 @@ def health_path(scored, model, segment: str, classification: str) -> Optional[Pa
             overall_sum += score * dimension.weight
         return round(overall_sum if scored.all_dimensions else overall_sum / overall_weight, 1)
 
-    search = Search(score_with, lambda score: score >= cut)
+    search = Search(score_with, lambda score: score >= cut, score_with)
     classify = lambda score: "green" if score >= green else "yellow" if score >= yellow else "red"
     return build_path(knobs, search, target, classify, lambda metric: (metric.path, metric.label),
                       lambda before, after: after - before)
@@ -385,7 +391,8 @@ def churn_path(scored, model) -> Optional[Path]:
                 places.append((signal_index, metric_index))
         base.append(signal.score)
 
-    def score_with(changes: Dict[int, float]) -> float:
+    def raw_with(changes: Dict[int, float]) -> float:
+        """The risk with the moves, before the rounding and the 0-100 clamp."""
         scores = list(base)
         touched = {}
         for index, score in changes.items():
@@ -409,10 +416,13 @@ def churn_path(scored, model) -> Optional[Path]:
         raw_sum = 0.0
         for signal, score in zip(signals, scores):
             raw_sum += score * signal.signal.weight
-        risk = round((raw_sum if scored.all_signals else raw_sum / scored.present_weight) * scored.multiplier, 1)
+        return (raw_sum if scored.all_signals else raw_sum / scored.present_weight) * scored.multiplier
+
+    def score_with(changes: Dict[int, float]) -> float:
+        risk = round(raw_with(changes), 1)
         return 100.0 if risk > 100 else 0.0 if risk < 0 else float(risk)
 
-    search = Search(score_with, lambda score: score < cut)
+    search = Search(score_with, lambda score: score < cut, lambda changes: -raw_with(changes))
     classify = lambda score: next((tier for tier, minimum in cuts if score >= minimum), "low")
     return build_path(knobs, search, target, classify, lambda metric: (metric.path, metric.label),
                       lambda before, after: before - after)
