@@ -106,7 +106,7 @@ def test_the_worked_account_scores_as_worked_out_by_hand(model):
 def test_the_result_keeps_the_published_field_names_in_a_fixed_order(model):
     assert list(churn.assess(NORTHWIND, model)) == [
         "customer_id", "name", "segment", "arr", "owner", "contract_start_date", "risk_score", "raw_score",
-        "risk_tier", "risk_label", "urgency_multiplier", "days_to_renewal", "contract_end_date", "renewal_status", "signal_scores",
+        "risk_tier", "risk_label", "churn_probability", "urgency_multiplier", "days_to_renewal", "contract_end_date", "renewal_status", "signal_scores",
         "warning_signals", "recommended_actions", "why", "path_to_lower_risk", "data_completeness", "missing_fields", "notes",
         "next_action",
     ]
@@ -556,7 +556,7 @@ def test_a_config_file_can_add_a_contract_type(tmp_path):
      "churn.signals.relationship_signals.metrics.champion_left.weight has no use in a points signal "
      "(its metrics add points)"),
     ({"churn": {"sigals": {}}},
-     "unknown key churn.sigals (known here: min_data_completeness, playbooks, renewal_urgency, "
+     "unknown key churn.sigals (known here: calibration, min_data_completeness, playbooks, renewal_urgency, "
      "renewal_windows_days, signals, tiers, why)"),
 ])
 def test_a_bad_config_is_rejected_naming_the_key(tmp_path, override, message):

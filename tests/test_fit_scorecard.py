@@ -1,6 +1,7 @@
 """scripts/fit_scorecard.py end to end, and the candidates and points it makes (csm.scorecard)."""
 
 import csv
+import datetime
 import json
 import os
 import subprocess
@@ -154,11 +155,48 @@ def test_an_unreadable_portfolio_is_exit_1(run_tool, tmp_path):
 def test_the_report_reads_in_markdown_and_json(run_tool, tmp_path):
     markdown, _ = fit(run_tool, tmp_path, "health", SAMPLE, OUTCOMES, "--format", "markdown")
     assert markdown.stdout.startswith("# Fitted health scorecard\n")
-    assert "## What matters most" in markdown.stdout
+    sections = [line for line in markdown.stdout.splitlines() if line.startswith("## ")]
+    assert sections[0] == f"## The {len(report_metrics(run_tool, tmp_path))} metrics kept and their points"
     report = json.loads(fit(run_tool, tmp_path, "health", SAMPLE, OUTCOMES, "--format", "json")[0].stdout)
     assert report["validation"]["starting_model"]["auc"] is not None
     assert report["cutoffs"]["values"]["green"] > report["cutoffs"]["values"]["yellow"]
     assert report["metrics"] == sorted(report["metrics"], key=lambda m: (-m["points_range"], m["column"]))
+
+
+def report_metrics(run_tool, tmp_path):
+    return json.loads(fit(run_tool, tmp_path, "health", SAMPLE, OUTCOMES, "--format", "json")[0].stdout)["metrics"]
+
+
+def test_the_default_fit_keeps_few_metrics_and_loses_next_to_no_out_of_fold_auc(tmp_path):
+    rows = telco_rows(2000, 11)
+    write_export(tmp_path / "book.csv", rows)
+    _drop_column(tmp_path / "book.csv", "Churn")
+    write_outcomes(tmp_path / "outcomes.csv", rows)
+    book, from_text = _book(tmp_path / "book.csv", tmp_path / "outcomes.csv")
+    start = load_methodology()
+    as_of = datetime.date(2026, 11, 22)
+    chosen = scorecard.fit_scorecard(book, from_text, "churn", start, as_of=as_of).report
+    every = scorecard.fit_scorecard(book, from_text, "churn", start, as_of=as_of, all_metrics=True).report
+    capped = scorecard.fit_scorecard(book, from_text, "churn", start, as_of=as_of, max_metrics=3).report
+    kept = chosen["selection"]["kept"]
+    assert len(chosen["metrics"]) <= kept <= 10 < len(every["metrics"])
+    assert chosen["validation"]["fitted_out_of_fold"]["auc"] >= every["validation"]["fitted_out_of_fold"]["auc"] - 0.005
+    path = chosen["selection"]["path"]
+    assert [step["metrics"] for step in path] == list(range(1, len(path) + 1))
+    best = min(path, key=lambda step: step["log_loss"])
+    assert path[kept - 1]["log_loss"] <= best["log_loss"] + best["standard_error"]
+    assert all(step["log_loss"] > best["log_loss"] + best["standard_error"] for step in path[: kept - 1])
+    assert len(capped["metrics"]) <= 3 and capped["selection"]["kept"] == 3
+    assert every["selection"] == {"rule": "--all-metrics: every candidate kept", "kept": None, "max_metrics": None,
+                                  "path": []}
+    left_out = {entry["column"] for entry in chosen["dropped"] if entry["why"].startswith("left out by the selection")}
+    assert len(left_out) == len(path) - kept
+
+
+def test_max_metrics_and_all_metrics_cannot_be_given_together(run_tool, tmp_path):
+    done, _ = fit(run_tool, tmp_path, "churn", SAMPLE, OUTCOMES, "--max-metrics", "3", "--all-metrics")
+    assert done.returncode == 2
+    assert "not allowed with argument" in done.stderr
 
 
 def test_the_backtest_says_its_cut_offs_are_in_sample(run_tool):
@@ -236,13 +274,40 @@ def test_a_fitted_scorecard_ranks_held_out_accounts_as_well_as_scikit_learn(run_
         assert held_out >= SKLEARN_HELD_OUT_AUC - 0.005, (analysis, held_out)
 
 
+def test_held_out_churn_probabilities_beat_the_base_rate_and_hold_by_decile(run_tool, telco, fitted_telco):
+    test, test_outcomes = telco["test"]
+    output, _ = fitted_telco["churn"]
+    calibration = json.loads(output.read_text())["churn"]["calibration"]
+    assert calibration["points"][0][0] == 0 and calibration["points"][-1][0] == 100
+    scored = run_tool(TOOLS["churn"], test, "--config", output, "--outcomes", test_outcomes, *AS_OF, "--format", "json")
+    assert scored.returncode == 0, scored.stderr
+    report = json.loads(scored.stdout)
+    assert all(0 <= customer["churn_probability"] <= 1 for customer in report["customers"])
+    held_out = report["backtest"]["calibration"]
+    assert held_out["brier_score"] < held_out["base_rate_brier_score"]
+    assert [row["accounts"] for row in held_out["reliability"]] == [200] * 10
+    assert all(abs(row["observed"] - row["predicted"]) <= 0.1 for row in held_out["reliability"]), held_out
+
+
+def test_a_fitted_file_never_lets_a_path_move_the_profile_or_tenure(telco, fitted_telco):
+    output, _ = fitted_telco["churn"]
+    signals = json.loads(output.read_text())["churn"]["signals"]
+    marks = {metric["field"]: metric.get("influenceable", True) for signal in signals.values()
+             for metric in signal["metrics"].values()}
+    assert {field for field, mark in marks.items() if not mark} >= {"tenure"} & set(marks)
+    assert all(not marks[field] for field in ("gender", "SeniorCitizen", "Partner", "Dependents") if field in marks)
+    assert marks.get("Contract", True)
+
+
 def test_a_label_the_fit_never_saw_rejects_that_account_by_name(run_tool, tmp_path, telco, fitted_telco):
     test, _ = telco["test"]
     output, _ = fitted_telco["churn"]
+    labels = next(metric for signal in json.loads(output.read_text())["churn"]["signals"].values()
+                  for metric in signal["metrics"].values() if metric["field"] == "Contract")["values"]
     with open(test, newline="") as handle:
         table = list(csv.reader(handle))
     table = table[:3]
-    table[1][table[0].index("PaymentMethod")] = "Crypto"
+    table[1][table[0].index("Contract")] = "Crypto"
     book = tmp_path / "new.csv"
     with open(book, "w", newline="") as handle:
         csv.writer(handle).writerows(table)
@@ -250,8 +315,9 @@ def test_a_label_the_fit_never_saw_rejects_that_account_by_name(run_tool, tmp_pa
     assert done.returncode == 3
     # warning: lines (the Churn column no analysis reads, no renewal dates) leave the error alone.
     errors = without_warnings(done.stderr)
-    assert errors == (f"error: row 2 ({table[1][0]}): PaymentMethod must be one of Bank transfer "
-                           "(automatic), Credit card (automatic), Electronic check, Mailed check, got \"Crypto\"\n")
+    assert list(labels) == ["Month-to-month", "One year", "Two year"]
+    assert errors == (f"error: row 2 ({table[1][0]}): Contract must be one of Month-to-month, One year, Two year, "
+                      "got \"Crypto\"\n")
 
 
 def test_the_export_as_written_fits_through_a_map_naming_only_the_id_and_arr(run_tool, tmp_path):

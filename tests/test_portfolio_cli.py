@@ -113,8 +113,9 @@ def test_each_account_brief_is_each_tool_s_figures_for_that_account(sample_repor
                                      "trend": fitness["trends"]["overall"],
                                      "attention_priority": fitness["attention_priority"],
                                      "previous_overall_score": fitness["previous_overall_score"]}
-        assert account["churn"] == {key: risk[key] for key in ("risk_score", "risk_tier", "renewal_status",
-                                                                "days_to_renewal", "contract_end_date")}
+        assert account["churn"] == {key: risk[key] for key in ("risk_score", "risk_tier", "churn_probability",
+                                                                "renewal_status", "days_to_renewal",
+                                                                "contract_end_date")}
         top = dict(found["opportunities"][0]) if found["opportunities"] else None
         if top is not None:
             del top["rationale"], top["readiness"]

@@ -27,10 +27,12 @@ EPILOG = """\
 what it does: every column the accounts carry (but their id, name, segment, ARR,
 owner and dates) is a candidate: numbers in quantile bands, labels, yes/no. An
 L2 logistic regression, its penalty chosen by stratified k-fold validation,
-learns their points; the file holds them as a churn risk (signals of points
-adding up to 0-100) or a health score (dimensions of 0-100 scores), with
-cut-offs chosen on out-of-fold scores. The report says how the fit holds on
-accounts it did not learn from, beside the starting model (--config).
+learns their points; it keeps the smallest scorecard within one standard error
+of the best out of fold (--max-metrics N caps it, --all-metrics keeps all). The
+file holds them as a churn risk (signals of points adding up to 0-100, with a
+map from risk to churn probability) or a health score (dimensions of 0-100
+scores), with cut-offs chosen on out-of-fold scores. The report says how the
+fit holds on accounts it did not learn from, beside the starting model.
 
 exit status: 0 fitted and written; 1 nothing could be fitted (unreadable
 files, no churned or no retained account, bad --config); 2 wrong command line;
@@ -60,6 +62,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the date 'today' means (default: today)")
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                         help="report format (default: text)")
+    kept = parser.add_mutually_exclusive_group()
+    kept.add_argument("--max-metrics", type=whole_number(1, "max-metrics"), metavar="N",
+                      help="keep at most N metrics (default: the smallest scorecard within one standard error "
+                           "of the best)")
+    kept.add_argument("--all-metrics", action="store_true",
+                      help="keep every candidate metric (no selection)")
 
 
 def check(args: argparse.Namespace) -> Optional[str]:
@@ -93,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
         outcomes = read_outcomes_said(args.outcomes)
         matched = match_outcomes(book, outcomes, start["segments"])
         say_rejected(matched.rejected)
-        fitted = fit_scorecard(matched, book.from_text, args.analysis, start, args.folds, args.seed, args.as_of)
+        fitted = fit_scorecard(matched, book.from_text, args.analysis, start, args.folds, args.seed, args.as_of,
+                               args.max_metrics, args.all_metrics)
         _said(book.closing_warnings())
         for line in fitted.report["warnings"]:
             warning(line)

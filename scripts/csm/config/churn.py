@@ -216,6 +216,10 @@ DEFAULTS = {
     "min_data_completeness": 50,
     # "Why": the signals that add most points to the raw score, at most this many, each at least this many points.
     "why": {"max_reasons": 3, "min_points": 1.0},
+    # The map from risk score to churn probability (references/methodology.md section 10): none by default;
+    # a fitted churn file holds one learnt on out-of-fold scores, and then every result carries its
+    # churn_probability: {"method": text, "points": [[risk, probability], ...] from risk 0 to 100}.
+    "calibration": None,
 }
 
 
@@ -248,6 +252,43 @@ def check(section, methodology):
     problems += check_number(section["min_data_completeness"], "churn.min_data_completeness", 0, 100)
     problems += check_number(section["why"]["max_reasons"], "churn.why.max_reasons", 0, 20)
     problems += check_number(section["why"]["min_points"], "churn.why.min_points", 0, 100)
+    if section["calibration"] is not None:
+        problems += check_calibration(section["calibration"])
+    return problems
+
+
+def check_calibration(calibration):
+    """Return the problems of a churn.calibration: rows [risk, probability] over risk 0 to 100, risk rising,
+    probabilities in [0, 1] and never falling (a monotone map).
+
+    >>> check_calibration({"points": [[0, 0.1], [50, 0.05], [100, 1.2]]})[:2]
+    ['churn.calibration.points[1]: probability 0.05 falls below the one before (0.1): the map must not fall as risk rises', 'churn.calibration.points[2]: probability 1.2 is out of [0, 1]']
+    """
+    where = "churn.calibration"
+    if not isinstance(calibration, dict) or not isinstance(calibration.get("points"), list):
+        return [f"{where} must be an object with points: [[risk, probability], ...] over risk 0 to 100"]
+    problems = [f"unknown key {where}.{key} (known here: method, points)" for key in calibration
+                if key not in ("method", "points")]
+    points = calibration["points"]
+    rows = []
+    for position, row in enumerate(points):
+        if not (isinstance(row, list) and len(row) == 2 and all(
+                isinstance(figure, (int, float)) and not isinstance(figure, bool) and figure == figure
+                for figure in row)):
+            problems.append(f"{where}.points[{position}] must be [risk, probability], two numbers")
+            continue
+        risk, probability = row
+        if not 0 <= probability <= 1:
+            problems.append(f"{where}.points[{position}]: probability {probability:g} is out of [0, 1]")
+        if rows and risk <= rows[-1][0]:
+            problems.append(f"{where}.points[{position}]: risk {risk:g} does not rise above the one before "
+                            f"({rows[-1][0]:g})")
+        if rows and probability < rows[-1][1]:
+            problems.append(f"{where}.points[{position}]: probability {probability:g} falls below the one before "
+                            f"({rows[-1][1]:g}): the map must not fall as risk rises")
+        rows.append((risk, probability))
+    if len(rows) == len(points) and (len(rows) < 2 or rows[0][0] != 0 or rows[-1][0] != 100):
+        problems.append(f"{where}.points must run over the whole score range, from risk 0 to risk 100")
     return problems
 
 

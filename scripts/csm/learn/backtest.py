@@ -38,6 +38,7 @@ cannot be read at all, or that has no usable row, is exit status 1.
 from typing import Any, BinaryIO, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from csm import values
+from csm.learn import calibration
 from csm.score.accounts import read_customer_id
 from csm.errors import InputError
 from csm.ingest.book import Unreadable
@@ -555,6 +556,7 @@ def backtest(results: List[Dict[str, Any]], outcomes: Dict[str, bool], kind: Kin
         "auc": auc["auc"],
         "auc_reason": auc["reason"],
         "auc_pairs": {"pairs": auc["pairs"], "churned_riskier": auc["churned_riskier"], "ties": auc["ties"]},
+        "calibration": _calibration(matched, outcomes),
         kind.bands_key: bands,
         "top_k": [at_k(ranked_outcomes, k, churned) for k in TOP_K],
         "capacity": capacity_entry,
@@ -576,6 +578,17 @@ def backtest(results: List[Dict[str, Any]], outcomes: Dict[str, bool], kind: Kin
         },
         "rejected_outcomes": rejected_outcomes,
     }
+
+
+def _calibration(matched, outcomes) -> dict:
+    """How the churn probabilities hold (csm.learn.calibration), or why there are none to measure."""
+    pairs = [(result["churn_probability"], outcomes[result["customer_id"]]) for result in matched
+             if result.get("churn_probability") is not None]
+    if not pairs:
+        return {"brier_score": None, "base_rate_brier_score": None, "reliability": [],
+                "reason": "no churn_probability to measure: only a churn methodology with a calibration "
+                          "(a fitted churn scorecard, scripts/fit_scorecard.py) gives one"}
+    return dict(calibration.calibration_report(pairs), reason=None)
 
 
 def _suggested(matched, outcomes, kind, methodology):

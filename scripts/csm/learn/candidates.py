@@ -14,7 +14,7 @@ into the sparse 0/1 design csm.learn.fitting fits.
 import bisect
 import math
 import re
-from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Tuple
 
 from csm import values
 from csm.learn import backtest, fitting
@@ -59,6 +59,10 @@ THEMES = (
 PROFILE = ("account_profile", "Account profile")
 
 
+# A column named with one of these words is time served, which no CSM moves: never influenceable.
+TIME_WORDS = {"tenure", "age", "since", "years", "months"}
+
+
 class Candidate:
     """One column the fit may use: where it is read, how it becomes levels, the group it joins."""
 
@@ -74,6 +78,8 @@ class Candidate:
         self.labels = labels or {}  # mapping: key_of(spelling) -> level index
         self.offset = 0  # its first indicator column in the design
         self.unreadable = []  # a model metric's values that are not numbers: read as missing
+        # Whether a path to green may move it (csm.score.path): not the account's profile, nor its tenure.
+        self.influenceable = group != PROFILE[0] and not set(_tokens(self.column)) & TIME_WORDS
 
     @property
     def size(self) -> int:
@@ -223,8 +229,12 @@ def _value_at(raw, parts):
 
 
 def find_candidates(records: List[Dict[str, Any]], from_text: bool, outcomes: List[bool],
-                    start_labels: Dict[str, str]) -> Tuple[List[Candidate], List[Skipped]]:
-    """Return (candidates, skipped) for the records (raw dicts) and their outcomes (bools), in column order."""
+                    start_labels: Dict[str, str],
+                    facts: FrozenSet[str] = frozenset()) -> Tuple[List[Candidate], List[Skipped]]:
+    """Return (candidates, skipped) for the records (raw dicts) and their outcomes (bools), in column order.
+
+    `facts`: the columns the starting model marks `influenceable: false`; their candidates inherit the mark.
+    """
     bands = _band_count(outcomes)
     candidates = []
     paths = _scalar_paths(records)
@@ -282,6 +292,8 @@ def find_candidates(records: List[Dict[str, Any]], from_text: bool, outcomes: Li
         if solo is not None and solo > OUTCOME_LIKE_AUC:
             skipped.append(Skipped(column, f"looks like the outcome itself (AUC {solo:.3f} on its own)"))
             continue
+        if column in facts:
+            candidate.influenceable = False
         candidates.append(candidate)
     return candidates, skipped
 

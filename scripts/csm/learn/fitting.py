@@ -103,7 +103,7 @@ def _sigmoid(value):
     return odds / (1.0 + odds)
 
 
-def _log_loss(outcome, eta):
+def log_loss(outcome, eta):
     """-log likelihood of one outcome at log-odds eta, computed without overflow."""
     # log(1 + exp(eta)) - y x eta
     soft = eta + math.log1p(math.exp(-eta)) if eta > 0 else math.log1p(math.exp(eta))
@@ -113,7 +113,7 @@ def _log_loss(outcome, eta):
 def _objective(design, intercept, coefficients, l2):
     pick = coefficients.__getitem__
     etas = [intercept + sum(map(pick, row)) for row in design.rows]
-    loss = math.fsum(map(_log_loss, design.outcomes, etas))
+    loss = math.fsum(map(log_loss, design.outcomes, etas))
     return loss + l2 / 2 * math.fsum(beta * beta for beta in coefficients), etas
 
 
@@ -287,7 +287,7 @@ def choose_l2(design: Design, fold_of: List[int], folds: int, grid: Sequence[flo
     path = []
     for l2 in grid:
         etas = etas_by_l2[l2]
-        loss = math.fsum(_log_loss(y, eta) for y, eta in zip(design.outcomes, etas)) / len(etas)
+        loss = math.fsum(log_loss(y, eta) for y, eta in zip(design.outcomes, etas)) / len(etas)
         auc = area_under_curve(list(zip(etas, (y == 1.0 for y in design.outcomes))))["auc"]
         path.append(PathPoint(l2, loss, auc))
     best = min(path, key=lambda point: (round(point.log_loss, 12), -point.l2))

@@ -42,7 +42,7 @@ import datetime
 import math
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
-from csm.learn import backtest, fitting
+from csm.learn import backtest, calibration, fitting, selection
 from csm.learn.candidates import Candidate, Skipped, build_design, find_candidates, snake
 from csm.config import health as health_defaults
 from csm.score import churn, health
@@ -175,8 +175,11 @@ def _metric_key(metrics, candidate):
 
 
 def _reads(candidate, spec):
-    """Add the `field` a fitted metric reads: always written, so the file says where each value comes from."""
+    """Add the `field` a fitted metric reads (always written, so the file says where each value comes from),
+    and `influenceable: false` for a column no CSM moves (the account's profile, its tenure)."""
     spec["field"] = candidate.column
+    if not candidate.influenceable:
+        spec["influenceable"] = False
     return spec
 
 
@@ -375,12 +378,16 @@ def _out_of_fold(book, from_text, analysis, candidates, design, validation, fold
 
 
 def fit_scorecard(book: Book, from_text: bool, analysis: str, start: Dict[str, Any], folds: int = 5, seed: int = 1,
-                  as_of: Optional[datetime.date] = None) -> FittedScorecard:
+                  as_of: Optional[datetime.date] = None, max_metrics: Optional[int] = None,
+                  all_metrics: bool = False) -> FittedScorecard:
     """Learn a scorecard for `analysis` (churn or health) from a Book; return a FittedScorecard.
 
     `start` is the starting methodology (its model is measured alongside, and its
-    section labels name the groups). Raises InputError when the outcomes cannot
-    teach anything: none or all churned, too few to cross-validate, no candidate.
+    section labels name the groups). The metrics kept are the smallest scorecard
+    within one standard error of the best (csm.learn.selection), at most
+    `max_metrics`; `all_metrics` keeps every candidate. Raises InputError when the
+    outcomes cannot teach anything: none or all churned, too few to cross-validate,
+    no candidate.
     """
     kind = backtest.KINDS[analysis]
     churned = book.churned
@@ -390,13 +397,12 @@ def fit_scorecard(book: Book, from_text: bool, analysis: str, start: Dict[str, A
     used_folds, warnings = _folds_for(churned_count, retained, folds)
     candidates, skipped = _candidates(book, from_text, start)
     warnings += _unreadable_warnings(candidates)
-    design = build_design(candidates, book.records, from_text, churned)
     reserved = (set(start["health"]["dimensions"]) | set(health_defaults.DEFAULTS["dimensions"])
                 | _previous_names(book.records))
     fold_of = fitting.stratified_folds(churned, used_folds, seed)
-    validation = fitting.choose_l2(design, fold_of, used_folds)
-    final = fitting.fit_logistic(design, validation.chosen)
-
+    model = _fit_and_select(book, from_text, candidates, fold_of, used_folds, max_metrics, all_metrics)
+    candidates, design, validation, final, chosen = model[:5]
+    skipped = skipped + model.left_out
     out_of_fold, oof_logits, fold_aucs = _out_of_fold(book, from_text, analysis, candidates, design, validation,
                                                       fold_of, reserved, as_of)
     oof_points = [(score, outcome) for score, outcome in zip(out_of_fold, churned) if score is not None]
@@ -405,10 +411,8 @@ def fit_scorecard(book: Book, from_text: bool, analysis: str, start: Dict[str, A
     name = (f"fitted {analysis} scorecard: {count:,} accounts, {churned_count:,} churned"
             + (f", as of {as_of.isoformat()}" if as_of is not None else ""))
     document, metric_points = scorecard_methodology(candidates, final, analysis, name, cutoffs, reserved)
-    try:
-        fitted = methodology_from(document, "fitted scorecard")
-    except ConfigError as exc:  # pragma: no cover - the fitter writes only what the analyses accept
-        raise InputError(f"the fitted scorecard does not pass the methodology checks: {exc}") from None
+    calibrated = _calibrate(document, oof_points) if analysis == "churn" else None
+    fitted = _checked(document)
     in_sample = score_book(fitted, analysis, book, from_text, as_of)
     start_scores = score_book(start, analysis, book, from_text, as_of)
     in_sample_logits = [fitting.linear_predictor(row, final.intercept, final.coefficients) for row in design.rows]
@@ -445,6 +449,8 @@ def fit_scorecard(book: Book, from_text: bool, analysis: str, start: Dict[str, A
             "values": cutoffs,
             "boundaries": boundaries,
         },
+        "selection": _selection_entry(chosen, max_metrics),
+        "calibration": None if calibrated is None else _calibration_entry(calibrated, oof_points),
         "metrics": [_metric_entry(entry, analysis) for entry in
                     sorted(metric_points, key=lambda entry: (-entry.reach, entry.candidate.column))],
         "dropped": [{"column": entry.column, "why": entry.why} for entry in skipped + no_effect],
@@ -462,11 +468,92 @@ def _unreadable_warnings(candidates):
             for candidate in candidates if candidate.unreadable]
 
 
+def _checked(document: dict) -> dict:
+    """The methodology of a fitted file, as --config reads it."""
+    try:
+        return methodology_from(document, "fitted scorecard")
+    except ConfigError as exc:  # pragma: no cover - the fitter writes only what the analyses accept
+        raise InputError(f"the fitted scorecard does not pass the methodology checks: {exc}") from None
+
+
+class FittedModel(NamedTuple):
+    """The fit a scorecard is made of: the `candidates` kept, their `design`, the cross-`validation` (its fold
+    fits), the `final` fit on every account, the `chosen` selection (None: --all-metrics), and the
+    candidates `left_out` by it (Skipped)."""
+    candidates: list
+    design: fitting.Design
+    validation: fitting.CrossValidation
+    final: fitting.Fit
+    chosen: Optional[selection.Selection]
+    left_out: List[Skipped]
+
+
+def _fit_and_select(book, from_text, candidates, fold_of, folds, max_metrics, all_metrics) -> FittedModel:
+    """Fit every candidate (the penalty chosen by cross-validation), then keep the selection's metrics."""
+    design = build_design(candidates, book.records, from_text, book.churned)
+    validation = fitting.choose_l2(design, fold_of, folds)
+    final = fitting.fit_logistic(design, validation.chosen)
+    if all_metrics:
+        return FittedModel(candidates, design, validation, final, None, [])
+    chosen = selection.select(candidates, design, fold_of, folds, validation, final, max_metrics)
+    return _kept(book, from_text, candidates, chosen, validation, fold_of, folds)
+
+
+def _kept(book, from_text, candidates, chosen, validation, fold_of, folds) -> FittedModel:
+    """The selection applied: the kept candidates (in column order), their design, the fits at the chosen
+    penalty (each fold's and the whole book's), and the candidates left out."""
+    kept_indices = set(chosen.order[: chosen.kept])
+    kept = [candidate for index, candidate in enumerate(candidates) if index in kept_indices]
+    left_out = [Skipped(candidate.column, f"left out by the selection: {chosen.kept} metrics are within one "
+                                          "standard error of the best scorecard")
+                for index, candidate in enumerate(candidates) if index not in kept_indices]
+    design = build_design(kept, book.records, from_text, book.churned)
+    fold_fits = [fitting.fit_logistic(design.subset([i for i, fold in enumerate(fold_of) if fold != k]),
+                                      validation.chosen) for k in range(folds)]
+    validation = validation._replace(fold_fits=fold_fits)
+    return FittedModel(kept, design, validation, fitting.fit_logistic(design, validation.chosen), chosen, left_out)
+
+
+def _selection_entry(chosen, max_metrics) -> dict:
+    """How many metrics were kept and why, with the path (metrics kept against out-of-fold AUC)."""
+    if chosen is None:
+        return {"rule": "--all-metrics: every candidate kept", "kept": None, "max_metrics": None, "path": []}
+    return {
+        "rule": ("the smallest scorecard whose out-of-fold log loss is within one standard error of the lowest "
+                 "on the path (metrics added in order of their reach in the fit on every candidate)"
+                 + (f", at most {max_metrics} (--max-metrics)" if max_metrics is not None else "")),
+        "kept": chosen.kept,
+        "max_metrics": max_metrics,
+        "path": [{"metrics": step.metrics, "added": step.added, "log_loss": _rounded(step.log_loss),
+                  "standard_error": _rounded(step.standard_error), "auc": step.auc} for step in chosen.path],
+    }
+
+
+def _calibrate(document: dict, oof_points: list) -> "calibration.Logistic":
+    """Learn the churn probability map on the out-of-fold scores and write it into the churn file."""
+    calibrated = calibration.fit_calibration(oof_points)
+    document["churn"]["calibration"] = {"method": calibration.METHOD,
+                                        "points": calibration.calibration_table(calibrated)}
+    return calibrated
+
+
+def _calibration_entry(calibrated, oof_points) -> dict:
+    """The churn probability map the file holds, and how its probabilities hold on the out-of-fold scores."""
+    pairs = [(calibrated.probability(score), outcome) for score, outcome in oof_points]
+    return dict(calibration.calibration_report(pairs), method=calibration.METHOD,
+                intercept=round(calibrated.intercept, 6), slope=round(calibrated.slope, 6),
+                scope="the out-of-fold risk scores the map was learnt on (two figures learnt: close to held out)")
+
+
 def _candidates(book, from_text, start):
     """The candidates of the book's columns, and the columns skipped; InputError when there is none."""
     start_labels = {name: spec.get("label", name) for name, spec in start["health"]["dimensions"].items()}
     start_labels.update({name: spec.get("label", name) for name, spec in start["churn"]["signals"].items()})
-    candidates, skipped = find_candidates(book.records, from_text, book.churned, start_labels)
+    facts = {metric.get("field") or f"{name}.{metric_name}"
+             for analysis, key in (("health", "dimensions"), ("churn", "signals"))
+             for name, section in start[analysis][key].items()
+             for metric_name, metric in section["metrics"].items() if metric.get("influenceable") is False}
+    candidates, skipped = find_candidates(book.records, from_text, book.churned, start_labels, facts)
     if not candidates:
         lines = [f"column {entry.column}: {entry.why}" for entry in skipped]
         raise InputError("\n".join(lines + ["no column of the portfolio can be a candidate: nothing to fit"]))

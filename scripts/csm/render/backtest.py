@@ -49,6 +49,26 @@ def _auc_words(backtest):
             f"0.5 is chance, 1.0 perfect). Riskier = {backtest['riskier']}.")
 
 
+def probability_words(calibration):
+    """The Brier score of the churn probabilities beside the base rate's, or None without probabilities.
+
+    >>> probability_words({"brier_score": 0.1317, "base_rate_brier_score": 0.1829})
+    'Churn probabilities: Brier score 0.132, against 0.183 for the base rate alone (lower is better).'
+    """
+    if calibration is None or calibration["brier_score"] is None:
+        return None
+    return (f"Churn probabilities: Brier score {calibration['brier_score']:.3f}, against "
+            f"{calibration['base_rate_brier_score']:.3f} for the base rate alone (lower is better).")
+
+
+RELIABILITY_HEADER = ["Decile", "Accounts", "Predicted", "Observed"]
+
+
+def reliability_rows(calibration):
+    return [[row["group"], row["accounts"], _percent(row["predicted"]), _percent(row["observed"])]
+            for row in calibration["reliability"]]
+
+
 def _band_rows(backtest):
     bands = backtest.get("by_class") or backtest.get("by_tier") or {}
     return [[band.capitalize(), b["accounts"], b["churned"], _percent(b["churn_rate"]), _lift(b["lift"])]
@@ -134,6 +154,9 @@ def text(backtest):
     lines = ["", TITLE, rule("-")]
     lines += wrap(_headline(backtest))
     lines += wrap(_auc_words(backtest))
+    if probability_words(backtest["calibration"]):
+        lines += wrap(probability_words(backtest["calibration"]))
+        lines += [""] + text_table(RELIABILITY_HEADER, reliability_rows(backtest["calibration"]), "rrrr")
     lines += [""] + text_table([_band_word(backtest), "Accounts", "Churned", "Churn rate", "Lift"],
                                _band_rows(backtest), "lrrrr")
     lines += [""] + text_table(["Riskiest", "Accounts", "Churned", "Precision", "Recall"], _k_rows(backtest),
@@ -169,6 +192,9 @@ def text(backtest):
 def markdown(backtest):
     """Return the calibration section as GitHub markdown, starting with a blank line."""
     lines = ["", f"## {TITLE}", "", md(_headline(backtest)) + " " + md(_auc_words(backtest)), ""]
+    if probability_words(backtest["calibration"]):
+        lines += [md(probability_words(backtest["calibration"])), ""]
+        lines += md_table(RELIABILITY_HEADER, reliability_rows(backtest["calibration"]), "rrrr") + [""]
     lines += md_table([_band_word(backtest), "Accounts", "Churned", "Churn rate", "Lift"], _band_rows(backtest),
                       "lrrrr")
     lines += [""]

@@ -14,7 +14,7 @@ from typing import Any, Dict
 from csm.figures import money
 from csm.words import plural
 from csm.render.changes import basis_words
-from csm.render.common import html_text, md, pct, rule, score, terminal, title_line, wrap
+from csm.render.common import html_text, md, path_words, pct, rule, score, terminal, title_line, wrap
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 
@@ -100,6 +100,7 @@ def facts(brief, as_of):
             if dimension is not None and dimension["score"] is not None:
                 table[f"{name}_score"] = score(dimension["score"])
                 table[f"{name}_trend"] = trend[name].replace("_", " ")
+    table["path_targets"] = _path_targets(fitness, risk)
     if found is not None:
         ready = [o for o in found["opportunities"] if o["readiness"] == "ready"]
         table["expansion_opportunities"] = (
@@ -175,6 +176,22 @@ def _columns(previous_lines):
     return 1
 
 
+def _path_targets(fitness, risk):
+    """The moves of the account's paths to its next health class and risk tier, as targets (a list), or None."""
+    items = []
+    for found, goal in ((fitness and fitness["path_to_green"], "health"), (risk and risk["path_to_lower_risk"], "risk")):
+        if found is None:
+            continue
+        if found["moves"] is None:
+            items.append(f"{goal} to {found['target']}: none within reach ({found['why']})")
+        else:
+            items += [f"{move['label']}: from {move['from']} to {move['to']} ({goal} to {found['target']})"
+                      for move in found["moves"]]
+    if fitness is None and risk is None:
+        return None
+    return _bullets(items) or "- none needed: the account is green and at low risk"
+
+
 def _lines(brief):
     """(label, words) pairs of the brief, plain text (the caller escapes)."""
     rows = [("Account", f"{brief['name']} ({brief['customer_id']}), {brief['segment']}, {money(brief['arr'])} ARR")]
@@ -194,6 +211,8 @@ def _lines(brief):
                                f"{fitness['trends']['overall'].replace('_', ' ')}"
                                + "".join(f"; {w['detail']} costs {w['points_lost']:.1f} points"
                                          for w in fitness["why"])))
+        if fitness["path_to_green"] is not None:
+            rows.append((f"To {fitness['path_to_green']['target']}", path_words(fitness["path_to_green"])))
     else:
         rows.append(("Health", "not scored: " + "; ".join(errors.get("health", []))))
     if risk is not None:
@@ -203,6 +222,8 @@ def _lines(brief):
                                    + "".join(f"; {w['severity']}: {w['message']}" for w in warnings[:SHOWN])
                                    + (f"; and {plural(more, 'more warning')} (--format json lists all)"
                                       if more > 0 else "")))
+        if risk["path_to_lower_risk"] is not None:
+            rows.append((f"To {risk['path_to_lower_risk']['target']} risk", path_words(risk["path_to_lower_risk"])))
     else:
         rows.append(("Churn risk", "not scored: " + "; ".join(errors.get("churn", []))))
     if found is not None:

@@ -334,19 +334,35 @@ def why_line(parts: Iterable[str]) -> List[str]:
     return wrap("Why: " + "; ".join(parts), indent="       ", first="  ")
 
 
-def path_line(found, target_words):
-    """Return the one line of an account's path to its next class or tier (csm.score.path), or [] without one.
+def path_words(found):
+    """Return an account's path to its next class or tier (csm.score.path) in words, or why there is none.
+
+    A health path's points are added (+), a risk path's taken off (-).
 
     >>> move = {"label": "Login frequency", "from": 60, "to": 63, "points": 0.6}
-    >>> found = {"target": "green", "moves": [move], "score": 70.0, "classification": "green"}
-    >>> path_line(found, "green")
-    ['  Path to green: Login frequency 60 -> 63 (0.6 points) gives 70.0']
+    >>> path_words({"moves": [move], "score": 70.0, "classification": "green", "why": None})
+    'Login frequency from 60 to 63 (+0.6); score 70.0'
+    >>> path_words({"moves": None, "score": 38.2, "tier": "high", "why": "even every influenceable metric ..."})
+    'none within reach: even every influenceable metric ...'
     """
-    if found is None or found["moves"] is None:
+    if found["moves"] is None:
+        return f"none within reach: {found['why']}"
+    sign = "-" if "tier" in found else "+"
+    moves = "; ".join(f"{terminal(move['label'], 40)} from {_value_words(move['from'])} to "
+                      f"{_value_words(move['to'])} ({sign}{move['points']:.1f})" for move in found["moves"])
+    return f"{moves}; score {found['score']:.1f}"
+
+
+def path_line(found, target_words):
+    """Return the one line of an account's path to its next class or tier in a text report ([] without one).
+
+    >>> move = {"label": "Login frequency", "from": 60, "to": 63, "points": 0.6}
+    >>> path_line({"moves": [move], "score": 70.0, "classification": "green", "why": None}, "green")
+    ['  Path to green: Login frequency from 60 to 63 (+0.6); score 70.0']
+    """
+    if found is None:
         return []
-    moves = "; ".join(f"{terminal(move['label'], 40)} {_value_words(move['from'])} -> {_value_words(move['to'])} "
-                      f"({move['points']:.1f} points)" for move in found["moves"])
-    return wrap(f"Path to {target_words}: {moves} gives {found['score']:.1f}", indent="       ", first="  ")
+    return wrap(f"Path to {target_words}: {path_words(found)}", indent="       ", first="  ")
 
 
 def _value_words(value):

@@ -147,6 +147,12 @@ QUARTER_HEADER = ["Quarter", "Dates", "Due", "ARR due", "Critical", "High", "Med
 
 
 def forecast_words(renewals: Dict[str, Any]) -> str:
+    if renewals["total"]["forecast_interval_90"] is not None:
+        low, high = renewals["total"]["forecast_interval_90"]
+        return ("Forecast = the sum over the accounts due of ARR x (1 - the account's churn probability), from "
+                f"{renewals['forecast_basis']}; 90% interval for the total {money(low)} to {money(high)} (each "
+                "account renewing or not on its own). "
+                f"Quarters are {renewals['quarter_rule']}; lapsed renewals are not in the forecast.")
     probabilities = renewals["renewal_probability"]
     words = ("Forecast = ARR due x the probability of renewal of its risk tier ("
              + ", ".join(f"{tier} {probabilities[tier] * 100:g}%" for tier in TIERS) + "). ")

@@ -6,6 +6,7 @@
 
 from typing import Any, Dict
 
+from csm.render.backtest import RELIABILITY_HEADER, probability_words, reliability_rows
 from csm.render.common import md, md_table, pct, rejected_markdown, rejected_text, rule, terminal, text_table, wrap
 
 SHOWN_IDS = 10
@@ -105,6 +106,23 @@ def _unmatched(report):
     return lines
 
 
+def _kept_words(report):
+    kept = len(report["metrics"])
+    return f"{kept} metric{'' if kept == 1 else 's'} kept"
+
+
+def _path_rows(report, escape):
+    kept = report["selection"]["kept"]
+    return [[f"{step['metrics']}{' *' if step['metrics'] == kept else ''}", escape(step["added"]),
+             "n/a" if step["auc"] is None else f"{step['auc']:.3f}", f"{step['log_loss']:.4f}",
+             f"{step['standard_error']:.4f}"] for step in report["selection"]["path"]]
+
+
+def _calibration_words(calibration):
+    return (f"Each churn result scored with the file carries churn_probability, from a "
+            f"{calibration['method']}, on {calibration['scope']}. {probability_words(calibration)}")
+
+
 def _score_command(report):
     return f"python3 scripts/{report['tool']} BOOK --config {report['output']}"
 
@@ -116,6 +134,15 @@ def text(report: Dict[str, Any]) -> str:
     lines += wrap(_headline(report) + ".")
     lines += wrap(f"Written to {terminal(report['output'])}; score a book with it: "
                   f"{terminal(_score_command(report))}")
+    lines += ["", f"The {_kept_words(report)} and their points", rule("-")]
+    lines += wrap("Range: the most a metric moves the 0-100 score.")
+    lines += text_table(["Metric", "Group", "Scoring", "Range"], _metric_rows(report, terminal), "lllr")
+    for entry in report["metrics"]:
+        lines += wrap(f"{terminal(entry['column'])}: {terminal(_levels(entry))}", indent="    ", first="  ")
+    if report["selection"]["path"]:
+        lines += ["", "Selection: metrics kept against out-of-fold AUC", rule("-")]
+        lines += wrap(f"Rule: {report['selection']['rule']}.")
+        lines += text_table(["Metrics", "Added", "AUC", "Log loss", "SE"], _path_rows(report, terminal), "rlrrr")
     lines += ["", "How it holds on accounts it did not learn from (AUC)", rule("-")]
     lines += text_table(["Model", "AUC (bootstrap 95% interval)", "Basis"], _validation_rows(report), "lll")
     for note in _notes(report):
@@ -124,10 +151,10 @@ def text(report: Dict[str, Any]) -> str:
     lines += wrap(_cutoff_words(report))
     lines += text_table(["Band", "Accounts", "Churned", "Churn rate", "Lift"], _band_rows(report), "lrrrr")
     lines += wrap(_top_band(report))
-    lines += ["", "What matters most (points range: the most a metric moves the 0-100 score)", rule("-")]
-    lines += text_table(["Metric", "Group", "Scoring", "Range"], _metric_rows(report, terminal), "lllr")
-    for entry in report["metrics"]:
-        lines += wrap(f"{terminal(entry['column'])}: {terminal(_levels(entry))}", indent="    ", first="  ")
+    if report["calibration"] is not None:
+        lines += ["", "Churn probabilities (written into the file)", rule("-")]
+        lines += wrap(_calibration_words(report["calibration"]))
+        lines += text_table(RELIABILITY_HEADER, reliability_rows(report["calibration"]), "rrrr")
     if report["dropped"]:
         lines += ["", f"Dropped candidates ({len(report['dropped'])})", rule("-")]
         for entry in report["dropped"]:
@@ -147,16 +174,25 @@ def markdown(report: Dict[str, Any]) -> str:
     """Return the report as markdown."""
     lines = [f"# Fitted {report['analysis']} scorecard", "", md(_headline(report)) + ".", "",
              f"Written to `{md(report['output'])}`; score a book with it: `{md(_score_command(report))}`", "",
-             "## How it holds on accounts it did not learn from (AUC)", ""]
+             f"## The {_kept_words(report)} and their points", "",
+             "Points range: the most a metric moves the 0-100 score.", ""]
+    rows = [row + [md(_levels(entry))] for row, entry in zip(_metric_rows(report, md), report["metrics"])]
+    lines += md_table(["Metric", "Group", "Scoring", "Range", "Points by level"], rows, "lllrl")
+    if report["selection"]["path"]:
+        lines += ["", "## Selection: metrics kept against out-of-fold AUC", "",
+                  md(f"Rule: {report['selection']['rule']}."), ""]
+        lines += md_table(["Metrics", "Added", "AUC", "Log loss", "SE"], _path_rows(report, md), "rlrrr")
+    lines += ["", "## How it holds on accounts it did not learn from (AUC)", ""]
     lines += md_table(["Model", "AUC (bootstrap 95% interval)", "Basis"], _validation_rows(report), "lll")
     lines.append("")
     lines += [f"- {md(note)}" for note in _notes(report)]
     lines += ["", "## Cut-offs (chosen on out-of-fold scores)", "", md(_cutoff_words(report)), ""]
     lines += md_table(["Band", "Accounts", "Churned", "Churn rate", "Lift"], _band_rows(report), "lrrrr")
-    lines += ["", md(_top_band(report)), "",
-              "## What matters most", "", "Points range: the most a metric moves the 0-100 score.", ""]
-    rows = [row + [md(_levels(entry))] for row, entry in zip(_metric_rows(report, md), report["metrics"])]
-    lines += md_table(["Metric", "Group", "Scoring", "Range", "Points by level"], rows, "lllrl")
+    lines += ["", md(_top_band(report))]
+    if report["calibration"] is not None:
+        lines += ["", "## Churn probabilities (written into the file)", "", md(_calibration_words(report["calibration"])),
+                  ""]
+        lines += md_table(RELIABILITY_HEADER, reliability_rows(report["calibration"]), "rrrr")
     if report["dropped"]:
         lines += ["", f"## Dropped candidates ({len(report['dropped'])})", ""]
         lines += [f"- {md(entry['column'])}: {md(entry['why'])}" for entry in report["dropped"]]

@@ -10,7 +10,8 @@ writes for the account:
   owner, contract_start_date, priority, analysis_errors (and lifecycle, when known);
 - `health`: overall_score, classification, trend (the tool's `trends.overall`),
   attention_priority, previous_overall_score;
-- `churn`: risk_score, risk_tier, renewal_status, days_to_renewal, contract_end_date;
+- `churn`: risk_score, risk_tier, churn_probability (null without a fitted calibration),
+  renewal_status, days_to_renewal, contract_end_date;
 - `expansion`: readiness (the tool's `readiness.status`), total_estimated_revenue,
   opportunity_count, top_opportunity (the tool's first opportunity, but for its
   rationale and readiness).
@@ -21,7 +22,8 @@ in the report's order. `--full` writes the three results in full instead (each a
 its own tool writes it): about four times the size, slower to write and to read back.
 """
 
-CHURN_FIELDS = ("risk_score", "risk_tier", "renewal_status", "days_to_renewal", "contract_end_date")
+CHURN_FIELDS = ("risk_score", "risk_tier", "churn_probability", "renewal_status", "days_to_renewal",
+                "contract_end_date")
 LEFT_OUT = ("rationale", "readiness")  # of the top opportunity: words, and the account's readiness again
 
 

@@ -22,6 +22,7 @@ the report (csm.render.portfolio lays them out):
 """
 
 import datetime
+import math
 from typing import Any, NamedTuple, Optional, Tuple
 
 from csm.config.churn import TIERS
@@ -179,6 +180,53 @@ def renewal_forecast(tiers, probabilities):
     return money_round(sum(tally["arr"] * probabilities[tier] for tier, tally in tiers.items()))
 
 
+# The two bases of the renewal forecast (references/methodology.md section 7).
+PER_ACCOUNT = "per-account churn probabilities (the methodology's fitted calibration)"
+TIER_RATES = "renewal probability per risk tier (report.renewal_probability)"
+Z_90 = 1.6449  # the standard normal's 95th percentile: a two-sided 90% interval
+
+
+def expected_renewal(pairs):
+    """Return (ARR expected to renew, [low, high] of its 90% interval) of (ARR, churn probability) pairs.
+
+    Each account renews or not on its own (independent Bernoullis): the expected ARR is
+    the sum of ARR x (1 - p), its variance the sum of ARR^2 x p x (1 - p); the
+    interval is the normal approximation of that sum, kept within 0 and the ARR due.
+
+    >>> expected_renewal([(100000, 0.2), (50000, 0.5)])
+    (105000, [27410, 150000])
+    """
+    expected = math.fsum(arr * (1 - p) for arr, p in pairs)
+    spread = Z_90 * math.sqrt(math.fsum(arr * arr * p * (1 - p) for arr, p in pairs))
+    due = math.fsum(arr for arr, _ in pairs)
+    return money_round(expected), [money_round(max(0.0, expected - spread)), money_round(min(due, expected + spread))]
+
+
+def _forecast(quarters, probabilities, moments):
+    """Round the quarters, add each one's forecast; return their total. `moments`: each quarter's (ARR, churn
+    probability) pairs when the churn results carry probabilities (None: the tier rates)."""
+    total = _tally()
+    for quarter in quarters:
+        for tier in TIERS:
+            for key in ("count", "arr"):
+                total["tiers"][tier][key] += quarter["tiers"][tier][key]
+        total["count"] += quarter["count"]
+        total["arr"] += quarter["arr"]
+        _rounded(quarter)
+        quarter["forecast_arr"] = renewal_forecast(quarter["tiers"], probabilities)
+        quarter["forecast_share"] = share(quarter["forecast_arr"], quarter["arr"]) if quarter["arr"] else None
+        quarter["forecast_interval_90"] = None  # tier rates carry no interval
+    _rounded(total)
+    total["forecast_arr"] = sum(quarter["forecast_arr"] for quarter in quarters)
+    total["forecast_share"] = share(total["forecast_arr"], total["arr"]) if total["arr"] else None
+    total["forecast_interval_90"] = None
+    if moments is not None:
+        for quarter, pairs in zip(quarters + [total], moments + [[pair for pairs in moments for pair in pairs]]):
+            quarter["forecast_arr"], quarter["forecast_interval_90"] = expected_renewal(pairs)
+            quarter["forecast_share"] = share(quarter["forecast_arr"], quarter["arr"]) if quarter["arr"] else None
+    return total
+
+
 def quarter_of(days, model):
     """Return the quarter (1-based) a renewal `days` from the as-of date falls in, or None past the last.
 
@@ -207,6 +255,8 @@ def renewals(customers, model):
     unknown = {"count": 0, "arr": 0, "customer_ids": []}
     not_scored = []
     due = []
+    calibrated = model.churn.calibration is not None  # every churn result then carries churn_probability
+    moments = [[] for _ in quarters]  # (ARR, churn probability) of each quarter's renewals
     for result in customers:
         risk = result["churn"]
         if risk is None:
@@ -233,22 +283,12 @@ def renewals(customers, model):
                 target = quarters[quarter - 1]
                 _add(target, tier, arr)
                 due.append((days, result["customer_id"], target))
+                if calibrated:
+                    moments[quarter - 1].append((arr, risk["churn_probability"]))
     for days, customer_id, target in sorted(due, key=lambda item: (item[0], item[1])):
         target["accounts"].append(customer_id)
     probabilities = model.renewal_probability
-    total = _tally()
-    for quarter in quarters:
-        for tier in TIERS:
-            for key in ("count", "arr"):
-                total["tiers"][tier][key] += quarter["tiers"][tier][key]
-        total["count"] += quarter["count"]
-        total["arr"] += quarter["arr"]
-        _rounded(quarter)
-        quarter["forecast_arr"] = renewal_forecast(quarter["tiers"], probabilities)
-        quarter["forecast_share"] = share(quarter["forecast_arr"], quarter["arr"]) if quarter["arr"] else None
-    _rounded(total)
-    total["forecast_arr"] = sum(quarter["forecast_arr"] for quarter in quarters)
-    total["forecast_share"] = share(total["forecast_arr"], total["arr"]) if total["arr"] else None
+    total = _forecast(quarters, probabilities, moments if calibrated else None)
     lapsed["accounts"] = [entry for _, _, entry in sorted(lapsed["accounts"], key=lambda item: (item[0], item[1]))]
     _rounded(lapsed)
     later["arr"] = money_round(later["arr"])
@@ -257,6 +297,7 @@ def renewals(customers, model):
     return {
         "quarter_rule": (f"rolling quarters of {length} days from the as-of date: Q1 is days 0-{length - 1} "
                          f"to renewal, Q2 days {length}-{2 * length - 1}, and so on"),
+        "forecast_basis": PER_ACCOUNT if calibrated else TIER_RATES,
         "renewal_probability": dict(probabilities),
         "renewal_probability_source": model.probability_source,
         "probabilities_are_assumptions": model.probability_source == ASSUMPTION,

@@ -31,6 +31,7 @@ Each result carries its `next_action` (csm.score.next_action: churn knows no hea
 class). A lapsed renewal's actions lead the playbook and replace the low tier's.
 """
 
+import bisect
 import datetime
 import operator
 from typing import List, NamedTuple, Optional, Tuple
@@ -263,6 +264,23 @@ class ChurnModel:
         self.min_completeness = section["min_data_completeness"]
         self.why_count = int(section["why"]["max_reasons"])
         self.why_points = section["why"]["min_points"]
+        calibration = section["calibration"]
+        self.calibration = None if calibration is None else [tuple(row) for row in calibration["points"]]
+
+
+def churn_probability(risk_score: float, points: List[Tuple[float, float]]) -> float:
+    """Return the churn probability of a risk score: linear between the calibration's rows, 4 decimals.
+
+    >>> churn_probability(42.5, [(0, 0.02), (40, 0.2), (45, 0.3), (100, 0.9)])
+    0.25
+    """
+    position = bisect.bisect_left(points, (risk_score, -1.0))
+    if position < len(points) and points[position][0] == risk_score:
+        return round(points[position][1], 4)
+    (low, low_p), (high, high_p) = points[max(position - 1, 0)], points[min(position, len(points) - 1)]
+    if high == low:
+        return round(low_p, 4)
+    return round(low_p + (high_p - low_p) * (risk_score - low) / (high - low), 4)
 
 
 def prepare(methodology: dict, as_of: datetime.date) -> ChurnModel:
@@ -430,6 +448,8 @@ def assess(record: dict, model: ChurnModel, from_text: bool = False, read: Optio
         "raw_score": round(scored.unrounded, 1),
         "risk_tier": tier,
         "risk_label": model.tier_labels[tier],
+        "churn_probability": None if model.calibration is None else churn_probability(scored.risk_score,
+                                                                                       model.calibration),
         "urgency_multiplier": scored.multiplier,
         "days_to_renewal": days,
         "contract_end_date": end_date,

@@ -10,7 +10,7 @@ tier), under the methodology in force:
   metric's own scale (the span over which its score runs from 0 to 100: a ratio's
   target, an inverse's max, 100 / points_per_unit; a label's or a band's steps);
 - every move stays inside the metric's valid range and lands on a round value (whole
-  units for whole-number values on a scale of 5 or more, else a tenth of the scale's
+  units for whole-number values on a scale of 2 or more, else a tenth of the scale's
   order: 0.01 for a 0-1 rate);
 - exact: the account's score is worked out with the moves applied, by the same
   arithmetic (and in the same order) as csm.score.health and csm.score.churn, so
@@ -61,10 +61,10 @@ class Path(NamedTuple):
 def resolution(value: float, scale: float) -> float:
     """Return the step a move of a numeric metric lands on.
 
-    >>> resolution(43, 80), resolution(3.5, 4.0), resolution(0.2, 0.4), resolution(4, 8)
-    (1, 0.1, 0.01, 1)
+    >>> resolution(43, 80), resolution(3.5, 4.0), resolution(0.2, 0.4), resolution(4, 4), resolution(0, 0.4)
+    (1, 0.1, 0.01, 1, 0.01)
     """
-    if float(value).is_integer() and scale >= 5:
+    if float(value).is_integer() and scale >= 2:
         return 1
     return 10.0 ** (math.floor(math.log10(scale)) - 1) if scale > 0 else 1
 
