@@ -44,6 +44,15 @@ def _random_book(count, seed):
     return book
 
 
+def _scored(book, assess, model):
+    """(record, result) of each record the analysis scores (a rejected one is left out)."""
+    for record in book:
+        try:
+            yield record, assess(record, model)
+        except RecordRejected:
+            continue
+
+
 def _moved(record, moves, model_paths):
     changed = copy.deepcopy(record)
     for move in moves:
@@ -62,11 +71,7 @@ def test_every_health_path_rescored_gives_its_target_class_and_moves_only_metric
     model = health.prepare(methodology, AS_OF)
     paths = _paths(methodology, "health", "dimensions")
     checked = 0
-    for record in _random_book(400, 28):
-        try:
-            result = health.assess(record, model)
-        except RecordRejected:
-            continue
+    for record, result in _scored(_random_book(400, 28), health.assess, model):
         found = result["path_to_green"]
         if result["classification"] == "green":
             assert found is None
@@ -90,11 +95,7 @@ def test_every_churn_path_rescored_gives_its_target_tier_and_never_moves_a_fact(
     facts = {"relationship_signals.champion_left", "relationship_signals.sponsor_change",
              "commercial_factors.budget_cuts_mentioned"}
     checked = 0
-    for record in _random_book(400, 29):
-        try:
-            result = churn.assess(record, model)
-        except RecordRejected:
-            continue
+    for record, result in _scored(_random_book(400, 29), churn.assess, model):
         found = result["path_to_lower_risk"]
         if result["risk_tier"] == "low":
             assert found is None

@@ -304,6 +304,19 @@ def _clipped(number: float, reading) -> float:
     return number
 
 
+def _by_section(changes: Dict[int, float], places: List[Tuple[int, int]]) -> Dict[int, Dict[int, float]]:
+    """Group knob moves by the dimension or signal they fall in: {section: {metric position: new score}}.
+
+    >>> _by_section({0: 80.0, 2: 10.0}, [(0, 1), (0, 2), (1, 0)])
+    {0: {1: 80.0}, 1: {0: 10.0}}
+    """
+    grouped = {}
+    for index, score in changes.items():
+        section, position = places[index]
+        grouped.setdefault(section, {})[position] = score
+    return grouped
+
+
 def _health_knob(metric, figures) -> Optional[Knob]:
     value, score = figures.value, figures.score
     better = score.__lt__
@@ -336,11 +349,7 @@ def health_path(scored, model, segment: str, classification: str) -> Optional[Pa
 
     def score_with(changes: Dict[int, float]) -> float:
         scores = list(base)
-        touched = {}
-        for index, score in changes.items():
-            dimension_index, metric_index = places[index]
-            touched.setdefault(dimension_index, {})[metric_index] = score
-        for dimension_index, moved in touched.items():
+        for dimension_index, moved in _by_section(changes, places).items():
             dimension, weight_present, found = parts[dimension_index]
             weighted = 0.0
             for metric_index, (metric, figures) in enumerate(found):
@@ -394,11 +403,7 @@ def churn_path(scored, model) -> Optional[Path]:
     def raw_with(changes: Dict[int, float]) -> float:
         """The risk with the moves, before the rounding and the 0-100 clamp."""
         scores = list(base)
-        touched = {}
-        for index, score in changes.items():
-            signal_index, metric_index = places[index]
-            touched.setdefault(signal_index, {})[metric_index] = score
-        for signal_index, moved in touched.items():
+        for signal_index, moved in _by_section(changes, places).items():
             signal = signals[signal_index]
             total = 0.0
             weight_present = 0.0
