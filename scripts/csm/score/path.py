@@ -16,7 +16,8 @@ tier), under the methodology in force:
   arithmetic (and in the same order) as csm.score.health and csm.score.churn, so
   re-scoring the record with the moves gives the target class.
 
-One and two moves are searched exhaustively; from three on, the metrics that reach
+One move is searched exhaustively, and pairs in order of their estimated distance (a numeric
+metric gains in step with its distance); from three on, the metrics that reach
 furthest on their own are taken in turn, each then pulled back as far as the target
 allows. When even every influenceable metric at its best misses the target, the path
 is None and `Path.why` says so with the best score reachable.
@@ -84,13 +85,46 @@ class Knob:
 
     __slots__ = ("metric", "value", "score", "options", "monotone")
 
-    def __init__(self, metric, value, score: float, options: List[Tuple[object, float, float]],
+    def __init__(self, metric, value, score: float, options: Sequence[Tuple[object, float, float]],
                  monotone: bool) -> None:
         self.metric = metric
         self.value = value
         self.score = score
         self.options = options
         self.monotone = monotone
+
+
+class Grid:
+    """The values a numeric metric can move to, nearest first, on its resolution grid and ending at its best:
+    a sequence of (value, score, cost) worked out when asked for (a metric may have hundreds)."""
+
+    __slots__ = ("value", "first", "step", "direction", "steps", "best", "scale", "score_of", "size", "last")
+
+    def __init__(self, value: float, best: float, scale: float, score_of: Callable[[float], float]) -> None:
+        self.value, self.best, self.scale, self.score_of = value, best, scale, score_of
+        self.step = step = resolution(value, scale)
+        self.direction = 1 if best > value else -1
+        self.first = (math.floor(value / step) + 1) * step if best > value else (math.ceil(value / step) - 1) * step
+        self.steps = max(0, int(math.floor(abs(best - self.first) / step + 1e-9)) + 1)
+        if self.steps and (best - self.first) * self.direction < 0:
+            self.steps = 0  # the first grid point lies beyond the best: the best is the only move
+        last = _round_to(self.first + self.direction * (self.steps - 1) * step, step) if self.steps else None
+        self.size = self.steps + (0 if last == best else 1)
+        self.last = (best, score_of(best), abs(best - value) / scale)  # asked for most: the best move
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, position: int) -> Tuple[float, float, float]:
+        if position < 0:
+            position += self.size
+        if not 0 <= position < self.size:
+            raise IndexError(position)
+        if position == self.size - 1:
+            return self.last
+        target = (_round_to(self.first + self.direction * position * self.step, self.step)
+                  if position < self.steps else self.best)
+        return target, self.score_of(target), abs(target - self.value) / self.scale
 
 
 def numeric_knob(metric, value: float, score: float, best: float, scale: float,
@@ -104,19 +138,10 @@ def numeric_knob(metric, value: float, score: float, best: float, scale: float,
     """
     if best == value or scale <= 0:
         return None
-    step = resolution(value, scale)
-    direction = 1 if best > value else -1
-    first = (math.floor(value / step) + 1) * step if direction > 0 else (math.ceil(value / step) - 1) * step
-    count = int(math.floor(abs(best - first) / step + 1e-9)) + 1
-    options = []
-    for index in range(count):
-        target = _round_to(first + direction * index * step, step)
-        options.append((target, score_of(target), abs(target - value) / scale))
-    if not options or options[-1][0] != best:
-        options.append((best, score_of(best), abs(best - value) / scale))
-    if options[-1][1] == score:
+    grid = Grid(value, best, scale, score_of)
+    if grid[-1][1] == score:
         return None
-    return Knob(metric, value, score, options, True)
+    return Knob(metric, value, score, grid, True)
 
 
 def choice_knob(metric, value, score: float, choices: Sequence[Tuple[object, float, float]]) -> Optional[Knob]:
@@ -127,12 +152,14 @@ def choice_knob(metric, value, score: float, choices: Sequence[Tuple[object, flo
 
 class Search(NamedTuple):
     """What the search needs of an analysis: the score with some knobs moved (`score_with`: {knob index:
-    option score} -> the 0-100 score), whether a score reaches the target (`reaches`), and how near the
-    moves come to it before any clamp or rounding (`progress`: larger is nearer)."""
+    option score} -> the 0-100 score), whether a score reaches the target (`reaches`), how near the moves
+    come to it before any clamp or rounding (`progress`: larger is nearer, in points of the score), and the
+    progress the target needs from where the account stands (`gap`)."""
 
     score_with: Callable[[Dict[int, float]], float]
     reaches: Callable[[float], bool]
     progress: Callable[[Dict[int, float]], float]
+    gap: float
 
 
 def _with(fixed: Dict[int, float], index: int, score: float) -> Dict[int, float]:
@@ -182,19 +209,17 @@ def _best_of_pair(knobs: List[Knob], pair: Tuple[int, int], search: Search):
     return found
 
 
-def _greedy(knobs: List[Knob], search: Search, best_scores: Dict[int, float]):
-    """{knob index: option position}: knobs at their best added one at a time, each the one that brings the
-    score nearest the target with those before (by `search.progress`, which a clamp does not flatten), until
-    the target is reached; then each (the last added first) dropped, or pulled back as far as the target allows."""
+def _greedy(knobs: List[Knob], search: Search, best_scores: Dict[int, float], alone: Dict[int, float]):
+    """{knob index: option position}: knobs at their best added in order of how near each alone brings the
+    score (`alone`, by `search.progress`, which a clamp does not flatten) until the target is reached; then
+    each (the last added first) dropped, or pulled back as far as the target allows."""
     chosen = []
-    while True:
-        left = [index for index in best_scores if index not in chosen]
-        if not left:
-            return None
-        chosen.append(max(left, key=lambda index: (search.progress(
-            {i: best_scores[i] for i in chosen + [index]}), -index)))
+    for index in sorted(best_scores, key=lambda index: (-alone[index], index)):
+        chosen.append(index)
         if search.reaches(search.score_with({i: best_scores[i] for i in chosen})):
             break
+    else:
+        return None
     positions = {index: len(knobs[index].options) - 1 for index in chosen}
     for index in reversed(chosen):
         fixed = {i: knobs[i].options[p][1] for i, p in positions.items() if i != index}
@@ -207,25 +232,66 @@ def _greedy(knobs: List[Knob], search: Search, best_scores: Dict[int, float]):
     return positions
 
 
+# A pair whose knobs alone bring the score this much less than the gap (rounding can make up the
+# difference, in points of the score) is still tried; one further short cannot reach.
+ROUNDING_SLACK = 1.0
+
+
+def _estimate(knobs: List[Knob], pair: Tuple[int, int], alone: Dict[int, float], gap: float) -> float:
+    """The distance a pair needs if its points grew in step with distance: the cheaper per point at its best,
+    the other as far as the rest of the gap needs.
+
+    >>> class K: options = [(0, 0, 0.5)]
+    >>> _estimate([K(), K()], (0, 1), {0: 5.0, 1: 2.0}, 6.0)  # 0.5 for 5 points, then 1 point at 0.25 a point
+    0.75
+    """
+    rate = {index: knobs[index].options[-1][2] / alone[index] for index in pair}
+    cheap, other = sorted(pair, key=lambda index: (rate[index], index))
+    return knobs[cheap].options[-1][2] + max(0.0, gap - alone[cheap]) * rate[other]
+
+
+def _pair(knobs: List[Knob], search: Search, best_scores: Dict[int, float], alone: Dict[int, float]):
+    """(distance, {knob index: option position}) of the nearest pair that reaches, or None. Pairs are tried
+    in order of their estimated distance (_estimate); the search stops at the first pair whose estimate is
+    beyond the nearest found."""
+    gap = search.gap
+    pairs = [pair for pair in itertools.combinations(range(len(knobs)), 2)
+             if alone[pair[0]] > 0 and alone[pair[1]] > 0 and alone[pair[0]] + alone[pair[1]] >= gap - ROUNDING_SLACK]
+    found = None
+    for estimate, pair in sorted((_estimate(knobs, pair, alone, gap), pair) for pair in pairs):
+        if found is not None and estimate > found[0]:
+            break
+        if search.reaches(search.score_with({i: best_scores[i] for i in pair})):
+            candidate = _best_of_pair(knobs, pair, search)
+            if candidate is not None and (found is None or candidate[0] < found[0] - 1e-12):
+                found = candidate
+    return found
+
+
 def find_path(knobs: List[Knob], search: Search) -> Optional[Dict[int, int]]:
     """Return {knob index: option position} of the fewest, then nearest, moves that reach; None if none do."""
     best_scores = {index: knob.options[-1][1] for index, knob in enumerate(knobs)}
     if not knobs or not search.reaches(search.score_with(best_scores)):
         return None
+    solo = {index: search.score_with({index: score}) for index, score in best_scores.items()}
+    if search.progress is search.score_with:
+        start = search.score_with({})
+        alone = {index: score - start for index, score in solo.items()}
+    else:
+        start = search.progress({})
+        alone = {index: search.progress({index: score}) - start for index, score in best_scores.items()}
     found = None
     for index, knob in enumerate(knobs):
+        if not search.reaches(solo[index]):
+            continue
         position = _nearest(knob, {}, index, search)
         if position is not None and (found is None or knob.options[position][2] < found[0] - 1e-12):
             found = (knob.options[position][2], {index: position})
     if found is None:
-        for pair in itertools.combinations(range(len(knobs)), 2):
-            if search.reaches(search.score_with({i: best_scores[i] for i in pair})):
-                candidate = _best_of_pair(knobs, pair, search)
-                if candidate is not None and (found is None or candidate[0] < found[0] - 1e-12):
-                    found = candidate
+        found = _pair(knobs, search, best_scores, alone)
     if found is not None:
         return found[1]
-    return _greedy(knobs, search, best_scores)
+    return _greedy(knobs, search, best_scores, alone)
 
 
 def build_path(knobs: List[Knob], search: Search, target: str, classify: Callable[[float], str],
@@ -361,7 +427,7 @@ def health_path(scored, model, segment: str, classification: str) -> Optional[Pa
             overall_sum += score * dimension.weight
         return round(overall_sum if scored.all_dimensions else overall_sum / overall_weight, 1)
 
-    search = Search(score_with, lambda score: score >= cut, score_with)
+    search = Search(score_with, lambda score: score >= cut, score_with, cut - score_with({}))
     classify = lambda score: "green" if score >= green else "yellow" if score >= yellow else "red"
     return build_path(knobs, search, target, classify, lambda metric: (metric.path, metric.label),
                       lambda before, after: after - before)
@@ -427,7 +493,7 @@ def churn_path(scored, model) -> Optional[Path]:
         risk = round(raw_with(changes), 1)
         return 100.0 if risk > 100 else 0.0 if risk < 0 else float(risk)
 
-    search = Search(score_with, lambda score: score < cut, lambda changes: -raw_with(changes))
+    search = Search(score_with, lambda score: score < cut, lambda changes: -raw_with(changes), raw_with({}) - cut)
     classify = lambda score: next((tier for tier, minimum in cuts if score >= minimum), "low")
     return build_path(knobs, search, target, classify, lambda metric: (metric.path, metric.label),
                       lambda before, after: before - after)
