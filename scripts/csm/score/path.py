@@ -59,15 +59,21 @@ class Path(NamedTuple):
                 "score": self.score, class_key: self.reached, "why": self.why}
 
 
+# The most grid steps a move may cross; a wider range moves in coarser steps (powers of ten).
+MAX_STEPS = 10 ** 6
+
+
 def resolution(value: float, scale: float) -> float:
     """Return the step a move of a numeric metric lands on.
 
     >>> resolution(43, 80), resolution(3.5, 4.0), resolution(0.2, 0.4), resolution(4, 4), resolution(0, 0.4)
     (1, 0.1, 0.01, 1, 0.01)
     """
+    if not (math.isfinite(value) and math.isfinite(scale) and scale > 0):
+        return 1
     if float(value).is_integer() and scale >= 2:
         return 1
-    return 10.0 ** (math.floor(math.log10(scale)) - 1) if scale > 0 else 1
+    return 10.0 ** (math.floor(math.log10(scale)) - 1)
 
 
 def _round_to(number: float, step: float) -> float:
@@ -102,7 +108,10 @@ class Grid:
 
     def __init__(self, value: float, best: float, scale: float, score_of: Callable[[float], float]) -> None:
         self.value, self.best, self.scale, self.score_of = value, best, scale, score_of
-        self.step = step = resolution(value, scale)
+        step = resolution(value, scale)
+        while abs(best - value) / step > MAX_STEPS:  # an extreme range: coarser steps, the search stays short
+            step *= 10
+        self.step = step
         self.direction = 1 if best > value else -1
         self.first = (math.floor(value / step) + 1) * step if best > value else (math.ceil(value / step) - 1) * step
         self.steps = max(0, int(math.floor(abs(best - self.first) / step + 1e-9)) + 1)
@@ -136,7 +145,7 @@ def numeric_knob(metric, value: float, score: float, best: float, scale: float,
     >>> knob.options[0], knob.options[-1], len(knob.options)
     ((44, 55.0, 0.0125), (80, 100.0, 0.4625), 37)
     """
-    if best == value or scale <= 0:
+    if best == value or not scale > 0 or not all(map(math.isfinite, (value, best, scale, best - value))):
         return None
     grid = Grid(value, best, scale, score_of)
     if grid[-1][1] == score:
