@@ -103,7 +103,7 @@ def _sigmoid(value):
     return odds / (1.0 + odds)
 
 
-def log_loss(outcome, eta):
+def log_loss(outcome: float, eta: float) -> float:
     """-log likelihood of one outcome at log-odds eta, computed without overflow."""
     # log(1 + exp(eta)) - y x eta
     soft = eta + math.log1p(math.exp(-eta)) if eta > 0 else math.log1p(math.exp(eta))

@@ -382,12 +382,10 @@ def fit_scorecard(book: Book, from_text: bool, analysis: str, start: Dict[str, A
                   all_metrics: bool = False) -> FittedScorecard:
     """Learn a scorecard for `analysis` (churn or health) from a Book; return a FittedScorecard.
 
-    `start` is the starting methodology (its model is measured alongside, and its
-    section labels name the groups). The metrics kept are the smallest scorecard
-    within one standard error of the best (csm.learn.selection), at most
-    `max_metrics`; `all_metrics` keeps every candidate. Raises InputError when the
-    outcomes cannot teach anything: none or all churned, too few to cross-validate,
-    no candidate.
+    `start` is the starting methodology (measured alongside; its labels name the groups).
+    Kept: the smallest scorecard within one standard error of the best (csm.learn.selection),
+    at most `max_metrics`; `all_metrics` keeps all. InputError when the outcomes cannot
+    teach anything: none or all churned, too few to cross-validate, no candidate.
     """
     kind = backtest.KINDS[analysis]
     churned = book.churned

@@ -5,7 +5,7 @@ or markdown report (csm.cli.render does so whenever the report has a backtest).
 """
 
 import json
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
 
 from csm.render.common import md, md_table, pct, rule, terminal, text_table, wrap
 
@@ -49,7 +49,7 @@ def _auc_words(backtest):
             f"0.5 is chance, 1.0 perfect). Riskier = {backtest['riskier']}.")
 
 
-def probability_words(calibration):
+def probability_words(calibration: Optional[Dict[str, Any]]) -> Optional[str]:
     """The Brier score of the churn probabilities beside the base rate's, or None without probabilities.
 
     >>> probability_words({"brier_score": 0.1317, "base_rate_brier_score": 0.1829})
@@ -64,7 +64,7 @@ def probability_words(calibration):
 RELIABILITY_HEADER = ["Decile", "Accounts", "Predicted", "Observed"]
 
 
-def reliability_rows(calibration):
+def reliability_rows(calibration: Dict[str, Any]) -> List[List[Any]]:
     return [[row["group"], row["accounts"], _percent(row["predicted"]), _percent(row["observed"])]
             for row in calibration["reliability"]]
 

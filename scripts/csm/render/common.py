@@ -334,7 +334,7 @@ def why_line(parts: Iterable[str]) -> List[str]:
     return wrap("Why: " + "; ".join(parts), indent="       ", first="  ")
 
 
-def path_words(found):
+def path_words(found: Dict[str, Any]) -> str:
     """Return an account's path to its next class or tier (csm.score.path) in words, or why there is none.
 
     A health path's points are added (+), a risk path's taken off (-).
@@ -353,7 +353,7 @@ def path_words(found):
     return f"{moves}; score {found['score']:.1f}"
 
 
-def path_line(found, target_words):
+def path_line(found: Optional[Dict[str, Any]], target_words: str) -> List[str]:
     """Return the one line of an account's path to its next class or tier in a text report ([] without one).
 
     >>> move = {"label": "Login frequency", "from": 60, "to": 63, "points": 0.6}

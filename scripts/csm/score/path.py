@@ -25,7 +25,7 @@ is None and `Path.why` says so with the best score reachable.
 
 import itertools
 import math
-from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 
 
@@ -403,7 +403,7 @@ def _health_knob(metric, figures) -> Optional[Knob]:
     return numeric_knob(metric, value, score, best, metric.figure, metric.score)
 
 
-def health_path(scored, model, segment: str, classification: str) -> Optional[Path]:
+def health_path(scored: Any, model: Any, segment: str, classification: str) -> Optional[Path]:
     """The path of a health Scored (csm.score.health) to the next class up; None for a green account."""
     if classification == "green":
         return None
@@ -457,7 +457,7 @@ def _churn_knob(metric, figures) -> Optional[Knob]:
     return numeric_knob(metric, value, score, best, 100 / metric.rate, metric.score)
 
 
-def churn_path(scored, model) -> Optional[Path]:
+def churn_path(scored: Any, model: Any) -> Optional[Path]:
     """The path of a churn Scored (csm.score.churn) to the next tier down; None for a low-risk account."""
     cuts = model.tier_cuts
     tiers = [tier for tier, _ in cuts] + ["low"]
