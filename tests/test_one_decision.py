@@ -217,7 +217,7 @@ def test_text_of_health_and_churn_is_about_ten_lines_an_account(run_tool, book_p
     body = done.stdout.split("most urgent first\n", 1)[1].split("Rejected records")[0]
     # ~10 lines an account; this book gives every account a contract start, so each also has its
     # two-line lifecycle stage (goals included): 10.6 for churn here, 9.8 on the sample without one.
-    assert lines_per_account(body, count) <= 11
+    assert lines_per_account(body, count) <= 11.5  # with the one path line of act-today accounts
     assert max(len(line) for line in done.stdout.splitlines()) <= 80
     detailed = run_tool(tool, book_path, "--detail", *AS_OF).stdout
     assert len(detailed.splitlines()) > len(done.stdout.splitlines()) + count

@@ -354,15 +354,24 @@ def path_words(found: Dict[str, Any]) -> str:
 
 
 def path_line(found: Optional[Dict[str, Any]], target_words: str) -> List[str]:
-    """Return the one line of an account's path to its next class or tier in a text report ([] without one).
+    """Return the one line of an account's path to its next class or tier in a text report ([] without one):
+    as many moves as fit 80 columns, the rest counted.
 
     >>> move = {"label": "Login frequency", "from": 60, "to": 63, "points": 0.6}
     >>> path_line({"moves": [move], "score": 70.0, "classification": "green", "why": None}, "green")
     ['  Path to green: Login frequency from 60 to 63 (+0.6); score 70.0']
     """
-    if found is None:
+    if found is None or found["moves"] is None:
         return []
-    return wrap(f"Path to {target_words}: {path_words(found)}", indent="       ", first="  ")
+    moves = list(found["moves"])
+    line = ""
+    for shown in range(len(moves), 0, -1):
+        more = f"; +{len(moves) - shown} more" if shown < len(moves) else ""
+        words = path_words(dict(found, moves=moves[:shown]))
+        line = f"  Path to {target_words}: {words.rsplit('; score ', 1)[0]}{more}; score {found['score']:.1f}"
+        if len(line) <= WIDTH:
+            break
+    return [terminal(line)[:WIDTH]]
 
 
 def _value_words(value):
