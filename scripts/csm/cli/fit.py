@@ -19,6 +19,7 @@ from csm.cli.output import Sink
 from csm.cli.say import error, note, warning
 from csm.config.methodology import load_methodology, render_methodology
 from csm.ingest.records import open_portfolio
+from csm.learn import selection
 from csm.learn.scorecard import ANALYSES, fit_scorecard, match_outcomes
 from csm.render import json_document, scorecard as scorecard_views
 
@@ -106,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
         _said(book.closing_warnings())
         for line in fitted.report["warnings"]:
             warning(line)
-        dropped = [entry for entry in fitted.report["dropped"] if "nested object" not in entry["why"]]  # columns
+        dropped = [entry for entry in fitted.report["dropped"]  # columns not usable (not nested objects, not those
+                   if "nested object" not in entry["why"] and not entry["why"].startswith(selection.LEFT_OUT)]
         if dropped:
             named = "; ".join(f"{entry['column']} ({entry['why']})" for entry in dropped[:3])
             warning(f"{len(dropped):,} candidate columns were not fitted: {named}"

@@ -502,7 +502,7 @@ def _kept(book, from_text, candidates, chosen, validation, fold_of, folds) -> Fi
     penalty (each fold's and the whole book's), and the candidates left out."""
     kept_indices = set(chosen.order[: chosen.kept])
     kept = [candidate for index, candidate in enumerate(candidates) if index in kept_indices]
-    left_out = [Skipped(candidate.column, f"left out by the selection: {chosen.kept} metrics are within one "
+    left_out = [Skipped(candidate.column, f"{selection.LEFT_OUT}: {chosen.kept} metrics are within one "
                                           "standard error of the best scorecard")
                 for index, candidate in enumerate(candidates) if index not in kept_indices]
     design = build_design(kept, book.records, from_text, book.churned)
