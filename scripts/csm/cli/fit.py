@@ -14,7 +14,7 @@ from typing import Iterable, Optional
 from csm import __version__
 from csm.cli.backtest import read_outcomes_said, say_rejected
 from csm.cli.command import EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, Command, quiet_broken_pipe
-from csm.cli.options import add_join, add_version, as_of_date, seed, whole_number
+from csm.cli.options import add_sources, add_version, as_of_date, seed, whole_number
 from csm.cli.output import Sink
 from csm.cli.say import error, note, warning
 from csm.config.methodology import load_methodology, render_methodology
@@ -51,9 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--map", metavar="FILE",
                         help="JSON map of the export's own column names to schema fields, as every tool "
                              "takes (see their --print-map); columns it leaves unclaimed are candidates")
-    parser.add_argument("--sheet", metavar="NAME",
-                        help=".xlsx input: the sheet to read (default: the active sheet, as the workbook opens)")
-    add_join(parser)
+    add_sources(parser)
     parser.add_argument("--config", metavar="START",
                         help="starting methodology, measured beside the fit (default: the shipped one)")
     parser.add_argument("--folds", type=whole_number(2, "folds"), default=5, metavar="K",

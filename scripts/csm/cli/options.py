@@ -118,10 +118,7 @@ def scoring_options(formats: Sequence[str]) -> Callable[[argparse.ArgumentParser
                                  "columns to keep in the output (see --print-map)")
         parser.add_argument("--print-map", action="store_true",
                             help="print the map INPUT is read with, ready to edit, and exit")
-        parser.add_argument("--sheet", metavar="NAME",
-                            help="the sheet of an .xlsx workbook to read (default: the active sheet, as the "
-                                 "workbook opens)")
-        add_join(parser)
+        add_sources(parser)
         parser.add_argument("--allow-partial", action="store_true",
                             help="score a book that carries less than 70%% of a model's weight, or no metric "
                                  "of a whole dimension (default: refuse, naming the unread columns)")
@@ -144,6 +141,14 @@ class _JoinAction(argparse.Action):
             sources[-1] = sources[-1]._replace(**{key: value})
         namespace.joins = sources
         namespace.join = [path for source in sources for path in (source.path, source.map) if path]  # never an output
+
+
+def add_sources(parser: argparse.ArgumentParser) -> None:
+    """--sheet of the book, and the sources joined onto it (add_join)."""
+    parser.add_argument("--sheet", metavar="NAME",
+                        help="the sheet of an .xlsx workbook to read (default: the active sheet, as the workbook "
+                             "opens)")
+    add_join(parser)
 
 
 def add_join(parser: argparse.ArgumentParser) -> None:

@@ -5,7 +5,6 @@ opportunities instead: one row each in every format (`by_opportunity_*`).
 """
 
 from csm.render import changes as changes_views
-from csm.render import coverage as coverage_views
 from csm.render import focus as focus_words
 from csm.render import next_action as next_action_words
 from csm.config.expansion import CATEGORIES
@@ -105,12 +104,7 @@ def text(report, model, limit=focus_words.DETAIL_LIMIT):
         return by_opportunity_text(report)
     summary = report["summary"]
     top = model.top_accounts
-    lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
-    lines += wrap(_headline(summary))
-    lines += wrap(f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']}); "
-                  f"{changes_views.basis_words(report)}")
-    lines += coverage_views.text(summary)
-    lines += changes_views.changes_text(summary)
+    lines = changes_views.header_text(TITLE, report, _headline(summary))
     lines += ["", "Potential by type"]
     lines += text_table(["Type", "Opportunities", "Est. revenue"], _category_rows(summary), "lrr")
     lines += ["", "By segment"]
@@ -205,11 +199,7 @@ def markdown(report, model, limit=focus_words.DETAIL_LIMIT):
         return by_opportunity_markdown(report)
     summary = report["summary"]
     top = model.top_accounts
-    lines = [f"# {TITLE}", "",
-             f"As of {report['as_of']} · methodology {md(report['methodology'])} "
-             f"(hash {report['methodology_hash']}) · {changes_views.basis_words(report)} · {md(_headline(summary))}", ""]
-    lines += coverage_views.markdown(summary)
-    lines += changes_views.changes_markdown(summary)
+    lines = changes_views.header_markdown(TITLE, report, _headline(summary))
     lines += ["## Potential by type", ""]
     lines += md_table(["Type", "Opportunities", "Est. revenue"],
                       [[md(t), c, r] for t, c, r in _category_rows(summary)], "lrr")

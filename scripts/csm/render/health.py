@@ -3,10 +3,11 @@
 from csm.config.health import CLASSES
 from csm.figures import money
 from csm.words import plural
-from csm.render.common import (account_tail, account_tail_markdown, accounts_pieces, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, path_line, pct, rule, score, terminal, text_table, title_line, why_line, wrap)
+from csm.render.common import (account_tail, account_tail_markdown, accounts_pieces, markdown_pieces, md, md_row,
+                               md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words,
+                               path_line, pct, score, terminal, text_table, why_line, wrap)
 from csm.score import health
 from csm.render import changes as changes_views
-from csm.render import coverage as coverage_views
 from csm.values import printable
 from csm.render import focus as focus_words
 from csm.render import next_action as next_action_words
@@ -57,12 +58,7 @@ def text(report, model, limit=focus_words.DETAIL_LIMIT):
     A render.Pieces, written a batch of accounts at a time; str() of it is the text.
     """
     summary = report["summary"]
-    lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
-    lines += wrap(_headline(summary))
-    lines += wrap(f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']}); "
-                  f"{changes_views.basis_words(report)}")
-    lines += coverage_views.text(summary)
-    lines += changes_views.changes_text(summary)
+    lines = changes_views.header_text(TITLE, report, _headline(summary))
     lines += ["", "Health mix"]
     lines += text_table(
         ["Class", "Accounts", "% accounts", "ARR", "% ARR"],
@@ -145,11 +141,7 @@ def _account_text(result, model, limit):
 def markdown(report, model, limit=focus_words.DETAIL_LIMIT):
     """Return the report as GitHub markdown, ready for a QBR deck."""
     summary = report["summary"]
-    lines = [f"# {TITLE}", "",
-             f"As of {report['as_of']} · methodology {md(report['methodology'])} "
-             f"(hash {report['methodology_hash']}) · {changes_views.basis_words(report)} · {md(_headline(summary))}", ""]
-    lines += coverage_views.markdown(summary)
-    lines += changes_views.changes_markdown(summary)
+    lines = changes_views.header_markdown(TITLE, report, _headline(summary))
     lines += ["## Health mix", ""]
     lines += md_table(
         ["Class", "Accounts", "% accounts", "ARR", "% ARR"],
