@@ -143,12 +143,12 @@ class Metric:
         value = checked(value, self.reading, problems, from_text)
         if value is None:
             return None
-        figures = self.memo.get(value)
-        if figures is None:
-            score = self.score(value)
-            added = score if self.weight is None else score * self.weight
-            figures = self.memo.keep(value, Figures(value, score, added, self.warning(value), self.describe(value)))
-        return figures
+        return self.memo.of(value, self._figures)
+
+    def _figures(self, value) -> Figures:
+        score = self.score(value)
+        added = score if self.weight is None else score * self.weight
+        return Figures(value, score, added, self.warning(value), self.describe(value))
 
     def score(self, value) -> float:
         """Return the 0-100 score of a checked value.

@@ -112,12 +112,11 @@ class Metric:
         value = checked(value, self.reading, problems, from_text)
         if value is None:
             return None
-        figures = self.memo.get(value)
-        if figures is None:
-            score = self.score(value)
-            figures = self.memo.keep(value, Figures(value, score, score * self.weight, self.recommends(value, score),
-                                                    self.describe(value)))
-        return figures
+        return self.memo.of(value, self._figures)
+
+    def _figures(self, value) -> Figures:
+        score = self.score(value)
+        return Figures(value, score, score * self.weight, self.recommends(value, score), self.describe(value))
 
     def score(self, value) -> float:
         """Return the 0-100 score of a checked value."""

@@ -16,6 +16,7 @@ import datetime
 from typing import Any, Dict, NamedTuple, Optional, Tuple, Union
 
 from csm.config.lifecycle import DEFAULTS
+from csm.score.memo import Memo
 
 NOT_STARTED = "not_started"
 
@@ -48,17 +49,12 @@ class Rule:
         self.year_days = int(section["contract_year_days"])
         self.stages = [(spec["from_day"], name, tuple(spec["goals"])) for name, spec in section["stages"].items()]
         self.as_of = as_of
-        self.memo = {}
+        self.memo = Memo()  # start date -> Stage (csm.score.memo)
 
     def of(self, contract_start_date):
         """Return the stage on the rule's as-of date as a dict, for a result (a fresh dict each time;
         the Stage is remembered by start date, which a book repeats)."""
-        found = self.memo.get(contract_start_date)
-        if found is None:
-            if len(self.memo) >= 4096:
-                self.memo.clear()
-            found = self.memo[contract_start_date] = stage(contract_start_date, self.as_of, self)
-        return found.as_dict()
+        return self.memo.of(contract_start_date, lambda start: stage(start, self.as_of, self)).as_dict()
 
 
 def add_stage(result: Dict[str, Any], contract_start_date: Optional[str], rule: Optional[Rule]) -> Dict[str, Any]:

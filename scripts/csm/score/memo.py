@@ -2,10 +2,11 @@
 
 A book repeats its values (whole percentages, NPS points, counts, a handful of
 labels), and a metric's figures for a value (its score, its warning, its words) are
-the same every time: working them out once per value roughly halves the time of
-health and churn scoring (benchmarks/README.md, "Where the time goes").
+the same every time: without the memo health takes about 1.36x the instructions and
+churn 1.32x (benchmarks/README.md, "Figures").
 
-Each metric keeps its own `Memo` of the values it has checked. A caller looks a value
+Each metric keeps its own `Memo` of the values it has checked (and the lifecycle rule
+one of the stages of the start dates it has seen). A caller looks a value
 up in it only when it is of a type the metric reads as it is (1, 1.0 and True
 are equal keys, not equal values; a list is no key), and goes through the checks
 otherwise. The memo holds at most `size` values; when full it is emptied and fills
@@ -13,7 +14,7 @@ again, so memory stays flat whatever a book (or a hostile file) holds. What it k
 is immutable (numbers, text, tuples), so no result shares anything a reader could change.
 """
 
-from typing import Dict, Hashable, TypeVar
+from typing import Any, Callable, Dict, Hashable, TypeVar
 
 Figures = TypeVar("Figures")
 
@@ -42,3 +43,13 @@ class Memo(Dict[Hashable, Figures]):
             self.clear()
         self[value] = figures
         return figures
+
+    def of(self, value: Hashable, make: Callable[[Any], Figures]) -> Figures:
+        """The figures of a checked value: remembered, or made by `make(value)` and kept.
+
+        >>> memo = Memo()
+        >>> memo.of(2, lambda value: value * 10), memo.of(2, lambda value: 0)
+        (20, 20)
+        """
+        figures = self.get(value)
+        return figures if figures is not None else self.keep(value, make(value))
