@@ -16,7 +16,7 @@ from csm.cli.scoring import Extra
 from csm.errors import InputError
 from csm.ingest.book import Portfolio
 from csm.render import brief as brief_views
-from csm.report import brief, focus, portfolio
+from csm.report import brief, focus, history, portfolio
 from csm.sidefile import read_template
 from csm.grouped import GroupedWarnings
 
@@ -73,8 +73,16 @@ def finish(report: dict, model: Any, args: argparse.Namespace, book: Portfolio) 
         focused = focus.from_args(args, focus.ALL_FILTERS) is not None
         brief.into_report(report, args.account, model.as_of, focused)
         if args.template is not None:
-            report["template"] = {"path": args.template, "text": brief_views.fill(read_template(args.template),
-                                                                                 report["account"], report["as_of"])}
+            text = read_template(args.template)
+            reviews, earlier = [], 0
+            if args.history:
+                store = history.Store(args.history)
+                reviews, earlier = store.reviews(args.account, report["as_of"], brief.REVIEWS_LISTED)
+                for line in store.take_warnings():
+                    warning(line)
+            proposal = brief.propose(report["account"], model.methodology, reviews, earlier, args.history)
+            report["template"] = {"path": args.template,
+                                  "text": brief_views.fill(text, report["account"], report["as_of"], proposal)}
 
 
 EXTRA = Extra(add_arguments, check, finish)

@@ -22,7 +22,7 @@ import hashlib
 import json
 from typing import Any, Dict, Optional
 
-from csm.config import changes, churn, expansion, health, lifecycle, next_action, owners, report, segments
+from csm.config import changes, churn, expansion, health, lifecycle, next_action, owners, playbooks, report, segments
 from csm.errors import ConfigError
 from csm.sidefile import load_json
 
@@ -38,7 +38,12 @@ SECTIONS = {
     "owners": owners,
     "lifecycle": lifecycle,
     "next_action": next_action,
+    "playbooks": playbooks,
 }
+
+# Sections that score nothing, so the fingerprint leaves them out: rewording a playbook keeps the
+# stored runs of a history comparable (csm.report.changes warns when the hash moves).
+UNSCORED = ("playbooks",)
 
 def default_methodology():
     """Return a fresh copy of the complete default methodology."""
@@ -199,12 +204,15 @@ def methodology_hash(table: Dict[str, Any]) -> str:
 
     Canonical: keys sorted, no spaces (`sort_keys=True, separators=(",", ":")`), so
     the same figures give the same hash whatever the order or layout of the config
-    file they came from. Every output states it (`methodology_hash`).
+    file they came from. Every output states it (`methodology_hash`). The sections that
+    score nothing (UNSCORED: the playbooks a template proposes) are left out, so editing
+    them does not mark a history's stored runs as scored under another methodology.
 
     >>> methodology_hash({"b": 1, "a": [1.5, "x"]}) == methodology_hash({"a": [1.5, "x"], "b": 1})
     True
     """
-    text = json.dumps(table, sort_keys=True, separators=(",", ":"))
+    scored = {name: value for name, value in table.items() if name not in UNSCORED}
+    text = json.dumps(scored, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 

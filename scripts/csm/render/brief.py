@@ -8,6 +8,7 @@ with the table's columns), then drops the leading comment: no `{{placeholder}}`
 is ever left.
 """
 
+import datetime
 import re
 from typing import Any, Dict
 
@@ -56,8 +57,9 @@ def _situation(brief):
     return md(" ".join(parts))
 
 
-def facts(brief, as_of):
-    """Return {placeholder name: markdown text} for what the brief can say (the rest stays a marked blank)."""
+def facts(brief, as_of, proposal):
+    """Return {placeholder name: markdown text} for what the brief and the proposal can say (the rest stays
+    a marked blank)."""
     risk, fitness, found = brief["churn"], brief["health"], brief["expansion"]
     decision = brief["next_action"]
     renewal = brief["renewal"]
@@ -67,7 +69,7 @@ def facts(brief, as_of):
         "csm_name": _fmt(brief["owner"]), "contract_end_date": renewal["contract_end_date"],
         "days_to_renewal": None if renewal["days_to_renewal"] is None else str(renewal["days_to_renewal"]),
         "situation_summary": _situation(brief), "executive_summary": _situation(brief),
-        "next_action": md(decision["action"]), "week_1_actions": f"- {md(decision['action'])}",
+        "next_action": md(decision["action"]),
         "lifecycle_stage": None if brief["lifecycle"] is None else brief["lifecycle"]["stage"],
         "plan_start_date": brief["contract_start_date"],
     }
@@ -80,12 +82,8 @@ def facts(brief, as_of):
             "root_causes_table_rows": "\n".join(f"| {md(w['message'])} | {BLANK.format('root cause')} | "
                                                 f"{BLANK.format('evidence')} | {BLANK.format('yes or no')} |"
                                                 for w in risk["warning_signals"]) or None,
-            "week_1_actions": _bullets([decision["action"]] + [a for a in risk["recommended_actions"]
-                                                              if a != decision["action"]][:2]),
-            "target_risk_score": "60" if risk["risk_tier"] == "critical" else "40",
-            "weekly_scores_table_rows": (f"| {as_of} | {score(risk['risk_score'])} | {risk['risk_tier']} | "
-                                         f"{score(fitness['overall_score']) if fitness else BLANK.format('health')}"
-                                         f" | baseline at the plan's opening |"),
+            "risks_table_rows": "\n".join(f"| {md(w['message'])} | {w['severity']} | {BLANK.format('mitigation')} | "
+                                           f"{BLANK.format('owner')} |" for w in risk["warning_signals"]) or None,
         })
     if fitness is not None:
         trend = fitness["trends"]
@@ -113,7 +111,60 @@ def facts(brief, as_of):
         utilisation = found["adoption_summary"]["seat_utilisation"]
         if utilisation is not None:  # adoption_summary.seat_utilisation: a percentage (93.5)
             table["seat_utilisation"] = pct(utilisation)
+    start = brief["contract_start_date"]
+    if start is not None:
+        first = datetime.date.fromisoformat(start)
+        table.update({"contract_start_date": start, **{f"day_{day}_date": (first + datetime.timedelta(days=day)).isoformat()
+                                                       for day in (30, 60, 90)}})
+    table.update(_proposed(brief, as_of, proposal))
     return {name: value for name, value in table.items() if value is not None}
+
+
+def _steps(steps):
+    return "\n".join(f"- Proposed: {md(step)}" for step in steps) or \
+        "- Proposed: no new step this week; keep the earlier weeks' steps going"
+
+
+def _proposed(brief, as_of, proposal):
+    """The placeholders of what the template proposes: the playbook that leads, the weekly reviews."""
+    table = {"target_risk_score": _fmt(proposal.target_risk_score, "score"),
+             "weekly_scores_table_rows": _reviews(brief, as_of, proposal)}
+    if proposal.playbook is None:
+        return table
+    weeks = proposal.weeks
+    table.update({f"week_{number}_actions": _steps(steps) for number, steps in enumerate(weeks, 1)})
+    table.update({
+        "playbook": proposal.playbook,
+        "playbook_weeks": "\n\n".join(f"**Week {number}**\n\n{_steps(steps)}" for number, steps in enumerate(weeks, 1)),
+        "success_criteria": _bullets(proposal.success_criteria),
+        "exit_rule": md(proposal.exit_rule) if proposal.exit_rule is not None else
+        f"none (the {proposal.playbook}'s playbook keeps the regular cadence)",
+        "action_items_rows": "\n".join(f"| Proposed: {md(step)} | {BLANK.format('owner')} | {BLANK.format('due date')} |"
+                                        for step in weeks[0]) or None,
+    })
+    return table
+
+
+def _reviews(brief, as_of, proposal):
+    """The weekly review rows: each stored run of the account (oldest first), then this run; and a line
+    saying where the earlier rows come from, or that there are none."""
+    risk, fitness = brief["churn"], brief["health"]
+    rows = [(review.as_of, review.risk_score, review.risk_tier, review.health_score, review.health_class,
+             "from the history", "not stored") for review in proposal.reviews]
+    rows.append((as_of, risk and risk["risk_score"], risk and risk["risk_tier"], fitness and fitness["overall_score"],
+                 fitness and fitness["classification"], "this run", "not scored"))
+    lines = [f"| {date} | {_fmt(risk_score, 'score') or none} | {tier or none} | "
+             f"{_fmt(health_score, 'score') or none} | {health_class or none} | {note} |"
+             for date, risk_score, tier, health_score, health_class, note, none in rows]
+    if proposal.history is None:
+        said = "No stored history: this run is the only row (run with --history FILE each week to list the stored runs here)."
+    elif not proposal.reviews:
+        said = f"No stored run of this account in the history before {as_of}: this run is the only row."
+    else:
+        said = (f"The rows before {as_of} are this account's stored runs in the history"
+                + (f"; {plural(proposal.earlier, 'earlier run')} not listed (the last {len(proposal.reviews)} are)."
+                   if proposal.earlier else "."))
+    return "\n".join(lines) + "\n\n" + said
 
 
 def _descriptions(text):
@@ -136,15 +187,16 @@ def _descriptions(text):
     return described, body
 
 
-def fill(text: str, brief: Dict[str, Any], as_of: str) -> str:
-    """Return the template text with every placeholder filled from the brief or a marked blank.
+def fill(text: str, brief: Dict[str, Any], as_of: str, proposal: Any) -> str:
+    """Return the template text with every placeholder filled from the brief, the proposal, or a marked blank.
 
-    A placeholder the brief has no fact for becomes `[to fill: <its description in the
-    template's list>]`; a `..._rows` placeholder alone on a line becomes one table row of
-    such blanks; the leading comment that lists the placeholders is dropped.
+    `proposal`: csm.report.brief.Proposal. A placeholder with no fact becomes `[to fill:
+    <its description in the template's list>]`; a `..._rows` placeholder alone on a line
+    becomes one table row of such blanks. The leading comment that lists the placeholders
+    is replaced by one that says what was filled from what, and names those left to fill.
     """
     described, body = _descriptions(text)
-    known = facts(brief, as_of)
+    known = facts(brief, as_of, proposal)
     lines = body.split("\n")
     out = []
     for position, line in enumerate(lines):
@@ -162,8 +214,30 @@ def fill(text: str, brief: Dict[str, Any], as_of: str) -> str:
                 return known[name]
             return BLANK.format(described.get(name, name.replace("_", " ")))
         out.append(PLACEHOLDER.sub(replace, line))
-    filled = "\n".join(out)
+    filled = _header(brief, as_of, proposal, described, PLACEHOLDER.findall(body), known) + "\n".join(out)
     return filled.replace("{{", "{ {")  # a stray brace pair the pattern did not take is never left as one
+
+
+def _header(brief, as_of, proposal, described, names, known):
+    """The filled template's leading comment: where its figures and proposals come from, what is left to fill."""
+    left = [name for name in dict.fromkeys(names) if name not in known]
+    lines = [f"Filled from the account brief of {_comment(md(brief['customer_id']))} as of {as_of}."]
+    if proposal.playbook is not None and any(name in known and ("week_" in name or name in (
+            "playbook_weeks", "success_criteria", "action_items_rows")) for name in names):
+        lines.append(f'Lines marked "Proposed:" are the steps of the playbook for the {proposal.playbook} '
+                     "(the methodology's playbooks section; references/cs-playbooks.md): accept, edit or "
+                     "delete each, and give it an owner and a date.")
+    if left:
+        lines.append("Left to fill, each a marked [to fill: ...] blank:")
+        lines += [f"- {name}: {_comment(described.get(name, name.replace('_', ' ')))}" for name in left]
+    else:
+        lines.append("Nothing left to fill.")
+    return "\n".join(["<!--"] + lines + ["-->", ""])
+
+
+def _comment(words):
+    """Text safe inside an HTML comment (no `--`, so nothing closes it early)."""
+    return words.replace("--", "- -")
 
 
 def _columns(previous_lines):

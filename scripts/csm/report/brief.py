@@ -3,11 +3,17 @@
 Its health, churn risk, expansion, renewal, lifecycle stage and its one next best
 action (as the portfolio report works it out), found among the report's accounts
 (`find`, which names the closest ids when it is not there) and built as plain data
-(`build`). csm.render.brief lays it out in every format and fills a template with it.
+(`build`). csm.render.brief lays it out in every format and fills a template with it
+and with what the template proposes (`propose`: the playbook that leads for the account,
+from the methodology's `playbooks` section, and its stored weekly reviews).
 """
 
 import datetime
 import difflib
+from typing import Any, Dict, List, NamedTuple, Optional
+
+from csm.config import playbooks
+from csm.report.history import StoredReview
 
 from csm.score import lifecycle
 from csm.errors import InputError
@@ -89,11 +95,71 @@ def into_report(report: dict, customer_id: str, as_of: datetime.date, focused: b
     return report
 
 
-# ---------------------------------------------------------------------------------------------
-# The facts a template can take, by placeholder name (markdown text; customer text escaped)
+REVIEWS_LISTED = 52  # stored weekly reviews a template lists: a year of weekly runs (the rest counted)
 
 
-# ---------------------------------------------------------------------------------------------
-# The brief in the report's formats
+class Proposal(NamedTuple):
+    """What a filled template proposes for one account, beside the brief's facts.
+
+    `playbook`: the band whose playbook leads, in words ("critical risk tier"), or None
+    when neither churn nor health was scored; `weeks`: its steps, week by week, the
+    brief's next action first when the playbook's own actions do not hold it;
+    `success_criteria`: its exit rule with today's figure first, then the playbook's;
+    `exit_rule`: the exit rule in words (None: the playbook has none);
+    `target_risk_score`: the score the risk tier's exit rule names (None: none);
+    `reviews`: the account's stored weekly reviews before today, oldest first;
+    `earlier`: stored reviews older than those listed; `history`: the --history path or None.
+    """
+
+    playbook: Optional[str]
+    weeks: List[List[str]]
+    success_criteria: List[str]
+    exit_rule: Optional[str]
+    target_risk_score: Optional[float]
+    reviews: List[StoredReview]
+    earlier: int
+    history: Optional[str]
+
+
+def _band_actions(lens, band, methodology):
+    """The tool's own actions of a band (churn's playbook lines, or the health class action)."""
+    if lens == "risk_tiers":
+        return list(methodology["churn"]["playbooks"].get(band, []))
+    return [methodology["health"]["class_actions"].get(band)]
+
+
+def propose(brief: Dict[str, Any], methodology: Dict[str, Any], reviews: List[StoredReview] = (),
+            earlier: int = 0, history: Optional[str] = None) -> Proposal:
+    """Return what a template proposes for the account of `brief` under `methodology`.
+
+    The playbook that leads is csm.config.playbooks.leading's; its exit threshold is the
+    methodology's tier boundary or the segment's class cut-off in force.
+    """
+    risk, fitness = brief["churn"], brief["health"]
+    tier = risk["risk_tier"] if risk is not None else None
+    health_class = fitness["classification"] if fitness is not None else None
+    section = methodology["playbooks"]
+    target = None
+    if tier is not None and section["risk_tiers"][tier]["exit"] is not None:
+        target = playbooks.exit_threshold(section["risk_tiers"][tier]["exit"], methodology, brief["segment"])
+    lead = playbooks.leading(tier, health_class)
+    if lead is None:
+        return Proposal(None, [], [], None, target, list(reviews), earlier, history)
+    lens, band = lead
+    playbook = section[lens][band]
+    weeks = [list(steps) for steps in playbook["weeks"]]
+    action = brief["next_action"]["action"]
+    if action not in _band_actions(lens, band, methodology):  # a lapsed renewal, a renewal close ...
+        weeks[0].insert(0, action)
+    criteria = []
+    rule = playbook["exit"]
+    words = None
+    if rule is not None:
+        words = playbooks.exit_words(rule, methodology, brief["segment"])
+        today = risk["risk_score"] if lens == "risk_tiers" else fitness["overall_score"]
+        criteria.append(f"{words[0].upper()}{words[1:]} (today {today:.1f}, {band}).")
+    criteria += playbook["success_criteria"]
+    name = f"{band} {'risk tier' if lens == 'risk_tiers' else 'health class'}"
+    return Proposal(name, weeks, criteria, words, target, list(reviews), earlier, history)
 
 

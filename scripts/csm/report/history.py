@@ -95,6 +95,16 @@ class Snapshot(NamedTuple):
     rows: List[tuple]
 
 
+class StoredReview(NamedTuple):
+    """One as-of date of one account in the history: its churn and health points (None where not stored)."""
+
+    as_of: str
+    risk_score: Optional[float]
+    risk_tier: Optional[str]
+    health_score: Optional[float]
+    health_class: Optional[str]
+
+
 def inspect(path):
     """Return True when `path` is this tool's history, False when it is absent or empty (a new history).
 
@@ -183,11 +193,8 @@ class Store:
         if not self.exists:
             return [], {}, {}, {}
         try:
-            # Read-write, yet query-only: a read-only connection would leave the -wal and -shm
-            # files of WAL mode behind it; this one removes them on closing, as any reader does.
-            connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+            connection = self._connect_reading()
             try:
-                connection.execute("PRAGMA query_only = 1")
                 if not self._check_schema(connection):
                     return [], {}, {}, {}  # a history another run has just begun: no snapshot in it yet
                 snapshots = connection.execute(
@@ -233,6 +240,54 @@ class Store:
         except sqlite3.Error as exc:
             raise _failed(self.path, exc) from None
         return dates, by_id, mix, figures
+
+    def _connect_reading(self):
+        # Read-write, yet query-only: a read-only connection would leave the -wal and -shm
+        # files of WAL mode behind it; this one removes them on closing, as any reader does.
+        connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+        connection.execute("PRAGMA query_only = 1")
+        return connection
+
+    def reviews(self, customer_id: str, before: str, limit: int) -> Tuple[List["StoredReview"], int]:
+        """Return one account's stored churn and health points before the date `before`, one per as-of date.
+
+        ([StoredReview] oldest first, the last `limit` dates; how many earlier dates were
+        left out). The id matches as written or in NFC. A row that does not read back as
+        a score from 0 to 100 with a text band is skipped with a line in `warnings`.
+        """
+        if not self.exists:
+            return [], 0
+        by_date = {}
+        try:
+            connection = self._connect_reading()
+            try:
+                if not self._check_schema(connection):
+                    return [], 0
+                rows = connection.execute(
+                    "SELECT s.as_of, s.analysis, a.customer_id, a.score, a.band, a.lapsed, a.arr "
+                    "FROM account_snapshot AS a JOIN snapshot AS s ON s.snapshot_id = a.snapshot_id "
+                    "WHERE a.customer_id IN (?, ?) AND s.analysis IN ('churn', 'health') AND s.as_of < ? "
+                    "ORDER BY s.as_of DESC", (customer_id, same_form(customer_id), before))
+                for as_of, analysis, stored_id, score, band, lapsed, arr in rows:
+                    problem = _bad_row(stored_id, score, band, lapsed, arr, 100) or (
+                        None if _is_date(as_of) else f"the date {shown(as_of)} is not YYYY-MM-DD")
+                    if problem is not None:
+                        self.skipped += 1
+                        if self.skipped <= WARNED_ROWS:
+                            self.warnings.append(f"--history {self.path}: the {analysis} snapshot of "
+                                                 f"{printable(str(as_of))}, account {printable(str(stored_id))}: "
+                                                 f"{problem}; skipped")
+                        continue
+                    by_date.setdefault(as_of, {})[analysis] = (score, band)
+            finally:
+                connection.close()
+        except sqlite3.Error as exc:
+            raise _failed(self.path, exc) from None
+        dates = sorted(by_date)
+        kept = dates[-limit:] if limit > 0 else []
+        return ([StoredReview(as_of, *by_date[as_of].get("churn", (None, None)),
+                              *by_date[as_of].get("health", (None, None))) for as_of in kept],
+                len(dates) - len(kept))
 
     def take_warnings(self) -> List[str]:
         """The lines of the rows skipped so far (the first WARNED_ROWS, then a count); emptied."""
