@@ -338,7 +338,9 @@ def test_the_save_plan_filled_for_the_worst_account_leaves_no_placeholder(run_to
     done = run_tool(REPORT, book_path, "--account", worst["customer_id"], "--template",
                     "assets/save_plan_template.md", *AS_OF, cwd=str(__import__("conftest").ROOT))
     assert "{{" not in done.stdout
-    assert done.stdout.startswith(f"# Save Plan: {worst['name']}")
+    header, body = done.stdout.split("-->\n", 1)
+    assert header.startswith(f"<!--\nFilled from the account brief of {worst['customer_id']} as of 2026-11-22.\n")
+    assert body.startswith(f"# Save Plan: {worst['name']}")
     assert f"| ARR at stake | ${worst['arr']:,} |" in done.stdout
     assert "[to fill: the executive on our side]" in done.stdout
     assert f"| Plan owner | {worst['owner']} |" in done.stdout
@@ -421,6 +423,11 @@ def test_a_rows_placeholder_without_data_is_one_row_of_blanks_with_the_tables_co
                "renewal": {"contract_end_date": None, "days_to_renewal": None, "status": "unknown",
                            "words": "renewal date unknown"},
                "next_action": {"attention": "monitor", "action": "Keep the cadence.", "reason": "nothing urgent"}}
-    assert brief.fill(text, account, "2026-11-22") == (
+    from csm.report.brief import propose
+    proposal = propose(account, default_methodology())
+    assert proposal.playbook is None and proposal.weeks == []
+    assert brief.fill(text, account, "2026-11-22", proposal) == (
+        "<!--\nFilled from the account brief of A-1 as of 2026-11-22.\nLeft to fill, each a marked [to fill: ...] "
+        "blank:\n- sponsor: sponsor\n- goals_table_rows: one row per goal\n-->\n"
         "# Acme \\*Co\\* [to fill: sponsor]\n\n| Goal | Owner | Date |\n|---|---|---|\n"
         "| [to fill: one row per goal] |  |  |\n")

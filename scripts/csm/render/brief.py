@@ -13,6 +13,7 @@ import re
 from typing import Any, Dict
 
 from csm.figures import money
+from csm.values import printable
 from csm.words import plural
 from csm.render.changes import basis_words
 from csm.render.common import html_text, md, path_words, pct, rule, score, terminal, title_line, wrap
@@ -71,7 +72,6 @@ def facts(brief, as_of, proposal):
         "situation_summary": _situation(brief), "executive_summary": _situation(brief),
         "next_action": md(decision["action"]),
         "lifecycle_stage": None if brief["lifecycle"] is None else brief["lifecycle"]["stage"],
-        "plan_start_date": brief["contract_start_date"],
     }
     if risk is not None:
         warnings = [f"{w['severity']}: {w['message']}" for w in risk["warning_signals"]]
@@ -221,7 +221,7 @@ def fill(text: str, brief: Dict[str, Any], as_of: str, proposal: Any) -> str:
 def _header(brief, as_of, proposal, described, names, known):
     """The filled template's leading comment: where its figures and proposals come from, what is left to fill."""
     left = [name for name in dict.fromkeys(names) if name not in known]
-    lines = [f"Filled from the account brief of {_comment(md(brief['customer_id']))} as of {as_of}."]
+    lines = [f"Filled from the account brief of {_comment(printable(brief['customer_id']))} as of {as_of}."]
     if proposal.playbook is not None and any(name in known and ("week_" in name or name in (
             "playbook_weeks", "success_criteria", "action_items_rows")) for name in names):
         lines.append(f'Lines marked "Proposed:" are the steps of the playbook for the {proposal.playbook} '
