@@ -352,3 +352,20 @@ def test_an_id_that_would_close_the_header_comment_is_defused(run_tool, write_js
     assert done.returncode == 0
     header = done.stdout[:done.stdout.index("\n-->\n")]
     assert "-->" not in header and "Filled from the account brief of ACC- ->x as of 2026-03-01." in header
+
+
+def test_a_stored_score_that_does_not_read_back_is_shown_as_unreadable_not_dropped(run_tool, two_runs, tmp_path):
+    import shutil
+    import sqlite3
+    history = tmp_path / "tampered.sqlite"
+    shutil.copy(two_runs, history)
+    connection = sqlite3.connect(str(history))
+    connection.execute("UPDATE account_snapshot SET score = 1e308 WHERE customer_id = 'ACC-1003' AND snapshot_id = "
+                       "(SELECT snapshot_id FROM snapshot WHERE analysis = 'churn' AND as_of = '2026-02-15')")
+    connection.commit()
+    connection.close()
+    done = run_tool(REPORT, SAMPLE, "--account", "ACC-1003", "--template", SAVE_PLAN, *AS_OF,
+                    "--history", history, "--no-store")
+    assert done.returncode == 0
+    assert "| 2026-02-15 | unreadable | unreadable | 32.7 | red | from the history |\n" in done.stdout
+    assert done.stderr.count("the score 1e+308 is not a number from 0 to 100") == 1  # the trend's reading says it once

@@ -153,8 +153,8 @@ def _reviews(brief, as_of, proposal):
              "from the history", "not stored") for review in proposal.reviews]
     rows.append((as_of, risk and risk["risk_score"], risk and risk["risk_tier"], fitness and fitness["overall_score"],
                  fitness and fitness["classification"], "this run", "not scored"))
-    lines = [f"| {date} | {_fmt(risk_score, 'score') or none} | {tier or none} | "
-             f"{_fmt(health_score, 'score') or none} | {health_class or none} | {note} |"
+    lines = [f"| {date} | {_fmt(risk_score, 'score') or tier or none} | {tier or none} | "
+             f"{_fmt(health_score, 'score') or health_class or none} | {health_class or none} | {note} |"
              for date, risk_score, tier, health_score, health_class, note, none in rows]
     if proposal.history is None:
         said = "No stored history: this run is the only row (run with --history FILE each week to list the stored runs here)."

@@ -95,6 +95,9 @@ class Snapshot(NamedTuple):
     rows: List[tuple]
 
 
+UNREADABLE = "unreadable"  # the band of a stored point that does not read back (StoredReview)
+
+
 class StoredReview(NamedTuple):
     """One as-of date of one account in the history: its churn and health points (None where not stored)."""
 
@@ -252,8 +255,10 @@ class Store:
         """Return one account's stored churn and health points before the date `before`, one per as-of date.
 
         ([StoredReview] oldest first, the last `limit` dates; how many earlier dates were
-        left out). The id matches as written or in NFC. A row that does not read back as
-        a score from 0 to 100 with a text band is skipped with a line in `warnings`.
+        left out). The id matches as written or in NFC. A point that does not read back
+        as a score from 0 to 100 with a text band is kept as score None and band
+        UNREADABLE, so the row says so (the trend's own reading warns about it); one whose
+        date is not YYYY-MM-DD is skipped with a line in `warnings`.
         """
         if not self.exists:
             return [], 0
@@ -269,16 +274,15 @@ class Store:
                     "WHERE a.customer_id IN (?, ?) AND s.analysis IN ('churn', 'health') AND s.as_of < ? "
                     "ORDER BY s.as_of DESC", (customer_id, same_form(customer_id), before))
                 for as_of, analysis, stored_id, score, band, lapsed, arr in rows:
-                    problem = _bad_row(stored_id, score, band, lapsed, arr, 100) or (
-                        None if _is_date(as_of) else f"the date {shown(as_of)} is not YYYY-MM-DD")
-                    if problem is not None:
+                    if not _is_date(as_of):
                         self.skipped += 1
                         if self.skipped <= WARNED_ROWS:
-                            self.warnings.append(f"--history {self.path}: the {analysis} snapshot of "
-                                                 f"{printable(str(as_of))}, account {printable(str(stored_id))}: "
-                                                 f"{problem}; skipped")
+                            self.warnings.append(f"--history {self.path}: the {analysis} snapshot dated "
+                                                 f"{shown(as_of)}, not YYYY-MM-DD, of account "
+                                                 f"{printable(str(stored_id))}; skipped")
                         continue
-                    by_date.setdefault(as_of, {})[analysis] = (score, band)
+                    bad = _bad_row(stored_id, score, band, lapsed, arr, 100) is not None
+                    by_date.setdefault(as_of, {})[analysis] = (None, UNREADABLE) if bad else (score, band)
             finally:
                 connection.close()
         except sqlite3.Error as exc:
