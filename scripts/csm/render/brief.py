@@ -2,9 +2,11 @@
 
 Templates write placeholders as `{{snake_case_name}}` and list them in a leading
 HTML comment (`- {{name}}: what goes there`). `fill` replaces each placeholder the
-brief has data for, and every other one with a marked blank,
-`[to fill: what goes there]` (a table-rows placeholder becomes one row of blanks
-with the table's columns), then drops the leading comment: no `{{placeholder}}`
+brief or the proposal (csm.report.brief.Proposal: the playbook that leads, its steps
+marked "Proposed:", success criteria and exit rule; the stored weekly reviews) has
+data for, and every other one with a marked blank, `[to fill: what goes there]` (a
+table-rows placeholder becomes one row of blanks with the table's columns), then
+replaces the leading comment with one naming the blanks left: no `{{placeholder}}`
 is ever left.
 """
 
@@ -127,8 +129,7 @@ def _steps(steps):
 
 def _proposed(brief, as_of, proposal):
     """The placeholders of what the template proposes: the playbook that leads, the weekly reviews."""
-    table = {"target_risk_score": _fmt(proposal.target_risk_score, "score"),
-             "weekly_scores_table_rows": _reviews(brief, as_of, proposal)}
+    table = {"weekly_scores_table_rows": _reviews(brief, as_of, proposal)}
     if proposal.playbook is None:
         return table
     weeks = proposal.weeks

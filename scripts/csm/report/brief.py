@@ -14,7 +14,6 @@ from typing import Any, Dict, List, NamedTuple, Optional
 
 from csm.config import playbooks
 from csm.report.history import StoredReview
-
 from csm.score import lifecycle
 from csm.errors import InputError
 from csm.words import plural
@@ -106,7 +105,6 @@ class Proposal(NamedTuple):
     brief's next action first when the playbook's own actions do not hold it;
     `success_criteria`: its exit rule with today's figure first, then the playbook's;
     `exit_rule`: the exit rule in words (None: the playbook has none);
-    `target_risk_score`: the score the risk tier's exit rule names (None: none);
     `reviews`: the account's stored weekly reviews before today, oldest first;
     `earlier`: stored reviews older than those listed; `history`: the --history path or None.
     """
@@ -115,7 +113,6 @@ class Proposal(NamedTuple):
     weeks: List[List[str]]
     success_criteria: List[str]
     exit_rule: Optional[str]
-    target_risk_score: Optional[float]
     reviews: List[StoredReview]
     earlier: int
     history: Optional[str]
@@ -139,12 +136,9 @@ def propose(brief: Dict[str, Any], methodology: Dict[str, Any], reviews: List[St
     tier = risk["risk_tier"] if risk is not None else None
     health_class = fitness["classification"] if fitness is not None else None
     section = methodology["playbooks"]
-    target = None
-    if tier is not None and section["risk_tiers"][tier]["exit"] is not None:
-        target = playbooks.exit_threshold(section["risk_tiers"][tier]["exit"], methodology, brief["segment"])
     lead = playbooks.leading(tier, health_class)
     if lead is None:
-        return Proposal(None, [], [], None, target, list(reviews), earlier, history)
+        return Proposal(None, [], [], None, list(reviews), earlier, history)
     lens, band = lead
     playbook = section[lens][band]
     weeks = [list(steps) for steps in playbook["weeks"]]
@@ -160,6 +154,6 @@ def propose(brief: Dict[str, Any], methodology: Dict[str, Any], reviews: List[St
         criteria.append(f"{words[0].upper()}{words[1:]} (today {today:.1f}, {band}).")
     criteria += playbook["success_criteria"]
     name = f"{band} {'risk tier' if lens == 'risk_tiers' else 'health class'}"
-    return Proposal(name, weeks, criteria, words, target, list(reviews), earlier, history)
+    return Proposal(name, weeks, criteria, words, list(reviews), earlier, history)
 
 
