@@ -369,3 +369,19 @@ def test_a_stored_score_that_does_not_read_back_is_shown_as_unreadable_not_dropp
     assert done.returncode == 0
     assert "| 2026-02-15 | unreadable | unreadable | 32.7 | red | from the history |\n" in done.stdout
     assert done.stderr.count("the score 1e+308 is not a number from 0 to 100") == 1  # the trend's reading says it once
+
+
+def test_a_red_account_at_medium_risk_follows_the_red_playbook_with_its_segments_cut_off(run_tool):
+    from csm.report.brief import propose
+    brief = json.loads(run_tool(REPORT, SAMPLE, "--account", "ACC-1003", *AS_OF, "--format", "json").stdout)["account"]
+    brief["churn"]["risk_tier"] = "medium"
+    brief["churn"]["risk_score"] = 45.0
+    proposal = propose(brief, default_methodology())
+    assert proposal.playbook == "red health class"
+    assert proposal.exit_rule == ("health score 50 or above (the enterprise yellow cut-off) at two consecutive "
+                                  "weekly reviews")
+    assert proposal.success_criteria[0] == ("Health score 50 or above (the enterprise yellow cut-off) at two "
+                                            "consecutive weekly reviews (today 29.9, red).")
+    # the next action (critical churn's escalation, from the real tier) is not the red class's own action: it leads
+    assert proposal.weeks[0][0] == brief["next_action"]["action"]
+    assert proposal.weeks[0][1].startswith("Open a save plan this week")

@@ -1,5 +1,8 @@
 """Score history in SQLite (`--history FILE.sqlite`): the file, its schema, and reading and writing snapshots.
 
+Besides the snapshots a trend reads (`Store.read`), one account's stored churn and
+health points, date by date (`Store.reviews`), fill a template's weekly review.
+
 Owns the database file and nothing else (what changed between snapshots is
 `changes`). The standard library's `sqlite3`; references/history.md documents the
 schema and the `account_history` view for BI tools.
