@@ -12,7 +12,7 @@ The section scores nothing; `methodology_hash` leaves it out (csm.config.methodo
 """
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from csm.config.checks import check_number
 
@@ -185,7 +185,7 @@ def exit_words(rule: Dict[str, Any], methodology: Dict[str, Any], segment: Optio
     return f"health score at the {band} cut-off or above ({cuts}) {_when(rule)}"
 
 
-def leading(risk_tier: Optional[str], health_class: Optional[str]) -> Optional[tuple]:
+def leading(risk_tier: Optional[str], health_class: Optional[str]) -> Optional[Tuple[str, str]]:
     """Return (lens, band) of the playbook that leads for an account (LEAD_ORDER), or None with neither.
 
     >>> leading("medium", "red")
@@ -234,10 +234,7 @@ def check(section: Dict[str, Any], methodology: Dict[str, Any]) -> List[str]:
     for lens, bands in (("risk_tiers", RISK_TIERS), ("health_classes", HEALTH_CLASSES)):
         for band in bands:
             where = f"playbooks.{lens}.{band}"
-            playbook = section[lens][band]
-            unknown = sorted(set(playbook) - {"weeks", "success_criteria", "exit"})
-            if unknown:
-                problems.append(f"unknown key {where}.{unknown[0]} (known here: weeks, success_criteria, exit)")
+            playbook = section[lens][band]  # its keys are the defaults' (the merge refuses others)
             weeks = playbook["weeks"]
             if not 1 <= len(weeks) <= MAX_WEEKS or not all(isinstance(steps, list) for steps in weeks):
                 problems.append(f"{where}.weeks must list 1 to {MAX_WEEKS} weeks, each a list of steps (text)")
