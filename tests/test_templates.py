@@ -385,3 +385,10 @@ def test_a_red_account_at_medium_risk_follows_the_red_playbook_with_its_segments
     # the next action (critical churn's escalation, from the real tier) is not the red class's own action: it leads
     assert proposal.weeks[0][0] == brief["next_action"]["action"]
     assert proposal.weeks[0][1].startswith("Open a save plan this week")
+
+
+def test_an_empty_week_of_the_playbook_says_so_without_a_proposal(run_tool):
+    done = run_tool(REPORT, SAMPLE, "--account", "ACC-1006", "--template",
+                    os.path.join(ASSETS, "success_plan_template.md"), *AS_OF)
+    assert section(done.stdout, "**Week 2**", "**Week 3**") == (
+        "**Week 2**\n\n- No new step in the playbook this week: keep the earlier weeks' steps going.\n\n")

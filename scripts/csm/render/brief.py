@@ -124,7 +124,7 @@ def facts(brief, as_of, proposal):
 
 def _steps(steps):
     return "\n".join(f"- Proposed: {md(step)}" for step in steps) or \
-        "- Proposed: no new step this week; keep the earlier weeks' steps going"
+        "- No new step in the playbook this week: keep the earlier weeks' steps going."
 
 
 def _proposed(brief, as_of, proposal):
