@@ -462,14 +462,19 @@ def test_a_temporary_file_left_a_day_ago_beside_the_output_is_removed_a_fresh_on
     assert (stale.exists(), fresh.exists(), other.exists()) == (False, True, True)
 
 
-# --- what a run holds: rejected records past the first thousand are counted -------------------------------
+# --- what a run holds: rejected records past the first thousand are counted, on stderr too ----------------
 
 @pytest.mark.parametrize("output_format", ["json", "text", "markdown"])
 def test_rejected_records_past_the_first_thousand_are_counted_not_listed(tmp_path, output_format):
     path = tmp_path / "book.json"
     path.write_text("[" + "1, " * 1200 + _account("A-1") + "]")
     done = run("health_score_calculator.py", path, "--format", output_format)
-    assert done.returncode == 3 and done.stderr.count("\n") == 1200
+    lines = done.stderr.splitlines()
+    assert done.returncode == 3 and len(lines) == 1002
+    assert lines[999] == "error: [999]: record must be an object of customer fields, got 1"
+    assert lines[1000:] == [
+        "error: 200 more records were rejected, not named one by one (the first 1,000 are, above); their problems:",
+        "error: record must be an object of customer fields, got 1: 200 records (first: [1000], [1001], [1002])"]
     if output_format == "json":
         report = json.loads(done.stdout)
         assert (len(report["rejected"]), report["rejected_not_listed"], report["summary"]["rejected_count"]) == \
@@ -477,6 +482,20 @@ def test_rejected_records_past_the_first_thousand_are_counted_not_listed(tmp_pat
     else:
         assert "Rejected records (1200)" in done.stdout
         assert "and 200 more rejected records, counted but not listed" in done.stdout
+
+
+def test_rejected_records_of_many_kinds_past_the_first_thousand_hold_a_bounded_count(tmp_path):
+    path = tmp_path / "book.json"
+    path.write_text(json.dumps([f"x{n}" for n in range(2500)])[:-1] + ", " + _account("A-1") + "]")
+    done = run("health_score_calculator.py", path, "--format", "json")
+    lines = done.stderr.splitlines()
+    assert done.returncode == 3 and len(lines) == 1023
+    assert lines[1000:1002] == [
+        "error: 1,500 more records were rejected, not named one by one (the first 1,000 are, above); their problems:",
+        'error: [1000]: record must be an object of customer fields, got "x1000"']
+    assert lines[-2:] == ["error: ... and 980 more problems of this kind",
+                          "error: ... and 500 more records with problems of other kinds, counted only"]
+    assert json.loads(done.stdout)["rejected_not_listed"] == 1500
 
 
 def test_a_record_of_sixty_thousand_keys_is_rejected_in_one_line_and_the_rest_scored(tmp_path):

@@ -36,5 +36,6 @@ XLSX_SHARED_STRINGS = 5_000_000  # distinct texts of a workbook: a 100,000-accou
 ECHO_CHARS = 60  # a value quoted in a message is cut to this, with an ellipsis
 ECHO_WHOLE_CHARS = 10_000  # text longer than this is cut before it is quoted and says its full length; such an
 # id is not echoed at all (its record is rejected for its length, named by its place)
-REJECTED_LISTED = 1000  # rejected records listed in a sorted report; beyond, only counted
+REJECTED_LISTED = 1000  # rejected records listed in a sorted report and named on stderr; beyond, only counted
+WARNING_KINDS_HELD = 1000  # distinct warnings (or problems) a grouped list holds; accounts of any further kind counted
 SUMMARY_IDS = 20  # ids a streamed run's summary names per list (declining accounts ...); the rest counted

@@ -8,7 +8,7 @@ flow they share:
 - the methodology (`--config`), then the model compiled once for the as-of date;
 - the history or the earlier output (`--history`, `--compare`), read before scoring;
 - the book, record by record: each one scored, or rejected with one stderr line per
-  problem (a duplicate id among them); each scored account added to the summary,
+  problem (a duplicate id among them; past the first 1,000 rejected, counted by problem); each scored account added to the summary,
   then listed when it passes the focus filters;
 - streaming formats (jsonl, csv) write each account as it comes, in input order,
   so a JSON Lines or CSV book is never held whole; the sorted formats (json, text,
@@ -35,6 +35,7 @@ from csm.limits import REJECTED_LISTED
 from csm.cli.say import error, note, record_where, warning
 from csm.config.methodology import load_methodology, methodology_hash, render_methodology
 from csm.errors import RecordRejected
+from csm.grouped import GroupedWarnings
 from csm.ingest.columns import render_map
 from csm.ingest.ids import SeenIds
 from csm.ingest.book import Portfolio, Unreadable
@@ -216,7 +217,7 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
     else:
         listed_one = lambda result: kept.append((analysis.order(result), analysis.keep(result, model, args)))  # noqa: E731
 
-        def rejected_one(entry):  # the first REJECTED_LISTED are listed; the rest only counted (stderr names each)
+        def rejected_one(entry):  # the first REJECTED_LISTED are listed; the rest only counted (as on stderr)
             if len(rejected) < REJECTED_LISTED:
                 rejected.append(entry)
     # A filtered run adds up the accounts the filters keep as well: `listed`, with the summary's keys.
@@ -304,10 +305,12 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
 
     A scored account is added to the summary, then, when it passes the focus
     filters, handed to `listed_one`; a rejected record gets one stderr line per
-    problem (a duplicate id among them) and its entry goes to `rejected_one`. `rebase(record)`, with a
+    problem (a duplicate id among them; past the first REJECTED_LISTED records, each problem counted and said once
+    at the end, csm.grouped) and its entry goes to `rejected_one`. `rebase(record)`, with a
     stored run as the trend basis, gives the record that run's scores as its previous period first.
     """
     rejected_count = 0
+    untold_rejected = GroupedWarnings("", "records", "problems")
     seen = SeenIds()
     for index, label, raw in book.records():
         customer_id = customer_id_of(raw)
@@ -324,8 +327,12 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
                 seen.warnings.clear()
         if problems:
             where = record_where(label, customer_id)
-            for problem in problems:
-                error(f"{where}: {problem}")
+            if rejected_count < REJECTED_LISTED:
+                for problem in problems:
+                    error(f"{where}: {problem}")
+            else:  # past the first REJECTED_LISTED, each problem is counted, said once at the end
+                for problem in problems:
+                    untold_rejected.add(problem, where)
             rejected_count += 1
             rejected_one({"index": index, "location": label, "customer_id": customer_id, "errors": problems})
             continue
@@ -338,6 +345,11 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
     untold = seen.untold_warnings()
     if untold is not None:
         warning(untold)
+    if rejected_count > REJECTED_LISTED:
+        error(f"{rejected_count - REJECTED_LISTED:,} more records were rejected, not named one by one (the first "
+              f"{REJECTED_LISTED:,} are, above); their problems:")
+        for line in untold_rejected.lines():
+            error(line)
     return rejected_count
 
 

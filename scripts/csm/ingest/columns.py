@@ -580,11 +580,12 @@ class Carried:
     def track(self, records: Iterable[Tuple[int, str, Any]]) -> Iterator[Tuple[int, str, Any]]:
         """Yield the records, looking at each only until every metric has been seen once."""
         unseen = self.unseen
+        tops = {parts[0] for parts in unseen.values()}  # a record with none of these keys carries no unseen metric
         records = iter(records)
         if unseen:
             for item in records:
                 raw = item[2]
-                if isinstance(raw, dict):
+                if isinstance(raw, dict) and not tops.isdisjoint(raw):
                     for path, parts in list(unseen.items()):
                         if carries(raw, parts):
                             del unseen[path]
