@@ -498,6 +498,21 @@ def test_rejected_records_of_many_kinds_past_the_first_thousand_hold_a_bounded_c
     assert json.loads(done.stdout)["rejected_not_listed"] == 1500
 
 
+def test_the_backtest_counts_outcomes_of_records_rejected_past_the_first_thousand(tmp_path):
+    bad = [dict(json.loads(_account(f"R-{n}")), arr="lots") for n in range(1200)]
+    path = tmp_path / "book.json"
+    path.write_text(json.dumps(bad)[:-1] + ", " + _account("A-1") + "]")
+    outcomes = tmp_path / "outcomes.csv"
+    outcomes.write_text("customer_id,churned\nA-1,no\nR-5,yes\nR-1100,yes\nR-1199,no\nZ-9,yes\n")
+    done = run("health_score_calculator.py", path, "--format", "json", "--outcomes", outcomes)
+    assert done.returncode == 3, done.stderr
+    unmatched = json.loads(done.stdout)["backtest"]["unmatched_outcomes"]
+    assert unmatched["rejected_in_portfolio"] == {"count": 3, "customer_ids": ["R-1100", "R-1199", "R-5"]}
+    assert unmatched["not_in_portfolio"] == {"count": 1, "customer_ids": ["Z-9"]}
+    text = run("health_score_calculator.py", path, "--outcomes", outcomes).stdout
+    assert "Outcomes for records the tool rejected: 3 (R-1100, R-1199, R-5)" in text
+
+
 def test_a_record_of_sixty_thousand_keys_is_rejected_in_one_line_and_the_rest_scored(tmp_path):
     record = json.loads(_account("A-1"))
     record.update({f"x{n}": 1 for n in range(60_000)})

@@ -13,6 +13,7 @@ from csm.cli.options import STREAMING_FORMATS, whole_number
 from csm.cli.say import error, warning
 from csm.cli.scoring import Extra
 from csm.ingest.book import Portfolio
+from csm.ingest.ids import SeenIds
 from csm.learn.backtest import Kind, Outcomes, backtest, date_range, read_outcomes, where
 
 
@@ -54,11 +55,12 @@ def check(args: argparse.Namespace) -> Optional[str]:
 
 def extra(kind: Kind) -> Extra:
     """The backtest Extra of a tool of this kind (csm.learn.backtest.HEALTH or CHURN)."""
-    def finish(report: dict, model: Any, args: argparse.Namespace, book: Portfolio) -> None:
+    def finish(report: dict, model: Any, args: argparse.Namespace, book: Portfolio, seen: SeenIds) -> None:
         if args.outcomes is None:
             return
         outcomes = read_outcomes_said(args.outcomes)
-        rejected_ids = [entry["customer_id"] for entry in report["rejected"] if entry.get("customer_id")]
+        # every record of the book had its id seen, so the rejected ones past the listed thousand count too
+        rejected_ids = [customer_id for customer_id in outcomes.by_id if seen.holds(customer_id)]
         report["backtest"] = backtest(
             report["customers"], {i: outcome.churned for i, outcome in outcomes.by_id.items()}, kind,
             model.methodology, capacity=args.capacity, rejected_ids=rejected_ids,

@@ -10,6 +10,7 @@ import argparse
 from typing import Any, Optional
 
 from csm.cli.scoring import Extra
+from csm.ingest.ids import SeenIds
 from csm.ingest.records import Portfolio
 from csm.report import opportunities
 
@@ -26,7 +27,7 @@ def check(args: argparse.Namespace) -> Optional[str]:
     return None
 
 
-def finish(report: dict, model: Any, args: argparse.Namespace, book: Portfolio) -> None:
+def finish(report: dict, model: Any, args: argparse.Namespace, book: Portfolio, seen: SeenIds) -> None:
     """With --by opportunity, list the listed accounts' opportunities in place of the accounts."""
     if args.by != BY_OPPORTUNITY:
         return

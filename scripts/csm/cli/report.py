@@ -15,6 +15,7 @@ from csm.cli.say import warning
 from csm.cli.scoring import Extra
 from csm.errors import InputError
 from csm.ingest.book import Portfolio
+from csm.ingest.ids import SeenIds
 from csm.render import brief as brief_views
 from csm.report import brief, focus, history, portfolio
 from csm.sidefile import read_template
@@ -56,7 +57,7 @@ def check(args: argparse.Namespace) -> Optional[str]:
     return None
 
 
-def finish(report: dict, model: Any, args: argparse.Namespace, book: Portfolio) -> None:
+def finish(report: dict, model: Any, args: argparse.Namespace, book: Portfolio, seen: SeenIds) -> None:
     """Add the views; then, with --account, make the report that account's brief."""
     if args.template is not None and args.account is None:
         raise InputError("--template needs --account ID (the account whose brief fills it)")

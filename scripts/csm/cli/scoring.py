@@ -65,14 +65,15 @@ class Extra(NamedTuple):
 
     `add_arguments(parser)` adds them; `check(args)` returns a usage error across
     options or None; `finish(report, model, args, book)` completes a sorted-format
-    report after the last account (and may replace it, as an account brief does);
+    report after the last account (and may replace it, as an account brief does), `seen` the
+    ids of the book's records (csm.ingest.ids.SeenIds: scored or rejected, listed or not);
     `sorts(args)` is True when the options make a listing sorted across accounts, so
     that even jsonl and csv hold the book and are written by `finish` and `render`.
     """
 
     add_arguments: Callable[[argparse.ArgumentParser], None]
     check: Callable[[argparse.Namespace], Optional[str]]
-    finish: Callable[[dict, Any, argparse.Namespace, Portfolio], None]
+    finish: Callable[[dict, Any, argparse.Namespace, Portfolio, SeenIds], None]
     sorts: Callable[[argparse.Namespace], bool] = lambda args: False
 
 
@@ -225,7 +226,8 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
     if matched is not None:
         listed_one = _also_summed(matched, listed_one)
     rebase = tracker.rebase if tracker is not None else None
-    rejected_count = score_records(analysis, model, book, summary, run_focus, listed_one, rejected_one, rebase)
+    seen = SeenIds()
+    rejected_count = score_records(analysis, model, book, summary, run_focus, listed_one, rejected_one, seen, rebase)
     if run_focus is not None:
         for line in run_focus.unmatched_warnings():
             warning(line)
@@ -269,7 +271,7 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         report["rejected"] = rejected
         if rejected_count > len(rejected):
             report["rejected_not_listed"] = rejected_count - len(rejected)
-        _write_sorted(report, views, extras, model, args, book, sink, run_focus, summary.count)
+        _write_sorted(report, views, extras, model, args, book, seen, sink, run_focus, summary.count)
     sink.commit()
     if tracker is not None:  # one transaction, once the report is in place: a report that failed leaves no snapshot
         tracker.save()
@@ -299,7 +301,7 @@ def run_coverage(methodology: dict, sections: Optional[Sequence[str]], book: Por
 
 
 def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any, run_focus: Optional[focus.Focus],
-                  listed_one: Callable[[dict], None], rejected_one: Callable[[dict], None],
+                  listed_one: Callable[[dict], None], rejected_one: Callable[[dict], None], seen: SeenIds,
                   rebase: Optional[Callable[[Any], None]] = None) -> int:
     """Score each record of the book in input order; return how many were rejected.
 
@@ -311,7 +313,6 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
     """
     rejected_count = 0
     untold_rejected = GroupedWarnings("", "records", "problems")
-    seen = SeenIds()
     for index, label, raw in book.records():
         customer_id = customer_id_of(raw)
         if rebase is not None:
@@ -353,10 +354,10 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
     return rejected_count
 
 
-def _write_sorted(report, views, extras, model, args, book, sink, run_focus, scored_count) -> None:
+def _write_sorted(report, views, extras, model, args, book, seen, sink, run_focus, scored_count) -> None:
     """Finish a sorted-format report (each Extra, then the focus's cut) and write it a piece at a time."""
     for extra in extras:
-        extra.finish(report, model, args, book)
+        extra.finish(report, model, args, book, seen)
     # A finish may make another report (a brief), or list opportunities: --top and `listed` count those then.
     listing, total = ("opportunities", report["summary"].get("total_opportunities")) if "opportunities" in report \
         else ("customers", scored_count)

@@ -158,6 +158,26 @@ class SeenIds:
                                       label.encode("utf-8", "surrogatepass"))
         return None
 
+    def holds(self, customer_id: str) -> bool:
+        """True when a record of the run had this very id (scored or rejected; a case variant is an id of its own).
+
+        >>> seen = SeenIds(); seen.check("ACC-1", "row 2"); seen.holds("ACC-1"), seen.holds("acc-1")
+        (True, False)
+        """
+        key = id_key(customer_id)
+        digest = _hash(key) & 0xFFFFFFFFFFFFFFFF or 1
+        digests = self._digests
+        mask = self._size - 1
+        slot = digest & mask
+        while digests[slot] != 0:
+            if digests[slot] == digest:
+                first_id = self._unpack(self._offsets[slot])[0]
+                if id_key(first_id) == key:
+                    return first_id == customer_id or any(variant == customer_id
+                                                          for variant, _ in self._variants.get(key, ()))
+            slot = (slot + 1) & mask
+        return False
+
     def _slot(self, digest):
         """The first empty slot of digest's probe sequence."""
         digests = self._digests
