@@ -4,12 +4,14 @@ The outputs walked: each scoring tool's json and jsonl on the sample (owners and
 dates added) and on a generated book (rejected records among them), with focus
 filters, --top, --history (a first and a second run), --compare, --outcomes (the
 backtest), the report's --full, --account and --template, the expansion tool's
---by opportunity, and the fitter's --format json.
+--by opportunity, the fitter's --format json, an .xlsx book and a book of more
+rejected records than a report lists.
 
 A key path is written as in the reference: dotted, `[]` for the items of a list,
 `*` for the keys of an object whose keys are data (ids, owners, dates, bands).
 """
 
+import csv
 import fnmatch
 import json
 import os
@@ -21,6 +23,7 @@ import pytest
 
 from conftest import ROOT, SAMPLE, SCRIPTS
 from test_history import book_of_week
+from test_ingest import write_workbook
 
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 import bench  # noqa: E402  (the benchmark's book generator)
@@ -145,9 +148,22 @@ def outputs(folder):
             yield run(tool, generated, "--as-of", WEEK2, "--format", "json", "--by", "opportunity", "--segment", "smb")
             yield json_lines(run(tool, generated, "--as-of", WEEK2, "--format", "jsonl", "--by", "opportunity"),
                              "opportunities")
+    yield from bounded_outputs(folder)
     for analysis in ("churn", "health"):
         yield run("fit_scorecard.py", SAMPLE, "--outcomes", OUTCOMES, "--analysis", analysis,
                   "--output", folder / f"{analysis}.json", "--as-of", WEEK2, "--format", "json")
+
+
+def bounded_outputs(folder):
+    """The outputs of two small generated books: an .xlsx workbook (`summary.sheet`) and a book of 1,001 bad
+    records beside a good one (`rejected_not_listed`)."""
+    workbook = folder / "crm.xlsx"
+    with open(CRM_EXPORT, newline="", encoding="utf-8") as handle:
+        write_workbook(workbook, list(csv.reader(handle)))
+    yield run(HEALTH, workbook, "--map", CRM_MAP, "--as-of", WEEK2, "--format", "json")
+    many_bad = folder / "many_bad.json"
+    many_bad.write_text(json.dumps(["not a record"] * 1001 + [book_of_week(1)["customers"][0]]))
+    yield run(CHURN, many_bad, "--as-of", WEEK2, "--format", "json")
 
 
 @pytest.fixture(scope="module")
