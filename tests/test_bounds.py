@@ -513,6 +513,37 @@ def test_the_backtest_counts_outcomes_of_records_rejected_past_the_first_thousan
     assert "Outcomes for records the tool rejected: 3 (R-1100, R-1199, R-5)" in text
 
 
+def _declining_and_lapsed_book(tmp_path, count):
+    """`count` accounts, each declining (its previous overall score 100) and lapsed (renewal 2020), ids D-00 up
+    written in reverse order."""
+    path = tmp_path / "book.jsonl"
+    path.write_text("".join(_account(f"D-{n:02d}", previous_period={"overall_score": 100},
+                                     contract_end_date="2020-01-01") + "\n" for n in reversed(range(count))))
+    return path
+
+
+@pytest.mark.parametrize("output_format", ["json", "jsonl"])
+def test_a_summary_names_the_first_twenty_ids_beside_the_count_streamed_or_not(tmp_path, output_format):
+    path = _declining_and_lapsed_book(tmp_path, 25)
+    first = [f"D-{n:02d}" for n in range(20)]
+    def summary(tool):  # jsonl: the summary is the last line
+        stdout = run(tool, path, "--format", output_format).stdout
+        return json.loads(stdout.splitlines()[-1] if output_format == "jsonl" else stdout)["summary"]
+    health = summary("health_score_calculator.py")
+    assert (health["declining_count"], health["declining_customers"]) == (25, first)
+    lapsed = summary("churn_risk_analyzer.py")["lapsed_renewals"]
+    assert (lapsed["count"], lapsed["customer_ids"]) == (25, first)
+
+
+def test_the_text_and_markdown_summaries_count_the_ids_they_do_not_name(tmp_path):
+    path = _declining_and_lapsed_book(tmp_path, 25)
+    health = run("health_score_calculator.py", path).stdout
+    assert "Declining: 25 accounts (D-00, D-01, D-02, D-03, D-04, D-05, D-06, D-07, D-08, D-09 and 15 more)" in \
+        " ".join(health.split())
+    churn = run("churn_risk_analyzer.py", path, "--format", "markdown").stdout
+    assert "**Lapsed:** " + ", ".join(f"D-{n:02d}" for n in range(20)) + " and 5 more\n" in churn
+
+
 def test_a_record_of_sixty_thousand_keys_is_rejected_in_one_line_and_the_rest_scored(tmp_path):
     record = json.loads(_account("A-1"))
     record.update({f"x{n}": 1 for n in range(60_000)})

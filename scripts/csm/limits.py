@@ -38,4 +38,5 @@ ECHO_WHOLE_CHARS = 10_000  # text longer than this is cut before it is quoted an
 # id is not echoed at all (its record is rejected for its length, named by its place)
 REJECTED_LISTED = 1000  # rejected records listed in a sorted report and named on stderr; beyond, only counted
 WARNING_KINDS_HELD = 1000  # distinct warnings (or problems) a grouped list holds; accounts of any further kind counted
-SUMMARY_IDS = 20  # ids a streamed run's summary names per list (declining accounts ...); the rest counted
+SUMMARY_IDS = 20  # ids a summary names per list (declining accounts, lapsed renewals), the first in sort order;
+# the rest counted (the list's count stands beside it), streamed or not: a text report shows 10 of them

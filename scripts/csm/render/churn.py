@@ -78,10 +78,10 @@ def text(report, model, limit=focus_words.DETAIL_LIMIT):
     lines += text_table(SEGMENT_HEADER, _segment_rows(summary), "lrrrrrrrr")
     lines += ["", "Renewals"]
     lines += text_table(RENEWAL_HEADER, _renewal_rows(summary), "lrrrrrr")
-    lapsed_ids = summary["lapsed_renewals"]["customer_ids"]
+    lapsed_ids, lapsed_count = summary["lapsed_renewals"]["customer_ids"], summary["lapsed_renewals"]["count"]
     if lapsed_ids:
         shown_ids = ", ".join(printable(i, 30) for i in lapsed_ids[:10])
-        more = f" and {len(lapsed_ids) - 10} more" if len(lapsed_ids) > 10 else ""
+        more = f" and {lapsed_count - 10} more" if lapsed_count > 10 else ""
         lines += wrap(f"Lapsed: {shown_ids}{more}")
     lines.append(f"Renewal date unknown: {plural(summary['unknown_renewal_count'], 'account')}")
     counts = summary["warning_counts"]
@@ -140,11 +140,12 @@ def markdown(report, model, limit=focus_words.DETAIL_LIMIT):
     lines += md_table(SEGMENT_HEADER, _segment_rows(summary), "lrrrrrrrr")
     lines += ["", "## Renewals", ""]
     lines += md_table(RENEWAL_HEADER, _renewal_rows(summary), "lrrrrrr")
-    lapsed_ids = summary["lapsed_renewals"]["customer_ids"]
+    lapsed_ids, lapsed_count = summary["lapsed_renewals"]["customer_ids"], summary["lapsed_renewals"]["count"]
     counts = summary["warning_counts"]
     lines += [""]
     if lapsed_ids:
-        lines += ["**Lapsed:** " + ", ".join(md(i) for i in lapsed_ids), ""]
+        more = f" and {lapsed_count - len(lapsed_ids):,} more" if lapsed_count > len(lapsed_ids) else ""
+        lines += ["**Lapsed:** " + ", ".join(md(i) for i in lapsed_ids) + more, ""]
     lines += [f"**Renewal date unknown:** {summary['unknown_renewal_count']} · **Warnings:** "
               + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES)
               + f" · **Incomplete data:** {summary['incomplete_data_count']}", ""]

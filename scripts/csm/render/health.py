@@ -75,11 +75,11 @@ def text(report, model, limit=focus_words.DETAIL_LIMIT):
     )
     lines += [""]
     lines += wrap(_attention_words(summary))
-    declining = summary["declining_customers"]
+    declining, declining_count = summary["declining_customers"], summary["declining_count"]
     if declining:
         shown_ids = ", ".join(printable(i, 30) for i in declining[:10])
-        more = f" and {len(declining) - 10} more" if len(declining) > 10 else ""
-        lines += wrap(f"Declining: {plural(len(declining), 'account')} ({shown_ids}{more})")
+        more = f" and {declining_count - 10} more" if declining_count > 10 else ""
+        lines += wrap(f"Declining: {plural(declining_count, 'account')} ({shown_ids}{more})")
     else:
         lines.append("Declining: none")
     lines.append(f"Improving: {summary['improving_count']}; incomplete data: {summary['incomplete_data_count']}")

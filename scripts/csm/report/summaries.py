@@ -8,14 +8,15 @@ same three with the same results (csm.report.portfolio.Summary), so its figures 
 the ones each tool reports.
 """
 
-from array import array
-from typing import Any, Dict
+import bisect
+from typing import Any, Dict, List
 
 from csm.config.churn import SEVERITIES, TIERS
 from csm.config.expansion import CATEGORIES
 from csm.config.health import CLASSES, PRIORITIES
 from csm.config.segments import SEGMENTS
 from csm.figures import money_round, share
+from csm.limits import SUMMARY_IDS
 from csm.ranking import Top
 from csm.report import owners
 from csm.score import next_action
@@ -23,33 +24,38 @@ from csm.score.expansion import start_with, potential_key, ready_key
 from csm.config.expansion import READY
 
 
-class PackedIds:
-    """The ids of one list of a summary (declining accounts, lapsed renewals), packed as UTF-8 in one
-    bytearray: ~12 bytes an id instead of ~70 for a list of strings, so a streamed run of a million
-    accounts holds a few megabytes here, and the output still names every id.
+class FirstIds:
+    """The ids of one list of a summary (declining accounts, lapsed renewals): how many, and the first
+    csm.limits.SUMMARY_IDS in sort order, whatever the book's size or the order it comes in, so a streamed
+    run and a sorted one hold (and write) the same few ids beside the count.
 
-    >>> ids = PackedIds(); ids.append("B-2"); ids.append("A-\u00e91"); (len(ids), ids.sorted())
-    (2, ['A-\u00e91', 'B-2'])
+    >>> ids = FirstIds(2)
+    >>> for customer_id in ("C-3", "A-1", "D-4", "B-2"):
+    ...     ids.append(customer_id)
+    >>> (len(ids), ids.first())
+    (4, ['A-1', 'B-2'])
     """
 
-    def __init__(self):
-        self._packed = bytearray()
-        self._ends = array("Q")
+    def __init__(self, limit: int = SUMMARY_IDS):
+        self.limit = limit
+        self.count = 0
+        self._first = []  # sorted, at most `limit`
 
     def append(self, customer_id: str) -> None:
-        self._packed += customer_id.encode("utf-8", "surrogatepass")
-        self._ends.append(len(self._packed))
+        self.count += 1
+        first = self._first
+        if len(first) < self.limit:
+            bisect.insort(first, customer_id)
+        elif customer_id < first[-1]:
+            bisect.insort(first, customer_id)
+            first.pop()
 
     def __len__(self) -> int:
-        return len(self._ends)
+        return self.count
 
-    def sorted(self) -> list:
-        packed, start, ids = self._packed, 0, []
-        for end in self._ends:
-            ids.append(packed[start:end].decode("utf-8", "surrogatepass"))
-            start = end
-        ids.sort()
-        return ids
+    def first(self) -> List[str]:
+        """The first ids in sort order (all of them when there are no more than the limit)."""
+        return list(self._first)
 
 
 class HealthSummary:
@@ -66,7 +72,7 @@ class HealthSummary:
                          for segment in SEGMENTS}
         self.priorities = {priority: 0 for priority in PRIORITIES}
         self.attention = next_action.attention_counts()
-        self.declining = PackedIds()
+        self.declining = FirstIds()
         self.improving = 0
         self.incomplete = 0
         self.owners = owners.Books(model.methodology, owners.HEALTH)
@@ -136,7 +142,7 @@ class HealthSummary:
             "attention_priority": dict(self.priorities),
             "next_action_attention": dict(self.attention),
             "declining_count": len(self.declining),
-            "declining_customers": self.declining.sorted(),
+            "declining_customers": self.declining.first(),
             "improving_count": self.improving,
             "incomplete_data_count": self.incomplete,
         }
@@ -160,7 +166,7 @@ class ChurnSummary:
         self.windows = [(days, {"count": 0, "arr": 0, "tiers": {tier: 0 for tier in TIERS}})
                         for days in model.windows]
         self.due_within = model.windows[-1]
-        self.lapsed = PackedIds()
+        self.lapsed = FirstIds()
         self.lapsed_arr = 0
         self.lapsed_tiers = {tier: 0 for tier in TIERS}
         self.unknown_renewal = 0
@@ -254,7 +260,7 @@ class ChurnSummary:
             "segments": segments,
             "renewals_due": renewals,
             "lapsed_renewals": {"count": len(self.lapsed), "arr": money_round(self.lapsed_arr),
-                                "tiers": dict(self.lapsed_tiers), "customer_ids": self.lapsed.sorted()},
+                                "tiers": dict(self.lapsed_tiers), "customer_ids": self.lapsed.first()},
             "next_action_attention": dict(self.attention),
             "unknown_renewal_count": self.unknown_renewal,
             "warning_counts": dict(self.warning_counts),
