@@ -8,6 +8,7 @@ references/interface.md ("Bounds") lists the figures these cases reach.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -293,16 +294,63 @@ def test_a_csv_line_past_the_cap_is_refused_before_it_is_held(tmp_path, monkeypa
 
 # --- numbers: a European thousands separator in money -------------------------------------------------
 
-@pytest.mark.parametrize("written", ["420.000", "1.250.000", "$1.250.000", "1.250.000,50"])
-def test_arr_grouped_with_points_is_refused_naming_record_and_field_never_read_as_a_decimal(tmp_path, written):
+def test_arr_grouped_with_points_is_refused_naming_record_and_field_never_read_as_a_decimal(tmp_path):
     path = tmp_path / "book.csv"
-    path.write_text(csv_text(rows_of("A-1") + rows_of("A-2", arr=f'"{written}"')[1:]))
+    path.write_text(csv_text(rows_of("A-1") + rows_of("A-2", arr='"420.000"')[1:]))
     done = run("health_score_calculator.py", path, "--format", "json")
     assert done.returncode == 3
-    assert done.stderr == (f'error: row 3 (A-2): arr "{written}" groups thousands with points (a European '
+    assert done.stderr == ('error: row 3 (A-2): arr "420.000" groups thousands with points (a European '
                            "export): money has no three decimals, so it is not read as a decimal; export the "
                            "figure with a decimal point (420000 or 420000.00), or state the export's format in a "
                            '--map: {"fields": {"arr": {"column": "<its header>", "number_format": "1.234,5"}}}\n')
+
+
+def _arr_column(tmp_path, *written):
+    """A CSV book of accounts A-1, A-2 ... whose arr cells are `written`; (its path, its run in json)."""
+    rows = rows_of(*[f"A-{n}" for n in range(1, len(written) + 1)])
+    for row, cell in zip(rows[1:], written):
+        row[rows[0].index("arr")] = f'"{cell}"'
+    path = tmp_path / "book.csv"
+    path.write_text(csv_text(rows))
+    return path, run("health_score_calculator.py", path, "--format", "json")
+
+
+def _arrs(done):
+    return sorted((account["customer_id"], account["arr"]) for account in json.loads(done.stdout)["customers"])
+
+
+@pytest.mark.parametrize("written, arr", [("1.250.000", 1250000), ("$1.250.000", 1250000),
+                                          ("1.250.000,50", 1250000.5)])
+def test_arr_that_only_a_decimal_comma_fits_is_read_so_with_a_note(tmp_path, written, arr):
+    path, done = _arr_column(tmp_path, "64000", written)
+    assert (done.returncode, _arrs(done)) == (0, [("A-1", 64000), ("A-2", arr)])
+    assert done.stderr == (f'note: {path}: column "arr" writes its numbers as 1.234,5 (row 3: "{written}"), and is '
+                           'read so; a --map "number_format" can say otherwise\n')
+
+
+def test_a_column_showing_decimal_commas_reads_420_000_as_420000_and_1_234_as_a_decimal(tmp_path):
+    path, done = _arr_column(tmp_path, "420.000", "12,5", "1,234")
+    assert (done.returncode, _arrs(done)) == (0, [("A-1", 420000), ("A-2", 12.5), ("A-3", 1.234)])
+    assert done.stderr.startswith(f'note: {path}: column "arr" writes its numbers as 1.234,5 (row 3: "12,5")')
+
+
+def test_a_column_showing_decimal_points_reads_420_000_as_420(tmp_path):
+    path, done = _arr_column(tmp_path, "420.000", "1,234.5")
+    assert (done.returncode, _arrs(done)) == (0, [("A-1", 420.0), ("A-2", 1234.5)])
+    assert done.stderr == (f'note: {path}: column "arr" writes its numbers as 1,234.5 (row 3: "1,234.5"), and is '
+                           'read so; a --map "number_format" can say otherwise\n')
+
+
+def test_a_column_showing_both_formats_is_read_as_written_and_refuses_what_it_cannot_place(tmp_path):
+    path, done = _arr_column(tmp_path, "420.000", "1.234,5", "1,234.5")
+    assert done.returncode == 3 and _arrs(done) == [("A-3", 1234.5)]
+    assert [line[:40] for line in done.stderr.splitlines()] == ['error: row 2 (A-1): arr "420.000" groups',
+                                                                'error: row 3 (A-2): arr "1.234,5" groups']
+
+
+def test_a_column_of_decimal_points_only_is_read_as_before_without_a_note(tmp_path):
+    path, done = _arr_column(tmp_path, "64000.50", "1,234.5")
+    assert (done.returncode, done.stderr, _arrs(done)) == (0, "", [("A-1", 64000.5), ("A-2", 1234.5)])
 
 
 def test_mrr_grouped_with_points_is_refused_too_not_scaled(tmp_path):
@@ -563,6 +611,38 @@ def test_an_id_of_a_million_characters_is_never_echoed_whole(tmp_path):
     assert done.stderr == "error: row 3: customer_id must be at most 200 characters, got 1000000\n"
 
 
+def test_a_map_stating_the_number_format_of_the_source_reads_every_numeric_column_and_a_column_s_own_wins(tmp_path):
+    rows = rows_of("A-1")
+    rows[1] = [f'"{cell}"'.replace(".", ",") if re.fullmatch(r"-?[0-9]+\.[0-9]+", str(cell)) else cell
+               for cell in rows[1]]  # every decimal written with a comma (0,31) ...
+    rows[1][rows[0].index("arr")] = '"64.000"'
+    rows[1][rows[0].index("engagement.csat_score")] = "4.1"  # ... but the one column whose own format says points
+    path = tmp_path / "book.csv"
+    path.write_text(csv_text(rows))
+    mapping = tmp_path / "map.json"
+    mapping.write_text(json.dumps({"number_format": "1.234,5",
+                                   "fields": {"engagement.csat_score": {"column": "engagement.csat_score",
+                                                                        "number_format": "1,234.5"}}}))
+    done = run("health_score_calculator.py", path, "--map", mapping, "--format", "json")
+    assert (done.returncode, done.stderr) == (0, "")
+    account = json.loads(done.stdout)["customers"][0]
+    northwind = json.loads(run("health_score_calculator.py", _write(tmp_path, "[" + _account("A-1") + "]"),
+                               "--format", "json").stdout)["customers"][0]
+    assert account["arr"] == 64000
+    assert account["dimensions"] == northwind["dimensions"]  # 0,31 read as 0.31, 4.1 as 4.1
+    mapping.write_text(json.dumps({"number_format": "1,234"}))
+    done = run("health_score_calculator.py", path, "--map", mapping)
+    assert (done.returncode, done.stderr) == (1, f"error: map {mapping}: number_format is one of 1,234.5, 1.234,5 "
+                                                 '(how the export writes 1234.5, for every numeric column); got '
+                                                 '"1,234"\n')
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "book.json"
+    path.write_text(text)
+    return path
+
+
 def test_a_map_stating_the_european_number_format_reads_the_column_rightly(tmp_path):
     rows = rows_of("A-1", "A-2")
     rows[0][rows[0].index("arr")] = "Umsatz"
@@ -576,6 +656,12 @@ def test_a_map_stating_the_european_number_format_reads_the_column_rightly(tmp_p
     assert done.returncode == 0, done.stderr
     assert sorted((a["customer_id"], a["arr"]) for a in json.loads(done.stdout)["customers"]) == \
         [("A-1", 420000), ("A-2", 1250000.5)]
+    rows[2][rows[0].index("Umsatz")] = '"1,250,000.50"'  # the other format: refused, not read as 1.25
+    path.write_text(csv_text(rows))
+    done = run("health_score_calculator.py", path, "--map", mapping, "--format", "json")
+    assert done.returncode == 3
+    assert done.stderr == ('error: row 3 (A-2): arr must be a number written 1.234,5 (the map\'s number_format), '
+                           'got "1,250,000.50"\n')
     mapping.write_text(json.dumps({"fields": {"arr": {"column": "Umsatz", "number_format": "1 234,5"}}}))
     done = run("health_score_calculator.py", path, "--map", mapping)
     assert (done.returncode, done.stderr) == (1, f'error: map {mapping}: fields.arr.number_format applies to numbers '

@@ -421,10 +421,11 @@ def test_print_map_prints_the_inferred_map_ready_to_edit(tmp_path):
 # --- CRM value formats: one rule on every Python --------------------------------------------
 
 def test_seven_comma_five_in_a_numeric_cell_rejects_that_record_naming_the_field(tmp_path):
+    # the column's other value (7.5) shows decimal points, so 7,5 is neither 75 nor 7.5 (csm.ingest.numbers)
     book = tmp_path / "book.csv"
     book.write_text("customer_id,segment,arr,relationship.multi_threading_depth,usage.login_frequency,"
                     f"usage.feature_adoption,usage.dau_mau_ratio,{ENGAGEMENT[0]}\n"
-                    f'A-1,smb,100,"7,5",70,50,0.3,{ENGAGEMENT[1]}\nA-2,smb,100,75,70,50,0.3,{ENGAGEMENT[1]}\n')
+                    f'A-1,smb,100,"7,5",70,50,0.3,{ENGAGEMENT[1]}\nA-2,smb,100,7.5,70,50,0.3,{ENGAGEMENT[1]}\n')
     done = run("health_score_calculator.py", book, *AS_OF, "--format", "json")
     assert done.returncode == 3
     assert 'error: row 2 (A-1): relationship.multi_threading_depth must be a number of 0 or more, got "7,5"\n' \

@@ -20,6 +20,7 @@ CSV_FIELD_CHARS = 8 * MIB  # one CSV cell: a free-text note of a few thousand ch
 CSV_LINE_CHARS = 32 * MIB  # one line of a CSV file: 5,000 columns of a few thousand characters
 CSV_COLUMNS = 5000  # a header row is names, not data: a CRM export has hundreds of columns at most
 CSV_HEADER_CHARS = MIB
+NUMBER_FORMAT_ROWS = 1000  # rows of a CSV file or sheet read ahead to see how a column writes its numbers (held)
 
 # An .xlsx workbook: a zip of XML parts anyone can write, so bytes, elements and cells are all capped.
 XLSX_PART_BYTES = 256 * MIB  # a 100,000-account export of 60 columns is ~200 MB of sheet XML

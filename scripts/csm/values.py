@@ -125,6 +125,14 @@ def _number_text_parts(text):
     >>> _number_text_parts("7,5"), _number_text_parts("1_000"), _number_text_parts("\u0667\u0662")
     (None, None, None)
     """
+    rest, sign, percent = _number_pieces(text)
+    if not _NUMBER_BODY.fullmatch(rest):
+        return None
+    return rest.replace(",", ""), sign, percent
+
+
+def _number_pieces(text):
+    """(the figure's digits and separators, its sign, has percent): number text without currency and spaces."""
     rest = text.strip()
     percent = rest.endswith("%")
     if percent:
@@ -143,9 +151,7 @@ def _number_text_parts(text):
                 break
     if not sign and rest[:1] in ("+", "-"):
         sign, rest = rest[0], rest[1:]
-    if not _NUMBER_BODY.fullmatch(rest):
-        return None
-    return rest.replace(",", ""), sign, percent
+    return rest, sign, percent
 
 
 def parse_number_text(text: str, ratio: bool = False, percent_ok: bool = True) -> Optional[float]:
@@ -204,21 +210,55 @@ def _money_words(field, value):
             '{"fields": {"arr": {"column": "<its header>", "number_format": "1.234,5"}}}')
 
 
-# How an export writes 1234.5: a map's number_format for a column (references/interface.md "CRM value formats").
+# How an export writes 1234.5: a map's number_format for a column or a source, or what a column's values
+# show (references/interface.md "CRM value formats").
 NUMBER_FORMATS = ("1,234.5", "1.234,5")
+_WRITTEN_AS = {
+    "1,234.5": re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?", re.ASCII),
+    "1.234,5": re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?|[0-9]+(?:,[0-9]+)?", re.ASCII),
+}
 
 
-def number_text_as(text: str, number_format: str) -> str:
-    """CRM number text written in `number_format` rewritten as this reader reads it (points for decimals).
+def number_convention(text: str) -> Optional[str]:
+    """The number format a piece of number text can only be written in, or None (both fit, or neither).
 
-    >>> number_text_as("1.250.000,50", "1.234,5"), number_text_as("420.000", "1.234,5"), number_text_as("7,5", "1.234,5")
-    ('1250000.50', '420000', '7.5')
-    >>> number_text_as("1,234.5", "1,234.5")
-    '1,234.5'
+    >>> [number_convention(t) for t in ("1.234,5", "12,5", "EUR 1.250.000", "1,234.5", "420.50", "1,234,567")]
+    ['1.234,5', '1.234,5', '1.234,5', '1,234.5', '1,234.5', '1,234.5']
+    >>> [number_convention(t) for t in ("420.000", "1,234", "72", "72%", "n/a")]
+    [None, None, None, None, None]
     """
-    if number_format != "1.234,5":
+    figure = _number_pieces(text)[0]
+    fits = [number_format for number_format, written in _WRITTEN_AS.items() if written.fullmatch(figure)]
+    return fits[0] if len(fits) == 1 else None
+
+
+class NumberText(str):
+    """Number text that a column's number format (stated by a map, or shown by its values) does not fit:
+    the check's message names the format and where it comes from."""
+
+    number_format = ""
+    source = ""
+
+
+def number_text_as(text: str, number_format: str, source: str = "the map's number_format") -> Any:
+    """CRM number text written in `number_format`, as this reader reads it: text with points for decimals, a
+    figure of three decimals (`420.000` in 1,234.5) as its number, or a NumberText when the text shows the
+    other format (`source`: where the format comes from, for the message).
+
+    >>> number_text_as("1.250.000,50", "1.234,5"), number_text_as("420.000", "1.234,5"), number_text_as("1,234", "1.234,5")
+    ('1250000.50', '420000', 1.234)
+    >>> number_text_as("1,234.5", "1,234.5"), number_text_as("$420.000", "1,234.5"), type(number_text_as("1,5", "1,234.5")).__name__
+    ('1,234.5', 420.0, 'NumberText')
+    """
+    if number_convention(text) not in (None, number_format):
+        text = NumberText(text)
+        text.number_format, text.source = number_format, source
         return text
-    return text.replace(".", "").replace(",", ".")
+    if number_format == "1.234,5":
+        text = text.replace(".", "").replace(",", ".")
+    if grouped_by_points(text):  # three decimals (refused as a European ARR unless a format is known): the number
+        return parse_number_text(text)
+    return text
 
 
 def number(value: Any, field: str, problems: List[str], low: float = 0, high: Optional[float] = None,
@@ -238,6 +278,10 @@ def number(value: Any, field: str, problems: List[str], low: float = 0, high: Op
     kind = type(value)
     if (kind is int or kind is float) and low <= value <= (LARGEST if high is None else high):
         return value
+    if kind is NumberText:
+        problems.append(f"{field} must be a number written {value.number_format} ({value.source}), "
+                        f"got {shown(str(value))}")
+        return None
     if from_text and kind is str:
         if field in MONEY_FIELDS and grouped_by_points(value):
             problems.append(_money_words(field, value))

@@ -37,7 +37,7 @@ from csm.sidefile import load_json
 
 WARNING_LINES = 20  # unread-column lines per file; the rest are counted in one last line
 SUGGEST_CUTOFF = 0.75
-MAP_KEYS = ("fields", "keep")
+MAP_KEYS = ("fields", "keep", "number_format")
 FIELD_KEYS = ("column", "scale", "date_format", "number_format")
 DATE_PATHS = ("contract_end_date", "contract_start_date")
 
@@ -74,7 +74,7 @@ class Field:
     `how` says how the column was matched: map, schema, normalised, crm or metric.
     """
 
-    __slots__ = ("path", "column", "scale", "date_format", "how", "number_format")
+    __slots__ = ("path", "column", "scale", "date_format", "how", "number_format", "format_shown")
 
     def __init__(self, path, column, scale=None, date_format=None, how="map", number_format=None):
         self.path = path
@@ -83,6 +83,7 @@ class Field:
         self.date_format = date_format
         self.how = how
         self.number_format = number_format  # values.NUMBER_FORMATS: how the export writes this column's numbers
+        self.format_shown = False  # True: number_format is what the column's values show (csm.ingest.numbers)
 
     def as_map_entry(self) -> Union[str, Dict[str, Any]]:
         """The map's entry for this field: the column, or the object form when it scales or parses."""
@@ -99,12 +100,14 @@ class Field:
 
 
 class FieldMap:
-    """A checked --map file: its `fields` (a list of Field) and its `keep` columns."""
+    """A checked --map file: its `fields` (a list of Field), its `keep` columns and the source's `number_format`
+    (None when the map states none; a field's own wins)."""
 
-    def __init__(self, source, fields, keep):
+    def __init__(self, source, fields, keep, number_format=None):
         self.source = source
         self.fields = fields
         self.keep = keep
+        self.number_format = number_format
 
 
 class MappedRecord(dict):
@@ -251,8 +254,12 @@ def check_map(document, schema, where="the map"):
     """
     if not isinstance(document, dict):
         raise InputError(f'{where} must be a JSON object like {{"fields": {{"customer_id": "Record ID"}}, "keep": []}}')
-    problems = [f"unknown key {values.printable(str(key), 40)} (known here: fields, keep)"
+    problems = [f"unknown key {values.printable(str(key), 40)} (known here: {', '.join(MAP_KEYS)})"
                 for key in document if key not in MAP_KEYS]
+    source_format = document.get("number_format")
+    if source_format is not None and source_format not in values.NUMBER_FORMATS:
+        problems.append(f"number_format is one of {', '.join(values.NUMBER_FORMATS)} (how the export writes "
+                        f"1234.5, for every numeric column); got {values.shown(source_format)}")
     fields = []
     given = document.get("fields", {})
     if not isinstance(given, dict):
@@ -307,6 +314,8 @@ def check_map(document, schema, where="the map"):
                             f"{', '.join(values.NUMBER_FORMATS)} (how the export writes 1234.5); got "
                             f"{values.shown(number_format)}")
             continue
+        if number_format is None and kind == "number":
+            number_format = source_format  # the source's, where the column states none
         fields.append(Field(path, column.strip(), scale, date_format, "map", number_format))
     keep = document.get("keep", [])
     if not isinstance(keep, list) or not all(isinstance(item, str) and item.strip() for item in keep):
@@ -315,7 +324,7 @@ def check_map(document, schema, where="the map"):
     keep = list(dict.fromkeys(item.strip() for item in keep))
     if problems:
         raise InputError("\n".join(f"{where}: {problem}" for problem in problems))
-    return FieldMap(where, fields, keep)
+    return FieldMap(where, fields, keep, source_format)
 
 
 def _usable_date_format(pattern):
@@ -348,6 +357,15 @@ class Plan:
         self.warnings = []
         self.read_as = []  # a `note:` line per column matched by its words (csm.ingest.headers)
         self.guesses = {}  # path -> {"column", "guess": True}: what --print-map proposes for unread columns
+        self.numbers = []  # (column index, Field) of the numeric columns no number_format was stated for
+
+    def number_format_of(self, field: "Field", number_format: str) -> None:
+        """Read the column of `field` (one of `numbers`) in `number_format`, as its values show it."""
+        shown_as = Field(field.path, field.column, field.scale, field.date_format, field.how, number_format)
+        shown_as.format_shown = True
+        self.fields = [shown_as if known is field else known for known in self.fields]
+        self.convert = [entry for entry in self.convert if entry[1] is not field]
+        self.convert.append((tuple(field.path.split(".")), shown_as))
 
     def needs_record_step(self):
         return bool(self.convert or self.keep or self.notes)
@@ -432,6 +450,12 @@ def plan_columns(header: List[str], schema: Schema, field_map: Optional[FieldMap
                 plan.unread.append(cell)
             continue
         field = fields[0]
+        if field.number_format is None and schema.kinds.get(field.path, "number") == "number":
+            if field_map is not None and field_map.number_format is not None:  # the source's, for every number
+                field = Field(field.path, field.column, field.scale, field.date_format, field.how,
+                              field_map.number_format)
+            else:
+                plan.numbers.append((position, field))
         plan.paths.append(tuple(field.path.split(".")))
         plan.fields.append(field)
         if field.scale is not None or field.date_format is not None or field.number_format is not None:
@@ -530,7 +554,9 @@ def convert_at(record: dict, parts: Sequence[str], field: "Field", from_text: bo
     if value is None:
         return
     if field.number_format is not None and type(value) is str:
-        value = target[key] = values.number_text_as(value, field.number_format)
+        value = target[key] = values.number_text_as(
+            value, field.number_format,
+            "as the column's other values write them" if field.format_shown else "the map's number_format")
     if field.date_format is None and field.scale is None:
         return
     if field.scale is not None:

@@ -2,8 +2,9 @@
 
 The delimiter (comma, semicolon or tab) read from the header line, a row cut off at
 the end of the file or a quote left open rejected by name, cells and lines capped
-(csm.limits), the header checked (an id column, a field named twice), and the
-dotted headers (`usage.login_frequency`) unflattened into sections.
+(csm.limits), the header checked (an id column, a field named twice), the numbers
+read as each column writes them (csm.ingest.numbers), and the dotted headers
+(`usage.login_frequency`) unflattened into sections.
 """
 
 import csv
@@ -14,7 +15,7 @@ import re
 from typing import Any, BinaryIO, Callable, Iterable, List, Optional, Tuple
 
 from csm.errors import InputError
-from csm.ingest import columns as ingest, xlsx
+from csm.ingest import columns as ingest, numbers, xlsx
 from csm.ingest.book import Portfolio, Unreadable
 from csm.limits import (CSV_COLUMNS as MAX_COLUMNS, CSV_FIELD_CHARS, CSV_HEADER_CHARS as MAX_HEADER_CHARS,
                         CSV_LINE_CHARS)
@@ -166,6 +167,7 @@ def open_rows(rows: Iterable[Tuple[int, List[str]]], name: str, reading: Optiona
     if reading is not None:
         schema, field_map, sections = reading
         plan = ingest.plan_columns(header, schema, field_map, name)
+        rows, number_notes = numbers.read_ahead(rows, plan, name)
         paths = plan.paths
         if plan.needs_record_step():
             finish = plan.finish_row
@@ -187,7 +189,7 @@ def open_rows(rows: Iterable[Tuple[int, List[str]]], name: str, reading: Optiona
             ingest.inferred_map(plan.fields, plan.unread, [kept for _, kept in plan.keep], plan.guesses),
             itertools.islice(portfolio.records(), INFERRED_ROWS))
         portfolio.unread = plan.unread
-        portfolio.notes.extend(plan.read_as)
+        portfolio.notes.extend(plan.read_as + number_notes)
     return portfolio
 
 
