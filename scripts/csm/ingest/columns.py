@@ -241,6 +241,15 @@ def load_map(path: str, schema: Schema) -> FieldMap:
     return check_map(load_json(path, where, InputError), schema, where)
 
 
+def _source_number_format(document, problems):
+    """The map's top-level number_format (None when it states none); a problem when it is not one of them."""
+    source_format = document.get("number_format")
+    if source_format is not None and source_format not in values.NUMBER_FORMATS:
+        problems.append(f"number_format is one of {', '.join(values.NUMBER_FORMATS)} (how the export writes "
+                        f"1234.5, for every numeric column); got {values.shown(source_format)}")
+    return source_format
+
+
 def check_map(document, schema, where="the map"):
     """Check a map object (see load_map); return a FieldMap or raise InputError with one line per problem.
 
@@ -256,10 +265,7 @@ def check_map(document, schema, where="the map"):
         raise InputError(f'{where} must be a JSON object like {{"fields": {{"customer_id": "Record ID"}}, "keep": []}}')
     problems = [f"unknown key {values.printable(str(key), 40)} (known here: {', '.join(MAP_KEYS)})"
                 for key in document if key not in MAP_KEYS]
-    source_format = document.get("number_format")
-    if source_format is not None and source_format not in values.NUMBER_FORMATS:
-        problems.append(f"number_format is one of {', '.join(values.NUMBER_FORMATS)} (how the export writes "
-                        f"1234.5, for every numeric column); got {values.shown(source_format)}")
+    source_format = _source_number_format(document, problems)
     fields = []
     given = document.get("fields", {})
     if not isinstance(given, dict):
@@ -314,8 +320,6 @@ def check_map(document, schema, where="the map"):
                             f"{', '.join(values.NUMBER_FORMATS)} (how the export writes 1234.5); got "
                             f"{values.shown(number_format)}")
             continue
-        if number_format is None and kind == "number":
-            number_format = source_format  # the source's, where the column states none
         fields.append(Field(path, column.strip(), scale, date_format, "map", number_format))
     keep = document.get("keep", [])
     if not isinstance(keep, list) or not all(isinstance(item, str) and item.strip() for item in keep):
@@ -449,13 +453,7 @@ def plan_columns(header: List[str], schema: Schema, field_map: Optional[FieldMap
             if cell and position not in kept_columns and cell not in schema.top and cell not in schema.preset:
                 plan.unread.append(cell)
             continue
-        field = fields[0]
-        if field.number_format is None and schema.kinds.get(field.path, "number") == "number":
-            if field_map is not None and field_map.number_format is not None:  # the source's, for every number
-                field = Field(field.path, field.column, field.scale, field.date_format, field.how,
-                              field_map.number_format)
-            else:
-                plan.numbers.append((position, field))
+        field = _numbers_of(fields[0], position, schema, field_map, plan)
         plan.paths.append(tuple(field.path.split(".")))
         plan.fields.append(field)
         if field.scale is not None or field.date_format is not None or field.number_format is not None:
@@ -469,6 +467,17 @@ def plan_columns(header: List[str], schema: Schema, field_map: Optional[FieldMap
     plan.warnings = unread_warnings(plan.unread, schema, name, "column", claimed)
     plan.guesses = guesses(plan.unread, schema, claimed)
     return plan
+
+
+def _numbers_of(field, position, schema, field_map, plan):
+    """The field of a numeric column with the source's number_format where it states none of its own; a
+    numeric column without either is one of `plan.numbers` (csm.ingest.numbers reads what its values show)."""
+    if field.number_format is not None or schema.kinds.get(field.path, "number") != "number":
+        return field
+    if field_map is None or field_map.number_format is None:
+        plan.numbers.append((position, field))
+        return field
+    return Field(field.path, field.column, field.scale, field.date_format, field.how, field_map.number_format)
 
 
 DATE_FORMATS = ("%m/%d/%Y", "%d/%m/%Y", "%m/%d/%y", "%d/%m/%y", "%d.%m.%Y", "%Y/%m/%d", "%m-%d-%Y", "%d-%m-%Y")
