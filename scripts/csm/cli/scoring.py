@@ -8,8 +8,9 @@ flow they share:
 - the methodology (`--config`), then the model compiled once for the as-of date;
 - the history or the earlier output (`--history`, `--compare`), read before scoring;
 - the book, record by record: each one scored, or rejected with one stderr line per
-  problem (a duplicate id among them; past the first 1,000 rejected, counted by problem); each scored account added to the summary,
-  then listed when it passes the focus filters;
+  problem (a duplicate id among them; past the first 1,000 rejected, counted by
+  problem); each scored account added to the summary, then listed when it passes
+  the focus filters;
 - streaming formats (jsonl, csv) write each account as it comes, in input order,
   so a JSON Lines or CSV book is never held whole; the sorted formats (json, text,
   markdown, html) hold the scored accounts, sort them most urgent first, let each
@@ -64,8 +65,8 @@ class Extra(NamedTuple):
     """Options of a tool's own and what they add to its run.
 
     `add_arguments(parser)` adds them; `check(args)` returns a usage error across
-    options or None; `finish(report, model, args, book)` completes a sorted-format
-    report after the last account (and may replace it, as an account brief does), `seen` the
+    options or None; `finish(report, model, args, book, seen)` completes a sorted-format
+    report after the last account (and may replace it, as an account brief does); `seen` holds the
     ids of the book's records (csm.ingest.ids.SeenIds: scored or rejected, listed or not);
     `sorts(args)` is True when the options make a listing sorted across accounts, so
     that even jsonl and csv hold the book and are written by `finish` and `render`.
@@ -308,7 +309,8 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
     A scored account is added to the summary, then, when it passes the focus
     filters, handed to `listed_one`; a rejected record gets one stderr line per
     problem (a duplicate id among them; past the first REJECTED_LISTED records, each problem counted and said once
-    at the end, csm.grouped) and its entry goes to `rejected_one`. `rebase(record)`, with a
+    at the end, csm.grouped) and its entry goes to `rejected_one`. `seen` (the run's id index) gets each
+    record's id. `rebase(record)`, with a
     stored run as the trend basis, gives the record that run's scores as its previous period first.
     """
     rejected_count = 0
