@@ -20,6 +20,7 @@ import os
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JSON_PATH = os.path.join(ROOT, "assets", "sample_customer_data.json")
+AS_OF = "2026-11-22"  # the date the sample was exported: its renewals and start dates are set from it
 CSV_PATH = os.path.join(ROOT, "assets", "sample_customer_data.csv")
 
 A = []
@@ -172,8 +173,9 @@ RETENTION = {
 
 
 def portfolio():
-    """Return the sample portfolio as the JSON document holds it."""
-    return {"retention": RETENTION, "customers": A}
+    """Return the sample portfolio as the JSON document holds it: dated as of 2026-11-22 (its "as_of", the
+    date a run scores it as of when --as-of is not given), with the period's retention."""
+    return {"as_of": AS_OF, "retention": RETENTION, "customers": A}
 
 
 def json_text():

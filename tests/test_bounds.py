@@ -316,11 +316,12 @@ def _arr_column(tmp_path, *written):
 
 
 def _arrs(done):
+    """(customer_id, ARR) of each account: the ARR as read, shown in whole units (half to even)."""
     return sorted((account["customer_id"], account["arr"]) for account in json.loads(done.stdout)["customers"])
 
 
 @pytest.mark.parametrize("written, arr", [("1.250.000", 1250000), ("$1.250.000", 1250000),
-                                          ("1.250.000,50", 1250000.5)])
+                                          ("1.250.000,50", 1250000)])
 def test_arr_that_only_a_decimal_comma_fits_is_read_so_with_a_note(tmp_path, written, arr):
     path, done = _arr_column(tmp_path, "64000", written)
     assert (done.returncode, _arrs(done)) == (0, [("A-1", 64000), ("A-2", arr)])
@@ -330,27 +331,27 @@ def test_arr_that_only_a_decimal_comma_fits_is_read_so_with_a_note(tmp_path, wri
 
 def test_a_column_showing_decimal_commas_reads_420_000_as_420000_and_1_234_as_a_decimal(tmp_path):
     path, done = _arr_column(tmp_path, "420.000", "12,5", "1,234")
-    assert (done.returncode, _arrs(done)) == (0, [("A-1", 420000), ("A-2", 12.5), ("A-3", 1.234)])
+    assert (done.returncode, _arrs(done)) == (0, [("A-1", 420000), ("A-2", 12), ("A-3", 1)])  # 12.5, 1.234
     assert done.stderr.startswith(f'note: {path}: column "arr" writes its numbers as 1.234,5 (row 3: "12,5")')
 
 
 def test_a_column_showing_decimal_points_reads_420_000_as_420(tmp_path):
     path, done = _arr_column(tmp_path, "420.000", "1,234.5")
-    assert (done.returncode, _arrs(done)) == (0, [("A-1", 420.0), ("A-2", 1234.5)])
+    assert (done.returncode, _arrs(done)) == (0, [("A-1", 420), ("A-2", 1234)])  # 420.0, 1234.5
     assert done.stderr == (f'note: {path}: column "arr" writes its numbers as 1,234.5 (row 3: "1,234.5"), and is '
                            'read so; a --map "number_format" can say otherwise\n')
 
 
 def test_a_column_showing_both_formats_is_read_as_written_and_refuses_what_it_cannot_place(tmp_path):
     path, done = _arr_column(tmp_path, "420.000", "1.234,5", "1,234.5")
-    assert done.returncode == 3 and _arrs(done) == [("A-3", 1234.5)]
+    assert done.returncode == 3 and _arrs(done) == [("A-3", 1234)]  # 1234.5
     assert [line[:40] for line in done.stderr.splitlines()] == ['error: row 2 (A-1): arr "420.000" groups',
                                                                 'error: row 3 (A-2): arr "1.234,5" groups']
 
 
 def test_a_column_of_decimal_points_only_is_read_as_before_without_a_note(tmp_path):
     path, done = _arr_column(tmp_path, "64000.50", "1,234.5")
-    assert (done.returncode, done.stderr, _arrs(done)) == (0, "", [("A-1", 64000.5), ("A-2", 1234.5)])
+    assert (done.returncode, done.stderr, _arrs(done)) == (0, "", [("A-1", 64000), ("A-2", 1234)])  # 64000.5, 1234.5
 
 
 def test_mrr_grouped_with_points_is_refused_too_not_scaled(tmp_path):
@@ -655,7 +656,7 @@ def test_a_map_stating_the_european_number_format_reads_the_column_rightly(tmp_p
     done = run("health_score_calculator.py", path, "--map", mapping, "--format", "json")
     assert done.returncode == 0, done.stderr
     assert sorted((a["customer_id"], a["arr"]) for a in json.loads(done.stdout)["customers"]) == \
-        [("A-1", 420000), ("A-2", 1250000.5)]
+        [("A-1", 420000), ("A-2", 1250000)]  # 1,250,000.50 read, in whole units (half to even)
     rows[2][rows[0].index("Umsatz")] = '"1,250,000.50"'  # the other format: refused, not read as 1.25
     path.write_text(csv_text(rows))
     done = run("health_score_calculator.py", path, "--map", mapping, "--format", "json")

@@ -34,7 +34,7 @@ def test_json_output_keeps_the_published_field_names_and_methodology_figures(run
     done = run_tool(TOOL, write_json({"customers": [NORTHWIND]}), "--format", "json", *AS_OF)
     assert (done.returncode, done.stderr) == (0, "")
     report = json.loads(done.stdout)
-    assert list(report) == ["report", "version", "as_of", "methodology", "methodology_hash", "trend_basis", "summary", "customers", "rejected"]
+    assert list(report) == ["report", "version", "as_of", "as_of_source", "methodology", "methodology_hash", "trend_basis", "summary", "customers", "rejected"]
     assert report["report"] == "expansion_opportunities"
     assert report["summary"]["total_estimated_revenue"] == 165547
     assert report["summary"]["total_opportunities"] == 5

@@ -29,7 +29,7 @@ def test_quick_start_command_scores_the_sample_portfolio(run_tool):
 def test_json_output_keeps_the_published_field_names(run_tool, write_json):
     done = run_tool(TOOL, write_json({"customers": [NORTHWIND]}), "--format", "json", *AS_OF)
     report = json.loads(done.stdout)
-    assert list(report)[:7] == ["report", "version", "as_of", "methodology", "methodology_hash", "trend_basis", "summary"]
+    assert list(report)[:8] == ["report", "version", "as_of", "as_of_source", "methodology", "methodology_hash", "trend_basis", "summary"]
     assert report["as_of"] == "2026-11-22"
     assert report["rejected"] == []
     for key in ("total_customers", "average_score", "green_count", "yellow_count", "red_count"):

@@ -30,6 +30,7 @@ def book_of_week(week):
         if index % 4 != 3:
             customer["owner"] = OWNERS[index % 3]
         customer["contract_start_date"] = ("2026-01-15", "2025-10-01", "2026-08-20", "2027-01-01")[index % 4]
+    del book["as_of"]  # undated (unlike the sample): each run's --as-of says which week it is
     if week == 2:
         for customer in book["customers"][:3]:
             customer["usage"] = {"login_frequency": 10, "feature_adoption": 5, "dau_mau_ratio": 0.02}

@@ -129,3 +129,74 @@ def test_an_account_starts_with_its_largest_ready_opportunity(run_tool):
 def test_by_opportunity_is_not_a_streaming_mode_of_the_other_tools(run_tool):
     done = run_tool("health_score_calculator.py", SAMPLE, "--by", "opportunity")
     assert done.returncode == 2 and "unrecognized arguments: --by opportunity" in done.stderr
+
+
+# ---- the one "top" of an account, and the report's pipeline list ------------------------------
+
+REPORT = "portfolio_report.py"
+
+
+def report_json(run_tool, book, *options):
+    done = run_tool(REPORT, book, "--as-of", AS_OF, "--format", "json", *options)
+    assert done.returncode in (0, 3), done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_brief_and_the_csv_name_the_top_opportunity_the_account_starts_with(run_tool):
+    briefs = {a["customer_id"]: a["expansion"] for a in report_json(run_tool, SAMPLE)["customers"]}
+    aurora = briefs["ACC-1001"]["top_opportunity"]  # its largest ready one, not the 105,000 seats first by priority
+    assert (aurora["category"], aurora["target_tier"], aurora["estimated_revenue"], aurora["readiness"]) == (
+        "tier_upgrade", "enterprise_plus", 210000, "ready")
+    cobalt = briefs["ACC-1003"]  # nothing ready: its largest, saying it waits
+    assert cobalt["readiness"] == "stabilise first"
+    assert (cobalt["top_opportunity"]["estimated_revenue"], cobalt["top_opportunity"]["readiness"]) == (
+        280000, "stabilise first")
+    done = run_tool(TOOL, SAMPLE, "--as-of", AS_OF, "--format", "csv")
+    rows = {r["customer_id"]: r for r in csv.DictReader(io.StringIO(done.stdout))}
+    assert (rows["ACC-1001"]["top_opportunity"], rows["ACC-1001"]["top_priority_score"]) == (
+        "Tier upgrade: Enterprise to Enterprise Plus", "200.0")
+    starts = {e["customer_id"]: e["top_opportunity"] for e in
+              report_json(run_tool, SAMPLE)["views"]["expansion"]["ready_now"]}
+    for customer_id, start in starts.items():  # the ready list's "start with" is the brief's top, every account
+        assert {k: v for k, v in start.items() if k != "rationale"} == briefs[customer_id]["top_opportunity"]
+
+
+def test_the_report_pipeline_lists_the_first_rows_of_the_opportunity_list(run_tool, book):
+    report = report_json(run_tool, book)
+    rows = run_json(run_tool, book, "--by", "opportunity", "--top", "10")["opportunities"]
+    top = report["summary"]["expansion"]["top_opportunities"]
+    assert (top["count"], top["of"]) == (10, report["summary"]["expansion"]["total_opportunities"])
+    assert top["opportunities"] == rows
+    assert "listed" not in report
+
+
+def test_a_filtered_report_lists_the_listed_accounts_opportunities_and_says_so(run_tool, book):
+    whole = report_json(run_tool, book)
+    mei = report_json(run_tool, book, "--owner", "Mei Chen")
+    rows = run_json(run_tool, book, "--owner", "Mei Chen", "--by", "opportunity", "--top", "10")["opportunities"]
+    assert {k: v for k, v in mei["summary"].items() if k != "listed"} == whole["summary"]  # the whole book's
+    listed = mei["listed"]["expansion"]["top_opportunities"]
+    assert listed["opportunities"] == rows and {r["owner"] for r in rows} == {"Mei Chen"}
+    assert listed["of"] == mei["listed"]["expansion"]["total_opportunities"] < whole["summary"]["expansion"][
+        "total_opportunities"]
+    pipeline = mei["views"]["expansion"]["pipeline"]  # the section's table: the listed accounts' opportunities
+    assert sum(line["count"] for line in pipeline.values()) == listed["of"]
+    assert mei["views"]["expansion"]["total_estimated_revenue"] == mei["listed"]["expansion"][
+        "total_estimated_revenue"]
+    text = run_tool(REPORT, book, "--as-of", AS_OF, "--owner", "Mei Chen", "--format", "text").stdout
+    section = text[text.index("5. Expansion (listed: owner Mei Chen)"):text.index("6. Action list")]
+    assert f"Top 10 of {listed['of']:,} opportunities, ready first" in " ".join(section.split())
+    places = [section.index(f"{row['rank']:>2}  {row['customer_id']}") for row in rows]
+    assert places == sorted(places)
+
+
+@pytest.mark.parametrize("output_format", ["markdown", "html", "text"])
+def test_every_report_format_shows_the_top_ten_in_its_pipeline_section(run_tool, output_format):
+    done = run_tool(REPORT, SAMPLE, "--as-of", AS_OF, "--format", output_format)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    heading = "Top 10 of 71 opportunities, ready first, then by estimated revenue"
+    assert heading in " ".join(done.stdout.split())
+    after = done.stdout[done.stdout.index("Top 10 of 71"):]
+    # rank 1 and 10 of the sample's list: Aurora's Enterprise Plus upgrade, Equinox's 62 seats
+    first, tenth = after.index("$210,000"), after.index("$60,000")
+    assert first < tenth < after.index("Not ready yet")

@@ -67,7 +67,7 @@ FRACTION = {"core_platform": 0, "analytics_module": 0.15, "integrations_module":
 
 def published_expansion(record):
     """references/methodology.md section 3: sorted (category, revenue, priority) triples, and the seat utilisation %."""
-    arr, segment = record["arr"], CANONICAL[record["segment"].lower()]
+    arr, segment = round(record["arr"]), CANONICAL[record["segment"].lower()]  # ARR is read in whole units
     contract = record["contract"]
     found = []
 

@@ -52,7 +52,8 @@ def _own(found):
 def test_its_summary_of_each_analysis_is_the_one_that_tool_reports(sample_reports):
     summary = sample_reports["portfolio"]["summary"]
     for name in TOOLS:
-        assert summary[name] == _own(sample_reports[name]["summary"]), name
+        own = {key: value for key, value in summary[name].items() if key != "top_opportunities"}  # the report's
+        assert own == _own(sample_reports[name]["summary"]), name
     assert sum(summary["next_action_attention"].values()) == summary["total_customers"]
 
 
@@ -116,9 +117,11 @@ def test_each_account_brief_is_each_tool_s_figures_for_that_account(sample_repor
         assert account["churn"] == {key: risk[key] for key in ("risk_score", "risk_tier", "churn_probability",
                                                                 "renewal_status", "days_to_renewal",
                                                                 "contract_end_date")}
-        top = dict(found["opportunities"][0]) if found["opportunities"] else None
+        # its largest ready opportunity, else (none ready) its largest; the first by priority of equal ones
+        ranked = sorted(found["opportunities"], key=lambda o: (o["readiness"] != "ready", -o["estimated_revenue"]))
+        top = dict(ranked[0]) if ranked else None
         if top is not None:
-            del top["rationale"], top["readiness"]
+            del top["rationale"]
         assert account["expansion"] == {"readiness": found["readiness"]["status"],
                                         "total_estimated_revenue": found["total_estimated_revenue"],
                                         "opportunity_count": found["opportunity_count"], "top_opportunity": top}
@@ -160,7 +163,7 @@ def test_lapsed_renewals_and_the_first_quarter_agree_with_the_churn_tool(sample_
 
 def test_the_json_carries_the_analyses_the_cross_views_as_of_and_rejected(sample_reports):
     report = sample_reports["portfolio"]
-    assert list(report) == ["report", "version", "as_of", "methodology", "methodology_hash", "trend_basis", "summary",
+    assert list(report) == ["report", "version", "as_of", "as_of_source", "methodology", "methodology_hash", "trend_basis", "summary",
                             "views", "customers", "rejected"]
     assert report["report"] == "portfolio_report"
     assert report["as_of"] == "2026-11-22"

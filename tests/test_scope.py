@@ -49,7 +49,7 @@ def test_summary_is_the_whole_book_and_listed_is_the_filtered_part_with_the_same
         summary.pop("by_owner")
         summary.pop("summary_lists_limited_to", None)
     assert filtered["listed"] == alone["summary"]
-    assert list(filtered)[:8] == ["report", "version", "as_of", "methodology", "methodology_hash", "trend_basis",
+    assert list(filtered)[:9] == ["report", "version", "as_of", "as_of_source", "methodology", "methodology_hash", "trend_basis",
                                   "summary", "listed"]
 
 

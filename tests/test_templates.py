@@ -16,7 +16,8 @@ import re
 
 import pytest
 
-from conftest import ROOT, SAMPLE
+from conftest import ROOT
+from conftest import SAMPLE as DATED_SAMPLE
 from csm.config import playbooks
 from csm.config.methodology import default_methodology, methodology_from, methodology_hash
 
@@ -29,6 +30,23 @@ AS_OF = ("--as-of", "2026-03-01")
 def read(path):
     with open(path, encoding="utf-8") as handle:
         return handle.read()
+
+
+SAMPLE = DATED_SAMPLE  # an undated copy while the module's tests run (undated_sample)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def undated_sample(tmp_path_factory):
+    """The sample without its own "as_of": these tests pin early-2026 dates, and a run of the sample (dated
+    2026-11-22) as of another day says so in a note: line."""
+    global SAMPLE
+    document = json.loads(read(DATED_SAMPLE))
+    del document["as_of"]
+    path = tmp_path_factory.mktemp("sample") / "sample_customer_data.json"
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    SAMPLE = str(path)
+    yield
+    SAMPLE = DATED_SAMPLE
 
 
 def section(text, start, end):

@@ -1,7 +1,11 @@
 """Small numeric helpers every analysis and report uses: clamping, shares, money.
 
 Scores are rounded with Python's own `round(x, 1)` (references/methodology.md); money
-is rounded to whole currency units and written as `$1,234,567`.
+is rounded to whole currency units (`money_round`) and written as `$1,234,567`. Money is
+rounded where each figure is made (an account's ARR as it is read, an opportunity's
+revenue as it is estimated, a retention figure), and every money total is the sum of
+those rounded figures, so a headline equals the sum of the rows it lists (ARR read as
+MRR x 12 never shows a stray dollar).
 """
 
 from typing import Optional

@@ -7,11 +7,11 @@ methodology whole or not at all, then prints what it learnt.
 """
 
 import argparse
-import datetime
 import sys
 from typing import Iterable, Optional
 
 from csm import __version__
+from csm.cli import run_date
 from csm.cli.backtest import read_outcomes_said, say_rejected
 from csm.cli.command import EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, Command, quiet_broken_pipe
 from csm.cli.options import add_sources, add_version, as_of_date, seed, whole_number
@@ -58,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folds of the cross-validation (default: 5)")
     parser.add_argument("--seed", type=seed, default=1, metavar="N", help="seed of the folds (default: 1)")
     parser.add_argument("--as-of", type=as_of_date, metavar="YYYY-MM-DD",
-                        help="the date 'today' means (default: today)")
+                        help="the date 'today' means (default: the book's own as_of, else today)")
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                         help="report format (default: text)")
     kept = parser.add_mutually_exclusive_group()
@@ -88,13 +88,14 @@ def _said(lines: Iterable[str]) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Fit, write the methodology file, print the report; return the exit status."""
-    args.as_of = args.as_of or datetime.date.today()
     start = load_methodology(args.config)
     sink = Sink(args.output)
     try:
         book = open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=start,
                               sections=(args.analysis,), joins=args.joins)
-        for line in book.notes:
+        run_day = run_date.decide(args.as_of, book)  # --as-of, else the book's own date, else today
+        args.as_of = run_day.day
+        for line in run_day.notes + book.notes:
             note(line)
         _said(book.warnings)
         outcomes = read_outcomes_said(args.outcomes)

@@ -108,7 +108,8 @@ def scoring_options(formats: Sequence[str]) -> Callable[[argparse.ArgumentParser
         parser.add_argument("--output", metavar="FILE",
                             help="write the report to FILE (whole or not at all) instead of standard output")
         parser.add_argument("--as-of", type=as_of_date, metavar="YYYY-MM-DD",
-                            help="the date 'today' means for renewals and the report (default: today)")
+                            help="the date 'today' means for renewals and the report (default: the "
+                                 "book's own top-level as_of, else today)")
         parser.add_argument("--config", metavar="FILE",
                             help="JSON methodology file merged over the defaults (see --print-config)")
         parser.add_argument("--print-config", action="store_true",

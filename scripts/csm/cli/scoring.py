@@ -24,12 +24,11 @@ document (each record released as it is scored) and the results.
 
 import argparse
 import contextlib
-import datetime
 import gc
 from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence, Tuple
 
 from csm import __version__
-from csm.cli import options
+from csm.cli import options, run_date
 from csm.cli.command import EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, Command, UsageError
 from csm.cli.output import Sink
 from csm.limits import REJECTED_LISTED
@@ -114,10 +113,13 @@ def run(analysis: Analysis, views: Any, extras: Sequence[Extra], prog: str, args
         raise UsageError(str(exc)) from None
     if args.no_store and not args.history:
         raise UsageError("--no-store needs --history FILE (it reads the history without writing to it)")
-    args.as_of = args.as_of or datetime.date.today()
     sink = None
     try:
         with collector_paused():
+            book = open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=methodology,
+                                  sections=analysis.sections, joins=args.joins)
+            run_day = run_date.decide(args.as_of, book)  # --as-of, else the book's own date, else today
+            args.as_of = run_day.day
             model = analysis.prepare(methodology, args)
             digest = methodology_hash(methodology)
             tracker = None
@@ -125,9 +127,7 @@ def run(analysis: Analysis, views: Any, extras: Sequence[Extra], prog: str, args
                 tracker = changes.Tracker(analysis.report, prog, model, args, digest)
                 for line in tracker.warnings:
                     warning(line)
-            book = open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=methodology,
-                                  sections=analysis.sections, joins=args.joins)
-            for line in book.notes:
+            for line in run_day.notes + book.notes:
                 note(line)
             for line in book.warnings:
                 warning(line)
@@ -137,7 +137,7 @@ def run(analysis: Analysis, views: Any, extras: Sequence[Extra], prog: str, args
                 sink.commit()
                 return EXIT_OK
             status = _score_and_write(analysis, views, extras, model, book, args, sink, digest, tracker, run_focus,
-                                      prog)
+                                      prog, run_day.source)
             if status != EXIT_FAILED:  # nothing scored: the error lines say why
                 for line in book.closing_warnings():
                     warning(line)
@@ -202,7 +202,8 @@ def score_record(assess: Callable, model: Any, raw: Any, from_text: bool) -> Tup
     return result, []
 
 
-def _score_and_write(analysis, views, extras, model, book, args, sink, digest, tracker, run_focus, prog) -> int:
+def _score_and_write(analysis, views, extras, model, book, args, sink, digest, tracker, run_focus, prog,
+                     as_of_source) -> int:
     streaming = args.format in options.STREAMING_FORMATS and not any(extra.sorts(args) for extra in extras)
     top = run_focus.top if run_focus is not None else None
     summary = analysis.summary(model)
@@ -244,6 +245,7 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         "report": analysis.report,
         "version": __version__,
         "as_of": args.as_of.isoformat(),
+        "as_of_source": as_of_source,
         "methodology": model.methodology.get("name", "default"),
         "methodology_hash": digest,
         "trend_basis": tracker.trend_basis if tracker is not None else changes.NO_STORED_RUN,

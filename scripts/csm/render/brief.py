@@ -18,7 +18,7 @@ from csm.figures import money
 from csm.values import printable
 from csm.words import plural
 from csm.render.changes import basis_words
-from csm.render.common import html_text, md, path_words, pct, rule, score, terminal, title_line, wrap
+from csm.render.common import as_of_words, html_text, md, path_words, pct, rule, score, terminal, title_line, wrap
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 
@@ -315,7 +315,7 @@ def text(report: Dict[str, Any]) -> str:
     if "template" in report:
         return report["template"]["text"]
     brief = report["account"]
-    lines = [title_line(f"Account brief: {terminal(brief['customer_id'], 40)}", f"as of {report['as_of']}"), rule()]
+    lines = [title_line(f"Account brief: {terminal(brief['customer_id'], 40)}", f"as of {as_of_words(report)}"), rule()]
     lines += wrap(basis_words(report).capitalize() + ".")
     for label, words in _lines(brief):
         lines += wrap(terminal(words), indent=" " * 14, first=f"{label + ':':<14}")
@@ -326,7 +326,7 @@ def markdown(report: Dict[str, Any]) -> str:
     if "template" in report:
         return report["template"]["text"]
     brief = report["account"]
-    lines = [f"# Account brief: {md(brief['name'])} ({md(brief['customer_id'])})", "", f"As of {report['as_of']} · {basis_words(report)}", ""]
+    lines = [f"# Account brief: {md(brief['name'])} ({md(brief['customer_id'])})", "", f"As of {as_of_words(report)} · {basis_words(report)}", ""]
     lines += [f"- **{label}:** {md(words)}" for label, words in _lines(brief)]
     return "\n".join(lines) + "\n"
 
@@ -343,5 +343,5 @@ def html(report: Dict[str, Any]) -> str:
             "<style>body{font:14px/1.45 system-ui,sans-serif;max-width:900px;margin:0 auto;padding:24px}"
             "th{text-align:left;vertical-align:top;padding:4px 12px 4px 0;white-space:nowrap}"
             "td{padding:4px 0}</style></head><body>"
-            f"<h1>{html_text(title)}</h1><p>As of {html_text(report['as_of'])} · {html_text(basis_words(report))}</p>"
+            f"<h1>{html_text(title)}</h1><p>As of {html_text(as_of_words(report))} · {html_text(basis_words(report))}</p>"
             f"{body}</body></html>\n")

@@ -9,7 +9,7 @@ Untrusted text (ids, names) is escaped on its way out, as everywhere.
 from typing import Any, Callable, Dict, List, Optional
 
 from csm.render import coverage as coverage_views, owners as owners_views
-from csm.render.common import html_text, md, rule, score, terminal, title_line, wrap
+from csm.render.common import as_of_words, html_text, md, rule, score, terminal, title_line, wrap
 from csm.values import printable
 
 LIST_LIMIT = 10  # ids named per list in text and markdown (JSON lists all)
@@ -272,7 +272,7 @@ def header_text(title: str, report: dict, headline: str) -> List[str]:
     """A tool's text header: title and date, the headline, the methodology and the trend basis, the coverage
     (when the book lacks part of a model) and what changed."""
     summary = report["summary"]
-    lines = [title_line(title, f"as of {report['as_of']}"), rule()]
+    lines = [title_line(title, f"as of {as_of_words(report)}"), rule()]
     lines += wrap(headline)
     lines += wrap(f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']}); "
                   f"{basis_words(report)}")
@@ -286,7 +286,7 @@ def header_markdown(title: str, report: dict, headline: str) -> List[str]:
     coverage (when partial) and what changed."""
     summary = report["summary"]
     lines = [f"# {title}", "",
-             f"As of {report['as_of']} · methodology {md(report['methodology'])} "
+             f"As of {as_of_words(report)} · methodology {md(report['methodology'])} "
              f"(hash {report['methodology_hash']}) · {basis_words(report)} · {md(headline)}", ""]
     lines += coverage_views.markdown(summary)
     lines += changes_markdown(summary)

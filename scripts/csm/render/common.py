@@ -273,6 +273,17 @@ def rule(char: str = "=", width: int = WIDTH) -> str:
     return char * width
 
 
+def as_of_words(report: Dict[str, Any]) -> str:
+    """The run's date as every header says it, naming the book as its source when the book gave it.
+
+    >>> as_of_words({"as_of": "2026-11-22", "as_of_source": "book"})
+    "2026-11-22 (the book's date)"
+    >>> as_of_words({"as_of": "2026-11-22", "as_of_source": "option"})
+    '2026-11-22'
+    """
+    return report["as_of"] + (" (the book's date)" if report.get("as_of_source") == "book" else "")
+
+
 def title_line(left: str, right: str, width: int = WIDTH) -> str:
     """Return a heading with `right` flush to the right margin.
 

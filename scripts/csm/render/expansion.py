@@ -4,16 +4,19 @@ With `--by opportunity` (csm.report.opportunities) the report lists single
 opportunities instead: one row each in every format (`by_opportunity_*`).
 """
 
+from typing import Any, Callable, Dict, List
+
 from csm.render import changes as changes_views
 from csm.render import focus as focus_words
 from csm.render import next_action as next_action_words
 from csm.config.expansion import CATEGORIES
 from csm.config.expansion import READY
+from csm.score.expansion import top_opportunity
 from csm.figures import money
 from csm.words import people_name
 from csm.words import plural
 from csm.render import json_document
-from csm.render.common import (accounts_pieces, csv_line, rejected_markdown, rejected_text, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, rule, score, terminal, text_table, title_line, WIDTH, wrap)
+from csm.render.common import (accounts_pieces, as_of_words, csv_line, rejected_markdown, rejected_text, markdown_pieces, md, md_row, md_table, owner_cells, OWNER_COLUMNS, owner_markdown, owner_text, owner_words, pct, rule, score, terminal, text_table, title_line, WIDTH, wrap)
 
 TITLE = "Expansion Opportunity Report"
 
@@ -293,7 +296,7 @@ def csv_header(model):
 
 def csv_row(result, model):
     opportunities = result["opportunities"]
-    top = opportunities[0] if opportunities else None
+    top = top_opportunity(opportunities)  # its largest ready one, else its largest
     row = [result["customer_id"], result["name"], result["segment"], result["arr"], result["readiness"]["status"],
            result["total_estimated_revenue"], result["opportunity_count"],
            headline(top, str) if top else None, top["priority_score"] if top else None]
@@ -351,7 +354,7 @@ def by_opportunity_text(report):
     """Return the opportunity list (--by opportunity) for an 80-column terminal: ready first, then revenue."""
     summary = report["summary"]
     rows = report["opportunities"]
-    lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
+    lines = [title_line(TITLE, f"as of {as_of_words(report)}"), rule()]
     lines += wrap("Whole book: " + _headline(summary))
     lines += wrap(f"Methodology: {terminal(report['methodology'], 60)} (hash {report['methodology_hash']}); "
                   f"{changes_views.basis_words(report)}")
@@ -359,7 +362,17 @@ def by_opportunity_text(report):
     if listed:
         lines += wrap(f"Listed: {listed}")
     lines += ["", "Opportunities, ready first, then by estimated revenue"]
-    lines += text_table(
+    lines += opportunity_list_text(rows)
+    rejected = rejected_text(report["rejected"])
+    if rejected:
+        lines += [""] + rejected
+    return "\n".join(lines) + "\n"
+
+
+def opportunity_list_text(rows: List[Dict[str, Any]]) -> List[str]:
+    """Rows of the opportunity list as an 80-column table ("  none" when empty), then why the ones not ready
+    wait, one line per account and reason (the --by opportunity listing, the report's pipeline section)."""
+    lines = text_table(
         ["#", "Account", "Opportunity", "Revenue", "Effort", "Ready"],
         [[row["rank"], f"{terminal(row['customer_id'], 12)} {terminal(row['name'])}", _row_words(row, _plain, short=True),
           money(row["estimated_revenue"]), row["effort"], "yes" if not row["why_not_ready"] else "no"]
@@ -376,28 +389,36 @@ def by_opportunity_text(report):
         for (account, reasons), ranks in waiting.items():
             lines += wrap(f"{', '.join(ranks)} {account}: " + "; ".join(terminal(reason) for reason in reasons),
                           indent="    ", first="  ")
-    rejected = rejected_text(report["rejected"])
-    if rejected:
-        lines += [""] + rejected
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def opportunity_list_cells(rows: List[Dict[str, Any]], escape: Callable[[str], str]) -> List[List[Any]]:
+    """Rows of the opportunity list as the cells of OPPORTUNITY_HEADER, customer text through `escape`."""
+    return [[row["rank"], _opportunity_account(row, escape), escape(row["owner"] or ""), row["segment"],
+             _row_words(row, escape), money(row["estimated_revenue"]), row["effort"], row["readiness"],
+             escape("; ".join(row["why_not_ready"]))] for row in rows]
+
+
+OPPORTUNITY_HEADER = ["#", "Account", "Owner", "Segment", "Opportunity", "Revenue", "Effort", "Readiness",
+                      "Why not ready"]
+OPPORTUNITY_ALIGN = "rllllrlll"
+
+
+def opportunity_list_markdown(rows: List[Dict[str, Any]]) -> List[str]:
+    """Rows of the opportunity list as a markdown table (then "None." when empty)."""
+    return md_table(OPPORTUNITY_HEADER, opportunity_list_cells(rows, md), OPPORTUNITY_ALIGN) + ([] if rows else ["None."])
 
 
 def by_opportunity_markdown(report):
     """Return the opportunity list (--by opportunity) as a markdown table, ready first, then revenue."""
     summary = report["summary"]
     lines = [f"# {TITLE}: opportunities", "",
-             f"As of {report['as_of']} · methodology {md(report['methodology'])} "
+             f"As of {as_of_words(report)} · methodology {md(report['methodology'])} "
              f"(hash {report['methodology_hash']}) · {changes_views.basis_words(report)} · whole book: {md(_headline(summary))}", ""]
     listed = _listed_opportunities(summary)
     if listed:
         lines += [f"**Listed:** {md(listed)}", ""]
-    lines += md_table(
-        ["#", "Account", "Owner", "Segment", "Opportunity", "Revenue", "Effort", "Readiness", "Why not ready"],
-        [[row["rank"], _opportunity_account(row, md), md(row["owner"] or ""), row["segment"], _row_words(row, md),
-          money(row["estimated_revenue"]), row["effort"], row["readiness"], md("; ".join(row["why_not_ready"]))]
-         for row in report["opportunities"]], "rllllrlll")
-    if not report["opportunities"]:
-        lines.append("None.")
+    lines += opportunity_list_markdown(report["opportunities"])
     lines.append("")
     lines += rejected_markdown(report["rejected"])
     return "\n".join(lines) + "\n"

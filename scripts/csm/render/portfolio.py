@@ -11,7 +11,7 @@ from csm.figures import money
 from csm.render import brief
 from csm.render import changes as changes_views
 from csm.render import coverage as coverage_views
-from csm.render.common import (md, md_table, owner_parts, rejected_markdown, rejected_text, rule, score, terminal,
+from csm.render.common import (as_of_words, md, md_table, owner_parts, rejected_markdown, rejected_text, rule, score, terminal,
                                text_table, title_line, WIDTH, wrap)
 from csm.words import plural
 from csm.render.portfolio_html import html
@@ -19,7 +19,8 @@ from csm.render.portfolio_words import (ANALYSIS_WORDS, MIX_HEADER, PIPELINE_HEA
                                         TREND_GROUPS, analysis_notes, book_rows, forecast_words, headline, mix_rows,
                                         more_words, opportunity_words, pipeline_rows, quarter_rows, renewal_short,
                                         renewal_tail_words, rest_words, retention_words, section_title, shown_items,
-                                        trend_cells)
+                                        top_opportunities, trend_cells)
+from csm.render.expansion import opportunity_list_markdown, opportunity_list_text
 
 # ---------------------------------------------------------------------------------------------
 # Markdown
@@ -36,7 +37,7 @@ def markdown(report, model, limit=None):
     views = report["views"]
     limit = model.max_rows
     lines = [f"# {TITLE}", "",
-             f"As of {report['as_of']} · methodology {md(report['methodology'])} "
+             f"As of {as_of_words(report)} · methodology {md(report['methodology'])} "
              f"(hash {report['methodology_hash']}) · {changes_views.basis_words(report)} · {md(headline(report))}", ""]
     lines += coverage_views.markdown(report["summary"])
     lines += changes_views.changes_markdown(report["summary"])
@@ -107,6 +108,8 @@ def markdown(report, model, limit=None):
         lines.append("")
     lines += ["**Pipeline by type**", ""]
     lines += md_table(PIPELINE_HEADER, pipeline_rows(expansion_view, md), "lrrrr")
+    heading, rows = top_opportunities(report)
+    lines += ["", f"**{heading}**", ""] + (opportunity_list_markdown(rows) if rows else [])
     waiting = expansion_view["stabilise_first"]
     lines += ["", f"**Not ready yet (renew first, stabilise first, or readiness unknown): "
                   f"{plural(len(waiting), 'account')}, "
@@ -159,7 +162,7 @@ def text(report, model, limit=None):
         return brief.text(report)
     views = report["views"]
     limit = model.max_rows
-    lines = [title_line(TITLE, f"as of {report['as_of']}"), rule()]
+    lines = [title_line(TITLE, f"as of {as_of_words(report)}"), rule()]
     lines += wrap(f"{headline(report)}; methodology {terminal(report['methodology'], 40)} "
                   f"(hash {report['methodology_hash']}); {changes_views.basis_words(report)}")
     lines += coverage_views.text(report["summary"])
@@ -229,6 +232,8 @@ def text(report, model, limit=None):
     if hidden:
         lines += wrap(more_words(hidden))
     lines += [""] + text_table(PIPELINE_HEADER, pipeline_rows(expansion_view, terminal), "lrrrr")
+    heading, rows = top_opportunities(report)
+    lines += [""] + wrap(heading) + (opportunity_list_text(rows) if rows else [])
     waiting = expansion_view["stabilise_first"]
     lines += ["", f"Not ready yet: {plural(len(waiting), 'account')}, "
                   f"{money(expansion_view['on_hold_revenue'])} on hold"]

@@ -14,13 +14,16 @@ from csm.figures import money
 from csm.render import brief
 from csm.render import changes as changes_views
 from csm.render import coverage as coverage_views
-from csm.render.common import html_text, money_short, owner_html, pct, score, unlisted_words
+from csm.render.common import as_of_words, html_text, money_short, owner_html, pct, score, unlisted_words
 from csm.words import plural
 from csm.render.portfolio_words import (ANALYSIS_WORDS, MIX_HEADER, PIPELINE_HEADER, QUARTER_HEADER, TITLE,
                                         TREND_GROUPS, analysis_notes, book_rows, forecast_words, headline, mix_rows,
                                         more_words, opportunity_words, pipeline_rows, quarter_rows, renewal_short,
                                         renewal_tail_words, rest_words, retention_words, section_title, shown_items,
-                                        trend_cells)
+                                        top_opportunities, trend_cells)
+from csm.render.expansion import OPPORTUNITY_ALIGN, OPPORTUNITY_HEADER, opportunity_list_cells
+
+ESCAPED_CELLS = (1, 2, 4, 8)  # of opportunity_list_cells: the account, owner, opportunity and why, through _h
 
 CLASS_COLOURS = {"green": "#2f9e44", "yellow": "#e8a317", "red": "#d9480f"}
 TIER_COLOURS = {"critical": "#b42318", "high": "#e8590c", "medium": "#f0b429", "low": "#2f9e44"}
@@ -269,7 +272,7 @@ def html(report: Dict[str, Any], model: Any) -> str:
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{_h(TITLE)} as of {_h(report['as_of'])}</title>", f"<style>{STYLE}</style>", "</head>",
            "<body>", "<header>", f"<h1>{_h(TITLE)}</h1>",
-           f'<p class="sub">As of {_h(report["as_of"])} · methodology {_h(report["methodology"])} '
+           f'<p class="sub">As of {_h(as_of_words(report))} · methodology {_h(report["methodology"])} '
            f'(hash {_h(report["methodology_hash"])}) · {_h(changes_views.basis_words(report))} · '
            f'{_h(headline(report))}</p>']
     out += [coverage_views.html(report["summary"])] if "coverage" in report["summary"] else []
@@ -387,6 +390,11 @@ def html(report: Dict[str, Any], model: Any) -> str:
     out.append("<h3>Pipeline by type</h3>")
     out.append(_html_table(PIPELINE_HEADER, [[cell if i == 0 else _h(cell) for i, cell in enumerate(row)]
                                              for row in pipeline_rows(expansion_view, _h)], "lrrrr", total_last=True))
+    heading, rows = top_opportunities(report)
+    out.append(f"<h3>{_h(heading)}</h3>")
+    if rows:  # the cells opportunity_list_cells leaves as they are (numbers, vocabulary) are escaped here
+        out.append(_html_table(OPPORTUNITY_HEADER, [[cell if i in ESCAPED_CELLS else _h(cell) for i, cell in enumerate(row)]
+                                                    for row in opportunity_list_cells(rows, _h)], OPPORTUNITY_ALIGN))
     waiting = expansion_view["stabilise_first"]
     out.append(f"<h3>Not ready yet (renew first, stabilise first, or readiness unknown): "
                f"{_h(plural(len(waiting), 'account'))}, "

@@ -216,6 +216,21 @@ def pipeline_rows(expansion_view: Dict[str, Any], escape: Callable[[str], str]) 
 PIPELINE_HEADER = ["Type", "Opportunities", "Revenue", "Ready now", "On hold"]
 
 
+def top_opportunities(report: Dict[str, Any]) -> Tuple[str, List[Dict[str, Any]]]:
+    """The pipeline section's opportunity list: (its heading, its rows), of the accounts the section covers
+    (the listed ones in a filtered run, as the section's title says; else the whole book)."""
+    scope = report["listed"] if "listed" in report else report["summary"]
+    top = scope["expansion"]["top_opportunities"] if scope is not None else {"count": 0, "of": 0,
+                                                                             "opportunities": []}
+    count, total = top["count"], top["of"]
+    if not total:
+        return "Opportunities: none", []
+    shown = f"Top {count:,} of {total:,} opportunities" if count < total else \
+        f"All {plural(total, 'opportunity', 'opportunities')}"
+    return (f"{shown}, ready first, then by estimated revenue (every one: expansion_opportunity_scorer.py "
+            "--by opportunity)"), top["opportunities"]
+
+
 def rest_words(views: Dict[str, Any], escape: Callable[[str], str], template: str = "{}") -> str:
     """The accounts the call list leaves off for capacity, in words ('' when none)."""
     rest = views.get("action_list_rest")

@@ -13,8 +13,8 @@ writes for the account:
 - `churn`: risk_score, risk_tier, churn_probability (null without a fitted calibration),
   renewal_status, days_to_renewal, contract_end_date;
 - `expansion`: readiness (the tool's `readiness.status`), total_estimated_revenue,
-  opportunity_count, top_opportunity (the tool's first opportunity, but for its
-  rationale and readiness).
+  opportunity_count, top_opportunity (its largest ready opportunity, else its largest:
+  csm.score.expansion.top_opportunity, the one "start with" names; but for its rationale).
 
 An analysis that could not score the account is None, as in the full result.
 Each brief is made as its account is scored (csm.report.portfolio.keep) and listed
@@ -22,9 +22,11 @@ in the report's order. `--full` writes the three results in full instead (each a
 its own tool writes it): about four times the size, slower to write and to read back.
 """
 
+from csm.score import expansion
+
 CHURN_FIELDS = ("risk_score", "risk_tier", "churn_probability", "renewal_status", "days_to_renewal",
                 "contract_end_date")
-LEFT_OUT = ("rationale", "readiness")  # of the top opportunity: words, and the account's readiness again
+LEFT_OUT = ("rationale",)  # of the top opportunity: words (its readiness stays: a tier upgrade may wait)
 
 
 def brief(result: dict) -> dict:
@@ -34,10 +36,11 @@ def brief(result: dict) -> dict:
     ...         "contract_start_date": None, "priority": "low", "health": None, "churn": None,
     ...         "expansion": {"readiness": {"status": "ready"}, "total_estimated_revenue": 900,
     ...                       "opportunity_count": 1, "opportunities": [
-    ...                           {"type": "Module cross-sell", "module": "sso", "rationale": "..."}]},
+    ...                           {"type": "Module cross-sell", "module": "sso", "estimated_revenue": 900,
+    ...                            "readiness": "ready", "rationale": "..."}]},
     ...         "analysis_errors": {"health": ["usage is missing"], "churn": ["usage is missing"]}}
     >>> brief(full)["expansion"]
-    {'readiness': 'ready', 'total_estimated_revenue': 900, 'opportunity_count': 1, 'top_opportunity': {'type': 'Module cross-sell', 'module': 'sso'}}
+    {'readiness': 'ready', 'total_estimated_revenue': 900, 'opportunity_count': 1, 'top_opportunity': {'type': 'Module cross-sell', 'module': 'sso', 'estimated_revenue': 900, 'readiness': 'ready'}}
     """
     out = dict(result)  # the account's own keys (identity, priority, lifecycle ...) as they are, in order
     fitness = result["health"]
@@ -57,10 +60,9 @@ def brief(result: dict) -> dict:
     if found is None:
         out["expansion"] = None
     else:
-        opportunities = found["opportunities"]
-        top = None
-        if opportunities:
-            top = {key: value for key, value in opportunities[0].items() if key not in LEFT_OUT}
+        top = expansion.top_opportunity(found["opportunities"])
+        if top is not None:
+            top = {key: value for key, value in top.items() if key not in LEFT_OUT}
         out["expansion"] = {
             "readiness": found["readiness"]["status"],
             "total_estimated_revenue": found["total_estimated_revenue"],

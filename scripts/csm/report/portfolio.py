@@ -5,7 +5,9 @@ each module, unchanged). Each may fail on its own: the account keeps the results
 that worked and the errors of the others; it is rejected from the report only when
 all three fail. The per-analysis figures come from each analysis' own summary
 (csm.report.summaries), fed the same results, so counts, ARR at risk, expansion
-potential and total ARR are the ones each tool reports on the same book.
+potential and total ARR are the ones each tool reports on the same book; the
+expansion summary adds the first TOP_OPPORTUNITIES rows of the book's opportunity
+list (csm.report.opportunities, the rows `--by opportunity` lists first).
 
 Each account carries its one `next_action` (csm.score.next_action, from health,
 churn, renewal and readiness together); the analyses' own next actions are taken
@@ -26,13 +28,14 @@ from csm.errors import RecordRejected
 from csm.figures import money_round
 from csm.ingest.columns import load_retention
 from csm.report.listing import brief
-from csm.report import owners, summaries
+from csm.report import opportunities, owners, summaries
 from csm.report import views as views_of
 from csm.report.retention import read_retention
 from csm.score import churn, expansion, health, lifecycle, next_action
 from csm.score.accounts import read_account
 
 ANALYSES = ("health", "churn", "expansion")
+TOP_OPPORTUNITIES = 10  # rows of the opportunity list the report's pipeline section shows (all: --by opportunity)
 
 
 class PortfolioModel:
@@ -174,6 +177,7 @@ class Summary:
         self.not_scored = {name: 0 for name in ANALYSES}
         self.attention = next_action.attention_counts()
         self.owners = owners.Books(model.methodology, owners.PORTFOLIO, model.churn.due_within)
+        self.opportunities = opportunities.TopRows(TOP_OPPORTUNITIES, model.expansion.readiness.upgrade_min_utilisation)
 
     def add(self, result: Dict[str, Any]) -> None:
         if result["owner"] is not None:
@@ -187,6 +191,8 @@ class Summary:
                 self.not_scored[name] += 1
             else:
                 summary_of.add(analysed)
+        if result["expansion"] is not None:
+            self.opportunities.add(result["expansion"])
 
     def result(self, rejected_count: int) -> Dict[str, Any]:
         """Return the totals, then each analysis' summary as its tool reports it.
@@ -203,6 +209,8 @@ class Summary:
         for name, summary_of in self.summaries.items():
             summary[name] = summary_of.result(rejected_count + self.not_scored[name])
             summary[name].pop("next_action_attention", None)  # the report's is the account's, above
+        # The first rows of the opportunity list (expansion_opportunity_scorer.py --by opportunity) of these accounts.
+        summary["expansion"]["top_opportunities"] = self.opportunities.result()
         if self.owners.count:
             summary["by_owner"] = self.owners.result(summary)
         return summary

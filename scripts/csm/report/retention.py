@@ -66,7 +66,8 @@ def read_retention(document: Any, model: Any, source: str = "the portfolio") -> 
     gross = start - figures["contraction_arr"] - figures["churned_arr"]
     view = {key: (None if dates[key] is None else dates[key].isoformat()) for key in RETENTION_DATES}
     view.update({key: money_round(figures[key]) for key in RETENTION_FIGURES})
-    view["ending_arr"] = money_round(net)
+    view["ending_arr"] = (view["starting_arr"] + view["expansion_arr"] - view["contraction_arr"]  # of the figures shown
+                          - view["churned_arr"])
     view["nrr"] = against(round(net / start * 100, 1), model.benchmarks["nrr"])
     view["grr"] = against(round(gross / start * 100, 1), model.benchmarks["grr"])
     return view

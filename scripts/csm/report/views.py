@@ -223,6 +223,10 @@ def _forecast(quarters, probabilities, moments):
     if moments is not None:
         for quarter, pairs in zip(quarters + [total], moments + [[pair for pairs in moments for pair in pairs]]):
             quarter["forecast_arr"], quarter["forecast_interval_90"] = expected_renewal(pairs)
+        total["forecast_arr"] = forecast = sum(quarter["forecast_arr"] for quarter in quarters)  # the rows' sum
+        low, high = total["forecast_interval_90"]  # kept around it (each quarter's is rounded on its own)
+        total["forecast_interval_90"] = [min(low, forecast), max(high, forecast)]
+        for quarter in quarters + [total]:
             quarter["forecast_share"] = share(quarter["forecast_arr"], quarter["arr"]) if quarter["arr"] else None
     return total
 
@@ -399,14 +403,14 @@ def expansion_views(views: list, expansion_summary: dict) -> dict:
                 tally[2] += 1
                 tally[3] += revenue
     pipeline = {}
-    for category, figures in by_category.items():
+    for category, figures in by_category.items():  # the listed accounts' opportunities (a filtered run's too)
         ready_count, ready_revenue, on_hold_count, on_hold_revenue = tallies[category]
-        pipeline[category] = {"type": figures["type"], "count": figures["count"],
-                              "estimated_revenue": figures["estimated_revenue"],
+        pipeline[category] = {"type": figures["type"], "count": ready_count + on_hold_count,
+                              "estimated_revenue": ready_revenue + on_hold_revenue,
                               "ready_count": ready_count, "ready_revenue": ready_revenue,
                               "on_hold_count": on_hold_count, "on_hold_revenue": on_hold_revenue}
     return {
-        "total_estimated_revenue": expansion_summary["total_estimated_revenue"],
+        "total_estimated_revenue": sum(line["estimated_revenue"] for line in pipeline.values()),
         "ready_revenue": sum(line["ready_revenue"] for line in pipeline.values()),
         "on_hold_revenue": sum(line["on_hold_revenue"] for line in pipeline.values()),
         "ready_now": merged([part.ready for part in views]),

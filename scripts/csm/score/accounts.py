@@ -8,6 +8,7 @@ by ARR": enterprise above $100k, mid-market $25k-$100k, smb below $25k).
 from typing import Any, Dict, List, Optional
 
 from csm import values
+from csm.figures import money_round
 from csm.limits import ECHO_WHOLE_CHARS
 from csm.config.segments import SEGMENTS
 
@@ -108,8 +109,8 @@ def read_account(raw: Dict[str, Any], segments: Dict[str, Any], problems: List[s
         kind = type(arr)
         if not ((kind is int or kind is float) and 0 < arr <= values.LARGEST):  # values.number's fast path, inlined
             arr = values.number(arr, "arr", problems, 0, None, from_text)
-            if arr == 0:
-                arr += 0  # -0.0 (0 or more, as numbers go) becomes 0.0; an int 0 stays 0
+        if arr is not None:  # whole currency units, as every output shows it: a sum of ARR is the sum of its rows
+            arr = money_round(arr)  # (and -0.0, 0 or more as numbers go, becomes 0)
     notes = [] if type(raw) is dict else list(getattr(raw, "notes", ()))  # how a map read it (MRR x 12)
     segment_value = raw.get("segment")
     segment = None

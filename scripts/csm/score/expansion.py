@@ -499,24 +499,39 @@ def adoption_summary(modules: Optional[List[Module]], utilisation: Optional[floa
     }
 
 
-def start_with(opportunities: List[dict]) -> Optional[dict]:
-    """Return the opportunity to start an expansion conversation with: the largest ready one by estimated
-    revenue (of equal ones, the first in the result's priority order), or None when none is ready.
+def top_opportunity(opportunities: List[dict]) -> Optional[dict]:
+    """Return an account's top opportunity: its largest ready one by estimated revenue, else (none ready) its
+    largest; of equal ones the first in the result's priority order; None when it has none.
 
-    The priority order weighs revenue against effort, so the first by priority can be
-    smaller; "start with" is the largest ready revenue (references/methodology.md section 3).
+    The one definition of "top" everywhere (the report's briefs and views, the CSV's
+    columns): the account's first row in the opportunity list (csm.report.opportunities,
+    ready first, then by revenue). The priority order weighs revenue against effort, so
+    the first by priority can be smaller (references/methodology.md section 3).
 
-    >>> start_with([{"estimated_revenue": 900, "readiness": "ready"},
-    ...             {"estimated_revenue": 5000, "readiness": "ready"},
-    ...             {"estimated_revenue": 9000, "readiness": "grow usage first"}])
+    >>> top_opportunity([{"estimated_revenue": 900, "readiness": "ready"},
+    ...                  {"estimated_revenue": 5000, "readiness": "ready"},
+    ...                  {"estimated_revenue": 9000, "readiness": "grow usage first"}])
     {'estimated_revenue': 5000, 'readiness': 'ready'}
+    >>> top_opportunity([{"estimated_revenue": 900, "readiness": "stabilise first"},
+    ...                  {"estimated_revenue": 5000, "readiness": "stabilise first"}])
+    {'estimated_revenue': 5000, 'readiness': 'stabilise first'}
     """
-    largest = None
-    for opportunity in opportunities:
-        if opportunity["readiness"] == READY and (
-                largest is None or opportunity["estimated_revenue"] > largest["estimated_revenue"]):
-            largest = opportunity
-    return largest
+    return min(opportunities, key=_top_key, default=None)  # min keeps the first of equal keys
+
+
+def _top_key(opportunity: dict) -> tuple:
+    return opportunity["readiness"] != READY, -opportunity["estimated_revenue"]
+
+
+def start_with(opportunities: List[dict]) -> Optional[dict]:
+    """Return the opportunity to start an expansion conversation with: the top opportunity when it is ready
+    (the largest ready one), or None when none is ready.
+
+    >>> start_with([{"estimated_revenue": 9000, "readiness": "grow usage first"}]) is None
+    True
+    """
+    top = top_opportunity(opportunities)
+    return top if top is not None and top["readiness"] == READY else None
 
 
 def portfolio_key(result: dict) -> tuple:
