@@ -4,29 +4,42 @@ references/methodology.md section 9. For an account that is not green (not low r
 the smallest set of moves of the metrics a CSM can influence (a metric marked
 `"influenceable": false` in the methodology is never moved; ARR, segment and dates are
 not metrics) that lifts its health to the next class (lowers its risk to the next
-tier), under the methodology in force:
+tier), under the methodology in force: fewest metrics first, then the least distance,
+each move measured in its metric's own scale, inside its valid range, on round values
+(csm.score.path_moves). Exact: a path is kept only once the account's score, worked out
+with the moves by the same arithmetic (and in the same order) as csm.score.health and
+csm.score.churn, reaches the target.
 
-- fewest metrics first; among those, the least distance, each move measured in its
-  metric's own scale (the span over which its score runs from 0 to 100: a ratio's
-  target, an inverse's max, 100 / points_per_unit; a label's or a band's steps);
-- every move stays inside the metric's valid range and lands on a round value (whole
-  units for whole-number values on a scale of 2 or more, else a tenth of the scale's
-  order: 0.01 for a 0-1 rate);
-- exact: the account's score is worked out with the moves applied, by the same
-  arithmetic (and in the same order) as csm.score.health and csm.score.churn, so
-  re-scoring the record with the moves gives the target class.
+How it is found (`Additive`). Both scores are a sum over sections (dimensions,
+signals) of a coefficient x the section's score, each section's score the weighted sum
+of its metric scores (a points signal's capped at 0-100) rounded to 0.1, the sum
+rounded to 0.1. Without those roundings a move gains its metric's change of score x its
+weight x its section's coefficient; with them the score lies within `slack` of that
+(0.1 x the coefficient of each section moved, 0.05 for the whole).
 
-One move is searched exhaustively, and pairs in order of their estimated distance (a numeric
-metric gains in step with its distance); from three on, the metrics that reach
-furthest on their own are taken in turn, each then pulled back as far as the target
-allows. When even every influenceable metric at its best misses the target, the path
-is None and `Path.why` says so with the best score reachable.
+- Fewest metrics, exact: sizes are tried from one up, the metrics in order of what each
+  gains at its best. A set whose gains at their best add up to less than the gap minus
+  the slack cannot reach and is not looked at; one whose (capped) gain passes the gap
+  by more than the slack reaches; in between the score itself decides. The first size
+  with a set that reaches is the fewest (up to `LIMIT` sets of one size are weighed).
+- Least distance among the sets of that size: every metric of a set but one is moved
+  whole, to a corner of its scoring (its best; a label's or a band's better values; a
+  count's first value below its `many`), and the one left moves as little as the
+  target needs: solved on its line, then the nearest round value that reaches by the
+  score itself. The least such distance is the path. When each metric's score runs in
+  step with its distance, the least distance of the unrounded sum lies at such a
+  corner; the round-value grid and the roundings can leave a path up to a step of one
+  metric farther than the least.
+
+When even every influenceable metric at its best misses the target, the path is None
+and `Path.why` says so with the best score reachable.
 """
 
 import itertools
-import math
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
+from csm.score.path_moves import (REACHES, Option, Reach, band_choices, choice_reach, clipped, label_choices,
+                                  numeric_reach)
 
 
 class Move(NamedTuple):
@@ -59,324 +72,251 @@ class Path(NamedTuple):
                 "score": self.score, class_key: self.reached, "why": self.why}
 
 
-# The most grid steps a move may cross; a wider range moves in coarser steps (powers of ten).
-MAX_STEPS = 10 ** 6
-
-
-def resolution(value: float, scale: float) -> float:
-    """Return the step a move of a numeric metric lands on.
-
-    >>> resolution(43, 80), resolution(3.5, 4.0), resolution(0.2, 0.4), resolution(4, 4), resolution(0, 0.4)
-    (1, 0.1, 0.01, 1, 0.01)
-    """
-    if not (math.isfinite(value) and math.isfinite(scale) and scale > 0):
-        return 1
-    if float(value).is_integer() and scale >= 2:
-        return 1
-    return 10.0 ** (math.floor(math.log10(scale)) - 1)
-
-
-def _round_to(number: float, step: float) -> float:
-    rounded = round(round(number / step) * step, 10)
-    return int(rounded) if float(rounded).is_integer() and step >= 1 else rounded
-
-
 class Knob:
-    """One movable metric of one record: the values it can move to, in order of distance, with their scores.
+    """One movable metric of one account: its `reach` (csm.score.path_moves), the `section` it scores in,
+    the `factor` of its score in its section's score, and the `gain` (in points of the account's score,
+    before rounding and caps) of its best move."""
 
-    `options` are (value, score, cost) tuples, nearest first; `monotone` says that a
-    farther option never scores worse (a ratio, an inverse, a decline, a rise, a
-    count), so the nearest option that reaches can be searched by halving.
-    """
+    __slots__ = ("metric", "value", "score", "reach", "section", "factor", "gain")
 
-    __slots__ = ("metric", "value", "score", "options", "monotone")
-
-    def __init__(self, metric, value, score: float, options: Sequence[Tuple[object, float, float]],
-                 monotone: bool) -> None:
-        self.metric = metric
-        self.value = value
-        self.score = score
-        self.options = options
-        self.monotone = monotone
+    def __init__(self, metric, value, score: float, reach: Reach, section: int, factor: float,
+                 gain: float) -> None:
+        self.metric, self.value, self.score, self.reach = metric, value, score, reach
+        self.section, self.factor, self.gain = section, factor, gain
 
 
-class Grid:
-    """The values a numeric metric can move to, nearest first, on its resolution grid and ending at its best:
-    a sequence of (value, score, cost) worked out when asked for (a metric may have hundreds)."""
+class Additive(NamedTuple):
+    """An account's score as a sum of its sections: each section's `coefficients` (points of the score per
+    point of the section's score), its `totals` (a points signal's total before its 0-100 cap; None for a
+    section without one), the `direction` a metric's score improves in (+1 health, -1 churn), the `gap`
+    (the unrounded gain the target needs) and the `slack` the roundings allow; `score_with` ({knob index:
+    new metric score} -> the score, exactly) and `reaches` (whether a score is the target)."""
 
-    __slots__ = ("value", "first", "step", "direction", "steps", "best", "scale", "score_of", "size", "last")
-
-    def __init__(self, value: float, best: float, scale: float, score_of: Callable[[float], float]) -> None:
-        self.value, self.best, self.scale, self.score_of = value, best, scale, score_of
-        step = resolution(value, scale)
-        while abs(best - value) / step > MAX_STEPS:  # an extreme range: coarser steps, the search stays short
-            step *= 10
-        self.step = step
-        self.direction = 1 if best > value else -1
-        self.first = (math.floor(value / step) + 1) * step if best > value else (math.ceil(value / step) - 1) * step
-        self.steps = max(0, int(math.floor(abs(best - self.first) / step + 1e-9)) + 1)
-        if self.steps and (best - self.first) * self.direction < 0:
-            self.steps = 0  # the first grid point lies beyond the best: the best is the only move
-        last = _round_to(self.first + self.direction * (self.steps - 1) * step, step) if self.steps else None
-        self.size = self.steps + (0 if last == best else 1)
-        self.last = (best, score_of(best), abs(best - value) / scale)  # asked for most: the best move
-
-    def __len__(self) -> int:
-        return self.size
-
-    def __getitem__(self, position: int) -> Tuple[float, float, float]:
-        if position < 0:
-            position += self.size
-        if not 0 <= position < self.size:
-            raise IndexError(position)
-        if position == self.size - 1:
-            return self.last
-        target = (_round_to(self.first + self.direction * position * self.step, self.step)
-                  if position < self.steps else self.best)
-        return target, self.score_of(target), abs(target - self.value) / self.scale
-
-
-def numeric_knob(metric, value: float, score: float, best: float, scale: float,
-                 score_of: Callable[[float], float]) -> Optional[Knob]:
-    """Return the Knob of a numeric metric moving from `value` toward `best` (inside its valid range), on
-    its resolution grid; None when no move gains anything.
-
-    >>> knob = numeric_knob("m", 43, 53.75, 80, 80, lambda v: min(100.0, v * 1.25))
-    >>> knob.options[0], knob.options[-1], len(knob.options)
-    ((44, 55.0, 0.0125), (80, 100.0, 0.4625), 37)
-    """
-    if best == value or not scale > 0 or not all(map(math.isfinite, (value, best, scale, best - value))):
-        return None
-    grid = Grid(value, best, scale, score_of)
-    if grid[-1][1] == score:
-        return None
-    return Knob(metric, value, score, grid, True)
-
-
-def choice_knob(metric, value, score: float, choices: Sequence[Tuple[object, float, float]]) -> Optional[Knob]:
-    """Return the Knob of a label, a flag or a band: its better `choices` (value, score, cost), nearest first."""
-    options = sorted(choices, key=lambda choice: choice[2])
-    return Knob(metric, value, score, options, False) if options else None
-
-
-class Search(NamedTuple):
-    """What the search needs of an analysis: the score with some knobs moved (`score_with`: {knob index:
-    option score} -> the 0-100 score), whether a score reaches the target (`reaches`), how near the moves
-    come to it before any clamp or rounding (`progress`: larger is nearer, in points of the score), and the
-    progress the target needs from where the account stands (`gap`)."""
-
+    coefficients: List[float]
+    totals: List[Optional[float]]
+    direction: int
+    gap: float
+    slack: float
     score_with: Callable[[Dict[int, float]], float]
     reaches: Callable[[float], bool]
-    progress: Callable[[Dict[int, float]], float]
-    gap: float
 
 
-def _with(fixed: Dict[int, float], index: int, score: float) -> Dict[int, float]:
-    moved = dict(fixed)
-    moved[index] = score
-    return moved
+# The rounding of a section's score and of the whole (to 0.1): what the sum may be off by.
+ROUNDING = 0.05
+# The most sets of one size a path weighs (a methodology with dozens of metrics stays bounded).
+LIMIT = 4096
+# Distances this close are equal (float error); the metrics first in the model's order then win.
+TIE = 1e-12
 
 
-def _nearest(knob: Knob, fixed: Dict[int, float], index: int, search: Search) -> Optional[int]:
-    """The nearest option of a knob that reaches the target with the `fixed` moves beside it."""
-    options = knob.options
-    if knob.monotone:
-        if not search.reaches(search.score_with(_with(fixed, index, options[-1][1]))):
-            return None
-        low, high = 0, len(options) - 1
-        while low < high:
-            middle = (low + high) // 2
-            if search.reaches(search.score_with(_with(fixed, index, options[middle][1]))):
-                high = middle
-            else:
-                low = middle + 1
-        return low
-    for position, option in enumerate(options):
-        if search.reaches(search.score_with(_with(fixed, index, option[1]))):
-            return position
+def _capped(total: float) -> float:
+    return 100.0 if total > 100 else 0.0 if total < 0 else total
+
+
+def _section_gain(model: Additive, section: int, raised: float) -> float:
+    """The gain of a section's score raised (health) or lowered (churn) by `raised` before its cap."""
+    total = model.totals[section]
+    if total is None:
+        return model.coefficients[section] * raised
+    return model.coefficients[section] * (_capped(total) - _capped(total - raised))
+
+
+def _raised(knobs: List[Knob], moves: Dict[int, Option], direction: int) -> Dict[int, float]:
+    """{section: how far the moves raise (or lower) its score before its cap}."""
+    raised = {}
+    for index, option in moves.items():
+        knob = knobs[index]
+        raised[knob.section] = raised.get(knob.section, 0.0) + knob.factor * direction * (option.score - knob.score)
+    return raised
+
+
+def additive_gain(knobs: List[Knob], model: Additive, moves: Dict[int, Option]) -> float:
+    """The gain of some moves, before rounding: what each section gains, added up."""
+    total = 0.0
+    for section, raised in _raised(knobs, moves, model.direction).items():
+        total += _section_gain(model, section, raised)
+    return total
+
+
+def _needed(knobs: List[Knob], model: Additive, others: Dict[int, Option], index: int, gain: float) -> float:
+    """The score of knob `index` with which it and the `others` gain `gain` before rounding."""
+    knob = knobs[index]
+    raised = _raised(knobs, others, model.direction)
+    within = raised.pop(knob.section, 0.0)
+    outside = 0.0
+    for section, amount in raised.items():
+        outside += _section_gain(model, section, amount)
+    share = (gain - outside) / model.coefficients[knob.section]  # what the knob's section must gain
+    total = model.totals[knob.section]
+    if total is None:
+        needed = share - within
+    else:
+        top = _capped(total)
+        if share > top:
+            return float("inf") * model.direction  # beyond any score
+        needed = -within if top - share >= 100 else total - (top - share) - within
+    return knob.score + model.direction * needed / knob.factor
+
+
+def _meeting(model: Additive, score: float) -> Callable[[Option], bool]:
+    """Whether a move's score is at least as good as `score` (a hair of float error allowed)."""
+    if model.direction > 0:
+        return lambda option: option.score >= score - 1e-9
+    return lambda option: option.score <= score + 1e-9
+
+
+class Candidate(NamedTuple):
+    """A set of moves weighed for the path: the `others` at corners, and knob `index` to move as little as
+    needed, at least to position `low` (nearer cannot reach) and aimed at `aim`; `cost` is the distance
+    with it at `low` (no move of it can make the set nearer)."""
+
+    cost: float
+    order: Tuple[int, ...]  # the knob indices, sorted: the tie-break
+    others: Dict[int, Option]
+    index: int
+    low: int
+    aim: int
+
+
+def _corners(knobs: List[Knob], model: Additive, chosen: Sequence[int]) -> List[Candidate]:
+    """The candidates of one set of knobs: each knob in turn moved as little as needed, the others at each
+    combination of their corners. Empty when the set cannot reach."""
+    best = {index: knobs[index].reach.best for index in chosen}
+    gain = additive_gain(knobs, model, best)
+    if gain < model.gap - model.slack:
+        return []
+    if gain < model.gap + model.slack and not model.reaches(model.score_with(
+            {index: option.score for index, option in best.items()})):
+        return []
+    found = []
+    order = tuple(sorted(chosen))
+    for index in chosen:
+        rest = [other for other in chosen if other != index]
+        reach = knobs[index].reach
+        for corners in itertools.product(*(knobs[other].reach.corners for other in rest)):
+            others = dict(zip(rest, corners))
+            needed = _needed(knobs, model, others, index, model.gap - model.slack)
+            low = reach.nearest(_meeting(model, needed), reach.aim(needed))
+            if low is None:
+                continue
+            cost = reach.moves[low].cost
+            for option in corners:
+                cost += option.cost
+            aim = reach.aim(_needed(knobs, model, others, index, model.gap))
+            found.append(Candidate(cost, order, others, index, low, max(aim, low)))
+    return found
+
+
+def _sets(knobs: List[Knob], model: Additive, size: int) -> List[Candidate]:
+    """The candidates of every set of `size` knobs whose gains at their best can close the gap (at most LIMIT
+    sets), the knobs taken in order of their gains so that a set's bound can end the search early."""
+    order = sorted(range(len(knobs)), key=lambda index: (-knobs[index].gain, index))
+    gains = [knobs[index].gain for index in order]
+    floor = model.gap - model.slack
+    found = []
+    weighed = 0
+    # each frame: (position to choose from next, the chosen knobs, their gains)
+    stack = [(0, (), 0.0)]
+    while stack:
+        start, chosen, total = stack.pop()
+        left = size - len(chosen)
+        if not left:
+            weighed += 1
+            if weighed > LIMIT:
+                break
+            found += _corners(knobs, model, [order[position] for position in chosen])
+            continue
+        for position in range(len(order) - left, start - 1, -1):  # pushed last to first: popped in order
+            if total + sum(gains[position:position + left]) < floor:
+                continue  # the largest gains left cannot close the gap
+            stack.append((position + 1, chosen + (position,), total + gains[position]))
+    return found
+
+
+def _refined(knobs: List[Knob], model: Additive, candidates: List[Candidate]) -> Optional[Dict[int, Option]]:
+    """The nearest moves among the candidates by the score itself: each candidate's last knob moved to the
+    nearest value that reaches, the candidates weighed in order of their least distance."""
+    found, found_cost, found_order = None, None, None
+    for candidate in sorted(candidates, key=lambda candidate: (candidate.cost, candidate.order)):
+        if found is not None and candidate.cost > found_cost + TIE:
+            break  # no later candidate can be nearer
+        scores = {index: option.score for index, option in candidate.others.items()}
+        reach = knobs[candidate.index].reach
+
+        def reaches(option: Option, scores=scores, index=candidate.index) -> bool:
+            scores[index] = option.score
+            return model.reaches(model.score_with(scores))
+
+        position = reach.nearest(reaches, candidate.aim, candidate.low)
+        if position is None:
+            continue
+        moves = dict(candidate.others)
+        moves[candidate.index] = reach.moves[position]
+        cost = sum(option.cost for option in moves.values())
+        if found is None or cost < found_cost - TIE or (cost <= found_cost + TIE and candidate.order < found_order):
+            found, found_cost, found_order = moves, cost, candidate.order
+    return found
+
+
+def find_path(knobs: List[Knob], model: Additive) -> Optional[Dict[int, Option]]:
+    """Return {knob index: Option} of the fewest, then nearest, moves that reach; None if none do."""
+    gains = sorted((knob.gain for knob in knobs), reverse=True)
+    floor = model.gap - model.slack
+    total = 0.0
+    for size, gain in enumerate(gains, 1):
+        total += gain
+        if total < floor:
+            continue  # no set of this size can close the gap
+        found = _refined(knobs, model, _sets(knobs, model, size))
+        if found is not None:
+            return found
     return None
 
 
-def _best_of_pair(knobs: List[Knob], pair: Tuple[int, int], search: Search):
-    """(cost, {knob index: option position}) of the cheapest moves of both knobs of a pair that reach.
-
-    A numeric metric's points grow in step with its distance, so the cheapest pair
-    takes one metric to its best and the other as far as needed (the corners); a
-    label or a band tries each of its options.
-    """
-    found = None
-    for first, second in (pair, pair[::-1]):
-        knob = knobs[first]
-        tried = [len(knob.options) - 1] if knob.monotone else range(len(knob.options))
-        for position in tried:
-            option = knob.options[position]
-            other = _nearest(knobs[second], {first: option[1]}, second, search)
-            if other is not None:
-                cost = option[2] + knobs[second].options[other][2]
-                if found is None or cost < found[0] - 1e-12:
-                    found = (cost, {first: position, second: other})
-    return found
-
-
-def _greedy(knobs: List[Knob], search: Search, best_scores: Dict[int, float], alone: Dict[int, float]):
-    """{knob index: option position}: knobs at their best added in order of how near each alone brings the
-    score (`alone`, by `search.progress`, which a clamp does not flatten) until the target is reached; then
-    each (the last added first) dropped, or pulled back as far as the target allows."""
-    chosen = []
-    for index in sorted(best_scores, key=lambda index: (-alone[index], index)):
-        chosen.append(index)
-        if search.reaches(search.score_with({i: best_scores[i] for i in chosen})):
-            break
-    else:
-        return None
-    positions = {index: len(knobs[index].options) - 1 for index in chosen}
-    for index in reversed(chosen):
-        fixed = {i: knobs[i].options[p][1] for i, p in positions.items() if i != index}
-        if search.reaches(search.score_with(fixed)):
-            del positions[index]
-            continue
-        nearest = _nearest(knobs[index], fixed, index, search)
-        if nearest is not None:
-            positions[index] = nearest
-    return positions
-
-
-# A pair whose knobs alone bring the score this much less than the gap (rounding can make up the
-# difference, in points of the score) is still tried; one further short cannot reach.
-ROUNDING_SLACK = 1.0
-
-
-def _estimate(knobs: List[Knob], pair: Tuple[int, int], alone: Dict[int, float], gap: float) -> float:
-    """The distance a pair needs if its points grew in step with distance: the cheaper per point at its best,
-    the other as far as the rest of the gap needs.
-
-    >>> class K: options = [(0, 0, 0.5)]
-    >>> _estimate([K(), K()], (0, 1), {0: 5.0, 1: 2.0}, 6.0)  # 0.5 for 5 points, then 1 point at 0.25 a point
-    0.75
-    """
-    rate = {index: knobs[index].options[-1][2] / alone[index] for index in pair}
-    cheap, other = sorted(pair, key=lambda index: (rate[index], index))
-    return knobs[cheap].options[-1][2] + max(0.0, gap - alone[cheap]) * rate[other]
-
-
-def _pair(knobs: List[Knob], search: Search, best_scores: Dict[int, float], alone: Dict[int, float]):
-    """(distance, {knob index: option position}) of the nearest pair that reaches, or None. Pairs are tried
-    in order of their estimated distance (_estimate); the search stops at the first pair whose estimate is
-    beyond the nearest found."""
-    gap = search.gap
-    pairs = [pair for pair in itertools.combinations(range(len(knobs)), 2)
-             if alone[pair[0]] > 0 and alone[pair[1]] > 0 and alone[pair[0]] + alone[pair[1]] >= gap - ROUNDING_SLACK]
-    found = None
-    for estimate, pair in sorted((_estimate(knobs, pair, alone, gap), pair) for pair in pairs):
-        if found is not None and estimate > found[0]:
-            break
-        if search.reaches(search.score_with({i: best_scores[i] for i in pair})):
-            candidate = _best_of_pair(knobs, pair, search)
-            if candidate is not None and (found is None or candidate[0] < found[0] - 1e-12):
-                found = candidate
-    return found
-
-
-def find_path(knobs: List[Knob], search: Search) -> Optional[Dict[int, int]]:
-    """Return {knob index: option position} of the fewest, then nearest, moves that reach; None if none do."""
-    best_scores = {index: knob.options[-1][1] for index, knob in enumerate(knobs)}
-    if not knobs or not search.reaches(search.score_with(best_scores)):
-        return None
-    solo = {index: search.score_with({index: score}) for index, score in best_scores.items()}
-    if search.progress is search.score_with:
-        start = search.score_with({})
-        alone = {index: score - start for index, score in solo.items()}
-    else:
-        start = search.progress({})
-        alone = {index: search.progress({index: score}) - start for index, score in best_scores.items()}
-    found = None
-    for index, knob in enumerate(knobs):
-        if not search.reaches(solo[index]):
-            continue
-        position = _nearest(knob, {}, index, search)
-        if position is not None and (found is None or knob.options[position][2] < found[0] - 1e-12):
-            found = (knob.options[position][2], {index: position})
-    if found is None:
-        found = _pair(knobs, search, best_scores, alone)
-    if found is not None:
-        return found[1]
-    return _greedy(knobs, search, best_scores, alone)
-
-
-def build_path(knobs: List[Knob], search: Search, target: str, classify: Callable[[float], str],
-               labels: Callable[[object], Tuple[str, str]], gained: Callable[[float, float], float]) -> Path:
+def build_path(knobs: List[Knob], model: Additive, target: str, classify: Callable[[float], str],
+               gained: Callable[[float, float], float]) -> Path:
     """Search the knobs and return the Path: the moves in order of the points they gain (each move's points
     counted with the moves before it applied, so they add up to the whole change), or the best reachable.
 
-    `labels(metric)` gives (path, label); `gained(before, after)` the points a change of score gains.
+    `gained(before, after)` gives the points a change of score gains.
     """
-    positions = find_path(knobs, search)
-    if positions is None:
-        best = search.score_with({index: knob.options[-1][1] for index, knob in enumerate(knobs)})
-        why = ("no metric a CSM can influence is below its best" if not knobs else
-               f"even every influenceable metric at its best ({len(knobs)} moved) gives {best:g}, "
-               f"short of {target}")
-        return Path(target, None, best, classify(best), why)
-    start = search.score_with({})
-    alone = {index: gained(start, search.score_with({index: knobs[index].options[p][1]}))
-             for index, p in positions.items()}
+    score_with = model.score_with
+    moves = find_path(knobs, model)
+    if moves is None:
+        best = {index: knob.reach.best for index, knob in enumerate(knobs)}
+        best_score = score_with({index: option.score for index, option in best.items()})
+        if not knobs or not model.reaches(best_score):
+            why = ("no metric a CSM can influence is below its best" if not knobs else
+                   f"even every influenceable metric at its best ({len(knobs)} moved) gives {best_score:g}, "
+                   f"short of {target}")
+            return Path(target, None, best_score, classify(best_score), why)
+        moves = best  # more sets than LIMIT weighed: every metric at its best reaches
+    start = score_with({})
+    alone = {index: gained(start, score_with({index: option.score})) for index, option in moves.items()} \
+        if len(moves) > 1 else {index: 0.0 for index in moves}
     applied = {}
     before = start
-    moves = []
-    for index in sorted(positions, key=lambda i: (-alone[i], i)):
+    steps = []
+    for index in sorted(moves, key=lambda i: (-alone[i], i)):
         knob = knobs[index]
-        option = knob.options[positions[index]]
-        applied[index] = option[1]
-        after = search.score_with(applied)
-        path, label = labels(knob.metric)
-        moves.append(Move(path, label, knob.value, option[0], round(gained(before, after), 1)))
+        option = moves[index]
+        applied[index] = option.score
+        after = score_with(applied)
+        steps.append(Move(knob.metric.path, knob.metric.label, knob.value, option.value,
+                          round(gained(before, after), 1)))
         before = after
-    return Path(target, moves, before, classify(before), None)
+    return Path(target, steps, before, classify(before), None)
 
 
 # --- The analyses' knobs and arithmetic ------------------------------------------------------------
 
-def _band_choices(metric, value: float, better: Callable[[float], bool]) -> List[Tuple[object, float, float]]:
-    """The nearest value of each band that scores better, inside the valid range, with its cost."""
-    edges = metric.bands.edges
-    span = edges[-1] - edges[0] if len(edges) > 1 else max(abs(edges[0]), 1)
-    step = resolution(value, span)
-    low, high = metric.reading.low, metric.reading.high
-    choices = []
-    for position, band_score in enumerate(metric.bands.scores):
-        if not better(band_score):
-            continue
-        upper = edges[position] if position < len(edges) else None
-        lower = edges[position - 1] if position else None
-        if upper is not None and value > upper:
-            target = upper
-        elif lower is not None and value <= lower:
-            target = _round_to(lower + step, step)
-            if upper is not None and target > upper:
-                target = upper
-        else:
-            continue
-        if (low is not None and target < low) or (high is not None and target > high):
-            continue
-        if metric.bands.score(target) == band_score:
-            choices.append((target, band_score, abs(target - value) / span))
-    return choices
-
-
-def _label_choices(scores: Dict[str, float], value, better: Callable[[float], bool]):
-    """The labels that score better, each costing the steps between the two in score order."""
-    ranked = sorted(scores, key=lambda label: (scores[label], label))
-    here = ranked.index(value)
-    return [(label, float(scores[label]), abs(ranked.index(label) - here)) for label in ranked
-            if better(float(scores[label]))]
-
-
-def _clipped(number: float, reading) -> float:
-    if reading.low is not None and number < reading.low:
-        return reading.low
-    if reading.high is not None and number > reading.high:
-        return reading.high
-    return number
+def _reach(metric, value, make: Callable[[Any, Any], Optional[Reach]]) -> Optional[Reach]:
+    """The Reach of a metric from a value, made once per (metric, value) (csm.score.memo)."""
+    key = (metric, value)
+    reach = REACHES.get(key)
+    if reach is None:
+        reach = REACHES.keep(key, make(metric, value) or False)  # False: no move gains, remembered too
+    return reach or None
 
 
 def _by_section(changes: Dict[int, float], places: List[Tuple[int, int]]) -> Dict[int, Dict[int, float]]:
@@ -392,15 +332,20 @@ def _by_section(changes: Dict[int, float], places: List[Tuple[int, int]]) -> Dic
     return grouped
 
 
-def _health_knob(metric, figures) -> Optional[Knob]:
-    value, score = figures.value, figures.score
+def _health_reach(metric, value) -> Optional[Reach]:
+    score = metric.score(value)
     better = score.__lt__
     if metric.scoring == "mapping":
-        return choice_knob(metric, value, score, _label_choices(metric.scores, value, better))
+        return choice_reach(label_choices(metric.scores, value, better), float.__gt__)
     if metric.scoring == "banded":
-        return choice_knob(metric, value, score, _band_choices(metric, value, better))
-    best = _clipped(metric.figure if metric.scoring == "ratio" else 0, metric.reading)
-    return numeric_knob(metric, value, score, best, metric.figure, metric.score)
+        return choice_reach(band_choices(metric, value, better), float.__gt__)
+    if not metric.figure:
+        return None  # a target or max of 0 scores 0 whatever the value
+    if metric.scoring == "ratio":
+        best, line = metric.figure, (0.0, 100 / metric.figure)
+    else:
+        best, line = 0, (100.0, -100 / metric.figure)
+    return numeric_reach(value, score, clipped(best, metric.reading), metric.figure, metric.score, line)
 
 
 def health_path(scored: Any, model: Any, segment: str, classification: str) -> Optional[Path]:
@@ -409,18 +354,30 @@ def health_path(scored: Any, model: Any, segment: str, classification: str) -> O
         return None
     green, yellow = model.cutoffs[segment]
     target, cut = ("yellow", yellow) if classification == "red" else ("green", green)
-    knobs, places, base = [], [], []
-    for dimension_index, (dimension, weight_present, found) in enumerate(scored.found):
-        for metric_index, (metric, figures) in enumerate(found):
-            knob = _health_knob(metric, figures) if metric.influenceable else None
-            if knob is not None:
-                knobs.append(knob)
-                places.append((dimension_index, metric_index))
-        base.append(scored.dimension_scores[dimension.name])
     parts = scored.found
     overall_weight = 0.0
     for dimension, _, _ in parts:
         overall_weight += dimension.weight
+    knobs, places, base, coefficients = [], [], [], []
+    start = slack = 0.0
+    for dimension_index, (dimension, weight_present, found) in enumerate(parts):
+        coefficient = dimension.weight if scored.all_dimensions else dimension.weight / overall_weight
+        coefficients.append(coefficient)
+        base.append(scored.dimension_scores[dimension.name])
+        start += base[-1] * coefficient
+        partial = len(found) < len(dimension.metrics)
+        moved = False
+        for metric_index, (metric, figures) in enumerate(found):
+            reach = _reach(metric, figures.value, _health_reach) if metric.influenceable else None
+            if reach is None:
+                continue
+            factor = metric.weight / weight_present if partial else metric.weight
+            gain = coefficient * factor * (reach.best.score - figures.score)
+            if gain > 0:
+                knobs.append(Knob(metric, figures.value, figures.score, reach, dimension_index, factor, gain))
+                places.append((dimension_index, metric_index))
+                moved = True
+        slack += 2 * ROUNDING * coefficient if moved else 0.0
 
     def score_with(changes: Dict[int, float]) -> float:
         scores = list(base)
@@ -436,25 +393,32 @@ def health_path(scored: Any, model: Any, segment: str, classification: str) -> O
             overall_sum += score * dimension.weight
         return round(overall_sum if scored.all_dimensions else overall_sum / overall_weight, 1)
 
-    search = Search(score_with, lambda score: score >= cut, score_with, cut - score_with({}))
+    additive = Additive(coefficients, [None] * len(parts), 1, cut - start, slack + ROUNDING + 1e-9, score_with,
+                        lambda score: score >= cut)
     classify = lambda score: "green" if score >= green else "yellow" if score >= yellow else "red"
-    return build_path(knobs, search, target, classify, lambda metric: (metric.path, metric.label),
-                      lambda before, after: after - before)
+    return build_path(knobs, additive, target, classify, lambda before, after: after - before)
 
 
-def _churn_knob(metric, figures) -> Optional[Knob]:
-    value, score = figures.value, figures.score
+def _churn_reach(metric, value) -> Optional[Reach]:
+    score = metric.score(value)
     better = score.__gt__
     if metric.scoring == "flag":
-        return choice_knob(metric, value, score, [(False, 0.0, 1)] if value and score > 0 else [])
+        return choice_reach([(False, 0.0, 1)] if value and score > 0 else [], float.__lt__)
     if metric.scoring == "mapping":
-        return choice_knob(metric, value, score, _label_choices(metric.scores, value, better))
+        return choice_reach(label_choices(metric.scores, value, better), float.__lt__)
     if metric.scoring == "banded":
-        return choice_knob(metric, value, score, _band_choices(metric, value, better))
+        return choice_reach(band_choices(metric, value, better), float.__lt__)
     if not metric.rate:
         return None
-    best = _clipped(0 if metric.scoring == "count" else metric.start, metric.reading)
-    return numeric_knob(metric, value, score, best, 100 / metric.rate, metric.score)
+    if metric.scoring == "count":
+        best, line = 0, (0.0, float(metric.rate))
+    elif metric.scoring == "decline":
+        best, line = metric.start, (metric.rate * metric.start, -float(metric.rate))
+    else:
+        best, line = metric.start, (-metric.rate * metric.start, float(metric.rate))
+    many_at = metric.many_at if metric.scoring == "count" else None
+    return numeric_reach(value, score, clipped(best, metric.reading), 100 / metric.rate, metric.score, line,
+                         many_at)
 
 
 def churn_path(scored: Any, model: Any) -> Optional[Path]:
@@ -465,15 +429,34 @@ def churn_path(scored: Any, model: Any) -> Optional[Path]:
         return None
     position = tiers.index(scored.risk_tier)
     target, cut = tiers[position + 1], cuts[position][1]
-    knobs, places, base = [], [], []
+    knobs, places, base, coefficients, totals = [], [], [], [], []
     signals = [signal for signal in scored.signals if signal.score is not None]
+    slack = 0.0
     for signal_index, signal in enumerate(signals):
-        for metric_index, (_, metric, figures) in enumerate(signal.found):
-            knob = _churn_knob(metric, figures) if metric.influenceable else None
-            if knob is not None:
-                knobs.append(knob)
-                places.append((signal_index, metric_index))
+        weight = signal.signal.weight * scored.multiplier
+        coefficient = weight if scored.all_signals else weight / scored.present_weight
+        coefficients.append(coefficient)
         base.append(signal.score)
+        points = signal.signal.points
+        partial = len(signal.found) < len(signal.signal.metrics)
+        weight_present = 0.0
+        total = 0.0
+        for added, metric, _ in signal.found:
+            total += added
+            weight_present += 0.0 if points else metric.weight
+        totals.append(total if points else None)
+        moved = False
+        for metric_index, (_, metric, figures) in enumerate(signal.found):
+            reach = _reach(metric, figures.value, _churn_reach) if metric.influenceable else None
+            if reach is None:
+                continue
+            factor = 1.0 if metric.weight is None else metric.weight / weight_present if partial else metric.weight
+            gain = coefficient * factor * (figures.score - reach.best.score)
+            if gain > 0:
+                knobs.append(Knob(metric, figures.value, figures.score, reach, signal_index, factor, gain))
+                places.append((signal_index, metric_index))
+                moved = True
+        slack += 2 * ROUNDING * coefficient if moved else 0.0
 
     def raw_with(changes: Dict[int, float]) -> float:
         """The risk with the moves, before the rounding and the 0-100 clamp."""
@@ -502,7 +485,8 @@ def churn_path(scored: Any, model: Any) -> Optional[Path]:
         risk = round(raw_with(changes), 1)
         return 100.0 if risk > 100 else 0.0 if risk < 0 else float(risk)
 
-    search = Search(score_with, lambda score: score < cut, lambda changes: -raw_with(changes), raw_with({}) - cut)
+    start = scored.unrounded * scored.multiplier
+    additive = Additive(coefficients, totals, -1, start - cut, slack + ROUNDING + 1e-9, score_with,
+                        lambda score: score < cut)
     classify = lambda score: next((tier for tier, minimum in cuts if score >= minimum), "low")
-    return build_path(knobs, search, target, classify, lambda metric: (metric.path, metric.label),
-                      lambda before, after: before - after)
+    return build_path(knobs, additive, target, classify, lambda before, after: before - after)
