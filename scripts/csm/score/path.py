@@ -74,31 +74,37 @@ class Path(NamedTuple):
 
 class Knob:
     """One movable metric of one account: its `reach` (csm.score.path_moves), the `section` it scores in,
-    the `factor` of its score in its section's score, and the `gain` (in points of the account's score,
-    before rounding and caps) of its best move."""
+    the `factor` of its score in its section's score, the `gain` (in points of the account's score,
+    before rounding and caps) of its best move and the least distance a point of that gain costs (`rate`)."""
 
-    __slots__ = ("metric", "value", "score", "reach", "section", "factor", "gain")
+    __slots__ = ("metric", "value", "score", "reach", "section", "factor", "gain", "rate")
 
     def __init__(self, metric, value, score: float, reach: Reach, section: int, factor: float,
-                 gain: float) -> None:
+                 coefficient: float) -> None:
         self.metric, self.value, self.score, self.reach = metric, value, score, reach
-        self.section, self.factor, self.gain = section, factor, gain
+        self.section, self.factor = section, factor
+        self.gain = coefficient * factor * abs(reach.best.score - score)
+        self.rate = reach.rate / (coefficient * factor) if self.gain > 0 else 0.0
 
 
 class Additive(NamedTuple):
     """An account's score as a sum of its sections: each section's `coefficients` (points of the score per
     point of the section's score), its `totals` (a points signal's total before its 0-100 cap; None for a
-    section without one), the `direction` a metric's score improves in (+1 health, -1 churn), the `gap`
-    (the unrounded gain the target needs) and the `slack` the roundings allow; `score_with` ({knob index:
-    new metric score} -> the score, exactly) and `reaches` (whether a score is the target)."""
+    section without one), its `offsets` (what its score gains when it is worked out again, before any move:
+    its unrounded score less its rounded one, toward better), the `direction` a metric's score improves in
+    (+1 health, -1 churn), the `gap` (the unrounded gain the target needs) and the `slack` the roundings
+    allow; `score_with` ({knob index: new metric score} -> the score, exactly), `reaches` (whether a score
+    is the target) and the account's `score` as it stands."""
 
     coefficients: List[float]
     totals: List[Optional[float]]
+    offsets: List[float]
     direction: int
     gap: float
     slack: float
     score_with: Callable[[Dict[int, float]], float]
     reaches: Callable[[float], bool]
+    score: float
 
 
 # The rounding of a section's score and of the whole (to 0.1): what the sum may be off by.
@@ -117,8 +123,8 @@ def _section_gain(model: Additive, section: int, raised: float) -> float:
     """The gain of a section's score raised (health) or lowered (churn) by `raised` before its cap."""
     total = model.totals[section]
     if total is None:
-        return model.coefficients[section] * raised
-    return model.coefficients[section] * (_capped(total) - _capped(total - raised))
+        return model.coefficients[section] * (raised + model.offsets[section])
+    return model.coefficients[section] * (_capped(total) - _capped(total - raised) + model.offsets[section])
 
 
 def _raised(knobs: List[Knob], moves: Dict[int, Option], direction: int) -> Dict[int, float]:
@@ -146,7 +152,7 @@ def _needed(knobs: List[Knob], model: Additive, others: Dict[int, Option], index
     outside = 0.0
     for section, amount in raised.items():
         outside += _section_gain(model, section, amount)
-    share = (gain - outside) / model.coefficients[knob.section]  # what the knob's section must gain
+    share = (gain - outside) / model.coefficients[knob.section] - model.offsets[knob.section]  # the section's part
     total = model.totals[knob.section]
     if total is None:
         needed = share - within
@@ -167,15 +173,14 @@ def _meeting(model: Additive, score: float) -> Callable[[Option], bool]:
 
 class Candidate(NamedTuple):
     """A set of moves weighed for the path: the `others` at corners, and knob `index` to move as little as
-    needed, at least to position `low` (nearer cannot reach) and aimed at `aim`; `cost` is the distance
-    with it at `low` (no move of it can make the set nearer)."""
+    needed, at least to position `low` (nearer cannot reach); `cost` is the distance with it at `low` (no
+    move of it makes the set nearer)."""
 
     cost: float
     order: Tuple[int, ...]  # the knob indices, sorted: the tie-break
     others: Dict[int, Option]
     index: int
     low: int
-    aim: int
 
 
 def _corners(knobs: List[Knob], model: Additive, chosen: Sequence[int]) -> List[Candidate]:
@@ -202,43 +207,58 @@ def _corners(knobs: List[Knob], model: Additive, chosen: Sequence[int]) -> List[
             cost = reach.moves[low].cost
             for option in corners:
                 cost += option.cost
-            aim = reach.aim(_needed(knobs, model, others, index, model.gap))
-            found.append(Candidate(cost, order, others, index, low, max(aim, low)))
+            found.append(Candidate(cost, order, others, index, low))
     return found
 
 
-def _sets(knobs: List[Knob], model: Additive, size: int) -> List[Candidate]:
-    """The candidates of every set of `size` knobs whose gains at their best can close the gap (at most LIMIT
-    sets), the knobs taken in order of their gains so that a set's bound can end the search early."""
+def _sets(knobs: List[Knob], model: Additive, size: int) -> List[Tuple[int, ...]]:
+    """Every set of `size` knobs whose gains at their best can close the gap (at most LIMIT sets), the knobs
+    taken in order of their gains so that the largest gains left bound the search: the set of the largest
+    gains comes first."""
     order = sorted(range(len(knobs)), key=lambda index: (-knobs[index].gain, index))
-    gains = [knobs[index].gain for index in order]
     floor = model.gap - model.slack
+    if size == 1:
+        return [(index,) for index in order if knobs[index].gain >= floor]
+    sums = [0.0]  # sums[n]: the n largest gains added
+    for index in order:
+        sums.append(sums[-1] + knobs[index].gain)
     found = []
-    weighed = 0
-    # each frame: (position to choose from next, the chosen knobs, their gains)
-    stack = [(0, (), 0.0)]
-    while stack:
+    stack = [(0, (), 0.0)]  # each frame: (position to choose from next, the chosen positions, their gains)
+    while stack and len(found) < LIMIT:
         start, chosen, total = stack.pop()
         left = size - len(chosen)
         if not left:
-            weighed += 1
-            if weighed > LIMIT:
-                break
-            found += _corners(knobs, model, [order[position] for position in chosen])
+            found.append(tuple(order[position] for position in chosen))
             continue
         for position in range(len(order) - left, start - 1, -1):  # pushed last to first: popped in order
-            if total + sum(gains[position:position + left]) < floor:
-                continue  # the largest gains left cannot close the gap
-            stack.append((position + 1, chosen + (position,), total + gains[position]))
+            if total + sums[position + left] - sums[position] >= floor:  # else the largest gains left fall short
+                stack.append((position + 1, chosen + (position,), total + knobs[order[position]].gain))
     return found
 
 
-def _refined(knobs: List[Knob], model: Additive, candidates: List[Candidate]) -> Optional[Dict[int, Option]]:
-    """The nearest moves among the candidates by the score itself: each candidate's last knob moved to the
-    nearest value that reaches, the candidates weighed in order of their least distance."""
-    found, found_cost, found_order = None, None, None
-    for candidate in sorted(candidates, key=lambda candidate: (candidate.cost, candidate.order)):
-        if found is not None and candidate.cost > found_cost + TIE:
+def _least(knobs: List[Knob], model: Additive, chosen: Tuple[int, ...], rates: List[float]) -> float:
+    """No path of these knobs is nearer: each moves at least its nearest move, and the gap is closed at
+    best by the knobs whose points cost least, in turn (a point of a knob's gain costs at least its rate:
+    `rates`, by knob index)."""
+    nearest = 0.0
+    for index in chosen:
+        nearest += knobs[index].reach.first_cost
+    needed = model.gap - model.slack
+    least = 0.0
+    for index in sorted(chosen, key=rates.__getitem__):
+        if needed <= 0:
+            break
+        taken = min(knobs[index].gain, needed)
+        least += taken * knobs[index].rate
+        needed -= taken
+    return max(nearest, least)
+
+
+def _refined(knobs: List[Knob], model: Additive, candidates: List[Candidate], found: Optional[tuple]):
+    """(distance, knob indices, {knob index: Option}) of the nearest of `found` and the candidates by the
+    score itself: each candidate's last knob moved to the nearest value that reaches."""
+    for candidate in sorted(candidates, key=lambda candidate: candidate.cost):
+        if found is not None and candidate.cost > found[0] + TIE:
             break  # no later candidate can be nearer
         scores = {index: option.score for index, option in candidate.others.items()}
         reach = knobs[candidate.index].reach
@@ -247,29 +267,45 @@ def _refined(knobs: List[Knob], model: Additive, candidates: List[Candidate]) ->
             scores[index] = option.score
             return model.reaches(model.score_with(scores))
 
-        position = reach.nearest(reaches, candidate.aim, candidate.low)
+        position = candidate.low
+        if reach.grid is not None:  # between the nearest that may reach and the nearest that surely does
+            needed = _needed(knobs, model, candidate.others, candidate.index, model.gap + model.slack)
+            sure = reach.nearest(_meeting(model, needed), reach.aim(needed), position)
+            if sure != position:
+                position = reach.grid.first_meeting(reaches, position, position, sure)
+        elif not reaches(reach.moves[position]):
+            position = reach.nearest(reaches, position, position + 1)
         if position is None:
             continue
         moves = dict(candidate.others)
         moves[candidate.index] = reach.moves[position]
         cost = sum(option.cost for option in moves.values())
-        if found is None or cost < found_cost - TIE or (cost <= found_cost + TIE and candidate.order < found_order):
-            found, found_cost, found_order = moves, cost, candidate.order
+        if found is None or cost < found[0] - TIE or (cost <= found[0] + TIE and candidate.order < found[1]):
+            found = (cost, candidate.order, moves)
     return found
 
 
 def find_path(knobs: List[Knob], model: Additive) -> Optional[Dict[int, Option]]:
-    """Return {knob index: Option} of the fewest, then nearest, moves that reach; None if none do."""
+    """Return {knob index: Option} of the fewest, then nearest, moves that reach; None if none do.
+
+    The sets of the fewest knobs are weighed in order of how near a path of theirs could be (`_least`),
+    until the nearest path found is nearer than any set left could give.
+    """
     gains = sorted((knob.gain for knob in knobs), reverse=True)
+    rates = [knob.rate for knob in knobs]
     floor = model.gap - model.slack
     total = 0.0
     for size, gain in enumerate(gains, 1):
         total += gain
         if total < floor:
             continue  # no set of this size can close the gap
-        found = _refined(knobs, model, _sets(knobs, model, size))
+        found = None
+        for least, chosen in sorted((_least(knobs, model, chosen, rates), chosen) for chosen in _sets(knobs, model, size)):
+            if found is not None and least > found[0] + TIE:
+                break
+            found = _refined(knobs, model, _corners(knobs, model, chosen), found)
         if found is not None:
-            return found
+            return found[2]
     return None
 
 
@@ -291,7 +327,7 @@ def build_path(knobs: List[Knob], model: Additive, target: str, classify: Callab
                    f"short of {target}")
             return Path(target, None, best_score, classify(best_score), why)
         moves = best  # more sets than LIMIT weighed: every metric at its best reaches
-    start = score_with({})
+    start = model.score
     alone = {index: gained(start, score_with({index: option.score})) for index, option in moves.items()} \
         if len(moves) > 1 else {index: 0.0 for index in moves}
     applied = {}
@@ -319,26 +355,40 @@ def _reach(metric, value, make: Callable[[Any, Any], Optional[Reach]]) -> Option
     return reach or None
 
 
-def _by_section(changes: Dict[int, float], places: List[Tuple[int, int]]) -> Dict[int, Dict[int, float]]:
-    """Group knob moves by the dimension or signal they fall in: {section: {metric position: new score}}.
+def _sum_in_order(row: List[float]) -> float:
+    """The sum of a section's parts added left to right from 0.0, as the scoring adds them (the same float)."""
+    total = 0.0
+    for part in row:
+        total += part
+    return total
 
-    >>> _by_section({0: 80.0, 2: 10.0}, [(0, 1), (0, 2), (1, 0)])
-    {0: {1: 80.0}, 1: {0: 10.0}}
+
+def _rows_with(changes: Dict[int, float], places: List[Tuple[int, int]], rows: List[List[float]],
+               weights: List[List[Optional[float]]]) -> Dict[int, List[float]]:
+    """{section: its parts with the moves}: a moved metric's part is its new score x its weight (its points
+    in a points signal, weight None).
+
+    >>> _rows_with({1: 80.0}, [(0, 0), (0, 1)], [[10.0, 20.0]], [[0.5, 0.5]])
+    {0: [10.0, 40.0]}
     """
-    grouped = {}
+    changed = {}
     for index, score in changes.items():
         section, position = places[index]
-        grouped.setdefault(section, {})[position] = score
-    return grouped
+        row = changed.get(section)
+        if row is None:
+            row = changed[section] = list(rows[section])
+        weight = weights[section][position]
+        row[position] = score if weight is None else score * weight
+    return changed
 
 
 def _health_reach(metric, value) -> Optional[Reach]:
     score = metric.score(value)
     better = score.__lt__
     if metric.scoring == "mapping":
-        return choice_reach(label_choices(metric.scores, value, better), float.__gt__)
+        return choice_reach(score, label_choices(metric.scores, value, better), float.__gt__)
     if metric.scoring == "banded":
-        return choice_reach(band_choices(metric, value, better), float.__gt__)
+        return choice_reach(score, band_choices(metric, value, better), float.__gt__)
     if not metric.figure:
         return None  # a target or max of 0 scores 0 whatever the value
     if metric.scoring == "ratio":
@@ -358,43 +408,44 @@ def health_path(scored: Any, model: Any, segment: str, classification: str) -> O
     overall_weight = 0.0
     for dimension, _, _ in parts:
         overall_weight += dimension.weight
-    knobs, places, base, coefficients = [], [], [], []
-    start = slack = 0.0
+    knobs, places, base, coefficients, offsets, rows, weights, divisors = [], [], [], [], [], [], [], []
+    start, slack = 0.0, ROUNDING + 1e-9
     for dimension_index, (dimension, weight_present, found) in enumerate(parts):
         coefficient = dimension.weight if scored.all_dimensions else dimension.weight / overall_weight
         coefficients.append(coefficient)
         base.append(scored.dimension_scores[dimension.name])
         start += base[-1] * coefficient
         partial = len(found) < len(dimension.metrics)
-        moved = False
+        rows.append([figures.weighted for _, figures in found])
+        weights.append([metric.weight for metric, _ in found])
+        divisors.append(weight_present if partial else None)
+        raw = _sum_in_order(rows[-1])
+        offsets.append((raw / weight_present if partial else raw) - base[-1])
+        count = len(knobs)
         for metric_index, (metric, figures) in enumerate(found):
             reach = _reach(metric, figures.value, _health_reach) if metric.influenceable else None
             if reach is None:
                 continue
             factor = metric.weight / weight_present if partial else metric.weight
-            gain = coefficient * factor * (reach.best.score - figures.score)
-            if gain > 0:
-                knobs.append(Knob(metric, figures.value, figures.score, reach, dimension_index, factor, gain))
+            knob = Knob(metric, figures.value, figures.score, reach, dimension_index, factor, coefficient)
+            if knob.gain > 0:
+                knobs.append(knob)
                 places.append((dimension_index, metric_index))
-                moved = True
-        slack += 2 * ROUNDING * coefficient if moved else 0.0
+        slack += ROUNDING * coefficient if len(knobs) > count else 0.0
+    dimension_weights = [dimension.weight for dimension, _, _ in parts]
 
     def score_with(changes: Dict[int, float]) -> float:
         scores = list(base)
-        for dimension_index, moved in _by_section(changes, places).items():
-            dimension, weight_present, found = parts[dimension_index]
-            weighted = 0.0
-            for metric_index, (metric, figures) in enumerate(found):
-                weighted += moved[metric_index] * metric.weight if metric_index in moved else figures.weighted
-            scores[dimension_index] = round(weighted / weight_present if len(found) < len(dimension.metrics)
-                                            else weighted, 1)
+        for section, row in _rows_with(changes, places, rows, weights).items():
+            weighted = _sum_in_order(row)
+            scores[section] = round(weighted if divisors[section] is None else weighted / divisors[section], 1)
         overall_sum = 0.0
-        for (dimension, _, _), score in zip(parts, scores):
-            overall_sum += score * dimension.weight
+        for weight, score in zip(dimension_weights, scores):
+            overall_sum += score * weight
         return round(overall_sum if scored.all_dimensions else overall_sum / overall_weight, 1)
 
-    additive = Additive(coefficients, [None] * len(parts), 1, cut - start, slack + ROUNDING + 1e-9, score_with,
-                        lambda score: score >= cut)
+    additive = Additive(coefficients, [None] * len(parts), offsets, 1, cut - start, slack, score_with,
+                        lambda score: score >= cut, scored.overall)
     classify = lambda score: "green" if score >= green else "yellow" if score >= yellow else "red"
     return build_path(knobs, additive, target, classify, lambda before, after: after - before)
 
@@ -403,11 +454,11 @@ def _churn_reach(metric, value) -> Optional[Reach]:
     score = metric.score(value)
     better = score.__gt__
     if metric.scoring == "flag":
-        return choice_reach([(False, 0.0, 1)] if value and score > 0 else [], float.__lt__)
+        return choice_reach(score, [(False, 0.0, 1)] if value and score > 0 else [], float.__lt__)
     if metric.scoring == "mapping":
-        return choice_reach(label_choices(metric.scores, value, better), float.__lt__)
+        return choice_reach(score, label_choices(metric.scores, value, better), float.__lt__)
     if metric.scoring == "banded":
-        return choice_reach(band_choices(metric, value, better), float.__lt__)
+        return choice_reach(score, band_choices(metric, value, better), float.__lt__)
     if not metric.rate:
         return None
     if metric.scoring == "count":
@@ -429,9 +480,9 @@ def churn_path(scored: Any, model: Any) -> Optional[Path]:
         return None
     position = tiers.index(scored.risk_tier)
     target, cut = tiers[position + 1], cuts[position][1]
-    knobs, places, base, coefficients, totals = [], [], [], [], []
+    knobs, places, base, coefficients, totals, offsets, rows, weights, divisors = [], [], [], [], [], [], [], [], []
     signals = [signal for signal in scored.signals if signal.score is not None]
-    slack = 0.0
+    slack = ROUNDING + 1e-9
     for signal_index, signal in enumerate(signals):
         weight = signal.signal.weight * scored.multiplier
         coefficient = weight if scored.all_signals else weight / scored.present_weight
@@ -440,53 +491,44 @@ def churn_path(scored: Any, model: Any) -> Optional[Path]:
         points = signal.signal.points
         partial = len(signal.found) < len(signal.signal.metrics)
         weight_present = 0.0
-        total = 0.0
-        for added, metric, _ in signal.found:
-            total += added
+        for _, metric, _ in signal.found:
             weight_present += 0.0 if points else metric.weight
+        rows.append([added for added, _, _ in signal.found])
+        weights.append([metric.weight for _, metric, _ in signal.found])
+        divisors.append(weight_present if partial and not points else None)
+        total = _sum_in_order(rows[-1])
         totals.append(total if points else None)
-        moved = False
+        offsets.append(signal.score - (_capped(total) if points else total / weight_present if partial else total))
+        count = len(knobs)
         for metric_index, (_, metric, figures) in enumerate(signal.found):
             reach = _reach(metric, figures.value, _churn_reach) if metric.influenceable else None
             if reach is None:
                 continue
             factor = 1.0 if metric.weight is None else metric.weight / weight_present if partial else metric.weight
-            gain = coefficient * factor * (figures.score - reach.best.score)
-            if gain > 0:
-                knobs.append(Knob(metric, figures.value, figures.score, reach, signal_index, factor, gain))
+            knob = Knob(metric, figures.value, figures.score, reach, signal_index, factor, coefficient)
+            if knob.gain > 0:
+                knobs.append(knob)
                 places.append((signal_index, metric_index))
-                moved = True
-        slack += 2 * ROUNDING * coefficient if moved else 0.0
-
-    def raw_with(changes: Dict[int, float]) -> float:
-        """The risk with the moves, before the rounding and the 0-100 clamp."""
-        scores = list(base)
-        for signal_index, moved in _by_section(changes, places).items():
-            signal = signals[signal_index]
-            total = 0.0
-            weight_present = 0.0
-            for metric_index, (added, metric, _) in enumerate(signal.found):
-                if metric_index in moved:
-                    added = moved[metric_index] if metric.weight is None else moved[metric_index] * metric.weight
-                total += added
-                if not signal.signal.points:
-                    weight_present += metric.weight
-            if signal.signal.points:
-                scores[signal_index] = round(float(100 if total > 100 else 0 if total < 0 else total), 1)
-            else:
-                scores[signal_index] = round(total / weight_present if len(signal.found) < len(signal.signal.metrics)
-                                             else total, 1)
-        raw_sum = 0.0
-        for signal, score in zip(signals, scores):
-            raw_sum += score * signal.signal.weight
-        return (raw_sum if scored.all_signals else raw_sum / scored.present_weight) * scored.multiplier
+        slack += ROUNDING * coefficient if len(knobs) > count else 0.0
+    signal_weights = [signal.signal.weight for signal in signals]
+    points_signals = [signal.signal.points for signal in signals]
 
     def score_with(changes: Dict[int, float]) -> float:
-        risk = round(raw_with(changes), 1)
+        scores = list(base)
+        for section, row in _rows_with(changes, places, rows, weights).items():
+            total = _sum_in_order(row)
+            if points_signals[section]:
+                scores[section] = round(float(100 if total > 100 else 0 if total < 0 else total), 1)
+            else:
+                scores[section] = round(total if divisors[section] is None else total / divisors[section], 1)
+        raw_sum = 0.0
+        for weight, score in zip(signal_weights, scores):
+            raw_sum += score * weight
+        risk = round((raw_sum if scored.all_signals else raw_sum / scored.present_weight) * scored.multiplier, 1)
         return 100.0 if risk > 100 else 0.0 if risk < 0 else float(risk)
 
     start = scored.unrounded * scored.multiplier
-    additive = Additive(coefficients, totals, -1, start - cut, slack + ROUNDING + 1e-9, score_with,
-                        lambda score: score < cut)
+    additive = Additive(coefficients, totals, offsets, -1, start - cut, slack, score_with,
+                        lambda score: score < cut, scored.risk_score)
     classify = lambda score: next((tier for tier, minimum in cuts if score >= minimum), "low")
     return build_path(knobs, additive, target, classify, lambda before, after: before - after)

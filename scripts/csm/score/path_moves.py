@@ -15,7 +15,7 @@ metric's own scoring; a `count` with a `many` rule leaves its line at `many.at_l
 """
 
 import math
-from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, List, NamedTuple, Optional, Sequence, Tuple
 
 from csm.score.memo import Memo
 
@@ -103,23 +103,27 @@ class Grid:
             return self.size - 1
         return max(0, int(math.ceil(steps - 1e-9)))
 
-    def first_meeting(self, meets: Callable[[Option], bool], guess: int, low: int = 0) -> Optional[int]:
+    def first_meeting(self, meets: Callable[[Option], bool], guess: int, low: int = 0,
+                      sure: Optional[int] = None) -> Optional[int]:
         """The nearest position from `low` on whose Option `meets` (one that meets stays met farther on),
-        searched by halving from `guess` (tried first, with its neighbour); None when none does.
+        searched by halving from `guess` (tried first, with its neighbour); None when none does. `sure`: a
+        position known to meet (None: not known), the search ends there.
 
         >>> grid = Grid(43, 80, 80, lambda value: value)
         >>> grid.first_meeting(lambda option: option.value >= 50, 6), grid.first_meeting(lambda option: False, 3)
         (6, None)
         """
-        high = self.size - 1
+        known = sure  # the nearest position known to meet
+        high = self.size - 1 if sure is None else sure - 1
+        if high < low:
+            return known
         guess = min(max(guess, low), high)
-        known = None  # the nearest position known to meet
         if meets(self[guess]):
             if guess == low or not meets(self[guess - 1]):
                 return guess
             known, high = guess - 1, guess - 2
         elif guess == high or meets(self[guess + 1]):
-            return None if guess == high else guess + 1
+            return known if guess == high else guess + 1
         else:
             low = guess + 2
         while low <= high:
@@ -136,10 +140,10 @@ class Reach:
     a band's every better value, a count's first value below `many`), `best` (the one scoring best) and
     `nearest(meets, needed)`, the nearest move whose score `meets` (a score of `needed` would just meet)."""
 
-    __slots__ = ("grid", "line", "moves", "corners", "best", "first_cost")
+    __slots__ = ("grid", "line", "moves", "corners", "best", "first_cost", "rate")
 
-    def __init__(self, grid: Optional[Grid], line: Optional[Tuple[float, float]], options: Sequence[Option],
-                 corners: Sequence[Option], best: Option) -> None:
+    def __init__(self, score: float, grid: Optional[Grid], line: Optional[Tuple[float, float]],
+                 options: Sequence[Option], corners: Sequence[Option], best: Option) -> None:
         self.grid = grid
         self.line = line  # (a, b): a numeric metric's score is a + b x value, clamped to 0-100
         # every move by position, nearest first: the grid, or a label's, a flag's or a band's better values
@@ -147,6 +151,10 @@ class Reach:
         self.corners = corners
         self.best = best
         self.first_cost = self.moves[0].cost
+        # The least distance a point of the metric's score costs: at a corner (along a line it is the same
+        # all the way; a clamp's flat stretch only makes a nearer move dearer a point).
+        self.rate = min((corner.cost / abs(corner.score - score) for corner in corners if corner.score != score),
+                        default=math.inf)
 
     def aim(self, needed: float) -> int:
         """The position a numeric metric's line puts the `needed` score at (0 for a label, a flag or a band)."""
@@ -194,12 +202,13 @@ def numeric_reach(value: float, score: float, best: float, scale: float, score_o
             below = grid[position + 1]
         if below.value < many_at and below != grid.last:
             corners.insert(0, below)
-    return Reach(grid, line, (), corners, grid.last)
+    return Reach(score, grid, line, (), corners, grid.last)
 
 
-def choice_reach(choices: Sequence[Tuple[object, float, float]], better: Callable[[float, float], bool]) -> Optional[Reach]:
-    """Return the Reach of a label, a flag or a band: its better `choices` (value, score, cost), nearest first;
-    `better(a, b)`: score a is better than b."""
+def choice_reach(score: float, choices: Sequence[Tuple[object, float, float]],
+                 better: Callable[[float, float], bool]) -> Optional[Reach]:
+    """Return the Reach of a label, a flag or a band scoring `score`: its better `choices` (value, score,
+    cost), nearest first; `better(a, b)`: score a is better than b."""
     if not choices:
         return None
     options = sorted((Option(*choice) for choice in choices), key=lambda option: option.cost)
@@ -207,10 +216,10 @@ def choice_reach(choices: Sequence[Tuple[object, float, float]], better: Callabl
     for option in options[1:]:
         if better(option.score, best.score):
             best = option
-    return Reach(None, None, options, options, best)
+    return Reach(score, None, None, options, options, best)
 
 
-def band_choices(metric, value: float, better: Callable[[float], bool]) -> List[Tuple[object, float, float]]:
+def band_choices(metric: Any, value: float, better: Callable[[float], bool]) -> List[Tuple[object, float, float]]:
     """The nearest value of each band that scores better, inside the valid range, with its cost."""
     edges = metric.bands.edges
     span = edges[-1] - edges[0] if len(edges) > 1 else max(abs(edges[0]), 1)
@@ -237,7 +246,7 @@ def band_choices(metric, value: float, better: Callable[[float], bool]) -> List[
     return choices
 
 
-def label_choices(scores: dict, value, better: Callable[[float], bool]) -> List[Tuple[object, float, float]]:
+def label_choices(scores: dict, value: str, better: Callable[[float], bool]) -> List[Tuple[object, float, float]]:
     """The labels that score better, each costing the steps between the two in score order.
 
     >>> label_choices({"a": 10, "b": 50, "c": 90}, "b", (50.0).__lt__)
@@ -249,7 +258,7 @@ def label_choices(scores: dict, value, better: Callable[[float], bool]) -> List[
             if better(float(scores[label]))]
 
 
-def clipped(number: float, reading) -> float:
+def clipped(number: float, reading: Any) -> float:
     """`number` inside the reading's valid range."""
     if reading.low is not None and number < reading.low:
         return reading.low
