@@ -254,31 +254,69 @@ def _least(knobs: List[Knob], model: Additive, chosen: Tuple[int, ...], rates: L
     return max(nearest, least)
 
 
+def _settled(knobs: List[Knob], model: Additive, others: Dict[int, Option], index: int,
+             low: Optional[int] = None) -> Optional[int]:
+    """The position of the nearest move of knob `index` that reaches with the `others` beside it, by the score
+    itself: searched only between the nearest that may reach (`low`, worked out when None) and the nearest
+    that surely does (by the sum and its slack)."""
+    reach = knobs[index].reach
+    if low is None:
+        needed = _needed(knobs, model, others, index, model.gap - model.slack)
+        low = reach.nearest(_meeting(model, needed), reach.aim(needed))
+        if low is None:
+            return None
+    scores = {other: option.score for other, option in others.items()}
+
+    def reaches(option: Option) -> bool:
+        scores[index] = option.score
+        return model.reaches(model.score_with(scores))
+
+    if reach.grid is None:
+        return low if reaches(reach.moves[low]) else reach.nearest(reaches, low, low + 1)
+    needed = _needed(knobs, model, others, index, model.gap + model.slack)
+    sure = reach.nearest(_meeting(model, needed), reach.aim(needed), low)
+    return low if sure == low else reach.grid.first_meeting(reaches, low, low, sure)
+
+
+def _traded(knobs: List[Knob], model: Additive, moves: Dict[int, Option], index: int) -> Dict[int, Option]:
+    """The moves, nearer where the roundings allow: another numeric metric a step back from its corner and
+    knob `index` (the one moved as little as needed) settled again, kept when the distance falls."""
+    cost = sum(option.cost for option in moves.values())
+    for other in sorted(moves):
+        grid = knobs[other].reach.grid
+        if other == index or grid is None:
+            continue
+        while True:
+            position = grid.position_of(moves[other].value)
+            if position == 0:
+                break
+            traded = dict(moves)
+            traded[other] = grid[position - 1]
+            del traded[index]
+            settled = _settled(knobs, model, traded, index)
+            if settled is None:
+                break
+            traded[index] = knobs[index].reach.moves[settled]
+            trade_cost = sum(option.cost for option in traded.values())
+            if trade_cost >= cost - TIE:
+                break
+            moves, cost = traded, trade_cost
+    return moves
+
+
 def _refined(knobs: List[Knob], model: Additive, candidates: List[Candidate], found: Optional[tuple]):
     """(distance, knob indices, {knob index: Option}) of the nearest of `found` and the candidates by the
-    score itself: each candidate's last knob moved to the nearest value that reaches."""
+    score itself: each candidate's last knob moved to the nearest value that reaches, then traded."""
     for candidate in sorted(candidates, key=lambda candidate: candidate.cost):
         if found is not None and candidate.cost > found[0] + TIE:
             break  # no later candidate can be nearer
-        scores = {index: option.score for index, option in candidate.others.items()}
-        reach = knobs[candidate.index].reach
-
-        def reaches(option: Option, scores=scores, index=candidate.index) -> bool:
-            scores[index] = option.score
-            return model.reaches(model.score_with(scores))
-
-        position = candidate.low
-        if reach.grid is not None:  # between the nearest that may reach and the nearest that surely does
-            needed = _needed(knobs, model, candidate.others, candidate.index, model.gap + model.slack)
-            sure = reach.nearest(_meeting(model, needed), reach.aim(needed), position)
-            if sure != position:
-                position = reach.grid.first_meeting(reaches, position, position, sure)
-        elif not reaches(reach.moves[position]):
-            position = reach.nearest(reaches, position, position + 1)
+        position = _settled(knobs, model, candidate.others, candidate.index, candidate.low)
         if position is None:
             continue
         moves = dict(candidate.others)
-        moves[candidate.index] = reach.moves[position]
+        moves[candidate.index] = knobs[candidate.index].reach.moves[position]
+        if len(moves) > 1:
+            moves = _traded(knobs, model, moves, candidate.index)
         cost = sum(option.cost for option in moves.values())
         if found is None or cost < found[0] - TIE or (cost <= found[0] + TIE and candidate.order < found[1]):
             found = (cost, candidate.order, moves)
