@@ -253,3 +253,26 @@ def test_among_the_fewest_metrics_the_path_takes_the_least_distance():
     assert (churn.assess(record, model)["risk_score"], churn.assess(record, model)["risk_tier"]) == (79.5, "high")
     record["usage_decline"]["feature_adoption_change"] = -5  # one step less is not enough
     assert (churn.assess(record, model)["risk_score"], churn.assess(record, model)["risk_tier"]) == (80.2, "critical")
+
+
+def test_a_methodology_of_thirty_metrics_of_like_weight_still_gives_exact_paths():
+    methodology = json.loads(json.dumps(default_methodology()))
+    metrics = {f"m{number}": {"scoring": "ratio", "weight": 1 / 30, "valid": {"min": 0, "max": 100},
+                              "target": {"enterprise": 100, "mid-market": 100, "smb": 100}} for number in range(30)}
+    methodology["health"]["dimensions"] = {"wide": {"weight": 1.0, "metrics": metrics}}
+    methodology["replaces"] = ["health.dimensions"]
+    model = health.prepare(methodology_from(methodology, "test"), AS_OF)
+    generator = random.Random(30)
+    checked = 0
+    for number in range(6):
+        record = {"customer_id": f"W-{number}", "segment": "mid-market", "arr": 1000,
+                  "wide": {name: generator.randint(0, 100) for name in metrics}}
+        result = health.assess(record, model)
+        found = result["path_to_green"]
+        if found is None:
+            continue
+        for move in found["moves"]:
+            record["wide"][move["metric"].split(".")[1]] = move["to"]
+        assert health.assess(record, model)["classification"] == found["target"]
+        checked += 1
+    assert checked >= 4

@@ -14,22 +14,26 @@ How it is found (`Additive`). Both scores are a sum over sections (dimensions,
 signals) of a coefficient x the section's score, each section's score the weighted sum
 of its metric scores (a points signal's capped at 0-100) rounded to 0.1, the sum
 rounded to 0.1. Without those roundings a move gains its metric's change of score x its
-weight x its section's coefficient; with them the score lies within `slack` of that
-(0.1 x the coefficient of each section moved, 0.05 for the whole).
+weight x its section's coefficient (and a section worked out again gains its own
+rounding back: `offsets`); with them the score lies within `slack` of that (0.05 x
+the coefficient of each section with a metric to move, 0.05 for the whole).
 
 - Fewest metrics, exact: sizes are tried from one up, the metrics in order of what each
   gains at its best. A set whose gains at their best add up to less than the gap minus
   the slack cannot reach and is not looked at; one whose (capped) gain passes the gap
   by more than the slack reaches; in between the score itself decides. The first size
-  with a set that reaches is the fewest (up to `LIMIT` sets of one size are weighed).
+  with a set that reaches is the fewest (up to `LIMIT` sets of one size are looked at).
 - Least distance among the sets of that size: every metric of a set but one is moved
   whole, to a corner of its scoring (its best; a label's or a band's better values; a
   count's first value below its `many`), and the one left moves as little as the
   target needs: solved on its line, then the nearest round value that reaches by the
-  score itself. The least such distance is the path. When each metric's score runs in
-  step with its distance, the least distance of the unrounded sum lies at such a
-  corner; the round-value grid and the roundings can leave a path up to a step of one
-  metric farther than the least.
+  score itself (`_settled`); then `_traded`: another numeric metric a step back and the
+  last one settled again, kept while the distance falls. Sets are weighed in order of a
+  lower bound of their distance (`_least`) until none left can be nearer (at most
+  `WEIGHED` once a path is found). When each
+  metric's score runs in step with its distance, the least distance of the unrounded
+  sum lies at such a corner; the round-value grid and the roundings can leave a path
+  about a step of one metric farther than the least.
 
 When even every influenceable metric at its best misses the target, the path is None
 and `Path.why` says so with the best score reachable.
@@ -110,7 +114,11 @@ class Additive(NamedTuple):
 # The rounding of a section's score and of the whole (to 0.1): what the sum may be off by.
 ROUNDING = 0.05
 # The most sets of one size a path weighs (a methodology with dozens of metrics stays bounded).
-LIMIT = 4096
+LIMIT = 256
+# The most sets of the fewest knobs whose moves are worked out once a path is found, and the most steps a
+# trade takes back: with dozens of metrics of like weight, many sets are about as near.
+WEIGHED = 16
+TRADES = 16
 # Distances this close are equal (float error); the metrics first in the model's order then win.
 TIE = 1e-12
 
@@ -286,7 +294,7 @@ def _traded(knobs: List[Knob], model: Additive, moves: Dict[int, Option], index:
         grid = knobs[other].reach.grid
         if other == index or grid is None:
             continue
-        while True:
+        for _ in range(TRADES):
             position = grid.position_of(moves[other].value)
             if position == 0:
                 break
@@ -327,7 +335,7 @@ def find_path(knobs: List[Knob], model: Additive) -> Optional[Dict[int, Option]]
     """Return {knob index: Option} of the fewest, then nearest, moves that reach; None if none do.
 
     The sets of the fewest knobs are weighed in order of how near a path of theirs could be (`_least`),
-    until the nearest path found is nearer than any set left could give.
+    until the nearest path found is nearer than any set left could give (or WEIGHED sets are weighed).
     """
     gains = sorted((knob.gain for knob in knobs), reverse=True)
     rates = [knob.rate for knob in knobs]
@@ -338,10 +346,12 @@ def find_path(knobs: List[Knob], model: Additive) -> Optional[Dict[int, Option]]
         if total < floor:
             continue  # no set of this size can close the gap
         found = None
+        weighed = 0
         for least, chosen in sorted((_least(knobs, model, chosen, rates), chosen) for chosen in _sets(knobs, model, size)):
-            if found is not None and least > found[0] + TIE:
+            if found is not None and (least > found[0] + TIE or weighed >= WEIGHED):
                 break
             found = _refined(knobs, model, _corners(knobs, model, chosen), found)
+            weighed += 1
         if found is not None:
             return found[2]
     return None
