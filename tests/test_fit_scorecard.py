@@ -190,7 +190,14 @@ def test_the_default_fit_keeps_few_metrics_and_loses_next_to_no_out_of_fold_auc(
     assert every["selection"] == {"rule": "--all-metrics: every candidate kept", "kept": None, "max_metrics": None,
                                   "path": []}
     left_out = {entry["column"] for entry in chosen["dropped"] if entry["why"].startswith("left out by the selection")}
-    assert len(left_out) == len(path) - kept
+    kept_columns = {step["added"] for step in path[:kept]}
+    fitted_every = {entry["column"] for entry in every["metrics"]}
+    assert not left_out & kept_columns and {step["added"] for step in path[kept:]} <= left_out
+    assert fitted_every <= left_out | kept_columns  # every candidate is either kept or left out, with why
+    # forward selection: each step adds the metric that lowers the out-of-fold log loss most, so the first
+    # steps lower it the most and the path ends once it has flattened (selection.STOP_AFTER)
+    assert path[0]["added"] == "tenure" and path[1]["log_loss"] < path[0]["log_loss"]
+    assert len(path) < len(fitted_every)
 
 
 def test_max_metrics_and_all_metrics_cannot_be_given_together(run_tool, tmp_path):

@@ -69,7 +69,7 @@ def test_the_bootstrap_auc_of_counts_equals_the_backtests_auc():
     counts = []
     for score in distinct:
         counts += [sum(1 for s, o in points if s == score and not o), sum(1 for s, o in points if s == score and o)]
-    assert fitting._counted_auc(counts) == area_under_curve(points)["auc"]
+    assert fitting.counted_auc(counts) == area_under_curve(points)["auc"]
 
 
 def test_the_bootstrap_interval_is_seeded_and_holds_the_auc():

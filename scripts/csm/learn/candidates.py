@@ -17,7 +17,7 @@ import re
 from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Tuple
 
 from csm import values
-from csm.learn import backtest, fitting
+from csm.learn import fitting
 
 # Keys of a record that are the account, not a signal (references/input-schema.md): never candidates.
 ACCOUNT_FIELDS = ("customer_id", "name", "segment", "arr", "owner", "contract_start_date", "contract_end_date")
@@ -325,24 +325,33 @@ def _label_candidate(parts, present, group, group_label, skipped):
 
 
 def _solo_auc(candidate, column_values, outcomes, from_text):
-    """Return how well a column alone ranks churn: the AUC of its levels' churn rates (missing a level too)."""
-    levels = [candidate.level(value, from_text) for value in column_values]
+    """Return how well a column alone ranks churn: the AUC of its levels' churn rates (missing a level too),
+    worked out from the counts of each level (its accounts share one score)."""
     tally = {}
-    for level, outcome in zip(levels, outcomes):
-        counts = tally.setdefault(level, [0, 0])
-        counts[0] += 1
-        counts[1] += bool(outcome)
-    rates = {level: churned / accounts for level, (accounts, churned) in tally.items()}
-    return backtest.area_under_curve([(rates[level], outcome) for level, outcome in zip(levels, outcomes)])["auc"]
+    for value, outcome in zip(column_values, outcomes):
+        counts = tally.setdefault(candidate.level(value, from_text), [0, 0])
+        counts[1 if outcome else 0] += 1
+    by_rate = {}
+    for retained, churned in tally.values():
+        counts = by_rate.setdefault(churned / (retained + churned), [0, 0])
+        counts[0] += retained
+        counts[1] += churned
+    return fitting.counted_auc([count for rate in sorted(by_rate) for count in by_rate[rate]])
+
+
+def place(candidates: List[Candidate]) -> int:
+    """Give each candidate its first indicator column (`offset`), in order; return the number of columns."""
+    offset = 0
+    for candidate in candidates:
+        candidate.offset = offset
+        offset += candidate.size
+    return offset
 
 
 def build_design(candidates: List[Candidate], records: Iterable[Dict[str, Any]], from_text: bool,
                  outcomes: List[bool]) -> fitting.Design:
     """Return the fitting.Design of the records: one indicator column per level of each candidate."""
-    offset = 0
-    for candidate in candidates:
-        candidate.offset = offset
-        offset += candidate.size
+    offset = place(candidates)
     rows = []
     for raw in records:
         row = []

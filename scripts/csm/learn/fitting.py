@@ -19,17 +19,23 @@ loss is lowest; `area_under_curve` and the bootstrap interval use the backtest's
 exact AUC.
 """
 
+import collections
+import copy
 import math
 import operator
 import random
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple
 
 from csm.learn.backtest import area_under_curve
 
-# The penalties tried, largest (closest to no effect) first, so each fit starts from the last.
+# The penalties the search may try (choose_l2), largest (closest to no effect) first.
 L2_GRID = (300.0, 100.0, 30.0, 10.0, 3.0, 1.0, 0.3)
 MAX_ITERATIONS = 100
 TOLERANCE = 1e-8  # stop when no coefficient moves more than this in a Newton step
+# Fits only compared by their out-of-fold log loss (the penalty search, the selection's path) stop when no
+# coefficient moves more than this: the loss is then exact to about its square, far below the fourth
+# decimal the reports show, in about a third of the Newton steps.
+SEARCH_TOLERANCE = 1e-4
 # Near the optimum the Hessian barely changes: from this iteration on, the last one built is
 # reused while each step at least halves the one before (a chord step, cheaper than a new Hessian).
 FRESH_HESSIANS = 2
@@ -47,19 +53,39 @@ class Fit(NamedTuple):
 class Design:
     """Rows of active column indices (each row's sorted, distinct) and their 0/1 outcomes, prepared for fitting.
 
-    `columns` is the number of indicator columns. The row lists of every column and
-    of every pair of columns that share a row are worked out here, once.
+    `columns` is the number of indicator columns; `rows` and `outcomes` are per account.
+    The speed trick of the fitter lives here (sufficient statistics): accounts with the
+    same active columns are one weighted row (`distinct`, with `accounts` and `churned`
+    counts; `row_of` gives each account's), since their log-odds are the same, so a
+    Newton iteration costs sums over the distinct rows, not the accounts. A scorecard of
+    a few banded metrics has few distinct rows (benchmarks/README.md, the fitter: what it
+    buys, measured). The row lists of every column and of every pair of columns that share
+    a row are worked out here, once.
     """
 
     def __init__(self, rows, outcomes, columns):
         self.rows = [tuple(row) for row in rows]
         self.outcomes = [1.0 if outcome else 0.0 for outcome in outcomes]
         self.columns = columns
+        position = {}
+        self.row_of = []
+        self.accounts = []
+        self.churned = []
+        for row, outcome in zip(self.rows, self.outcomes):
+            index = position.get(row)
+            if index is None:
+                index = position[row] = len(self.accounts)
+                self.accounts.append(0)
+                self.churned.append(0.0)
+            self.row_of.append(index)
+            self.accounts[index] += 1
+            self.churned[index] += outcome
+        self.distinct = list(position)
         members = [[] for _ in range(columns)]
-        for index, row in enumerate(self.rows):
+        for index, row in enumerate(self.distinct):
             for column in row:
                 members[column].append(index)
-        self.members = [_picker(rows_of) for rows_of in members]
+        self.members = [picker(rows_of) for rows_of in members]
         sets = [set(rows_of) for rows_of in members]
         self.pairs = []  # (u, v, picker) for u < v sharing at least one row
         for u in range(columns):
@@ -69,15 +95,42 @@ class Design:
                 if members[v]:
                     shared = sets[u] & sets[v]
                     if shared:
-                        self.pairs.append((u, v, _picker(sorted(shared))))
+                        self.pairs.append((u, v, picker(sorted(shared))))
 
     def subset(self, indices: Sequence[int]) -> "Design":
-        """Return the Design of the rows at `indices` (in that order)."""
-        return Design([self.rows[i] for i in indices], [self.outcomes[i] for i in indices], self.columns)
+        """Return the Design of the accounts at `indices` (in that order).
+
+        It shares this design's distinct rows and their column lists (a distinct row none of
+        the accounts has weighs nothing), so a fold's design costs a count, not a new build.
+        """
+        part = copy.copy(self)
+        part.rows = [self.rows[i] for i in indices]
+        part.outcomes = [self.outcomes[i] for i in indices]
+        part.row_of = [self.row_of[i] for i in indices]
+        part.accounts = [0] * len(self.distinct)
+        part.churned = [0.0] * len(self.distinct)
+        for index, outcome in zip(part.row_of, part.outcomes):
+            part.accounts[index] += 1
+            part.churned[index] += outcome
+        return part
+
+    def restricted(self, columns: Sequence[int]) -> "Design":
+        """Return the Design of the same accounts with only `columns` (ascending), renumbered 0, 1, ...
+
+        >>> Design([(0, 2), (1, 3)], [1, 0], 4).restricted([2, 3]).rows
+        [(0,), (1,)]
+        """
+        position = {column: new for new, column in enumerate(columns)}
+        return Design([tuple(position[column] for column in row if column in position) for row in self.rows],
+                      self.outcomes, len(columns))
 
 
-def _picker(indices):
-    """Return a function giving the sum of a list's items at `indices` (a C-level loop)."""
+def picker(indices: Sequence[int]) -> Callable[[Sequence[float]], float]:
+    """Return a function giving the sum of a list's items at `indices` (a C-level loop).
+
+    >>> picker([0, 2])([1.0, 10.0, 100.0])
+    101.0
+    """
     if not indices:
         return lambda values: 0.0
     if len(indices) == 1:
@@ -96,31 +149,45 @@ def linear_predictor(design_row: Sequence[int], intercept: float, coefficients: 
     return intercept + sum([coefficients[column] for column in design_row])
 
 
-def _sigmoid(value):
+def sigmoid(value: float) -> float:
+    """Return 1 / (1 + exp(-value)), computed without overflow.
+
+    >>> sigmoid(0.0)
+    0.5
+    """
     if value >= 0:
         return 1.0 / (1.0 + math.exp(-value))
     odds = math.exp(value)
     return odds / (1.0 + odds)
 
 
+def _softplus(eta):
+    """log(1 + exp(eta)), computed without overflow."""
+    return eta + math.log1p(math.exp(-eta)) if eta > 0 else math.log1p(math.exp(eta))
+
+
 def log_loss(outcome: float, eta: float) -> float:
     """-log likelihood of one outcome at log-odds eta, computed without overflow."""
-    # log(1 + exp(eta)) - y x eta
-    soft = eta + math.log1p(math.exp(-eta)) if eta > 0 else math.log1p(math.exp(eta))
-    return soft - outcome * eta
+    return _softplus(eta) - outcome * eta
+
+
+def _weighted_loss(accounts, churned, eta):
+    """The log loss of `accounts` sharing log-odds eta, `churned` of them churned."""
+    return accounts * _softplus(eta) - churned * eta
 
 
 def _objective(design, intercept, coefficients, l2):
     pick = coefficients.__getitem__
-    etas = [intercept + sum(map(pick, row)) for row in design.rows]
-    loss = math.fsum(map(log_loss, design.outcomes, etas))
+    etas = [intercept + sum(map(pick, row)) for row in design.distinct]
+    loss = math.fsum(map(_weighted_loss, design.accounts, design.churned, etas))
     return loss + l2 / 2 * math.fsum(beta * beta for beta in coefficients), etas
 
 
-def fit_logistic(design: Design, l2: float, start: Optional[Fit] = None) -> Fit:
+def fit_logistic(design: Design, l2: float, start: Optional[Fit] = None, tolerance: float = TOLERANCE) -> Fit:
     """Return the Fit of an L2-regularised logistic regression on `design`.
 
-    `start` (a Fit) warm-starts Newton's method, e.g. from the next larger penalty.
+    `start` (a Fit) warm-starts Newton's method, e.g. from the next larger penalty;
+    `tolerance`: it stops when no coefficient moves more than this in a step.
 
     >>> d = Design([(0,), (0,), (1,), (1,), (0,), (1,)], [1, 1, 0, 0, 0, 1], 2)
     >>> fit = fit_logistic(d, 1.0)
@@ -132,18 +199,18 @@ def fit_logistic(design: Design, l2: float, start: Optional[Fit] = None) -> Fit:
     intercept = start.intercept if start is not None else 0.0
     coefficients = list(start.coefficients) if start is not None else [0.0] * columns
     objective, etas = _objective(design, intercept, coefficients, l2)
-    outcomes = design.outcomes
+    accounts, churned = design.accounts, design.churned
     converged = False
     iteration = 0
     factor = None
     last_move = None
     for iteration in range(1, MAX_ITERATIONS + 1):
-        probabilities = [_sigmoid(eta) for eta in etas]
-        residuals = [p - y for p, y in zip(probabilities, outcomes)]
+        probabilities = [sigmoid(eta) for eta in etas]
+        residuals = [n * p - y for p, n, y in zip(probabilities, accounts, churned)]
         gradient = [sum(residuals)] + [
             member(residuals) + l2 * beta for member, beta in zip(design.members, coefficients)]
         if factor is None or iteration <= FRESH_HESSIANS:
-            weights = [p * (1.0 - p) for p in probabilities]
+            weights = [n * p * (1.0 - p) for p, n in zip(probabilities, accounts)]
             hessian = [[0.0] * size for _ in range(size)]
             hessian[0][0] = sum(weights)
             for column, member in enumerate(design.members):
@@ -165,7 +232,7 @@ def fit_logistic(design: Design, l2: float, start: Optional[Fit] = None) -> Fit:
             scale /= 2
         moved = scale * max(abs(delta) for delta in step)
         intercept, coefficients, objective, etas = new_intercept, new_coefficients, new_objective, new_etas
-        if moved < TOLERANCE:
+        if moved < tolerance:
             converged = True
             break
         if last_move is not None and moved > last_move / 2:
@@ -233,10 +300,10 @@ def stratified_folds(outcomes: Sequence[bool], folds: int, seed: int) -> List[in
     return assignment
 
 
-def _counted_auc(counts):
+def counted_auc(counts: Sequence[int]) -> Optional[float]:
     """AUC from [retained, churned] counts per distinct score, lowest score (least risky) first; ties half.
 
-    >>> _counted_auc([1, 0, 1, 1, 0, 1])  # scores 20 (retained), 70 (one each), 90 (churned)
+    >>> counted_auc([1, 0, 1, 1, 0, 1])  # scores 20 (retained), 70 (one each), 90 (churned)
     0.875
     """
     churned = sum(counts[1::2])
@@ -267,31 +334,50 @@ class CrossValidation(NamedTuple):
     fold_fits: List[Fit]
 
 
-def choose_l2(design: Design, fold_of: List[int], folds: int, grid: Sequence[float] = L2_GRID) -> CrossValidation:
-    """Fit every penalty of `grid` on each fold's training part; return the CrossValidation.
+def choose_l2(design: Design, fold_of: List[int], folds: int, grid: Sequence[float] = L2_GRID,
+              start: Optional[Tuple[float, List[Fit]]] = None) -> CrossValidation:
+    """Search the penalties of `grid` (largest first) for the lowest out-of-fold log loss; return the
+    CrossValidation.
 
-    The chosen penalty has the lowest out-of-fold log loss; a tie goes to the larger
-    penalty (the simpler model).
+    `start`: a penalty of the grid and each fold's fit at it (the selection's path has
+    them), where the search begins; without it, the search begins at the largest. From
+    there it moves to larger penalties while the loss does not rise (a tie goes to the
+    larger penalty, the simpler model), and if that did not help, to smaller ones while
+    the loss falls: the loss over the penalty has one lowest point, so the rest of the
+    grid is not tried. The search's fits stop at SEARCH_TOLERANCE, each warm-started
+    from its neighbour's; the chosen penalty's fold fits are then finished to TOLERANCE.
     """
     held_out = [[i for i, fold in enumerate(fold_of) if fold == k] for k in range(folds)]
-    fits_by_l2 = {l2: [] for l2 in grid}
-    etas_by_l2 = {l2: [0.0] * len(fold_of) for l2 in grid}
-    for k in range(folds):
-        training = design.subset([i for i, fold in enumerate(fold_of) if fold != k])
-        start = None
-        for l2 in grid:
-            start = fit_logistic(training, l2, start)
-            fits_by_l2[l2].append(start)
+    trainings = [design.subset([i for i, fold in enumerate(fold_of) if fold != k]) for k in range(folds)]
+    tried = {}  # grid position -> (PathPoint, fold fits)
+
+    def measure(position, starts):
+        l2 = grid[position]
+        etas = [0.0] * len(fold_of)
+        fits = []
+        for k in range(folds):
+            fit = fit_logistic(trainings[k], l2, starts[k], SEARCH_TOLERANCE)
+            fits.append(fit)
             for index in held_out[k]:
-                etas_by_l2[l2][index] = linear_predictor(design.rows[index], start.intercept, start.coefficients)
-    path = []
-    for l2 in grid:
-        etas = etas_by_l2[l2]
-        loss = math.fsum(log_loss(y, eta) for y, eta in zip(design.outcomes, etas)) / len(etas)
+                etas[index] = linear_predictor(design.rows[index], fit.intercept, fit.coefficients)
+        loss = round(math.fsum(log_loss(y, eta) for y, eta in zip(design.outcomes, etas)) / len(etas), 12)
         auc = area_under_curve(list(zip(etas, (y == 1.0 for y in design.outcomes))))["auc"]
-        path.append(PathPoint(l2, loss, auc))
-    best = min(path, key=lambda point: (round(point.log_loss, 12), -point.l2))
-    return CrossValidation(path, best.l2, fits_by_l2[best.l2])
+        tried[position] = (PathPoint(l2, loss, auc), fits)
+        return loss
+
+    first = 0 if start is None else grid.index(start[0])
+    measure(first, [None] * folds if start is None else start[1])
+    position = first
+    while position > 0 and measure(position - 1, tried[position][1]) <= tried[position][0].log_loss:
+        position -= 1
+    if position == first:
+        while position + 1 < len(grid) and measure(position + 1, tried[position][1]) < tried[position][0].log_loss:
+            position += 1
+    path = [tried[index][0] for index in sorted(tried)]
+    best = min(path, key=lambda point: (point.log_loss, -point.l2))
+    fold_fits = [fit_logistic(training, best.l2, fit)
+                 for training, fit in zip(trainings, tried[grid.index(best.l2)][1])]
+    return CrossValidation(path, best.l2, fold_fits)
 
 
 def bootstrap_interval(points: Sequence[Tuple[float, bool]], seed: int, lower_is_riskier: bool = False,
@@ -311,13 +397,13 @@ def bootstrap_interval(points: Sequence[Tuple[float, bool]], seed: int, lower_is
     width = len(scores) * 2
     figures = []
     attempts = 0
-    draw = generator.random
     while len(figures) < samples and attempts < 20 * samples:
         attempts += 1
         counts = [0] * width
-        for _ in range(size):
-            counts[slots[int(draw() * size)]] += 1
-        auc = _counted_auc(counts)
+        # random.choices draws slots[floor(random() x size)], as a loop would, at C speed with Counter
+        for slot, drawn in collections.Counter(generator.choices(slots, k=size)).items():
+            counts[slot] = drawn
+        auc = counted_auc(counts)
         if auc is not None:
             figures.append(auc)
     if len(figures) < samples:

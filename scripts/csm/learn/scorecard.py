@@ -43,7 +43,7 @@ import math
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from csm.learn import backtest, calibration, fitting, selection
-from csm.learn.candidates import Candidate, Skipped, build_design, find_candidates, snake
+from csm.learn.candidates import Candidate, Skipped, build_design, find_candidates, place, snake
 from csm.config import health as health_defaults
 from csm.score import churn, health
 from csm import values
@@ -431,7 +431,9 @@ def fit_scorecard(book: Book, from_text: bool, analysis: str, start: Dict[str, A
         "folds": used_folds,
         "seed": seed,
         "regularisation": {
-            "rule": "L2 penalty with the lowest out-of-fold log loss (ties: the larger penalty)",
+            "rule": ("L2 penalty with the lowest out-of-fold log loss (ties: the larger penalty), searched from "
+                     + ("the largest" if chosen is None else f"the selection's {selection.PATH_L2:g}")
+                     + " to its neighbours until the loss rises"),
             "chosen_l2": validation.chosen,
             "path": [{"l2": point.l2, "log_loss": _rounded(point.log_loss), "auc": point.auc}
                      for point in validation.path],
@@ -487,29 +489,26 @@ class FittedModel(NamedTuple):
 
 
 def _fit_and_select(book, from_text, candidates, fold_of, folds, max_metrics, all_metrics) -> FittedModel:
-    """Fit every candidate (the penalty chosen by cross-validation), then keep the selection's metrics."""
+    """Keep the selection's metrics (all with --all-metrics), choose their penalty by cross-validation, and
+    fit them on every account."""
     design = build_design(candidates, book.records, from_text, book.churned)
-    validation = fitting.choose_l2(design, fold_of, folds)
-    final = fitting.fit_logistic(design, validation.chosen)
-    if all_metrics:
-        return FittedModel(candidates, design, validation, final, None, [])
-    chosen = selection.select(candidates, design, fold_of, folds, validation, final, max_metrics)
-    return _kept(book, from_text, candidates, chosen, validation, fold_of, folds)
-
-
-def _kept(book, from_text, candidates, chosen, validation, fold_of, folds) -> FittedModel:
-    """The selection applied: the kept candidates (in column order), their design, the fits at the chosen
-    penalty (each fold's and the whole book's), and the candidates left out."""
-    kept_indices = set(chosen.order[: chosen.kept])
-    kept = [candidate for index, candidate in enumerate(candidates) if index in kept_indices]
-    left_out = [Skipped(candidate.column, f"{selection.LEFT_OUT}: {chosen.kept} metrics are within one "
-                                          "standard error of the best scorecard")
-                for index, candidate in enumerate(candidates) if index not in kept_indices]
-    design = build_design(kept, book.records, from_text, book.churned)
-    fold_fits = [fitting.fit_logistic(design.subset([i for i, fold in enumerate(fold_of) if fold != k]),
-                                      validation.chosen) for k in range(folds)]
-    validation = validation._replace(fold_fits=fold_fits)
-    return FittedModel(kept, design, validation, fitting.fit_logistic(design, validation.chosen), chosen, left_out)
+    chosen = None
+    left_out = []
+    if not all_metrics:
+        chosen = selection.select(candidates, design, fold_of, folds, max_metrics)
+        kept_indices = set(chosen.order[: chosen.kept])
+        columns = [column for index, candidate in enumerate(candidates) if index in kept_indices
+                   for column in range(candidate.offset, candidate.offset + candidate.size)]
+        left_out = [Skipped(candidate.column, f"{selection.LEFT_OUT}: {chosen.kept} metrics are within one "
+                                              "standard error of the best scorecard")
+                    for index, candidate in enumerate(candidates) if index not in kept_indices]
+        candidates = [candidate for index, candidate in enumerate(candidates) if index in kept_indices]
+        place(candidates)
+        design = design.restricted(columns)
+    validation = fitting.choose_l2(design, fold_of, folds,
+                                   start=None if chosen is None else (selection.PATH_L2, chosen.kept_fits))
+    final = fitting.fit_logistic(design, validation.chosen, validation.fold_fits[0])  # warm: a fold's fit is close
+    return FittedModel(candidates, design, validation, final, chosen, left_out)
 
 
 def _selection_entry(chosen, max_metrics) -> dict:
@@ -518,7 +517,8 @@ def _selection_entry(chosen, max_metrics) -> dict:
         return {"rule": "--all-metrics: every candidate kept", "kept": None, "max_metrics": None, "path": []}
     return {
         "rule": ("the smallest scorecard whose out-of-fold log loss is within one standard error of the lowest "
-                 "on the path (metrics added in order of their reach in the fit on every candidate)"
+                 "on the path (forward selection: each step adds the metric that lowers the out-of-fold log loss "
+                 "most)"
                  + (f", at most {max_metrics} (--max-metrics)" if max_metrics is not None else "")),
         "kept": chosen.kept,
         "max_metrics": max_metrics,
