@@ -19,7 +19,7 @@ from csm.cli.output import Sink
 from csm.cli.say import error, note, warning
 from csm.config.methodology import load_methodology, render_methodology
 from csm.ingest.records import open_portfolio
-from csm.learn import selection
+from csm.learn.candidates import NO_EFFECT, UNUSABLE
 from csm.learn.scorecard import ANALYSES, fit_scorecard, match_outcomes
 from csm.render import json_document, scorecard as scorecard_views
 
@@ -106,10 +106,10 @@ def run(args: argparse.Namespace) -> int:
         _said(book.closing_warnings())
         for line in fitted.report["warnings"]:
             warning(line)
-        dropped = [entry for entry in fitted.report["dropped"]  # columns not usable (not nested objects, not those
-                   if "nested object" not in entry["why"] and not entry["why"].startswith(selection.LEFT_OUT)]
+        # the columns it could not use, or that rounded to no effect (not nested objects, not those left out)
+        dropped = [entry for entry in fitted.dropped if entry.kind in (UNUSABLE, NO_EFFECT)]
         if dropped:
-            named = "; ".join(f"{entry['column']} ({entry['why']})" for entry in dropped[:3])
+            named = "; ".join(f"{entry.column} ({entry.why})" for entry in dropped[:3])
             warning(f"{len(dropped):,} candidate columns were not fitted: {named}"
                     + (" ..." if len(dropped) > 3 else "") + "; the report lists each with why")
         if matched.not_in_portfolio:

@@ -116,10 +116,16 @@ def cell_number(value, from_text):
     return values.number(value, "", [], -values.LARGEST, None, from_text)
 
 
+# What kind of column the fit did not use (Skipped.kind): one it could not read as a metric, one holding
+# lists or nested objects, one the selection left out, one whose fitted effect rounds to no point.
+UNUSABLE, NESTED, LEFT_OUT, NO_EFFECT = "unusable", "nested", "left out", "no effect"
+
+
 class Skipped(NamedTuple):
-    """A column the fit did not use, and why."""
+    """A column the fit did not use, why, and its `kind` (UNUSABLE, NESTED, LEFT_OUT or NO_EFFECT)."""
     column: str
     why: str
+    kind: str = UNUSABLE
 
 
 def _tokens(name):
@@ -213,11 +219,11 @@ def _nested_skips(paths):
     skipped = []
     for section, columns in sections.items():
         if len(columns) == 1:
-            skipped.append(Skipped(columns[0], "a list or nested object, not one value per account"))
+            skipped.append(Skipped(columns[0], "a list or nested object, not one value per account", NESTED))
         else:
             skipped.append(Skipped(f"{section}.*", f"{len(columns)} fields ({', '.join(c.split('.', 1)[1] for c in columns[:3])}"
                                                    f"{' ...' if len(columns) > 3 else ''}) hold lists or nested "
-                                                   "objects, not one value per account"))
+                                                   "objects, not one value per account", NESTED))
     return skipped
 
 
@@ -250,7 +256,7 @@ def find_candidates(records: List[Dict[str, Any]], from_text: bool, outcomes: Li
         column_values = [_value_at(raw, parts) for raw in records]
         present = [value for value in column_values if value is not None]
         if any(type(value) is dict or type(value) is list for value in present):
-            skipped.append(Skipped(column, "a list or nested object, not one value per account"))
+            skipped.append(Skipped(column, "a list or nested object, not one value per account", NESTED))
             continue
         if len(present) < max(2, MIN_PRESENT_SHARE * count):
             skipped.append(Skipped(column, f"a value for only {len(present):,} of {count:,} accounts"))

@@ -43,7 +43,8 @@ import math
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from csm.learn import backtest, calibration, fitting, selection
-from csm.learn.candidates import Candidate, Skipped, build_design, find_candidates, place, snake
+from csm.learn.candidates import (LEFT_OUT, NO_EFFECT, Candidate, Skipped, build_design, find_candidates,
+                                  place, snake)
 from csm.config import health as health_defaults
 from csm.score import churn, health
 from csm import values
@@ -321,9 +322,11 @@ def _auc_entry(scores, churned, kind, seed):
 
 
 class FittedScorecard(NamedTuple):
-    """What a fit gives: the `methodology` file (a dict, as written) and the `report` (a dict, as printed)."""
+    """What a fit gives: the `methodology` file (a dict, as written), the `report` (a dict, as printed), and the
+    columns it did not use (`dropped`, Skipped: the report's `dropped` entries, with their kind)."""
     methodology: dict
     report: dict
+    dropped: List[Skipped]
 
 
 def _folds_for(churned_count: int, retained: int, folds: int) -> Tuple[int, list]:
@@ -418,7 +421,7 @@ def fit_scorecard(book: Book, from_text: bool, analysis: str, start: Dict[str, A
     bands = _band_rows(out_of_fold, churned, book.segments, fitted, analysis, kind, as_of)
     base_rate = churned_count / count
     table = backtest.band_table(bands, kind.bands, base_rate)
-    no_effect = [Skipped(candidate.column, "no effect worth a point once fitted") for candidate in candidates
+    no_effect = [Skipped(candidate.column, "no effect worth a point once fitted", NO_EFFECT) for candidate in candidates
                  if candidate.column not in {entry.candidate.column for entry in metric_points}]
     report = {
         "report": "fitted_scorecard",
@@ -430,16 +433,7 @@ def fit_scorecard(book: Book, from_text: bool, analysis: str, start: Dict[str, A
         "base_rate": backtest.rate(churned_count, count),
         "folds": used_folds,
         "seed": seed,
-        "regularisation": {
-            "rule": ("L2 penalty with the lowest out-of-fold log loss (ties: the larger penalty), searched from "
-                     + ("the largest" if chosen is None else f"the selection's {selection.PATH_L2:g}")
-                     + " to its neighbours until the loss rises"),
-            "chosen_l2": validation.chosen,
-            "path": [{"l2": point.l2, "log_loss": _rounded(point.log_loss), "auc": point.auc}
-                     for point in validation.path],
-            "newton_iterations": final.iterations,
-            "converged": final.converged,
-        },
+        "regularisation": _regularisation_entry(validation, final, chosen),
         "validation": _validation(start_scores, out_of_fold, fold_aucs, oof_logits, in_sample, in_sample_logits,
                                   churned, kind, seed, used_folds),
         kind.bands_key: table,
@@ -458,7 +452,7 @@ def fit_scorecard(book: Book, from_text: bool, analysis: str, start: Dict[str, A
         "unmatched_outcomes": _unmatched(book),
         "rejected": list(book.rejected),
     }
-    return FittedScorecard(document, report)
+    return FittedScorecard(document, report, skipped + no_effect)
 
 
 def _unreadable_warnings(candidates):
@@ -499,8 +493,8 @@ def _fit_and_select(book, from_text, candidates, fold_of, folds, max_metrics, al
         kept_indices = set(chosen.order[: chosen.kept])
         columns = [column for index, candidate in enumerate(candidates) if index in kept_indices
                    for column in range(candidate.offset, candidate.offset + candidate.size)]
-        left_out = [Skipped(candidate.column, f"{selection.LEFT_OUT}: {chosen.kept} metrics are within one "
-                                              "standard error of the best scorecard")
+        left_out = [Skipped(candidate.column, f"left out by the selection: {chosen.kept} metrics are within one "
+                                              "standard error of the best scorecard", LEFT_OUT)
                     for index, candidate in enumerate(candidates) if index not in kept_indices]
         candidates = [candidate for index, candidate in enumerate(candidates) if index in kept_indices]
         place(candidates)
@@ -509,6 +503,20 @@ def _fit_and_select(book, from_text, candidates, fold_of, folds, max_metrics, al
                                    start=None if chosen is None else (selection.PATH_L2, chosen.kept_fits))
     final = fitting.fit_logistic(design, validation.chosen, validation.fold_fits[0])  # warm: a fold's fit is close
     return FittedModel(candidates, design, validation, final, chosen, left_out)
+
+
+def _regularisation_entry(validation, final, chosen) -> dict:
+    """The penalty chosen for the kept metrics, the penalties tried, and how the final fit converged."""
+    return {
+        "rule": ("L2 penalty with the lowest out-of-fold log loss (ties: the larger penalty), searched from "
+                 + ("the largest" if chosen is None else f"the selection's {selection.PATH_L2:g}")
+                 + " to its neighbours until the loss rises"),
+        "chosen_l2": validation.chosen,
+        "path": [{"l2": point.l2, "log_loss": _rounded(point.log_loss), "auc": point.auc}
+                 for point in validation.path],
+        "newton_iterations": final.iterations,
+        "converged": final.converged,
+    }
 
 
 def _selection_entry(chosen, max_metrics) -> dict:

@@ -35,8 +35,6 @@ from typing import List, NamedTuple, Optional, Sequence, Tuple
 from csm.learn import fitting
 from csm.learn.backtest import area_under_curve
 
-LEFT_OUT = "left out by the selection"  # the why of a candidate the selection did not keep
-
 
 class PathStep(NamedTuple):
     """One scorecard of the path: its `metrics` count, the `added` column, out-of-fold `log_loss` (mean per
