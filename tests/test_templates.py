@@ -139,8 +139,8 @@ The fewest metric moves that lower the risk to the next tier and lift health to 
 next class, exact under the methodology in force: targets for the weeks above.
 
 - Open tickets: from 14 to 0 (health to yellow)
-- Renewal sentiment: from negative to positive (health to yellow)
-- Escalation rate: from 0.4 to 0.03 (health to yellow)
+- Feature adoption: from 35 to 80 (health to yellow)
+- Escalation rate: from 0.4 to 0.02 (health to yellow)
 - Login trend: from -28 to -1 (risk to high)
 
 """
