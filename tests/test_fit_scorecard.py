@@ -3,7 +3,9 @@
 import csv
 import datetime
 import json
+import math
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -183,12 +185,18 @@ def test_the_default_fit_keeps_few_metrics_and_loses_next_to_no_out_of_fold_auc(
     assert chosen["validation"]["fitted_out_of_fold"]["auc"] >= every["validation"]["fitted_out_of_fold"]["auc"] - 0.005
     path = chosen["selection"]["path"]
     assert [step["metrics"] for step in path] == list(range(1, len(path) + 1))
-    best = min(path, key=lambda step: step["log_loss"])
-    assert path[kept - 1]["log_loss"] <= best["log_loss"] + best["standard_error"]
-    assert all(step["log_loss"] > best["log_loss"] + best["standard_error"] for step in path[: kept - 1])
+    # the rule as documented: the first size whose log loss exceeds the lowest by at most the standard error of
+    # that difference (each size's own, over the same folds; 0 at the lowest)
+    best = min(path, key=lambda step: (step["log_loss"], step["metrics"]))
+    assert best["standard_error"] == 0.0
+    within = [step["log_loss"] - best["log_loss"] <= step["standard_error"] for step in path]
+    assert (kept, chosen["selection"]["by_rule"], within.index(True) + 1, chosen["selection"]["max_metrics"]) == \
+        (8, 8, 8, 10)
     assert len(capped["metrics"]) <= 3 and capped["selection"]["kept"] == 3
-    assert every["selection"] == {"rule": "--all-metrics: every candidate kept", "kept": None, "max_metrics": None,
-                                  "path": []}
+    assert capped["selection"]["by_rule"] == 8 and capped["selection"]["rule"].endswith(
+        "; capped at 3 metrics (--max-metrics, default 10): the rule alone keeps 8")
+    assert every["selection"] == {"rule": "--all-metrics: every candidate kept", "kept": None, "by_rule": None,
+                                  "max_metrics": None, "path": []}
     left_out = {entry["column"] for entry in chosen["dropped"] if entry["why"].startswith("left out by the selection")}
     kept_columns = {step["added"] for step in path[:kept]}
     fitted_every = {entry["column"] for entry in every["metrics"]}
@@ -198,6 +206,31 @@ def test_the_default_fit_keeps_few_metrics_and_loses_next_to_no_out_of_fold_auc(
     # steps lower it the most and the path ends once it has flattened (selection.STOP_AFTER)
     assert path[0]["added"] == "tenure" and path[1]["log_loss"] < path[0]["log_loss"]
     assert len(path) < len(fitted_every)
+
+
+def test_the_default_fit_of_a_large_telco_export_keeps_10_and_says_the_cap_binds(tmp_path):
+    # the benchmark's book (benchmarks/README.md, the fitter): the rule alone keeps 11 metrics, the default cap 10
+    rows = telco_rows(20000, 2026)
+    write_export(tmp_path / "book.csv", rows)
+    _drop_column(tmp_path / "book.csv", "Churn")
+    write_outcomes(tmp_path / "outcomes.csv", rows)
+    book, from_text = _book(tmp_path / "book.csv", tmp_path / "outcomes.csv")
+    report = scorecard.fit_scorecard(book, from_text, "churn", load_methodology(),
+                                     as_of=datetime.date(2026, 1, 1)).report
+    chosen = report["selection"]
+    assert (chosen["kept"], chosen["by_rule"], chosen["max_metrics"], len(chosen["path"])) == (10, 11, 10, 13)
+    assert chosen["rule"].endswith("; capped at 10 metrics (--max-metrics, default 10): the rule alone keeps 11")
+    assert len(report["metrics"]) <= 10
+    # the documented rule, worked out here from each size's fold losses: the first size whose loss exceeds the
+    # lowest by at most the standard error of the fold-wise differences
+    candidates, _ = candidates_module.find_candidates(book.records, from_text, book.churned, {})
+    design = candidates_module.build_design(candidates, book.records, from_text, book.churned)
+    _, path, _ = selection.forward_path(candidates, design, fitting.stratified_folds(book.churned, 5, 1), 5)
+    best = min(path, key=lambda step: step.log_loss)
+    differences = [[mine - theirs for mine, theirs in zip(step.fold_losses, best.fold_losses)] for step in path]
+    errors = [statistics.stdev(each) / math.sqrt(5) for each in differences]
+    assert [step.metrics for step, error in zip(path, errors) if step.log_loss - best.log_loss <= error][0] == 11
+    assert [round(error, 4) for error in errors] == [entry["standard_error"] for entry in chosen["path"]]
 
 
 def test_max_metrics_and_all_metrics_cannot_be_given_together(run_tool, tmp_path):

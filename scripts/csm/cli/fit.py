@@ -21,6 +21,7 @@ from csm.config.methodology import load_methodology, render_methodology
 from csm.ingest.records import open_portfolio
 from csm.learn.candidates import NO_EFFECT, UNUSABLE
 from csm.learn.scorecard import ANALYSES, fit_scorecard, match_outcomes
+from csm.learn.selection import MAX_METRICS
 from csm.render import json_document, scorecard as scorecard_views
 
 TOOLS = {"churn": "churn_risk_analyzer.py", "health": "health_score_calculator.py"}
@@ -29,7 +30,8 @@ what it does: every column the accounts carry (but their id, name, segment, ARR,
 owner and dates) is a candidate: numbers in quantile bands, labels, yes/no. An
 L2 logistic regression, its penalty chosen by stratified k-fold validation,
 learns their points; it keeps the smallest scorecard within one standard error
-of the best out of fold (--max-metrics N caps it, --all-metrics keeps all). The
+of the best out of fold (of the fold-wise difference), at most 10 metrics
+(--max-metrics N changes the cap, --all-metrics keeps all). The
 file holds them as a churn risk (signals of points adding up to 0-100, with a
 map from risk to churn probability) or a health score (dimensions of 0-100
 scores), with cut-offs chosen on out-of-fold scores. The report says how the
@@ -63,8 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="report format (default: text)")
     kept = parser.add_mutually_exclusive_group()
     kept.add_argument("--max-metrics", type=whole_number(1, "max-metrics"), metavar="N",
-                      help="keep at most N metrics (default: the smallest scorecard within one standard error "
-                           "of the best)")
+                      help=f"keep at most N metrics of the smallest scorecard within one standard error of the "
+                           f"best (default: {MAX_METRICS}; the report says when the cap binds)")
     kept.add_argument("--all-metrics", action="store_true",
                       help="keep every candidate metric (no selection)")
 
@@ -102,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         matched = match_outcomes(book, outcomes, start["segments"])
         say_rejected(matched.rejected)
         fitted = fit_scorecard(matched, book.from_text, args.analysis, start, args.folds, args.seed, args.as_of,
-                               args.max_metrics, args.all_metrics)
+                               args.max_metrics or MAX_METRICS, args.all_metrics)
         _said(book.closing_warnings())
         for line in fitted.report["warnings"]:
             warning(line)

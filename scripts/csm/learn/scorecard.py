@@ -381,13 +381,13 @@ def _out_of_fold(book, from_text, analysis, candidates, design, validation, fold
 
 
 def fit_scorecard(book: Book, from_text: bool, analysis: str, start: Dict[str, Any], folds: int = 5, seed: int = 1,
-                  as_of: Optional[datetime.date] = None, max_metrics: Optional[int] = None,
+                  as_of: Optional[datetime.date] = None, max_metrics: int = selection.MAX_METRICS,
                   all_metrics: bool = False) -> FittedScorecard:
     """Learn a scorecard for `analysis` (churn or health) from a Book; return a FittedScorecard.
 
     `start` is the starting methodology (measured alongside; its labels name the groups).
-    Kept: the smallest scorecard within one standard error of the best (csm.learn.selection),
-    at most `max_metrics`; `all_metrics` keeps all. InputError when the outcomes cannot
+    Kept: the smallest scorecard within one standard error of the best (csm.learn.selection:
+    the SE of the fold-wise difference), at most `max_metrics`; `all_metrics` keeps all. InputError when the outcomes cannot
     teach anything: none or all churned, too few to cross-validate, no candidate.
     """
     kind = backtest.KINDS[analysis]
@@ -493,8 +493,9 @@ def _fit_and_select(book, from_text, candidates, fold_of, folds, max_metrics, al
         kept_indices = set(chosen.order[: chosen.kept])
         columns = [column for index, candidate in enumerate(candidates) if index in kept_indices
                    for column in range(candidate.offset, candidate.offset + candidate.size)]
-        left_out = [Skipped(candidate.column, f"left out by the selection: {chosen.kept} metrics are within one "
-                                              "standard error of the best scorecard", LEFT_OUT)
+        why = (f"{chosen.kept} metrics are within one standard error of the best scorecard"
+               if chosen.kept == chosen.by_rule else f"{chosen.kept} metrics kept at most (--max-metrics)")
+        left_out = [Skipped(candidate.column, f"left out by the selection: {why}", LEFT_OUT)
                     for index, candidate in enumerate(candidates) if index not in kept_indices]
         candidates = [candidate for index, candidate in enumerate(candidates) if index in kept_indices]
         place(candidates)
@@ -522,16 +523,23 @@ def _regularisation_entry(validation, final, chosen) -> dict:
 def _selection_entry(chosen, max_metrics) -> dict:
     """How many metrics were kept and why, with the path (metrics kept against out-of-fold AUC)."""
     if chosen is None:
-        return {"rule": "--all-metrics: every candidate kept", "kept": None, "max_metrics": None, "path": []}
+        return {"rule": "--all-metrics: every candidate kept", "kept": None, "by_rule": None, "max_metrics": None,
+                "path": []}
+    best = selection.lowest(chosen.path)
+    capped = (f"; capped at {max_metrics} metrics (--max-metrics, default {selection.MAX_METRICS}): the rule alone "
+              f"keeps {chosen.by_rule}" if chosen.by_rule > chosen.kept else
+              f", at most {max_metrics} (--max-metrics, default {selection.MAX_METRICS})")
     return {
-        "rule": ("the smallest scorecard whose out-of-fold log loss is within one standard error of the lowest "
-                 "on the path (forward selection: each step adds the metric that lowers the out-of-fold log loss "
-                 "most)"
-                 + (f", at most {max_metrics} (--max-metrics)" if max_metrics is not None else "")),
+        "rule": ("the smallest scorecard whose out-of-fold log loss exceeds the lowest on the path by at most one "
+                 "standard error of that difference (over the same folds: the standard error of the fold-wise "
+                 "differences); forward selection: each step adds the metric that lowers the out-of-fold log loss "
+                 "most" + capped),
         "kept": chosen.kept,
+        "by_rule": chosen.by_rule,
         "max_metrics": max_metrics,
         "path": [{"metrics": step.metrics, "added": step.added, "log_loss": _rounded(step.log_loss),
-                  "standard_error": _rounded(step.standard_error), "auc": step.auc} for step in chosen.path],
+                  "standard_error": _rounded(selection.difference_se(step, best)), "auc": step.auc}
+                 for step in chosen.path],
     }
 
 

@@ -142,7 +142,7 @@ def text(report: Dict[str, Any]) -> str:
     if report["selection"]["path"]:
         lines += ["", "Selection: metrics kept against out-of-fold AUC", rule("-")]
         lines += wrap(f"Rule: {report['selection']['rule']}.")
-        lines += text_table(["Metrics", "Added", "AUC", "Log loss", "SE"], _path_rows(report, terminal), "rlrrr")
+        lines += text_table(["Metrics", "Added", "AUC", "Log loss", "SE vs lowest"], _path_rows(report, terminal), "rlrrr")
     lines += ["", "How it holds on accounts it did not learn from (AUC)", rule("-")]
     lines += text_table(["Model", "AUC (bootstrap 95% interval)", "Basis"], _validation_rows(report), "lll")
     for note in _notes(report):
@@ -181,7 +181,7 @@ def markdown(report: Dict[str, Any]) -> str:
     if report["selection"]["path"]:
         lines += ["", "## Selection: metrics kept against out-of-fold AUC", "",
                   md(f"Rule: {report['selection']['rule']}."), ""]
-        lines += md_table(["Metrics", "Added", "AUC", "Log loss", "SE"], _path_rows(report, md), "rlrrr")
+        lines += md_table(["Metrics", "Added", "AUC", "Log loss", "SE vs lowest"], _path_rows(report, md), "rlrrr")
     lines += ["", "## How it holds on accounts it did not learn from (AUC)", ""]
     lines += md_table(["Model", "AUC (bootstrap 95% interval)", "Basis"], _validation_rows(report), "lll")
     lines.append("")
