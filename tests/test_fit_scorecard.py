@@ -224,7 +224,7 @@ def test_the_default_fit_of_a_large_telco_export_keeps_10_and_says_the_cap_binds
     # the documented rule, worked out here from each size's fold losses: the first size whose loss exceeds the
     # lowest by at most the standard error of the fold-wise differences
     candidates, _ = candidates_module.find_candidates(book.records, from_text, book.churned, {})
-    design = candidates_module.build_design(candidates, book.records, from_text, book.churned)
+    design = candidates_module.build_design(candidates, book.churned)
     _, path, _ = selection.forward_path(candidates, design, fitting.stratified_folds(book.churned, 5, 1), 5)
     best = min(path, key=lambda step: step.log_loss)
     differences = [[mine - theirs for mine, theirs in zip(step.fold_losses, best.fold_losses)] for step in path]
@@ -286,7 +286,7 @@ def test_candidates_of_a_telco_export_and_what_is_skipped(tmp_path):
 def test_points_add_up_to_a_0_100_risk_and_weights_to_one(telco):
     book, from_text = _book(*telco["train"])
     candidates, _ = candidates_module.find_candidates(book.records, from_text, book.churned, {})
-    design = candidates_module.build_design(candidates, book.records, from_text, book.churned)
+    design = candidates_module.build_design(candidates, book.churned)
     from csm.learn import fitting
     final = fitting.fit_logistic(design, 3.0)
     document, _ = scorecard.scorecard_methodology(candidates, final, "churn", "test")
@@ -398,7 +398,7 @@ def test_the_selection_path_is_the_forward_selection_scikit_learn_finds(tmp_path
     write_outcomes(tmp_path / "outcomes.csv", rows)
     book, from_text = _book(tmp_path / "book.csv", tmp_path / "outcomes.csv")
     candidates, _ = candidates_module.find_candidates(book.records, from_text, book.churned, {})
-    design = candidates_module.build_design(candidates, book.records, from_text, book.churned)
+    design = candidates_module.build_design(candidates, book.churned)
     order, path, _ = selection.forward_path(candidates, design, fitting.stratified_folds(book.churned, 5, 1), 5)
     assert [(step.added, round(step.log_loss, 4), step.auc) for step in path[:6]] == SKLEARN_FORWARD_PATH
     assert [candidates[index].column for index in order[:6]] == [column for column, _, _ in SKLEARN_FORWARD_PATH]

@@ -14,7 +14,7 @@ into the sparse 0/1 design csm.learn.fitting fits.
 import bisect
 import math
 import re
-from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, NamedTuple, Optional, Tuple
 
 from csm import values
 from csm.learn import fitting
@@ -77,6 +77,7 @@ class Candidate:
         self.valid_min = valid_min
         self.labels = labels or {}  # mapping: key_of(spelling) -> level index
         self.offset = 0  # its first indicator column in the design
+        self.account_levels = []  # the level of each account's cell (None: missing), in the records' order
         self.unreadable = []  # a model metric's values that are not numbers: read as missing
         # Whether a path to green may move it (csm.score.path): not the account's profile, nor its tenure.
         self.influenceable = group != PROFILE[0] and not set(_tokens(self.column)) & TIME_WORDS
@@ -264,11 +265,12 @@ def find_candidates(records: List[Dict[str, Any]], from_text: bool, outcomes: Li
         group, group_label = group_of(parts, start_labels)
         candidate = None
         if _is_boolean(present, from_text):
-            flags = {values.boolean(value, column, [], from_text) for value in present}
+            flags = {values.boolean(value, column, [], from_text) for value in set(present)}
             if len(flags) == 2:
                 candidate = Candidate(parts, "boolean", [False, True], len(present), group, group_label)
         else:
-            numbers = [cell_number(value, from_text) for value in present]
+            by_account = each_cell(column_values, lambda value: cell_number(value, from_text))
+            numbers = [number for value, number in zip(column_values, by_account) if value is not None]
             unreadable = [value for value, number in zip(present, numbers) if number is None]
             named = len(parts) > 1 and parts[0] in start_labels  # a metric of the model: never dropped as text
             if named and unreadable and len(unreadable) < len(present):
@@ -294,7 +296,8 @@ def find_candidates(records: List[Dict[str, Any]], from_text: bool, outcomes: Li
         if candidate is None:
             skipped.append(Skipped(column, f"one value only ({values.shown(present[0], 30)})"))
             continue
-        solo = _solo_auc(candidate, column_values, outcomes, from_text)
+        candidate.account_levels = each_cell(column_values, lambda value: candidate.level(value, from_text))
+        solo = _solo_auc(candidate, outcomes)
         if solo is not None and solo > OUTCOME_LIKE_AUC:
             skipped.append(Skipped(column, f"looks like the outcome itself (AUC {solo:.3f} on its own)"))
             continue
@@ -330,12 +333,26 @@ def _label_candidate(parts, present, group, group_label, skipped):
                      labels={key: index for index, key in enumerate(keys)})
 
 
-def _solo_auc(candidate, column_values, outcomes, from_text):
+def each_cell(column_values: List[Any], read: Callable[[Any], Any]) -> List[Any]:
+    """Return read(value) for each account's cell (None: None), reading each distinct cell once.
+
+    An export repeats its cells (labels, flags, whole numbers), and reading them is most of
+    the candidates' cost. A cell is told apart by its type too (True is not 1).
+
+    >>> each_cell(["7", None, "7", True, 1], lambda value: repr(value))
+    ["'7'", None, "'7'", 'True', '1']
+    """
+    cells = list(zip(map(type, column_values), column_values))
+    read_of = {cell: read(cell[1]) for cell in set(cells) if cell[1] is not None}
+    return [read_of.get(cell) for cell in cells]
+
+
+def _solo_auc(candidate, outcomes):
     """Return how well a column alone ranks churn: the AUC of its levels' churn rates (missing a level too),
     worked out from the counts of each level (its accounts share one score)."""
     tally = {}
-    for value, outcome in zip(column_values, outcomes):
-        counts = tally.setdefault(candidate.level(value, from_text), [0, 0])
+    for level, outcome in zip(candidate.account_levels, outcomes):
+        counts = tally.setdefault(level, [0, 0])
         counts[1 if outcome else 0] += 1
     by_rate = {}
     for retained, churned in tally.values():
@@ -354,16 +371,14 @@ def place(candidates: List[Candidate]) -> int:
     return offset
 
 
-def build_design(candidates: List[Candidate], records: Iterable[Dict[str, Any]], from_text: bool,
-                 outcomes: List[bool]) -> fitting.Design:
-    """Return the fitting.Design of the records: one indicator column per level of each candidate."""
+def build_design(candidates: List[Candidate], outcomes: List[bool]) -> fitting.Design:
+    """Return the fitting.Design of the records the candidates were found in (their `account_levels`): one
+    indicator column per level of each candidate."""
     offset = place(candidates)
-    rows = []
-    for raw in records:
-        row = []
-        for candidate in candidates:
-            level = candidate.level(_value_at(raw, candidate.parts), from_text)
+    rows = [[] for _ in outcomes]
+    for candidate in candidates:
+        first = candidate.offset
+        for row, level in zip(rows, candidate.account_levels):
             if level is not None:
-                row.append(candidate.offset + level)
-        rows.append(row)
+                row.append(first + level)
     return fitting.Design(rows, outcomes, offset)

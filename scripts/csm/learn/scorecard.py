@@ -485,7 +485,7 @@ class FittedModel(NamedTuple):
 def _fit_and_select(book, from_text, candidates, fold_of, folds, max_metrics, all_metrics) -> FittedModel:
     """Keep the selection's metrics (all with --all-metrics), choose their penalty by cross-validation, and
     fit them on every account."""
-    design = build_design(candidates, book.records, from_text, book.churned)
+    design = build_design(candidates, book.churned)
     chosen = None
     left_out = []
     if not all_metrics:
