@@ -103,8 +103,8 @@ def _score_candidates(design, folds, kept_design, fits, spans, remaining, l2):
     each fold's current fit (trained on the other folds), the held-out loss to second order."""
     changes = {index: 0.0 for index in remaining}
     for k, fit in enumerate(fits):
-        etas = [fitting.linear_predictor(row, fit.intercept, fit.coefficients) for row in kept_design.distinct]
-        chances = [fitting.sigmoid(eta) for eta in etas]
+        pick = fit.coefficients.__getitem__
+        chances = [fitting.sigmoid(fit.intercept + sum(map(pick, row))) for row in kept_design.distinct]
         by_account = [chances[group] for group in kept_design.row_of]
         weights = [chance * (1.0 - chance) for chance in chances]
         weight_by_account = [weights[group] for group in kept_design.row_of]
@@ -134,20 +134,21 @@ def _step_fits(design, folds, columns, previous, previous_columns, l2):
 
 
 def _measure(kept_design, folds, fits, metrics, added):
-    """The PathStep of a step's fold fits: out-of-fold log loss, its standard error and AUC."""
+    """The PathStep of a step's fold fits: out-of-fold log loss, each fold's, and AUC."""
     etas = [0.0] * len(kept_design.rows)
+    losses = [0.0] * len(kept_design.rows)
     fold_losses = []
     outcomes = kept_design.outcomes
     for k, fit in enumerate(fits):
-        by_row = [fitting.linear_predictor(row, fit.intercept, fit.coefficients) for row in kept_design.distinct]
-        losses = []
-        for index in folds.held_out[k]:
+        pick = fit.coefficients.__getitem__
+        by_row = [fit.intercept + sum(map(pick, row)) for row in kept_design.distinct]
+        held_out = folds.held_out[k]
+        for index in held_out:
             eta = etas[index] = by_row[kept_design.row_of[index]]
-            losses.append(fitting.log_loss(outcomes[index], eta))
-        fold_losses.append(math.fsum(losses) / len(losses))
-    mean = math.fsum(map(fitting.log_loss, outcomes, etas)) / len(etas)
+            losses[index] = fitting.log_loss(outcomes[index], eta)
+        fold_losses.append(math.fsum([losses[index] for index in held_out]) / len(held_out))
     auc = area_under_curve(list(zip(etas, (y == 1.0 for y in outcomes))))["auc"]
-    return PathStep(metrics, added, mean, auc, tuple(fold_losses))
+    return PathStep(metrics, added, math.fsum(losses) / len(losses), auc, tuple(fold_losses))
 
 
 def forward_path(candidates: Sequence, design: fitting.Design, fold_of: List[int], folds: int,
