@@ -21,6 +21,7 @@ exact AUC.
 
 import collections
 import copy
+import functools
 import math
 import operator
 import random
@@ -59,8 +60,8 @@ class Design:
     counts; `row_of` gives each account's), since their log-odds are the same, so a
     Newton iteration costs sums over the distinct rows, not the accounts. A scorecard of
     a few banded metrics has few distinct rows (benchmarks/README.md, the fitter: what it
-    buys, measured). The row lists of every column and of every pair of columns that share
-    a row are worked out here, once.
+    buys, measured). The row lists of every column are worked out here, once; those of every
+    pair of columns that share a row (`pairs`) on first use, once.
     """
 
     def __init__(self, rows, outcomes, columns):
@@ -86,16 +87,24 @@ class Design:
             for column in row:
                 members[column].append(index)
         self.members = [picker(rows_of) for rows_of in members]
-        sets = [set(rows_of) for rows_of in members]
-        self.pairs = []  # (u, v, picker) for u < v sharing at least one row
-        for u in range(columns):
-            if not members[u]:
+        self._member_rows = members
+
+    @functools.cached_property
+    def pairs(self) -> List[Tuple[int, int, Callable[[Sequence[float]], float]]]:
+        """(u, v, picker) for each pair of columns u < v sharing at least one distinct row: what the Hessian
+        sums (worked out on first use: the whole book's design, which the selection only restricts, never
+        needs them)."""
+        sets = [set(rows_of) for rows_of in self._member_rows]
+        pairs = []
+        for u, rows_of in enumerate(self._member_rows):
+            if not rows_of:
                 continue
-            for v in range(u + 1, columns):
-                if members[v]:
+            for v in range(u + 1, self.columns):
+                if self._member_rows[v]:
                     shared = sets[u] & sets[v]
                     if shared:
-                        self.pairs.append((u, v, picker(sorted(shared))))
+                        pairs.append((u, v, picker(sorted(shared))))
+        return pairs
 
     def subset(self, indices: Sequence[int]) -> "Design":
         """Return the Design of the accounts at `indices` (in that order).
@@ -104,6 +113,7 @@ class Design:
         the accounts has weighs nothing), so a fold's design costs a count, not a new build.
         """
         part = copy.copy(self)
+        part.pairs = self.pairs  # worked out once, here, for every part
         part.rows = [self.rows[i] for i in indices]
         part.outcomes = [self.outcomes[i] for i in indices]
         part.row_of = [self.row_of[i] for i in indices]
