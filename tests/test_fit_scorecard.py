@@ -169,12 +169,18 @@ def report_metrics(run_tool, tmp_path):
     return json.loads(fit(run_tool, tmp_path, "health", SAMPLE, OUTCOMES, "--format", "json")[0].stdout)["metrics"]
 
 
-def test_the_default_fit_keeps_few_metrics_and_loses_next_to_no_out_of_fold_auc(tmp_path):
-    rows = telco_rows(2000, 11)
+def _telco_book(tmp_path, count, seed):
+    """The Book of telco_rows(count, seed) exported without its Churn column, its outcomes beside: (book,
+    from_text)."""
+    rows = telco_rows(count, seed)
     write_export(tmp_path / "book.csv", rows)
     _drop_column(tmp_path / "book.csv", "Churn")
     write_outcomes(tmp_path / "outcomes.csv", rows)
-    book, from_text = _book(tmp_path / "book.csv", tmp_path / "outcomes.csv")
+    return _book(tmp_path / "book.csv", tmp_path / "outcomes.csv")
+
+
+def test_the_default_fit_keeps_few_metrics_and_loses_next_to_no_out_of_fold_auc(tmp_path):
+    book, from_text = _telco_book(tmp_path, 2000, 11)
     start = load_methodology()
     as_of = datetime.date(2026, 11, 22)
     chosen = scorecard.fit_scorecard(book, from_text, "churn", start, as_of=as_of).report
@@ -210,11 +216,7 @@ def test_the_default_fit_keeps_few_metrics_and_loses_next_to_no_out_of_fold_auc(
 
 def test_the_default_fit_of_a_large_telco_export_keeps_10_and_says_the_cap_binds(tmp_path):
     # the benchmark's book (benchmarks/README.md, the fitter): the rule alone keeps 11 metrics, the default cap 10
-    rows = telco_rows(20000, 2026)
-    write_export(tmp_path / "book.csv", rows)
-    _drop_column(tmp_path / "book.csv", "Churn")
-    write_outcomes(tmp_path / "outcomes.csv", rows)
-    book, from_text = _book(tmp_path / "book.csv", tmp_path / "outcomes.csv")
+    book, from_text = _telco_book(tmp_path, 20000, 2026)
     report = scorecard.fit_scorecard(book, from_text, "churn", load_methodology(),
                                      as_of=datetime.date(2026, 1, 1)).report
     chosen = report["selection"]
