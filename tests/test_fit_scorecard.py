@@ -198,6 +198,11 @@ def test_the_default_fit_keeps_few_metrics_and_loses_next_to_no_out_of_fold_auc(
     within = [step["log_loss"] - best["log_loss"] <= step["standard_error"] for step in path]
     assert (kept, chosen["selection"]["by_rule"], within.index(True) + 1, chosen["selection"]["max_metrics"]) == \
         (8, 8, 8, 10)
+    assert chosen["selection"]["rule"] == (
+        "the smallest scorecard whose out-of-fold log loss exceeds the lowest on the path by at most one standard "
+        "error of that difference (over the same folds: the standard error of the fold-wise differences); forward "
+        "selection: each step adds the metric that lowers the out-of-fold log loss most; at most 10 metrics "
+        "(--max-metrics, default 10)")
     assert len(capped["metrics"]) <= 3 and capped["selection"]["kept"] == 3
     assert capped["selection"]["by_rule"] == 8 and capped["selection"]["rule"].endswith(
         "; capped at 3 metrics (--max-metrics, default 10): the rule alone keeps 8")

@@ -528,7 +528,7 @@ def _selection_entry(chosen, max_metrics) -> dict:
     best = selection.lowest(chosen.path)
     capped = (f"; capped at {max_metrics} metrics (--max-metrics, default {selection.MAX_METRICS}): the rule alone "
               f"keeps {chosen.by_rule}" if chosen.by_rule > chosen.kept else
-              f", at most {max_metrics} (--max-metrics, default {selection.MAX_METRICS})")
+              f"; at most {max_metrics} metrics (--max-metrics, default {selection.MAX_METRICS})")
     return {
         "rule": ("the smallest scorecard whose out-of-fold log loss exceeds the lowest on the path by at most one "
                  "standard error of that difference (over the same folds: the standard error of the fold-wise "
