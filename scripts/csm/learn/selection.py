@@ -24,15 +24,16 @@ metrics in a row have together lowered the lowest out-of-fold log loss by less t
 half its standard error (of its fold means, the noise of the loss itself): a
 flattened path's later, larger scorecards would not be kept.
 
-The rule (Breiman et al., the "one standard error" rule), measured as two models
-measured on the same folds are compared: the smallest scorecard whose out-of-fold log
-loss exceeds the lowest on the path by at most one standard error of that difference
-(the standard error of the fold-wise differences, each fold's log loss minus the
-lowest's on the same fold: `difference_se`), and at most MAX_METRICS metrics unless
-`max_metrics` says otherwise. Why paired: the folds share their accounts, so most of
-a fold's loss is the fold's own difficulty, which both scorecards meet; the SE of the
-fold means counts that noise twice over and kept 6 metrics on the public IBM Telco
-export where 9 hold out better (benchmarks/README.md, the fitter's rule).
+The rule (Breiman et al., the "one standard error" rule), with the uncertainty of a
+comparison of two models measured on the same folds: the smallest scorecard whose
+out-of-fold log loss exceeds the lowest on the path by at most one standard error of
+that difference (the standard error of the fold-wise differences, each fold's log
+loss minus the lowest's on the same fold: `difference_se`), and at most MAX_METRICS
+metrics unless `max_metrics` says otherwise. Why paired: both scorecards are measured
+on the same accounts of each fold, so much of a fold's loss is that fold's own
+difficulty, which cancels in the difference; the standard error of the fold means
+keeps it, and kept 6 metrics on the public IBM Telco export where 9 hold out better
+(benchmarks/README.md, the fitter's rule).
 """
 
 import math
