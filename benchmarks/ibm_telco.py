@@ -4,9 +4,9 @@
 
 Shuffles the export's rows with random.Random(N) (default 7), fits on the first 70% (4,930
 accounts) with scripts/fit_scorecard.py, scores the other 30% (2,113) with
-scripts/churn_risk_analyzer.py and the fitted file, and prints the backtest's AUC.
-The map names the id and reads ARR as MonthlyCharges x 12; every other column is the
-fitter's candidate.
+scripts/churn_risk_analyzer.py and the fitted file, and prints the metrics kept, the
+backtest's AUC and its Brier score beside the base rate's. The map names the id and
+reads ARR as MonthlyCharges x 12; every other column is the fitter's candidate.
 """
 
 import argparse
@@ -74,9 +74,10 @@ def main(argv):
                 for metric in signal["metrics"].values()]
     print(f"metrics kept: {len(kept)} ({', '.join(kept)})")
     print(f"held-out AUC: {report['backtest']['auc']}")
-    for key in ("brier", "brier_base_rate"):
-        if key in report["backtest"]:
-            print(f"{key}: {report['backtest'][key]}")
+    calibration = report["backtest"].get("calibration") or {}
+    if "brier_score" in calibration:
+        print(f"held-out Brier score: {calibration['brier_score']} (the base rate's: "
+              f"{calibration['base_rate_brier_score']})")
 
 
 if __name__ == "__main__":
