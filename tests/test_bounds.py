@@ -452,8 +452,44 @@ def test_an_earlier_output_with_a_score_of_1e308_is_refused_in_one_line(tmp_path
     path.write_text(json.dumps(earlier))
     done = run("health_score_calculator.py", book, "--compare", path, "--as-of", "2026-11-15")
     assert (done.returncode, done.stderr) == (1, f"error: --compare {path}: customers[0] has no usable customer_id, "
-                                                 "health score and band (a score from 0 to 100, an ARR from 0 to "
+                                                 "health score and band (a score from 0 to 100; a band, one of "
+                                                 "green, yellow, red; an ARR from 0 to 1,000,000,000,000,000)\n")
+
+
+def test_an_earlier_output_with_a_band_the_analysis_has_not_is_refused(tmp_path):
+    book = tmp_path / "book.json"
+    book.write_text("[" + _account("A-1") + "]")
+    earlier = json.loads(run("churn_risk_analyzer.py", book, "--format", "json", "--as-of", "2026-11-01").stdout)
+    earlier["customers"][0]["risk_tier"] = "purple"
+    path = tmp_path / "earlier.json"
+    path.write_text(json.dumps(earlier))
+    done = run("churn_risk_analyzer.py", book, "--compare", path, "--as-of", "2026-11-15")
+    assert (done.returncode, done.stderr) == (1, f"error: --compare {path}: customers[0] has no usable customer_id, "
+                                                 "churn score and band (a score from 0 to 100; a band, one of "
+                                                 "low, medium, high, critical; an ARR from 0 to "
                                                  "1,000,000,000,000,000)\n")
+
+
+def test_a_history_row_with_a_band_of_another_analysis_or_a_snapshot_without_a_date_is_skipped(tmp_path):
+    import sqlite3
+    history = tmp_path / "history.sqlite"
+    book = tmp_path / "book.json"
+    book.write_text("[" + _account("A-1") + ", " + _account("A-2") + "]")
+    for as_of in ("2026-11-01", "2026-11-08"):
+        assert run("health_score_calculator.py", book, "--history", history, "--as-of", as_of).returncode == 0
+    with sqlite3.connect(history) as connection:
+        connection.execute("UPDATE account_snapshot SET band = 'purple' WHERE customer_id = 'A-1'")
+        connection.execute("UPDATE snapshot SET as_of = '8 Nov' WHERE as_of = '2026-11-08'")
+    connection.close()
+    done = run("health_score_calculator.py", book, "--history", history, "--as-of", "2026-11-15", "--format", "json",
+               "--no-store")
+    assert done.returncode == 0
+    assert done.stderr == (f'warning: --history {history}: the health snapshot 2 is dated "8 Nov", not YYYY-MM-DD; '
+                           "skipped\n"
+                           f"warning: --history {history}: the health snapshot of 2026-11-01, account A-1: the band "
+                           '"purple" is not one of green, yellow, red; skipped\n')
+    changes = json.loads(done.stdout)["summary"]["changes"]
+    assert changes["since"] == "2026-11-01" and changes["new_accounts"] == ["A-1"]
 
 
 def test_a_history_is_written_only_after_the_report_and_memory_is_refused(tmp_path):

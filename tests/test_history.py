@@ -350,7 +350,8 @@ def test_an_earlier_output_with_a_score_that_is_not_a_number_is_a_clear_error(ru
     path.write_text(json.dumps(earlier))
     done = run_tool(HEALTH, weeks[1], "--as-of", WEEK2, "--compare", path)
     assert (done.returncode, done.stderr, done.stdout) == (
-        1, f"error: --compare {path}: customers[2] has no usable customer_id, health score and band (a score from 0 to 100, an ARR from 0 to 1,000,000,000,000,000)\n", "")
+        1, f"error: --compare {path}: customers[2] has no usable customer_id, health score and band (a score from 0 to 100; a band, one of green, yellow, red; an ARR from 0 to "
+           "1,000,000,000,000,000)\n", "")
 
 
 def snapshot_counts(path):

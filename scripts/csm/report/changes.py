@@ -226,7 +226,8 @@ class Tracker:
 
     def _read(self, kind):
         """The Past of one analysis from the history; a warning when its latest snapshot used another methodology."""
-        dates, by_id, mix, figures = self.store.read(kind.name, self.as_of_text, self.length - 1, kind.score_high)
+        dates, by_id, mix, figures = self.store.read(kind.name, self.as_of_text, self.length - 1, kind.score_high,
+                                                         kind.bands)
         self.warnings.extend(self.store.take_warnings())
         if dates and dates[0][1] != self.methodology_hash:
             self.warnings.append(f"{kind.name} snapshot of {dates[0][0]} was made with another methodology "
@@ -443,8 +444,8 @@ def read_compare(path, report_name, kinds, as_of, length, methodology_hash, warn
             point = _earlier_point(part, result, kind, report, then_text)
             if point is None:
                 raise InputError(f"{where}: customers[{index}] has no usable customer_id, "
-                                 f"{kind.name} score and band (a score from 0 to {kind.score_high:,.0f}, "
-                                 f"an ARR from 0 to {LARGEST:,.0f})")
+                                 f"{kind.name} score and band (a score from 0 to {kind.score_high:,.0f}; a band, one of "
+                                 f"{', '.join(kind.bands)}; an ARR from 0 to {LARGEST:,.0f})")
             customer_id, as_of_point, older, arr = point
             by_id[same_form(customer_id)] = [as_of_point] + older[:length - 2]
             if isinstance(part.get("dimensions"), dict):  # a health result in full: its dimension scores
@@ -483,7 +484,7 @@ def _earlier_point(part, account, kind, report, then_text):
     except (KeyError, TypeError):
         return None
     arr = account.get("arr")
-    if not (isinstance(customer_id, str) and _figure(score, kind.score_high) and isinstance(band, str)
+    if not (isinstance(customer_id, str) and _figure(score, kind.score_high) and band in kind.bands
             and _figure(arr, LARGEST)):
         return None
     churn_result = account.get("churn") if report == PORTFOLIO else part if kind.name == "churn" else None
@@ -496,7 +497,7 @@ def _earlier_point(part, account, kind, report, then_text):
         latest = then_text
         for entry in reversed(trajectory["scores"][:-1]):  # newest first, each dated before the one after it
             if not (isinstance(entry, dict) and _date_text(entry.get("as_of")) and entry["as_of"] < latest
-                    and _figure(entry.get("score"), kind.score_high) and isinstance(entry.get("band"), str)):
+                    and _figure(entry.get("score"), kind.score_high) and entry.get("band") in kind.bands):
                 break
             older.append((entry["as_of"], entry["score"], entry["band"], None))
             latest = entry["as_of"]

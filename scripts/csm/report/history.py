@@ -33,6 +33,8 @@ import os
 import sqlite3
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
+from csm.config.churn import TIERS
+from csm.config.health import CLASSES
 from csm.errors import InputError
 from csm.ingest.ids import same_form
 from csm.values import LARGEST, printable, shown
@@ -40,6 +42,7 @@ from csm.values import LARGEST, printable, shown
 APPLICATION_ID = 0x43534D48  # "CSMH": customer-success-manager history
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_SECONDS = 60  # how long a run waits for another run's transaction on the file
+REVIEW_BANDS = {"churn": TIERS, "health": CLASSES}  # the bands a stored review point may hold
 WARNED_ROWS = 20  # rows skipped on reading named one a line; the rest counted
 HEADER = b"SQLite format 3\x00"
 TOOL_NAME = "customer-success-manager"
@@ -144,14 +147,14 @@ def inspect(path):
     return True
 
 
-def _bad_row(customer_id, score, band, lapsed, arr, score_high):
-    """What is wrong with a stored account row, or None when it is usable."""
+def _bad_row(customer_id, score, band, lapsed, arr, score_high, bands):
+    """What is wrong with a stored account row, or None when it is usable (`bands`: the analysis' own)."""
     if not isinstance(customer_id, str) or not customer_id:
         return "the customer_id is not text"
     if type(score) not in (int, float) or not 0 <= score <= score_high:
         return f"the score {shown(score)} is not a number from 0 to {score_high:,.0f}"
-    if not isinstance(band, str) or not band:
-        return f"the band {shown(band)} is not text"
+    if band not in bands:
+        return f"the band {shown(band)} is not one of {', '.join(bands)}"
     if lapsed not in (None, 0, 1):
         return f"lapsed {shown(lapsed)} is not 0, 1 or empty"
     if type(arr) not in (int, float) or not 0 <= arr <= LARGEST:
@@ -185,7 +188,7 @@ class Store:
         if not self.exists and not os.path.isdir(folder):
             raise InputError(f"--history {path}: the folder {folder} does not exist")
 
-    def read(self, analysis: str, before: str, limit: int, score_high: float = 100
+    def read(self, analysis: str, before: str, limit: int, score_high: float, bands: Tuple[str, ...]
              ) -> Tuple[List[Tuple[str, str]], Dict[str, List[Tuple[str, float, str, Optional[bool]]]],
                         Dict[str, Dict[str, List[float]]]]:
         """Return the last `limit` snapshots of `analysis` before the date `before`.
@@ -193,8 +196,10 @@ class Store:
         ([(as_of, methodology_hash)] newest first, customer_id (in NFC) -> [(as_of, score,
         band, lapsed), ...] newest first, as_of -> band -> [accounts, arr], customer_id (in
         NFC) -> the `figures` JSON text of its latest point). Each row is checked as it is
-        read back: one that is not (text id, score 0 to `score_high`, text band, lapsed
-        0/1/NULL, ARR 0 to LARGEST) is skipped and adds a line to `warnings`.
+        read back: one that is not (text id, score 0 to `score_high`, one of the analysis'
+        `bands`, lapsed 0/1/NULL, ARR 0 to LARGEST) is skipped and adds a line to
+        `warnings`; so is a snapshot of the analysis whose date is not YYYY-MM-DD (found
+        whatever its text, which no date comparison would).
         """
         if not self.exists:
             return [], {}, {}, {}
@@ -203,14 +208,16 @@ class Store:
             try:
                 if not self._check_schema(connection):
                     return [], {}, {}, {}  # a history another run has just begun: no snapshot in it yet
-                snapshots = connection.execute(
-                    "SELECT snapshot_id, as_of, methodology_hash FROM snapshot WHERE analysis = ? AND as_of < ? "
-                    "ORDER BY as_of DESC LIMIT ?", (analysis, before, limit)).fetchall()
-                for snapshot_id, as_of, _ in snapshots:
+                every = connection.execute(
+                    "SELECT snapshot_id, as_of, methodology_hash FROM snapshot WHERE analysis = ?", (analysis,))
+                snapshots = []
+                for snapshot_id, as_of, methodology_hash in every:
                     if not _is_date(as_of):
                         self.warnings.append(f"--history {self.path}: the {analysis} snapshot {snapshot_id} is "
                                              f"dated {shown(as_of)}, not YYYY-MM-DD; skipped")
-                snapshots = [snapshot for snapshot in snapshots if _is_date(snapshot[1])]
+                    elif as_of < before:
+                        snapshots.append((snapshot_id, as_of, methodology_hash))
+                snapshots = sorted(snapshots, key=lambda snapshot: snapshot[1], reverse=True)[:limit]
                 dates = [(as_of, methodology_hash) for _, as_of, methodology_hash in snapshots]
                 by_id = {}
                 figures = {}
@@ -223,7 +230,7 @@ class Store:
                         "FROM account_snapshot AS a JOIN snapshot AS s ON s.snapshot_id = a.snapshot_id "
                         f"WHERE a.snapshot_id IN ({marks}) ORDER BY s.as_of DESC", ids)
                     for customer_id, as_of, score, band, lapsed, arr, figure_text in rows:
-                        problem = _bad_row(customer_id, score, band, lapsed, arr, score_high)
+                        problem = _bad_row(customer_id, score, band, lapsed, arr, score_high, bands)
                         if problem is not None:
                             self.skipped += 1
                             if self.skipped <= WARNED_ROWS:
@@ -284,7 +291,7 @@ class Store:
                                                  f"{shown(as_of)}, not YYYY-MM-DD, of account "
                                                  f"{printable(str(stored_id))}; skipped")
                         continue
-                    bad = _bad_row(stored_id, score, band, lapsed, arr, 100) is not None
+                    bad = _bad_row(stored_id, score, band, lapsed, arr, 100, REVIEW_BANDS[analysis]) is not None
                     by_date.setdefault(as_of, {})[analysis] = (None, UNREADABLE) if bad else (score, band)
             finally:
                 connection.close()
