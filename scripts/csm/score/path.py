@@ -208,8 +208,7 @@ def _corners(knobs: List[Knob], model: Additive, chosen: Sequence[int]) -> List[
         reach = knobs[index].reach
         for corners in itertools.product(*(knobs[other].reach.corners for other in rest)):
             others = dict(zip(rest, corners))
-            needed = _needed(knobs, model, others, index, model.gap - model.slack)
-            low = reach.nearest(_meeting(model, needed), reach.aim(needed))
+            low = _lowest(knobs, model, others, index)
             if low is None:
                 continue
             cost = reach.moves[low].cost
@@ -244,35 +243,43 @@ def _sets(knobs: List[Knob], model: Additive, size: int) -> List[Tuple[int, ...]
     return found
 
 
-def _least(knobs: List[Knob], model: Additive, chosen: Tuple[int, ...], rates: List[float]) -> float:
-    """No path of these knobs is nearer: each moves at least its nearest move, and the gap is closed at
-    best by the knobs whose points cost least, in turn (a point of a knob's gain costs at least its rate:
-    `rates`, by knob index)."""
+def _least(chosen: Tuple[int, ...], first_costs: List[float], gains: List[float], rates: List[float],
+           needed: float) -> float:
+    """No path of these knobs is nearer: each moves at least its nearest move (`first_costs`, by knob index),
+    and the `needed` gain is closed at best by the knobs whose points cost least, in turn (a point of a knob's
+    gain costs at least its rate: `rates`, up to its `gains`).
+
+    >>> _least((0, 1), [0.01, 0.02], [5.0, 5.0], [0.02, 0.01], 6.0)  # 5 points at 0.01, 1 at 0.02
+    0.07
+    """
     nearest = 0.0
     for index in chosen:
-        nearest += knobs[index].reach.first_cost
-    needed = model.gap - model.slack
+        nearest += first_costs[index]
     least = 0.0
-    for index in sorted(chosen, key=rates.__getitem__):
-        if needed <= 0:
-            break
-        taken = min(knobs[index].gain, needed)
-        least += taken * knobs[index].rate
-        needed -= taken
-    return max(nearest, least)
+    if needed > 0:
+        for index in (chosen if len(chosen) == 1 else sorted(chosen, key=rates.__getitem__)):
+            gain = gains[index]
+            if gain >= needed:
+                least += needed * rates[index]
+                break
+            least += gain * rates[index]
+            needed -= gain
+    return nearest if nearest >= least else least
 
 
-def _settled(knobs: List[Knob], model: Additive, others: Dict[int, Option], index: int,
-             low: Optional[int] = None) -> Optional[int]:
+def _lowest(knobs: List[Knob], model: Additive, others: Dict[int, Option], index: int) -> Optional[int]:
+    """The position of the nearest move of knob `index` that may reach with the `others` beside it (by the sum
+    less its slack: no nearer move reaches); None when none may."""
+    reach = knobs[index].reach
+    needed = _needed(knobs, model, others, index, model.gap - model.slack)
+    return reach.nearest(_meeting(model, needed), reach.aim(needed))
+
+
+def _settled(knobs: List[Knob], model: Additive, others: Dict[int, Option], index: int, low: int) -> Optional[int]:
     """The position of the nearest move of knob `index` that reaches with the `others` beside it, by the score
-    itself: searched only between the nearest that may reach (`low`, worked out when None) and the nearest
+    itself: searched only between the nearest that may reach (`low`, csm.score.path._lowest) and the nearest
     that surely does (by the sum and its slack)."""
     reach = knobs[index].reach
-    if low is None:
-        needed = _needed(knobs, model, others, index, model.gap - model.slack)
-        low = reach.nearest(_meeting(model, needed), reach.aim(needed))
-        if low is None:
-            return None
     scores = {other: option.score for other, option in others.items()}
 
     def reaches(option: Option) -> bool:
@@ -301,7 +308,14 @@ def _traded(knobs: List[Knob], model: Additive, moves: Dict[int, Option], index:
             traded = dict(moves)
             traded[other] = grid[position - 1]
             del traded[index]
-            settled = _settled(knobs, model, traded, index)
+            low = _lowest(knobs, model, traded, index)
+            if low is None:
+                break
+            nearest = dict(traded)
+            nearest[index] = knobs[index].reach.moves[low]  # no move of it that reaches is nearer
+            if sum(option.cost for option in nearest.values()) >= cost - TIE:
+                break  # so the trade cannot be nearer: the score itself need not be worked out
+            settled = _settled(knobs, model, traded, index, low)
             if settled is None:
                 break
             traded[index] = knobs[index].reach.moves[settled]
@@ -337,17 +351,20 @@ def find_path(knobs: List[Knob], model: Additive) -> Optional[Dict[int, Option]]
     The sets of the fewest knobs are weighed in order of how near a path of theirs could be (`_least`),
     until the nearest path found is nearer than any set left could give (or WEIGHED sets are weighed).
     """
-    gains = sorted((knob.gain for knob in knobs), reverse=True)
+    first_costs = [knob.reach.first_cost for knob in knobs]
+    gains = [knob.gain for knob in knobs]
     rates = [knob.rate for knob in knobs]
     floor = model.gap - model.slack
     total = 0.0
-    for size, gain in enumerate(gains, 1):
+    for size, gain in enumerate(sorted(gains, reverse=True), 1):
         total += gain
         if total < floor:
             continue  # no set of this size can close the gap
         found = None
         weighed = 0
-        for least, chosen in sorted((_least(knobs, model, chosen, rates), chosen) for chosen in _sets(knobs, model, size)):
+        bounded = [(_least(chosen, first_costs, gains, rates, floor), chosen) for chosen in _sets(knobs, model, size)]
+        bounded.sort()
+        for least, chosen in bounded:
             if found is not None and (least > found[0] + TIE or weighed >= WEIGHED):
                 break
             found = _refined(knobs, model, _corners(knobs, model, chosen), found)
