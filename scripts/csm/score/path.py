@@ -29,7 +29,7 @@ the coefficient of each section with a metric to move, 0.05 for the whole).
   target needs: solved on its line, then the nearest round value that reaches by the
   score itself (`_settled`); then `_traded`: another numeric metric a step back and the
   last one settled again, kept while the distance falls. Sets are weighed in order of a
-  lower bound of their distance (`_least`) until none left can be nearer (at most
+  lower bound of their distance (`_bounded`) until none left can be nearer (at most
   `WEIGHED` once a path is found). When each
   metric's score runs in step with its distance, the least distance of the unrounded
   sum lies at such a corner; the round-value grid and the roundings can leave a path
@@ -40,7 +40,7 @@ and `Path.why` says so with the best score reachable.
 """
 
 import itertools
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from csm.score.path_moves import (REACHES, Option, Reach, band_choices, choice_reach, clipped, label_choices,
                                   numeric_reach)
@@ -218,53 +218,50 @@ def _corners(knobs: List[Knob], model: Additive, chosen: Sequence[int]) -> List[
     return found
 
 
-def _sets(knobs: List[Knob], model: Additive, size: int) -> List[Tuple[int, ...]]:
-    """Every set of `size` knobs whose gains at their best can close the gap (at most LIMIT sets), the knobs
-    taken in order of their gains so that the largest gains left bound the search: the set of the largest
-    gains comes first."""
-    order = sorted(range(len(knobs)), key=lambda index: (-knobs[index].gain, index))
-    floor = model.gap - model.slack
-    if size == 1:
-        return [(index,) for index in order if knobs[index].gain >= floor]
+def _bounded(order: List[int], gains: List[float], first_costs: List[float], rates: List[float], floor: float,
+             size: int) -> List[Tuple[float, Tuple[int, ...]]]:
+    """Every set of `size` knobs whose `gains` at their best (by knob index) can close the gap `floor` (at most
+    LIMIT sets), each with a distance no path of its knobs is under, sorted: [(that distance, the set)].
+
+    The knobs are taken in `order` of their gains so that the largest gains left bound the search (the set of
+    the largest gains comes first). The distance: each knob moves at least its nearest move (`first_costs`),
+    and the gap is closed at best by the knobs whose points cost least, in turn (a point of a knob's gain costs
+    at least its rate: `rates`, up to its `gains`).
+
+    >>> _bounded([2, 0, 1], [3.0, 1.0, 5.0], [0.01, 0.01, 0.02], [0.02, 0.01, 0.01], 7.5, 2)  # 5 at .01, 2.5 at .02
+    [(0.1, (2, 0))]
+    """
     sums = [0.0]  # sums[n]: the n largest gains added
     for index in order:
-        sums.append(sums[-1] + knobs[index].gain)
+        sums.append(sums[-1] + gains[index])
+    count = len(order)
     found = []
-    stack = [(0, (), 0.0)]  # each frame: (position to choose from next, the chosen positions, their gains)
+    stack = [(0, (), 0.0, 0.0)]  # each frame: (position to choose from next, the chosen knobs, their gains,
+    if size == 1:  # their nearest moves' distances); one knob: each whose gain closes the gap
+        stack = [(0, (index,), gains[index], first_costs[index]) for index in reversed(order) if gains[index] >= floor]
     while stack and len(found) < LIMIT:
-        start, chosen, total = stack.pop()
+        start, chosen, total, nearest = stack.pop()
         left = size - len(chosen)
-        if not left:
-            found.append(tuple(order[position] for position in chosen))
+        if left:
+            for position in range(count - left, start - 1, -1):  # pushed last to first: popped in order
+                if total + sums[position + left] - sums[position] >= floor:  # else the largest left fall short
+                    index = order[position]
+                    stack.append((position + 1, chosen + (index,), total + gains[index],
+                                  nearest + first_costs[index]))
             continue
-        for position in range(len(order) - left, start - 1, -1):  # pushed last to first: popped in order
-            if total + sums[position + left] - sums[position] >= floor:  # else the largest gains left fall short
-                stack.append((position + 1, chosen + (position,), total + knobs[order[position]].gain))
+        least = 0.0
+        needed = floor
+        if needed > 0:
+            for index in (chosen if size == 1 else sorted(chosen, key=rates.__getitem__)):
+                gain = gains[index]
+                if gain >= needed:
+                    least += needed * rates[index]
+                    break
+                least += gain * rates[index]
+                needed -= gain
+        found.append((nearest if nearest >= least else least, chosen))
+    found.sort()
     return found
-
-
-def _least(chosen: Tuple[int, ...], first_costs: List[float], gains: List[float], rates: List[float],
-           needed: float) -> float:
-    """No path of these knobs is nearer: each moves at least its nearest move (`first_costs`, by knob index),
-    and the `needed` gain is closed at best by the knobs whose points cost least, in turn (a point of a knob's
-    gain costs at least its rate: `rates`, up to its `gains`).
-
-    >>> _least((0, 1), [0.01, 0.02], [5.0, 5.0], [0.02, 0.01], 6.0)  # 5 points at 0.01, 1 at 0.02
-    0.07
-    """
-    nearest = 0.0
-    for index in chosen:
-        nearest += first_costs[index]
-    least = 0.0
-    if needed > 0:
-        for index in (chosen if len(chosen) == 1 else sorted(chosen, key=rates.__getitem__)):
-            gain = gains[index]
-            if gain >= needed:
-                least += needed * rates[index]
-                break
-            least += gain * rates[index]
-            needed -= gain
-    return nearest if nearest >= least else least
 
 
 def _lowest(knobs: List[Knob], model: Additive, others: Dict[int, Option], index: int) -> Optional[int]:
@@ -348,12 +345,13 @@ def _refined(knobs: List[Knob], model: Additive, candidates: List[Candidate], fo
 def find_path(knobs: List[Knob], model: Additive) -> Optional[Dict[int, Option]]:
     """Return {knob index: Option} of the fewest, then nearest, moves that reach; None if none do.
 
-    The sets of the fewest knobs are weighed in order of how near a path of theirs could be (`_least`),
+    The sets of the fewest knobs are weighed in order of how near a path of theirs could be (`_bounded`),
     until the nearest path found is nearer than any set left could give (or WEIGHED sets are weighed).
     """
     first_costs = [knob.reach.first_cost for knob in knobs]
     gains = [knob.gain for knob in knobs]
     rates = [knob.rate for knob in knobs]
+    order = sorted(range(len(knobs)), key=lambda index: (-gains[index], index))
     floor = model.gap - model.slack
     total = 0.0
     for size, gain in enumerate(sorted(gains, reverse=True), 1):
@@ -362,9 +360,7 @@ def find_path(knobs: List[Knob], model: Additive) -> Optional[Dict[int, Option]]
             continue  # no set of this size can close the gap
         found = None
         weighed = 0
-        bounded = [(_least(chosen, first_costs, gains, rates, floor), chosen) for chosen in _sets(knobs, model, size)]
-        bounded.sort()
-        for least, chosen in bounded:
+        for least, chosen in _bounded(order, gains, first_costs, rates, floor, size):
             if found is not None and (least > found[0] + TIE or weighed >= WEIGHED):
                 break
             found = _refined(knobs, model, _corners(knobs, model, chosen), found)
@@ -411,13 +407,10 @@ def build_path(knobs: List[Knob], model: Additive, target: str, classify: Callab
 
 # --- The analyses' knobs and arithmetic ------------------------------------------------------------
 
-def _reach(metric, value, make: Callable[[Any, Any], Optional[Reach]]) -> Optional[Reach]:
-    """The Reach of a metric from a value, made once per (metric, value) (csm.score.memo)."""
-    key = (metric, value)
-    reach = REACHES.get(key)
-    if reach is None:
-        reach = REACHES.keep(key, make(metric, value) or False)  # False: no move gains, remembered too
-    return reach or None
+def _reach(metric, value, make: Callable[[Any, Any], Optional[Reach]]) -> Union[Reach, bool]:
+    """The Reach of a metric from a value not yet in REACHES, made and kept there (csm.score.memo): a Reach,
+    or False when no move gains (remembered too)."""
+    return REACHES.keep((metric, value), make(metric, value) or False)
 
 
 def _sum_in_order(row: List[float]) -> float:
@@ -428,21 +421,20 @@ def _sum_in_order(row: List[float]) -> float:
     return total
 
 
-def _rows_with(changes: Dict[int, float], places: List[Tuple[int, int]], rows: List[List[float]],
-               weights: List[List[Optional[float]]]) -> Dict[int, List[float]]:
+def _rows_with(changes: Dict[int, float], places: List[Tuple[int, int, Optional[float]]],
+               rows: List[List[float]]) -> Dict[int, List[float]]:
     """{section: its parts with the moves}: a moved metric's part is its new score x its weight (its points
-    in a points signal, weight None).
+    in a points signal, weight None); `places`: each knob's (section, position in it, weight).
 
-    >>> _rows_with({1: 80.0}, [(0, 0), (0, 1)], [[10.0, 20.0]], [[0.5, 0.5]])
+    >>> _rows_with({1: 80.0}, [(0, 0, 0.5), (0, 1, 0.5)], [[10.0, 20.0]])
     {0: [10.0, 40.0]}
     """
     changed = {}
     for index, score in changes.items():
-        section, position = places[index]
+        section, position, weight = places[index]
         row = changed.get(section)
         if row is None:
             row = changed[section] = list(rows[section])
-        weight = weights[section][position]
         row[position] = score if weight is None else score * weight
     return changed
 
@@ -473,7 +465,7 @@ def health_path(scored: Any, model: Any, segment: str, classification: str) -> O
     overall_weight = 0.0
     for dimension, _, _ in parts:
         overall_weight += dimension.weight
-    knobs, places, base, coefficients, offsets, rows, weights, divisors = [], [], [], [], [], [], [], []
+    knobs, places, base, coefficients, offsets, rows, divisors = [], [], [], [], [], [], []
     start, slack = 0.0, ROUNDING + 1e-9
     for dimension_index, (dimension, weight_present, found) in enumerate(parts):
         coefficient = dimension.weight if scored.all_dimensions else dimension.weight / overall_weight
@@ -482,26 +474,29 @@ def health_path(scored: Any, model: Any, segment: str, classification: str) -> O
         start += base[-1] * coefficient
         partial = len(found) < len(dimension.metrics)
         rows.append([figures.weighted for _, figures in found])
-        weights.append([metric.weight for metric, _ in found])
         divisors.append(weight_present if partial else None)
         raw = _sum_in_order(rows[-1])
         offsets.append((raw / weight_present if partial else raw) - base[-1])
         count = len(knobs)
         for metric_index, (metric, figures) in enumerate(found):
-            reach = _reach(metric, figures.value, _health_reach) if metric.influenceable else None
+            if not metric.influenceable:
+                continue
+            reach = REACHES.get((metric, figures.value))
             if reach is None:
+                reach = _reach(metric, figures.value, _health_reach)
+            if not reach:
                 continue
             factor = metric.weight / weight_present if partial else metric.weight
             knob = Knob(metric, figures.value, figures.score, reach, dimension_index, factor, coefficient)
             if knob.gain > 0:
                 knobs.append(knob)
-                places.append((dimension_index, metric_index))
+                places.append((dimension_index, metric_index, metric.weight))
         slack += ROUNDING * coefficient if len(knobs) > count else 0.0
     dimension_weights = [dimension.weight for dimension, _, _ in parts]
 
     def score_with(changes: Dict[int, float]) -> float:
         scores = list(base)
-        for section, row in _rows_with(changes, places, rows, weights).items():
+        for section, row in _rows_with(changes, places, rows).items():
             weighted = _sum_in_order(row)
             scores[section] = round(weighted if divisors[section] is None else weighted / divisors[section], 1)
         overall_sum = 0.0
@@ -545,7 +540,7 @@ def churn_path(scored: Any, model: Any) -> Optional[Path]:
         return None
     position = tiers.index(scored.risk_tier)
     target, cut = tiers[position + 1], cuts[position][1]
-    knobs, places, base, coefficients, totals, offsets, rows, weights, divisors = [], [], [], [], [], [], [], [], []
+    knobs, places, base, coefficients, totals, offsets, rows, divisors = [], [], [], [], [], [], [], []
     signals = [signal for signal in scored.signals if signal.score is not None]
     slack = ROUNDING + 1e-9
     for signal_index, signal in enumerate(signals):
@@ -559,28 +554,31 @@ def churn_path(scored: Any, model: Any) -> Optional[Path]:
         for _, metric, _ in signal.found:
             weight_present += 0.0 if points else metric.weight
         rows.append([added for added, _, _ in signal.found])
-        weights.append([metric.weight for _, metric, _ in signal.found])
         divisors.append(weight_present if partial and not points else None)
         total = _sum_in_order(rows[-1])
         totals.append(total if points else None)
         offsets.append(signal.score - (_capped(total) if points else total / weight_present if partial else total))
         count = len(knobs)
         for metric_index, (_, metric, figures) in enumerate(signal.found):
-            reach = _reach(metric, figures.value, _churn_reach) if metric.influenceable else None
+            if not metric.influenceable:
+                continue
+            reach = REACHES.get((metric, figures.value))
             if reach is None:
+                reach = _reach(metric, figures.value, _churn_reach)
+            if not reach:
                 continue
             factor = 1.0 if metric.weight is None else metric.weight / weight_present if partial else metric.weight
             knob = Knob(metric, figures.value, figures.score, reach, signal_index, factor, coefficient)
             if knob.gain > 0:
                 knobs.append(knob)
-                places.append((signal_index, metric_index))
+                places.append((signal_index, metric_index, metric.weight))
         slack += ROUNDING * coefficient if len(knobs) > count else 0.0
     signal_weights = [signal.signal.weight for signal in signals]
     points_signals = [signal.signal.points for signal in signals]
 
     def score_with(changes: Dict[int, float]) -> float:
         scores = list(base)
-        for section, row in _rows_with(changes, places, rows, weights).items():
+        for section, row in _rows_with(changes, places, rows).items():
             total = _sum_in_order(row)
             if points_signals[section]:
                 scores[section] = round(float(100 if total > 100 else 0 if total < 0 else total), 1)
