@@ -40,7 +40,7 @@ and `Path.why` says so with the best score reachable.
 """
 
 import itertools
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from csm.score.path_moves import (REACHES, Option, Reach, band_choices, choice_reach, clipped, label_choices,
                                   numeric_reach)
@@ -407,10 +407,13 @@ def build_path(knobs: List[Knob], model: Additive, target: str, classify: Callab
 
 # --- The analyses' knobs and arithmetic ------------------------------------------------------------
 
-def _reach(metric, value, make: Callable[[Any, Any], Optional[Reach]]) -> Union[Reach, bool]:
-    """The Reach of a metric from a value not yet in REACHES, made and kept there (csm.score.memo): a Reach,
-    or False when no move gains (remembered too)."""
-    return REACHES.keep((metric, value), make(metric, value) or False)
+def _reach(metric, value, make: Callable[[Any, Any], Optional[Reach]]) -> Optional[Reach]:
+    """The Reach of a metric from a value, made once per (metric, value) (csm.score.memo)."""
+    key = (metric, value)
+    reach = REACHES.get(key)
+    if reach is None:
+        reach = REACHES.keep(key, make(metric, value) or False)  # False: no move gains, remembered too
+    return reach or None
 
 
 def _sum_in_order(row: List[float]) -> float:
@@ -479,12 +482,8 @@ def health_path(scored: Any, model: Any, segment: str, classification: str) -> O
         offsets.append((raw / weight_present if partial else raw) - base[-1])
         count = len(knobs)
         for metric_index, (metric, figures) in enumerate(found):
-            if not metric.influenceable:
-                continue
-            reach = REACHES.get((metric, figures.value))
+            reach = _reach(metric, figures.value, _health_reach) if metric.influenceable else None
             if reach is None:
-                reach = _reach(metric, figures.value, _health_reach)
-            if not reach:
                 continue
             factor = metric.weight / weight_present if partial else metric.weight
             knob = Knob(metric, figures.value, figures.score, reach, dimension_index, factor, coefficient)
@@ -560,12 +559,8 @@ def churn_path(scored: Any, model: Any) -> Optional[Path]:
         offsets.append(signal.score - (_capped(total) if points else total / weight_present if partial else total))
         count = len(knobs)
         for metric_index, (_, metric, figures) in enumerate(signal.found):
-            if not metric.influenceable:
-                continue
-            reach = REACHES.get((metric, figures.value))
+            reach = _reach(metric, figures.value, _churn_reach) if metric.influenceable else None
             if reach is None:
-                reach = _reach(metric, figures.value, _churn_reach)
-            if not reach:
                 continue
             factor = 1.0 if metric.weight is None else metric.weight / weight_present if partial else metric.weight
             knob = Knob(metric, figures.value, figures.score, reach, signal_index, factor, coefficient)

@@ -79,18 +79,14 @@ class Grid:
         return self.size
 
     def __getitem__(self, position: int) -> Option:
-        size = self.size
         if position < 0:
-            position += size
-        if position == size - 1:
-            return self.last
-        if not 0 <= position < size:
+            position += self.size
+        if not 0 <= position < self.size:
             raise IndexError(position)
-        if position < self.steps:
-            step = self.step
-            target = round_to(self.first + self.direction * position * step, step)
-        else:
-            target = self.best
+        if position == self.size - 1:
+            return self.last
+        target = (round_to(self.first + self.direction * position * self.step, self.step)
+                  if position < self.steps else self.best)
         return Option(target, self.score_of(target), abs(target - self.value) / self.scale)
 
     def position_of(self, value: float) -> int:
