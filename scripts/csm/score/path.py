@@ -306,13 +306,7 @@ def _traded(knobs: List[Knob], model: Additive, moves: Dict[int, Option], index:
             traded[other] = grid[position - 1]
             del traded[index]
             low = _lowest(knobs, model, traded, index)
-            if low is None:
-                break
-            nearest = dict(traded)
-            nearest[index] = knobs[index].reach.moves[low]  # no move of it that reaches is nearer
-            if sum(option.cost for option in nearest.values()) >= cost - TIE:
-                break  # so the trade cannot be nearer: the score itself need not be worked out
-            settled = _settled(knobs, model, traded, index, low)
+            settled = None if low is None else _settled(knobs, model, traded, index, low)
             if settled is None:
                 break
             traded[index] = knobs[index].reach.moves[settled]
