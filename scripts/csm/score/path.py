@@ -236,8 +236,9 @@ def _bounded(order: List[int], gains: List[float], first_costs: List[float], rat
         sums.append(sums[-1] + gains[index])
     count = len(order)
     found = []
-    stack = [(0, (), 0.0, 0.0)]  # each frame: (position to choose from next, the chosen knobs, their gains,
-    if size == 1:  # their nearest moves' distances); one knob: each whose gain closes the gap
+    # each frame: (position to choose from next, the chosen knobs, their gains, their nearest moves' distances)
+    stack = [(0, (), 0.0, 0.0)]
+    if size == 1:  # one knob: each whose gain closes the gap
         stack = [(0, (index,), gains[index], first_costs[index]) for index in reversed(order) if gains[index] >= floor]
     while stack and len(found) < LIMIT:
         start, chosen, total, nearest = stack.pop()
