@@ -16,6 +16,7 @@ from csm.cli.backtest import read_outcomes_said, say_rejected
 from csm.cli.command import EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, Command, quiet_broken_pipe
 from csm.cli.options import add_sources, add_version, as_of_date, seed, whole_number
 from csm.cli.output import Sink
+from csm.cli.scoring import collector_paused
 from csm.cli.say import error, note, warning
 from csm.config.methodology import load_methodology, render_methodology
 from csm.ingest.records import open_portfolio
@@ -93,30 +94,31 @@ def run(args: argparse.Namespace) -> int:
     start = load_methodology(args.config)
     sink = Sink(args.output)
     try:
-        book = open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=start,
-                              sections=(args.analysis,), joins=args.joins)
-        run_day = run_date.decide(args.as_of, book)  # --as-of, else the book's own date, else today
-        args.as_of = run_day.day
-        for line in run_day.notes + book.notes:
-            note(line)
-        _said(book.warnings)
-        outcomes = read_outcomes_said(args.outcomes)
-        matched = match_outcomes(book, outcomes, start["segments"])
-        say_rejected(matched.rejected)
-        fitted = fit_scorecard(matched, book.from_text, args.analysis, start, args.folds, args.seed, args.as_of,
-                               args.max_metrics or MAX_METRICS, args.all_metrics)
-        _said(book.closing_warnings())
-        for line in fitted.report["warnings"]:
-            warning(line)
-        # the columns it could not use, or that rounded to no effect (not nested objects, not those left out)
-        dropped = [entry for entry in fitted.dropped if entry.kind in (UNUSABLE, NO_EFFECT)]
-        if dropped:
-            named = "; ".join(f"{entry.column} ({entry.why})" for entry in dropped[:3])
-            warning(f"{len(dropped):,} candidate columns were not fitted: {named}"
-                    + (" ..." if len(dropped) > 3 else "") + "; the report lists each with why")
-        if matched.not_in_portfolio:
-            warning(f"{len(matched.not_in_portfolio):,} outcomes name an account the portfolio does not have "
-                    f"(first: {matched.not_in_portfolio[0]}); they are listed in the report")
+        with collector_paused():  # as the scoring tools: the fit makes millions of objects, no cycles
+            book = open_portfolio(args.input, map=args.map, sheet=args.sheet, methodology=start,
+                                  sections=(args.analysis,), joins=args.joins)
+            run_day = run_date.decide(args.as_of, book)  # --as-of, else the book's own date, else today
+            args.as_of = run_day.day
+            for line in run_day.notes + book.notes:
+                note(line)
+            _said(book.warnings)
+            outcomes = read_outcomes_said(args.outcomes)
+            matched = match_outcomes(book, outcomes, start["segments"])
+            say_rejected(matched.rejected)
+            fitted = fit_scorecard(matched, book.from_text, args.analysis, start, args.folds, args.seed, args.as_of,
+                                   args.max_metrics or MAX_METRICS, args.all_metrics)
+            _said(book.closing_warnings())
+            for line in fitted.report["warnings"]:
+                warning(line)
+            # the columns it could not use, or that rounded to no effect (not nested objects, not those left out)
+            dropped = [entry for entry in fitted.dropped if entry.kind in (UNUSABLE, NO_EFFECT)]
+            if dropped:
+                named = "; ".join(f"{entry.column} ({entry.why})" for entry in dropped[:3])
+                warning(f"{len(dropped):,} candidate columns were not fitted: {named}"
+                        + (" ..." if len(dropped) > 3 else "") + "; the report lists each with why")
+            if matched.not_in_portfolio:
+                warning(f"{len(matched.not_in_portfolio):,} outcomes name an account the portfolio does not have "
+                        f"(first: {matched.not_in_portfolio[0]}); they are listed in the report")
         sink.write(render_methodology(fitted.methodology))
         sink.commit()
     except BaseException as exc:
