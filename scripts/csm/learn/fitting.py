@@ -65,25 +65,30 @@ class Design:
     """
 
     def __init__(self, rows, outcomes, columns):
-        self.rows = [tuple(row) for row in rows]
-        self.outcomes = [1.0 if outcome else 0.0 for outcome in outcomes]
-        self.columns = columns
         position = {}
-        self.row_of = []
-        self.accounts = []
-        self.churned = []
-        for row, outcome in zip(self.rows, self.outcomes):
+        row_of = []
+        for row in rows:
+            row = tuple(row)
             index = position.get(row)
             if index is None:
-                index = position[row] = len(self.accounts)
-                self.accounts.append(0)
-                self.churned.append(0.0)
-            self.row_of.append(index)
+                index = position[row] = len(position)
+            row_of.append(index)
+        self._group(list(position), row_of, outcomes, columns)
+
+    def _group(self, distinct, row_of, outcomes, columns):
+        """Set the per-account lists, the distinct rows' counts and each column's distinct rows."""
+        self.distinct = distinct
+        self.row_of = row_of
+        self.rows = [distinct[index] for index in row_of]
+        self.outcomes = [1.0 if outcome else 0.0 for outcome in outcomes]
+        self.columns = columns
+        self.accounts = [0] * len(distinct)
+        self.churned = [0.0] * len(distinct)
+        for index, outcome in zip(row_of, self.outcomes):
             self.accounts[index] += 1
             self.churned[index] += outcome
-        self.distinct = list(position)
         members = [[] for _ in range(columns)]
-        for index, row in enumerate(self.distinct):
+        for index, row in enumerate(distinct):
             for column in row:
                 members[column].append(index)
         self.members = [picker(rows_of) for rows_of in members]
@@ -106,23 +111,32 @@ class Design:
                         pairs.append((u, v, picker(sorted(shared))))
         return pairs
 
-    def subset(self, indices: Sequence[int]) -> "Design":
-        """Return the Design of the accounts at `indices` (in that order).
+    def training_parts(self, fold_of: Sequence[int], folds: int) -> List["Design"]:
+        """Return, for each fold k, the Design of the accounts outside it (fold_of[i] != k).
 
-        It shares this design's distinct rows and their column lists (a distinct row none of
-        the accounts has weighs nothing), so a fold's design costs a count, not a new build.
+        Each shares this design's distinct rows and their column lists (a distinct row none
+        of its accounts has weighs nothing), and its counts are this design's less the fold's
+        (one pass over the accounts for every fold), so a fold's design costs a subtraction,
+        not a new build.
         """
-        part = copy.copy(self)
-        part.pairs = self.pairs  # worked out once, here, for every part
-        part.rows = [self.rows[i] for i in indices]
-        part.outcomes = [self.outcomes[i] for i in indices]
-        part.row_of = [self.row_of[i] for i in indices]
-        part.accounts = [0] * len(self.distinct)
-        part.churned = [0.0] * len(self.distinct)
-        for index, outcome in zip(part.row_of, part.outcomes):
-            part.accounts[index] += 1
-            part.churned[index] += outcome
-        return part
+        held_accounts = [[0] * len(self.distinct) for _ in range(folds)]
+        held_churned = [[0.0] * len(self.distinct) for _ in range(folds)]
+        for index, outcome, fold in zip(self.row_of, self.outcomes, fold_of):
+            held_accounts[fold][index] += 1
+            held_churned[fold][index] += outcome  # whole numbers: the differences below are exact
+        pairs = self.pairs  # worked out once, here, for every part
+        parts = []
+        for k in range(folds):
+            indices = [i for i, fold in enumerate(fold_of) if fold != k]
+            part = copy.copy(self)
+            part.pairs = pairs
+            part.rows = [self.rows[i] for i in indices]
+            part.outcomes = [self.outcomes[i] for i in indices]
+            part.row_of = [self.row_of[i] for i in indices]
+            part.accounts = list(map(operator.sub, self.accounts, held_accounts[k]))
+            part.churned = list(map(operator.sub, self.churned, held_churned[k]))
+            parts.append(part)
+        return parts
 
     def restricted(self, columns: Sequence[int]) -> "Design":
         """Return the Design of the same accounts with only `columns` (ascending), renumbered 0, 1, ...
@@ -133,6 +147,38 @@ class Design:
         position = {column: new for new, column in enumerate(columns)}
         return Design([tuple(position[column] for column in row if column in position) for row in self.rows],
                       self.outcomes, len(columns))
+
+    def widened(self, levels: Sequence[Optional[int]], at: int, size: int) -> "Design":
+        """Return the Design of the same accounts with one more metric's `size` columns, numbered from `at`
+        (this design's columns from `at` on move up by `size`); `levels[i]` is account i's column among
+        them (0 .. size-1), None when it has none.
+
+        The same Design as restricting the whole book's to the wider set of columns, built from this
+        one's distinct rows (an account's new row is its distinct row and its level).
+
+        >>> Design([(0,), (1,), (0,)], [1, 0, 0], 2).widened([1, 0, None], 1, 2).rows
+        [(0, 2), (1, 3), (0,)]
+        """
+        width = size + 1
+        position = {}
+        row_of = []
+        for index, level in zip(self.row_of, levels):
+            key = index * width + (0 if level is None else level + 1)
+            new = position.get(key)
+            if new is None:
+                new = position[key] = len(position)
+            row_of.append(new)
+        distinct = []
+        for key in position:
+            index, level = divmod(key, width)
+            row = [column + size if column >= at else column for column in self.distinct[index]]
+            if level:
+                row.append(at + level - 1)
+                row.sort()
+            distinct.append(tuple(row))
+        wider = Design.__new__(Design)
+        wider._group(distinct, row_of, self.outcomes, self.columns + size)
+        return wider
 
 
 def picker(indices: Sequence[int]) -> Callable[[Sequence[float]], float]:
@@ -358,7 +404,7 @@ def choose_l2(design: Design, fold_of: List[int], folds: int, grid: Sequence[flo
     from its neighbour's; the chosen penalty's fold fits are then finished to TOLERANCE.
     """
     held_out = [[i for i, fold in enumerate(fold_of) if fold == k] for k in range(folds)]
-    trainings = [design.subset([i for i, fold in enumerate(fold_of) if fold != k]) for k in range(folds)]
+    trainings = design.training_parts(fold_of, folds)
     tried = {}  # grid position -> (PathPoint, fold fits)
 
     def measure(position, starts):

@@ -75,7 +75,7 @@ MAX_METRICS = 10
 
 
 class _Folds:
-    """Per fold: the accounts held out, the training accounts, and the sums a candidate's score needs.
+    """Per fold: the accounts held out (`fold_of` each account's fold), and the sums a candidate's score needs.
 
     `held[k][column]` sums a list over the accounts of fold k with that column on;
     `every[column]` over all accounts; `churned_held[k]` and `churned_every` are the
@@ -84,8 +84,8 @@ class _Folds:
 
     def __init__(self, design, fold_of, folds):
         self.count = folds
+        self.fold_of = fold_of
         self.held_out = [[i for i, fold in enumerate(fold_of) if fold == k] for k in range(folds)]
-        self.training = [[i for i, fold in enumerate(fold_of) if fold != k] for k in range(folds)]
         every = [[] for _ in range(design.columns)]
         held = [[[] for _ in range(design.columns)] for _ in range(folds)]
         for index, (row, fold) in enumerate(zip(design.rows, fold_of)):
@@ -122,16 +122,16 @@ def _score_candidates(design, folds, kept_design, fits, spans, remaining, l2):
     return changes
 
 
-def _step_fits(design, folds, columns, previous, previous_columns, l2):
-    """Fit the scorecard of `columns` on each fold's training accounts, warm-started from the step before."""
-    kept_design = design.restricted(columns)
+def _step_fits(kept_design, folds, columns, previous, previous_columns, l2):
+    """Fit the scorecard of `kept_design` (its `columns`) on each fold's training accounts, warm-started from
+    the step before."""
     fits = []
-    for k in range(folds.count):
+    for k, training in enumerate(kept_design.training_parts(folds.fold_of, folds.count)):
         earlier = dict(zip(previous_columns, previous[k].coefficients)) if previous else {}
         start = fitting.Fit(previous[k].intercept if previous else 0.0,
                             [earlier.get(column, 0.0) for column in columns], 0, False)
-        fits.append(fitting.fit_logistic(kept_design.subset(folds.training[k]), l2, start, fitting.SEARCH_TOLERANCE))
-    return kept_design, fits
+        fits.append(fitting.fit_logistic(training, l2, start, fitting.SEARCH_TOLERANCE))
+    return fits
 
 
 def _measure(kept_design, folds, fits, metrics, added):
@@ -161,7 +161,8 @@ def forward_path(candidates: Sequence, design: fitting.Design, fold_of: List[int
     path = []
     step_fits = []
     columns = []
-    kept_design, fits = _step_fits(design, split, columns, None, [], l2)
+    kept_design = design.restricted(columns)
+    fits = _step_fits(kept_design, split, columns, None, [], l2)
     remaining = list(range(len(candidates)))
     while remaining:
         changes = _score_candidates(design, split, kept_design, fits, spans, remaining, l2)
@@ -170,8 +171,10 @@ def forward_path(candidates: Sequence, design: fitting.Design, fold_of: List[int
         order.append(chosen)
         previous_columns = columns
         first, size = spans[chosen]
+        at = sum(1 for column in columns if column < first)
         columns = sorted(columns + list(range(first, first + size)))
-        kept_design, fits = _step_fits(design, split, columns, fits, previous_columns, l2)
+        kept_design = kept_design.widened(candidates[chosen].account_levels, at, size)
+        fits = _step_fits(kept_design, split, columns, fits, previous_columns, l2)
         path.append(_measure(kept_design, split, fits, len(order), candidates[chosen].column))
         step_fits.append(fits)
         if _flattened(path):
