@@ -92,24 +92,28 @@ class Design:
             for column in row:
                 members[column].append(index)
         self.members = [picker(rows_of) for rows_of in members]
-        self._member_rows = members
 
     @functools.cached_property
     def pairs(self) -> List[Tuple[int, int, Callable[[Sequence[float]], float]]]:
         """(u, v, picker) for each pair of columns u < v sharing at least one distinct row: what the Hessian
         sums (worked out on first use: the whole book's design, which the selection only restricts, never
-        needs them)."""
-        sets = [set(rows_of) for rows_of in self._member_rows]
-        pairs = []
-        for u, rows_of in enumerate(self._member_rows):
-            if not rows_of:
-                continue
-            for v in range(u + 1, self.columns):
-                if self._member_rows[v]:
-                    shared = sets[u] & sets[v]
-                    if shared:
-                        pairs.append((u, v, picker(sorted(shared))))
-        return pairs
+        needs them).
+
+        >>> [(u, v, pick([1.0, 10.0, 100.0])) for u, v, pick in Design([(0, 1, 2), (0, 2), (1,)], [1, 0, 0], 3).pairs]
+        [(0, 1, 1.0), (0, 2, 11.0), (1, 2, 1.0)]
+        """
+        shared = {}  # u x columns + v -> the distinct rows holding both, ascending
+        columns = self.columns
+        for index, row in enumerate(self.distinct):
+            for place, u in enumerate(row):
+                for v in row[place + 1:]:
+                    key = u * columns + v
+                    rows_of = shared.get(key)
+                    if rows_of is None:
+                        shared[key] = [index]
+                    else:
+                        rows_of.append(index)
+        return [(key // columns, key % columns, picker(rows_of)) for key, rows_of in sorted(shared.items())]
 
     def training_parts(self, fold_of: Sequence[int], folds: int) -> List["Design"]:
         """Return, for each fold k, the Design of the accounts outside it (fold_of[i] != k).
