@@ -35,6 +35,8 @@ count in `backtest.rejected_outcomes`, and exit status 3. An outcomes file that
 cannot be read at all, or that has no usable row, is exit status 1.
 """
 
+import bisect
+import itertools
 from typing import Any, BinaryIO, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from csm import values
@@ -284,18 +286,16 @@ def area_under_curve(scored: Sequence[Tuple[float, bool]], lower_is_riskier: boo
         else:
             reason = "every account with an outcome churned, so there is no retained account to compare"
         return {"auc": None, "pairs": 0, "churned_riskier": None, "ties": None, "reason": reason}
-    ordered = sorted(((-s if lower_is_riskier else s), outcome) for s, outcome in scored)
-    doubled_rank_sum = 0  # twice the rank sum of the churned accounts: average ranks are halves
-    ties = 0
-    start = 0
-    while start < len(ordered):
-        end = start
-        while end < len(ordered) and ordered[end][0] == ordered[start][0]:
-            end += 1
-        group_churned = sum(1 for _, outcome in ordered[start:end] if outcome)
-        doubled_rank_sum += group_churned * (start + 1 + end)
-        ties += group_churned * (end - start - group_churned)
-        start = end
+    # A churned account's tied group is found by bisecting the sorted scores: its ranks are below + 1 ..
+    # up_to, on average (below + 1 + up_to) / 2; the churned accounts of the group by bisecting theirs.
+    ranked = sorted([-s if lower_is_riskier else s for s, _ in scored])
+    riskier = sorted([-s if lower_is_riskier else s for s, outcome in scored if outcome])
+    below = sum(map(bisect.bisect_left, itertools.repeat(ranked, churned), riskier))
+    up_to = sum(map(bisect.bisect_right, itertools.repeat(ranked, churned), riskier))
+    churned_tied = (sum(map(bisect.bisect_right, itertools.repeat(riskier, churned), riskier))
+                    - sum(map(bisect.bisect_left, itertools.repeat(riskier, churned), riskier)))
+    doubled_rank_sum = below + churned + up_to  # twice the rank sum of the churned accounts
+    ties = up_to - below - churned_tied  # retained accounts tied with a churned one, per churned one
     doubled_u = doubled_rank_sum - churned * (churned + 1)
     return {"auc": round(doubled_u / (2 * pairs), RATE_DECIMALS), "pairs": pairs,
             "churned_riskier": (doubled_u - ties) // 2, "ties": ties, "reason": None}
