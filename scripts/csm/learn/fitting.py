@@ -22,6 +22,7 @@ exact AUC.
 import collections
 import copy
 import functools
+import itertools
 import math
 import operator
 import random
@@ -131,12 +132,12 @@ class Design:
         pairs = self.pairs  # worked out once, here, for every part
         parts = []
         for k in range(folds):
-            indices = [i for i, fold in enumerate(fold_of) if fold != k]
+            kept = [fold != k for fold in fold_of]
             part = copy.copy(self)
             part.pairs = pairs
-            part.rows = [self.rows[i] for i in indices]
-            part.outcomes = [self.outcomes[i] for i in indices]
-            part.row_of = [self.row_of[i] for i in indices]
+            part.rows = list(itertools.compress(self.rows, kept))
+            part.outcomes = list(itertools.compress(self.outcomes, kept))
+            part.row_of = list(itertools.compress(self.row_of, kept))
             part.accounts = list(map(operator.sub, self.accounts, held_accounts[k]))
             part.churned = list(map(operator.sub, self.churned, held_churned[k]))
             parts.append(part)
