@@ -103,17 +103,11 @@ class Design:
         >>> [(u, v, pick([1.0, 10.0, 100.0])) for u, v, pick in Design([(0, 1, 2), (0, 2), (1,)], [1, 0, 0], 3).pairs]
         [(0, 1, 1.0), (0, 2, 11.0), (1, 2, 1.0)]
         """
-        shared = {}  # u x columns + v -> the distinct rows holding both, ascending
+        shared = collections.defaultdict(list)  # u x columns + v -> the distinct rows holding both, ascending
         columns = self.columns
         for index, row in enumerate(self.distinct):
-            for place, u in enumerate(row):
-                for v in row[place + 1:]:
-                    key = u * columns + v
-                    rows_of = shared.get(key)
-                    if rows_of is None:
-                        shared[key] = [index]
-                    else:
-                        rows_of.append(index)
+            for u, v in itertools.combinations(row, 2):
+                shared[u * columns + v].append(index)
         return [(key // columns, key % columns, picker(rows_of)) for key, rows_of in sorted(shared.items())]
 
     def training_parts(self, fold_of: Sequence[int], folds: int) -> List["Design"]:
