@@ -9,7 +9,7 @@ active columns. This module fits
 (the intercept b0 is not penalised: scikit-learn's LogisticRegression with
 C = 1 / l2 minimises the same) by Newton's method with a step-halving line search.
 The Hessian is built from the rows each pair of columns shares (found once per
-data set with set intersections), so an iteration costs sums over those row lists
+data set from each distinct row's pairs), so an iteration costs sums over those row lists
 rather than a Python loop per row and pair. Everything is deterministic: the same
 rows give the same figures, bit for bit.
 
@@ -97,8 +97,8 @@ class Design:
     @functools.cached_property
     def pairs(self) -> List[Tuple[int, int, Callable[[Sequence[float]], float]]]:
         """(u, v, picker) for each pair of columns u < v sharing at least one distinct row: what the Hessian
-        sums (worked out on first use: the whole book's design, which the selection only restricts, never
-        needs them).
+        sums (worked out on first use: the whole book's design, which the selection only restricts and
+        widens, never needs them).
 
         >>> [(u, v, pick([1.0, 10.0, 100.0])) for u, v, pick in Design([(0, 1, 2), (0, 2), (1,)], [1, 0, 0], 3).pairs]
         [(0, 1, 1.0), (0, 2, 11.0), (1, 2, 1.0)]
