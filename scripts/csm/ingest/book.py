@@ -42,6 +42,7 @@ class Portfolio:
         self.unread = []  # the columns (or top-level keys) no analysis reads: kept in the records as named
         self.notes = []  # what a user should know of how the file was read (the sheet, the delimiter): `note:` lines
         self.sheet = None  # the title of the workbook sheet read, for an .xlsx
+        self.rescan = None  # a JSON document's records read afresh (a callable), for a check that needs them all first
 
     def records(self) -> Iterable[Tuple[int, str, Any]]:
         return self._records

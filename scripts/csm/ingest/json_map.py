@@ -7,7 +7,7 @@ schema paths, scales and date formats applied, `keep` carried), and returns the
 """
 
 import json
-from typing import Any, Iterable, Iterator, Optional, Sequence, Tuple
+from typing import Any, Iterable, Iterator, Optional, Tuple
 
 from csm import values
 from csm.errors import InputError
@@ -143,15 +143,23 @@ def _set_dotted(record, parts, value):
     target[parts[-1]] = value
 
 
-def check_json_map(records: Sequence[Any], field_map: FieldMap, name: str) -> None:
-    """Raise InputError naming each map key or kept key that no record of a parsed JSON document holds."""
+def check_json_map(records: Iterable[Any], field_map: FieldMap, name: str) -> None:
+    """Raise InputError naming each map key or kept key that no record of a JSON document holds.
+
+    `records` are read once, until every key has been found in some record.
+    """
     wanted = [(f"fields.{field.path} names the key", field.column) for field in field_map.fields]
     wanted += [("keep names the key", column) for column in field_map.keep]
-    missing = []
-    for words, key in wanted:
-        parts = key.split(".")
-        if not any(isinstance(record, dict) and (key in record or carries(record, parts)) for record in records):
-            missing.append(f"{field_map.source}: {words} {json.dumps(key)}, which no record of {name} has")
+    unfound = {key: key.split(".") for _, key in wanted}
+    for record in records:
+        if not unfound:
+            break
+        if isinstance(record, dict):
+            for key, parts in list(unfound.items()):
+                if key in record or carries(record, parts):
+                    del unfound[key]
+    missing = [f"{field_map.source}: {words} {json.dumps(key)}, which no record of {name} has"
+               for words, key in wanted if key in unfound]
     if missing:
         raise InputError("\n".join(missing))
 

@@ -3,8 +3,9 @@
 `open_portfolio(path)` detects the shape without a flag and returns a `Portfolio`
 whose `records()` yields `(index, label, raw)` one customer at a time, in input
 order. JSON Lines and CSV are read as they are iterated, so a tool that writes a
-streaming format never holds the whole book; a JSON document is parsed whole
-(the format needs it) and each record is released once it has been handed out.
+streaming format never holds the whole book; a JSON document's text is held once,
+checked whole, and its records parsed one at a time as they are handed out
+(csm.ingest.json_book).
 
 `raw` is the customer as a dict, or an `Unreadable` when that one record could
 not be parsed (a broken JSON line), so the caller rejects it and goes on.
@@ -24,18 +25,17 @@ import sys
 from typing import Any, BinaryIO, Dict, Iterable, Optional, Sequence, Union
 
 from csm import values
-from csm.ingest import columns as ingest, join, json_map, xlsx
+from csm.ingest import columns as ingest, join, json_book, json_map, xlsx
 from csm.ingest.book import Portfolio, Unreadable
+from csm.ingest.json_book import Repeats, bounded
 from csm.ingest.rows import empty_sheet, open_csv, open_rows
 from csm.errors import InputError
-from csm.json_keys import Marker, unmarked
-from csm.limits import KEYS_PER_RECORD
+from csm.json_keys import Marker
 
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 SNIFF_BYTES = 65536
-REPEATS_LISTED = 20  # records named in a warning for a key given twice with the same value; the rest counted
 
 
 def open_portfolio(path: str, stdin: Optional[BinaryIO] = None,
@@ -131,7 +131,7 @@ def _open(path, stdin, sheet, reading, data):
     if shape == "csv":
         return open_csv(stream, name, reading, head)
     if shape == "jsonl":
-        repeats = _Repeats(name)
+        repeats = Repeats(name)
         portfolio = Portfolio(name, "jsonl", False, _json_lines_records(stream, name, repeats))
         portfolio._closing = [repeats]
     else:
@@ -145,7 +145,7 @@ def _read_json_through(portfolio, reading):
     """Put a JSON portfolio's records through the ingest layer (the map, key matching, closing warnings)."""
     schema, field_map, sections = reading
     if field_map is not None and portfolio.shape == "json":
-        json_map.check_json_map(portfolio.parsed, field_map, portfolio.name)
+        json_map.check_json_map(portfolio.rescan(), field_map, portfolio.name)
     records, reader = json_map.json_records(portfolio.records(), schema, field_map, portfolio.name)
     carried = ingest.Carried(schema.metrics_of(sections), portfolio.name)
     portfolio._records = carried.track(records)
@@ -288,13 +288,12 @@ def _json_document(stream, name):
     text = _decode_all(stream, name)
     if not text or text.isspace():  # no stripped copy of what may be a very large document
         raise InputError(f"{name} is empty")
-    marker = Marker()
     try:
-        document = json.loads(text, object_pairs_hook=marker)
+        found = json_book.layout(text)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":
             if "\n" not in text[:exc.pos].strip():  # a one-line object, then more: JSON Lines after all
-                repeats = _Repeats(name)
+                repeats = Repeats(name)
                 portfolio = Portfolio(name, "jsonl", False, _json_lines_from_text(text, name, repeats))
                 portfolio._closing = [repeats]
                 return portfolio
@@ -305,121 +304,7 @@ def _json_document(stream, name):
         raise InputError(f"{name} is nested too deeply to be a portfolio") from None
     except ValueError as exc:  # e.g. an integer with thousands of digits
         raise InputError(f"{name} is not usable JSON: {_unusable(exc, text, True)}") from None
-    del text
-    top = None
-    notes = []
-    key = "customers"  # where the records stand in a document that is an object
-    if isinstance(document, list):
-        records = document
-    elif isinstance(document, dict):
-        top = document
-        if "customers" in document:
-            records = document["customers"]
-            if not isinstance(records, list):
-                raise InputError(f"{name}: customers must be a list of customer objects")
-        elif "customer_id" in document:
-            records = [document]
-            top = None
-        else:
-            key = _the_one_list(document, name)
-            records = document[key]
-    else:
-        raise InputError(f"{name} holds a single JSON value, not a portfolio of customers")
-    if not records:
-        raise InputError(f"{name} has no customers")
-    label = "" if top is None else key if key.isidentifier() else json.dumps(key)
-    if key != "customers":
-        notes.append(f"{name}: the customers are the list under {label} (the one list of objects at the top level)")
-    repeats = _Repeats(name)
-    if marker.marked:  # a key given twice somewhere: each record is looked at (and the rest of the document)
-        if top is not None:
-            repeated = top.repeats if hasattr(top, "repeats") else []
-            top, outside = unmarked({given: value for given, value in top.items() if given != key})
-            outside = repeated + outside
-            if outside:
-                raise InputError(f"{name}: {outside[0].words()} (outside the {label} list); give each key once")
-            top[key] = records
-        records[:] = [repeats.checked(raw, f"{label}[{index}]") for index, raw in enumerate(records)]
-    portfolio = Portfolio(name, "json", False, _release_as_read(records, label), document=top)
-    portfolio.notes = notes
-    portfolio.parsed = records  # the ingest layer checks a map against every record before any is read
-    portfolio._closing = [repeats]
-    return portfolio
-
-
-def _the_one_list(document, name):
-    """The key of the one top-level list of objects of a JSON object (an export's `accounts`, `data` ...).
-
-    No such list, or more than one, is an InputError that names what the document holds.
-    """
-    lists = [key for key, value in document.items()
-             if type(value) is list and value and all(type(item) is dict for item in value)]
-    if len(lists) == 1:
-        return lists[0]
-    if lists:
-        shown_keys = ", ".join(json.dumps(values.printable(key, 40)) for key in lists[:6])
-        raise InputError(f"{name} holds {len(lists)} lists of objects at the top level ({shown_keys}); "
-                         'put the customers under "customers" (or in a file of their own)')
-    raise InputError(
-        f'{name} has no customers list (expected {{"customers": [...]}}, a JSON object holding one list of '
-        "customer objects, a JSON array of customers, JSON Lines or CSV)"
-    )
-
-
-class _Repeats:
-    """The records of a JSON portfolio that give a key twice: rejected (different values) or warned (the same)."""
-
-    def __init__(self, name):
-        self.name = name
-        self.warned = []  # the first REPEATS_LISTED warning lines
-        self.count = 0
-
-    def checked(self, raw, label):
-        """The record with its marks dropped, or an Unreadable naming the key given twice with different values."""
-        try:
-            plain, repeats = unmarked(raw)
-        except RecursionError:
-            return Unreadable("nested too deeply")
-        conflicts = [repeat for repeat in repeats if not repeat.agrees]
-        if conflicts:
-            return Unreadable("; ".join(repeat.words() for repeat in conflicts) + ": say which is meant and give "
-                              "each key once")
-        for repeat in repeats:
-            self.count += 1
-            if len(self.warned) < REPEATS_LISTED:
-                self.warned.append(f"{self.name} {label}: {repeat.words()}; it is read once")
-        return plain
-
-    def warnings(self):
-        lines = list(self.warned)
-        if self.count > len(self.warned):
-            lines.append(f"{self.name}: {self.count - len(self.warned):,} more keys given twice with the same "
-                         f"value (the first {REPEATS_LISTED} are listed above)")
-        return lines
-
-
-def _release_as_read(records, label):
-    """Yield the records of a parsed document, dropping each from the list once handed out."""
-    for index in range(len(records)):
-        raw = records[index]
-        records[index] = None
-        yield index, f"{label}[{index}]", _bounded(raw)
-
-
-def _bounded(raw):
-    """The record, or an Unreadable when it holds more than KEYS_PER_RECORD keys (its own and its sections')."""
-    if type(raw) is not dict or len(raw) > KEYS_PER_RECORD:
-        return raw if type(raw) is not dict else _too_many_keys(len(raw))
-    count = len(raw)
-    for value in raw.values():
-        if type(value) is dict:
-            count += len(value)
-    return raw if count <= KEYS_PER_RECORD else _too_many_keys(count)
-
-
-def _too_many_keys(count):
-    return Unreadable(f"the record holds {count:,} keys (its sections' counted), more than the {KEYS_PER_RECORD:,} "
-                      "a customer record may have")
+    return json_book.open_document(text, found, name)
 
 
 def _json_lines_records(stream, name, repeats):
@@ -464,7 +349,7 @@ def _json_lines(lines, name, repeats):
             raw = Unreadable("nested too deeply")
         except ValueError as exc:
             raw = Unreadable(f"not usable JSON: {_unusable(exc, line, False)}")
-        yield index, f"line {line_number}", _bounded(raw)
+        yield index, f"line {line_number}", bounded(raw)
         index += 1
     if index == 0:
         raise InputError(f"{name} has no customers")
