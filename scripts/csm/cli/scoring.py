@@ -317,7 +317,15 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
     """
     rejected_count = 0
     untold_rejected = GroupedWarnings("", "records", "problems")
+    # An empty record ({}) has nothing to score and the same problems each time (its identity fields missing):
+    # found once here, so a book of millions of them costs what reading them costs (benchmarks/README.md).
+    empty_problems = score_record(analysis.assess, model, {}, book.from_text)[1]
     for index, label, raw in book.records():
+        if not raw and empty_problems and isinstance(raw, dict):
+            problems = list(empty_problems)
+            rejected_count = _rejected(label, None, problems, rejected_count, untold_rejected)
+            rejected_one({"index": index, "location": label, "customer_id": None, "errors": problems})
+            continue
         customer_id = customer_id_of(raw)
         if rebase is not None:
             rebase(raw)
@@ -331,14 +339,7 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
                     warning(line)
                 seen.warnings.clear()
         if problems:
-            where = record_where(label, customer_id)
-            if rejected_count < REJECTED_LISTED:
-                for problem in problems:
-                    error(f"{where}: {problem}")
-            else:  # past the first REJECTED_LISTED, each problem is counted, said once at the end
-                for problem in problems:
-                    untold_rejected.add(problem, where)
-            rejected_count += 1
+            rejected_count = _rejected(label, customer_id, problems, rejected_count, untold_rejected)
             rejected_one({"index": index, "location": label, "customer_id": customer_id, "errors": problems})
             continue
         summary.add(result)
@@ -356,6 +357,20 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
         for line in untold_rejected.lines():
             error(line)
     return rejected_count
+
+
+def _rejected(label: str, customer_id: Optional[str], problems: list, rejected_count: int,
+              untold_rejected: GroupedWarnings) -> int:
+    """Say a rejected record's problems (one stderr line each, or past the first REJECTED_LISTED records counted,
+    said once at the end); return the count of rejected records with it."""
+    where = record_where(label, customer_id)
+    if rejected_count < REJECTED_LISTED:
+        for problem in problems:
+            error(f"{where}: {problem}")
+    else:
+        for problem in problems:
+            untold_rejected.add(problem, where)
+    return rejected_count + 1
 
 
 def _write_sorted(report, views, extras, model, args, book, seen, sink, run_focus, scored_count) -> None:

@@ -174,7 +174,7 @@ def _records(text, start, label, repeats):
         if marker.marked != marked:  # a key given twice in this record
             marked = marker.marked
             raw = repeats.checked(raw, where)
-        yield index, where, bounded(raw)
+        yield index, where, bounded(raw) if raw else raw  # nothing to count in an empty record
         index += 1
 
 
