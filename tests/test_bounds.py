@@ -704,3 +704,17 @@ def test_a_map_stating_the_european_number_format_reads_the_column_rightly(tmp_p
     assert (done.returncode, done.stderr) == (1, f'error: map {mapping}: fields.arr.number_format applies to numbers '
                                                  'and is one of 1,234.5, 1.234,5 (how the export writes 1234.5); got '
                                                  '"1 234,5"\n')
+
+
+def test_a_json_book_s_text_under_a_map_s_number_format_is_read_as_the_number_it_writes(tmp_path):
+    path = _write(tmp_path, json.dumps([dict(json.loads(_account("A-1")), arr="420.000"),
+                                        dict(json.loads(_account("A-2")), arr="1,250,000.50"),
+                                        dict(json.loads(_account("A-3")), arr="n/a")]))
+    mapping = tmp_path / "map.json"
+    mapping.write_text(json.dumps({"fields": {"arr": {"column": "arr", "number_format": "1.234,5"}}}))
+    done = run("health_score_calculator.py", path, "--map", mapping, "--format", "json")
+    assert done.returncode == 3
+    assert done.stderr == ('error: [1] (A-2): arr must be a number written 1.234,5 (the map\'s number_format), '
+                           'got "1,250,000.50"\n'
+                           'error: [2] (A-3): arr must be a number of 0 or more, got "n/a"\n')
+    assert [(a["customer_id"], a["arr"]) for a in json.loads(done.stdout)["customers"]] == [("A-1", 420000)]

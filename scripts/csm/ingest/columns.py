@@ -563,9 +563,13 @@ def convert_at(record: dict, parts: Sequence[str], field: "Field", from_text: bo
     if value is None:
         return
     if field.number_format is not None and type(value) is str:
-        value = target[key] = values.number_text_as(
+        value = values.number_text_as(
             value, field.number_format,
             "as the column's other values write them" if field.format_shown else "the map's number_format")
+        if not from_text and type(value) is str:  # a JSON book's text: the number the stated format writes, if one
+            number = values.parse_number_text(value, percent_ok=False)
+            value = target[key] if number is None else number
+        target[key] = value
     if field.date_format is None and field.scale is None:
         return
     if field.scale is not None:
