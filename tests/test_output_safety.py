@@ -263,3 +263,19 @@ def test_the_fitter_refuses_an_output_that_is_its_outcomes_file(tmp_path):
         2, f"error: --output {outcomes} is the same file as --outcomes ({outcomes}): writing the report there "
            "would replace what the run reads; choose another output file\n")
     assert outcomes.read_bytes() == before
+
+
+def test_an_unbuffered_standard_output_is_still_written_in_blocks_not_a_write_per_record(tmp_path, monkeypatch):
+    import io
+    from csm.cli.output import Sink
+    path = tmp_path / "stdout"
+    raw = io.FileIO(str(path), "w")  # what python -u or PYTHONUNBUFFERED gives sys.stdout
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, write_through=True))
+    sink = Sink(None)
+    for number in range(100):
+        sink.write(f"record {number}\n")
+    assert path.read_text() == ""  # nothing yet: a block, not a system call per record
+    sink.commit()
+    assert path.read_text() == "".join(f"record {number}\n" for number in range(100))
+    assert not raw.closed
+    raw.close()

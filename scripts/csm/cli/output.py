@@ -32,6 +32,7 @@ without SIGHUP only SIGTERM and Ctrl-C interrupt.
 
 import argparse
 import contextlib
+import io
 import os
 import signal
 import stat
@@ -263,6 +264,9 @@ class Sink:
         self.temp = None
         if path is None or path == "-":
             self.handle = sys.stdout.buffer
+            if isinstance(self.handle, io.RawIOBase):  # python -u, PYTHONUNBUFFERED (common in containers): a
+                # system call per record of a streamed format; its own buffered copy of the descriptor instead
+                self.handle = os.fdopen(os.dup(self.handle.fileno()), "wb")
             return
         if os.path.isdir(path):
             raise InputError(f"--output {path} is a folder")

@@ -18,8 +18,8 @@ flow they share:
 - with --output, a temporary file renamed over the target at the end (csm.cli.output).
 
 What a run holds: a streamed run, one record and its result at a time, plus the ids
-seen (duplicates are refused) and what the summary keeps; a JSON document, the parsed
-document (each record released as it is scored) and the results.
+seen (duplicates are refused) and what the summary keeps; a JSON document, its text
+(each record parsed as it is scored, csm.ingest.json_book) and the results.
 """
 
 import argparse
