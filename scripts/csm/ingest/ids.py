@@ -76,6 +76,9 @@ def _how_alike(first_id, customer_id):
     return f" ({shown(first_id)}, the same id but for invisible characters)"
 
 
+_EMPTY = (0,)  # an array of n zero slots is array("Q", _EMPTY) * n: made in place, no n x 8 bytes copied in
+
+
 class SeenIds:
     """Remember the first record of each customer_id; say when a later one repeats or resembles it.
 
@@ -90,8 +93,8 @@ class SeenIds:
         self.case_pairs = 0
         self._variants = {}  # key -> [(id, location)] of ids whose key an earlier, different id has
         self._size = 1 << 16
-        self._digests = array("Q", bytes(8 * self._size))  # 0: empty slot
-        self._offsets = array("Q", bytes(8 * self._size))
+        self._digests = array("Q", _EMPTY) * self._size  # 0: empty slot
+        self._offsets = array("Q", _EMPTY) * self._size
         self._packed = bytearray()  # per id: its UTF-8, 0xFF, its location's UTF-8, 0xFE
         self._count = 0
 
@@ -190,8 +193,8 @@ class SeenIds:
     def _grow(self):
         old = zip(self._digests, self._offsets)
         self._size *= 2
-        self._digests = array("Q", bytes(8 * self._size))
-        self._offsets = array("Q", bytes(8 * self._size))
+        self._digests = array("Q", _EMPTY) * self._size
+        self._offsets = array("Q", _EMPTY) * self._size
         digests, offsets, slot_of = self._digests, self._offsets, self._slot
         for digest, offset in old:
             if digest:
