@@ -718,3 +718,16 @@ def test_a_json_book_s_text_under_a_map_s_number_format_is_read_as_the_number_it
                            'got "1,250,000.50"\n'
                            'error: [2] (A-3): arr must be a number of 0 or more, got "n/a"\n')
     assert [(a["customer_id"], a["arr"]) for a in json.loads(done.stdout)["customers"]] == [("A-1", 420000)]
+
+
+def test_an_account_brief_of_a_record_rejected_past_the_first_thousand_names_its_problems(tmp_path):
+    bad = [dict(json.loads(_account(f"R-{n}")), arr="lots") for n in range(1200)]
+    path = tmp_path / "book.json"
+    path.write_text(json.dumps(bad)[:-1] + ", " + _account("A-1") + "]")
+    done = run("portfolio_report.py", path, "--account", "R-1100", "--format", "json")
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == ('error: --account R-1100: the record was rejected ([1100]: arr must be a '
+                                            'number of 0 or more, got "lots")')
+    done = run("portfolio_report.py", path, "--account", "A-1", "--format", "json")
+    assert done.returncode == 3
+    assert json.loads(done.stdout)["rejected_not_listed"] == 200

@@ -86,4 +86,9 @@ def finish(report: dict, model: Any, args: argparse.Namespace, book: Portfolio, 
                                   "text": brief_views.fill(text, report["account"], report["as_of"], proposal)}
 
 
-EXTRA = Extra(add_arguments, check, finish)
+def asks_for(args: argparse.Namespace) -> Optional[str]:
+    """--account ID: its record's problems are named even when it was rejected past the first ones listed."""
+    return args.account
+
+
+EXTRA = Extra(add_arguments, check, finish, asks_for=asks_for)

@@ -68,13 +68,16 @@ class Extra(NamedTuple):
     report after the last account (and may replace it, as an account brief does); `seen` holds the
     ids of the book's records (csm.ingest.ids.SeenIds: scored or rejected, listed or not);
     `sorts(args)` is True when the options make a listing sorted across accounts, so
-    that even jsonl and csv hold the book and are written by `finish` and `render`.
+    that even jsonl and csv hold the book and are written by `finish` and `render`;
+    `asks_for(args)` is the customer_id whose rejected entry `finish` needs even past the
+    first REJECTED_LISTED (an account brief's), or None.
     """
 
     add_arguments: Callable[[argparse.ArgumentParser], None]
     check: Callable[[argparse.Namespace], Optional[str]]
     finish: Callable[[dict, Any, argparse.Namespace, Portfolio, SeenIds], None]
     sorts: Callable[[argparse.Namespace], bool] = lambda args: False
+    asks_for: Callable[[argparse.Namespace], Optional[str]] = lambda args: None
 
 
 def command(prog: str, description: str, example: str, analysis: Analysis, views: Any,
@@ -220,8 +223,10 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
     else:
         listed_one = lambda result: kept.append((analysis.order(result), analysis.keep(result, model, args)))  # noqa: E731
 
-        def rejected_one(entry):  # the first REJECTED_LISTED are listed; the rest only counted (as on stderr)
-            if len(rejected) < REJECTED_LISTED:
+        asked_for = {extra.asks_for(args) for extra in extras} - {None}
+
+        def rejected_one(entry):  # the first REJECTED_LISTED are listed; the rest only counted (as on stderr),
+            if len(rejected) < REJECTED_LISTED or entry["customer_id"] in asked_for:  # but for one a finish asks for
                 rejected.append(entry)
     # A filtered run adds up the accounts the filters keep as well: `listed`, with the summary's keys.
     matched = analysis.summary(model) if run_focus is not None and run_focus.filtering else None
@@ -272,8 +277,9 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         kept.sort(key=_first)  # stable: equal keys keep the book's order
         report["customers"] = [account for _, account in kept]
         report["rejected"] = rejected
-        if rejected_count > len(rejected):
-            report["rejected_not_listed"] = rejected_count - len(rejected)
+        listed_rejected = min(len(rejected), REJECTED_LISTED)  # an entry a finish asked for past them is its own
+        if rejected_count > listed_rejected:
+            report["rejected_not_listed"] = rejected_count - listed_rejected
         _write_sorted(report, views, extras, model, args, book, seen, sink, run_focus, summary.count)
     sink.commit()
     if tracker is not None:  # one transaction, once the report is in place: a report that failed leaves no snapshot
