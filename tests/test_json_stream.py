@@ -169,3 +169,17 @@ def test_an_empty_array_and_a_single_value_are_refused_as_before(tmp_path):
         with pytest.raises(InputError) as caught:
             open_portfolio(str(path))
         assert str(caught.value) == f"{path} {words}"
+
+
+def test_a_document_that_is_one_customer_is_read_and_a_map_checked_against_it(tmp_path):
+    path = tmp_path / "book.json"
+    path.write_text(json.dumps(account("A-1", Region="EMEA")))
+    mapping = tmp_path / "map.json"
+    mapping.write_text(json.dumps({"keep": ["Region"]}))
+    done = run(HEALTH, path, "--map", mapping, "--format", "jsonl")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[0])["fields_kept"] == {"Region": "EMEA"}
+    mapping.write_text(json.dumps({"keep": ["Plan"]}))
+    done = run(HEALTH, path, "--map", mapping, "--format", "jsonl")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == f'error: map {mapping}: keep names the key "Plan", which no record of {path} has\n'

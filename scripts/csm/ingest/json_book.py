@@ -117,6 +117,7 @@ def open_document(text: str, found: Layout, name: str) -> Portfolio:
     if found.kind == "record":
         records = iter([(0, "[0]", bounded(repeats.checked(found.single, "[0]")))])
         portfolio = Portfolio(name, "json", False, records)
+        portfolio.rescan = lambda: iter([found.single])
     else:
         top = _other_members(text, found, label, name) if found.kind == "object" else None
         portfolio = Portfolio(name, "json", False, _records(text, found.start, label, repeats), document=top)
