@@ -87,8 +87,9 @@ def _pretty(records):
     lambda text: text.replace('"customers":', "customers:"),
     lambda text: text.replace('"customers":', '"customers"'),
     lambda text: text + "\n]",
+    lambda text: "\ufeff\ufeff" + text,
 ], ids=["no-comma-between-records", "string-cut", "value-missing", "trailing-comma", "cut-off", "no-comma-at-top",
-        "key-unquoted", "colon-missing", "stray-bracket"])
+        "key-unquoted", "colon-missing", "stray-bracket", "two-byte-order-marks"])
 def test_a_syntax_error_anywhere_is_json_s_own_line_and_column_before_any_record_is_scored(tmp_path, breaking):
     text = breaking(_pretty([account(f"A-{n}") for n in range(1, 5)] + [{}]))
     path = tmp_path / "book.json"

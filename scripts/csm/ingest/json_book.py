@@ -65,6 +65,8 @@ def layout(text: str) -> Layout:
     Raises json.JSONDecodeError (the message json.loads gives, "Extra data" included),
     RecursionError or ValueError as json.loads would.
     """
+    if text.startswith("\ufeff"):  # a second byte order mark (the reader drops the first), as json.loads says it
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
     start = _skip(text, 0).end()
     if text.startswith("[", start):
         ends = []
