@@ -71,6 +71,10 @@ def test_empty_records_past_the_first_thousand_are_counted_by_problem_exactly(tm
         "customer_id is missing", "arr is missing (annual recurring revenue, a number of 0 or more)",
         "segment is missing (one of enterprise, mid-market, smb)"]}
     assert [entry["customer_id"] for entry in report["customers"]] == ["A-1"]
+    path.write_text(json.dumps([{}] * 1500))
+    done = run(HEALTH, path, "--format", "json")
+    assert done.returncode == 1 and done.stderr.splitlines()[-1] == \
+        f"error: no record in {path} could be scored (1,500 rejected)"
 
 
 def _pretty(records):

@@ -239,7 +239,7 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         for line in run_focus.unmatched_warnings():
             warning(line)
     if summary.count == 0:
-        error(f"no record in {book.name} could be scored ({rejected_count} rejected)")
+        error(f"no record in {book.name} could be scored ({rejected_count:,} rejected)")
         sink.abort()
         return EXIT_FAILED
     coverages = run_coverage(model.methodology, analysis.sections, book, prog, args.allow_partial)
