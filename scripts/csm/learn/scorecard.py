@@ -40,6 +40,7 @@ raises InputError for outcomes nothing can be learnt from.
 
 import datetime
 import math
+import sys
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from csm.learn import backtest, calibration, fitting, selection
@@ -277,11 +278,22 @@ def match_outcomes(portfolio: Portfolio, outcomes: backtest.Outcomes, segments_s
         if outcome is None:
             without.append(account.customer_id)
             continue
-        records.append(raw)
+        records.append(_keys_shared(raw))
         churned.append(outcome.churned)
         segments.append(account.segment)
     missing = sorted(customer_id for customer_id in outcomes.by_id if customer_id not in seen)
     return Book(records, churned, segments, rejected, missing, sorted(without))
+
+
+def _keys_shared(record: Dict[str, Any]) -> Dict[str, Any]:
+    """The record with its field names (its own and its sections') interned.
+
+    The fit holds every record: a JSON reader makes each record's keys anew, so a
+    book of 100,000 records held 100,000 copies of each field name (measured: 1.25 GB
+    at 100,000 accounts of the full schema; about 45% of it the names).
+    """
+    intern = sys.intern
+    return {intern(key): _keys_shared(value) if type(value) is dict else value for key, value in record.items()}
 
 
 def score_book(methodology, analysis, book, from_text, as_of):
