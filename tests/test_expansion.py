@@ -71,6 +71,8 @@ def test_adoption_summary_of_the_worked_account(model, northwind):
         "adopted_modules": 2,
         "adoption_rate": 66.7,  # 2 of 3
         "avg_usage_pct": 55.0,  # adopted modules: (88 + 22) / 2
+        "licensed_seats": 60,
+        "active_seats": 57,
         "seat_utilisation": 95.0,  # 57 / 60, a percentage as published
         "seat_utilisation_ratio": 0.95,
         "current_tier": "professional",

@@ -319,7 +319,7 @@ LEFT = {  # what the bundle cannot know: names of people, meeting dates, the cus
         "customer_strategic_priorities", "outcomes_delivered", "roi_achieved_pct", "goals_met_pct",
         "strategic_alignment", "executive_asks", "commitments_table_rows", "next_ebr_date"],
     "onboarding_checklist_template.md": [
-        "licensed_seats", "onboarding_manager", "csm_name", "customer_sponsor", "customer_project_lead",
+        "onboarding_manager", "csm_name", "customer_sponsor", "customer_project_lead",
         "first_value_milestone", "time_to_value_days", "health_score_day_90", "health_class_day_90", "gate_notes"],
 }
 
@@ -410,3 +410,10 @@ def test_an_empty_week_of_the_playbook_says_so_without_a_proposal(run_tool):
                     os.path.join(ASSETS, "success_plan_template.md"), *AS_OF)
     assert section(done.stdout, "**Week 2**", "**Week 3**") == (
         "**Week 2**\n\n- No new step in the playbook this week: keep the earlier weeks' steps going.\n\n")
+
+
+def test_the_onboarding_checklist_reads_the_seats_bought_from_the_contract(run_tool):
+    done = run_tool(REPORT, SAMPLE, "--account", "ACC-2007", "--template",
+                    os.path.join(ASSETS, "onboarding_checklist_template.md"), *AS_OF)
+    assert done.returncode == 0
+    assert "| Account | Summit Travel (ACC-2007), mid-market, $54,000 ARR, 50 seats |" in done.stdout.splitlines()

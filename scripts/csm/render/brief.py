@@ -110,6 +110,9 @@ def facts(brief, as_of, proposal):
             table["expansion_opportunities"] += (f"\n- Not ready: {md('; '.join(found['readiness']['reasons']))}")
         table["enablement_needs"] = _bullets([f"{n['module']}: {n['action']}" for n in found["enablement_needs"]]) \
             or "- none"
+        licensed = found["adoption_summary"]["licensed_seats"]
+        if licensed is not None:
+            table["licensed_seats"] = f"{licensed:,}"
         utilisation = found["adoption_summary"]["seat_utilisation"]
         if utilisation is not None:  # adoption_summary.seat_utilisation: a percentage (93.5)
             table["seat_utilisation"] = pct(utilisation)

@@ -477,8 +477,8 @@ def _evaluated(seats: bool, tiers: bool, modules: bool, departments: bool, missi
 
 def adoption_summary(modules: Optional[List[Module]], utilisation: Optional[float], contract: Contract,
                      current: Optional[dict], potential: Optional[dict]) -> dict:
-    """The account's adoption: modules adopted and used, seat utilisation (a percentage, as published), tier,
-    departments."""
+    """The account's adoption: modules adopted and used, seats licensed and active, seat utilisation (a
+    percentage, as published), tier, departments."""
     adopted = [module for module in modules or () if module.adopted]
     usages = [module.usage_pct for module in adopted if module.usage_pct is not None]
     total_modules = len(modules) if modules is not None else None
@@ -490,6 +490,8 @@ def adoption_summary(modules: Optional[List[Module]], utilisation: Optional[floa
         "adopted_modules": len(adopted) if modules is not None else None,
         "adoption_rate": share(len(adopted), total_modules) if total_modules else None,
         "avg_usage_pct": round(usage_sum / len(usages), 1) if usages else None,
+        "licensed_seats": contract.licensed,
+        "active_seats": contract.active,
         "seat_utilisation": None if utilisation is None else round(utilisation * 100, 1),
         "seat_utilisation_ratio": None if utilisation is None else round(utilisation, 3),
         "current_tier": contract.plan_tier,
