@@ -76,6 +76,11 @@ def _how_alike(first_id, customer_id):
     return f" ({shown(first_id)}, the same id but for invisible characters)"
 
 
+def _digest(key):
+    """The table's 64-bit digest of an id key (0 marks an empty slot, so never 0)."""
+    return _hash(key) & 0xFFFFFFFFFFFFFFFF or 1
+
+
 _EMPTY = (0,)  # an array of n zero slots is array("Q", _EMPTY) * n: made in place, no n x 8 bytes copied in
 
 
@@ -134,28 +139,18 @@ class SeenIds:
     # The table: open addressing, linear probing, at most half full.
 
     def check(self, customer_id: str, label: str) -> Optional[str]:
-        """See the class docstring (one function: it runs once per record)."""
+        """See the class docstring."""
         key = id_key(customer_id)
-        digest = _hash(key) & 0xFFFFFFFFFFFFFFFF or 1  # 0 marks an empty slot
-        digests = self._digests
-        mask = self._size - 1
-        slot = digest & mask
-        while True:
-            found = digests[slot]
-            if found == 0:
-                break
-            if found == digest:
-                first_id, first_label = self._unpack(self._offsets[slot])
-                if id_key(first_id) == key:
-                    return self._seen_before(customer_id, label, key, first_id, first_label)
-            slot = (slot + 1) & mask
+        digest = _digest(key)
+        slot, first = self._find(key, digest)
+        if first is not None:
+            return self._seen_before(customer_id, label, key, *first)
         self._count += 1
         if 2 * self._count > self._size:
             self._grow()
-            digests = self._digests
             slot = self._slot(digest)
         packed = self._packed
-        digests[slot] = digest
+        self._digests[slot] = digest
         self._offsets[slot] = len(packed)
         packed += b"%b\xff%b\xfe" % (customer_id.encode("utf-8", "surrogatepass"),
                                       label.encode("utf-8", "surrogatepass"))
@@ -168,18 +163,26 @@ class SeenIds:
         (True, False)
         """
         key = id_key(customer_id)
-        digest = _hash(key) & 0xFFFFFFFFFFFFFFFF or 1
+        first = self._find(key, _digest(key))[1]
+        if first is None:
+            return False
+        return first[0] == customer_id or any(variant == customer_id for variant, _ in self._variants.get(key, ()))
+
+    def _find(self, key, digest):
+        """(slot, (first id, its location)) of the id whose key is `key`; (the empty slot its probe ends on,
+        None) when no record had it."""
         digests = self._digests
         mask = self._size - 1
         slot = digest & mask
-        while digests[slot] != 0:
-            if digests[slot] == digest:
-                first_id = self._unpack(self._offsets[slot])[0]
-                if id_key(first_id) == key:
-                    return first_id == customer_id or any(variant == customer_id
-                                                          for variant, _ in self._variants.get(key, ()))
+        while True:
+            found = digests[slot]
+            if found == 0:
+                return slot, None
+            if found == digest:
+                first = self._unpack(self._offsets[slot])
+                if id_key(first[0]) == key:
+                    return slot, first
             slot = (slot + 1) & mask
-        return False
 
     def _slot(self, digest):
         """The first empty slot of digest's probe sequence."""
