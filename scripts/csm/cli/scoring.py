@@ -327,15 +327,12 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
     # found once here, so a book of millions of them costs what reading them costs (benchmarks/README.md).
     empty_problems = score_record(analysis.assess, model, {}, book.from_text)[1]
     for index, label, raw in book.records():
-        if not raw and empty_problems and isinstance(raw, dict):
-            problems = list(empty_problems)
-            rejected_count = _rejected(label, None, problems, rejected_count, untold_rejected)
-            rejected_one({"index": index, "location": label, "customer_id": None, "errors": problems})
-            continue
+        empty = not raw and isinstance(raw, dict) and bool(empty_problems)
         customer_id = customer_id_of(raw)
-        if rebase is not None:
+        if rebase is not None and not empty:
             rebase(raw)
-        result, problems = score_record(analysis.assess, model, raw, book.from_text)
+        result, problems = (None, list(empty_problems)) if empty else \
+            score_record(analysis.assess, model, raw, book.from_text)
         if customer_id is not None and isinstance(raw, dict):
             duplicate = seen.check(customer_id, label)
             if duplicate is not None:
