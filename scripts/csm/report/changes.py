@@ -37,6 +37,8 @@ import datetime
 import json
 from typing import Any, Callable, Dict, FrozenSet, NamedTuple, Tuple
 
+from csm.config.churn import TIERS
+from csm.config.health import CLASSES
 from csm.score import next_action
 from csm.score.accounts import customer_id_of
 from csm.errors import InputError
@@ -92,10 +94,10 @@ def _readiness_status(result):
 
 KINDS = {
     "health": Kind("health", lambda r: r["overall_score"], lambda r: r["classification"],
-                   ("green", "yellow", "red"), False, False, frozenset({"red"}), frozenset({"green"}),
+                   CLASSES, False, False, frozenset({"red"}), frozenset({"green"}),
                    _health_figures),
     "churn": Kind("churn", lambda r: r["risk_score"], lambda r: r["risk_tier"],
-                  ("low", "medium", "high", "critical"), True, False, frozenset({"critical", "high"}),
+                  tuple(reversed(TIERS)), True, False, frozenset({"critical", "high"}),
                   frozenset({"low"}), _churn_figures),
     "expansion": Kind("expansion", lambda r: r["total_estimated_revenue"], lambda r: _readiness_status(r),
                       ("ready", "readiness unknown", "stabilise first", "renew first"), False, True,

@@ -266,7 +266,7 @@ class Store:
 
         ([StoredReview] oldest first, the last `limit` dates; how many earlier dates were
         left out). The id matches as written or in NFC. A point that does not read back
-        as a score from 0 to 100 with a text band is kept as score None and band
+        as a score from 0 to 100 with a band of its analysis is kept as score None and band
         UNREADABLE, so the row says so (the trend's own reading warns about it); one whose
         date is not YYYY-MM-DD is skipped with a line in `warnings`.
         """
