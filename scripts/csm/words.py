@@ -53,3 +53,15 @@ def plural(count: int, word: str, many: Optional[str] = None) -> str:
     ('1 account', '3 accounts')
     """
     return f"{count:,} {word if count == 1 else (many or word + 's')}"
+
+
+NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+def number_word(count: int, highest: int = len(NUMBER_WORDS)) -> str:
+    """A count from one to `highest` (twelve at most) in words, any other in digits.
+
+    >>> number_word(3), number_word(12), number_word(7, highest=6), number_word(0), number_word(40)
+    ('three', 'twelve', '7', '0', '40')
+    """
+    return NUMBER_WORDS[count - 1] if 1 <= count <= min(highest, len(NUMBER_WORDS)) else str(count)

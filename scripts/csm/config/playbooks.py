@@ -15,12 +15,13 @@ import json
 from typing import Any, Dict, List, Optional, Tuple
 
 from csm.config.checks import check_number
+from csm.config.churn import TIERS as RISK_TIERS
+from csm.config.health import CLASSES as HEALTH_CLASSES
+from csm.words import NUMBER_WORDS, number_word
 
-RISK_TIERS = ("critical", "high", "medium", "low")
-HEALTH_CLASSES = ("green", "yellow", "red")
 CADENCES = ("weekly", "fortnightly", "monthly", "quarterly")
 MAX_WEEKS = 8  # a save plan plans a month ahead; a playbook may look two
-MAX_REVIEWS = 12
+MAX_REVIEWS = len(NUMBER_WORDS)  # an exit rule's consecutive reviews, said in words
 MAX_STEP_CHARACTERS = 300
 MAX_STEPS = 12  # per week, and success criteria per playbook
 
@@ -140,10 +141,6 @@ DEFAULTS = {
 
 OPEN_PATHS = ()
 
-NUMBER_WORDS = ("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-                "eleven", "twelve")
-
-
 def exit_threshold(rule: Dict[str, Any], methodology: Dict[str, Any], segment: str) -> float:
     """Return the score an exit rule names: the lower edge of its risk tier, or its health class's cut-off.
 
@@ -162,7 +159,7 @@ def _when(rule):
     reviews = int(rule["reviews"])
     if reviews == 1:
         return f"at the next {rule['cadence']} review"
-    return f"at {NUMBER_WORDS[reviews]} consecutive {rule['cadence']} reviews"
+    return f"at {number_word(reviews)} consecutive {rule['cadence']} reviews"
 
 
 def exit_words(rule: Dict[str, Any], methodology: Dict[str, Any], segment: Optional[str] = None) -> str:

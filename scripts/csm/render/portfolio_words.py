@@ -11,7 +11,7 @@ from csm.config.churn import TIERS
 from csm.figures import money
 from csm.render import focus as focus_words
 from csm.render.common import money_short, pct, score
-from csm.words import people_name, plural
+from csm.words import number_word, people_name, plural
 
 TITLE = "Portfolio Report"
 SECTIONS = ("1. The book at a glance", "2. Critical and high churn risk", "3. Renewals, next four quarters",
@@ -28,16 +28,11 @@ def section_title(index: int, report: Dict[str, Any]) -> str:
     title = SECTIONS[index]
     if index == 2:
         count = len(report["views"]["renewals"]["quarters"])
-        title = title.replace("four", _count_word(count))
+        title = title.replace("four", number_word(count, highest=6))
     filters = focus_words.filter_words(report["summary"])
     if filters:
         title += " (whole book)" if index == 0 else f" (listed: {filters})"
     return title
-
-
-def _count_word(count):
-    words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
-    return words.get(count, str(count))
 
 
 def headline(report: Dict[str, Any]) -> str:
