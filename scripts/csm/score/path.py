@@ -124,6 +124,7 @@ TIE = 1e-12
 
 
 def _capped(total: float) -> float:
+    """The number held to 0-100, as a points signal's total and the risk score are."""
     return 100.0 if total > 100 else 0.0 if total < 0 else total
 
 
@@ -571,14 +572,14 @@ def churn_path(scored: Any, model: Any) -> Optional[Path]:
         for section, row in _rows_with(changes, places, rows).items():
             total = _sum_in_order(row)
             if points_signals[section]:
-                scores[section] = round(float(100 if total > 100 else 0 if total < 0 else total), 1)
+                scores[section] = round(_capped(total), 1)
             else:
                 scores[section] = round(total if divisors[section] is None else total / divisors[section], 1)
         raw_sum = 0.0
         for weight, score in zip(signal_weights, scores):
             raw_sum += score * weight
         risk = round((raw_sum if scored.all_signals else raw_sum / scored.present_weight) * scored.multiplier, 1)
-        return 100.0 if risk > 100 else 0.0 if risk < 0 else float(risk)
+        return _capped(risk)
 
     start = scored.unrounded * scored.multiplier
     additive = Additive(coefficients, totals, offsets, -1, start - cut, slack, score_with,
