@@ -1,23 +1,26 @@
-"""A JSON document's records read one at a time: its layout found in one pass, its records scanned in a second.
+"""A JSON document's records read a stretch at a time: its layout found in one pass, its records parsed in a second.
 
 A JSON portfolio is one document (an array of customers, or an object holding the
 list under "customers" or its one list of objects). Parsed whole, ten million tiny
 records are ten million dicts held at once; here the decoded text is held once and
-read twice with the json module's own scanner, one value at a time:
+read twice with the json module's own reader, a stretch of records at a time
+(`_runs`: about RUN_CHARS characters parsed by one call of json's C reader, one value
+at a time where a stretch cannot be cut between two records):
 
 1. `layout(text)` checks the whole document and finds where the records stand: a
    syntax error anywhere (line and column, json's own message), a number json cannot
-   take or nesting too deep is raised before any record is handed out; each record is
-   parsed and dropped, so memory holds one record at a time; the top-level members of
+   take or nesting too deep is raised before any record is handed out; each stretch is
+   parsed and dropped, so memory holds one stretch at a time; the top-level members of
    an object other than the records list (an "as_of" after it too) are kept.
 2. `open_document(text, layout, name)` returns the Portfolio whose records are the
-   list scanned again, each record parsed as it is handed out, with a `Marker` that
-   catches a key given twice (that record alone rejected, or warned about);
+   list parsed again, a stretch as its first record is handed out, with a `Marker`
+   that catches a key given twice (that record alone rejected, or warned about);
    `portfolio.rescan()` reads them afresh for a check that needs every record first (a
    --map's keys, csm.ingest.json_map).
 """
 
 import json
+import re
 from json.decoder import WHITESPACE, scanstring
 from typing import Any, Callable, Iterator, List, NamedTuple, Optional, Tuple
 
@@ -30,7 +33,10 @@ from csm.limits import KEYS_PER_RECORD
 REPEATS_LISTED = 20  # records named in a warning for a key given twice with the same value; the rest counted
 _SPACE = " \t\n\r"  # JSON's whitespace
 _skip = WHITESPACE.match
-_plain_scan = json.JSONDecoder().scan_once
+_plain = json.JSONDecoder()
+_plain_scan = _plain.scan_once
+RUN_CHARS = 65536  # characters of a records list parsed in one call of json's reader (_runs)
+_BETWEEN_OBJECTS = re.compile(r"\}[ \t\n\r]*(,)[ \t\n\r]*\{")
 
 
 class Listed(NamedTuple):
@@ -70,7 +76,7 @@ def layout(text: str) -> Layout:
     start = _skip(text, 0).end()
     if text.startswith("[", start):
         ends = []
-        count = sum(1 for _ in _values(text, start, _plain_scan, ends))
+        count = sum(map(len, _runs(text, start, _plain, ends)))
         _at_the_end(text, ends[0])
         return Layout("array", start, "", count, None, [])
     if text.startswith("{", start):
@@ -123,7 +129,7 @@ def open_document(text: str, found: Layout, name: str) -> Portfolio:
     else:
         top = _other_members(text, found, label, name) if found.kind == "object" else None
         portfolio = Portfolio(name, "json", False, _records(text, found.start, label, repeats), document=top)
-        portfolio.rescan = lambda: _values(text, found.start, _plain_scan, [])
+        portfolio.rescan = lambda: _values(text, found.start, _plain, [])
     if key != "customers" and found.kind == "object":
         portfolio.notes.append(f"{name}: the customers are the list under {label} (the one list of objects at the "
                                "top level)")
@@ -169,33 +175,59 @@ def _parsed(text, start):
 def _records(text, start, label, repeats):
     """Yield (index, label, record) of the list whose "[" is at text[start], each parsed as it is handed out."""
     marker = Marker()
-    scan = json.JSONDecoder(object_pairs_hook=marker).scan_once
+    decoder = json.JSONDecoder(object_pairs_hook=marker)
     marked = 0
     index = 0
-    for raw in _values(text, start, scan, []):
-        where = f"{label}[{index}]"
-        if marker.marked != marked:  # a key given twice in this record
-            marked = marker.marked
-            raw = repeats.checked(raw, where)
-        yield index, where, bounded(raw) if raw else raw  # nothing to count in an empty record
-        index += 1
+    for run in _runs(text, start, decoder, []):
+        repeated = marker.marked != marked  # a key given twice in some record of this run
+        marked = marker.marked
+        for raw in run:
+            where = f"{label}[{index}]"
+            if repeated:
+                raw = repeats.checked(raw, where)
+            yield index, where, bounded(raw) if raw else raw  # nothing to count in an empty record
+            index += 1
 
 
-def _values(text: str, start: int, scan: Callable, ends: list) -> Iterator[Any]:
-    """Yield each value of the JSON array whose "[" is at text[start], parsed by `scan`; append to `ends` the
+def _values(text: str, start: int, decoder: json.JSONDecoder, ends: list) -> Iterator[Any]:
+    """Yield each value of the JSON array whose "[" is at text[start], parsed by `decoder`; append to `ends` the
     index after its "]". A syntax error is json's own (json.JSONDecodeError, its message and place)."""
+    for run in _runs(text, start, decoder, ends):
+        yield from run
+
+
+def _runs(text: str, start: int, decoder: json.JSONDecoder, ends: list) -> Iterator[List[Any]]:
+    """Yield the values of the JSON array whose "[" is at text[start] as lists of consecutive values, parsed by
+    `decoder`; append to `ends` the index after its "]".
+
+    The values are parsed a stretch of about RUN_CHARS characters at a time by one call of json's reader (its C
+    scanner), not one Python call each: ten million tiny records read in a tenth of the time (benchmarks/README.md).
+    A stretch ends at a comma; when that comma is not between two values of the array (it is inside a string or
+    a record), json refuses the stretch and its values are scanned one at a time up to it. A syntax error is
+    always met in that scan: json's own message and place (json.JSONDecodeError).
+    """
+    scan = decoder.scan_once
     prefix, resume = "[", start + 1  # where json's reader would resume, for the message of an error (_syntax_error)
     end = _skip(text, start + 1).end()
     if text.startswith("]", end):
         ends.append(end + 1)
         return
+    stretch_from = end  # a stretch is tried from here on
     while True:
-        try:
-            value, end = scan(text, end)
-        except StopIteration:
-            raise _syntax_error(text, prefix, resume) from None
-        yield value
-        prefix, resume = "[0", end
+        cut = _cut(text, end) if end >= stretch_from else -1
+        run = _stretch(decoder, text, end, cut) if cut > 0 else None
+        if run is not None:  # [end, cut) held whole values: the array goes on at the comma
+            value_end = stretch_from = cut
+        else:
+            if end >= stretch_from:  # scanned one value at a time past the comma first (past the end: no comma)
+                stretch_from = cut if cut > 0 else len(text)
+            try:
+                value, value_end = scan(text, end)
+            except StopIteration:
+                raise _syntax_error(text, prefix, resume) from None
+            run = [value]
+        yield run
+        prefix, resume, end = "[0", value_end, value_end
         try:
             char = text[end]
             if char in _SPACE:
@@ -212,6 +244,27 @@ def _values(text: str, start: int, scan: Callable, ends: list) -> Iterator[Any]:
             ends.append(end + 1)
             return
         raise _syntax_error(text, prefix, resume)
+
+
+def _cut(text, end):
+    """The index of a comma about RUN_CHARS on from the value at text[end] (nearer, towards the end of the text),
+    likely between two values of the array: when that value is an object, one between two objects if there is
+    one within RUN_CHARS more (most commas of a record are inside it); -1 when there is no comma."""
+    objects = text.startswith("{", end)
+    for reach in (RUN_CHARS, RUN_CHARS >> 4, RUN_CHARS >> 8):
+        found = _BETWEEN_OBJECTS.search(text, end + reach, end + 2 * reach) if objects else None
+        cut = found.start(1) if found else text.find(",", end + reach)
+        if cut > 0:
+            return cut
+    return -1
+
+
+def _stretch(decoder, text, start, cut):
+    """The values of text[start:cut] when it holds whole values of the array, separated by commas; else None."""
+    try:
+        return decoder.decode("[" + text[start:cut] + "]")
+    except (ValueError, RecursionError):  # the comma is inside a value, or a value json refuses: scanned alone
+        return None
 
 
 def _members(text, start, scan):
@@ -233,7 +286,7 @@ def _members(text, start, scan):
         if text.startswith("[", end):
             ends = []
             count = objects = 0
-            for value in _values(text, end, _plain_scan, ends):
+            for value in _values(text, end, _plain, ends):
                 count += 1
                 objects += type(value) is dict
             value, end = Listed(end, count, objects), ends[0]
