@@ -31,11 +31,11 @@ from csm import __version__
 from csm.cli import options, run_date
 from csm.cli.command import EXIT_FAILED, EXIT_OK, EXIT_SOME_REJECTED, Command, UsageError
 from csm.cli.output import Sink
+from csm.cli.rejections import Rejections
 from csm.limits import REJECTED_LISTED
-from csm.cli.say import error, note, record_where, warning
+from csm.cli.say import error, note, warning
 from csm.config.methodology import load_methodology, methodology_hash, render_methodology
 from csm.errors import RecordRejected
-from csm.grouped import GroupedWarnings
 from csm.ingest.columns import render_map
 from csm.ingest.ids import SeenIds
 from csm.ingest.book import Portfolio, Unreadable
@@ -219,15 +219,15 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         write = _stream_writer(views, model, args.format, sink, args.as_of.isoformat())
         best = Top(top) if top is not None else None  # the most urgent, written after the last record
         listed_one = write if best is None else lambda result: best.add(analysis.order(result), result)
-        rejected_one = lambda entry: write(None, entry)  # noqa: E731
+        rejected_one = lambda *rejection: write(None, rejected_entry(*rejection))  # noqa: E731
     else:
         listed_one = lambda result: kept.append((analysis.order(result), analysis.keep(result, model, args)))  # noqa: E731
 
         asked_for = {extra.asks_for(args) for extra in extras} - {None}
 
-        def rejected_one(entry):  # the first REJECTED_LISTED are listed; the rest only counted (as on stderr),
-            if len(rejected) < REJECTED_LISTED or entry["customer_id"] in asked_for:  # but for one a finish asks for
-                rejected.append(entry)
+        def rejected_one(index, label, customer_id, problems):  # the first REJECTED_LISTED are listed; the rest
+            if len(rejected) < REJECTED_LISTED or customer_id in asked_for:  # only counted (as on stderr), but for
+                rejected.append(rejected_entry(index, label, customer_id, problems))  # one a finish asks for
     # A filtered run adds up the accounts the filters keep as well: `listed`, with the summary's keys.
     matched = analysis.summary(model) if run_focus is not None and run_focus.filtering else None
     if matched is not None:
@@ -309,31 +309,38 @@ def run_coverage(methodology: dict, sections: Optional[Sequence[str]], book: Por
     return coverages
 
 
+_NO_RECORD = object()  # no record read yet: of a type no record has
+
+
 def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any, run_focus: Optional[focus.Focus],
-                  listed_one: Callable[[dict], None], rejected_one: Callable[[dict], None], seen: SeenIds,
+                  listed_one: Callable[[dict], None], rejected_one: Callable[..., None], seen: SeenIds,
                   rebase: Optional[Callable[[Any], None]] = None) -> int:
     """Score each record of the book in input order; return how many were rejected.
 
     A scored account is added to the summary, then, when it passes the focus
     filters, handed to `listed_one`; a rejected record gets one stderr line per
     problem (a duplicate id among them; past the first REJECTED_LISTED records, each problem counted and said once
-    at the end, csm.grouped) and its entry goes to `rejected_one`. `seen` (the run's id index) gets each
-    record's id. `rebase(record)`, with a
-    stored run as the trend basis, gives the record that run's scores as its previous period first.
+    at the end, csm.grouped) and `rejected_one(index, label, customer_id, problems)` is told of it. `seen` (the
+    run's id index) gets each record's id. `rebase(record)`, with a stored run as the trend basis, gives the record
+    that run's scores as its previous period first.
     """
-    rejected_count = 0
-    untold_rejected = GroupedWarnings("", "records", "problems")
-    # An empty record ({}) has nothing to score and the same problems each time (its identity fields missing):
-    # found once here, so a book of millions of them costs what reading them costs (benchmarks/README.md).
-    empty_problems = score_record(analysis.assess, model, {}, book.from_text)[1]
+    rejections = Rejections()
+    # A record without a usable id is rejected, its problems found from the record alone: one equal to the record
+    # before it has that record's problems, not scored again, so a book of millions of the same bad record ({}, 0)
+    # costs what reading them costs (benchmarks/README.md).
+    last_raw = last_problems = _NO_RECORD
     for index, label, raw in book.records():
-        empty = not raw and isinstance(raw, dict) and bool(empty_problems)
         customer_id = customer_id_of(raw)
-        if rebase is not None and not empty:
+        if customer_id is None and type(raw) is type(last_raw) and raw == last_raw:
+            rejections.again(label)
+            rejected_one(index, label, None, last_problems)
+            continue
+        if rebase is not None:
             rebase(raw)
-        result, problems = (None, list(empty_problems)) if empty else \
-            score_record(analysis.assess, model, raw, book.from_text)
-        if customer_id is not None and isinstance(raw, dict):
+        result, problems = score_record(analysis.assess, model, raw, book.from_text)
+        if customer_id is None:
+            last_raw, last_problems = raw, problems
+        else:
             duplicate = seen.check(customer_id, label)
             if duplicate is not None:
                 problems = [duplicate] + problems
@@ -342,8 +349,8 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
                     warning(line)
                 seen.warnings.clear()
         if problems:
-            rejected_count = _rejected(label, customer_id, problems, rejected_count, untold_rejected)
-            rejected_one({"index": index, "location": label, "customer_id": customer_id, "errors": problems})
+            rejections.add(label, customer_id, problems)
+            rejected_one(index, label, customer_id, problems)
             continue
         summary.add(result)
         if run_focus is not None:
@@ -354,26 +361,13 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
     untold = seen.untold_warnings()
     if untold is not None:
         warning(untold)
-    if rejected_count > REJECTED_LISTED:
-        error(f"{rejected_count - REJECTED_LISTED:,} more records were rejected, not named one by one (the first "
-              f"{REJECTED_LISTED:,} are, above); their problems:")
-        for line in untold_rejected.lines():
-            error(line)
-    return rejected_count
+    rejections.finish()
+    return rejections.count
 
 
-def _rejected(label: str, customer_id: Optional[str], problems: list, rejected_count: int,
-              untold_rejected: GroupedWarnings) -> int:
-    """Say a rejected record's problems (one stderr line each, or past the first REJECTED_LISTED records counted,
-    said once at the end); return the count of rejected records with it."""
-    where = record_where(label, customer_id)
-    if rejected_count < REJECTED_LISTED:
-        for problem in problems:
-            error(f"{where}: {problem}")
-    else:
-        for problem in problems:
-            untold_rejected.add(problem, where)
-    return rejected_count + 1
+def rejected_entry(index: int, label: str, customer_id: Optional[str], problems: list) -> dict:
+    """A rejected record's entry in a report (`rejected`, json-output.md): its place, its id, its problems."""
+    return {"index": index, "location": label, "customer_id": customer_id, "errors": problems}
 
 
 def _write_sorted(report, views, extras, model, args, book, seen, sink, run_focus, scored_count) -> None:

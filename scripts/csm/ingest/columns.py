@@ -615,21 +615,24 @@ class Carried:
         self.name = name
         self.paths = list(paths)
         self.unseen = {path: tuple(path.split(".")) for path in paths}
+        self._tops = {parts[0] for parts in self.unseen.values()}  # a record with none of these keys carries none
+
+    def look(self, raw: dict) -> None:
+        """Count as seen the metrics the record carries (while some are unseen: `unseen` is not empty)."""
+        if not self._tops.isdisjoint(raw):
+            for path, parts in list(self.unseen.items()):
+                if carries(raw, parts):
+                    del self.unseen[path]
 
     def track(self, records: Iterable[Tuple[int, str, Any]]) -> Iterator[Tuple[int, str, Any]]:
         """Yield the records, looking at each only until every metric has been seen once."""
-        unseen = self.unseen
-        tops = {parts[0] for parts in unseen.values()}  # a record with none of these keys carries no unseen metric
         records = iter(records)
-        if unseen:
+        if self.unseen:
             for item in records:
-                raw = item[2]
-                if isinstance(raw, dict) and not tops.isdisjoint(raw):
-                    for path, parts in list(unseen.items()):
-                        if carries(raw, parts):
-                            del unseen[path]
+                if isinstance(item[2], dict):
+                    self.look(item[2])
                 yield item
-                if not unseen:
+                if not self.unseen:
                     break
         yield from records
 

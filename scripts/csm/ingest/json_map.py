@@ -1,6 +1,6 @@
 """A JSON book read through the column map: top-level keys renamed, values converted, unread keys counted.
 
-`json_records(records, schema, field_map, name)` wraps a JSON or JSON Lines book's
+`json_records(records, schema, field_map, name, carried)` wraps a JSON or JSON Lines book's
 records so each is mapped as it is handed out (the map's `fields` moved to their
 schema paths, scales and date formats applied, `keep` carried), and returns the
 `JsonReader` that says, at the end, which keys no analysis read.
@@ -11,7 +11,7 @@ from typing import Any, Iterable, Iterator, Optional, Tuple
 
 from csm import values
 from csm.errors import InputError
-from csm.ingest.columns import Field, FieldMap, MappedRecord, Schema, carries, convert_at, unread_warnings
+from csm.ingest.columns import Carried, Field, FieldMap, MappedRecord, Schema, carries, convert_at, unread_warnings
 
 class JsonReader:
     """The map and the key checks for JSON and JSON Lines records (see json_records)."""
@@ -165,17 +165,21 @@ def check_json_map(records: Iterable[Any], field_map: FieldMap, name: str) -> No
 
 
 def json_records(records: Iterable[Tuple[int, str, Any]], schema: Schema, field_map: Optional[FieldMap],
-                 name: str) -> Tuple[Iterator[Tuple[int, str, Any]], JsonReader]:
-    """Wrap (index, label, raw) JSON records with the map and key rules; return (records, reader)."""
+                 name: str, carried: Carried) -> Tuple[Iterator[Tuple[int, str, Any]], JsonReader]:
+    """Wrap (index, label, raw) JSON records with the map and key rules, `carried` looking at each record read
+    (csm.ingest.columns.Carried); return (records, reader)."""
     reader = JsonReader(schema, field_map, name)
     convert = reader.record
+    unseen = carried.unseen  # emptied as the records carry its metrics
 
     def wrapped():
         for item in records:
             raw = item[2]
-            if type(raw) is dict and (field_map is not None or not raw.keys() <= reader.passable):
-                yield item[0], item[1], convert(raw)
-            else:
-                yield item
+            if type(raw) is dict and raw:  # an empty record, or one that is not an object, has nothing to read
+                if field_map is not None or not raw.keys() <= reader.passable:
+                    item = item[0], item[1], convert(raw)
+                if unseen:
+                    carried.look(item[2])
+            yield item
 
     return wrapped(), reader

@@ -20,17 +20,15 @@ import codecs
 import io
 import json
 import os
-import re
 import sys
 from typing import Any, BinaryIO, Dict, Iterable, Optional, Sequence, Union
 
 from csm import values
-from csm.ingest import columns as ingest, join, json_book, json_map, xlsx
-from csm.ingest.book import Portfolio, Unreadable
-from csm.ingest.json_book import Repeats, bounded
+from csm.ingest import columns as ingest, join, json_book, json_lines, json_map, xlsx
+from csm.ingest.book import Portfolio
+from csm.ingest.json_book import Repeats
 from csm.ingest.rows import empty_sheet, open_csv, open_rows
 from csm.errors import InputError
-from csm.json_keys import Marker
 
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
@@ -132,7 +130,7 @@ def _open(path, stdin, sheet, reading, data):
         return open_csv(stream, name, reading, head)
     if shape == "jsonl":
         repeats = Repeats(name)
-        portfolio = Portfolio(name, "jsonl", False, _json_lines_records(stream, name, repeats))
+        portfolio = Portfolio(name, "jsonl", False, json_lines.stream_records(stream, name, repeats))
         portfolio._closing = [repeats]
     else:
         portfolio = _json_document(stream, name)
@@ -146,9 +144,9 @@ def _read_json_through(portfolio, reading):
     schema, field_map, sections = reading
     if field_map is not None and portfolio.shape == "json":
         json_map.check_json_map(portfolio.rescan(), field_map, portfolio.name)
-    records, reader = json_map.json_records(portfolio.records(), schema, field_map, portfolio.name)
     carried = ingest.Carried(schema.metrics_of(sections), portfolio.name)
-    portfolio._records = carried.track(records)
+    records, reader = json_map.json_records(portfolio.records(), schema, field_map, portfolio.name, carried)
+    portfolio._records = records
     portfolio._closing.extend([reader, carried])
     portfolio.carried = carried
     portfolio.unread = reader.unread  # grows as records are read
@@ -294,7 +292,7 @@ def _json_document(stream, name):
         if exc.msg == "Extra data":
             if "\n" not in text[:exc.pos].strip():  # a one-line object, then more: JSON Lines after all
                 repeats = Repeats(name)
-                portfolio = Portfolio(name, "jsonl", False, _json_lines_from_text(text, name, repeats))
+                portfolio = Portfolio(name, "jsonl", False, json_lines.text_records(text, name, repeats))
                 portfolio._closing = [repeats]
                 return portfolio
             raise InputError(f"{name} is not valid JSON: extra data after the JSON document at line {exc.lineno} "
@@ -303,73 +301,5 @@ def _json_document(stream, name):
     except RecursionError:
         raise InputError(f"{name} is nested too deeply to be a portfolio") from None
     except ValueError as exc:  # e.g. an integer with thousands of digits
-        raise InputError(f"{name} is not usable JSON: {_unusable(exc, text, True)}") from None
+        raise InputError(f"{name} is not usable JSON: {json_lines.unusable(exc, text, True)}") from None
     return json_book.open_document(text, found, name)
-
-
-def _json_lines_records(stream, name, repeats):
-    yield from _json_lines(_decoded_lines(stream, name), name, repeats)
-
-
-def _decoded_lines(stream, name):
-    """Yield the lines of a binary stream as text, naming the line of a byte that is not UTF-8."""
-    number = 0
-    for data in stream:
-        number += 1
-        try:
-            line = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{name} is not UTF-8 text (line {number}: byte 0x{data[exc.start]:02x} at byte "
-                             f"{exc.start + 1} of the line); save or export it as UTF-8") from None
-        if number == 1 and line.startswith("\ufeff"):
-            line = line[1:]
-        yield line
-
-
-def _json_lines_from_text(text, name, repeats):
-    yield from _json_lines(io.StringIO(text), name, repeats)
-
-
-def _json_lines(lines, name, repeats):
-    index = 0
-    line_number = 0
-    marker = Marker()
-    for line in lines:
-        line_number += 1
-        if not line.strip():
-            continue
-        marked = marker.marked
-        try:
-            raw = json.loads(line, object_pairs_hook=marker)
-            if marker.marked != marked:
-                raw = repeats.checked(raw, f"line {line_number}")
-        except json.JSONDecodeError as exc:
-            raw = Unreadable(f"not valid JSON: {exc.msg} at column {exc.colno}")
-        except RecursionError:
-            raw = Unreadable("nested too deeply")
-        except ValueError as exc:
-            raw = Unreadable(f"not usable JSON: {_unusable(exc, line, False)}")
-        yield index, f"line {line_number}", bounded(raw)
-        index += 1
-    if index == 0:
-        raise InputError(f"{name} has no customers")
-
-
-def _unusable(exc, text, with_line):
-    """Say why json could not take `text` (a ValueError that is not a syntax error), and where.
-
-    The one such error of the standard library's JSON reader is an integer with
-    more digits than Python converts (4,300 by default); it is named by its place.
-    """
-    try:
-        limit = sys.get_int_max_str_digits()
-    except AttributeError:  # a Python without the limit
-        limit = 0
-    found = re.search(r"\d{%d,}" % (limit + 1), text) if limit else None
-    if found is None:
-        return str(exc).split(";")[0]
-    line = text.count("\n", 0, found.start()) + 1
-    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
-    where = f"line {line} column {column}" if with_line else f"column {column}"
-    return (f"a number at {where} has {len(found.group()):,} digits, more than the {limit:,} a number "
-            "may have here")
