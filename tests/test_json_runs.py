@@ -217,3 +217,31 @@ def test_a_line_cut_short_is_refused_at_its_own_column_not_the_next_line_s():
                                            json_book.Repeats("book.jsonl")))
     assert [raw.reason for _, _, raw in records] == ["not valid JSON: Expecting value at column 30",
                                                      "not valid JSON: Expecting ',' delimiter at column 22"]
+
+
+def test_the_same_record_with_an_id_again_is_that_id_s_duplicate_each_time_counted_exactly(tmp_path):
+    book = [account("A-1")] * 1500 + [account("B-1", arr="lots")] * 3 + [account("C-1")]
+    path = tmp_path / "book.json"
+    path.write_text(json.dumps(book))
+    done = subprocess.run([sys.executable, os.path.join(SCRIPTS, "health_score_calculator.py"), str(path),
+                           "--format", "json"], capture_output=True, text=True, timeout=120)
+    twice = 'duplicate customer_id "{}": the first is at [{}]; only the first is scored'
+    lots = 'arr must be a number of 0 or more, got "lots"'
+    lines = done.stderr.splitlines()
+    assert done.returncode == 3 and len(lines) == 1000 + 4
+    assert lines[:2] == [f"error: [1] (A-1): {twice.format('A-1', 0)}", f"error: [2] (A-1): {twice.format('A-1', 0)}"]
+    assert lines[999] == f"error: [1000] (A-1): {twice.format('A-1', 0)}"
+    assert lines[1000:] == [
+        "error: 502 more records were rejected, not named one by one (the first 1,000 are, above); their problems:",
+        f"error: {twice.format('A-1', 0)}: 499 records (first: [1001] (A-1), [1002] (A-1), [1003] (A-1))",
+        f"error: {lots}: 3 records (first: [1500] (B-1), [1501] (B-1), [1502] (B-1))",
+        f"error: {twice.format('B-1', 1500)}: 2 records (first: [1501] (B-1), [1502] (B-1))"]
+    report = json.loads(done.stdout)
+    assert [entry["customer_id"] for entry in report["customers"]] == ["A-1", "C-1"]
+    assert (report["summary"]["rejected_count"], len(report["rejected"])) == (1502, 1000)
+    assert report["rejected"][-1] == {"index": 1000, "location": "[1000]", "customer_id": "A-1",
+                                      "errors": [twice.format("A-1", 0)]}
+    done = subprocess.run([sys.executable, os.path.join(SCRIPTS, "portfolio_report.py"), str(path), "--account",
+                           "B-1", "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == f"error: --account B-1: the record was rejected ([1500]: {lots})"

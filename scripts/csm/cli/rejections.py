@@ -3,8 +3,8 @@
 `Rejections.add(label, customer_id, problems)` takes one rejected record: one
 `error:` line per problem for each of the first REJECTED_LISTED records; past them each
 problem is counted (csm.grouped, with its first records) and `finish()` says them once:
-a count line, then one line per problem. `again(label)` takes a record equal to the one
-rejected before it, which has the same problems.
+a count line, then one line per problem. `again(label, customer_id)` takes a record with
+the problems of the one rejected before it (a record equal to it).
 """
 
 from typing import List
@@ -41,8 +41,8 @@ class Rejections:
         self.count += 1
         self._last = problems
 
-    def again(self, label: str) -> None:
-        """Say (or count) a record without an id equal to the one rejected before it: the same problems."""
+    def again(self, label: str, customer_id: "str | None") -> None:
+        """Say (or count) a record with the problems of the one rejected before it (equal to it)."""
         if self._counted_only is None:
             counts = self.untold.counts
             self._counted_only = all(counts.get(problem, 0) >= FIRST_IDS for problem in self._last)
@@ -50,7 +50,7 @@ class Rejections:
             self._again += 1
             self.count += 1
         else:
-            self.add(label, None, self._last)
+            self.add(label, customer_id, self._last)
 
     def finish(self) -> None:
         """Say the problems of the records past the first REJECTED_LISTED, each once with its count."""

@@ -222,12 +222,7 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         rejected_one = lambda *rejection: write(None, rejected_entry(*rejection))  # noqa: E731
     else:
         listed_one = lambda result: kept.append((analysis.order(result), analysis.keep(result, model, args)))  # noqa: E731
-
-        asked_for = {extra.asks_for(args) for extra in extras} - {None}
-
-        def rejected_one(index, label, customer_id, problems):  # the first REJECTED_LISTED are listed; the rest
-            if len(rejected) < REJECTED_LISTED or customer_id in asked_for:  # only counted (as on stderr), but for
-                rejected.append(rejected_entry(index, label, customer_id, problems))  # one a finish asks for
+        rejected_one = _holding_rejected(rejected, {extra.asks_for(args) for extra in extras} - {None})
     # A filtered run adds up the accounts the filters keep as well: `listed`, with the summary's keys.
     matched = analysis.summary(model) if run_focus is not None and run_focus.filtering else None
     if matched is not None:
@@ -309,9 +304,6 @@ def run_coverage(methodology: dict, sections: Optional[Sequence[str]], book: Por
     return coverages
 
 
-_NO_RECORD = object()  # no record read yet: of a type no record has
-
-
 def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any, run_focus: Optional[focus.Focus],
                   listed_one: Callable[[dict], None], rejected_one: Callable[..., None], seen: SeenIds,
                   rebase: Optional[Callable[[Any], None]] = None) -> int:
@@ -325,22 +317,21 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
     that run's scores as its previous period first.
     """
     rejections = Rejections()
-    # A record without a usable id is rejected, its problems found from the record alone: one equal to the record
-    # before it has that record's problems, not scored again, so a book of millions of the same bad record ({}, 0)
-    # costs what reading them costs (benchmarks/README.md).
-    last_raw = last_problems = _NO_RECORD
+    # Scoring is a function of the record alone: a record equal to a rejected one before it has its problems, when
+    # they are all it has (no id, or that id's duplicate already), and is not scored again. So a book of millions of
+    # the same bad record ({}, 0, one id again) costs what reading them costs (benchmarks/README.md).
+    last_raw = again = None  # the record before, when it was rejected: (its id, its problems) for one equal to it
     for index, label, raw in book.records():
-        customer_id = customer_id_of(raw)
-        if customer_id is None and type(raw) is type(last_raw) and raw == last_raw:
-            rejections.again(label)
-            rejected_one(index, label, None, last_problems)
+        if again is not None and type(raw) is type(last_raw) and raw == last_raw:
+            rejections.again(label, again[0])
+            rejected_one(index, label, *again)
             continue
+        customer_id = customer_id_of(raw)
         if rebase is not None:
             rebase(raw)
         result, problems = score_record(analysis.assess, model, raw, book.from_text)
-        if customer_id is None:
-            last_raw, last_problems = raw, problems
-        else:
+        duplicate = None
+        if customer_id is not None:
             duplicate = seen.check(customer_id, label)
             if duplicate is not None:
                 problems = [duplicate] + problems
@@ -348,6 +339,8 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
                 for line in seen.warnings:
                     warning(line)
                 seen.warnings.clear()
+        last_raw = raw
+        again = (customer_id, problems) if problems and (customer_id is None or duplicate) else None
         if problems:
             rejections.add(label, customer_id, problems)
             rejected_one(index, label, customer_id, problems)
@@ -363,6 +356,16 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
         warning(untold)
     rejections.finish()
     return rejections.count
+
+
+def _holding_rejected(rejected: list, asked_for: set) -> Callable[..., None]:
+    """rejected_one for a sorted format: the entries of the first REJECTED_LISTED rejected records appended to
+    `rejected`, the rest only counted (as on stderr), but for the first of an id in `asked_for` (a finish's)."""
+    def rejected_one(index, label, customer_id, problems):
+        if len(rejected) < REJECTED_LISTED or customer_id in asked_for:
+            rejected.append(rejected_entry(index, label, customer_id, problems))
+            asked_for.discard(customer_id)
+    return rejected_one
 
 
 def rejected_entry(index: int, label: str, customer_id: Optional[str], problems: list) -> dict:

@@ -201,7 +201,7 @@ def _runs(text: str, start: int, decoder: json.JSONDecoder, ends: list) -> Itera
     `decoder`; append to `ends` the index after its "]".
 
     The values are parsed a stretch of about RUN_CHARS characters at a time by one call of json's reader (its C
-    scanner), not one Python call each: ten million tiny records read in a tenth of the time (benchmarks/README.md).
+    scanner), not one Python call each: ten million tiny records read in under half the time (benchmarks/README.md).
     A stretch ends at a comma; when that comma is not between two values of the array (it is inside a string or
     a record), json refuses the stretch and its values are scanned one at a time up to it. A syntax error is
     always met in that scan: json's own message and place (json.JSONDecodeError).

@@ -6,7 +6,7 @@ turned out to be JSON Lines); both yield `(index, "line N", raw)` as the lines a
 read, `raw` an `Unreadable` for a line that is not one JSON value (json's own message
 and column) and every record checked for a key given twice (`Repeats`). The stream is
 read and decoded a block of whole lines at a time (BLOCK_BYTES, or what a pipe has
-ready), not a line at a time: ten million tiny lines read in a fifth of the time
+ready), not a line at a time: ten million tiny lines read in a quarter of the time
 (benchmarks/README.md); a byte that is not UTF-8 is still named by its line.
 
 `unusable(exc, text, with_line)` says why json could not take a text that is not a
