@@ -261,8 +261,11 @@ def _cut(text, end):
 
 def _stretch(decoder, text, start, cut):
     """The values of text[start:cut] when it holds whole values of the array, separated by commas; else None."""
+    stretch = "[" + text[start:cut] + "]"
+    if ":" not in stretch:  # no object key in it, so none given twice: json's plain reader, no hook a value
+        decoder = _plain
     try:
-        return decoder.decode("[" + text[start:cut] + "]")
+        return decoder.decode(stretch)
     except (ValueError, RecursionError):  # the comma is inside a value, or a value json refuses: scanned alone
         return None
 

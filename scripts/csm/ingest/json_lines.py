@@ -32,12 +32,12 @@ _skip = WHITESPACE.match
 def stream_records(stream: BinaryIO, name: str, repeats: Repeats) -> Iterator[Tuple[int, str, Any]]:
     """Yield (index, label, record) of the JSON Lines on `stream`; InputError when it holds no customers or a
     byte that is not UTF-8."""
-    yield from _records(_blocks(stream, name), name, repeats)
+    return _records(_blocks(stream, name), name, repeats)
 
 
 def text_records(text: str, name: str, repeats: Repeats) -> Iterator[Tuple[int, str, Any]]:
     """Yield (index, label, record) of JSON Lines already decoded; InputError when they hold no customers."""
-    yield from _records(iter([text]), name, repeats)
+    return _records(iter([text]), name, repeats)
 
 
 def _blocks(stream, name):
@@ -74,18 +74,19 @@ def _records(blocks, name, repeats):
     line_number = 0
     marker = Marker()
     scan = json.JSONDecoder(object_pairs_hook=marker).scan_once
+    plain_scan = json.JSONDecoder().scan_once  # for a line without a colon: no object key, so none given twice
     for block in blocks:
         lines = block.split("\n")
         if block.endswith("\n"):
             lines.pop()  # the empty text after the block's last newline
         for line in lines:
             line_number += 1
-            if not line or line.isspace():
+            if not line or (line[0] != "{" and line.isspace()):
                 continue
             marked = marker.marked
             try:  # what json.loads does, without making a decoder a line; its own error for a line it refuses
                 start = _skip(line, 0).end() if line[0] in _SPACE else 0
-                raw, end = scan(line, start)
+                raw, end = (scan if ":" in line else plain_scan)(line, start)
                 if end != len(line) and _skip(line, end).end() != len(line):
                     raw = _refused(line, marker)
             except (StopIteration, json.JSONDecodeError):
