@@ -22,12 +22,14 @@ figures): each part's uncompressed size is capped while it is read (a zip bomb's
 declared sizes may lie), as an absolute and as a multiple of its packed size, and so
 are the total, the XML elements held at once, the rows, the cells of a row, all the
 cells and the shared strings; any DOCTYPE or ENTITY declaration in a part is refused,
-so no entity is ever expanded or fetched.
+so no entity is ever expanded or fetched. The sheet's rows are counted in its bytes
+before any is parsed, so one past Excel's limit (or numbered past it) is refused at once.
 """
 
 import datetime
 import decimal
 import io
+import itertools
 import math
 import posixpath
 import re
@@ -49,6 +51,9 @@ _OVERLAP = max(len(token) for token in _FORBIDDEN)
 _REFERENCE = re.compile(r"([A-Za-z]{1,3})([0-9]+)?")
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+# A row's start tag in a sheet part's bytes, any namespace prefix, and its r (row number) when the tag gives one.
+_ROW_TAG = re.compile(rb"<(?:[^\s<>/:!?]+:)?row(?=[\s/>])(?:[^<>]*?\sr\s*=\s*[\"']\s*([0-9]+))?")
+_TAG_CARRIED = 4096  # bytes of a start tag cut by a chunk's end carried to the next chunk (a row's tag is ~50)
 
 
 class Sheet:
@@ -137,6 +142,7 @@ def read_sheet(source: Union[str, BinaryIO], name: str, sheet: Optional[str] = N
         target = _sheet_part(archive, relation, name, budget)
         strings = _shared_strings(archive, name, budget)
         dates, percents = _styles(archive, name, budget)
+        _count_rows(archive, target, name)
     except InputError:
         archive.close()
         raise
@@ -463,6 +469,37 @@ def percent_text(text):
     return shown + "%"
 
 
+def _count_rows(archive, part, name):
+    """Refuse a sheet part of more than XLSX_ROWS rows, or a row numbered past it, before any row is parsed.
+
+    One pass over the part's bytes (unpacked again, under a budget of its own) counts the
+    row start tags with a regular expression and reads their r, so a sheet of millions of
+    tiny rows is refused in a fraction of a second rather than after parsing a million
+    of them. A tag inside a comment or a CDATA section counts too (a sheet Excel writes
+    has neither); _rows still counts the rows it parses, the exact check.
+    """
+    count = 0
+    carried = b""
+    for chunk in itertools.chain(_chunks(archive, part, name, _Budget(name)), (b"",)):  # b"": the last tag carried
+        window = carried + chunk
+        cut = window.rfind(b"<") if chunk else -1  # a tag the chunk's end cuts is read with the next chunk
+        if cut < 0 or len(window) - cut > _TAG_CARRIED:
+            cut = len(window)
+        found = _ROW_TAG.findall(window, 0, cut)
+        count += len(found)
+        if count > XLSX_ROWS:
+            raise _too_many_rows(name)
+        if max(map(int, filter(None, found)), default=0) > XLSX_ROWS:
+            raise _too_many_rows(name, next(number for number in map(int, filter(None, found)) if number > XLSX_ROWS))
+        carried = window[cut:]
+
+
+def _too_many_rows(name, number=None):
+    """The refusal of a sheet past Excel's row limit; `number`, a row numbered past it."""
+    past = f"; row {number:,} is numbered past it" if number is not None else ""
+    return InputError(f"{name}: the sheet has more than {XLSX_ROWS:,} rows (Excel's own limit{past})")
+
+
 def _rows(archive, part, name, budget, strings, dates, percents, date1904):
     """Yield (row number, cells) of the sheet part, one row at a time, freeing each as it goes.
 
@@ -493,11 +530,13 @@ def _rows(archive, part, name, budget, strings, dates, percents, date1904):
             continue
         rows += 1
         if rows > XLSX_ROWS:
-            raise InputError(f"{name}: the sheet has more than {XLSX_ROWS:,} rows (Excel's own limit)")
+            raise _too_many_rows(name)
         try:
             number = int(element.get("r", ""))
         except ValueError:
             number = next_row + 1
+        if number > XLSX_ROWS:  # Excel writes no such row: the sheet is not one it could hold
+            raise _too_many_rows(name, number)
         next_row = number
         cells = _row_cells(element, number, name, strings, count, dates, percents, date1904)
         if parent is not None and depth == data_depth:  # a row of the sheet's data: it and all before it are read
