@@ -52,7 +52,7 @@ _REFERENCE = re.compile(r"([A-Za-z]{1,3})([0-9]+)?")
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 # A row's start tag in a sheet part's bytes, any namespace prefix, and its r (row number) when the tag gives one.
-_ROW_TAG = re.compile(rb"<(?:[^\s<>/:!?]+:)?row(?=[\s/>])(?:[^<>]*?\sr\s*=\s*[\"']\s*([0-9]+))?")
+_ROW_TAG = re.compile(rb"<(?:row|[^\s<>/:!?]+:row)(?=[\s/>])(?:[^<>]*?\sr\s*=\s*[\"']\s*([0-9]+))?")
 _TAG_CARRIED = 4096  # bytes of a start tag cut by a chunk's end carried to the next chunk (a row's tag is ~50)
 
 
