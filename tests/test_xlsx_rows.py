@@ -94,6 +94,20 @@ def test_a_row_numbered_past_the_limit_refuses_the_sheet_on_opening(tmp_path, li
                                   "(Excel's own limit; row 1,001 is numbered past it)")
 
 
+def test_an_r_inside_another_attribute_s_value_is_not_taken_for_the_row_number(tmp_path, limit):
+    path = book(tmp_path / "quoted.xlsx", b'<row x=\' r="5000"\' r="2"><c><v>7</v></c></row>')
+    assert list(xlsx.read_sheet(path, "quoted.xlsx").rows()) == [(1, ["customer_id"]), (2, ["7"])]
+
+
+@pytest.mark.parametrize("digits", [30, 5000])
+def test_a_row_number_too_long_to_quote_is_refused_without_quoting_it(tmp_path, limit, digits):
+    path = book(tmp_path / "long.xlsx", b'<row r="%s"><c><v>7</v></c></row>' % (b"9" * digits))
+    with pytest.raises(InputError) as refused:
+        xlsx.read_sheet(path, "long.xlsx")
+    assert str(refused.value) == ("long.xlsx: the sheet has more than 1,000 rows "
+                                  "(Excel's own limit; a row is numbered past it)")
+
+
 def test_a_row_at_the_limit_is_read_and_an_unnumbered_row_after_it_is_refused(tmp_path, limit):
     at = book(tmp_path / "at.xlsx", b'<row r="1000"><c><v>7</v></c></row>')
     assert list(xlsx.read_sheet(at, "at.xlsx").rows()) == [(1, ["customer_id"]), (1000, ["7"])]

@@ -51,8 +51,10 @@ _OVERLAP = max(len(token) for token in _FORBIDDEN)
 _REFERENCE = re.compile(r"([A-Za-z]{1,3})([0-9]+)?")
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-# A row's start tag in a sheet part's bytes, any namespace prefix, and its r (row number) when the tag gives one.
-_ROW_TAG = re.compile(rb"<(?:row|[^\s<>/:!?]+:row)(?=[\s/>])(?:[^<>]*?\sr\s*=\s*[\"']\s*([0-9]+))?")
+# A row's start tag in a sheet part's bytes, any namespace prefix, and its r (row number) when the tag gives one:
+# its digits, leading zeros dropped, up to 15, or the first 16 of a longer number (past any row limit).
+_ROW_TAG = re.compile(rb"<(?:row|[^\s<>/:!?]+:row)(?=[\s/>])(?:(?:\s+[^\s=<>/]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*?"
+                      rb"\s+r\s*=\s*[\"']\s*0*([0-9]{1,15}(?![0-9])|[0-9]{16}))?")
 _TAG_CARRIED = 4096  # bytes of a start tag cut by a chunk's end carried to the next chunk (a row's tag is ~50)
 
 
@@ -496,7 +498,12 @@ def _count_rows(archive, part, name):
 
 def _too_many_rows(name, number=None):
     """The refusal of a sheet past Excel's row limit; `number`, a row numbered past it."""
-    past = f"; row {number:,} is numbered past it" if number is not None else ""
+    if number is None:
+        past = ""
+    elif number < 10 ** 15:
+        past = f"; row {number:,} is numbered past it"
+    else:  # too long to quote
+        past = "; a row is numbered past it"
     return InputError(f"{name}: the sheet has more than {XLSX_ROWS:,} rows (Excel's own limit{past})")
 
 
