@@ -29,7 +29,7 @@ XLSX_PART_RATIO = 50  # a part may unpack to 50 times its packed size (beyond 1 
 XLSX_INPUT_BYTES = 512 * MIB  # a workbook read from standard input is held whole (zip needs to seek)
 XLSX_CELLS = 50_000_000
 XLSX_COLUMNS = 16384  # Excel's own limit (column XFD)
-XLSX_ROWS = 1_048_576  # Excel's own limit: row elements of a sheet, empty ones counted
+XLSX_ROWS = 1_048_576  # Excel's own limit: row elements of a sheet, empty ones counted, and the highest row number
 XLSX_HELD_ELEMENTS = 400_000  # XML elements held at once (90-250 bytes each): a full row of 16,384 cells is ~50,000
 XLSX_SHARED_STRINGS = 5_000_000  # distinct texts of a workbook: a 100,000-account export has far fewer
 
