@@ -12,6 +12,8 @@ the stderr count of rejected records when a record equal to the one before is on
 counted.
 """
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -245,3 +247,25 @@ def test_the_same_record_with_an_id_again_is_that_id_s_duplicate_each_time_count
                            "B-1", "--format", "json"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert done.stderr.splitlines()[-1] == f"error: --account B-1: the record was rejected ([1500]: {lots})"
+
+
+def test_a_streamed_format_writes_the_first_thousand_rejected_records_and_counts_the_rest(tmp_path):
+    path = tmp_path / "book.json"
+    path.write_text(json.dumps([{}] * 1500 + [account("A-1")] + [7] * 5))
+    health = os.path.join(SCRIPTS, "health_score_calculator.py")
+    done = subprocess.run([sys.executable, health, str(path), "--format", "jsonl"], capture_output=True, text=True,
+                          timeout=120)
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 3 and len(lines) == 1000 + 1 + 1
+    assert lines[999] == {"rejected": {"index": 999, "location": "[999]", "customer_id": None, "errors": [
+        "customer_id is missing", "arr is missing (annual recurring revenue, a number of 0 or more)",
+        "segment is missing (one of enterprise, mid-market, smb)"]}}
+    assert lines[1000]["customer_id"] == "A-1"
+    assert (lines[-1]["summary"]["rejected_count"], lines[-1]["rejected_not_listed"]) == (1505, 505)
+    assert done.stderr.splitlines()[3000] == ("error: 505 more records were rejected, not named one by one (the "
+                                              "first 1,000 are, above); their problems:")
+    done = subprocess.run([sys.executable, health, str(path), "--format", "csv"], capture_output=True, text=True,
+                          timeout=120)
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert done.returncode == 3
+    assert [row["status"] for row in rows] == ["rejected"] * 1000 + ["scored"]

@@ -115,7 +115,7 @@ def test_the_sorted_formats_hold_the_book_and_sort_it(books):
     assert keys == sorted(keys)
 
 
-def test_streamed_rejected_records_are_written_and_counted_not_held(tmp_path):
+def test_streamed_rejected_records_are_written_then_counted_not_held(tmp_path):
     peaks = {}
     for size in (SMALL, LARGE * 2):
         source = tmp_path / f"bad-{size}.jsonl"
@@ -129,7 +129,7 @@ def test_streamed_rejected_records_are_written_and_counted_not_held(tmp_path):
              "--as-of", bench.AS_OF], out)
         assert status == 1, tail  # nothing could be scored
         with open(out, encoding="utf-8") as handle:
-            assert sum(1 for line in handle if line.startswith('{"rejected":')) == size
+            assert sum(1 for line in handle if line.startswith('{"rejected":')) == min(size, 1000)  # then counted
     per_record = (peaks[LARGE * 2] - peaks[SMALL]) * 2**20 / (LARGE * 2 - SMALL)
     assert per_record < 200, f"{peaks}: {per_record:.0f} bytes a rejected record"
 

@@ -213,13 +213,13 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
     if tracker is not None:  # each account is tracked (its trajectory added) before it is summarised and written
         summary = tracker.wrap(summary)
     kept = []  # (sort key, what the run keeps of the account) of each listed account, in a sorted format
-    rejected = []  # a streamed run writes each rejected entry as it comes and only counts it
+    rejected = []  # a streamed run writes the first rejected entries as they come and only counts them all
     best = write = None
     if streaming:
         write = _stream_writer(views, model, args.format, sink, args.as_of.isoformat())
         best = Top(top) if top is not None else None  # the most urgent, written after the last record
         listed_one = write if best is None else lambda result: best.add(analysis.order(result), result)
-        rejected_one = lambda *rejection: write(None, rejected_entry(*rejection))  # noqa: E731
+        rejected_one = _writing_rejected(write)
     else:
         listed_one = lambda result: kept.append((analysis.order(result), analysis.keep(result, model, args)))  # noqa: E731
         rejected_one = _holding_rejected(rejected, {extra.asks_for(args) for extra in extras} - {None})
@@ -266,15 +266,15 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
                 write(result)
         if run_focus is not None:
             report["summary"]["listed"] = run_focus.listed(summary.count, listed)
+        _count_unlisted(report, rejected_count, REJECTED_LISTED)
         if args.format == "jsonl":
             sink.write(json_document.encode(report) + "\n")
     else:
         kept.sort(key=_first)  # stable: equal keys keep the book's order
         report["customers"] = [account for _, account in kept]
         report["rejected"] = rejected
-        listed_rejected = min(len(rejected), REJECTED_LISTED)  # an entry a finish asked for past them is its own
-        if rejected_count > listed_rejected:
-            report["rejected_not_listed"] = rejected_count - listed_rejected
+        _count_unlisted(report, rejected_count, min(len(rejected), REJECTED_LISTED))  # (an entry a finish asked
+        # for past them is its own)
         _write_sorted(report, views, extras, model, args, book, seen, sink, run_focus, summary.count)
     sink.commit()
     if tracker is not None:  # one transaction, once the report is in place: a report that failed leaves no snapshot
@@ -356,6 +356,26 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
         warning(untold)
     rejections.finish()
     return rejections.count
+
+
+def _count_unlisted(report: dict, rejected_count: int, listed: int) -> None:
+    """`rejected_not_listed`: how many more records were rejected than the report lists (json-output.md)."""
+    if rejected_count > listed:
+        report["rejected_not_listed"] = rejected_count - listed
+
+
+def _writing_rejected(write: Callable[..., None]) -> Callable[..., None]:
+    """rejected_one for a streamed format: the first REJECTED_LISTED rejected records written as they come, the
+    rest only counted (as on stderr; the JSON Lines summary's rejected_not_listed), so a book of millions of bad
+    records is not written out again as millions of lines."""
+    written = 0
+
+    def rejected_one(index, label, customer_id, problems):
+        nonlocal written
+        if written < REJECTED_LISTED:
+            written += 1
+            write(None, rejected_entry(index, label, customer_id, problems))
+    return rejected_one
 
 
 def _holding_rejected(rejected: list, asked_for: set) -> Callable[..., None]:
