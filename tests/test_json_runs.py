@@ -269,3 +269,22 @@ def test_a_streamed_format_writes_the_first_thousand_rejected_records_and_counts
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert done.returncode == 3
     assert [row["status"] for row in rows] == ["rejected"] * 1000 + ["scored"]
+
+
+@pytest.mark.parametrize("block_bytes", [1, 5, 64, 1 << 18])
+def test_json_lines_already_decoded_are_split_a_block_at_a_time_each_line_its_own_record(monkeypatch, block_bytes):
+    """A JSON document that turns out to be JSON Lines (a first line longer than the bytes sniffed) is read from
+    its text, a block of lines at a time: never ten million lines split at once."""
+    monkeypatch.setattr(json_lines, "BLOCK_BYTES", block_bytes)
+    text = json_lines_text()
+    for ending in ("", "\n"):  # the last line with its line end, and without
+        whole = text.rstrip("\n") + ending
+        read = [(label, None if isinstance(raw, Unreadable) else raw)
+                for _, label, raw in json_lines.text_records(whole, "book.json", json_book.Repeats("book.json"))]
+        expected = expected_records(text)
+        expected[13] = ("line 16", None)
+        assert read == expected
+    blocks = list(json_lines._text_blocks(text))
+    assert "".join(blocks) == text and all(block.endswith("\n") for block in blocks)
+    assert all(block.rfind("\n", 0, len(block) - 1) < block_bytes for block in blocks)  # cut at the first line end
+    assert (len(blocks) == 1) == (block_bytes >= len(text))  # past BLOCK_BYTES characters

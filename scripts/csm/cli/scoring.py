@@ -312,7 +312,7 @@ def score_records(analysis: Analysis, model: Any, book: Portfolio, summary: Any,
     A scored account is added to the summary, then, when it passes the focus
     filters, handed to `listed_one`; a rejected record gets one stderr line per
     problem (a duplicate id among them; past the first REJECTED_LISTED records, each problem counted and said once
-    at the end, csm.grouped) and `rejected_one(index, label, customer_id, problems)` is told of it. `seen` (the
+    at the end: csm.cli.rejections) and `rejected_one(index, label, customer_id, problems)` is told of it. `seen` (the
     run's id index) gets each record's id. `rebase(record)`, with a stored run as the trend basis, gives the record
     that run's scores as its previous period first.
     """

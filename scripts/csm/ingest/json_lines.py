@@ -7,7 +7,8 @@ read, `raw` an `Unreadable` for a line that is not one JSON value (json's own me
 and column) and every record checked for a key given twice (`Repeats`). The stream is
 read and decoded a block of whole lines at a time (BLOCK_BYTES, or what a pipe has
 ready), not a line at a time: ten million tiny lines read in a quarter of the time
-(benchmarks/README.md); a byte that is not UTF-8 is still named by its line.
+(benchmarks/README.md); a byte that is not UTF-8 is still named by its line. A decoded
+text is split into lines a block at a time too, never all at once.
 
 `unusable(exc, text, with_line)` says why json could not take a text that is not a
 syntax error (an integer with more digits than Python converts), and where.
@@ -37,7 +38,7 @@ def stream_records(stream: BinaryIO, name: str, repeats: Repeats) -> Iterator[Tu
 
 def text_records(text: str, name: str, repeats: Repeats) -> Iterator[Tuple[int, str, Any]]:
     """Yield (index, label, record) of JSON Lines already decoded; InputError when they hold no customers."""
-    return _records(iter([text]), name, repeats)
+    return _records(_text_blocks(text), name, repeats)
 
 
 def _blocks(stream, name):
@@ -60,6 +61,16 @@ def _blocks(stream, name):
         first = False
         lines_before += data.count(b"\n")
         yield text
+
+
+def _text_blocks(text):
+    """Yield the text a block of whole lines at a time (about BLOCK_BYTES characters)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + BLOCK_BYTES)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
 
 
 def _not_utf8(name, data, start, lines_before):
