@@ -443,6 +443,31 @@ def test_a_history_row_with_a_bad_score_is_one_warning_and_skipped(tmp_path):
     assert changes["new_accounts"] == ["A-1", "A-2"]
 
 
+def test_a_history_row_whose_sub_scores_do_not_read_back_says_so_and_keeps_its_score(tmp_path):
+    """Damaged `figures` text gave no dimension trends without a word; now one line each, the trend says no_data."""
+    import sqlite3
+    history = tmp_path / "history.sqlite"
+    book = tmp_path / "book.json"
+    book.write_text("[" + _account("A-1") + ", " + _account("A-2") + ", " + _account("A-3") + "]")
+    assert run("health_score_calculator.py", book, "--history", history, "--as-of", "2026-11-01").returncode == 0
+    with sqlite3.connect(history) as connection:
+        connection.execute("UPDATE account_snapshot SET figures = 'not json' WHERE customer_id = 'A-1'")
+        connection.execute("""UPDATE account_snapshot SET figures = '{"dimensions":{"usage":150,"engagement":60}}'
+                              WHERE customer_id = 'A-2'""")
+    connection.close()
+    done = run("health_score_calculator.py", book, "--history", history, "--as-of", "2026-11-15", "--format", "json",
+               "--no-store")
+    assert done.returncode == 0
+    assert done.stderr == (f"warning: --history {history}: the health snapshot of 2026-11-01, account A-1: its "
+                           "sub-scores are not a JSON object; they are left out (its score is read)\n"
+                           f"warning: --history {history}: the health snapshot of 2026-11-01, account A-2: its "
+                           "sub-score dimensions.usage is 150, not a number from 0 to 100; they are left out (its "
+                           "score is read)\n")
+    accounts = {account["customer_id"]: account for account in json.loads(done.stdout)["customers"]}
+    assert [accounts[name]["trends"]["usage"] for name in ("A-1", "A-2", "A-3")] == ["no_data", "no_data", "stable"]
+    assert [accounts[name]["trajectory"]["since"] for name in ("A-1", "A-2", "A-3")] == ["2026-11-01"] * 3
+
+
 def test_an_earlier_output_with_a_score_of_1e308_is_refused_in_one_line(tmp_path):
     book = tmp_path / "book.json"
     book.write_text("[" + _account("A-1") + "]")

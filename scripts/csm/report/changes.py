@@ -123,7 +123,8 @@ def requested(args: argparse.Namespace) -> bool:
 class Past(NamedTuple):
     """What came before, for one analysis: snapshot dates newest first, each account's points
     (as_of, score, band, lapsed) newest first, the band mix (band -> [accounts, ARR]) per date, and
-    each account's figures at its latest point (a dict, or the history's JSON text of one)."""
+    each account's figures at its latest point (a dict, the history's JSON text of one, or None when they did not
+    read back)."""
 
     dates: list
     by_id: dict
@@ -149,11 +150,8 @@ def earlier_period(past: Past, customer_id: str) -> dict:
         return {}
     previous = {"overall_score": points[0][1]}
     found = past.figures.get(key)
-    if isinstance(found, str):  # the history's text: a damaged one gives no dimension scores
-        try:
-            found = json.loads(found)
-        except (ValueError, RecursionError):
-            found = None
+    if isinstance(found, str):  # the history's text, checked when it was read back
+        found = json.loads(found)
     dimensions = found.get("dimensions") if isinstance(found, dict) else None
     if isinstance(dimensions, dict):
         for name, score in dimensions.items():

@@ -29,6 +29,7 @@ concurrent run's byte check already sees whose it is.
 """
 
 import datetime
+import json
 import os
 import sqlite3
 from typing import Dict, List, NamedTuple, Optional, Tuple
@@ -162,6 +163,24 @@ def _bad_row(customer_id, score, band, lapsed, arr, score_high, bands):
     return None
 
 
+def _bad_figures(text, high):
+    """What is wrong with the sub-scores stored as JSON text, or None: they are an object whose values are numbers
+    from 0 to `high` or null, or objects of such (a health row's dimension scores, a churn row's signals)."""
+    try:
+        figures = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        figures = None
+    if not isinstance(figures, dict):
+        return "its sub-scores are not a JSON object"
+    for name, value in figures.items():
+        for part, figure in (value.items() if isinstance(value, dict) else [(None, value)]):
+            if figure is not None and (type(figure) not in (int, float) or not 0 <= figure <= high):
+                where = name if part is None else f"{name}.{part}"
+                return (f"its sub-score {printable(str(where), 60)} is {shown(figure)}, not a number from 0 to "
+                        f"{high:,.0f}")
+    return None
+
+
 def _is_date(text):
     try:
         return isinstance(text, str) and len(text) == 10 and bool(datetime.date.fromisoformat(text))
@@ -195,11 +214,12 @@ class Store:
 
         ([(as_of, methodology_hash)] newest first, customer_id (in NFC) -> [(as_of, score,
         band, lapsed), ...] newest first, as_of -> band -> [accounts, arr], customer_id (in
-        NFC) -> the `figures` JSON text of its latest point). Each row is checked as it is
+        NFC) -> the `figures` JSON text of its latest point, or None). Each row is checked as it is
         read back: one that is not (text id, score 0 to `score_high`, one of the analysis'
         `bands`, lapsed 0/1/NULL, ARR 0 to LARGEST) is skipped and adds a line to
         `warnings`; so is a snapshot of the analysis whose date is not YYYY-MM-DD (found
-        whatever its text, which no date comparison would).
+        whatever its text, which no date comparison would). Sub-scores that do not read back
+        (numbers from 0 to `score_high`) are left out with a line too, the score kept.
         """
         if not self.exists:
             return [], {}, {}, {}
@@ -232,17 +252,20 @@ class Store:
                     for customer_id, as_of, score, band, lapsed, arr, figure_text in rows:
                         problem = _bad_row(customer_id, score, band, lapsed, arr, score_high, bands)
                         if problem is not None:
-                            self.skipped += 1
-                            if self.skipped <= WARNED_ROWS:
-                                self.warnings.append(f"--history {self.path}: the {analysis} snapshot of {as_of}, "
-                                                     f"account {printable(str(customer_id))}: {problem}; skipped")
+                            self._skipped(f"--history {self.path}: the {analysis} snapshot of {as_of}, account "
+                                          f"{printable(str(customer_id))}: {problem}; skipped")
                             continue
                         point = (as_of, score, band, None if lapsed is None else bool(lapsed))
                         key = same_form(customer_id)
                         found = by_id.get(key)
                         if found is None:
                             by_id[key] = [point]
-                            figures[key] = figure_text
+                            problem = _bad_figures(figure_text, score_high)
+                            figures[key] = figure_text if problem is None else None  # held as text (less memory)
+                            if problem is not None:
+                                self._skipped(f"--history {self.path}: the {analysis} snapshot of {as_of}, account "
+                                              f"{printable(str(customer_id))}: {problem}; they are left out (its "
+                                              "score is read)")
                         else:
                             found.append(point)
                         count_arr = mix[as_of].setdefault(band, [0, 0])
@@ -253,6 +276,12 @@ class Store:
         except sqlite3.Error as exc:
             raise _failed(self.path, exc) from None
         return dates, by_id, mix, figures
+
+    def _skipped(self, line):
+        """Count a row (or part of one) left out on reading; its line among the first WARNED_ROWS."""
+        self.skipped += 1
+        if self.skipped <= WARNED_ROWS:
+            self.warnings.append(line)
 
     def _connect_reading(self):
         # Read-write, yet query-only: a read-only connection would leave the -wal and -shm
@@ -285,11 +314,8 @@ class Store:
                     "ORDER BY s.as_of DESC", (customer_id, same_form(customer_id), before))
                 for as_of, analysis, stored_id, score, band, lapsed, arr in rows:
                     if not _is_date(as_of):
-                        self.skipped += 1
-                        if self.skipped <= WARNED_ROWS:
-                            self.warnings.append(f"--history {self.path}: the {analysis} snapshot dated "
-                                                 f"{shown(as_of)}, not YYYY-MM-DD, of account "
-                                                 f"{printable(str(stored_id))}; skipped")
+                        self._skipped(f"--history {self.path}: the {analysis} snapshot dated {shown(as_of)}, not "
+                                      f"YYYY-MM-DD, of account {printable(str(stored_id))}; skipped")
                         continue
                     bad = _bad_row(stored_id, score, band, lapsed, arr, 100, REVIEW_BANDS[analysis]) is not None
                     by_date.setdefault(as_of, {})[analysis] = (None, UNREADABLE) if bad else (score, band)
