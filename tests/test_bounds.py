@@ -423,16 +423,31 @@ def test_an_owner_with_a_comma_is_quoted_and_a_name_matching_nothing_is_a_warnin
 
 # --- a history or an earlier output with figures it cannot hold -----------------------------------------
 
-def test_a_history_row_with_a_bad_score_is_one_warning_and_skipped(tmp_path):
+def _damaged_history(tmp_path, *updates):
+    """(history, book): three accounts scored on 2026-11-01 into a history, then its rows changed by `updates`."""
     import sqlite3
     history = tmp_path / "history.sqlite"
     book = tmp_path / "book.json"
     book.write_text("[" + _account("A-1") + ", " + _account("A-2") + ", " + _account("A-3") + "]")
     assert run("health_score_calculator.py", book, "--history", history, "--as-of", "2026-11-01").returncode == 0
     with sqlite3.connect(history) as connection:
-        connection.execute("UPDATE account_snapshot SET score = 'high' WHERE customer_id = 'A-1'")
-        connection.execute("UPDATE account_snapshot SET score = 9e999 WHERE customer_id = 'A-2'")
+        for update in updates:
+            connection.execute(update)
     connection.close()
+    return history, book
+
+
+def _scored_against(history, book):
+    """The health run of 2026-11-15 against the history, which it leaves as it is (exit status 0 asserted)."""
+    done = run("health_score_calculator.py", book, "--history", history, "--as-of", "2026-11-15", "--format", "json",
+               "--no-store")
+    assert done.returncode == 0
+    return done
+
+
+def test_a_history_row_with_a_bad_score_is_one_warning_and_skipped(tmp_path):
+    history, book = _damaged_history(tmp_path, "UPDATE account_snapshot SET score = 'high' WHERE customer_id = 'A-1'",
+                                     "UPDATE account_snapshot SET score = 9e999 WHERE customer_id = 'A-2'")
     done = run("health_score_calculator.py", book, "--history", history, "--as-of", "2026-11-15", "--format", "json")
     assert done.returncode == 0 and "Traceback" not in done.stderr
     assert done.stderr == (f'warning: --history {history}: the health snapshot of 2026-11-01, account A-1: the score '
@@ -445,19 +460,11 @@ def test_a_history_row_with_a_bad_score_is_one_warning_and_skipped(tmp_path):
 
 def test_a_history_row_whose_sub_scores_do_not_read_back_says_so_and_keeps_its_score(tmp_path):
     """Damaged `figures` text gave no dimension trends without a word; now one line each, the trend says no_data."""
-    import sqlite3
-    history = tmp_path / "history.sqlite"
-    book = tmp_path / "book.json"
-    book.write_text("[" + _account("A-1") + ", " + _account("A-2") + ", " + _account("A-3") + "]")
-    assert run("health_score_calculator.py", book, "--history", history, "--as-of", "2026-11-01").returncode == 0
-    with sqlite3.connect(history) as connection:
-        connection.execute("UPDATE account_snapshot SET figures = 'not json' WHERE customer_id = 'A-1'")
-        connection.execute("""UPDATE account_snapshot SET figures = '{"dimensions":{"usage":150,"engagement":60}}'
-                              WHERE customer_id = 'A-2'""")
-    connection.close()
-    done = run("health_score_calculator.py", book, "--history", history, "--as-of", "2026-11-15", "--format", "json",
-               "--no-store")
-    assert done.returncode == 0
+    history, book = _damaged_history(
+        tmp_path, "UPDATE account_snapshot SET figures = 'not json' WHERE customer_id = 'A-1'",
+        """UPDATE account_snapshot SET figures = '{"dimensions":{"usage":150,"engagement":60}}'
+           WHERE customer_id = 'A-2'""")
+    done = _scored_against(history, book)
     assert done.stderr == (f"warning: --history {history}: the health snapshot of 2026-11-01, account A-1: its "
                            "sub-scores are not a JSON object; they are left out (its score is read)\n"
                            f"warning: --history {history}: the health snapshot of 2026-11-01, account A-2: its "
@@ -506,9 +513,7 @@ def test_a_history_row_with_a_band_of_another_analysis_or_a_snapshot_without_a_d
         connection.execute("UPDATE account_snapshot SET band = 'purple' WHERE customer_id = 'A-1'")
         connection.execute("UPDATE snapshot SET as_of = '8 Nov' WHERE as_of = '2026-11-08'")
     connection.close()
-    done = run("health_score_calculator.py", book, "--history", history, "--as-of", "2026-11-15", "--format", "json",
-               "--no-store")
-    assert done.returncode == 0
+    done = _scored_against(history, book)
     assert done.stderr == (f'warning: --history {history}: the health snapshot 2 is dated "8 Nov", not YYYY-MM-DD; '
                            "skipped\n"
                            f"warning: --history {history}: the health snapshot of 2026-11-01, account A-1: the band "
