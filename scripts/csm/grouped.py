@@ -7,7 +7,7 @@ it holds stays small whatever the warnings say: at most csm.limits.WARNING_KINDS
 kinds, the accounts of any further kind only counted.
 """
 
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, List, Optional
 
 from csm.limits import WARNING_KINDS_HELD
 from csm.values import printable
@@ -50,17 +50,6 @@ class GroupedWarnings:
         self.counts[warning] = count + 1
         if count < FIRST_IDS:
             self.first[warning].append(printable(str(customer_id), 60))
-
-    def add_each(self, warnings: Iterable[str], customer_id: object) -> None:
-        """Count one account under each of its warnings (a rejected record's problems): `add` for each, the
-        account only counted under a warning that already names its first ids."""
-        counts = self.counts
-        for warning in warnings:
-            count = counts.get(warning)
-            if count is None or count < FIRST_IDS:
-                self.add(warning, customer_id)
-            else:
-                counts[warning] = count + 1
 
     def lines(self) -> List[str]:
         """One line per warning (one account: its id first, as a single warning reads), at most MAX_KINDS."""

@@ -36,7 +36,8 @@ class Rejections:
             for problem in problems:
                 error(f"{where}: {problem}")
         else:
-            self.untold.add_each(problems, where)
+            for problem in problems:
+                self.untold.add(problem, where)
             self._counted_only = None
         self.count += 1
         self._last = problems
