@@ -627,10 +627,9 @@ class Carried:
     def track(self, records: Iterable[Tuple[int, str, Any]]) -> Iterator[Tuple[int, str, Any]]:
         """Yield the records, looking at each only until every metric has been seen once."""
         records = iter(records)
-        tops = self._tops
         if self.unseen:
             for item in records:
-                if isinstance(item[2], dict) and not tops.isdisjoint(item[2]):
+                if isinstance(item[2], dict):
                     self.look(item[2])
                 yield item
                 if not self.unseen:
