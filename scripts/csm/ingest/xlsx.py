@@ -491,8 +491,9 @@ def _count_rows(archive, part, name):
         count += len(found)
         if count > XLSX_ROWS:
             raise _too_many_rows(name)
-        if max(map(int, filter(None, found)), default=0) > XLSX_ROWS:
-            raise _too_many_rows(name, next(number for number in map(int, filter(None, found)) if number > XLSX_ROWS))
+        past = next((number for number in map(int, filter(None, found)) if number > XLSX_ROWS), None)
+        if past is not None:
+            raise _too_many_rows(name, past)
         carried = window[cut:]
 
 
