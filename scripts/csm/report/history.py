@@ -261,11 +261,12 @@ class Store:
                         if found is None:
                             by_id[key] = [point]
                             problem = _bad_figures(figure_text, score_high)
-                            figures[key] = figure_text if problem is None else None  # held as text (less memory)
                             if problem is not None:
+                                figure_text = None
                                 self._skipped(f"--history {self.path}: the {analysis} snapshot of {as_of}, account "
                                               f"{printable(str(customer_id))}: {problem}; they are left out (its "
                                               "score is read)")
+                            figures[key] = figure_text  # held as text, checked (less memory than parsed)
                         else:
                             found.append(point)
                         count_arr = mix[as_of].setdefault(band, [0, 0])
