@@ -273,8 +273,8 @@ def _score_and_write(analysis, views, extras, model, book, args, sink, digest, t
         kept.sort(key=_first)  # stable: equal keys keep the book's order
         report["customers"] = [account for _, account in kept]
         report["rejected"] = rejected
-        _count_unlisted(report, rejected_count, min(len(rejected), REJECTED_LISTED))  # (an entry a finish asked
-        # for past them is its own)
+        # an entry a finish asked for past the first REJECTED_LISTED is its own, not one listed
+        _count_unlisted(report, rejected_count, min(len(rejected), REJECTED_LISTED))
         _write_sorted(report, views, extras, model, args, book, seen, sink, run_focus, summary.count)
     sink.commit()
     if tracker is not None:  # one transaction, once the report is in place: a report that failed leaves no snapshot
