@@ -22,7 +22,7 @@ at a time where a stretch cannot be cut between two records):
 import json
 import re
 from json.decoder import WHITESPACE, scanstring
-from typing import Any, Callable, Iterator, List, NamedTuple, Optional, Tuple
+from typing import Any, Iterator, List, NamedTuple, Optional, Tuple
 
 from csm import values
 from csm.errors import InputError
@@ -34,7 +34,6 @@ REPEATS_LISTED = 20  # records named in a warning for a key given twice with the
 _SPACE = " \t\n\r"  # JSON's whitespace
 _skip = WHITESPACE.match
 _plain = json.JSONDecoder()
-_plain_scan = _plain.scan_once
 RUN_CHARS = 65536  # characters of a records list parsed in one call of json's reader (_runs)
 _BETWEEN_OBJECTS = re.compile(r"\}[ \t\n\r]*(,)[ \t\n\r]*\{")
 
@@ -91,7 +90,7 @@ def layout(text: str) -> Layout:
             return Layout("object", None, key, 0, listed, members)
         return Layout("object", listed.start, key, listed.count, None, members)
     try:
-        value, end = _plain_scan(text, start)
+        value, end = _plain.scan_once(text, start)
     except StopIteration as stop:
         raise json.JSONDecodeError("Expecting value", text, stop.value) from None
     _at_the_end(text, end)
